@@ -1,0 +1,228 @@
+"""The contract every backend client implements, and the description of what a server can do.
+
+The UI and the services speak only this interface. A backend detects its server's protocol in
+`connect()` and describes it in `Capabilities`: which fields exist (for forms), which columns make
+sense (for the table), its type list, and which operations the connected server supports. An
+operation a server lacks raises `NotSupported` with `Capabilities.unsupported_reason()`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import NotSupported
+from ..models import BackendKind, Channel, ChannelSpec, TestResult, TypeCatalog, TypeCode
+
+
+class Operation(enum.Enum):
+    """Channel operations a server may or may not support."""
+
+    SEARCH = "search"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    BATCH_DELETE = "batch_delete"
+    DELETE_DISABLED = "delete_disabled"
+    SET_STATUS = "set_status"
+    TEST = "test"
+    TEST_ALL = "test_all"
+    FETCH_MODELS = "fetch_models"
+    FETCH_MODELS_ADHOC = "fetch_models_adhoc"
+    BALANCE = "balance"
+    BALANCE_ALL = "balance_all"
+    BATCH_TAG = "batch_tag"
+    TAG_STATUS = "tag_status"
+    TAG_EDIT = "tag_edit"
+    COPY = "copy"
+    GROUPS = "groups"
+    FIX_ABILITIES = "fix_abilities"
+    MULTI_KEY = "multi_key"
+    MODEL_CATALOG = "model_catalog"
+    MODELS_ENABLED = "models_enabled"
+
+
+class FieldKind(enum.Enum):
+    """How a form renders and validates a field."""
+
+    TEXT = "text"
+    SECRET = "secret"
+    INT = "int"
+    BOOL = "bool"
+    JSON = "json"
+    TYPE = "type"
+    STATUS = "status"
+    MODELS = "models"
+    GROUPS = "groups"
+    CHOICE = "choice"
+    URL_LIST = "url_list"
+    KEY_LIST = "key_list"
+    HEADERS = "headers"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One editable channel field as a backend exposes it.
+
+    `name` is a neutral field name (see `models.NEUTRAL_FIELDS`) or the backend's wire field name.
+    """
+
+    name: str
+    label: str
+    kind: FieldKind
+    required: bool = False
+    advanced: bool = False
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+COLUMNS_ALL: tuple[str, ...] = (
+    "id",
+    "name",
+    "type",
+    "status",
+    "models",
+    "group",
+    "priority",
+    "weight",
+    "tag",
+    "base_url",
+    "balance",
+    "response_time",
+    "test_time",
+    "used_quota",
+)
+"""Every table column the app knows, in default order; a backend offers a subset."""
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the connected server is and can do, decided once per connection."""
+
+    kind: BackendKind
+    flavor: str
+    flavor_label: str
+    version: str
+    types: TypeCatalog
+    fields: tuple[FieldSpec, ...]
+    columns: frozenset[str]
+    operations: frozenset[Operation]
+    returns_keys: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    def supports(self, operation: Operation) -> bool:
+        return operation in self.operations
+
+    def unsupported_reason(self, operation: Operation) -> str:
+        return f"{operation.value.replace('_', ' ')} is not supported by this server: {self.flavor_label}"
+
+    def require(self, operation: Operation) -> None:
+        """Raise `NotSupported` with a readable reason unless the server has `operation`."""
+        if operation not in self.operations:
+            raise NotSupported(self.unsupported_reason(operation))
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+ProgressCallback = Callable[[int, int | None], None]
+"""Called as pages arrive: (channels loaded so far, total if the server says)."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A connected gateway. Every method raises a `BackendError` subclass on failure."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """The server's capabilities; valid after `connect()`."""
+
+    async def connect(self) -> Capabilities:
+        """Detect the protocol generation, authenticate, and return the capabilities."""
+
+    async def close(self) -> None:
+        """Release the HTTP connection pool; the backend must not be used afterwards."""
+
+    async def verify(self) -> Capabilities:
+        """Check that the credentials work for admin channel calls (connect plus one cheap call)."""
+
+    async def list_channels(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
+        """Every channel on the server, all pages, in the server's order."""
+
+    async def search_channels(self, keyword: str) -> list[Channel]:
+        """Server-side search; weak on some servers, so the UI filters client-side as well."""
+
+    async def get_channel(self, channel_id: int) -> Channel:
+        """One channel; `NotFound` if it does not exist."""
+
+    async def create_channel(self, spec: ChannelSpec) -> Channel:
+        """Create exactly one channel and return it as the server stored it."""
+
+    async def update_channel(self, channel: Channel, changes: Mapping[str, Any]) -> Channel:
+        """Send only `changes` (neutral or wire field names) plus the id; return the saved channel."""
+
+    async def set_status(self, channel_id: int, enabled: bool) -> None:
+        """Enable or (manually) disable one channel."""
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete one channel."""
+
+    async def delete_channels(self, channel_ids: Sequence[int]) -> int:
+        """Delete several channels; returns how many the server deleted."""
+
+    async def test_channel(self, channel: Channel, model: str | None = None) -> TestResult:
+        """Connectivity test; a failed upstream is a `TestResult(ok=False)`, not an exception."""
+
+    async def fetch_models(self, channel: Channel) -> list[str]:
+        """Model ids the channel's upstream offers, using the channel's saved settings."""
+
+    async def fetch_models_adhoc(self, type_code: TypeCode, base_url: str, key: str) -> list[str]:
+        """Model ids an upstream offers for a key that is not (yet) a channel."""
+
+
+class BackendBase:
+    """Shared behaviour: optional operations answer `NotSupported` unless a backend overrides them."""
+
+    _capabilities: Capabilities | None = None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        if self._capabilities is None:
+            raise RuntimeError("connect() must be awaited before the capabilities are known")
+        return self._capabilities
+
+    def _unsupported(self, operation: Operation) -> NotSupported:
+        if self._capabilities is None:
+            return NotSupported(f"{operation.value.replace('_', ' ')} is not supported by this server")
+        return NotSupported(self._capabilities.unsupported_reason(operation))
+
+    async def delete_disabled(self) -> int:
+        """Delete every disabled channel (manually and automatically disabled alike)."""
+        raise self._unsupported(Operation.DELETE_DISABLED)
+
+    async def update_balance(self, channel_id: int) -> float:
+        """Ask the server to query the upstream balance; returns it in USD."""
+        raise self._unsupported(Operation.BALANCE)
+
+    async def update_all_balances(self) -> None:
+        raise self._unsupported(Operation.BALANCE_ALL)
+
+    async def list_groups(self) -> list[str]:
+        """User groups a channel can serve (New API)."""
+        raise self._unsupported(Operation.GROUPS)
+
+    async def copy_channel(self, channel_id: int, suffix: str = "_copy") -> int:
+        """Server-side clone; returns the new channel id."""
+        raise self._unsupported(Operation.COPY)
+
+    async def set_tag(self, channel_ids: Sequence[int], tag: str | None) -> None:
+        raise self._unsupported(Operation.BATCH_TAG)
+
+    async def set_tag_status(self, tag: str, enabled: bool) -> None:
+        raise self._unsupported(Operation.TAG_STATUS)
+
+    async def test_all(self) -> str:
+        """Start the server's own test of every channel; returns the server's message."""
+        raise self._unsupported(Operation.TEST_ALL)

@@ -1,0 +1,152 @@
+"""Channel type lists per backend family, as data (from ../shared/api contract notes).
+
+New API numbers its types 0-60 (gaps at 28-30 and 32); One API shares 0-25 and diverges from 26;
+legacy Octopus numbers its five outbound types 0-5, current Octopus names them with strings.
+"""
+
+from __future__ import annotations
+
+from .models import ChannelType, TypeCatalog
+
+_REQUIRED = object()
+
+_NEWAPI_TYPES: list[tuple[int, str, object]] = [
+    (0, "Unknown", ""),
+    (1, "OpenAI", "https://api.openai.com"),
+    (2, "Midjourney Proxy", "https://oa.api2d.net"),
+    (3, "Azure", _REQUIRED),
+    (4, "Ollama", "http://localhost:11434"),
+    (5, "MidjourneyPlus", "https://api.openai-sb.com"),
+    (6, "OpenAIMax", "https://api.openaimax.com"),
+    (7, "OhMyGPT", "https://api.ohmygpt.com"),
+    (8, "Custom", _REQUIRED),
+    (9, "AILS", "https://api.caipacity.com"),
+    (10, "AIProxy", "https://api.aiproxy.io"),
+    (11, "PaLM", ""),
+    (12, "API2GPT", "https://api.api2gpt.com"),
+    (13, "AIGC2D", "https://api.aigc2d.com"),
+    (14, "Anthropic", "https://api.anthropic.com"),
+    (15, "Baidu", "https://aip.baidubce.com"),
+    (16, "Zhipu", "https://open.bigmodel.cn"),
+    (17, "Ali", "https://dashscope.aliyuncs.com"),
+    (18, "Xunfei", ""),
+    (19, "360", "https://api.360.cn"),
+    (20, "OpenRouter", "https://openrouter.ai/api"),
+    (21, "AIProxyLibrary", "https://api.aiproxy.io"),
+    (22, "FastGPT", "https://fastgpt.run/api/openapi"),
+    (23, "Tencent", "https://hunyuan.tencentcloudapi.com"),
+    (24, "Gemini", "https://generativelanguage.googleapis.com"),
+    (25, "Moonshot", "https://api.moonshot.cn"),
+    (26, "ZhipuV4", "https://open.bigmodel.cn"),
+    (27, "Perplexity", "https://api.perplexity.ai"),
+    (31, "LingYiWanWu", "https://api.lingyiwanwu.com"),
+    (33, "AWS Bedrock", ""),
+    (34, "Cohere", "https://api.cohere.ai"),
+    (35, "MiniMax", "https://api.minimax.chat"),
+    (36, "SunoAPI", ""),
+    (37, "Dify", "https://api.dify.ai"),
+    (38, "Jina", "https://api.jina.ai"),
+    (39, "Cloudflare", "https://api.cloudflare.com"),
+    (40, "SiliconFlow", "https://api.siliconflow.cn"),
+    (41, "VertexAI", ""),
+    (42, "Mistral", "https://api.mistral.ai"),
+    (43, "DeepSeek", "https://api.deepseek.com"),
+    (44, "MokaAI", "https://api.moka.ai"),
+    (45, "VolcEngine", "https://ark.cn-beijing.volces.com"),
+    (46, "BaiduV2", "https://qianfan.baidubce.com"),
+    (47, "Xinference", ""),
+    (48, "xAI", "https://api.x.ai"),
+    (49, "Coze", "https://api.coze.cn"),
+    (50, "Kling", "https://api.klingai.com"),
+    (51, "Jimeng", "https://visual.volcengineapi.com"),
+    (52, "Vidu", "https://api.vidu.cn"),
+    (53, "Submodel", "https://llm.submodel.ai"),
+    (54, "DoubaoVideo", "https://ark.cn-beijing.volces.com"),
+    (55, "Sora", "https://api.openai.com"),
+    (56, "Replicate", "https://api.replicate.com"),
+    (57, "ChatGPT Subscription (Codex)", "https://chatgpt.com"),
+    (58, "Advanced Custom", ""),
+    (59, "Sub2API", ""),
+    (60, "New API", _REQUIRED),
+]
+
+_ONEAPI_OVERRIDES: dict[int, tuple[str, object]] = {
+    2: ("API2D", "https://oa.api2d.net"),
+    4: ("CloseAI", "https://api.closeai-proxy.xyz"),
+    5: ("OpenAI-SB", "https://api.openai-sb.com"),
+    11: ("PaLM", "https://generativelanguage.googleapis.com"),
+    26: ("Baichuan", "https://api.baichuan-ai.com"),
+    27: ("Minimax", "https://api.minimax.chat"),
+    28: ("Mistral", "https://api.mistral.ai"),
+    29: ("Groq", "https://api.groq.com/openai"),
+    30: ("Ollama", "http://localhost:11434"),
+    31: ("LingYiWanWu", "https://api.lingyiwanwu.com"),
+    32: ("StepFun", "https://api.stepfun.com"),
+    33: ("AwsClaude", ""),
+    34: ("Coze", "https://api.coze.com"),
+    35: ("Cohere", "https://api.cohere.ai"),
+    36: ("DeepSeek", "https://api.deepseek.com"),
+    37: ("Cloudflare", "https://api.cloudflare.com"),
+    38: ("DeepL", "https://api-free.deepl.com"),
+    39: ("TogetherAI", "https://api.together.xyz"),
+    40: ("Doubao", "https://ark.cn-beijing.volces.com"),
+    41: ("Novita", "https://api.novita.ai/v3/openai"),
+    42: ("VertexAI", ""),
+    43: ("Proxy", _REQUIRED),
+    44: ("SiliconFlow", "https://api.siliconflow.cn"),
+    45: ("xAI", "https://api.x.ai"),
+    46: ("Replicate", "https://api.replicate.com/v1/models/"),
+    47: ("BaiduV2", "https://qianfan.baidubce.com"),
+    48: ("XunfeiV2", "https://spark-api-open.xf-yun.com"),
+    49: ("AliBailian", "https://dashscope.aliyuncs.com"),
+    50: ("OpenAICompatible", _REQUIRED),
+    51: ("GeminiOpenAICompatible", "https://generativelanguage.googleapis.com"),
+}
+
+
+def _entry(code: int | str, name: str, base: object) -> ChannelType:
+    required = base is _REQUIRED
+    return ChannelType(
+        code=code,
+        name=name,
+        default_base_url="" if required else str(base),
+        base_url_required=required,
+    )
+
+
+NEWAPI_TYPES = TypeCatalog(_entry(code, name, base) for code, name, base in _NEWAPI_TYPES)
+
+_ONEAPI_SHARED = [(c, *_ONEAPI_OVERRIDES.get(c, (n, b))) for c, n, b in _NEWAPI_TYPES if c <= 25]
+_ONEAPI_OWN = [(c, n, b) for c, (n, b) in _ONEAPI_OVERRIDES.items() if c > 25]
+ONEAPI_TYPES = TypeCatalog(_entry(*row) for row in _ONEAPI_SHARED + _ONEAPI_OWN)
+
+OCTOPUS_LEGACY_TYPES = TypeCatalog(
+    ChannelType(code, name, base, base_url_required=True)
+    for code, name, base in [
+        (0, "OpenAI Chat", "https://api.openai.com/v1"),
+        (1, "OpenAI Responses", "https://api.openai.com/v1"),
+        (2, "Anthropic", "https://api.anthropic.com/v1"),
+        (3, "Gemini", "https://generativelanguage.googleapis.com/v1beta"),
+        (4, "Volcengine", "https://ark.cn-beijing.volces.com/api/v3"),
+        (5, "OpenAI Embedding", "https://api.openai.com/v1"),
+    ]
+)
+
+OCTOPUS_CURRENT_TYPES = TypeCatalog(
+    ChannelType(code, name, base, base_url_required=True)
+    for code, name, base in [
+        ("openai", "OpenAI Chat", "https://api.openai.com/v1"),
+        ("openai_responses", "OpenAI Responses", "https://api.openai.com/v1"),
+        ("anthropic", "Anthropic", "https://api.anthropic.com/v1"),
+        ("gemini", "Gemini", "https://generativelanguage.googleapis.com/v1beta"),
+        ("volcengine", "Volcengine", "https://ark.cn-beijing.volces.com/api/v3"),
+    ]
+)
+
+OPENAI_COMPATIBLE: dict[str, int | str] = {
+    "newapi": 1,
+    "oneapi": 1,
+    "octopus-legacy": 0,
+    "octopus-current": "openai",
+}
+"""The OpenAI-compatible type code per protocol, used when importing plain upstream keys."""

@@ -1,0 +1,200 @@
+"""Fault injection and request accounting for the demo gateway's emulated servers.
+
+Tests and benchmarks add `Fault`s by request path; the `FaultMiddleware` in front of each emulated
+server applies the first matching one, so error paths are exercised over real sockets. It also
+counts requests and in-flight requests per server, which lets tests check concurrency bounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import fnmatch
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class FaultKind(str, enum.Enum):
+    LATENCY = "latency"
+    UNAUTHORIZED = "unauthorized"
+    EXPIRED = "expired"
+    FORBIDDEN = "forbidden"
+    RATE_LIMIT = "rate_limit"
+    SERVER_ERROR = "server_error"
+    HTML = "html"
+    MALFORMED_JSON = "malformed_json"
+    HANG = "hang"
+
+
+@dataclass
+class Fault:
+    """One injected fault.
+
+    `path` is a glob over the request path (`/api/channel/*`); `method` narrows it when given.
+    `times` is how many matching requests it affects (None: until removed); `every` applies it to
+    one matching request in `every` (2: every other one). `delay` is the latency added (LATENCY)
+    or the hang length (HANG). `retry_after` is sent as the `Retry-After` header on RATE_LIMIT
+    when not None.
+    """
+
+    kind: FaultKind
+    path: str = "*"
+    method: str | None = None
+    times: int | None = 1
+    every: int = 1
+    delay: float = 0.0
+    retry_after: float | None = None
+    hits: int = 0
+    _seen: int = field(default=0, repr=False)
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return fnmatch.fnmatchcase(path, self.path)
+
+
+ErrorBody = Callable[[int, str], dict[str, Any]]
+"""Builds a server's own error envelope for (HTTP status, message)."""
+
+
+class FaultInjector:
+    """Thread-safe list of faults; tests call it from their thread, the server from its loop."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, kind: FaultKind | str, path: str = "*", **options: Any) -> Fault:
+        fault = Fault(kind=FaultKind(kind), path=path, **options)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def remove(self, fault: Fault) -> None:
+        with self._lock:
+            if fault in self._faults:
+                self._faults.remove(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The fault to apply to this request, if any, consuming one of its `times`."""
+        with self._lock:
+            for fault in self._faults:
+                if not fault.matches(method, path):
+                    continue
+                fault._seen += 1
+                if (fault._seen - 1) % max(1, fault.every):
+                    continue
+                fault.hits += 1
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+
+class RequestStats:
+    """Per-server counters: requests by path, and the in-flight high-water mark."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_path: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def reset(self) -> None:
+        with self._lock:
+            self.by_path.clear()
+            self.in_flight = 0
+            self.max_in_flight = 0
+
+    def started(self, method: str, path: str) -> None:
+        with self._lock:
+            self.by_path[f"{method} {path}"] += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def finished(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def count(self, method: str, pattern: str = "*") -> int:
+        with self._lock:
+            return sum(
+                n
+                for key, n in self.by_path.items()
+                if key.split(" ", 1)[0] == method.upper()
+                and fnmatch.fnmatchcase(key.split(" ", 1)[1], pattern)
+            )
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.by_path.values())
+
+
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Gateway</title></head><body><div id=root></div></body></html>"
+HANG_SECONDS = 600.0
+
+
+class FaultMiddleware:
+    """Pure ASGI middleware: counts every HTTP request and applies injected faults."""
+
+    def __init__(self, app: Any, *, faults: FaultInjector, stats: RequestStats, error_body: ErrorBody) -> None:
+        self.app = app
+        self.faults = faults
+        self.stats = stats
+        self.error_body = error_body
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        self.stats.started(method, path)
+        try:
+            fault = self.faults.take(method, path)
+            if fault is None:
+                await self.app(scope, receive, send)
+            elif fault.kind is FaultKind.LATENCY:
+                await asyncio.sleep(fault.delay)
+                await self.app(scope, receive, send)
+            else:
+                await self._apply(fault, send)
+        finally:
+            self.stats.finished()
+
+    async def _apply(self, fault: Fault, send: Any) -> None:
+        kind = fault.kind
+        headers: list[tuple[bytes, bytes]] = []
+        if kind is FaultKind.HANG:
+            await asyncio.sleep(fault.delay or HANG_SECONDS)
+            status, body, ctype = 504, b"", b"text/plain"
+        elif kind is FaultKind.RATE_LIMIT:
+            status, body, ctype = 429, b"", b"text/plain"
+            if fault.retry_after is not None:
+                headers.append((b"retry-after", f"{fault.retry_after:g}".encode()))
+        elif kind is FaultKind.HTML:
+            status, body, ctype = 200, HTML_PAGE, b"text/html; charset=utf-8"
+        elif kind is FaultKind.MALFORMED_JSON:
+            status, body, ctype = 200, b'{"success": true, "data": [', b"application/json"
+        else:
+            status, message = {
+                FaultKind.UNAUTHORIZED: (401, "Authentication failed"),
+                FaultKind.EXPIRED: (401, "token expired"),
+                FaultKind.FORBIDDEN: (403, "insufficient privileges"),
+                FaultKind.SERVER_ERROR: (500, "internal server error"),
+            }[kind]
+            body = json.dumps(self.error_body(status, message)).encode()
+            ctype = b"application/json; charset=utf-8"
+        headers += [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,188 @@
+"""The embedded demo gateway: emulated New API / One API / Octopus servers on 127.0.0.1.
+
+Every emulated server is a real uvicorn server on its own random free port, all of them served by
+one asyncio loop in a background thread, plus one fake upstream provider (`/v1/models`,
+`/v1/chat/completions`) that the emulated servers reach when they fetch models or test a channel.
+It backs `--demo`, the tests, the screenshots and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import uvicorn
+
+from ..models import BackendKind
+from .faults import FaultInjector, FaultMiddleware, RequestStats
+
+NEWAPI_FLAVORS = ("newapi", "newapi-legacy", "oneapi", "veloera")
+OCTOPUS_GENERATIONS = ("current", "legacy")
+
+
+class EmulatedServer(Protocol):
+    """What every emulated server module builds: an ASGI app and its error envelope."""
+
+    app: Any
+
+    def error_body(self, status: int, message: str) -> dict[str, Any]: ...
+
+
+@dataclass
+class DemoSite:
+    """One emulated gateway, with what a client needs to log in and what a test needs to poke it."""
+
+    name: str
+    kind: BackendKind
+    flavor: str
+    url: str
+    secret: str
+    user_id: int | None
+    username: str | None
+    faults: FaultInjector
+    stats: RequestStats
+    server: Any
+
+
+class DemoGateway:
+    """Starts and stops the emulated servers; usable as a context manager."""
+
+    def __init__(self, *, upstream_delay: float = 0.0) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run_loop, name="demo-gateway", daemon=True)
+        self._servers: list[uvicorn.Server] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started = False
+        self.sites: dict[str, DemoSite] = {}
+        self.upstream_faults = FaultInjector()
+        self.upstream_stats = RequestStats()
+        self.upstream: Any = None
+        self.upstream_url = ""
+        self._upstream_delay = upstream_delay
+
+    def __enter__(self) -> DemoGateway:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _run_loop(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    def _call(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
+
+    def start(self) -> DemoGateway:
+        """Start the loop thread and the fake upstream provider."""
+        if self._started:
+            return self
+        from .upstream import build_upstream
+
+        self._thread.start()
+        self._started = True
+        self.upstream = build_upstream(delay=self._upstream_delay)
+        port = self._serve(self.upstream, self.upstream_faults, self.upstream_stats)
+        self.upstream_url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        for server in self._servers:
+            server.should_exit = True
+        self._call(self._wait_stopped())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._started = False
+
+    async def _wait_stopped(self) -> None:
+        await asyncio.wait(self._tasks, timeout=5)
+
+    def _serve(self, server: EmulatedServer, faults: FaultInjector, stats: RequestStats) -> int:
+        app = FaultMiddleware(server.app, faults=faults, stats=stats, error_body=server.error_body)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            app,
+            lifespan="off",
+            log_level="critical",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=30,
+        )
+        uv = uvicorn.Server(config)
+        self._servers.append(uv)
+
+        async def launch() -> None:
+            self._tasks.append(self._loop.create_task(uv.serve(sockets=[sock])))
+            while not uv.started:
+                await asyncio.sleep(0.005)
+
+        self._call(launch())
+        return port
+
+    def add_newapi(
+        self, name: str, *, flavor: str = "newapi", channels: int = 40, seed: int = 1, **options: Any
+    ) -> DemoSite:
+        """Add an emulated New API-family server (`newapi`, `newapi-legacy`, `oneapi`, `veloera`)."""
+        if flavor not in NEWAPI_FLAVORS:
+            raise ValueError(f"unknown New API flavor {flavor!r}; choose one of {', '.join(NEWAPI_FLAVORS)}")
+        from .newapi_server import build_newapi_server
+
+        self.start()
+        server = build_newapi_server(
+            flavor, upstream_url=self.upstream_url, channels=channels, seed=seed, **options
+        )
+        return self._add_site(name, BackendKind.NEWAPI, flavor, server, server.access_token, server.user_id, None)
+
+    def add_octopus(
+        self, name: str, *, generation: str = "current", channels: int = 20, seed: int = 2, **options: Any
+    ) -> DemoSite:
+        """Add an emulated Octopus server of the `current` or `legacy` generation."""
+        if generation not in OCTOPUS_GENERATIONS:
+            raise ValueError(f"unknown Octopus generation {generation!r}; choose current or legacy")
+        from .octopus_server import build_octopus_server
+
+        self.start()
+        server = build_octopus_server(
+            generation, upstream_url=self.upstream_url, channels=channels, seed=seed, **options
+        )
+        return self._add_site(
+            name, BackendKind.OCTOPUS, f"octopus-{generation}", server, server.password, None, server.username
+        )
+
+    def _add_site(
+        self,
+        name: str,
+        kind: BackendKind,
+        flavor: str,
+        server: Any,
+        secret: str,
+        user_id: int | None,
+        username: str | None,
+    ) -> DemoSite:
+        faults, stats = FaultInjector(), RequestStats()
+        port = self._serve(server, faults, stats)
+        site = DemoSite(
+            name=name,
+            kind=kind,
+            flavor=flavor,
+            url=f"http://127.0.0.1:{port}",
+            secret=secret,
+            user_id=user_id,
+            username=username,
+            faults=faults,
+            stats=stats,
+            server=server,
+        )
+        self.sites[name] = site
+        return site
+

@@ -1,0 +1,185 @@
+"""Backend-neutral domain model: channels, their status and types.
+
+Backends translate their wire records into these plain objects and back. A `Channel` keeps the
+server's original record in `raw`, so that nothing the app does not model is ever lost: updates
+are built from a diff against it, never from a re-serialised copy.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+TypeCode = int | str
+"""A backend's own channel type code: an int on New API / One API / legacy Octopus, a str on current Octopus."""
+
+
+class BackendKind(str, enum.Enum):
+    """The two backend families a site profile can point at."""
+
+    NEWAPI = "newapi"
+    OCTOPUS = "octopus"
+
+    @property
+    def label(self) -> str:
+        return {"newapi": "New API", "octopus": "Octopus"}[self.value]
+
+
+class ChannelStatus(enum.Enum):
+    """Channel status, neutral across backends (New API: 1 / 2 / 3; Octopus: enabled flag)."""
+
+    ENABLED = "enabled"
+    MANUALLY_DISABLED = "manually_disabled"
+    AUTO_DISABLED = "auto_disabled"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        return {
+            "enabled": "enabled",
+            "manually_disabled": "disabled",
+            "auto_disabled": "auto-disabled",
+            "unknown": "unknown",
+        }[self.value]
+
+    @property
+    def is_enabled(self) -> bool:
+        return self is ChannelStatus.ENABLED
+
+    @property
+    def is_disabled(self) -> bool:
+        return self in (ChannelStatus.MANUALLY_DISABLED, ChannelStatus.AUTO_DISABLED)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelType:
+    """One entry of a backend's channel type list."""
+
+    code: TypeCode
+    name: str
+    default_base_url: str = ""
+    base_url_required: bool = False
+    known: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+class TypeCatalog:
+    """A backend's type list as data; unknown codes resolve to "Unknown (N)" instead of failing."""
+
+    def __init__(self, types: Iterable[ChannelType]) -> None:
+        self._types: tuple[ChannelType, ...] = tuple(types)
+        self._by_code: dict[TypeCode, ChannelType] = {t.code: t for t in self._types}
+
+    def __iter__(self):
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def get(self, code: TypeCode) -> ChannelType:
+        """The type for `code`, or an "Unknown (code)" placeholder that keeps the code."""
+        try:
+            return self._by_code[code]
+        except (KeyError, TypeError):
+            return ChannelType(code=code, name=f"Unknown ({code})", known=False)
+
+    def by_name(self, name: str) -> ChannelType | None:
+        lowered = name.strip().lower()
+        return next((t for t in self._types if t.name.lower() == lowered), None)
+
+
+@dataclass(slots=True)
+class Channel:
+    """A channel as the app sees it, whatever backend it came from.
+
+    Fields a backend lacks stay `None` (or empty). `key` is `None` when the server does not return
+    keys (New API blanks them on every read); `raw` is the server's record, verbatim.
+    """
+
+    id: int
+    name: str
+    type: ChannelType
+    status: ChannelStatus
+    base_url: str = ""
+    key: str | None = None
+    models: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    priority: int | None = None
+    weight: int | None = None
+    tag: str | None = None
+    balance: float | None = None
+    response_time_ms: int | None = None
+    test_time: int | None = None
+    used_quota: int | None = None
+    created_time: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_count(self) -> int:
+        return len(self.models)
+
+
+NEUTRAL_FIELDS: frozenset[str] = frozenset(
+    {"name", "type", "status", "base_url", "key", "models", "groups", "priority", "weight", "tag"}
+)
+"""Channel fields a user can change through the neutral model; any other change key is a wire field."""
+
+
+@dataclass(slots=True)
+class ChannelSpec:
+    """What a user fills in to create a channel; `extra` holds backend-specific wire fields."""
+
+    name: str
+    type: TypeCode
+    key: str
+    base_url: str = ""
+    models: tuple[str, ...] = ()
+    status: ChannelStatus = ChannelStatus.ENABLED
+    groups: tuple[str, ...] = ("default",)
+    priority: int | None = None
+    weight: int | None = None
+    tag: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    """Outcome of one connectivity test."""
+
+    ok: bool
+    seconds: float | None
+    message: str = ""
+
+
+def split_list(value: str | None) -> tuple[str, ...]:
+    """Split a comma-separated wire list (models, groups) into trimmed, de-duplicated names."""
+    if not value:
+        return ()
+    seen: dict[str, None] = {}
+    for part in value.replace("\n", ",").split(","):
+        name = part.strip()
+        if name:
+            seen.setdefault(name, None)
+    return tuple(seen)
+
+
+def join_list(values: Iterable[str]) -> str:
+    return ",".join(split_list(",".join(values)))
+
+
+def mask_secret(secret: str | None, *, visible: int = 4) -> str:
+    """A key as it may appear on screen or in output: a short prefix, then dots, never the whole."""
+    if not secret:
+        return ""
+    secret = secret.strip()
+    if len(secret) <= visible * 2:
+        return "•" * 8
+    return f"{secret[:visible]}{'•' * 8}{secret[-visible:]}"
