@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from ..errors import NotSupported
 from ..models import BackendKind, Channel, ChannelSpec, TestResult, TypeCatalog, TypeCode
@@ -131,7 +131,6 @@ ProgressCallback = Callable[[int, int | None], None]
 """Called as pages arrive: (channels loaded so far, total if the server says)."""
 
 
-@runtime_checkable
 class Backend(Protocol):
     """A connected gateway. Every method raises a `BackendError` subclass on failure."""
 

@@ -12,7 +12,7 @@ import enum
 import fnmatch
 import json
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,20 +101,46 @@ class FaultInjector:
         return None
 
 
-class RequestStats:
-    """Per-server counters: requests by path, and the in-flight high-water mark."""
+@dataclass(frozen=True, slots=True)
+class LoggedRequest:
+    """A request as the server received it: tests check exactly what a client sent."""
 
-    def __init__(self) -> None:
+    method: str
+    path: str
+    query: str
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class RequestStats:
+    """Per-server counters: requests by path, the in-flight high-water mark, and the last requests."""
+
+    def __init__(self, *, keep: int = 500) -> None:
         self._lock = threading.Lock()
         self.by_path: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.log: deque[LoggedRequest] = deque(maxlen=keep)
 
     def reset(self) -> None:
         with self._lock:
             self.by_path.clear()
             self.in_flight = 0
             self.max_in_flight = 0
+            self.log.clear()
+
+    def record(self, request: LoggedRequest) -> None:
+        with self._lock:
+            self.log.append(request)
+
+    def requests(self, method: str, pattern: str = "*") -> list[LoggedRequest]:
+        """Logged requests with this method whose path matches the glob, oldest first."""
+        with self._lock:
+            return [
+                r for r in self.log if r.method == method.upper() and fnmatch.fnmatchcase(r.path, pattern)
+            ]
 
     def started(self, method: str, path: str) -> None:
         with self._lock:
@@ -161,12 +187,14 @@ class FaultMiddleware:
         method, path = scope["method"], scope["path"]
         self.stats.started(method, path)
         try:
+            body = await _read_body(receive)
+            self.stats.record(LoggedRequest(method, path, scope.get("query_string", b"").decode(), body))
             fault = self.faults.take(method, path)
             if fault is None:
-                await self.app(scope, receive, send)
+                await self.app(scope, _replay(body), send)
             elif fault.kind is FaultKind.LATENCY:
                 await asyncio.sleep(fault.delay)
-                await self.app(scope, receive, send)
+                await self.app(scope, _replay(body), send)
             else:
                 await self._apply(fault, send)
         finally:
@@ -198,3 +226,30 @@ class FaultMiddleware:
         headers += [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Any:
+    """A `receive` that hands the already-read body to the app, then waits like a live socket."""
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
+
+    return receive

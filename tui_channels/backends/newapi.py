@@ -1,0 +1,613 @@
+"""Client for the New API family: New API (current and legacy), One API, Veloera and compatible forks.
+
+Follows ../shared/api/newapi.md. Auth is `Authorization: Bearer <access token>` plus the user-id
+header under every fork's name. The protocol generation is detected once in `connect()` from
+`GET /api/status` and from the shape of the first channel page, and refined later from what the
+server answers (a 404 error object on `POST /:id/status` means "use PUT").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+
+from ..errors import (
+    AuthError,
+    BackendError,
+    BadResponse,
+    NotFound,
+    NotSupported,
+    PermissionDenied,
+    RequestRejected,
+    ServerError,
+)
+from ..models import (
+    NEUTRAL_FIELDS,
+    BackendKind,
+    Channel,
+    ChannelSpec,
+    ChannelStatus,
+    TestResult,
+    TypeCode,
+    join_list,
+)
+from .base import BackendBase, Capabilities, Operation, ProgressCallback
+from .http import HttpTransport, RetryPolicy, decode_json
+from .newapi_flavors import FLAVORS, USER_ID_HEADERS, Flavor, flavor_from_status
+from .newapi_wire import (
+    NEUTRAL_TO_WIRE,
+    NOT_CLEARABLE,
+    PRIVILEGE_HINT,
+    channel_from_wire,
+    classify_refusal,
+    wire_value,
+)
+
+PAGE_SIZE = 100
+PAGE_CONCURRENCY = 6
+SLOW_CALL_TIMEOUT = 120.0
+"""Tests, model fetches and balance queries wait for the upstream: they get a long timeout."""
+
+_STATUS_TO_WIRE = {True: 1, False: 2}
+
+
+@dataclass(slots=True)
+class _Protocol:
+    """What was detected about the connected server; refined as the server answers."""
+
+    flavor: Flavor
+    version: str
+    one_based_pages: bool
+    wrapped_add: bool
+    status_route: bool | None
+    operations: frozenset[Operation]
+
+
+class NewApiBackend(BackendBase):
+    """A connected New API-family site."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        access_token: str,
+        user_id: int | None,
+        flavor: str = "auto",
+        verify_tls: bool = True,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if flavor != "auto" and flavor not in FLAVORS:
+            raise ValueError(f"unknown New API flavor {flavor!r}")
+        headers = {"Authorization": f"Bearer {access_token}", "Accept-Language": "en"}
+        if user_id is not None:
+            headers.update({name: str(user_id) for name in USER_ID_HEADERS})
+        self._http = HttpTransport(
+            base_url, verify_tls=verify_tls, timeout=timeout, retry=retry, headers=headers
+        )
+        self._forced_flavor = flavor
+        self._protocol: _Protocol | None = None
+
+    # -- connection ------------------------------------------------------------------------
+
+    async def connect(self) -> Capabilities:
+        status = await self._call("GET", "/api/status", action="read the server status")
+        data = status.get("data") if isinstance(status.get("data"), dict) else {}
+        flavor = FLAVORS[self._forced_flavor] if self._forced_flavor != "auto" else flavor_from_status(data)
+        self._protocol = _Protocol(
+            flavor=flavor,
+            version=str(data.get("version") or "unknown"),
+            one_based_pages=flavor.one_based_pages,
+            wrapped_add=flavor.wrapped_add,
+            status_route=False if flavor.name == "oneapi" else None,
+            operations=flavor.operations,
+        )
+        first = await self._call(
+            "GET", "/api/channel/", params={"p": 0, "page_size": 1}, action="list channels"
+        )
+        await self._refine_from_page(first.get("data"))
+        self._capabilities = self._build_capabilities()
+        return self._capabilities
+
+    async def verify(self) -> Capabilities:
+        return await self.connect()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _refine_from_page(self, data: Any) -> None:
+        """Pagination and add-body shape from what the server really answers (newapi.md §9)."""
+        protocol = self._require_protocol()
+        if isinstance(data, list):
+            protocol.one_based_pages = False
+            if protocol.flavor.name == "newapi":
+                protocol.flavor = FLAVORS["newapi-legacy"]
+                protocol.operations = protocol.flavor.operations
+            items = data
+        elif isinstance(data, dict) and isinstance(data.get("items"), list):
+            protocol.one_based_pages = True
+            items = data["items"]
+        else:
+            raise BadResponse("The channel list had an unexpected shape; is this a New API-compatible gateway?")
+        if not protocol.one_based_pages or protocol.flavor.name != "newapi":
+            protocol.wrapped_add = False
+            return
+        wrapped = "channel_info" in items[0] if items else await self._route_exists("POST", "/api/channel/copy/0")
+        protocol.wrapped_add = wrapped
+        if not wrapped:
+            protocol.operations = protocol.operations - {Operation.COPY, Operation.MULTI_KEY}
+
+    async def _route_exists(self, method: str, path: str) -> bool:
+        """A feature probe: an unknown route answers 404 with an OpenAI-style error object."""
+        try:
+            await self._call(method, path, action="probe the server's features")
+        except NotSupported:
+            return False
+        except BackendError:
+            return True
+        return True
+
+    def _require_protocol(self) -> _Protocol:
+        if self._protocol is None:
+            raise RuntimeError("connect() must be awaited first")
+        return self._protocol
+
+    def _build_capabilities(self) -> Capabilities:
+        protocol = self._require_protocol()
+        flavor = protocol.flavor
+        notes = []
+        if not protocol.wrapped_add:
+            notes.append("Creates send a bare channel body (pre-v0.8.8 protocol).")
+        if not protocol.one_based_pages:
+            notes.append("0-based pagination with a bare array (pre-v0.8.4 protocol).")
+        return Capabilities(
+            kind=BackendKind.NEWAPI,
+            flavor=flavor.name,
+            flavor_label=flavor.label,
+            version=protocol.version,
+            types=flavor.types,
+            fields=flavor.fields,
+            columns=flavor.columns,
+            operations=protocol.operations,
+            returns_keys=False,
+            notes=tuple(notes),
+        )
+
+    # -- the envelope ----------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        allow_failure: bool = False,
+    ) -> dict[str, Any]:
+        """One API call; returns the decoded body, or raises the typed error it amounts to.
+
+        With `allow_failure`, a `success:false` that is not about our own credentials comes back to
+        the caller (a test reports an upstream failure as a result, not an exception).
+        """
+        response = await self._http.request(method, path, json_body=json_body, params=params, timeout=timeout)
+        body = self._decode(response, method, path, action)
+        if not isinstance(body, dict):
+            raise BadResponse(f"{path} answered {type(body).__name__} where an object was expected.")
+        if body.get("success", True) is False:
+            message = str(body.get("message") or "")
+            error = classify_refusal(message, action=action)
+            if allow_failure and not isinstance(error, (AuthError, PermissionDenied)):
+                return body
+            raise error
+        return body
+
+    def _decode(self, response: httpx.Response, method: str, path: str, action: str) -> Any:
+        status = response.status_code
+        if 300 <= status < 400:
+            raise BadResponse(
+                f"{path} redirected to {response.headers.get('location', 'another address')}. "
+                "Check the site's base URL (http vs https, a missing or extra path)."
+            )
+        if status < 400:
+            return decode_json(response)
+        body = _json_or_none(response)
+        message = _message_of(body)
+        if status == 401:
+            expired = isinstance(body, dict) and body.get("code") == "AUTH_TOKEN_EXPIRED"
+            raise AuthError(
+                ("The access token has expired or was revoked. " if expired else "The gateway refused the credentials")
+                + (f" ({message})." if message else ".")
+                + " Check the site's access token and user id; a new token can be generated in the "
+                "gateway's personal settings (it replaces the old one)."
+            )
+        if status == 403:
+            raise PermissionDenied(
+                f"The gateway refused to {action} (HTTP 403: {message or 'forbidden'}). {PRIVILEGE_HINT}"
+            )
+        if status == 404:
+            if isinstance(body, dict) and isinstance(body.get("error"), dict):
+                raise NotSupported(
+                    f"This server has no {method} {_route_of(path)} route, so it cannot {action} "
+                    "(an older or different New API-family version)."
+                )
+            raise NotFound(f"Could not {action}: {message or 'not found'} (HTTP 404).")
+        if status in (400, 409):
+            raise RequestRejected(f"The gateway refused to {action}: {message or f'HTTP {status}'}")
+        if status >= 500:
+            raise ServerError(
+                f"The gateway failed while trying to {action} (HTTP {status})"
+                + (f": {message}" if message else ".")
+                + " See the gateway's logs; retrying later may help."
+            )
+        raise BadResponse(f"Unexpected HTTP {status} from {path} while trying to {action}.")
+
+    # -- listing ---------------------------------------------------------------------------
+
+    async def list_channels(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
+        protocol = self._require_protocol()
+        if protocol.one_based_pages:
+            records = await self._list_one_based(on_progress)
+        else:
+            records = await self._list_zero_based(on_progress)
+        return self._to_channels(records)
+
+    async def _page(self, page: int) -> Any:
+        body = await self._call(
+            "GET", "/api/channel/", params={"p": page, "page_size": PAGE_SIZE}, action="list channels"
+        )
+        return body.get("data")
+
+    async def _list_one_based(self, on_progress: ProgressCallback | None) -> list[dict[str, Any]]:
+        first = await self._page(1)
+        if not isinstance(first, dict):
+            raise BadResponse("The channel list changed shape between pages; try refreshing.")
+        items: list[dict[str, Any]] = list(first.get("items") or [])
+        total = int(first.get("total") or len(items))
+        page_size = int(first.get("page_size") or PAGE_SIZE) or PAGE_SIZE
+        if on_progress:
+            on_progress(len(items), total)
+        pages = math.ceil(total / page_size)
+        if pages <= 1:
+            return items
+        limit = asyncio.Semaphore(PAGE_CONCURRENCY)
+        loaded = [len(items)]
+
+        async def fetch(page: int) -> list[dict[str, Any]]:
+            async with limit:
+                data = await self._page(page)
+            page_items = list(data.get("items") or []) if isinstance(data, dict) else []
+            loaded[0] += len(page_items)
+            if on_progress:
+                on_progress(loaded[0], total)
+            return page_items
+
+        for page_items in await asyncio.gather(*(fetch(page) for page in range(2, pages + 1))):
+            items.extend(page_items)
+        return items
+
+    async def _list_zero_based(self, on_progress: ProgressCallback | None) -> list[dict[str, Any]]:
+        protocol = self._require_protocol()
+        expected = protocol.flavor.fixed_page_size or PAGE_SIZE
+        items: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        page = 0
+        while True:
+            data = await self._page(page)
+            if not isinstance(data, list):
+                raise BadResponse("The channel list changed shape between pages; try refreshing.")
+            fresh = [item for item in data if int(item.get("id", -1)) not in seen]
+            if not fresh:
+                break
+            seen.update(int(item["id"]) for item in fresh)
+            items.extend(fresh)
+            if on_progress:
+                on_progress(len(items), None)
+            if len(data) < expected:
+                break
+            page += 1
+        return items
+
+    def _to_channels(self, records: Sequence[Mapping[str, Any]]) -> list[Channel]:
+        types = self.capabilities.types
+        unique: dict[int, Channel] = {}
+        for record in records:
+            channel = channel_from_wire(record, types)
+            unique.setdefault(channel.id, channel)
+        return list(unique.values())
+
+    async def search_channels(self, keyword: str) -> list[Channel]:
+        self.capabilities.require(Operation.SEARCH)
+        protocol = self._require_protocol()
+        params: dict[str, Any] = {"keyword": keyword}
+        if not protocol.one_based_pages:
+            body = await self._call("GET", "/api/channel/search", params=params, action="search channels")
+            data = body.get("data")
+            return self._to_channels(data if isinstance(data, list) else [])
+        records: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            body = await self._call(
+                "GET",
+                "/api/channel/search",
+                params={**params, "p": page, "page_size": PAGE_SIZE},
+                action="search channels",
+            )
+            data = body.get("data")
+            if isinstance(data, list):
+                return self._to_channels(data)
+            batch = list((data or {}).get("items") or [])
+            records.extend(batch)
+            total = int((data or {}).get("total") or 0)
+            if not batch or len(records) >= total:
+                return self._to_channels(records)
+            page += 1
+
+    async def get_channel(self, channel_id: int) -> Channel:
+        body = await self._call("GET", f"/api/channel/{channel_id}", action=f"read channel {channel_id}")
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise NotFound(f"Channel {channel_id} does not exist on this server.")
+        return channel_from_wire(data, self.capabilities.types)
+
+    # -- create / update -------------------------------------------------------------------
+
+    async def create_channel(self, spec: ChannelSpec) -> Channel:
+        self.capabilities.require(Operation.CREATE)
+        protocol = self._require_protocol()
+        key = spec.key.strip()
+        if not key:
+            raise RequestRejected("A channel needs an API key.")
+        multi_key_mode = spec.extra.get("multi_key_mode")
+        if "\n" in key and not (protocol.wrapped_add and multi_key_mode):
+            raise RequestRejected(
+                "The key has several lines. This server would turn it into one channel per line"
+                if not protocol.wrapped_add
+                else "The key has several lines. Choose a multi-key mode (random or polling) to keep them "
+                "in one channel, or create one channel per key"
+            )
+        record: dict[str, Any] = {
+            "type": spec.type,
+            "name": spec.name,
+            "key": key,
+            "base_url": spec.base_url,
+            "models": join_list(spec.models),
+            "group": join_list(spec.groups) or "default",
+        }
+        if spec.priority is not None:
+            record["priority"] = spec.priority
+        if spec.weight is not None:
+            record["weight"] = spec.weight
+        if spec.tag and self.capabilities.field("tag"):
+            record["tag"] = spec.tag
+        record.update({k: v for k, v in spec.extra.items() if k != "multi_key_mode"})
+        if protocol.wrapped_add:
+            body: dict[str, Any] = {"mode": "multi_to_single" if multi_key_mode else "single", "channel": record}
+            if multi_key_mode:
+                body["multi_key_mode"] = multi_key_mode
+        else:
+            body = record
+        await self._call("POST", "/api/channel/", json_body=body, action=f"create channel {spec.name!r}")
+        created = await self._find_created(spec)
+        if spec.status is not ChannelStatus.ENABLED:
+            await self.set_status(created.id, False)
+            created = replace(created, status=ChannelStatus.MANUALLY_DISABLED)
+        return created
+
+    async def _find_created(self, spec: ChannelSpec) -> Channel:
+        """The add route returns no id: find the newest channel with that exact name and type."""
+        candidates = await self.search_channels(spec.name)
+        matches = [c for c in candidates if c.name == spec.name and c.type.code == spec.type]
+        if not matches:
+            raise BadResponse(
+                f"The gateway accepted channel {spec.name!r} but it cannot be found afterwards; refresh the list."
+            )
+        return max(matches, key=lambda c: c.id)
+
+    async def update_channel(self, channel: Channel, changes: Mapping[str, Any]) -> Channel:
+        """PUT only the changed fields plus `id`; a status change goes through `set_status`."""
+        self.capabilities.require(Operation.UPDATE)
+        body: dict[str, Any] = {"id": channel.id}
+        for name, value in changes.items():
+            if name == "status":
+                continue
+            if name == "key" and (not value or "•" in str(value)):
+                continue
+            if name in NEUTRAL_FIELDS:
+                body[NEUTRAL_TO_WIRE[name]] = wire_value(name, value)
+            else:
+                body[name] = value
+        for wire_name in NOT_CLEARABLE & body.keys():
+            if body[wire_name] in ("", None):
+                raise RequestRejected(
+                    f"New API cannot clear '{wire_name}': the server keeps the old value when it is empty."
+                )
+        updated = channel
+        if len(body) > 1:
+            answer = await self._call("PUT", "/api/channel/", json_body=body, action=f"update channel {channel.name!r}")
+            data = answer.get("data")
+            updated = (
+                channel_from_wire(data, self.capabilities.types)
+                if isinstance(data, dict)
+                else await self.get_channel(channel.id)
+            )
+        status = changes.get("status")
+        if isinstance(status, ChannelStatus) and status is not channel.status:
+            await self.set_status(channel.id, status is ChannelStatus.ENABLED)
+            updated = replace(
+                updated,
+                status=ChannelStatus.ENABLED if status is ChannelStatus.ENABLED else ChannelStatus.MANUALLY_DISABLED,
+            )
+        return updated
+
+    async def set_status(self, channel_id: int, enabled: bool) -> None:
+        """`POST /:id/status` on current servers; `PUT {id, status}` where that route is missing."""
+        protocol = self._require_protocol()
+        status = _STATUS_TO_WIRE[enabled]
+        action = f"{'enable' if enabled else 'disable'} channel {channel_id}"
+        if protocol.status_route is not False:
+            try:
+                await self._call("POST", f"/api/channel/{channel_id}/status", json_body={"status": status}, action=action)
+            except NotSupported:
+                protocol.status_route = False
+            else:
+                protocol.status_route = True
+                return
+        await self._call("PUT", "/api/channel/", json_body={"id": channel_id, "status": status}, action=action)
+
+    # -- delete ----------------------------------------------------------------------------
+
+    async def delete_channel(self, channel_id: int) -> None:
+        self.capabilities.require(Operation.DELETE)
+        await self._call("DELETE", f"/api/channel/{channel_id}", action=f"delete channel {channel_id}")
+
+    async def delete_channels(self, channel_ids: Sequence[int]) -> int:
+        if not channel_ids:
+            return 0
+        if not self.capabilities.supports(Operation.BATCH_DELETE):
+            for channel_id in channel_ids:
+                await self.delete_channel(channel_id)
+            return len(channel_ids)
+        body = await self._call(
+            "POST", "/api/channel/batch", json_body={"ids": list(channel_ids)}, action="delete channels"
+        )
+        return int(body.get("data") or 0)
+
+    async def delete_disabled(self) -> int:
+        self.capabilities.require(Operation.DELETE_DISABLED)
+        body = await self._call("DELETE", "/api/channel/disabled", action="delete disabled channels")
+        return int(body.get("data") or 0)
+
+    # -- upstream-facing operations ----------------------------------------------------------
+
+    async def test_channel(self, channel: Channel, model: str | None = None) -> TestResult:
+        self.capabilities.require(Operation.TEST)
+        params = {"model": model} if model else None
+        body = await self._call(
+            "GET",
+            f"/api/channel/test/{channel.id}",
+            params=params,
+            timeout=SLOW_CALL_TIMEOUT,
+            action=f"test channel {channel.name!r}",
+            allow_failure=True,
+        )
+        seconds = body.get("time")
+        seconds = float(seconds) if isinstance(seconds, (int, float)) else None
+        if body.get("success") is False:
+            return TestResult(ok=False, seconds=seconds, message=str(body.get("message") or "test failed"))
+        return TestResult(ok=True, seconds=seconds, message=str(body.get("message") or ""))
+
+    async def test_all(self) -> str:
+        self.capabilities.require(Operation.TEST_ALL)
+        body = await self._call("GET", "/api/channel/test", action="start the server-side test of all channels")
+        return str(body.get("message") or "started")
+
+    async def fetch_models(self, channel: Channel) -> list[str]:
+        self.capabilities.require(Operation.FETCH_MODELS)
+        body = await self._call(
+            "GET",
+            f"/api/channel/fetch_models/{channel.id}",
+            timeout=SLOW_CALL_TIMEOUT,
+            action=f"fetch the upstream models of {channel.name!r}",
+        )
+        return _model_ids(body.get("data"))
+
+    async def fetch_models_adhoc(self, type_code: TypeCode, base_url: str, key: str) -> list[str]:
+        self.capabilities.require(Operation.FETCH_MODELS_ADHOC)
+        body = await self._call(
+            "POST",
+            "/api/channel/fetch_models",
+            json_body={"type": type_code, "base_url": base_url, "key": key},
+            timeout=SLOW_CALL_TIMEOUT,
+            action="fetch the upstream models for this key",
+        )
+        return _model_ids(body.get("data"))
+
+    async def update_balance(self, channel_id: int) -> float:
+        self.capabilities.require(Operation.BALANCE)
+        body = await self._call(
+            "GET",
+            f"/api/channel/update_balance/{channel_id}",
+            timeout=SLOW_CALL_TIMEOUT,
+            action=f"query the balance of channel {channel_id}",
+        )
+        balance = body.get("balance")
+        if not isinstance(balance, (int, float)):
+            raise BadResponse("The balance answer had no number in its top-level 'balance' field.")
+        return float(balance)
+
+    async def update_all_balances(self) -> None:
+        self.capabilities.require(Operation.BALANCE_ALL)
+        await self._call(
+            "GET", "/api/channel/update_balance", timeout=SLOW_CALL_TIMEOUT * 5, action="refresh every balance"
+        )
+
+    # -- groups, tags, copy ------------------------------------------------------------------
+
+    async def list_groups(self) -> list[str]:
+        self.capabilities.require(Operation.GROUPS)
+        body = await self._call("GET", "/api/group/", action="list the user groups")
+        data = body.get("data")
+        return [str(g) for g in data] if isinstance(data, list) else []
+
+    async def copy_channel(self, channel_id: int, suffix: str = "_copy") -> int:
+        self.capabilities.require(Operation.COPY)
+        body = await self._call(
+            "POST",
+            f"/api/channel/copy/{channel_id}",
+            params={"suffix": suffix, "reset_balance": "true"},
+            action=f"copy channel {channel_id}",
+        )
+        data = body.get("data")
+        if not isinstance(data, dict) or "id" not in data:
+            raise BadResponse("The copy answer carried no new channel id.")
+        return int(data["id"])
+
+    async def set_tag(self, channel_ids: Sequence[int], tag: str | None) -> None:
+        self.capabilities.require(Operation.BATCH_TAG)
+        await self._call(
+            "POST",
+            "/api/channel/batch/tag",
+            json_body={"ids": list(channel_ids), "tag": tag or ""},
+            action="set the tag",
+        )
+
+    async def set_tag_status(self, tag: str, enabled: bool) -> None:
+        self.capabilities.require(Operation.TAG_STATUS)
+        route = "enabled" if enabled else "disabled"
+        await self._call(
+            "POST", f"/api/channel/tag/{route}", json_body={"tag": tag}, action=f"{route[:-1]} tag {tag!r}"
+        )
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _message_of(body: Any) -> str:
+    if isinstance(body, dict):
+        if isinstance(body.get("error"), dict):
+            return str(body["error"].get("message") or "")
+        return str(body.get("message") or "")
+    return ""
+
+
+def _route_of(path: str) -> str:
+    """`/api/channel/5/status` -> `/api/channel/:id/status`, for messages about missing routes."""
+    return "/".join(":id" if part.isdigit() else part for part in path.split("/"))
+
+
+def _model_ids(data: Any) -> list[str]:
+    if not isinstance(data, list):
+        raise BadResponse("The model list answer was not a list.")
+    names = [str(item.get("id")) if isinstance(item, dict) else str(item) for item in data]
+    return list(dict.fromkeys(name for name in names if name))

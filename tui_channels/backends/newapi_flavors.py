@@ -1,0 +1,134 @@
+"""The New API family's protocol differences as a small table, not as copy-pasted classes.
+
+New API (current and legacy generations), One API and Veloera share one admin API with different
+pagination, add-body shapes, routes, fields and type lists (see ../shared/api/newapi.md). A
+`Flavor` is the starting point chosen from `GET /api/status`; the client then refines it from the
+shapes it actually sees (pagination, `channel_info`, a 404 on a newer route).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..channel_types import NEWAPI_TYPES, ONEAPI_TYPES
+from ..models import TypeCatalog
+from .base import COLUMNS_ALL, FieldKind, FieldSpec, Operation
+
+USER_ID_HEADERS = ("New-Api-User", "Veloera-User", "voapi-user", "User-id", "Rix-Api-User", "neo-api-user")
+"""Forks rename the user-id header; sending all of them is harmless and works everywhere."""
+
+_COMMON_FIELDS = (
+    FieldSpec("name", "Name", FieldKind.TEXT, required=True),
+    FieldSpec("type", "Type", FieldKind.TYPE, required=True),
+    FieldSpec("key", "API key", FieldKind.SECRET, required=True),
+    FieldSpec("base_url", "Base URL", FieldKind.TEXT, help="Empty uses the type's default"),
+    FieldSpec("models", "Models", FieldKind.MODELS),
+    FieldSpec("status", "Status", FieldKind.STATUS),
+    FieldSpec("groups", "Groups", FieldKind.GROUPS, help="User groups allowed to use this channel"),
+    FieldSpec("priority", "Priority", FieldKind.INT, help="Higher is tried first"),
+    FieldSpec("weight", "Weight", FieldKind.INT, help="Random weight within one priority"),
+)
+
+_MODEL_MAPPING = FieldSpec(
+    "model_mapping", "Model mapping", FieldKind.JSON, help='JSON object, e.g. {"gpt-4": "gpt-4o"}'
+)
+
+_NEWAPI_FIELDS = _COMMON_FIELDS + (
+    FieldSpec("tag", "Tag", FieldKind.TEXT),
+    FieldSpec("test_model", "Test model", FieldKind.TEXT, help="Model used by connectivity tests"),
+    FieldSpec("auto_ban", "Auto-ban", FieldKind.BOOL, help="May be disabled automatically on errors"),
+    _MODEL_MAPPING,
+    FieldSpec("remark", "Remark", FieldKind.TEXT),
+    FieldSpec("openai_organization", "OpenAI organization", FieldKind.TEXT, advanced=True),
+    FieldSpec("other", "Other (type-specific)", FieldKind.TEXT, advanced=True, help="Azure API version, region…"),
+    FieldSpec("status_code_mapping", "Status code mapping", FieldKind.JSON, advanced=True),
+    FieldSpec("param_override", "Parameter override", FieldKind.JSON, advanced=True),
+    FieldSpec("header_override", "Header override", FieldKind.JSON, advanced=True),
+    FieldSpec("setting", "Channel settings", FieldKind.JSON, advanced=True, help="proxy, force_format, …"),
+    FieldSpec("settings", "Other settings", FieldKind.JSON, advanced=True),
+)
+
+_LEGACY_ABSENT = {"header_override", "remark", "settings"}
+_LEGACY_FIELDS = tuple(f for f in _NEWAPI_FIELDS if f.name not in _LEGACY_ABSENT)
+
+_ONEAPI_FIELDS = _COMMON_FIELDS + (
+    _MODEL_MAPPING,
+    FieldSpec("system_prompt", "System prompt", FieldKind.TEXT, advanced=True),
+    FieldSpec("config", "Config", FieldKind.JSON, advanced=True, help="region, ak, sk, api_version…"),
+    FieldSpec("other", "Other (deprecated)", FieldKind.TEXT, advanced=True),
+)
+
+_NEWAPI_OPERATIONS = frozenset(Operation) - {Operation.MULTI_KEY, Operation.COPY}
+_CURRENT_OPERATIONS = frozenset(Operation)
+_ONEAPI_OPERATIONS = frozenset(
+    {
+        Operation.SEARCH,
+        Operation.CREATE,
+        Operation.UPDATE,
+        Operation.DELETE,
+        Operation.DELETE_DISABLED,
+        Operation.SET_STATUS,
+        Operation.TEST,
+        Operation.TEST_ALL,
+        Operation.BALANCE,
+        Operation.BALANCE_ALL,
+        Operation.MODEL_CATALOG,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Flavor:
+    """One member of the New API family and what it starts out assumed to support."""
+
+    name: str
+    label: str
+    one_based_pages: bool
+    wrapped_add: bool
+    fixed_page_size: int | None
+    types: TypeCatalog
+    fields: tuple[FieldSpec, ...]
+    operations: frozenset[Operation]
+    columns: frozenset[str]
+
+
+FLAVORS: dict[str, Flavor] = {
+    "newapi": Flavor(
+        "newapi", "New API", True, True, None, NEWAPI_TYPES, _NEWAPI_FIELDS, _CURRENT_OPERATIONS, frozenset(COLUMNS_ALL)
+    ),
+    "newapi-legacy": Flavor(
+        "newapi-legacy",
+        "New API (legacy)",
+        False,
+        False,
+        None,
+        NEWAPI_TYPES,
+        _LEGACY_FIELDS,
+        _NEWAPI_OPERATIONS,
+        frozenset(COLUMNS_ALL),
+    ),
+    "veloera": Flavor(
+        "veloera", "Veloera", False, False, None, NEWAPI_TYPES, _LEGACY_FIELDS, _NEWAPI_OPERATIONS, frozenset(COLUMNS_ALL)
+    ),
+    "oneapi": Flavor(
+        "oneapi",
+        "One API",
+        False,
+        False,
+        10,
+        ONEAPI_TYPES,
+        _ONEAPI_FIELDS,
+        _ONEAPI_OPERATIONS,
+        frozenset(COLUMNS_ALL) - {"tag"},
+    ),
+}
+
+
+def flavor_from_status(data: dict[str, object]) -> Flavor:
+    """Pick the flavor from `GET /api/status` data: One API lacks `setup` and has `chat_link`."""
+    system_name = str(data.get("system_name") or "")
+    if "veloera" in system_name.lower():
+        return FLAVORS["veloera"]
+    if "setup" not in data and "enable_batch_update" not in data and "chat_link" in data:
+        return FLAVORS["oneapi"]
+    return FLAVORS["newapi"]

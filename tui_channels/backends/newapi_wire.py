@@ -1,0 +1,117 @@
+"""New API wire records <-> the neutral `Channel`, and the error classification of its envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import AuthError, NotFound, PermissionDenied, RequestRejected
+from ..models import Channel, ChannelStatus, TypeCatalog, join_list, split_list
+
+_STATUS_FROM_WIRE = {
+    1: ChannelStatus.ENABLED,
+    2: ChannelStatus.MANUALLY_DISABLED,
+    3: ChannelStatus.AUTO_DISABLED,
+}
+
+NEUTRAL_TO_WIRE = {
+    "name": "name",
+    "type": "type",
+    "base_url": "base_url",
+    "key": "key",
+    "models": "models",
+    "groups": "group",
+    "priority": "priority",
+    "weight": "weight",
+    "tag": "tag",
+}
+"""Neutral field name -> New API JSON field; `status` is not here: it has its own route."""
+
+NOT_CLEARABLE = frozenset({"name", "models", "group", "other", "type", "settings", "other_info"})
+"""Plain (non-pointer) fields: the server ignores "" and 0 for them, so a PUT cannot clear them."""
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _nonzero(value: Any) -> int | None:
+    number = _int_or_none(value)
+    return number or None
+
+
+def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
+    """Map one channel record (list item, get, or update answer) to a `Channel`."""
+    balance = record.get("balance")
+    key = record.get("key") or None
+    return Channel(
+        id=int(record["id"]),
+        name=str(record.get("name") or ""),
+        type=types.get(_int_or_none(record.get("type")) or 0),
+        status=_STATUS_FROM_WIRE.get(_int_or_none(record.get("status")) or 0, ChannelStatus.UNKNOWN),
+        base_url=str(record.get("base_url") or ""),
+        key=key,
+        models=split_list(record.get("models")),
+        groups=split_list(record.get("group")),
+        priority=_int_or_none(record.get("priority")),
+        weight=_int_or_none(record.get("weight")),
+        tag=record.get("tag") or None,
+        balance=float(balance) if isinstance(balance, (int, float)) else None,
+        response_time_ms=_nonzero(record.get("response_time")),
+        test_time=_nonzero(record.get("test_time")),
+        used_quota=_int_or_none(record.get("used_quota")),
+        created_time=_nonzero(record.get("created_time")),
+        raw=dict(record),
+    )
+
+
+def wire_value(neutral_name: str, value: Any) -> Any:
+    """A neutral field's value as New API expects it (lists become comma-separated strings)."""
+    if neutral_name in ("models", "groups"):
+        return join_list(value)
+    if neutral_name == "tag":
+        return value or ""
+    return value
+
+
+_AUTH_MARKERS = (
+    "无权进行此操作",
+    "未登录",
+    "access token",
+    "new-api-user",
+    "veloera-user",
+    "用户已被封禁",
+    "has been banned",
+    "not logged in",
+)
+_PRIVILEGE_MARKERS = ("权限不足", "insufficient privilege")
+
+PRIVILEGE_HINT = (
+    "The account needs admin rights on channels (on current New API, creating or deleting channels and "
+    "changing keys, types, base URLs or overrides also needs the channel.sensitive_write permission)."
+)
+
+
+def classify_refusal(message: str, *, action: str) -> Exception:
+    """Turn a `success:false` message into the right typed error.
+
+    New API answers invalid tokens, banned users and low roles with HTTP 200, so the message is the
+    only signal; it is matched against the gateways' own phrases in both languages they speak, so
+    that an upstream's error text relayed in a test result is not mistaken for our own auth failure.
+    """
+    lowered = message.lower()
+    if any(marker in lowered for marker in _PRIVILEGE_MARKERS):
+        return PermissionDenied(f"The gateway refused to {action}: {message}. {PRIVILEGE_HINT}")
+    if any(marker in lowered for marker in _AUTH_MARKERS):
+        return AuthError(
+            f"The gateway refused the credentials: {message}. Check the site's access token (generate "
+            "one in the gateway's personal settings) and the numeric user id it belongs to."
+        )
+    if "record not found" in lowered:
+        return NotFound(f"Could not {action}: the channel does not exist (server said: {message}).")
+    return RequestRejected(f"The gateway refused to {action}: {message or 'no reason given'}")

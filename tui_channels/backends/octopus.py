@@ -1,0 +1,422 @@
+"""Octopus backend: login sessions, the `{code, message, data}` envelope, and the channel routes.
+
+Follows ../shared/api/octopus.md. Both generations log in with a username and password; legacy
+answers a JWT to send as a Bearer header, current sets an `auth` cookie. The session lives in
+memory only, is renewed shortly before it expires, and a 401 on an admin call triggers one fresh
+login and one retry. Record mapping and request bodies live in `octopus_wire`, the capability
+description in `octopus_fields`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from ..channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
+from ..errors import (
+    AuthError,
+    BackendError,
+    BadResponse,
+    ConfigError,
+    NotFound,
+    NotSupported,
+    PermissionDenied,
+    RequestRejected,
+    ServerError,
+)
+from ..models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
+from .base import BackendBase, Capabilities, ProgressCallback
+from .http import HttpTransport, RetryPolicy, decode_json, host_of
+from .octopus_fields import build_capabilities
+from .octopus_wire import adhoc_body, channel_from_wire, create_body, is_legacy_record, update_body
+
+LOGIN = "/api/v1/user/login"
+STATUS = "/api/v1/user/status"
+NOW_VERSION = "/api/v1/update/now-version"
+LIST = "/api/v1/channel/list"
+CREATE = "/api/v1/channel/create"
+UPDATE = "/api/v1/channel/update"
+ENABLE = "/api/v1/channel/enable"
+DELETE = "/api/v1/channel/delete/{id}"
+FETCH_MODEL = "/api/v1/channel/fetch-model"
+COOKIE = "auth"
+GENERATIONS = ("auto", "current", "legacy")
+RENEW_MARGIN = 60.0
+"""Renew a session this many seconds before it expires (at most a fifth of its length)."""
+
+_DUPLICATE_NAME = re.compile(
+    r"unique constraint failed: channels\.name|duplicate entry.*name|name already exists", re.IGNORECASE
+)
+_SECRET_LIKE = re.compile(r"\b(sk-[A-Za-z0-9]{0,4})[A-Za-z0-9_\-]{8,}|\b(Bearer\s+)\S+")
+
+
+def _scrub(message: str) -> str:
+    """Mask key- or token-looking strings a server may echo back in an error message."""
+    return _SECRET_LIKE.sub(lambda match: f"{match.group(1) or match.group(2)}…", message)
+
+
+def _is_envelope(payload: Any) -> bool:
+    return isinstance(payload, dict) and isinstance(payload.get("code"), int) and "message" in payload
+
+
+def _seconds_until(expire_at: Any) -> float | None:
+    """Seconds left until a legacy `expire_at` (RFC 3339, or a Unix time as a number or string)."""
+    if isinstance(expire_at, (int, float)) or (isinstance(expire_at, str) and expire_at.isdigit()):
+        return float(expire_at) - time.time()
+    if isinstance(expire_at, str):
+        try:
+            return datetime.fromisoformat(expire_at.replace("Z", "+00:00")).timestamp() - time.time()
+        except ValueError:
+            return None
+    return None
+
+
+class OctopusBackend(BackendBase):
+    """A client for one Octopus server of either generation."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str,
+        password: str,
+        generation: str = "auto",
+        verify_tls: bool = True,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        session_seconds: int = 3600,
+    ) -> None:
+        if generation not in GENERATIONS:
+            raise ConfigError(f"Unknown Octopus generation {generation!r}: choose auto, current or legacy.")
+        self._http = HttpTransport(base_url, verify_tls=verify_tls, timeout=timeout, retry=retry)
+        self._host = host_of(base_url)
+        self._username = username
+        self._password = password
+        self._forced_legacy = None if generation == "auto" else generation == "legacy"
+        self._legacy: bool | None = self._forced_legacy
+        self._session_seconds = session_seconds
+        self._renew_at: float | None = None
+        self._session_id = 0
+        self._login_lock = asyncio.Lock()
+
+    # Session
+
+    async def _login(self) -> None:
+        """Log in, detect the generation from the answer's shape, and keep the session in memory.
+
+        The current generation's cookie is sent as an explicit `Cookie` header rather than left to
+        the cookie jar, whose whole-second expiry could drop it a moment before the server would.
+        """
+        self._http.set_header("Authorization", None)
+        self._http.set_header("Cookie", None)
+        credentials = {"username": self._username, "password": self._password, "expire": self._session_seconds}
+        response = await self._http.request("POST", LOGIN, json_body=credentials)
+        self._http.cookies.clear()
+        if response.status_code == 401:
+            raise AuthError(
+                f"The username or password for {self._host} is wrong (Octopus answered 401). "
+                "Check the site's Octopus credentials."
+            )
+        data = self._unwrap(response, "log in")
+        token = data.get("token") if isinstance(data, dict) else None
+        cookie = next((c for c in response.cookies.jar if c.name == COOKIE and c.value), None)
+        legacy = self._detect(bool(token), cookie is not None)
+        if cookie is not None and not legacy:
+            self._http.set_header("Cookie", f"{COOKIE}={cookie.value}")
+            reported = cookie.expires - time.time() if cookie.expires else None
+        else:
+            self._http.set_header("Authorization", f"Bearer {token}")
+            reported = _seconds_until(data.get("expire_at"))
+        self._legacy = legacy
+        lifetime = self._lifetime(reported)
+        self._renew_at = time.monotonic() + lifetime - min(RENEW_MARGIN, lifetime / 5)
+        self._session_id += 1
+
+    def _detect(self, has_token: bool, has_cookie: bool) -> bool:
+        """Legacy answers a token in the body, current sets a cookie; a forced generation must agree."""
+        if not has_token and not has_cookie:
+            raise BadResponse(
+                f"{self._host} accepted the login but sent neither a token nor an `auth` session cookie. "
+                "Check that the site URL points at an Octopus server."
+            )
+        legacy = has_token if self._forced_legacy is None else self._forced_legacy
+        if (legacy and not has_token) or (not legacy and not has_cookie):
+            answered, wanted = ("legacy", "current") if has_token else ("current", "legacy")
+            raise BadResponse(
+                f"{self._host} answered the login like a {answered}-generation Octopus, but the site is set "
+                f"to {wanted}. Set the site's Octopus generation to auto or {answered}."
+            )
+        return legacy
+
+    def _lifetime(self, reported: float | None) -> float:
+        """The session length: as requested, unless the server clearly granted less.
+
+        Servers report expiry in whole seconds (and legacy in server clock time), so a value within a
+        second of the request, or an impossible one, means the requested length was granted.
+        """
+        requested = float(self._session_seconds)
+        if reported is not None and 0 < reported < requested - 1:
+            return reported
+        return requested
+
+    async def _relogin(self, seen_session: int) -> None:
+        """Log in unless another task already did since `seen_session` (one login for many callers)."""
+        async with self._login_lock:
+            if self._session_id == seen_session:
+                await self._login()
+
+    async def _ensure_session(self) -> None:
+        if self._renew_at is None or time.monotonic() >= self._renew_at:
+            await self._relogin(self._session_id)
+
+    # Requests
+
+    async def _exchange(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        """One admin call with a live session; a 401 gets one fresh login and one retry."""
+        await self._ensure_session()
+        session = self._session_id
+        response = await self._send(method, path, body)
+        if response.status_code != 401:
+            return response
+        await self._relogin(session)
+        response = await self._send(method, path, body)
+        if response.status_code == 401:
+            raise AuthError(
+                f"{self._host} refused the session again right after a fresh login ({method} {path}). "
+                "Check that the account is still an Octopus admin and log in through the web UI to confirm."
+            )
+        return response
+
+    async def _send(self, method: str, path: str, body: Any) -> httpx.Response:
+        if method == "POST" and body is None:
+            body = {}
+        return await self._http.request(method, path, json_body=body)
+
+    async def _call(
+        self, method: str, path: str, action: str, body: Any = None, *, name: str | None = None
+    ) -> Any:
+        return self._unwrap(await self._exchange(method, path, body), action, name=name)
+
+    def _unwrap(self, response: httpx.Response, action: str, *, name: str | None = None) -> Any:
+        """The envelope's `data` on success; otherwise the typed error for its status and message."""
+        status, path = response.status_code, response.request.url.path
+        try:
+            payload = decode_json(response)
+        except BadResponse:
+            if status == 404:
+                raise self._no_route(path) from None
+            if status >= 500:
+                raise ServerError(
+                    f"Octopus at {self._host} failed to {action} (HTTP {status}, and the answer was not the "
+                    "API's JSON). The gateway or a proxy in front of it has a problem; check its log and retry."
+                ) from None
+            raise
+        if not _is_envelope(payload):
+            if status == 404:
+                raise self._no_route(path)
+            raise BadResponse(
+                f"{path} answered JSON without Octopus's code/message envelope (HTTP {status}). "
+                "Check that the site is an Octopus server and its URL is right."
+            )
+        if status == 200 and payload["code"] == 200:
+            return payload.get("data")
+        raise self._error(status if status != 200 else payload["code"], str(payload["message"]), action, name)
+
+    def _no_route(self, path: str) -> NotSupported:
+        return NotSupported(
+            f"{self._host} has no {path} route (HTTP 404 without Octopus's answer format). "
+            "Check that the site URL points at an Octopus server, not its web page or another gateway."
+        )
+
+    def _error(self, status: int, message: str, action: str, name: str | None) -> BackendError:
+        """The typed error for an Octopus error answer, with the server's message made readable."""
+        message = _scrub(message)
+        where = f"Octopus at {self._host}"
+        if _DUPLICATE_NAME.search(message) and (status == 409 or status >= 500):
+            named = f"named {name!r}" if name else "with this name"
+            duplicate = f"A channel {named} already exists; channel names must be unique. Choose another name."
+            return RequestRejected(duplicate) if status == 409 else ServerError(duplicate)
+        if status == 400:
+            return RequestRejected(f"{where} refused to {action}: {message} (HTTP 400). Check the values sent.")
+        if status == 401:
+            return AuthError(f"{where} rejected the session while trying to {action} ({message}). Log in again.")
+        if status == 403:
+            return PermissionDenied(
+                f"{where} refused to {action}: the account lacks the permission ({message}). Use an admin account."
+            )
+        if status == 404:
+            return NotFound(
+                f"{where} could not {action}: {message}. It may have been deleted meanwhile; reload the list."
+            )
+        if status == 409:
+            return RequestRejected(f"{where} refused to {action}: it already exists ({message}).")
+        if status == 415:
+            return RequestRejected(
+                f"{where} refused the request body as not JSON (HTTP 415: {message}). A proxy in front of "
+                "the gateway may be rewriting the Content-Type header."
+            )
+        if status >= 500:
+            return ServerError(
+                f"{where} failed to {action}: {message} (HTTP {status}). Check the gateway's log; try again later."
+            )
+        return RequestRejected(f"{where} refused to {action}: {message} (HTTP {status}).")
+
+    @property
+    def _types(self) -> TypeCatalog:
+        return OCTOPUS_LEGACY_TYPES if self._legacy else OCTOPUS_CURRENT_TYPES
+
+    def _channel(self, record: Any) -> Channel:
+        try:
+            return channel_from_wire(record, self._types)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise BadResponse(
+                f"Octopus at {self._host} returned a channel record without a usable id. "
+                "The server may be a version this app does not know."
+            ) from None
+
+    def _model_names(self, data: Any) -> list[str]:
+        if not isinstance(data, list):
+            raise BadResponse(f"Octopus at {self._host} answered a model fetch without a list of model names.")
+        return [str(name) for name in data]
+
+    # Backend protocol
+
+    async def connect(self) -> Capabilities:
+        await self._relogin(self._session_id)
+        try:
+            version = str(await self._call("GET", NOW_VERSION, "read the server version"))
+        except (NotSupported, NotFound):
+            version = "unknown"
+        self._capabilities = build_capabilities(legacy=bool(self._legacy), version=version)
+        return self._capabilities
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def verify(self) -> Capabilities:
+        capabilities = await self.connect()
+        await self._call("GET", STATUS, "check the session")
+        return capabilities
+
+    async def list_channels(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
+        data = await self._call("GET", LIST, "list channels")
+        if not isinstance(data, list):
+            raise BadResponse(f"Octopus at {self._host} answered the channel list without a list of channels.")
+        channels = [self._channel(record) for record in data]
+        if on_progress is not None:
+            on_progress(len(channels), len(channels))
+        return channels
+
+    async def search_channels(self, keyword: str) -> list[Channel]:
+        """Octopus has no search route: filter the full list by id, name, base URL or model."""
+        needle = keyword.strip().lower()
+        return [
+            channel
+            for channel in await self.list_channels()
+            if not needle
+            or needle == str(channel.id)
+            or needle in channel.name.lower()
+            or needle in channel.base_url.lower()
+            or any(needle in model.lower() for model in channel.models)
+        ]
+
+    async def get_channel(self, channel_id: int) -> Channel:
+        for channel in await self.list_channels():
+            if channel.id == channel_id:
+                return channel
+        raise NotFound(
+            f"Channel {channel_id} does not exist on {self._host}; it may have been deleted. Reload the list."
+        )
+
+    async def create_channel(self, spec: ChannelSpec) -> Channel:
+        await self._ensure_session()
+        body = create_body(spec, legacy=bool(self._legacy), types=self._types)
+        data = await self._call("POST", CREATE, f"create channel {spec.name!r}", body, name=body["name"])
+        return self._channel(data)
+
+    async def update_channel(self, channel: Channel, changes: Mapping[str, Any]) -> Channel:
+        """Send `id` plus the changed fields; a status change goes through the enable route first."""
+        legacy = is_legacy_record(channel.raw) if channel.raw else bool(self._legacy)
+        body = update_body(channel, changes, legacy=legacy)
+        raw = dict(channel.raw)
+        if "status" in changes:
+            enabled = _wanted_enabled(changes["status"])
+            await self.set_status(channel.id, enabled)
+            raw["enabled"] = enabled
+        if len(body) == 1:
+            return self._channel(raw)
+        data = await self._call("POST", UPDATE, f"update channel {channel.name!r}", body, name=body.get("name"))
+        return self._channel(data)
+
+    async def set_status(self, channel_id: int, enabled: bool) -> None:
+        action = f"{'enable' if enabled else 'disable'} channel {channel_id}"
+        await self._call("POST", ENABLE, action, {"id": channel_id, "enabled": enabled})
+
+    async def delete_channel(self, channel_id: int) -> None:
+        await self._call("DELETE", DELETE.format(id=channel_id), f"delete channel {channel_id}")
+
+    async def delete_channels(self, channel_ids: Sequence[int]) -> int:
+        """Octopus deletes one channel per call; ids already gone are skipped, not counted."""
+        deleted = 0
+        for channel_id in channel_ids:
+            try:
+                await self.delete_channel(channel_id)
+            except NotFound:
+                continue
+            deleted += 1
+        return deleted
+
+    async def fetch_models(self, channel: Channel) -> list[str]:
+        action = f"fetch models for {channel.name!r}"
+        return self._model_names(await self._call("POST", FETCH_MODEL, action, _fetch_record(channel)))
+
+    async def fetch_models_adhoc(self, type_code: TypeCode, base_url: str, key: str) -> list[str]:
+        await self._ensure_session()
+        body = adhoc_body(type_code, base_url, key, legacy=bool(self._legacy))
+        return self._model_names(await self._call("POST", FETCH_MODEL, "fetch models", body))
+
+    async def test_channel(self, channel: Channel, model: str | None = None) -> TestResult:
+        """A timed model fetch with the channel's settings (Octopus has no test route).
+
+        An upstream failure is a failed result with the server's message; problems reaching or
+        authenticating with the gateway itself raise. With `model`, the upstream must also list it.
+        """
+        await self._ensure_session()
+        started = time.perf_counter()
+        response = await self._exchange("POST", FETCH_MODEL, _fetch_record(channel))
+        seconds = time.perf_counter() - started
+        try:
+            names = self._model_names(self._unwrap(response, f"test {channel.name!r}"))
+        except (ServerError, RequestRejected) as exc:
+            return TestResult(ok=False, seconds=seconds, message=_server_message(response) or exc.message)
+        if model is not None and model not in names:
+            message = f"The upstream answered but does not list {model}."
+            return TestResult(ok=False, seconds=seconds, message=message)
+        return TestResult(ok=True, seconds=seconds, message=f"{len(names)} models listed")
+
+
+def _fetch_record(channel: Channel) -> dict[str, Any]:
+    """The channel's own record, as `fetch-model` takes it (the read-only stats left out)."""
+    return {name: value for name, value in channel.raw.items() if name != "stats"}
+
+
+def _server_message(response: httpx.Response) -> str:
+    try:
+        payload = response.json()
+    except ValueError:
+        return ""
+    return _scrub(str(payload["message"])) if _is_envelope(payload) else ""
+
+
+def _wanted_enabled(status: Any) -> bool:
+    if isinstance(status, bool):
+        return status
+    if isinstance(status, ChannelStatus) and status is not ChannelStatus.UNKNOWN:
+        return status.is_enabled
+    raise RequestRejected(f"Cannot set an Octopus channel's status to {status!r}: choose enabled or disabled.")

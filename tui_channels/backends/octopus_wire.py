@@ -1,0 +1,263 @@
+"""Octopus channel records in and out: mapping to the neutral model and building request bodies.
+
+Two generations share one module because they differ only in a few fields (octopus.md §3): legacy
+has numeric types, `base_urls` and a `keys` list changed through `keys_to_*`; current has string
+types and single `base_url` / `key` strings. Pure functions, so they are easy to test and reuse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..errors import NotSupported, RequestRejected
+from ..models import (
+    Channel,
+    ChannelSpec,
+    ChannelStatus,
+    TypeCatalog,
+    TypeCode,
+    join_list,
+    split_list,
+)
+
+KEY_FIELDS = ("enabled", "channel_key", "remark")
+UNSUPPORTED_FIELDS = frozenset({"groups", "priority", "weight", "tag"})
+"""Neutral fields Octopus channels lack: they live in Octopus groups, not on channels."""
+
+
+def is_legacy_record(record: Mapping[str, Any]) -> bool:
+    """Legacy records carry `base_urls` / `keys` arrays and an int `type` (octopus.md, intro)."""
+    return "base_urls" in record or "keys" in record or isinstance(record.get("type"), int)
+
+
+def preferred_url(record: Mapping[str, Any]) -> str:
+    """The base URL the server uses: the single one, or the lowest-delay legacy entry."""
+    if not is_legacy_record(record):
+        return str(record.get("base_url") or "")
+    urls = [u for u in record.get("base_urls") or [] if isinstance(u, Mapping) and u.get("url")]
+    if not urls:
+        return ""
+    return str(min(urls, key=lambda u: u.get("delay") or 0)["url"])
+
+
+def preferred_key(record: Mapping[str, Any]) -> str | None:
+    """The key the server uses: the single one, or the first enabled legacy key."""
+    if not is_legacy_record(record):
+        return record.get("key") or None
+    for entry in record.get("keys") or []:
+        if isinstance(entry, Mapping) and entry.get("enabled") and entry.get("channel_key"):
+            return str(entry["channel_key"])
+    return None
+
+
+def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
+    """A neutral `Channel`; `models` shows synced and custom models together, `raw` keeps the record."""
+    enabled = record.get("enabled")
+    status = {True: ChannelStatus.ENABLED, False: ChannelStatus.MANUALLY_DISABLED}.get(
+        enabled if isinstance(enabled, bool) else None, ChannelStatus.UNKNOWN
+    )
+    models = split_list(f"{record.get('model') or ''},{record.get('custom_model') or ''}")
+    return Channel(
+        id=int(record["id"]),
+        name=str(record.get("name") or ""),
+        type=types.get(record.get("type")),
+        status=status,
+        base_url=preferred_url(record),
+        key=preferred_key(record),
+        models=models,
+        response_time_ms=_average_wait(record.get("stats")),
+        raw=dict(record),
+    )
+
+
+def _average_wait(stats: Any) -> int | None:
+    """Mean wait per request from the cumulative `stats`, or None before the first request."""
+    if not isinstance(stats, Mapping):
+        return None
+    requests = (stats.get("request_success") or 0) + (stats.get("request_failed") or 0)
+    wait = stats.get("wait_time") or 0
+    return int(wait / requests) if requests and wait else None
+
+
+def check_regex(pattern: Any) -> None:
+    """Refuse a `match_regex` that does not compile, before the server stores it."""
+    if not pattern:
+        return
+    try:
+        re.compile(str(pattern))
+    except re.error as exc:
+        raise RequestRejected(
+            f"The model match regex {pattern!r} is not a valid regular expression ({exc}). "
+            "Fix it or leave it empty."
+        ) from None
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A model list given as a comma-separated string or as a sequence of names."""
+    if value is None:
+        return ()
+    return split_list(value if isinstance(value, str) else ",".join(str(name) for name in value))
+
+
+def _require_key(value: str) -> str:
+    key = value.strip()
+    if not key:
+        raise RequestRejected("A channel key cannot be empty. Enter the upstream API key for this channel.")
+    return key
+
+
+def _key_lines(value: str) -> list[str]:
+    return [_require_key(line) for line in value.splitlines() if line.strip()] or [_require_key(value)]
+
+
+def _new_key(channel_key: str, *, enabled: bool = True, remark: str = "") -> dict[str, Any]:
+    return {"enabled": enabled, "channel_key": channel_key, "remark": remark}
+
+
+def create_body(spec: ChannelSpec, *, legacy: bool, types: TypeCatalog) -> dict[str, Any]:
+    """The wire record for a new channel; `spec.extra` wire fields are applied last, as given."""
+    base_url = spec.base_url.strip() or types.get(spec.type).default_base_url
+    if not base_url:
+        type_name = types.get(spec.type).name
+        raise RequestRejected(f"A base URL is required for an Octopus channel of type {type_name}.")
+    custom = _names(spec.extra.get("custom_model"))
+    body: dict[str, Any] = {
+        "name": spec.name.strip(),
+        "type": spec.type,
+        "enabled": spec.status.is_enabled,
+        "model": join_list(m for m in spec.models if m not in custom),
+        "custom_model": ",".join(custom),
+    }
+    if legacy:
+        body["base_urls"] = [{"url": base_url, "delay": 0}]
+        body["keys"] = [_new_key(line) for line in _key_lines(spec.key)]
+    else:
+        if len(spec.key.strip().splitlines()) > 1:
+            raise RequestRejected(
+                "This Octopus server holds one key per channel, and the key has several lines. "
+                "Create one channel per key, or enter a single key."
+            )
+        body["base_url"] = base_url
+        body["key"] = _require_key(spec.key)
+    body.update({name: value for name, value in spec.extra.items() if name != "custom_model"})
+    check_regex(body.get("match_regex"))
+    return body
+
+
+def adhoc_body(type_code: TypeCode, base_url: str, key: str, *, legacy: bool) -> dict[str, Any]:
+    """A throw-away channel record for `fetch-model` with a key that is not (yet) a channel."""
+    if legacy:
+        return {
+            "type": type_code,
+            "base_urls": [{"url": base_url, "delay": 0}],
+            "keys": [_new_key(_require_key(key))],
+        }
+    return {"type": type_code, "base_url": base_url, "key": _require_key(key)}
+
+
+def update_body(channel: Channel, changes: Mapping[str, Any], *, legacy: bool) -> dict[str, Any]:
+    """`id` plus only the changed wire fields; `status` is left out (it has its own route)."""
+    raw = channel.raw
+    body: dict[str, Any] = {"id": channel.id}
+    for name, value in changes.items():
+        if name in UNSUPPORTED_FIELDS:
+            raise NotSupported(
+                f"Octopus channels have no {name}: routing, priority and weights are set on Octopus groups."
+            )
+        if name in ("status", "models", "custom_model"):
+            continue
+        if name == "base_url" and legacy:
+            body["base_urls"] = _replace_preferred_url(raw, str(value))
+        elif name in ("key", "keys") and legacy:
+            body.update(key_changes(raw.get("keys") or [], _desired_keys(raw, value)))
+        elif name == "key":
+            body["key"] = _require_key(str(value))
+        else:
+            body[name] = value
+    if "models" in changes or "custom_model" in changes:
+        body.update(_model_fields(raw, changes))
+    check_regex(body.get("match_regex"))
+    return body
+
+
+def _model_fields(raw: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, str]:
+    """Split the shown model list back into the synced `model` and the hand-added `custom_model`.
+
+    A custom model stays custom; one the user dropped from `models` leaves `custom_model` too.
+    """
+    custom = _names(changes.get("custom_model", raw.get("custom_model")))
+    if "models" not in changes:
+        return {"custom_model": ",".join(custom)}
+    requested = _names(changes["models"])
+    fields = {"model": ",".join(m for m in requested if m not in custom)}
+    kept = [m for m in custom if m in requested]
+    if "custom_model" in changes or tuple(kept) != _names(raw.get("custom_model")):
+        fields["custom_model"] = ",".join(kept)
+    return fields
+
+
+def _replace_preferred_url(raw: Mapping[str, Any], url: str) -> list[dict[str, Any]]:
+    """Legacy: a new base URL replaces the entry the server prefers; the other entries stay."""
+    entries = [dict(entry) for entry in raw.get("base_urls") or []]
+    if not entries:
+        return [{"url": url.strip(), "delay": 0}]
+    preferred = min(range(len(entries)), key=lambda i: entries[i].get("delay") or 0)
+    entries[preferred]["url"] = url.strip()
+    return entries
+
+
+def _desired_keys(raw: Mapping[str, Any], value: Any) -> list[dict[str, Any]]:
+    """The legacy key list the user wants.
+
+    A list of `{id?, channel_key, enabled, remark}` is the full list. A single-line string replaces
+    the key the table shows (the first enabled one); several lines are the full list, one key each.
+    """
+    current = [dict(k) for k in raw.get("keys") or []]
+    if not isinstance(value, str):
+        return [dict(entry) for entry in value]
+    lines = _key_lines(value)
+    if len(lines) > 1:
+        return [{"channel_key": line} for line in lines]
+    shown = next((k for k in current if k.get("enabled") and k.get("channel_key")), None)
+    if shown is None:
+        return [*current, _new_key(lines[0])]
+    return [{**k, "channel_key": lines[0]} if k is shown else k for k in current]
+
+
+def key_changes(current: Sequence[Mapping[str, Any]], desired: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """`keys_to_add` / `keys_to_update` / `keys_to_delete` turning `current` into `desired`.
+
+    An entry matches an existing key by `id`, else by its key string; unmatched entries are added,
+    and existing keys nobody matched are deleted. Only fields that differ are updated.
+    """
+    by_id = {k.get("id"): k for k in current}
+    by_value = {k.get("channel_key"): k for k in current}
+    add: list[dict[str, Any]] = []
+    update: list[dict[str, Any]] = []
+    kept: set[Any] = set()
+    for entry in desired:
+        key_id = entry.get("id")
+        existing = by_id.get(key_id) if key_id is not None else by_value.get(entry.get("channel_key"))
+        if existing is None or existing.get("id") in kept:
+            add.append(
+                _new_key(
+                    _require_key(str(entry.get("channel_key") or "")),
+                    enabled=bool(entry.get("enabled", True)),
+                    remark=str(entry.get("remark") or ""),
+                )
+            )
+            continue
+        kept.add(existing.get("id"))
+        if "channel_key" in entry:
+            _require_key(str(entry["channel_key"] or ""))
+        diff = {f: entry[f] for f in KEY_FIELDS if f in entry and entry[f] != existing.get(f)}
+        if diff:
+            update.append({"id": existing.get("id"), **diff})
+    delete = [k.get("id") for k in current if k.get("id") not in kept]
+    changes: dict[str, Any] = {}
+    for name, values in (("keys_to_add", add), ("keys_to_update", update), ("keys_to_delete", delete)):
+        if values:
+            changes[name] = values
+    return changes
