@@ -185,6 +185,8 @@ class BackendBase:
     """Shared behaviour: optional operations answer `NotSupported` unless a backend overrides them."""
 
     _capabilities: Capabilities | None = None
+    detected_label: str | None = None
+    """What the server was recognised as before authentication (for verification messages)."""
 
     @property
     def capabilities(self) -> Capabilities:

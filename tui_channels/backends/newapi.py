@@ -107,6 +107,7 @@ class NewApiBackend(BackendBase):
             status_route=False if flavor.name == "oneapi" else None,
             operations=flavor.operations,
         )
+        self.detected_label = f"{flavor.label}, version {self._protocol.version}"
         first = await self._call(
             "GET", "/api/channel/", params={"p": 0, "page_size": 1}, action="list channels"
         )

@@ -1,0 +1,433 @@
+"""The command line, run in-process: sites, channels, the app entry, exit codes, and no leaked secrets."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from tui_channels.cli import main
+from tui_channels.config import AppConfig, SiteProfile, config_dir, load_config, save_config
+from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.models import BackendKind
+from tui_channels.secret_store import SecretLocation, SecretStore
+
+from .test_secrets import MemoryKeyring, installed
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run `main(argv)`; `stdin=` feeds standard input (for --secret-stdin)."""
+
+    def run(*argv: str, stdin: str | None = None) -> Result:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def newapi_site(gateway: DemoGateway) -> DemoSite:
+    return gateway.add_newapi("cli-na", channels=30)
+
+
+@pytest.fixture(scope="module")
+def octopus_site(gateway: DemoGateway) -> DemoSite:
+    return gateway.add_octopus("cli-oc", channels=12)
+
+
+def add_args(site: DemoSite, name: str | None = None) -> list[str]:
+    args = ["sites", "add", name or site.name, "--kind", site.kind.value, "--url", site.url, "--secret-stdin"]
+    if site.kind is BackendKind.NEWAPI:
+        return [*args, "--user-id", str(site.user_id)]
+    return [*args, "--username", str(site.username)]
+
+
+def register(cli: Callable[..., Result], site: DemoSite, *, secret: str | None = None) -> None:
+    result = cli(*add_args(site), stdin=(secret or site.secret) + "\n")
+    assert result.code == 0, result.err
+
+
+ADD = ["sites", "add", "x", "--secret-stdin"]
+ADD_NEWAPI = [*ADD, "--kind", "newapi", "--url", "http://x"]
+ADD_OCTOPUS = [*ADD, "--kind", "octopus", "--url", "http://x"]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class TestUsage:
+    def test_help(self, cli: Callable[..., Result]) -> None:
+        result = cli("--help")
+        assert result.code == 0
+        assert "sites" in result.out and "channels" in result.out
+
+    def test_version(self, cli: Callable[..., Result]) -> None:
+        assert cli("--version").out.startswith("tui-channels ")
+
+    @pytest.mark.parametrize(
+        ("argv", "expected"),
+        [
+            (["frobnicate"], "invalid choice"),
+            (["sites"], "required"),
+            ([*ADD, "--url", "http://x"], "--kind"),
+            ([*ADD_OCTOPUS, "--user-id", "1"], "--user-id is for New API"),
+            ([*ADD_NEWAPI, "--username", "u"], "--username is for Octopus"),
+            (ADD_NEWAPI, "--user-id is required"),
+            (ADD_OCTOPUS, "--username is required"),
+            ([*ADD, "--kind", "newapi", "--url", "gw", "--user-id", "1"], "url: must be an http"),
+            ([*ADD_NEWAPI, "--user-id", "0"], "must be 1 or more"),
+            ([*ADD_OCTOPUS, "--username", "u", "--flavor", "oneapi"], "flavor"),
+            ([*ADD_NEWAPI, "--user-id", "1", "--username", "u"], "not allowed"),
+            (["--channels", "5"], "--channels only applies together with --demo"),
+            (["channels", "list"], "--site"),
+            (["channels", "list", "--site", "x", "--status", "sleepy"], "invalid choice"),
+        ],
+    )
+    def test_usage_errors_exit_2(self, cli: Callable[..., Result], argv: list[str], expected: str) -> None:
+        result = cli(*argv, stdin="secret\n")
+        assert result.code == 2
+        assert expected in result.err
+        assert "usage:" in result.err
+        assert "Traceback" not in result.err
+        assert load_config() == AppConfig()
+
+    def test_keyboard_interrupt_exits_130_quietly(
+        self, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def interrupted(prompt: str) -> str:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr("getpass.getpass", interrupted)
+        result = cli("sites", "add", "x", "--kind", "newapi", "--url", "http://x", "--user-id", "1")
+        assert (result.code, result.out, result.err) == (130, "", "")
+
+    def test_cli_does_not_import_textual(self) -> None:
+        code = (
+            "import sys\n"
+            "from tui_channels.cli import main\n"
+            "main(['sites', 'list'])\n"
+            "assert 'textual' not in sys.modules, 'textual was imported'\n"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+class TestSites:
+    def test_empty_list(self, cli: Callable[..., Result]) -> None:
+        result = cli("sites", "list")
+        assert result.code == 0
+        assert "No sites yet" in result.out
+
+    def test_add_list_remove(self, cli: Callable[..., Result]) -> None:
+        secret = "sk-admin-token-123456"
+        result = cli(
+            "sites", "add", "prod", "--kind", "newapi", "--url", "https://gw.example.com/",
+            "--user-id", "7", "--timeout", "20", "--flavor", "oneapi", "--no-verify-tls", "--secret-stdin",
+            stdin=secret + "\n",
+        )
+        assert result.code == 0, result.err
+        assert 'Added site "prod"' in result.out
+        assert "warning:" in result.err and "plain text" in result.err
+        assert secret not in result.text
+        config = load_config()
+        assert config.last_site == "prod"
+        assert config.site("prod") == SiteProfile(
+            name="prod", kind="newapi", url="https://gw.example.com", user_id=7,
+            timeout=20, flavor="oneapi", verify_tls=False,
+        )
+        assert secret not in (config_dir() / "config.toml").read_text()
+        assert SecretStore().get("prod") == secret
+
+        result = cli(
+            "sites", "add", "octo", "--kind", "octopus", "--url", "http://10.0.0.2:8080",
+            "--username", "admin", "--secret-stdin", stdin="pw-octo\n",
+        )
+        assert result.code == 0
+        assert load_config().last_site == "prod"
+
+        result = cli("sites", "list")
+        assert result.code == 0
+        lines = result.out.splitlines()
+        assert lines[0].split() == ["NAME", "KIND", "URL", "USER", "VERIFY", "TLS", "SECRET"]
+        assert lines[1].split() == ["prod", "newapi", "https://gw.example.com", "7", "no", "file"]
+        assert lines[2].split() == ["octo", "octopus", "http://10.0.0.2:8080", "admin", "yes", "file"]
+        assert secret not in result.text and "pw-octo" not in result.text
+
+        result = cli("sites", "remove", "prod")
+        assert result.code == 0
+        assert [s.name for s in load_config().sites] == ["octo"]
+        assert load_config().last_site is None
+        assert SecretStore().location("prod") is None
+
+    def test_secret_from_hidden_prompt(self, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+        prompts: list[str] = []
+
+        def fake_getpass(prompt: str) -> str:
+            prompts.append(prompt)
+            return "hunter2-password"
+
+        monkeypatch.setattr("getpass.getpass", fake_getpass)
+        result = cli("sites", "add", "oc", "--kind", "octopus", "--url", "http://x", "--username", "root")
+        assert result.code == 0
+        assert prompts == ["Octopus password for oc: "]
+        assert SecretStore().get("oc") == "hunter2-password"
+        assert "hunter2" not in result.text
+
+    def test_empty_secret_saves_nothing(self, cli: Callable[..., Result]) -> None:
+        result = cli(
+            "sites", "add", "p", "--kind", "newapi", "--url", "http://x", "--user-id", "1", "--secret-stdin", stdin="\n"
+        )
+        assert result.code == 1
+        assert result.err.startswith("error: No secret: no access token was given")
+        assert load_config() == AppConfig()
+
+    def test_duplicate_is_an_operation_error(self, cli: Callable[..., Result]) -> None:
+        argv = ["sites", "add", "p", "--kind", "newapi", "--url", "http://x", "--user-id", "1", "--secret-stdin"]
+        assert cli(*argv, stdin="first\n").code == 0
+        result = cli(*argv, stdin="second\n")
+        assert result.code == 1
+        assert result.err == (
+            'error: Configuration problem: a site named "p" already exists; '
+            "choose another name, or remove it first with `tui-channels sites remove`\n"
+        )
+        assert SecretStore().get("p") == "first"
+
+    def test_remove_unknown(self, cli: Callable[..., Result]) -> None:
+        result = cli("sites", "remove", "ghost")
+        assert result.code == 1
+        assert 'no site named "ghost"' in result.err and "sites list" in result.err
+        assert len(result.err.splitlines()) == 1
+
+    def test_list_shows_env_and_missing_secrets(
+        self, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        save_config(
+            AppConfig(
+                sites=[
+                    SiteProfile(name="from env", kind="newapi", url="http://a", user_id=1),
+                    SiteProfile(name="none", kind="octopus", url="http://b", username="u"),
+                ]
+            )
+        )
+        monkeypatch.setenv("TUI_CHANNELS_SECRET_FROM_ENV", "sk-env-secret")
+        result = cli("sites", "list")
+        assert [line.split()[-1] for line in result.out.splitlines()[1:]] == ["env", "missing"]
+        assert "sk-env-secret" not in result.text
+
+    def test_set_secret(self, cli: Callable[..., Result]) -> None:
+        save_config(AppConfig(sites=[SiteProfile(name="p", kind="newapi", url="http://a", user_id=1)]))
+        result = cli("sites", "set-secret", "p", "--secret-stdin", stdin="rotated-token\n")
+        assert result.code == 0
+        assert "access token is stored in the plain-text secrets file" in result.out
+        assert SecretStore().get("p") == "rotated-token"
+        assert "rotated-token" not in result.text
+        assert cli("sites", "set-secret", "nope", "--secret-stdin", stdin="x\n").code == 1
+
+    def test_keyring_is_preferred(self, cli: Callable[..., Result]) -> None:
+        with installed(MemoryKeyring()) as memory:
+            result = cli(
+                "sites", "add", "p", "--kind", "newapi", "--url", "http://x", "--user-id", "1",
+                "--secret-stdin", stdin="tok\n",
+            )
+            assert result.code == 0
+            assert "stored in the system keyring" in result.out
+            assert result.err == ""
+            assert memory.passwords == {("tui-channels", "p"): "tok"}
+            assert cli("sites", "list").out.split()[-1] == "keyring"
+            assert cli("sites", "remove", "p").code == 0
+            assert memory.passwords == {}
+
+
+class TestVerify:
+    @pytest.mark.parametrize("kind", ["newapi", "octopus"])
+    def test_ok(self, cli: Callable[..., Result], kind: str, request: pytest.FixtureRequest) -> None:
+        site: DemoSite = request.getfixturevalue(f"{kind}_site")
+        register(cli, site)
+        result = cli("sites", "verify", site.name)
+        assert result.code == 0, result.err
+        lines = result.out.splitlines()
+        assert lines[0] == f"reachable:   yes ({site.url})"
+        assert lines[1].startswith("backend:     ")
+        assert f"({site.kind.label} family, flavor " in lines[1]
+        assert lines[2] == "credentials: OK"
+        assert site.secret not in result.text
+
+    def test_wrong_secret(self, cli: Callable[..., Result], newapi_site: DemoSite) -> None:
+        register(cli, newapi_site, secret="sk-wrong-token-000000")
+        result = cli("sites", "verify", newapi_site.name)
+        assert result.code == 1
+        assert result.out == f"reachable:   yes ({newapi_site.url})\n"
+        assert result.err.startswith("error: Authentication failed: ")
+        assert len(result.err.splitlines()) == 1
+        assert "sk-wrong-token" not in result.text and newapi_site.secret not in result.text
+
+    def test_wrong_password(self, cli: Callable[..., Result], octopus_site: DemoSite) -> None:
+        register(cli, octopus_site, secret="not-the-password")
+        result = cli("sites", "verify", octopus_site.name)
+        assert result.code == 1
+        assert result.err.startswith("error: Authentication failed: ")
+        assert "not-the-password" not in result.text
+
+    def test_unreachable(self, cli: Callable[..., Result]) -> None:
+        url = f"http://127.0.0.1:{closed_port()}"
+        save_config(AppConfig(sites=[SiteProfile(name="down", kind="newapi", url=url, user_id=1, timeout=2)]))
+        SecretStore().set("down", "sk-down")
+        result = cli("sites", "verify", "down")
+        assert result.code == 1
+        assert result.out == f"reachable:   no ({url})\n"
+        assert result.err.startswith("error: Gateway unreachable: ")
+        assert "Traceback" not in result.err
+
+    def test_missing_secret(self, cli: Callable[..., Result]) -> None:
+        save_config(AppConfig(sites=[SiteProfile(name="bare", kind="newapi", url="http://x", user_id=1)]))
+        result = cli("sites", "verify", "bare")
+        assert result.code == 1
+        assert "no secret is stored for site \"bare\"" in result.err
+        assert "TUI_CHANNELS_SECRET_BARE" in result.err
+
+
+class TestChannelsList:
+    def test_newapi_json(self, cli: Callable[..., Result], newapi_site: DemoSite) -> None:
+        register(cli, newapi_site)
+        result = cli("channels", "list", "--site", newapi_site.name, "--json")
+        assert result.code == 0, result.err
+        channels = json.loads(result.out)
+        store = newapi_site.server.store
+        assert sorted(c["id"] for c in channels) == sorted(store)
+        assert {c["id"]: c["name"] for c in channels} == {i: r["name"] for i, r in store.items()}
+        assert set(channels[0]) == {
+            "id", "name", "type", "type_name", "status", "base_url", "key", "models", "groups",
+            "priority", "weight", "tag", "balance", "response_time_ms", "test_time", "used_quota",
+        }
+        for record in store.values():
+            assert record["key"] not in result.out
+        assert all(c["key"] is None or "•" in c["key"] for c in channels)
+        assert all(isinstance(c["type"], int) and c["type_name"] for c in channels)
+
+    def test_octopus_json(self, cli: Callable[..., Result], octopus_site: DemoSite) -> None:
+        register(cli, octopus_site)
+        result = cli("channels", "list", "--site", octopus_site.name, "--json")
+        assert result.code == 0, result.err
+        channels = json.loads(result.out)
+        stored = octopus_site.server.channels
+        assert {c["id"]: c["name"] for c in channels} == {i: r["name"] for i, r in stored.items()}
+        assert all(c["key"] is None or "•" in c["key"] for c in channels)
+        assert {c["status"] for c in channels} <= {"enabled", "manually_disabled"}
+
+    def test_filters(self, cli: Callable[..., Result], newapi_site: DemoSite) -> None:
+        register(cli, newapi_site)
+        store = newapi_site.server.store
+
+        def listed(*extra: str) -> set[int]:
+            result = cli("channels", "list", "--site", newapi_site.name, "--json", *extra)
+            assert result.code == 0, result.err
+            return {c["id"] for c in json.loads(result.out)}
+
+        assert listed("--status", "disabled") == {i for i, r in store.items() if r["status"] in (2, 3)}
+        assert listed("--status", "enabled") == {i for i, r in store.items() if r["status"] == 1}
+        assert listed("--search", "7") >= {7}
+        name = store[3]["name"]
+        assert 3 in listed("--search", name.upper())
+        assert listed("--search", "no-such-channel-anywhere") == set()
+
+    def test_table(self, cli: Callable[..., Result], newapi_site: DemoSite) -> None:
+        register(cli, newapi_site)
+        result = cli("channels", "list", "--site", newapi_site.name)
+        assert result.code == 0, result.err
+        lines = result.out.splitlines()
+        assert lines[0].split() == ["ID", "NAME", "TYPE", "STATUS", "MODELS", "GROUP", "PRIORITY", "BASE", "URL"]
+        assert len(lines) == 1 + len(newapi_site.server.store)
+        assert newapi_site.secret not in result.text
+
+    def test_unknown_site(self, cli: Callable[..., Result]) -> None:
+        result = cli("channels", "list", "--site", "ghost")
+        assert result.code == 1
+        assert result.err.startswith('error: Configuration problem: no site named "ghost"')
+
+
+class TestOpenApp:
+    @pytest.fixture
+    def opened(self, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+        """Stand in for `tui_channels.app`, recording what the app would have seen."""
+        calls: list[dict[str, object]] = []
+
+        def run_app(site: str | None) -> None:
+            config = load_config()
+            store = SecretStore()
+            calls.append(
+                {
+                    "site": site,
+                    "sites": [s.name for s in config.sites],
+                    "last_site": config.last_site,
+                    "secrets": {s.name: store.location(s.name) for s in config.sites},
+                }
+            )
+
+        module = types.ModuleType("tui_channels.app")
+        module.run_app = run_app  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "tui_channels.app", module)
+        return calls
+
+    def test_no_command_opens_last_site(self, cli: Callable[..., Result], opened: list[dict[str, object]]) -> None:
+        assert cli().code == 0
+        assert opened[0]["site"] is None
+
+    def test_site_option(self, cli: Callable[..., Result], opened: list[dict[str, object]]) -> None:
+        save_config(AppConfig(sites=[SiteProfile(name="p", kind="newapi", url="http://x", user_id=1)]))
+        assert cli("--site", "p").code == 0
+        assert opened[0]["site"] == "p"
+
+    def test_unknown_site_fails_before_opening(
+        self, cli: Callable[..., Result], opened: list[dict[str, object]]
+    ) -> None:
+        result = cli("--site", "ghost")
+        assert result.code == 1
+        assert 'no site named "ghost"' in result.err
+        assert opened == []
+
+    def test_demo(self, cli: Callable[..., Result], opened: list[dict[str, object]]) -> None:
+        before = dict(os.environ)
+        assert cli("--demo", "--channels", "12").code == 0
+        assert opened == [
+            {
+                "site": None,
+                "sites": ["demo-newapi", "demo-octopus"],
+                "last_site": "demo-newapi",
+                "secrets": {"demo-newapi": SecretLocation.ENV, "demo-octopus": SecretLocation.ENV},
+            }
+        ]
+        assert dict(os.environ) == before
+
+    def test_demo_with_a_command(self, cli: Callable[..., Result]) -> None:
+        config_folder = config_dir()
+        result = cli("--demo", "--channels", "12", "channels", "list", "--site", "demo-octopus", "--json")
+        assert result.code == 0, result.err
+        assert len(json.loads(result.out)) == 8
+        assert config_dir() == config_folder
+        assert load_config() == AppConfig()

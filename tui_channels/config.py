@@ -1,0 +1,298 @@
+"""Site profiles and UI preferences, kept in `config.toml` under the user's config folder.
+
+The file never holds a secret: tokens and passwords live in `secret_store`. Everything read from
+disk is validated here, so the rest of the app can trust a `SiteProfile`; a bad file becomes one
+`ConfigError` line that names the file and the setting, never a pydantic dump.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+from .models import BackendKind
+
+APP_NAME = "tui-channels"
+CONFIG_FILE = "config.toml"
+
+FLAVORS: dict[BackendKind, tuple[str, ...]] = {
+    BackendKind.NEWAPI: ("auto", "newapi", "newapi-legacy", "oneapi", "veloera"),
+    BackendKind.OCTOPUS: ("auto", "current", "legacy"),
+}
+"""Protocol flavors a profile may pin per backend family; `auto` lets the client detect it."""
+
+
+def config_dir() -> Path:
+    """Where `config.toml` and the fallback `secrets.toml` live; `$TUI_CHANNELS_CONFIG_DIR` wins."""
+    override = os.environ.get("TUI_CHANNELS_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    """Where app data (such as the trash of deleted channels) lives; `$TUI_CHANNELS_DATA_DIR` wins."""
+    override = os.environ.get("TUI_CHANNELS_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def config_path() -> Path:
+    return config_dir() / CONFIG_FILE
+
+
+class SiteProfile(BaseModel):
+    """One gateway the app can administer: where it is and how to log in (minus the secret)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    name: str
+    """A unique, non-empty label; also the keyring entry name of the site's secret."""
+    kind: BackendKind
+    """Backend family: `newapi` (New API, One API and forks) or `octopus`."""
+    url: str
+    """Base URL of the gateway, http:// or https://, without a trailing slash."""
+    user_id: int | None = Field(default=None, ge=1)
+    """New API family only: the admin's numeric user id, sent as the `New-Api-User` header."""
+    username: str | None = None
+    """Octopus only: the admin user name used to log in."""
+    verify_tls: bool = True
+    """Check the server's TLS certificate; turn off only for self-signed test servers."""
+    timeout: float | None = None
+    """Per-request timeout in seconds; unset means the client's default."""
+    flavor: str = "auto"
+    """Pin the protocol flavor (see `FLAVORS`) when detection guesses wrong; `auto` detects it."""
+    concurrency: int = Field(default=4, ge=1, le=64)
+    """How many requests a batch operation may have in flight at once."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// address, such as https://gateway.example.com")
+        if parts.username or parts.password:
+            raise ValueError("must not contain a user name or password; the secret is stored separately")
+        return value
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        return value.strip() if value is not None else None
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be a positive number of seconds")
+        return value
+
+    @model_validator(mode="after")
+    def _per_kind(self) -> SiteProfile:
+        if self.kind is BackendKind.NEWAPI:
+            if self.user_id is None:
+                raise ValueError("user_id is required for a New API site (the admin's numeric user id)")
+            if self.username is not None:
+                raise ValueError("username applies to Octopus sites only; New API sites use user_id")
+        else:
+            if not self.username:
+                raise ValueError("username is required for an Octopus site")
+            if self.user_id is not None:
+                raise ValueError("user_id applies to New API sites only; Octopus sites use username")
+        allowed = FLAVORS[self.kind]
+        if self.flavor not in allowed:
+            raise ValueError(
+                f"flavor {self.flavor!r} is not one of {', '.join(allowed)} for a {self.kind.label} site"
+            )
+        return self
+
+
+class SortPref(BaseModel):
+    """How the channel table of one site is sorted."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    column: str
+    """Column id to sort by (see `backends.base.COLUMNS_ALL`)."""
+    descending: bool = False
+    """Largest first when true."""
+
+
+class UiPrefs(BaseModel):
+    """What the user arranged in the UI, remembered between runs."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    columns: dict[str, list[str]] = Field(default_factory=dict)
+    """Visible table columns per backend kind (`newapi`, `octopus`), in display order."""
+    sort: dict[str, SortPref] = Field(default_factory=dict)
+    """Table sort order per site name."""
+    theme: str | None = None
+    """Textual theme name; unset means the app's default."""
+
+
+class AppConfig(BaseModel):
+    """Everything in `config.toml`."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    last_site: str | None = None
+    """The site opened last, opened again when no site is named on the command line."""
+    sites: list[SiteProfile] = Field(default_factory=list)
+    """Configured gateways, in the order the user added them."""
+    ui: UiPrefs = Field(default_factory=UiPrefs)
+    """UI preferences."""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> AppConfig:
+        seen: set[str] = set()
+        for site in self.sites:
+            if site.name in seen:
+                raise ValueError(f'two sites are named "{site.name}"; site names must be unique')
+            seen.add(site.name)
+        return self
+
+    def site(self, name: str) -> SiteProfile:
+        """The profile called `name`; a `ConfigError` that says how to list the sites otherwise."""
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise ConfigError(f'no site named "{name}"; `tui-channels sites list` shows the configured sites')
+
+    def has_site(self, name: str) -> bool:
+        return any(site.name == name for site in self.sites)
+
+    def add_site(self, profile: SiteProfile) -> None:
+        if self.has_site(profile.name):
+            raise ConfigError(
+                f'a site named "{profile.name}" already exists; choose another name, '
+                f"or remove it first with `tui-channels sites remove`"
+            )
+        self.sites.append(profile)
+
+    def remove_site(self, name: str) -> SiteProfile:
+        """Drop a site and the preferences that only made sense for it."""
+        profile = self.site(name)
+        self.sites.remove(profile)
+        self.ui.sort.pop(name, None)
+        if self.last_site == name:
+            self.last_site = None
+        return profile
+
+    def replace_site(self, old_name: str, profile: SiteProfile) -> None:
+        """Swap a site's profile in place, carrying its preferences over when it is renamed."""
+        index = self.sites.index(self.site(old_name))
+        if profile.name != old_name:
+            if self.has_site(profile.name):
+                raise ConfigError(f'a site named "{profile.name}" already exists; choose another name')
+            if old_name in self.ui.sort:
+                self.ui.sort[profile.name] = self.ui.sort.pop(old_name)
+            if self.last_site == old_name:
+                self.last_site = profile.name
+        self.sites[index] = profile
+
+
+def _describe_errors(error: ValidationError, data: Mapping[str, Any] | None = None) -> str:
+    """Pydantic's errors as one readable line: where, then what; never the offending value.
+
+    With the raw `data`, a site is named by its `name` rather than by its index.
+    """
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        where = _location(item["loc"], data)
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "is not a known setting"
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
+
+
+def _location(loc: Sequence[int | str], data: Mapping[str, Any] | None) -> str:
+    """`sites.0.url` as `site "prod" url`: a site is named as the user wrote it, else by position."""
+    parts = list(loc)
+    if len(parts) < 2 or parts[0] != "sites" or not isinstance(parts[1], int):
+        return ".".join(str(part) for part in parts)
+    index = parts[1]
+    name = _raw_site_name(data, index)
+    site = f'site "{name}"' if name else f"site #{index + 1}"
+    rest = ".".join(str(part) for part in parts[2:])
+    return f"{site} {rest}" if rest else site
+
+
+def _raw_site_name(data: Mapping[str, Any] | None, index: int) -> str | None:
+    sites = data.get("sites") if data else None
+    entry = sites[index] if isinstance(sites, list) and index < len(sites) else None
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def new_site(**fields: Any) -> SiteProfile:
+    """Build a profile from user input, as a `ConfigError` with a readable message when invalid."""
+    try:
+        return SiteProfile(**fields)
+    except ValidationError as exc:
+        raise ConfigError(_describe_errors(exc), title="Invalid site settings") from None
+
+
+def load_config() -> AppConfig:
+    """Read `config.toml`; a missing file is an empty config, a broken one a `ConfigError`."""
+    path = config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return AppConfig()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    try:
+        return AppConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path} has invalid settings: {_describe_errors(exc, data)}") from None
+
+
+def save_config(config: AppConfig) -> None:
+    """Write `config.toml` atomically, so a crash mid-write never leaves half a file."""
+    path = config_path()
+    try:
+        write_atomic(path, tomli_w.dumps(config.model_dump(mode="json", exclude_none=True)))
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc}") from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` through a temp file in the same folder; the file is mode 0600.
+
+    Used for the config and the fallback secrets file alike: a reader sees the old file or the
+    new one, never a mix, and the content is never readable by other users, not even briefly.
+    Raises `OSError`; callers turn it into their own typed error.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,85 @@
+"""A throw-away demo setup: the embedded gateway plus a config that points at it.
+
+`tui-channels --demo` runs inside a `DemoSession`: the app reads its config and secrets through the
+usual modules, which the session redirects to a fresh temporary folder and to environment
+variables, so a demo never touches the user's own config, keyring or secrets file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from ..config import AppConfig, SiteProfile, save_config
+from ..models import BackendKind
+from ..secret_store import env_var_name
+from .gateway import DemoGateway, DemoSite
+
+NEWAPI_SITE = "demo-newapi"
+OCTOPUS_SITE = "demo-octopus"
+
+
+class DemoSession:
+    """Starts the demo gateway with one New API and one Octopus site, configured and logged in."""
+
+    def __init__(
+        self, *, channels: int = 60, newapi_flavor: str = "newapi", octopus_generation: str = "current"
+    ) -> None:
+        self.channels = channels
+        self.newapi_flavor = newapi_flavor
+        self.octopus_generation = octopus_generation
+        self.gateway = DemoGateway()
+        self._stack = ExitStack()
+
+    @property
+    def octopus_channels(self) -> int:
+        """The Octopus site holds a quarter of the New API site's channels, at least 8."""
+        return max(8, self.channels // 4)
+
+    def __enter__(self) -> DemoSession:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="tui-channels-demo-"))
+        self._stack.callback(shutil.rmtree, folder, ignore_errors=True)
+        self._stack.enter_context(self.gateway)
+        newapi = self.gateway.add_newapi(NEWAPI_SITE, flavor=self.newapi_flavor, channels=self.channels)
+        octopus = self.gateway.add_octopus(
+            OCTOPUS_SITE, generation=self.octopus_generation, channels=self.octopus_channels
+        )
+        self._set_env("TUI_CHANNELS_CONFIG_DIR", str(folder / "config"))
+        self._set_env("TUI_CHANNELS_DATA_DIR", str(folder / "data"))
+        for site in (newapi, octopus):
+            self._set_env(env_var_name(site.name), site.secret)
+        save_config(AppConfig(sites=[_profile(newapi), _profile(octopus)], last_site=NEWAPI_SITE))
+
+    def _set_env(self, name: str, value: str) -> None:
+        """Set an environment variable until the session ends, then put back what was there."""
+        previous = os.environ.get(name)
+        self._stack.callback(_restore_env, name, previous)
+        os.environ[name] = value
+
+
+def _restore_env(name: str, previous: str | None) -> None:
+    if previous is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = previous
+
+
+def _profile(site: DemoSite) -> SiteProfile:
+    """The profile a user would write for a demo site; the flavor is left to detection."""
+    if site.kind is BackendKind.NEWAPI:
+        return SiteProfile(name=site.name, kind=site.kind, url=site.url, user_id=site.user_id)
+    return SiteProfile(name=site.name, kind=site.kind, url=site.url, username=site.username)

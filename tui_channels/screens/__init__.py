@@ -1,0 +1,1 @@
+"""Screens: the main channel screen and the modal screens it opens."""

@@ -1,0 +1,85 @@
+"""Everything the server holds about one channel, keys masked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from ..backends.base import Capabilities
+from ..models import Channel, mask_secret
+from ..services.channel_view import format_balance, format_compact, format_duration_ms, relative_time
+
+SECRET_FIELDS = frozenset({"key", "channel_key", "keys"})
+
+
+def masked_record(value: Any, field: str = "") -> Any:
+    """A copy of a wire record with every key-like value masked, at any depth."""
+    if field in SECRET_FIELDS and isinstance(value, str):
+        return mask_secret(value)
+    if isinstance(value, Mapping):
+        return {k: masked_record(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked_record(item, field) for item in value]
+    return value
+
+
+def summary_rows(channel: Channel, capabilities: Capabilities) -> Iterator[tuple[str, str]]:
+    """The neutral fields, formatted as the table formats them, only those the backend has."""
+    columns = capabilities.columns
+    yield "ID", str(channel.id)
+    yield "Name", channel.name
+    yield "Type", f"{channel.type.name} ({channel.type.code})"
+    yield "Status", channel.status.label
+    yield "Base URL", channel.base_url or f"(default) {channel.type.default_base_url}"
+    yield "Key", mask_secret(channel.key) if channel.key else "(not returned by the server)"
+    yield "Models", f"{channel.model_count}: {', '.join(channel.models)}"
+    optional = [
+        ("group", "Groups", ", ".join(channel.groups)),
+        ("priority", "Priority", "" if channel.priority is None else str(channel.priority)),
+        ("weight", "Weight", "" if channel.weight is None else str(channel.weight)),
+        ("tag", "Tag", channel.tag or ""),
+        ("balance", "Balance", format_balance(channel.balance)),
+        ("response_time", "Response time", format_duration_ms(channel.response_time_ms)),
+        ("test_time", "Last tested", relative_time(channel.test_time)),
+        ("used_quota", "Used quota", format_compact(channel.used_quota)),
+    ]
+    for column, label, value in optional:
+        if column in columns:
+            yield label, value
+
+
+class ChannelDetailScreen(ModalScreen[None]):
+    """The neutral summary, then the server's full record (keys masked)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("enter", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    def __init__(self, channel: Channel, capabilities: Capabilities) -> None:
+        super().__init__()
+        self._channel = channel
+        self._capabilities = capabilities
+
+    def compose(self) -> ComposeResult:
+        summary = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+        summary.add_column(style="bold", no_wrap=True)
+        summary.add_column(overflow="fold")
+        for label, value in summary_rows(self._channel, self._capabilities):
+            summary.add_row(label, value)
+        record = json.dumps(masked_record(dict(self._channel.raw)), indent=2, ensure_ascii=False)
+        with VerticalScroll(classes="dialog", id="detail"):
+            yield Label(f"Channel {self._channel.id}: {self._channel.name}", classes="dialog-title")
+            yield Static(summary)
+            yield Label("Server record", classes="help-section")
+            yield Static(record, id="raw-record", markup=False)
+            yield Label("Esc closes", classes="dialog-hint")

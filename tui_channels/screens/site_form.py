@@ -1,0 +1,186 @@
+"""Add or edit a site profile, with its secret, and verify it before saving."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import ValidationError
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from ..config import SiteProfile
+from ..models import BackendKind
+from ..secret_store import SecretStore
+from ..services.verify import Check, verify_site
+
+FLAVORS = {
+    BackendKind.NEWAPI: ["auto", "newapi", "newapi-legacy", "oneapi", "veloera"],
+    BackendKind.OCTOPUS: ["auto", "current", "legacy"],
+}
+SECRET_LABELS = {BackendKind.NEWAPI: "Access token", BackendKind.OCTOPUS: "Password"}
+
+
+def format_checks(checks: list[Check]) -> str:
+    return "\n".join(f"{c.mark} {c.name}: {c.detail}" for c in checks)
+
+
+class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
+    """The fields of a profile; the result is (profile, typed secret or "" to keep the stored one).
+
+    The secret goes to the secret store on save, never to the config.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+t", "verify", "Verify", priority=True),
+    ]
+
+    def __init__(self, secrets: SecretStore, profile: SiteProfile | None = None, taken: set[str] | None = None) -> None:
+        super().__init__()
+        self._secrets = secrets
+        self._profile = profile
+        self._taken = (taken or set()) - ({profile.name} if profile else set())
+
+    def compose(self) -> ComposeResult:
+        profile = self._profile
+        kind = profile.kind if profile else BackendKind.NEWAPI
+        with VerticalScroll(classes="dialog form", id="site-form"):
+            yield Label("Edit site" if profile else "Add a site", classes="dialog-title")
+            yield Label("Name")
+            yield Input(profile.name if profile else "", placeholder="e.g. home-gateway", id="name")
+            yield Label("Backend")
+            yield Select(
+                [(k.label, k) for k in BackendKind], value=kind, allow_blank=False, id="kind"
+            )
+            yield Label("URL")
+            yield Input(profile.url if profile else "", placeholder="https://gateway.example.com", id="url")
+            yield Label("User id (New API)", id="user-id-label")
+            yield Input(
+                str(profile.user_id) if profile and profile.user_id is not None else "",
+                placeholder="numeric id of the admin user",
+                id="user-id",
+                type="integer",
+            )
+            yield Label("Username (Octopus)", id="username-label")
+            yield Input(profile.username or "" if profile else "", placeholder="admin", id="username")
+            yield Label(SECRET_LABELS[kind], id="secret-label")
+            yield Input(
+                password=True,
+                placeholder="leave empty to keep the stored one" if profile else "",
+                id="secret",
+            )
+            yield Label("Protocol")
+            yield Select([(f, f) for f in FLAVORS[kind]], value=profile.flavor if profile else "auto", allow_blank=False, id="flavor")
+            yield Checkbox("Verify TLS certificates", profile.verify_tls if profile else True, id="verify-tls")
+            yield Label("Timeout in seconds (empty: default)")
+            yield Input(
+                "" if not profile or profile.timeout is None else f"{profile.timeout:g}", id="timeout", type="number"
+            )
+            yield Static(id="form-error", classes="form-error")
+            yield Static(id="verify-result")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Verify configuration", id="verify")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self._show_kind_fields(self._kind)
+        self.query_one("#name", Input).focus()
+
+    @property
+    def _kind(self) -> BackendKind:
+        return self.query_one("#kind", Select).value  # type: ignore[return-value]
+
+    def _show_kind_fields(self, kind: BackendKind) -> None:
+        newapi = kind is BackendKind.NEWAPI
+        for widget_id in ("#user-id-label", "#user-id"):
+            self.query_one(widget_id).display = newapi
+        for widget_id in ("#username-label", "#username"):
+            self.query_one(widget_id).display = not newapi
+        self.query_one("#secret-label", Label).update(SECRET_LABELS[kind])
+        flavor = self.query_one("#flavor", Select)
+        current = flavor.value
+        flavor.set_options([(f, f) for f in FLAVORS[kind]])
+        flavor.value = current if current in FLAVORS[kind] else "auto"
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "kind" and event.value is not Select.NULL:
+            self._show_kind_fields(event.value)  # type: ignore[arg-type]
+
+    def _value(self, widget_id: str) -> str:
+        return self.query_one(widget_id, Input).value.strip()
+
+    def _build(self) -> SiteProfile | None:
+        """The profile the fields describe, or None with the reason shown under the form."""
+        error = self.query_one("#form-error", Static)
+        kind = self._kind
+        name = self._value("#name")
+        if name in self._taken:
+            error.update(f"A site named {name!r} already exists.")
+            return None
+        timeout = self._value("#timeout")
+        user_id = self._value("#user-id")
+        try:
+            profile = SiteProfile(
+                name=name,
+                kind=kind,
+                url=self._value("#url"),
+                user_id=int(user_id) if kind is BackendKind.NEWAPI and user_id else None,
+                username=self._value("#username") or None if kind is BackendKind.OCTOPUS else None,
+                verify_tls=self.query_one("#verify-tls", Checkbox).value,
+                timeout=float(timeout) if timeout else None,
+                flavor=str(self.query_one("#flavor", Select).value),
+                concurrency=self._profile.concurrency if self._profile else 4,
+            )
+        except ValidationError as exc:
+            error.update("\n".join(f"{'.'.join(map(str, e['loc'])) or 'site'}: {e['msg']}" for e in exc.errors()))
+            return None
+        except ValueError as exc:
+            error.update(str(exc))
+            return None
+        error.update("")
+        return profile
+
+    def _secret(self) -> str | None:
+        typed = self._value("#secret")
+        if typed:
+            return typed
+        return self._secrets.get(self._profile.name) if self._profile else None
+
+    def action_save(self) -> None:
+        profile = self._build()
+        if profile is None:
+            return
+        if self._secret() is None:
+            self.query_one("#form-error", Static).update(f"{SECRET_LABELS[profile.kind]} is required.")
+            return
+        self.dismiss((profile, self._value("#secret")))
+
+    def action_verify(self) -> None:
+        profile = self._build()
+        secret = self._secret()
+        if profile is None:
+            return
+        if secret is None:
+            self.query_one("#form-error", Static).update(f"Type the {SECRET_LABELS[profile.kind].lower()} to verify.")
+            return
+        self.query_one("#verify-result", Static).update("Verifying …")
+        self._run_verify(profile, secret)
+
+    @work(exclusive=True, group="verify")
+    async def _run_verify(self, profile: SiteProfile, secret: str) -> None:
+        checks = await verify_site(profile, secret)
+        self.query_one("#verify-result", Static).update(format_checks(checks))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        elif event.button.id == "verify":
+            self.action_verify()
+        else:
+            self.dismiss(None)

@@ -1,0 +1,225 @@
+"""Where each site's secret (New API access token, Octopus password) is kept, one per site.
+
+Resolution order when reading, first hit wins:
+
+1. the environment variable `TUI_CHANNELS_SECRET_<SITE>` (site name upper-cased, every other
+   character than A-Z and 0-9 as `_`): explicit beats implicit, so it overrides what is stored;
+2. the system keyring (service "tui-channels", user name = site name), when a keyring works;
+3. `secrets.toml` in the config folder: plain text, mode 0600, only used when no keyring works.
+
+Writing goes to the keyring, or to the file when no keyring works (never to an environment
+variable); deleting clears the keyring entry and the file entry alike. The file is the last resort,
+so the store says so through `warning` and through the location `set` returns.
+
+No secret ever reaches a message, a log or a repr: errors name the site and the place, never the
+value, and secret values are only returned by `get`.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import shlex
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .config import config_dir, write_atomic
+from .errors import SecretStoreError
+
+SERVICE = "tui-channels"
+SECRETS_FILE = "secrets.toml"
+ENV_PREFIX = "TUI_CHANNELS_SECRET_"
+
+_NO_KEYRING = object()
+"""What `SecretStore._keyring_call` returns when the keyring cannot be used."""
+
+
+class SecretLocation(str, enum.Enum):
+    """Where a site's secret was found or put."""
+
+    ENV = "env"
+    KEYRING = "keyring"
+    FILE = "file"
+
+
+def env_var_name(site: str) -> str:
+    """The environment variable that supplies `site`'s secret: "my site-1" → TUI_CHANNELS_SECRET_MY_SITE_1."""
+    return ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", site.upper())
+
+
+def secrets_path() -> Path:
+    return config_dir() / SECRETS_FILE
+
+
+class SecretStore:
+    """Reads and writes site secrets across the environment, the keyring and the fallback file."""
+
+    def __init__(self) -> None:
+        self._keyring_problem: str | None = None
+        self._keyring_checked = False
+
+    @property
+    def warning(self) -> str | None:
+        """Set when secrets written now would land in the plain-text file; show it to the user."""
+        problem = self._keyring_unusable()
+        if problem is None:
+            return None
+        return (
+            f"{problem}, so secrets are stored in plain text in {secrets_path()} "
+            f"(readable only by you, mode 0600); set {ENV_PREFIX}<SITE> variables or install "
+            f"a keyring backend to avoid that"
+        )
+
+    def get(self, site: str) -> str | None:
+        found = self._find(site)
+        return found[1] if found else None
+
+    def require(self, site: str) -> str:
+        """`get`, or a `SecretStoreError` that says how to provide the missing secret."""
+        secret = self.get(site)
+        if secret is None:
+            raise SecretStoreError(
+                f'no secret is stored for site "{site}"; store one with '
+                f"`tui-channels sites set-secret {shlex.quote(site)}` or set {env_var_name(site)}"
+            )
+        return secret
+
+    def location(self, site: str) -> SecretLocation | None:
+        found = self._find(site)
+        return found[0] if found else None
+
+    def set(self, site: str, secret: str) -> SecretLocation:
+        """Store `secret` for `site` in the keyring, or in the file when no keyring works."""
+        secret = secret.strip()
+        if not secret:
+            raise SecretStoreError(f'the secret for site "{site}" is empty; nothing was stored')
+        if self._keyring_call("set_password", site, secret) is not _NO_KEYRING:
+            self._remove_from_file(site)
+            return SecretLocation.KEYRING
+        entries = self._read_file()
+        entries[site] = secret
+        self._write_file(entries)
+        return SecretLocation.FILE
+
+    def delete(self, site: str) -> None:
+        """Forget `site`'s secret wherever it is stored; an environment variable stays the user's."""
+        if self._keyring_call("get_password", site) not in (None, _NO_KEYRING):
+            self._keyring_call("delete_password", site)
+        self._remove_from_file(site)
+
+    def _find(self, site: str) -> tuple[SecretLocation, str] | None:
+        from_env = os.environ.get(env_var_name(site), "").strip()
+        if from_env:
+            return SecretLocation.ENV, from_env
+        from_keyring = self._keyring_call("get_password", site)
+        if isinstance(from_keyring, str) and from_keyring:
+            return SecretLocation.KEYRING, from_keyring
+        from_file = self._read_file().get(site)
+        if from_file:
+            return SecretLocation.FILE, from_file
+        return None
+
+    def _keyring_unusable(self) -> str | None:
+        """Why the keyring cannot be used (checked once, or after a failed call), or None."""
+        if not self._keyring_checked:
+            self._keyring_checked = True
+            self._keyring_problem = _keyring_backend_problem()
+        return self._keyring_problem
+
+    def _keyring_call(self, method: str, site: str, *args: str) -> Any:
+        """Call a keyring function, or return `_NO_KEYRING` when no keyring works (remembering why)."""
+        if self._keyring_unusable() is not None:
+            return _NO_KEYRING
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            return getattr(keyring, method)(SERVICE, site, *args)
+        except KeyringError as exc:
+            self._keyring_problem = f"the system keyring failed ({type(exc).__name__})"
+            return _NO_KEYRING
+
+    def _read_file(self) -> dict[str, str]:
+        path = secrets_path()
+        try:
+            _ensure_private(path)
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except tomllib.TOMLDecodeError as exc:
+            raise SecretStoreError(f"{path} is not valid TOML ({_toml_position(exc)}); fix or delete it") from None
+        except UnicodeDecodeError:
+            raise SecretStoreError(f"{path} is not UTF-8 text; fix or delete it") from None
+        except OSError as exc:
+            raise SecretStoreError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+        bad = sorted(name for name, value in data.items() if not isinstance(value, str))
+        if bad:
+            raise SecretStoreError(
+                f"{path} should hold one text secret per site, but the entry for "
+                f"{', '.join(repr(name) for name in bad)} is not a string; fix or delete it"
+            )
+        return data
+
+    def _write_file(self, entries: dict[str, str]) -> None:
+        path = secrets_path()
+        try:
+            write_atomic(path, tomli_w.dumps(entries))
+        except OSError as exc:
+            raise SecretStoreError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+
+    def _remove_from_file(self, site: str) -> None:
+        entries = self._read_file()
+        if site in entries:
+            del entries[site]
+            self._write_file(entries)
+
+
+def _toml_position(error: tomllib.TOMLDecodeError) -> str:
+    """Where the parser stopped, without its description, which may quote part of a secret."""
+    found = re.search(r"\(at (line \d+, column \d+|end of document)\)", str(error))
+    return f"error at {found.group(1)}" if found else "parse error"
+
+
+def _keyring_backend_problem() -> str | None:
+    """Why the configured keyring backend is a non-working one, or None when it looks usable."""
+    import keyring
+    from keyring.backends import chainer, fail
+    from keyring.errors import KeyringError
+
+    try:
+        backend = keyring.get_keyring()
+    except KeyringError as exc:
+        return f"the system keyring failed to start ({type(exc).__name__})"
+    if isinstance(backend, fail.Keyring):
+        return "no system keyring is available"
+    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+        return "no system keyring is available"
+    return None
+
+
+def _ensure_private(path: Path) -> None:
+    """Make sure the secrets file is readable by its owner only, repairing the mode if it can."""
+    if os.name == "nt" or not _exposed(path):
+        return
+    try:
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise SecretStoreError(_exposed_message(path, exc.strerror or type(exc).__name__)) from None
+    if _exposed(path):
+        raise SecretStoreError(_exposed_message(path, "the file system ignores permissions"))
+
+
+def _exposed(path: Path) -> bool:
+    return bool(stat.S_IMODE(path.stat().st_mode) & 0o077)
+
+
+def _exposed_message(path: Path, reason: str) -> str:
+    return (
+        f"{path} is readable by other users and could not be restricted to mode 0600 ({reason}); "
+        f"run `chmod 600 {path}`, and replace the secrets in it if others may have read them"
+    )

@@ -1,0 +1,320 @@
+"""Client-side filtering, sorting and cell text for the channel table.
+
+Servers' search endpoints are weak, so the table filters and sorts the loaded list itself. At
+10,000 channels that must keep up with typing: `ChannelIndex` precomputes a lower-cased search
+haystack per channel, computes a column's sort keys once (the first time the table is sorted by
+it, as most columns never are), caches the sorted order per (column, direction), and keeps the
+matches of every prefix of the search text, so a keystroke narrows the previous result (or pops
+back to it on backspace) instead of sorting again.
+
+A view is a list of *positions*: indexes into the index's channel list, stable for the life of
+the index (`update` replaces a channel at its position; a channel with a new id is appended).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Channel, ChannelStatus, TypeCode
+
+STATUS_FILTERS: tuple[str, ...] = ("all", "enabled", "disabled")
+"""Values of `ViewState.status`; "disabled" covers manually and automatically disabled channels."""
+
+_SEPARATOR = "\x00"
+"""Joins haystack fields; it cannot be typed, so a search never matches across two fields."""
+
+_FACET_CACHE_SIZE = 16
+"""Facet combinations whose masks are kept; a user flips between a handful."""
+
+_STATUS_RANK = {
+    ChannelStatus.ENABLED: 0,
+    ChannelStatus.MANUALLY_DISABLED: 1,
+    ChannelStatus.AUTO_DISABLED: 2,
+}
+
+
+@dataclass
+class ViewState:
+    """What the user asked to see: a search, facet filters and a sort."""
+
+    search: str = ""
+    status: str = "all"
+    type_code: TypeCode | None = None
+    group: str | None = None
+    tag: str | None = None
+    sort_column: str = "id"
+    descending: bool = False
+
+
+def _text_key(value: str | None) -> str | None:
+    return value.casefold() if value else None
+
+
+def _positive(value: int | None) -> int | None:
+    return value if value else None
+
+
+SORT_KEYS: dict[str, Callable[[Channel], Any]] = {
+    "id": lambda c: c.id,
+    "name": lambda c: _text_key(c.name),
+    "type": lambda c: c.type.name.casefold(),
+    "status": lambda c: _STATUS_RANK.get(c.status),
+    "models": lambda c: c.model_count or None,
+    "group": lambda c: _text_key(",".join(c.groups)),
+    "priority": lambda c: c.priority,
+    "weight": lambda c: c.weight,
+    "tag": lambda c: _text_key(c.tag),
+    "base_url": lambda c: _text_key(c.base_url),
+    "balance": lambda c: c.balance,
+    "response_time": lambda c: _positive(c.response_time_ms),
+    "test_time": lambda c: _positive(c.test_time),
+    "used_quota": lambda c: c.used_quota,
+}
+"""Sort key per column; `None` means "missing" and sorts last in both directions.
+
+Missing is: an empty name, group, tag or base URL; no models; an unknown status; a `None`
+priority, weight, balance or used quota (0 is a real value there); a response time or test time
+of `None` or 0 (the servers' "never tested"). Text compares case-insensitively, type by name,
+status as enabled < disabled < auto-disabled.
+"""
+
+
+def normalise_search(text: str) -> str:
+    """The form of a search text that is matched against haystacks."""
+    return text.strip().casefold()
+
+
+def haystack(channel: Channel) -> str:
+    """What the search text is matched against: name, base URL, id and model names, lower-cased."""
+    return _SEPARATOR.join((channel.name, channel.base_url, str(channel.id), *channel.models)).casefold()
+
+
+def matches_facets(channel: Channel, state: ViewState) -> bool:
+    """Whether `channel` passes the status, type, group and tag filters of `state`."""
+    if state.status == "enabled" and not channel.status.is_enabled:
+        return False
+    if state.status == "disabled" and not channel.status.is_disabled:
+        return False
+    if state.type_code is not None and channel.type.code != state.type_code:
+        return False
+    if state.group is not None and state.group not in channel.groups:
+        return False
+    return state.tag is None or channel.tag == state.tag
+
+
+class ChannelIndex:
+    """The loaded channels, indexed for filter-as-you-type and sorting (see the module docstring)."""
+
+    def __init__(self, channels: Iterable[Channel] = ()) -> None:
+        self._channels: list[Channel] = list(channels)
+        self._positions: dict[int, int] = {c.id: p for p, c in enumerate(self._channels)}
+        self._haystacks: list[str] = [haystack(c) for c in self._channels]
+        self._keys: dict[str, list[Any]] = {}
+        self._orders: dict[tuple[str, bool], list[int]] = {}
+        self._facet_masks: dict[tuple[Any, ...], tuple[ViewState, bytearray]] = {}
+        self._prefix_matches: list[tuple[str, list[int]]] = []
+
+    def __len__(self) -> int:
+        return len(self._channels)
+
+    def channel(self, position: int) -> Channel:
+        return self._channels[position]
+
+    def position(self, channel_id: int) -> int | None:
+        """The position of the channel with `channel_id`, or `None` if it is not loaded."""
+        return self._positions.get(channel_id)
+
+    def update(self, channel: Channel) -> int:
+        """Replace the channel with the same id (or append a new one) and return its position.
+
+        Only the caches the change invalidates are dropped: a new test result leaves the search
+        cache and the orders by name intact.
+        """
+        position = self._positions.get(channel.id)
+        if position is None:
+            return self._append(channel)
+        self._channels[position] = channel
+        text = haystack(channel)
+        if text != self._haystacks[position]:
+            self._haystacks[position] = text
+            self._prefix_matches.clear()
+        for column, keys in self._keys.items():
+            key = SORT_KEYS[column](channel)
+            if key != keys[position]:
+                keys[position] = key
+                self._orders.pop((column, False), None)
+                self._orders.pop((column, True), None)
+        for probe, mask in self._facet_masks.values():
+            mask[position] = matches_facets(channel, probe)
+        return position
+
+    def _append(self, channel: Channel) -> int:
+        position = len(self._channels)
+        self._channels.append(channel)
+        self._positions[channel.id] = position
+        self._haystacks.append(haystack(channel))
+        for column, keys in self._keys.items():
+            keys.append(SORT_KEYS[column](channel))
+        for probe, mask in self._facet_masks.values():
+            mask.append(matches_facets(channel, probe))
+        self._orders.clear()
+        self._prefix_matches.clear()
+        return position
+
+    def view(self, state: ViewState) -> list[int]:
+        """Positions of the channels `state` shows, in its sort order; a new list each call.
+
+        Ties are broken by ascending id in both directions; missing values come last.
+        """
+        if state.status not in STATUS_FILTERS:
+            raise ValueError(f"unknown status filter {state.status!r}; expected one of {STATUS_FILTERS}")
+        order = self._order(state.sort_column, state.descending)
+        matches = self._search(normalise_search(state.search))
+        mask = self._facet_mask(state)
+        if matches is not None:
+            wanted = set(matches)
+            order = [p for p in order if p in wanted]
+        if mask is not None:
+            return [p for p in order if mask[p]]
+        return list(order)
+
+    def _order(self, column: str, descending: bool) -> list[int]:
+        """All positions sorted by `column`, cached; built from the ascending-id order."""
+        if column not in SORT_KEYS:
+            raise ValueError(f"unknown sort column {column!r}")
+        cached = self._orders.get((column, descending))
+        if cached is not None:
+            return cached
+        ids = [c.id for c in self._channels]
+        by_id = sorted(range(len(ids)), key=ids.__getitem__)
+        keys = self._sort_keys(column)
+        present = [p for p in by_id if keys[p] is not None]
+        missing = [p for p in by_id if keys[p] is None]
+        # Python's sort is stable even with reverse=True, so equal keys keep ascending ids.
+        order = sorted(present, key=keys.__getitem__, reverse=descending) + missing
+        self._orders[(column, descending)] = order
+        return order
+
+    def _sort_keys(self, column: str) -> list[Any]:
+        keys = self._keys.get(column)
+        if keys is None:
+            key = SORT_KEYS[column]
+            keys = self._keys[column] = [key(c) for c in self._channels]
+        return keys
+
+    def _search(self, needle: str) -> list[int] | None:
+        """Positions whose haystack contains `needle` (ascending), or `None` for no search.
+
+        The matches of each prefix typed so far are kept: a longer text filters the longest kept
+        prefix's matches, and backspacing finds its result already there.
+        """
+        if not needle:
+            return None
+        kept = self._prefix_matches
+        while kept and not needle.startswith(kept[-1][0]):
+            kept.pop()
+        if kept and kept[-1][0] == needle:
+            return kept[-1][1]
+        haystacks = self._haystacks
+        candidates = kept[-1][1] if kept else range(len(haystacks))
+        found = [p for p in candidates if needle in haystacks[p]]
+        kept.append((needle, found))
+        return found
+
+    def _facet_mask(self, state: ViewState) -> bytearray | None:
+        """A per-position pass/fail mask for the facet filters, cached; `None` when none is set."""
+        facets = (state.status, state.type_code, state.group, state.tag)
+        if facets == ("all", None, None, None):
+            return None
+        cached = self._facet_masks.get(facets)
+        if cached is not None:
+            return cached[1]
+        probe = ViewState(status=state.status, type_code=state.type_code, group=state.group, tag=state.tag)
+        mask = bytearray(matches_facets(c, probe) for c in self._channels)
+        if len(self._facet_masks) >= _FACET_CACHE_SIZE:
+            self._facet_masks.clear()
+        self._facet_masks[facets] = (probe, mask)
+        return mask
+
+
+def distinct_values(channels: Iterable[Channel], kind: str) -> list[tuple[str, Any]]:
+    """`(label, value)` choices for a filter picker, sorted by label; `value` goes into `ViewState`.
+
+    `kind` is "type" (value: the type code, label: its name), "group" (each group a channel serves)
+    or "tag" (non-empty tags).
+    """
+    found: dict[Any, str] = {}
+    for channel in channels:
+        if kind == "type":
+            found.setdefault(channel.type.code, channel.type.name)
+        elif kind == "group":
+            found.update((group, group) for group in channel.groups)
+        elif kind == "tag":
+            if channel.tag:
+                found[channel.tag] = channel.tag
+        else:
+            raise ValueError(f"unknown filter kind {kind!r}; expected type, group or tag")
+    return sorted(((label, value) for value, label in found.items()), key=lambda item: item[0].casefold())
+
+
+def relative_time(unix_seconds: int | float | None, now: float | None = None) -> str:
+    """A timestamp as "just now", "3m ago", "2h ago" or "5d ago"; "never" for `None` or 0."""
+    if not unix_seconds:
+        return "never"
+    elapsed = (time.time() if now is None else now) - unix_seconds
+    if elapsed < 60:
+        return "just now"
+    if elapsed < 3600:
+        return f"{int(elapsed // 60)}m ago"
+    if elapsed < 86400:
+        return f"{int(elapsed // 3600)}h ago"
+    return f"{int(elapsed // 86400)}d ago"
+
+
+def format_duration_ms(milliseconds: int | None) -> str:
+    """A response time as "812 ms" or "1.2 s"; empty when never measured (`None` or 0)."""
+    if not milliseconds:
+        return ""
+    if milliseconds < 1000:
+        return f"{milliseconds} ms"
+    return f"{milliseconds / 1000:.1f} s"
+
+
+def format_compact(value: int | None) -> str:
+    """A count in four to six characters: 950, 12.3K, 1.2M, 3.0B; empty for `None`."""
+    if value is None:
+        return ""
+    magnitude = abs(value)
+    if magnitude < 1000:
+        return str(value)
+    for divisor, suffix in ((1e3, "K"), (1e6, "M"), (1e9, "B")):
+        if round(magnitude / divisor, 1) < 1000:
+            return f"{value / divisor:.1f}{suffix}"
+    return f"{value / 1e12:.1f}T"
+
+
+def format_balance(balance: float | None) -> str:
+    """A balance in USD with two decimals; empty when the server has none."""
+    return "" if balance is None else f"${balance:,.2f}"
+
+
+CELL_TEXT: dict[str, Callable[[Channel, float], str]] = {
+    "id": lambda c, now: str(c.id),
+    "name": lambda c, now: c.name,
+    "type": lambda c, now: c.type.name,
+    "status": lambda c, now: c.status.label,
+    "models": lambda c, now: str(c.model_count),
+    "group": lambda c, now: ",".join(c.groups),
+    "priority": lambda c, now: "" if c.priority is None else str(c.priority),
+    "weight": lambda c, now: "" if c.weight is None else str(c.weight),
+    "tag": lambda c, now: c.tag or "",
+    "base_url": lambda c, now: c.base_url,
+    "balance": lambda c, now: format_balance(c.balance),
+    "response_time": lambda c, now: format_duration_ms(c.response_time_ms),
+    "test_time": lambda c, now: relative_time(c.test_time, now),
+    "used_quota": lambda c, now: format_compact(c.used_quota),
+}
+"""The text a table cell shows, per column: `CELL_TEXT[column](channel, now)`."""

@@ -1,0 +1,135 @@
+"""Site sessions: one connected backend per configured site, with the state the UI keeps for it.
+
+Switching sites must feel instant and come back to where the user left: each `SiteSession` keeps
+its backend connection, its loaded channels and its view (filters, sort, cursor, selection) for
+as long as the app runs. Nothing here imports Textual; the screens drive it from workers.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from ..backends import create_backend
+from ..backends.base import Backend, Capabilities, ProgressCallback
+from ..config import SiteProfile
+from ..errors import AuthError, ChannelsError, PermissionDenied, SecretStoreError
+from ..models import Channel
+from ..secret_store import SecretStore
+from .channel_view import ViewState
+
+
+class LoadState(enum.Enum):
+    """Where a site's channel list stands, each with its own empty state on screen."""
+
+    IDLE = "idle"
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+    AUTH_FAILED = "auth_failed"
+
+
+@dataclass
+class SiteSession:
+    """A site's backend, channels and remembered view state."""
+
+    profile: SiteProfile
+    secrets: SecretStore
+    backend: Backend | None = None
+    channels: list[Channel] = field(default_factory=list)
+    state: LoadState = LoadState.IDLE
+    error: ChannelsError | None = None
+    view: ViewState = field(default_factory=ViewState)
+    cursor_id: int | None = None
+    selected: set[int] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def capabilities(self) -> Capabilities | None:
+        if self.backend is None:
+            return None
+        try:
+            return self.backend.capabilities
+        except RuntimeError:
+            return None
+
+    async def connect(self) -> Backend:
+        """The connected backend, connecting (and detecting the protocol) on first use."""
+        if self.backend is not None and self.capabilities is not None:
+            return self.backend
+        secret = self.secrets.require(self.profile.name)
+        backend = create_backend(self.profile, secret)
+        try:
+            await backend.connect()
+        except BaseException:
+            await backend.close()
+            raise
+        self.backend = backend
+        return backend
+
+    async def load(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
+        """Connect if needed and load every channel; the outcome is kept in `state` and `error`."""
+        self.state = LoadState.LOADING
+        self.error = None
+        try:
+            backend = await self.connect()
+            channels = await backend.list_channels(on_progress)
+        except (AuthError, PermissionDenied, SecretStoreError) as error:
+            self.state, self.error = LoadState.AUTH_FAILED, error
+            await self.disconnect()
+            raise
+        except ChannelsError as error:
+            self.state, self.error = LoadState.FAILED, error
+            raise
+        except BaseException:
+            self.state = LoadState.READY if self.channels else LoadState.IDLE
+            raise
+        self.channels = channels
+        self.state = LoadState.READY
+        self.selected &= {c.id for c in channels}
+        return channels
+
+    def replace_channel(self, channel: Channel) -> None:
+        """Keep the session's copy in step with a channel the UI just changed."""
+        for position, existing in enumerate(self.channels):
+            if existing.id == channel.id:
+                self.channels[position] = channel
+                return
+        self.channels.append(channel)
+
+    def forget_channels(self, channel_ids: set[int]) -> None:
+        self.channels = [c for c in self.channels if c.id not in channel_ids]
+        self.selected -= channel_ids
+
+    async def disconnect(self) -> None:
+        if self.backend is not None:
+            backend, self.backend = self.backend, None
+            await backend.close()
+
+
+class SiteSessions:
+    """Every site's session, created on first use and kept until the app ends."""
+
+    def __init__(self, secrets: SecretStore) -> None:
+        self.secrets = secrets
+        self._sessions: dict[str, SiteSession] = {}
+
+    def get(self, profile: SiteProfile) -> SiteSession:
+        session = self._sessions.get(profile.name)
+        if session is None:
+            session = SiteSession(profile=profile, secrets=self.secrets)
+            self._sessions[profile.name] = session
+        return session
+
+    async def discard(self, name: str) -> None:
+        """Forget a site's session (its profile changed or it was removed) and close its backend."""
+        session = self._sessions.pop(name, None)
+        if session is not None:
+            await session.disconnect()
+
+    async def close(self) -> None:
+        for session in self._sessions.values():
+            await session.disconnect()

@@ -1,0 +1,1 @@
+"""Textual widgets, one widget family per module."""

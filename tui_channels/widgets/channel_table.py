@@ -1,0 +1,482 @@
+"""The channel table: a virtualised grid on Textual's Line API.
+
+Stock `DataTable` builds a row object per channel, so filtering 10,000 channels means clearing and
+re-adding thousands of rows per keystroke. `ChannelTable` instead renders only the lines on screen
+straight from a `ChannelIndex` and a list of positions (the current view): a filter or a sort swaps
+that list, sets `virtual_size` and refreshes. Selection is a set of channel ids, so it survives
+filtering and re-sorting. Colours and layout live in `styles/channel_table.tcss`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from itertools import groupby
+from operator import itemgetter
+from typing import ClassVar, Literal
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..backends.base import COLUMNS_ALL
+from ..models import Channel, ChannelStatus
+from ..services.channel_view import CELL_TEXT, ChannelIndex, ViewState
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """How one column is laid out: a fixed width, or a minimum width for a flexible column."""
+
+    key: str
+    label: str
+    width: int
+    align: Literal["left", "right"] = "left"
+    flexible: bool = False
+
+
+MARK_COLUMN = Column("mark", "", 1)
+"""The leading selection mark, always shown."""
+
+COLUMNS: dict[str, Column] = {
+    column.key: column
+    for column in (
+        Column("id", "ID", 6, "right"),
+        Column("name", "Name", 16, flexible=True),
+        Column("type", "Type", 12),
+        Column("status", "Status", 13),
+        Column("models", "Models", 6, "right"),
+        Column("group", "Group", 12),
+        Column("priority", "Prio", 4, "right"),
+        Column("weight", "Weight", 6, "right"),
+        Column("tag", "Tag", 10),
+        Column("base_url", "Base URL", 26),
+        Column("balance", "Balance", 10, "right"),
+        Column("response_time", "Resp.", 7, "right"),
+        Column("test_time", "Tested", 9),
+        Column("used_quota", "Used", 6, "right"),
+    )
+}
+"""Layout per column key of `COLUMNS_ALL`."""
+
+GAP = 1
+"""Blank cells between two columns."""
+
+_STATUS_COMPONENTS = {
+    ChannelStatus.ENABLED: "channel-table--enabled",
+    ChannelStatus.MANUALLY_DISABLED: "channel-table--disabled",
+    ChannelStatus.AUTO_DISABLED: "channel-table--auto-disabled",
+    ChannelStatus.UNKNOWN: "channel-table--unknown",
+}
+
+_CONTROL_TO_SPACE = {code: " " for code in (*range(0x20), 0x7F)}
+"""Control characters in server data (a newline in a name) would break a line: shown as blanks."""
+
+_TIME_REFRESH_SECONDS = 60
+"""How often the "Tested … ago" cells are redrawn."""
+
+
+def fit(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
+    """`text` in exactly `width` cells: padded, or cut with an ellipsis (wide characters count double)."""
+    text = text.translate(_CONTROL_TO_SPACE)
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+    padding = " " * (width - length)
+    return padding + text if align == "right" else text + padding
+
+
+def resolve_widths(columns: Sequence[Column], available: int) -> list[int]:
+    """Column widths for `available` cells: fixed columns as declared, flexible ones share the rest."""
+    fixed = sum(c.width for c in columns if not c.flexible) + GAP * max(len(columns) - 1, 0)
+    flexible = [c for c in columns if c.flexible]
+    spare = available - fixed - sum(c.width for c in flexible)
+    share, extra = divmod(max(spare, 0), len(flexible)) if flexible else (0, 0)
+    widths: list[int] = []
+    for column in columns:
+        if column.flexible:
+            widths.append(column.width + share + (1 if extra > 0 else 0))
+            extra -= 1
+        else:
+            widths.append(column.width)
+    return widths
+
+
+class ChannelTable(ScrollView, can_focus=True):
+    """Channels as rows, over a `ChannelIndex` and a view (a list of index positions).
+
+    Line 0 is the fixed header; line `y` >= 1 shows view row `scroll_y + y - 1`.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_selection", "Select"),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "cursor_home", "First", show=False),
+        Binding("end", "cursor_end", "Last", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "channel-table--header",
+        "channel-table--cursor",
+        "channel-table--selected",
+        "channel-table--mark",
+        "channel-table--empty",
+        *_STATUS_COMPONENTS.values(),
+    }
+
+    class CursorMoved(Message):
+        """The cursor is on another channel (or on none: the view is empty)."""
+
+        def __init__(self, table: ChannelTable, channel: Channel | None) -> None:
+            super().__init__()
+            self.table = table
+            self.channel = channel
+
+        @property
+        def control(self) -> ChannelTable:
+            return self.table
+
+    class SelectionChanged(Message):
+        """The set of selected channels changed; `count` is its new size."""
+
+        def __init__(self, table: ChannelTable, count: int) -> None:
+            super().__init__()
+            self.table = table
+            self.count = count
+
+        @property
+        def control(self) -> ChannelTable:
+            return self.table
+
+    def __init__(
+        self,
+        channels: Iterable[Channel] = (),
+        *,
+        columns: Sequence[str] = COLUMNS_ALL,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._index = ChannelIndex(channels)
+        self._state = ViewState()
+        self._rows: list[int] = self._index.view(self._state)
+        self._cursor = 0
+        self._cursor_id: int | None = self._id_at(0)
+        self._selected: set[int] = set()
+        self._columns: list[Column] = [MARK_COLUMN, *self._checked_columns(columns)]
+        self._widths: list[int] = [c.width for c in self._columns]
+        self._paint_styles: dict[str | None, Style] = {}
+        """Styles looked up once per paint, by component class (`None`: the widget's own)."""
+
+    # Data and view
+
+    @property
+    def index(self) -> ChannelIndex:
+        return self._index
+
+    @property
+    def view_state(self) -> ViewState:
+        """A copy of the state the view was last computed from."""
+        return replace(self._state)
+
+    @property
+    def row_count(self) -> int:
+        """Channels in the current view."""
+        return len(self._rows)
+
+    @property
+    def total_count(self) -> int:
+        """Channels loaded, whatever the filter."""
+        return len(self._index)
+
+    def set_channels(self, channels: Iterable[Channel]) -> None:
+        """Replace every channel; the view state, the cursor channel and the surviving selection stay."""
+        self._index = ChannelIndex(channels)
+        kept = {i for i in self._selected if self._index.position(i) is not None}
+        changed = kept != self._selected
+        self._selected = kept
+        self.apply_view(self._state)
+        if changed:
+            self.post_message(self.SelectionChanged(self, len(kept)))
+
+    def update_channel(self, channel: Channel) -> None:
+        """Show a changed channel in its row, in place: the view is not filtered or sorted again."""
+        position = self._index.update(channel)
+        top = round(self.scroll_y)
+        on_screen = self._rows[top : top + self._page_height]
+        if position in on_screen:
+            self._refresh_row(top + on_screen.index(position))
+
+    def apply_view(self, state: ViewState) -> None:
+        """Filter and sort to `state`, keeping the cursor on its channel while that stays visible."""
+        self._state = replace(state)
+        self._rows = self._index.view(self._state)
+        position = None if self._cursor_id is None else self._index.position(self._cursor_id)
+        try:
+            row = self._rows.index(position) if position is not None else self._cursor
+        except ValueError:
+            row = self._cursor
+        self._update_virtual_size()
+        self.move_cursor(row)
+        self.refresh()
+
+    # Columns
+
+    @staticmethod
+    def _checked_columns(keys: Sequence[str]) -> list[Column]:
+        unknown = [k for k in keys if k not in COLUMNS]
+        if unknown:
+            raise ValueError(f"unknown columns {unknown}; expected names from {COLUMNS_ALL}")
+        return [COLUMNS[k] for k in keys]
+
+    @property
+    def columns(self) -> list[str]:
+        """Keys of the shown columns, in order (the selection mark excluded)."""
+        return [c.key for c in self._columns[1:]]
+
+    def set_columns(self, keys: Sequence[str]) -> None:
+        """Show the columns `keys` (names from `COLUMNS_ALL`), in that order."""
+        self._columns = [MARK_COLUMN, *self._checked_columns(keys)]
+        self._relayout()
+
+    def _relayout(self) -> None:
+        self._widths = resolve_widths(self._columns, self.scrollable_content_region.width)
+        self._update_virtual_size()
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        width = sum(self._widths) + GAP * (len(self._widths) - 1)
+        self.virtual_size = Size(width, len(self._rows) + 1)
+
+    # Cursor
+
+    @property
+    def cursor_row(self) -> int:
+        """The cursor's row in the current view (0 when the view is empty)."""
+        return self._cursor
+
+    @property
+    def cursor_channel(self) -> Channel | None:
+        """The channel under the cursor, or `None` when the view is empty."""
+        return self._index.channel(self._rows[self._cursor]) if self._rows else None
+
+    def _id_at(self, row: int) -> int | None:
+        return self._index.channel(self._rows[row]).id if 0 <= row < len(self._rows) else None
+
+    @property
+    def _page_height(self) -> int:
+        """View rows on screen: the content height less the header line."""
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on view row `row` (clamped), scroll it into sight, and tell if its channel changed."""
+        row = min(max(row, 0), max(len(self._rows) - 1, 0))
+        old_row, self._cursor = self._cursor, row
+        if old_row != row:
+            self._refresh_row(old_row)
+            self._refresh_row(row)
+        self._scroll_to_cursor()
+        channel_id = self._id_at(row)
+        if channel_id != self._cursor_id:
+            self._cursor_id = channel_id
+            self.post_message(self.CursorMoved(self, self.cursor_channel))
+
+    def _refresh_row(self, row: int) -> None:
+        self.refresh_line(row + 1)
+
+    def _scroll_to_cursor(self) -> None:
+        """Scroll the least that shows the cursor row, and no blank space under a shrunk view."""
+        current = round(self.scroll_y)
+        top = min(current, self.max_scroll_y, self._cursor)
+        top = max(top, self._cursor - self._page_height + 1)
+        if top != current:
+            # force: the scrollbars may not have caught up with a virtual size set in this same call.
+            self.scroll_to(y=top, animate=False, force=True)
+
+    def move_cursor_to_channel(self, channel_id: int) -> None:
+        """Put the cursor on the channel with `channel_id`, if the current view shows it."""
+        position = self._index.position(channel_id)
+        if position in self._rows:
+            self.move_cursor(self._rows.index(position))
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self._cursor - self._page_height)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self._cursor + self._page_height)
+
+    def action_cursor_home(self) -> None:
+        self.move_cursor(0)
+
+    def action_cursor_end(self) -> None:
+        self.move_cursor(len(self._rows) - 1)
+
+    # Events
+
+    def on_mount(self) -> None:
+        self.set_interval(_TIME_REFRESH_SECONDS, self.refresh)
+
+    def on_resize(self) -> None:
+        self._relayout()
+        self._scroll_to_cursor()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y >= 1:
+            row = round(self.scroll_y) + offset.y - 1
+            if row < len(self._rows):
+                self.move_cursor(row)
+
+    # Selection
+
+    @property
+    def selected_ids(self) -> frozenset[int]:
+        """Ids of the selected channels, visible or filtered out."""
+        return frozenset(self._selected)
+
+    def _set_selection(self, selected: set[int]) -> None:
+        if selected != self._selected:
+            self._selected = selected
+            self.refresh()
+            self.post_message(self.SelectionChanged(self, len(selected)))
+
+    def set_selection(self, channel_ids: Iterable[int]) -> None:
+        """Select exactly these channels (those loaded), e.g. to restore a site's selection."""
+        self._set_selection({i for i in channel_ids if self._index.position(i) is not None})
+
+    def action_toggle_selection(self) -> None:
+        self.toggle_selection()
+
+    def toggle_selection(self) -> None:
+        """Select or unselect the cursor's channel, then move the cursor down one row."""
+        channel = self.cursor_channel
+        if channel is None:
+            return
+        self._set_selection(self._selected ^ {channel.id})
+        self.move_cursor(self._cursor + 1)
+
+    def _visible_ids(self) -> set[int]:
+        channel = self._index.channel
+        return {channel(p).id for p in self._rows}
+
+    def select_all_visible(self) -> None:
+        """Add every channel of the current view to the selection."""
+        self._set_selection(self._selected | self._visible_ids())
+
+    def invert_selection(self) -> None:
+        """Flip the selection of every channel in the current view; hidden selections stay."""
+        self._set_selection(self._selected ^ self._visible_ids())
+
+    def clear_selection(self) -> None:
+        """Unselect everything, visible or not."""
+        self._set_selection(set())
+
+    # Rendering
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._paint_styles.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint_styles.clear()
+        return super().render_lines(crop)
+
+    @property
+    def _style(self) -> Style:
+        """The widget's own style (`rich_style` walks the ancestors, so once per paint)."""
+        style = self._paint_styles.get(None)
+        if style is None:
+            style = self._paint_styles[None] = self.rich_style
+        return style
+
+    def _layer(self, component: str) -> Style:
+        """What a component class sets, to lay over a row: its text style, and its colours blended
+        with the background (a partial style alone would drop a colour's alpha)."""
+        style = self._paint_styles.get(component)
+        if style is None:
+            partial = self.get_component_rich_style(component, partial=True)
+            full = self.get_component_rich_style(component)
+            style = partial.without_color + Style.from_color(
+                full.color if partial.color else None, full.bgcolor if partial.bgcolor else None
+            )
+            self._paint_styles[component] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        row = scroll_y + y - 1
+        if y == 0:
+            strip = self._header_strip()
+        elif row < len(self._rows):
+            strip = self._row_strip(row)
+        elif row == 0:
+            strip = self._empty_strip()
+        else:
+            return Strip.blank(width, self._style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self._style)
+
+    def _header_strip(self) -> Strip:
+        style = self._style + self._layer("channel-table--header")
+        arrow = " ▼" if self._state.descending else " ▲"
+        cells = [
+            fit(c.label + (arrow if c.key == self._state.sort_column else ""), w, c.align)
+            for c, w in zip(self._columns, self._widths)
+        ]
+        return Strip([Segment((" " * GAP).join(cells), style)])
+
+    def _empty_strip(self) -> Strip:
+        style = self._style + self._layer("channel-table--empty")
+        text = "No channels match the filter" if len(self._index) else "No channels"
+        return Strip([Segment(" " + text, style)])
+
+    def _row_strip(self, row: int) -> Strip:
+        position = self._rows[row]
+        channel = self._index.channel(position)
+        selected = channel.id in self._selected
+        style = self._style
+        if selected:
+            style += self._layer("channel-table--selected")
+        cursor_style = self._layer("channel-table--cursor") if row == self._cursor else None
+        if cursor_style is not None:
+            style += cursor_style
+        now = time.time()
+        pieces: list[tuple[str, Style]] = []
+        for column, width in zip(self._columns, self._widths):
+            if pieces:
+                pieces.append((" " * GAP, style))
+            if column is MARK_COLUMN:
+                text, part = ("✓", "channel-table--mark") if selected else (" ", None)
+            else:
+                text = fit(CELL_TEXT[column.key](channel, now), width, column.align)
+                part = _STATUS_COMPONENTS[channel.status] if column.key == "status" else None
+            cell_style = style
+            if part is not None:
+                cell_style += self._layer(part)
+                if cursor_style is not None:
+                    cell_style += cursor_style
+            pieces.append((text, cell_style))
+        # One segment per run of equal style: fewer objects for the compositor to cut and collect.
+        segments = [
+            Segment("".join(text for text, _ in run), run_style)
+            for run_style, run in groupby(pieces, key=itemgetter(1))
+        ]
+        return Strip(segments)

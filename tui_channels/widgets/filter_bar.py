@@ -1,0 +1,90 @@
+"""Search box and facet filters above the channel table.
+
+The bar only collects what the user wants to see and says so with `FilterBar.Changed`; the screen
+turns it into a `ViewState` and the table filters client-side (server search is weak on some
+gateways).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Select
+
+from ..services.channel_view import STATUS_FILTERS
+
+Options = Sequence[tuple[str, Any]]
+
+_STATUS_LABELS = {"all": "All statuses", "enabled": "Enabled", "disabled": "Disabled"}
+
+
+class FilterBar(Horizontal):
+    """`/`-focused search plus status, type, group and tag pickers (only those the backend has)."""
+
+    class Changed(Message):
+        """A filter changed; `field` is one of search, status, type_code, group, tag."""
+
+        def __init__(self, field: str, value: Any) -> None:
+            super().__init__()
+            self.field = field
+            self.value = value
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ search name, URL, id, model", id="search")
+        yield Select(
+            [(_STATUS_LABELS[s], s) for s in STATUS_FILTERS],
+            value="all",
+            allow_blank=False,
+            compact=True,
+            id="status-filter",
+        )
+        yield Select([], prompt="Any type", compact=True, id="type-filter")
+        yield Select([], prompt="Any group", compact=True, id="group-filter")
+        yield Select([], prompt="Any tag", compact=True, id="tag-filter")
+
+    def set_choices(self, *, types: Options, groups: Options | None, tags: Options | None) -> None:
+        """New option lists for the facets; a facet the backend lacks (None) is hidden."""
+        self._fill("#type-filter", types)
+        for selector, options in (("#group-filter", groups), ("#tag-filter", tags)):
+            select = self.query_one(selector, Select)
+            select.display = options is not None
+            self._fill(selector, options or ())
+
+    def _fill(self, selector: str, options: Options) -> None:
+        select = self.query_one(selector, Select)
+        current = select.value
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if current is not Select.NULL and any(value == current for _, value in options):
+                select.value = current
+
+    def show_state(self, *, search: str, status: str, type_code: Any, group: str | None, tag: str | None) -> None:
+        """Show a remembered view state (after switching back to a site) without re-announcing it."""
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#search", Input).value = search
+            self.query_one("#status-filter", Select).value = status
+            for selector, value in (("#type-filter", type_code), ("#group-filter", group), ("#tag-filter", tag)):
+                select = self.query_one(selector, Select)
+                select.value = Select.NULL if value is None else value
+
+    def focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed("search", event.value))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        field = {
+            "status-filter": "status",
+            "type-filter": "type_code",
+            "group-filter": "group",
+            "tag-filter": "tag",
+        }[event.select.id or ""]
+        value = None if event.value is Select.NULL else event.value
+        self.post_message(self.Changed(field, value))

@@ -1,0 +1,32 @@
+"""The strip above the table: which site this is, what it runs, how many channels show."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class SiteBar(Static):
+    """Site name, backend and version, and the shown / total / selected counts."""
+
+    def show(
+        self,
+        *,
+        site: str,
+        backend: str,
+        shown: int | None = None,
+        total: int | None = None,
+        selected: int = 0,
+    ) -> None:
+        text = Text()
+        text.append(f" {site} ", style="bold reverse")
+        if backend:
+            text.append(f"  {backend}", style="dim")
+        if total is not None:
+            text.append("   ")
+            text.append(f"{shown:,}" if shown is not None else "?", style="bold")
+            text.append(f" of {total:,} channels")
+        if selected:
+            text.append("   ")
+            text.append(f"{selected:,} selected", style="bold")
+        self.update(text)
