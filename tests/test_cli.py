@@ -264,6 +264,11 @@ class TestSites:
             assert memory.passwords == {}
 
 
+def checks(result: Result) -> list[tuple[str, str, str]]:
+    """`sites verify` output as (mark, check, detail) per line."""
+    return [tuple(line.split(maxsplit=2)) for line in result.out.splitlines()]  # type: ignore[misc]
+
+
 class TestVerify:
     @pytest.mark.parametrize("kind", ["newapi", "octopus"])
     def test_ok(self, cli: Callable[..., Result], kind: str, request: pytest.FixtureRequest) -> None:
@@ -271,27 +276,26 @@ class TestVerify:
         register(cli, site)
         result = cli("sites", "verify", site.name)
         assert result.code == 0, result.err
-        lines = result.out.splitlines()
-        assert lines[0] == f"reachable:   yes ({site.url})"
-        assert lines[1].startswith("backend:     ")
-        assert f"({site.kind.label} family, flavor " in lines[1]
-        assert lines[2] == "credentials: OK"
+        (reachable, backend, credentials) = checks(result)
+        assert reachable == ("✓", "Reachable", f"{site.url} answered")
+        assert backend[:2] == ("✓", "Backend") and f"({site.kind.label} family)" in backend[2]
+        assert credentials[:2] == ("✓", "Credentials")
         assert site.secret not in result.text
 
     def test_wrong_secret(self, cli: Callable[..., Result], newapi_site: DemoSite) -> None:
         register(cli, newapi_site, secret="sk-wrong-token-000000")
         result = cli("sites", "verify", newapi_site.name)
         assert result.code == 1
-        assert result.out == f"reachable:   yes ({newapi_site.url})\n"
-        assert result.err.startswith("error: Authentication failed: ")
-        assert len(result.err.splitlines()) == 1
+        marks = [line[:2] for line in checks(result)]
+        assert marks == [("✓", "Reachable"), ("✓", "Backend"), ("✗", "Credentials")]
+        assert checks(result)[2][2].startswith("Authentication failed: ")
         assert "sk-wrong-token" not in result.text and newapi_site.secret not in result.text
 
     def test_wrong_password(self, cli: Callable[..., Result], octopus_site: DemoSite) -> None:
         register(cli, octopus_site, secret="not-the-password")
         result = cli("sites", "verify", octopus_site.name)
         assert result.code == 1
-        assert result.err.startswith("error: Authentication failed: ")
+        assert checks(result)[2][:2] == ("✗", "Credentials")
         assert "not-the-password" not in result.text
 
     def test_unreachable(self, cli: Callable[..., Result]) -> None:
@@ -300,8 +304,9 @@ class TestVerify:
         SecretStore().set("down", "sk-down")
         result = cli("sites", "verify", "down")
         assert result.code == 1
-        assert result.out == f"reachable:   no ({url})\n"
-        assert result.err.startswith("error: Gateway unreachable: ")
+        (reachable, backend, credentials) = checks(result)
+        assert reachable[:2] == ("✗", "Reachable") and reachable[2].startswith("Gateway unreachable: ")
+        assert backend[0] == credentials[0] == "·"
         assert "Traceback" not in result.err
 
     def test_missing_secret(self, cli: Callable[..., Result]) -> None:

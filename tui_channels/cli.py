@@ -82,7 +82,9 @@ def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
     remove.set_defaults(group="sites", action="remove", parser=remove)
     remove.add_argument("name")
 
-    verify = actions.add_parser("verify", help="connect to a site and check its credentials")
+    verify = actions.add_parser(
+        "verify", help="check that a site is reachable, which backend it runs, and that its credentials work"
+    )
     verify.set_defaults(group="sites", action="verify", parser=verify)
     verify.add_argument("name")
 

@@ -5,55 +5,52 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import time
 from typing import Any
 
-from .cli_common import format_table, open_backend
+from .cli_common import format_table
 from .config import SiteProfile, load_config
 from .models import Channel, mask_secret
+from .secret_store import SecretStore
+from .services.channel_view import CELL_TEXT, ViewState, matches_facets
+from .services.sites import SiteSession
 
-HEADERS = ("ID", "NAME", "TYPE", "STATUS", "MODELS", "GROUP", "PRIORITY", "BASE URL")
+COLUMNS = ("id", "name", "type", "status", "models", "group", "priority", "base_url")
+"""Table columns, with the same cell text as the app's table."""
 
 
 def run(args: argparse.Namespace) -> int:
     profile = load_config().site(args.site)
     channels = asyncio.run(_load(profile))
-    selected = [channel for channel in channels if matches(channel, search=args.search, status=args.status)]
+    facets = ViewState(status=args.status or "all")
+    keyword = (args.search or "").strip().lower()
+    selected = [c for c in channels if matches_facets(c, facets) and matches_search(c, keyword)]
     if args.json:
         print(json.dumps([channel_json(channel) for channel in selected], indent=2, ensure_ascii=False))
     else:
-        print(format_table(HEADERS, (_row(channel) for channel in selected)))
+        now = time.time()
+        headers = [column.replace("_", " ").upper() for column in COLUMNS]
+        print(format_table(headers, ([CELL_TEXT[column](c, now) for column in COLUMNS] for c in selected)))
     return 0
 
 
 async def _load(profile: SiteProfile) -> list[Channel]:
-    async with open_backend(profile) as backend:
-        await backend.connect()
-        return await backend.list_channels()
+    session = SiteSession(profile=profile, secrets=SecretStore())
+    try:
+        return await session.load()
+    finally:
+        await session.disconnect()
 
 
-def matches(channel: Channel, *, search: str | None, status: str | None) -> bool:
-    """Search: case-insensitive substring of name or base URL, or the exact id. Status: enabled/disabled."""
-    if status == "enabled" and not channel.status.is_enabled:
-        return False
-    if status == "disabled" and not channel.status.is_disabled:
-        return False
-    keyword = (search or "").strip().lower()
+def matches_search(channel: Channel, keyword: str) -> bool:
+    """A lower-cased `keyword` is a substring of the name or base URL, or the exact id; "" matches all.
+
+    Narrower than the app's search (which also looks at model names and id digits), so a script
+    gets exactly the channels it named.
+    """
     if not keyword:
         return True
     return keyword in channel.name.lower() or keyword in channel.base_url.lower() or keyword == str(channel.id)
-
-
-def _row(channel: Channel) -> tuple[object, ...]:
-    return (
-        channel.id,
-        channel.name,
-        channel.type.name,
-        channel.status.label,
-        channel.model_count,
-        ",".join(channel.groups),
-        channel.priority,
-        channel.base_url,
-    )
 
 
 def channel_json(channel: Channel) -> dict[str, Any]:

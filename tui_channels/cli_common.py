@@ -1,17 +1,9 @@
-"""Pieces the CLI commands share: plain-text tables, and a backend opened for a site."""
+"""Plain-text tables for the CLI commands."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
-
-from .config import SiteProfile
-from .secret_store import SecretStore
-
-if TYPE_CHECKING:
-    from .backends.base import Backend
+from collections.abc import Iterable, Sequence
 
 
 def format_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -32,15 +24,3 @@ def _cell(value: object) -> str:
 
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-@asynccontextmanager
-async def open_backend(profile: SiteProfile) -> AsyncIterator[Backend]:
-    """A (not yet connected) client for the site, with its stored secret, closed however the block ends."""
-    from .backends import create_backend
-
-    backend = create_backend(profile, SecretStore().require(profile.name))
-    try:
-        yield backend
-    finally:
-        await backend.close()

@@ -7,17 +7,13 @@ import asyncio
 import getpass
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from .cli import UsageError
-from .cli_common import format_table, open_backend
+from .cli_common import format_table
 from .config import SiteProfile, load_config, new_site, save_config
-from .errors import BackendError, ChannelsError, ConfigError, RequestTimeout, TLSFailure, Unreachable
+from .errors import ChannelsError, ConfigError
 from .models import BackendKind
 from .secret_store import SecretLocation, SecretStore, env_var_name
-
-if TYPE_CHECKING:
-    from .backends.base import Capabilities
 
 SECRET_NAMES = {BackendKind.NEWAPI: "access token", BackendKind.OCTOPUS: "password"}
 PLACES = {
@@ -25,8 +21,6 @@ PLACES = {
     SecretLocation.FILE: "the plain-text secrets file",
     SecretLocation.ENV: "an environment variable",
 }
-NETWORK_ERRORS = (Unreachable, TLSFailure, RequestTimeout)
-"""Failures before any answer from the server: the site is not reachable at all."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,26 +147,13 @@ def remove_site(args: argparse.Namespace) -> int:
 
 
 def verify_site(args: argparse.Namespace) -> int:
+    """One line per check (reachable, backend, credentials); exit 1 when any of them failed."""
+    from .services.verify import verify_site as check_site
+
     profile = load_config().site(args.name)
-    return asyncio.run(_verify(profile))
-
-
-async def _verify(profile: SiteProfile) -> int:
-    """One line per check that passed; the first failure propagates and is printed as the error."""
-    async with open_backend(profile) as backend:
-        try:
-            capabilities = await backend.verify()
-        except BackendError as exc:
-            print(f"reachable:   {'no' if isinstance(exc, NETWORK_ERRORS) else 'yes'} ({profile.url})")
-            raise
-    print(f"reachable:   yes ({profile.url})")
-    print(f"backend:     {_describe(capabilities)}")
-    print("credentials: OK")
-    return 0
-
-
-def _describe(capabilities: Capabilities) -> str:
-    return (
-        f"{capabilities.flavor_label}, version {capabilities.version} "
-        f"({capabilities.kind.label} family, flavor {capabilities.flavor})"
-    )
+    secret = SecretStore().require(profile.name)
+    checks = asyncio.run(check_site(profile, secret))
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        print(f"{check.mark} {check.name:<{width}}  {check.detail}")
+    return 0 if all(check.ok for check in checks) else 1

@@ -7,12 +7,19 @@ from typing import TYPE_CHECKING
 from ..models import BackendKind
 from .base import Backend
 from .http import RetryPolicy
+from .ratelimit import RequestBudget
 
 if TYPE_CHECKING:
     from ..config import SiteProfile
 
 
-def create_backend(profile: SiteProfile, secret: str, *, retry: RetryPolicy | None = None) -> Backend:
+def create_backend(
+    profile: SiteProfile,
+    secret: str,
+    *,
+    retry: RetryPolicy | None = None,
+    budget: RequestBudget | None = None,
+) -> Backend:
     """A client for the site (not yet connected: await `connect()` before using it)."""
     if profile.kind is BackendKind.NEWAPI:
         from .newapi import NewApiBackend
@@ -25,6 +32,7 @@ def create_backend(profile: SiteProfile, secret: str, *, retry: RetryPolicy | No
             verify_tls=profile.verify_tls,
             timeout=profile.timeout,
             retry=retry,
+            budget=budget,
         )
     from .octopus import OctopusBackend
 
@@ -36,4 +44,5 @@ def create_backend(profile: SiteProfile, secret: str, *, retry: RetryPolicy | No
         verify_tls=profile.verify_tls,
         timeout=profile.timeout,
         retry=retry,
+        budget=budget,
     )

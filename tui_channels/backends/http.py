@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..errors import BadResponse, RateLimited, RequestTimeout, TLSFailure, Unreachable
+from .ratelimit import RequestBudget
 
 log = logging.getLogger("tui_channels.http")
 
@@ -96,11 +97,13 @@ class HttpTransport:
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
+        budget: RequestBudget | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.retry = retry or RetryPolicy()
+        self.budget = budget
         self._sleep = sleep
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
@@ -144,6 +147,8 @@ class HttpTransport:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             wait = self.retry.delay(attempt, retry_after)
+            if response.status_code == 429 and self.budget is not None:
+                self.budget.pause(wait)
             if attempt >= self.retry.max_retries or wait > self.retry.max_delay:
                 if response.status_code == 429:
                     raise _rate_limited(self.base_url, retry_after)
@@ -161,6 +166,8 @@ class HttpTransport:
         timeout: float | None,
     ) -> httpx.Response:
         host = host_of(self.base_url)
+        if self.budget is not None:
+            await self.budget.acquire()
         try:
             response = await self._client.request(
                 method, path, json=json_body, params=params, timeout=timeout or self.timeout

@@ -38,6 +38,7 @@ from ..models import (
 )
 from .base import BackendBase, Capabilities, Operation, ProgressCallback
 from .http import HttpTransport, RetryPolicy, decode_json
+from .ratelimit import RequestBudget
 from .newapi_flavors import FLAVORS, USER_ID_HEADERS, Flavor, flavor_from_status
 from .newapi_wire import (
     NEUTRAL_TO_WIRE,
@@ -81,6 +82,7 @@ class NewApiBackend(BackendBase):
         verify_tls: bool = True,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
+        budget: RequestBudget | None = None,
     ) -> None:
         if flavor != "auto" and flavor not in FLAVORS:
             raise ValueError(f"unknown New API flavor {flavor!r}")
@@ -88,7 +90,7 @@ class NewApiBackend(BackendBase):
         if user_id is not None:
             headers.update({name: str(user_id) for name in USER_ID_HEADERS})
         self._http = HttpTransport(
-            base_url, verify_tls=verify_tls, timeout=timeout, retry=retry, headers=headers
+            base_url, verify_tls=verify_tls, timeout=timeout, retry=retry, headers=headers, budget=budget
         )
         self._forced_flavor = flavor
         self._protocol: _Protocol | None = None

@@ -33,6 +33,7 @@ from ..errors import (
 from ..models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
 from .base import BackendBase, Capabilities, ProgressCallback
 from .http import HttpTransport, RetryPolicy, decode_json, host_of
+from .ratelimit import RequestBudget
 from .octopus_fields import build_capabilities
 from .octopus_wire import adhoc_body, channel_from_wire, create_body, is_legacy_record, update_body
 
@@ -90,11 +91,14 @@ class OctopusBackend(BackendBase):
         verify_tls: bool = True,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
+        budget: RequestBudget | None = None,
         session_seconds: int = 3600,
     ) -> None:
         if generation not in GENERATIONS:
             raise ConfigError(f"Unknown Octopus generation {generation!r}: choose auto, current or legacy.")
-        self._http = HttpTransport(base_url, verify_tls=verify_tls, timeout=timeout, retry=retry)
+        self._http = HttpTransport(
+            base_url, verify_tls=verify_tls, timeout=timeout, retry=retry, budget=budget
+        )
         self._host = host_of(base_url)
         self._username = username
         self._password = password
