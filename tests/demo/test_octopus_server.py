@@ -40,6 +40,10 @@ def login(site: DemoSite, **body: Any) -> Iterator[httpx.Client]:
         assert answer.status_code == 200, answer.text
         if is_legacy(site):
             http.headers["Authorization"] = f"Bearer {answer.json()['data']['token']}"
+        else:
+            # Hold the cookie as a header: httpx's jar rounds Max-Age down and may drop a 1 s session early.
+            http.cookies.clear()
+            http.headers["Cookie"] = f"auth={answer.cookies['auth']}"
         yield http
 
 

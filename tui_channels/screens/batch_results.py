@@ -1,0 +1,130 @@
+"""The per-channel report of a finished batch: filter, search, copy the errors, retry the failures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Select
+from textual.widgets.option_list import Option
+
+from ..services.results import ChannelResult, Outcome, tally
+
+OUTCOME_STYLES = {
+    Outcome.OK: "green",
+    Outcome.FAILED: "red",
+    Outcome.SKIPPED: "yellow",
+    Outcome.CANCELLED: "dim",
+}
+FILTERS = [("All", "all"), ("OK", "ok"), ("Failed", "failed"), ("Skipped", "skipped"), ("Cancelled", "cancelled")]
+
+
+def summary_line(results: Sequence[ChannelResult]) -> str:
+    counts = tally(results)
+    parts = [f"{counts[o]:,} {o.value}" for o in Outcome if counts[o]]
+    return f"{len(results):,} channels: " + ", ".join(parts) if parts else "No channels."
+
+
+def error_report(results: Sequence[ChannelResult]) -> str:
+    """The failed channels' messages, one per line, for the clipboard."""
+    return "\n".join(f"{r.channel_id}\t{r.name}\t{r.message}" for r in results if r.outcome is Outcome.FAILED)
+
+
+class BatchResultsScreen(ModalScreen[str | None]):
+    """Results of one batch; dismisses with "retry" when the user asks to run the failures again."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Close"),
+        Binding("f", "cycle_filter", "Filter"),
+        Binding("slash", "focus_search", "Search"),
+        Binding("ctrl+r", "retry", "Retry failed", priority=True),
+        Binding("ctrl+y", "copy_errors", "Copy errors", priority=True),
+    ]
+
+    def __init__(self, title: str, results: Sequence[ChannelResult], *, retryable: bool = True) -> None:
+        super().__init__()
+        self._title = title
+        self._results = list(results)
+        self._retryable = retryable
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="batch-results"):
+            yield Label(self._title, classes="dialog-title")
+            yield Label(summary_line(self._results), id="results-summary")
+            with Horizontal(id="results-filters"):
+                yield Select(FILTERS, value="all", allow_blank=False, compact=True, id="results-outcome")
+                yield Input(placeholder="search name, id or message", id="results-search")
+            yield OptionList(id="results-list")
+            yield Label(
+                "f filter · / search · ctrl+r retry failed · ctrl+y copy errors · Esc closes",
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        self._render_results()
+        self.query_one(OptionList).focus()
+
+    def _visible(self) -> list[ChannelResult]:
+        wanted = self.query_one("#results-outcome", Select).value
+        needle = self.query_one("#results-search", Input).value.strip().lower()
+        return [
+            r
+            for r in self._results
+            if (wanted == "all" or r.outcome.value == wanted)
+            and (not needle or needle in f"{r.channel_id} {r.name} {r.message}".lower())
+        ]
+
+    def _render_results(self) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for result in self._visible():
+            text = Text()
+            text.append(f"{result.outcome.value:<9}", style=OUTCOME_STYLES[result.outcome])
+            text.append(f" {result.channel_id:>6} ")
+            text.append(result.name, style="bold")
+            if result.attempts > 1:
+                text.append(f"  ({result.attempts} attempts)", style="dim")
+            if result.duration:
+                text.append(f"  {result.duration:.1f}s", style="dim")
+            if result.message:
+                text.append(f"\n        {result.message}")
+            if result.old_models is not None and (result.added_models or result.removed_models):
+                text.append(
+                    f"\n        +{len(result.added_models)} {', '.join(result.added_models[:8])}"
+                    f"  −{len(result.removed_models)} {', '.join(result.removed_models[:8])}",
+                    style="dim",
+                )
+            options.add_option(Option(text))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._render_results()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._render_results()
+
+    def action_cycle_filter(self) -> None:
+        select = self.query_one("#results-outcome", Select)
+        values = [value for _, value in FILTERS]
+        select.value = values[(values.index(select.value) + 1) % len(values)]
+
+    def action_focus_search(self) -> None:
+        self.query_one("#results-search", Input).focus()
+
+    def action_retry(self) -> None:
+        if not self._retryable or not any(r.outcome is Outcome.FAILED for r in self._results):
+            self.notify("Nothing to retry.", severity="warning")
+            return
+        self.dismiss("retry")
+
+    def action_copy_errors(self) -> None:
+        report = error_report(self._results)
+        if not report:
+            self.notify("No errors to copy.")
+            return
+        self.app.copy_to_clipboard(report)
+        self.notify(f"Copied {report.count(chr(10)) + 1} error lines to the clipboard.")
