@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from .actions_batch import BatchActions
+from .actions_channels import ChannelActions
+from .actions_transfer import TransferActions
 from .main_base import MainScreenBase
 
 
-class MainScreen(MainScreenBase):
+class MainScreen(ChannelActions, BatchActions, TransferActions, MainScreenBase):
     """Everything a user does with a site's channels, from the keyboard."""
