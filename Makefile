@@ -24,7 +24,7 @@ demo: $(STAMP_RUN)
 	$(PY) -m tui_channels --demo
 
 test: $(STAMP_TEST)
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist loadgroup
 
 snapshots-update: $(STAMP_TEST)
 	$(PY) -m pytest tests/test_snapshots.py --snapshot-update

@@ -51,7 +51,10 @@ class DemoSite:
 class DemoGateway:
     """Starts and stops the emulated servers; usable as a context manager."""
 
-    def __init__(self, *, upstream_delay: float = 0.0) -> None:
+    def __init__(self, *, upstream_delay: float = 0.0, port_base: int | None = None) -> None:
+        """`port_base` pins the ports (upstream first, then each site in order) for screenshots
+        and snapshot tests, whose pictures show site URLs; by default every server gets a free one.
+        """
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run_loop, name="demo-gateway", daemon=True)
         self._servers: list[uvicorn.Server] = []
@@ -63,6 +66,7 @@ class DemoGateway:
         self.upstream: Any = None
         self.upstream_url = ""
         self._upstream_delay = upstream_delay
+        self._next_port = port_base
 
     def __enter__(self) -> DemoGateway:
         self.start()
@@ -108,7 +112,9 @@ class DemoGateway:
         app = FaultMiddleware(server.app, faults=faults, stats=stats, error_body=server.error_body)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._next_port or 0))
+        if self._next_port:
+            self._next_port += 1
         port = sock.getsockname()[1]
         config = uvicorn.Config(
             app,

@@ -8,6 +8,7 @@ real channels do.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 
 from .upstream import PROVIDERS, UpstreamServer
@@ -52,11 +53,17 @@ class SeedChannel:
     remark: str | None
 
 
-def seed_channels(count: int, *, seed: int, upstream_url: str) -> list[SeedChannel]:
-    """`count` channels with ids 1..count, the same for the same seed."""
+def seed_channels(
+    count: int, *, seed: int, upstream_url: str, now: float | None = None
+) -> list[SeedChannel]:
+    """`count` channels with ids 1..count, the same for the same seed.
+
+    Times are whole hours (plus half an hour) before `now`, so "5h ago" or "3d ago" on screen
+    reads the same for a given seed whenever it is rendered, which keeps snapshots stable.
+    """
     rng = random.Random(seed)
     providers = list(PROVIDERS)
-    now = 1_763_000_000
+    now = int(time.time() if now is None else now) - 1800
     channels: list[SeedChannel] = []
     used_names: set[str] = set()
     for channel_id in range(1, count + 1):
@@ -89,9 +96,9 @@ def seed_channels(count: int, *, seed: int, upstream_url: str) -> list[SeedChann
                 tag=rng.choice(_TAGS),
                 balance=round(rng.uniform(0, 250), 2) if rng.random() < 0.6 else 0.0,
                 response_time=rng.randint(180, 4200) if tested else 0,
-                test_time=now - rng.randint(60, 30 * 86400) if tested else 0,
+                test_time=now - rng.randint(1, 30 * 24) * 3600 if tested else 0,
                 used_quota=rng.randint(0, 900_000_000),
-                created_time=now - rng.randint(86400, 400 * 86400),
+                created_time=now - rng.randint(24, 400 * 24) * 3600,
                 model_mapping='{"gpt-4": "gpt-4o"}' if provider == "openai" and rng.random() < 0.2 else "",
                 remark="rotated quarterly" if rng.random() < 0.1 else None,
             )

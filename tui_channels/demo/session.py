@@ -26,12 +26,17 @@ class DemoSession:
     """Starts the demo gateway with one New API and one Octopus site, configured and logged in."""
 
     def __init__(
-        self, *, channels: int = 60, newapi_flavor: str = "newapi", octopus_generation: str = "current"
+        self,
+        *,
+        channels: int = 60,
+        newapi_flavor: str = "newapi",
+        octopus_generation: str = "current",
+        port_base: int | None = None,
     ) -> None:
         self.channels = channels
         self.newapi_flavor = newapi_flavor
         self.octopus_generation = octopus_generation
-        self.gateway = DemoGateway()
+        self.gateway = DemoGateway(port_base=port_base)
         self._stack = ExitStack()
 
     @property

@@ -1,0 +1,246 @@
+"""The main screen driven from the keyboard against the demo gateway (Pilot)."""
+
+from __future__ import annotations
+
+import os
+
+from tui_channels.app import ChannelsApp
+from tui_channels.config import load_config
+from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.models import ChannelStatus
+from tui_channels.screens.column_picker import ColumnPicker
+from tui_channels.screens.help import HelpScreen
+from tui_channels.secret_store import env_var_name
+from tui_channels.services.sites import LoadState
+
+from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_loaded
+
+
+async def switch_to(pilot, name: str) -> None:
+    await pilot.press("s")
+    names = [site.name for site in pilot.app.config.sites]
+    current = main_screen(pilot.app).current.name
+    steps = names.index(name) - names.index(current)
+    await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await wait_loaded(pilot)
+
+
+async def test_first_site_loads_with_counts_in_the_site_bar():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        assert screen.current.name == NEWAPI_SITE
+        assert screen.table.total_count == len(demo.gateway.sites[NEWAPI_SITE].server.store)
+        assert f"60 of 60 channels" in screen_text(app)
+        assert app.focused is screen.table
+
+
+async def test_switching_sites_keeps_each_sites_view_state():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        await pilot.press("slash", *"open")
+        await pilot.press("enter", "O", "home", "down", "space", "space")
+        view_before = screen.current.view
+        cursor_before = screen.table.cursor_channel.id
+        selected_before = set(screen.table.selected_ids)
+        rows_before = screen.table.row_count
+        assert len(selected_before) == 2 and rows_before < 60
+        list_requests = demo.gateway.sites[NEWAPI_SITE].stats.count("GET", "/api/channel/")
+
+        await switch_to(pilot, OCTOPUS_SITE)
+        assert screen.current.name == OCTOPUS_SITE
+        assert screen.table.row_count == screen.table.total_count  # a fresh view there
+        assert not screen.table.selected_ids
+
+        await switch_to(pilot, NEWAPI_SITE)
+        assert screen.current.view == view_before
+        assert screen.table.cursor_channel.id == cursor_before
+        assert set(screen.table.selected_ids) == selected_before
+        assert screen.table.row_count == rows_before
+        assert screen.query_one("#search").value == "open"
+        # coming back shows the loaded channels again without asking the server
+        assert demo.gateway.sites[NEWAPI_SITE].stats.count("GET", "/api/channel/") == list_requests
+
+
+async def test_search_status_filter_and_sort_combine():
+    async with running_app() as (app, pilot, _demo):
+        screen = main_screen(app)
+        await pilot.press("slash", *"GPT")
+        screen.query_one("#status-filter").value = "enabled"
+        await pilot.pause()
+        screen.sort_by("name", True)
+        await pilot.pause()
+        expected = sorted(
+            (
+                c
+                for c in screen.current.channels
+                if c.status is ChannelStatus.ENABLED
+                and any("gpt" in text.lower() for text in (c.name, c.base_url, str(c.id), *c.models))
+            ),
+            key=lambda c: (c.name.casefold(), -c.id),
+            reverse=True,
+        )
+        shown = [screen.table.index.channel(p).id for p in screen.table._rows]
+        assert shown == [c.id for c in expected]
+        assert 0 < len(shown) < 60
+
+
+async def test_sort_choice_is_remembered_per_site():
+    async with running_app() as (app, pilot, _demo):
+        await pilot.press("o")
+        await pilot.press("down", "down", "enter")  # third visible column: Type
+        screen = main_screen(app)
+        assert screen.current.view.sort_column == "type"
+        assert load_config().ui.sort[NEWAPI_SITE].column == "type"
+        await pilot.press("O")
+        assert load_config().ui.sort[NEWAPI_SITE].descending is True
+
+
+async def test_column_picker_choice_survives_a_restart():
+    async with running_app() as (app, pilot, demo):
+        await pilot.press("c")
+        assert isinstance(app.screen, ColumnPicker)
+        picker_order = app.screen._order
+        await pilot.press(*(["down"] * picker_order.index("base_url")), "space", "K", "K")
+        await pilot.press("home", "space")  # hide the first column (ID)
+        await pilot.press("enter")
+        columns = main_screen(app).table.columns
+        assert "base_url" in columns and "id" not in columns
+        assert load_config().ui.columns["newapi"] == columns
+
+        restarted = ChannelsApp()
+        async with restarted.run_test(size=(120, 40)) as second:
+            await wait_loaded(second)
+            assert main_screen(restarted).table.columns == columns
+
+
+async def test_selection_survives_filtering_and_sorting():
+    async with running_app() as (app, pilot, _demo):
+        screen = main_screen(app)
+        await pilot.press("space", "space", "space")
+        first_three = set(screen.table.selected_ids)
+        await pilot.press("slash", *"claude", "enter")
+        await pilot.press("a")
+        visible = {screen.table.index.channel(p).id for p in screen.table._rows}
+        await pilot.press("escape", "O")
+        assert set(screen.table.selected_ids) == first_three | visible
+        await pilot.press("i")
+        assert set(screen.table.selected_ids) == {c.id for c in screen.current.channels} - first_three - visible
+        await pilot.press("u")
+        assert not screen.table.selected_ids
+        assert "selected" not in screen_text(app).splitlines()[0]
+
+
+async def test_octopus_offers_only_the_columns_it_has():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, _demo):
+        screen = main_screen(app)
+        absent = {"group", "priority", "weight", "tag", "balance", "used_quota"}
+        assert not absent & set(screen.table.columns)
+        assert not screen.query_one("#group-filter").display
+        assert not screen.query_one("#tag-filter").display
+        await pilot.press("c")
+        offered = set(app.screen._order)
+        assert not absent & offered and {"name", "models", "base_url"} <= offered
+
+
+async def test_a_failed_load_has_its_own_state_and_notification():
+    async with running_app() as (app, pilot, demo):
+        site = demo.gateway.sites[NEWAPI_SITE]
+        screen = main_screen(app)
+        await app.sessions.discard(NEWAPI_SITE)
+        site.faults.add("server_error", "/api/channel/", times=None)
+        screen.open_site(NEWAPI_SITE)
+        await wait_loaded(pilot)
+        text = screen_text(app)
+        assert "Could not load channels" in text and "Press r to retry" in text
+        assert screen.current.state is LoadState.FAILED
+        assert any("HTTP 500" in n.message for n in app._notifications)
+        site.faults.clear()
+        await pilot.press("r")
+        await wait_loaded(pilot)
+        assert screen.current.state is LoadState.READY and screen.table.row_count == 60
+
+
+async def test_an_auth_failure_says_to_fix_the_credentials():
+    async with running_app() as (app, pilot, _demo):
+        screen = main_screen(app)
+        await app.sessions.discard(NEWAPI_SITE)
+        os.environ[env_var_name(NEWAPI_SITE)] = "not-the-token"
+        screen.open_site(NEWAPI_SITE)
+        await wait_loaded(pilot)
+        assert screen.current.state is LoadState.AUTH_FAILED
+        text = screen_text(app)
+        assert "edit this site's credentials" in text
+        assert "not-the-token" not in text
+
+
+async def test_an_empty_site_and_a_filter_without_matches_each_say_what_to_do():
+    async with running_app(channels=0) as (app, pilot, _demo):
+        assert "has no channels yet" in screen_text(app)
+    async with running_app() as (app, pilot, _demo):
+        await pilot.press("slash", *"zzzz-nothing")
+        assert "No channel matches" in screen_text(app)
+        assert app.focused.id == "search"  # still typing
+        await pilot.press("escape")
+        assert main_screen(app).table.row_count == 60
+
+
+async def test_first_run_without_sites(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUI_CHANNELS_CONFIG_DIR", str(tmp_path))
+    app = ChannelsApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "No sites yet" in screen_text(app)
+        assert "Press S to add a site" in screen_text(app)
+
+
+async def test_refresh_can_be_cancelled_and_keeps_the_channels():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        demo.gateway.sites[NEWAPI_SITE].faults.add("latency", "/api/channel/", times=None, delay=2)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "Loading channels" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen.current.state is LoadState.READY)
+        assert screen.table.total_count == 60
+        assert any("cancelled" in n.message for n in app._notifications)
+
+
+async def test_ten_thousand_channels_load_and_filter():
+    async with running_app(channels=10_000) as (app, pilot, _demo):
+        screen = main_screen(app)
+        assert screen.table.total_count == 10_000
+        assert "10,000 of 10,000 channels" in screen_text(app)
+        await pilot.press("slash", *"claude")
+        assert 0 < screen.table.row_count < 10_000
+
+
+async def test_help_lists_every_binding_and_the_palette_offers_every_action():
+    async with running_app() as (app, pilot, _demo):
+        screen = main_screen(app)
+        titles = {command.title for command in app.get_system_commands(screen)}
+        for binding in screen._own_bindings():
+            for b in binding[1]:
+                assert b.description in titles
+        assert "Sort by Name descending" in titles
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "Manage sites" in text and "Refresh" in text
+
+
+async def test_detail_view_masks_keys():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        screen = main_screen(app)
+        channel = screen.table.cursor_channel
+        raw_key = demo.gateway.sites[OCTOPUS_SITE].server.record(channel.id)["key"]
+        await pilot.press("enter")
+        text = screen_text(app)
+        assert f"Channel {channel.id}" in text
+        assert raw_key not in text and raw_key[:4] in text
+
+
+async def test_theme_choice_is_remembered():
+    async with running_app() as (app, pilot, _demo):
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert load_config().ui.theme == "textual-light"

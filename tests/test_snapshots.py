@@ -1,0 +1,53 @@
+"""Screens pinned as SVG snapshots (pytest-textual-snapshot), each a short user story.
+
+Snapshots share fixed demo ports (site URLs are on screen), so they run in one xdist group.
+Review changed snapshots as pictures: `pytest tests/test_snapshots.py --snapshot-report`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_channels.app import ChannelsApp
+from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
+
+from .ui_helpers import SNAPSHOT_PORT_BASE, demo_session, wait_loaded
+
+pytestmark = pytest.mark.xdist_group("snapshots")
+
+
+def snapshot(snap_compare, *, site: str = NEWAPI_SITE, size=(120, 40), press=(), channels: int = 60):
+    async def loaded(pilot) -> None:
+        await wait_loaded(pilot)
+
+    with demo_session(channels=channels, port_base=SNAPSHOT_PORT_BASE):
+        app = ChannelsApp(site=site)
+        return snap_compare(app, terminal_size=size, run_before=loaded, press=press)
+
+
+class TestMainScreen:
+    def test_newapi_site_at_80x24(self, snap_compare):
+        assert snapshot(snap_compare, size=(80, 24))
+
+    def test_newapi_site_at_120x40(self, snap_compare):
+        assert snapshot(snap_compare)
+
+    def test_octopus_site_at_80x24(self, snap_compare):
+        assert snapshot(snap_compare, site=OCTOPUS_SITE, size=(80, 24))
+
+    def test_octopus_site_at_120x40(self, snap_compare):
+        assert snapshot(snap_compare, site=OCTOPUS_SITE)
+
+    def test_search_selection_and_batch_bar(self, snap_compare):
+        assert snapshot(snap_compare, press=["slash", *"gpt", "enter", "space", "space"])
+
+
+class TestDialogs:
+    def test_site_switcher(self, snap_compare):
+        assert snapshot(snap_compare, press=["s"])
+
+    def test_column_picker(self, snap_compare):
+        assert snapshot(snap_compare, press=["c", "down", "space"])
+
+    def test_help(self, snap_compare):
+        assert snapshot(snap_compare, press=["question_mark"])

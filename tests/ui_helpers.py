@@ -1,0 +1,77 @@
+"""Helpers for UI tests: the app against a demo session, and waiting for what a user would wait for."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from textual.pilot import Pilot
+
+from tui_channels.app import ChannelsApp
+from tui_channels.demo.session import DemoSession
+from tui_channels.screens.main import MainScreen
+from tui_channels.services.sites import LoadState
+
+SNAPSHOT_PORT_BASE = 47310
+"""Fixed ports for snapshot tests: the site switcher shows site URLs, so they must not vary."""
+
+
+@contextmanager
+def demo_session(**options) -> Iterator[DemoSession]:
+    with DemoSession(**options) as demo:
+        yield demo
+
+
+def main_screen(app: ChannelsApp) -> MainScreen:
+    for screen in app.screen_stack:
+        if isinstance(screen, MainScreen):
+            return screen
+    raise AssertionError("the main screen is not on the stack")
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until `condition()` holds; fail the test if it never does."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the app did not reach the expected state in time")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def is_loaded(app: ChannelsApp) -> bool:
+    """True once the current site's load finished (whatever its outcome)."""
+    screen = main_screen(app)
+    session = screen.current
+    return (
+        session is not None
+        and session.state not in (LoadState.IDLE, LoadState.LOADING)
+        and not any(w.group == "load" and w.is_running for w in screen.workers)
+    )
+
+
+async def wait_loaded(pilot: Pilot, timeout: float = 15.0) -> None:
+    await wait_for(pilot, lambda: is_loaded(pilot.app), timeout)  # type: ignore[arg-type]
+
+
+def batch_idle(app: ChannelsApp) -> bool:
+    return not main_screen(app).batch_running
+
+
+@asynccontextmanager
+async def running_app(
+    size: tuple[int, int] = (120, 40), *, site: str | None = None, **demo_options
+) -> AsyncIterator[tuple[ChannelsApp, Pilot, DemoSession]]:
+    """The app against a fresh demo session, with the first site loaded."""
+    with demo_session(**demo_options) as demo:
+        app = ChannelsApp(site=site)
+        async with app.run_test(size=size) as pilot:
+            await wait_loaded(pilot)
+            yield app, pilot, demo
+
+
+def screen_text(app: ChannelsApp) -> str:
+    """What the terminal shows, as plain text lines."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
