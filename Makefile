@@ -30,7 +30,7 @@ snapshots-update: $(STAMP_TEST)
 	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
 
 screenshots: $(STAMP_TEST)
-	$(PY) -m tui_channels.screenshots screenshots
+	$(PY) -m tui_channels.demo.screenshots screenshots
 
 bench: $(STAMP_TEST)
 	$(PY) bench/table.py

@@ -1,0 +1,71 @@
+"""Regenerate the README's SVG screenshots from the real app against the demo gateway.
+
+`make screenshots` runs `python -m tui_channels.demo.screenshots screenshots`: each shot starts
+the app on a fresh demo session, presses the keys a user would, and saves the screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..app import ChannelsApp
+from ..screens.main import MainScreen
+from ..services.sites import LoadState
+from .session import NEWAPI_SITE, OCTOPUS_SITE, DemoSession
+
+PORT_BASE = 47390
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    site: str
+    keys: tuple[str, ...] = ()
+    size: tuple[int, int] = (120, 36)
+
+
+SHOTS = (
+    Shot("main-newapi", NEWAPI_SITE),
+    Shot("main-octopus", OCTOPUS_SITE),
+    Shot("main-80x24", NEWAPI_SITE, size=(80, 24)),
+    Shot("search-and-selection", NEWAPI_SITE, ("slash", *"claude", "enter", "space", "space")),
+    Shot("site-switcher", NEWAPI_SITE, ("s",)),
+    Shot("column-picker", NEWAPI_SITE, ("c",)),
+    Shot("help", NEWAPI_SITE, ("question_mark",)),
+)
+
+
+def _loaded(app: ChannelsApp) -> bool:
+    screen = next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
+    return (
+        screen is not None
+        and screen.current is not None
+        and screen.current.state not in (LoadState.IDLE, LoadState.LOADING)
+    )
+
+
+async def take(shot: Shot, folder: Path) -> Path:
+    with DemoSession(port_base=PORT_BASE):
+        app = ChannelsApp(site=shot.site)
+        async with app.run_test(size=shot.size) as pilot:
+            while not _loaded(app):
+                await pilot.pause(0.05)
+            await pilot.press(*shot.keys)
+            await pilot.pause(0.3)
+            return Path(app.save_screenshot(filename=f"{shot.name}.svg", path=str(folder)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0] if args else "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    for shot in SHOTS:
+        print(asyncio.run(take(shot, folder)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
