@@ -244,3 +244,44 @@ async def test_theme_choice_is_remembered():
         app.theme = "textual-light"
         await pilot.pause()
         assert load_config().ui.theme == "textual-light"
+
+
+async def test_site_manager_adds_verifies_edits_and_removes_a_site():
+    async with running_app() as (app, pilot, demo):
+        site = demo.gateway.add_octopus("extra-octo", channels=4)
+        await pilot.press("S", "a")
+        form = app.screen
+        form.query_one("#name").value = "lab"
+        form.query_one("#kind").value = site.kind
+        await pilot.pause()
+        form.query_one("#url").value = site.url
+        form.query_one("#username").value = site.username
+        form.query_one("#secret").value = "wrong-password"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "Credentials" in str(form.query_one("#verify-result").render()))
+        result = str(form.query_one("#verify-result").render())
+        assert "✓ Reachable" in result and "✗ Credentials" in result
+        assert "wrong-password" not in result
+        form.query_one("#secret").value = site.secret
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "✓ Credentials" in str(form.query_one("#verify-result").render()))
+        assert "Octopus, version v0.11.0" in str(form.query_one("#verify-result").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        saved = load_config().site("lab")
+        assert saved.url == site.url and saved.username == site.username
+        assert app.secrets.get("lab") == site.secret
+        config_text = open(os.path.join(os.environ["TUI_CHANNELS_CONFIG_DIR"], "config.toml")).read()
+        assert "lab" in config_text and site.secret not in config_text
+
+        manager = app.screen
+        await pilot.press("v")  # the saved site is highlighted
+        await wait_for(pilot, lambda: "lab\n✓ Reachable" in str(manager.query_one("#site-verify").render()))
+        await wait_for(pilot, lambda: "✓ Credentials" in str(manager.query_one("#site-verify").render()))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: "Remove site lab?" in screen_text(app))
+        await pilot.press("shift+tab", "enter")
+        await pilot.pause()
+        assert not load_config().has_site("lab") and app.secrets.get("lab") is None
+        await pilot.press("escape")
+        assert isinstance(app.screen, type(main_screen(app)))
