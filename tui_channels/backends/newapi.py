@@ -38,6 +38,7 @@ from ..models import (
 )
 from .base import BackendBase, Capabilities, Operation, ProgressCallback
 from .http import HttpTransport, RetryPolicy, decode_json
+from .newapi_admin import NewApiAdmin
 from .ratelimit import RequestBudget
 from .newapi_flavors import FLAVORS, USER_ID_HEADERS, Flavor, flavor_from_status
 from .newapi_wire import (
@@ -69,7 +70,7 @@ class _Protocol:
     operations: frozenset[Operation]
 
 
-class NewApiBackend(BackendBase):
+class NewApiBackend(NewApiAdmin, BackendBase):
     """A connected New API-family site."""
 
     def __init__(
