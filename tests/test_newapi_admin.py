@@ -107,3 +107,16 @@ async def test_test_all_reports_a_run_already_in_progress(site_and_backend):
     assert await backend.test_all()
     with pytest.raises(RequestRejected):
         await backend.test_all()
+
+
+async def test_multi_key_channels_carry_their_key_counts(site_and_backend):
+    site, backend = site_and_backend
+    channels = {c.id: c for c in await backend.list_channels()}
+    for channel_id, record in site.server.store.items():
+        info = record["channel_info"]
+        channel = channels[channel_id]
+        if info["is_multi_key"]:
+            disabled = sum(1 for s in (info["multi_key_status_list"] or {}).values() if s != 1)
+            assert (channel.key_count, channel.enabled_key_count) == (info["multi_key_size"], info["multi_key_size"] - disabled)
+        else:
+            assert channel.key_count is None and not channel.is_multi_key

@@ -134,8 +134,12 @@ async def test_list_maps_records(site: DemoSite, backend: OctopusBackend) -> Non
         if legacy(site):
             assert channel.key == next(k["channel_key"] for k in record["keys"] if k["enabled"])
             assert channel.base_url == min(record["base_urls"], key=lambda u: u["delay"])["url"]
+            keys = record["keys"]
+            expected = (len(keys), sum(k["enabled"] for k in keys)) if len(keys) > 1 else (None, None)
+            assert (channel.key_count, channel.enabled_key_count) == expected
         else:
             assert (channel.key, channel.base_url) == (record["key"], record["base_url"])
+            assert channel.key_count is None
     found = await backend.search_channels(channels[0].name.upper())
     assert channels[0].id in [c.id for c in found] and len(found) < 8
 

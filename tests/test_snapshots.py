@@ -11,14 +11,20 @@ import pytest
 from tui_channels.app import ChannelsApp
 from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
 
-from .ui_helpers import SNAPSHOT_PORT_BASE, demo_session, wait_loaded
+from .ui_helpers import SNAPSHOT_PORT_BASE, demo_session, main_screen, screen_text, wait_for, wait_loaded
 
 pytestmark = pytest.mark.xdist_group("snapshots")
 
 
-def snapshot(snap_compare, *, site: str = NEWAPI_SITE, size=(120, 40), press=(), channels: int = 60):
+def snapshot(
+    snap_compare, *, site: str = NEWAPI_SITE, size=(120, 40), press=(), channels: int = 60, then=None
+):
+    """The app on a fresh demo session, loaded, then `then(pilot)` if given, then `press`."""
+
     async def loaded(pilot) -> None:
         await wait_loaded(pilot)
+        if then is not None:
+            await then(pilot)
 
     with demo_session(channels=channels, port_base=SNAPSHOT_PORT_BASE):
         app = ChannelsApp(site=site)
@@ -51,3 +57,18 @@ class TestDialogs:
 
     def test_help(self, snap_compare):
         assert snapshot(snap_compare, press=["question_mark"])
+
+
+class TestNewApiCompleteness:
+    def test_tag_mode_with_one_tag_open(self, snap_compare):
+        assert snapshot(snap_compare, press=["G", "enter"])
+
+    def test_multi_key_manager(self, snap_compare):
+        async def on_multi_key_channel(pilot) -> None:
+            screen = main_screen(pilot.app)
+            channel = next(c for c in screen.current.channels if c.is_multi_key)
+            screen.table.move_cursor_to_channel(channel.id)
+            await pilot.press("M")
+            await wait_for(pilot, lambda: "keys:" in screen_text(pilot.app))
+
+        assert snapshot(snap_compare, then=on_multi_key_channel)

@@ -5,13 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import TypeVar
 
+import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from tui_channels.app import ChannelsApp
+from tui_channels.config import AppConfig, SiteProfile
+from tui_channels.demo.gateway import DemoSite
 from tui_channels.demo.session import DemoSession
+from tui_channels.models import BackendKind
 from tui_channels.screens.main import MainScreen
+from tui_channels.secret_store import env_var_name
 from tui_channels.services.sites import LoadState
+
+ScreenT = TypeVar("ScreenT", bound=Screen)
 
 SNAPSHOT_PORT_BASE = 47310
 """Fixed ports for snapshot tests: the site switcher shows site URLs, so they must not vary."""
@@ -75,3 +84,33 @@ def screen_text(app: ChannelsApp) -> str:
     """What the terminal shows, as plain text lines."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def demo_profile(site: DemoSite) -> SiteProfile:
+    """The profile a user would write for a site of the shared `gateway` fixture."""
+    if site.kind is BackendKind.NEWAPI:
+        return SiteProfile(name=site.name, kind=site.kind, url=site.url, user_id=site.user_id)
+    return SiteProfile(name=site.name, kind=site.kind, url=site.url, username=site.username)
+
+
+@asynccontextmanager
+async def app_on_sites(
+    monkeypatch: pytest.MonkeyPatch, *sites: DemoSite, size: tuple[int, int] = (120, 40)
+) -> AsyncIterator[tuple[ChannelsApp, Pilot]]:
+    """The app configured for `sites` (secrets from the environment), the first one loaded.
+
+    For tests that need a server a `DemoSession` does not start: another flavor, role or seed.
+    """
+    for site in sites:
+        monkeypatch.setenv(env_var_name(site.name), site.secret)
+    config = AppConfig(sites=[demo_profile(site) for site in sites], last_site=sites[0].name)
+    app = ChannelsApp(config=config)
+    async with app.run_test(size=size) as pilot:
+        await wait_loaded(pilot)
+        yield app, pilot
+
+
+async def wait_screen(pilot: Pilot, screen_type: type[ScreenT], timeout: float = 10.0) -> ScreenT:
+    """Wait until the top screen is a `screen_type` and return it."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), timeout)
+    return pilot.app.screen  # type: ignore[return-value]

@@ -120,11 +120,18 @@ class Channel:
     test_time: int | None = None
     used_quota: int | None = None
     created_time: int | None = None
+    key_count: int | None = None
+    """How many keys a multi-key channel holds (None for a plain single-key channel)."""
+    enabled_key_count: int | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def model_count(self) -> int:
         return len(self.models)
+
+    @property
+    def is_multi_key(self) -> bool:
+        return self.key_count is not None
 
 
 NEUTRAL_FIELDS: frozenset[str] = frozenset(

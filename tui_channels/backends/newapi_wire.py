@@ -45,10 +45,25 @@ def _nonzero(value: Any) -> int | None:
     return number or None
 
 
+def multi_key_counts(record: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """(keys, enabled keys) of a multi-key channel from `channel_info`; (None, None) otherwise.
+
+    `multi_key_status_list` maps stringified key indexes to a status; a key it omits is enabled.
+    """
+    info = record.get("channel_info")
+    if not isinstance(info, Mapping) or not info.get("is_multi_key"):
+        return None, None
+    size = _int_or_none(info.get("multi_key_size")) or 0
+    statuses = info.get("multi_key_status_list") or {}
+    disabled = sum(1 for status in statuses.values() if _int_or_none(status) not in (None, 1))
+    return size, max(size - disabled, 0)
+
+
 def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
     """Map one channel record (list item, get, or update answer) to a `Channel`."""
     balance = record.get("balance")
     key = record.get("key") or None
+    key_count, enabled_keys = multi_key_counts(record)
     return Channel(
         id=int(record["id"]),
         name=str(record.get("name") or ""),
@@ -66,6 +81,8 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
         test_time=_nonzero(record.get("test_time")),
         used_quota=_int_or_none(record.get("used_quota")),
         created_time=_nonzero(record.get("created_time")),
+        key_count=key_count,
+        enabled_key_count=enabled_keys,
         raw=dict(record),
     )
 

@@ -59,6 +59,8 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
         enabled if isinstance(enabled, bool) else None, ChannelStatus.UNKNOWN
     )
     models = split_list(f"{record.get('model') or ''},{record.get('custom_model') or ''}")
+    keys = record.get("keys")
+    several = isinstance(keys, list) and len(keys) > 1
     return Channel(
         id=int(record["id"]),
         name=str(record.get("name") or ""),
@@ -68,6 +70,8 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
         key=preferred_key(record),
         models=models,
         response_time_ms=_average_wait(record.get("stats")),
+        key_count=len(keys) if several else None,
+        enabled_key_count=sum(1 for k in keys if isinstance(k, Mapping) and k.get("enabled")) if several else None,
         raw=dict(record),
     )
 

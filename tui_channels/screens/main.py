@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from .actions_batch import BatchActions
 from .actions_channels import ChannelActions
+from .actions_newapi import NewApiActions
 from .actions_transfer import TransferActions
 from .main_base import MainScreenBase
 
 
-class MainScreen(ChannelActions, BatchActions, TransferActions, MainScreenBase):
+class MainScreen(ChannelActions, BatchActions, TransferActions, NewApiActions, MainScreenBase):
     """Everything a user does with a site's channels, from the keyboard."""

@@ -22,12 +22,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, LoadingIndicator, Static
 
-from ..backends.base import COLUMNS_ALL, Capabilities
+from ..backends.base import COLUMNS_ALL, Capabilities, Operation
 from ..config import SortPref
 from ..errors import ChannelsError
 from ..models import Channel
 from ..services.channel_view import distinct_values
-from ..services.batch import BatchProgress, BatchRun, BatchSettings, Operation
+from ..services.batch import BatchProgress, BatchRun, BatchSettings
+from ..services.batch import Operation as BatchOperation
 from ..services.results import ChannelResult
 from ..services.sites import LoadState, SiteSession
 from ..widgets.batch_bar import BatchBar
@@ -91,6 +92,9 @@ class MainScreenBase(Screen[None]):
         ("u", "clear"),
     ]
     """(key, label) pairs the batch bar shows while channels are selected; mixins add theirs."""
+    ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {}
+    """Action name -> the server operation it needs; each mixin declares its own. Unsupported
+    actions show disabled in the footer, say why in help and the palette, and explain when used."""
 
     AUTO_FOCUS = "ChannelTable"
 
@@ -481,6 +485,9 @@ class MainScreenBase(Screen[None]):
         )
 
     def action_details(self) -> None:
+        if self.table.tag_mode and self.table.cursor_channel is None:
+            self.table.toggle_group()
+            return
         channel = self.table.cursor_channel
         session = self.current
         if channel is not None and session is not None and session.capabilities is not None:
@@ -505,9 +512,16 @@ class MainScreenBase(Screen[None]):
             if bindings and issubclass(cls, MainScreenBase):
                 yield cls.__dict__.get("HELP_TITLE", cls.__name__), bindings
 
+    def _described(self, binding: Binding, text: str | None = None) -> str:
+        """A binding's text, with the reason when the current server lacks its operation."""
+        action = binding.action.split("(", 1)[0]
+        reason = self.unsupported_reason(action)
+        text = binding.description if text is None else text
+        return f"{text} — {reason}" if reason else text
+
     def _help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         def rows(bindings: list[Binding]) -> list[tuple[str, str]]:
-            return [(self.app.get_key_display(b), b.description) for b in bindings]
+            return [(self.app.get_key_display(b), self._described(b)) for b in bindings]
 
         table_bindings = [b for b in ChannelTable.BINDINGS if isinstance(b, Binding)]
         return [
@@ -520,7 +534,7 @@ class MainScreenBase(Screen[None]):
         """(title, help, action) for every action of this screen, for the command palette."""
         for _title, bindings in self._own_bindings():
             for binding in bindings:
-                yield binding.description, f"Key: {binding.key}", binding.action
+                yield binding.description, self._described(binding, f"Key: {binding.key}"), binding.action
         for column in self.table.columns:
             label = COLUMNS[column].label or column
             yield f"Sort by {label} ascending", "Missing values last", f"sort_by('{column}', False)"
@@ -578,6 +592,36 @@ class MainScreenBase(Screen[None]):
             session.cursor_id = cursor_id
         self.load_channels(session)
 
+    def _operation_for(self, action: str) -> Operation | None:
+        for cls in type(self).__mro__:
+            operation = cls.__dict__.get("ACTION_OPERATIONS", {}).get(action)
+            if operation is not None:
+                return operation
+        return None
+
+    def unsupported_reason(self, action: str) -> str | None:
+        """Why the current site cannot do `action`, or None when it can (or nothing is loaded)."""
+        operation = self._operation_for(action)
+        capabilities = self.current.capabilities if self.current else None
+        if operation is None or capabilities is None or capabilities.supports(operation):
+            return None
+        return capabilities.unsupported_reason(operation)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show actions the connected server lacks as disabled (None) in the footer."""
+        return None if self.unsupported_reason(action) else True
+
+    def require_operation(self, operation: Operation) -> bool:
+        """True if the site supports `operation`; otherwise say why in a notification."""
+        capabilities = self.current.capabilities if self.current else None
+        if capabilities is None:
+            self.notify("Load a site's channels first (r loads, s switches sites).", severity="warning")
+            return False
+        if not capabilities.supports(operation):
+            self.notify(capabilities.unsupported_reason(operation), title="Not available", severity="warning")
+            return False
+        return True
+
     def batch_settings(self, *, read_only: bool) -> BatchSettings:
         """Engine settings for the current site (its configured concurrency)."""
         concurrency = self.current.profile.concurrency if self.current else BatchSettings.concurrency
@@ -591,15 +635,17 @@ class MainScreenBase(Screen[None]):
         self,
         title: str,
         channels: Sequence[Channel],
-        operation: Operation,
+        operation: BatchOperation,
         settings: BatchSettings,
         *,
         on_result: Callable[[ChannelResult], None] | None = None,
+        on_finish: Callable[[list[ChannelResult]], None] | None = None,
     ) -> None:
         """Run `operation` over `channels` in the background, with the progress bar and a report.
 
         `on_result` sees each result as it arrives (to update rows live). The table stays usable;
-        Esc cancels. One channel reports in a notification, several open the results screen.
+        Esc cancels. One channel reports in a notification, several open the results screen;
+        `on_finish`, when given, gets the results instead (a sync preview shows its own screen).
         """
         if self._batch is not None:
             self.notify("A batch is already running; Esc cancels it.", severity="warning")
@@ -607,16 +653,17 @@ class MainScreenBase(Screen[None]):
         if not channels:
             self.notify("No channel to work on: move the cursor to one or select some.", severity="warning")
             return
-        self._run_batch(title, list(channels), operation, settings, on_result)
+        self._run_batch(title, list(channels), operation, settings, on_result, on_finish)
 
     @work(group="batch")
     async def _run_batch(
         self,
         title: str,
         channels: list[Channel],
-        operation: Operation,
+        operation: BatchOperation,
         settings: BatchSettings,
         on_result: Callable[[ChannelResult], None] | None,
+        on_finish: Callable[[list[ChannelResult]], None] | None,
     ) -> None:
         bar = self.query_one(BatchProgressBar)
 
@@ -633,6 +680,9 @@ class MainScreenBase(Screen[None]):
             self._batch = None
             bar.finish()
         self.last_batch = (title, results)
+        if on_finish is not None:
+            on_finish(results)
+            return
         if len(results) == 1:
             result = results[0]
             severity = "information" if result.ok else "error"

@@ -303,7 +303,7 @@ def format_balance(balance: float | None) -> str:
 
 CELL_TEXT: dict[str, Callable[[Channel, float], str]] = {
     "id": lambda c, now: str(c.id),
-    "name": lambda c, now: c.name,
+    "name": lambda c, now: f"{c.name} [{c.enabled_key_count}/{c.key_count} keys]" if c.is_multi_key else c.name,
     "type": lambda c, now: c.type.name,
     "status": lambda c, now: c.status.label,
     "models": lambda c, now: str(c.model_count),

@@ -29,6 +29,7 @@ from textual.strip import Strip
 from ..backends.base import COLUMNS_ALL
 from ..models import Channel, ChannelStatus
 from ..services.channel_view import CELL_TEXT, ChannelIndex, ViewState
+from ..services.tag_view import TagGroup, group_by_tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ class ChannelTable(ScrollView, can_focus=True):
         "channel-table--selected",
         "channel-table--mark",
         "channel-table--empty",
+        "channel-table--group",
         *_STATUS_COMPONENTS.values(),
     }
 
@@ -171,7 +173,12 @@ class ChannelTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._index = ChannelIndex(channels)
         self._state = ViewState()
-        self._rows: list[int] = self._index.view(self._state)
+        self._matched: list[int] = self._index.view(self._state)
+        self._rows: list[int] = self._matched
+        """View rows: index positions; in tag mode a negative row `-(n + 1)` is group n's header."""
+        self._tag_mode = False
+        self._groups: list[TagGroup] = []
+        self._expanded: set[str] = set()
         self._cursor = 0
         self._cursor_id: int | None = self._id_at(0)
         self._selected: set[int] = set()
@@ -193,8 +200,8 @@ class ChannelTable(ScrollView, can_focus=True):
 
     @property
     def row_count(self) -> int:
-        """Channels in the current view."""
-        return len(self._rows)
+        """Channels in the current view (in tag mode, collapsed groups count too)."""
+        return len(self._matched)
 
     @property
     def total_count(self) -> int:
@@ -222,14 +229,74 @@ class ChannelTable(ScrollView, can_focus=True):
     def apply_view(self, state: ViewState) -> None:
         """Filter and sort to `state`, keeping the cursor on its channel while that stays visible."""
         self._state = replace(state)
-        self._rows = self._index.view(self._state)
+        self._matched = self._index.view(self._state)
+        group = self.cursor_group
+        self._rows = self._grouped_rows() if self._tag_mode else self._matched
         position = None if self._cursor_id is None else self._index.position(self._cursor_id)
+        if position is None and group is not None:
+            position = self._header_row_value(group.tag)
         try:
             row = self._rows.index(position) if position is not None else self._cursor
         except ValueError:
             row = self._cursor
         self._update_virtual_size()
         self.move_cursor(row)
+        self.refresh()
+
+    # Tag mode
+
+    @property
+    def tag_mode(self) -> bool:
+        return self._tag_mode
+
+    def set_tag_mode(self, enabled: bool) -> None:
+        """Group the view by tag (a header row per tag, channels under the expanded ones)."""
+        self._tag_mode = enabled
+        self.apply_view(self._state)
+
+    def _grouped_rows(self) -> list[int]:
+        channel = self._index.channel
+        self._groups = group_by_tag(channel(p) for p in self._matched)
+        position = self._index.position
+        rows: list[int] = []
+        for number, group in enumerate(self._groups):
+            rows.append(-(number + 1))
+            if group.tag in self._expanded:
+                rows.extend(position(c.id) for c in group.channels)  # type: ignore[misc]
+        return rows
+
+    def _header_row_value(self, tag: str) -> int | None:
+        for number, group in enumerate(self._groups):
+            if group.tag == tag:
+                return -(number + 1)
+        return None
+
+    @property
+    def groups(self) -> list[TagGroup]:
+        """The tag groups of the current view (tag mode only)."""
+        return list(self._groups) if self._tag_mode else []
+
+    @property
+    def cursor_group(self) -> TagGroup | None:
+        """In tag mode, the group under the cursor: its header, or the group of its channel."""
+        if not self._tag_mode or not self._rows or self._cursor >= len(self._rows):
+            return None
+        value = self._rows[self._cursor]
+        if value < 0:
+            return self._groups[-value - 1]
+        channel = self._index.channel(value)
+        return next((g for g in self._groups if channel.id in g.ids), None)
+
+    def toggle_group(self) -> None:
+        """Expand or collapse the cursor's group; the cursor lands on its header."""
+        group = self.cursor_group
+        if group is None:
+            return
+        self._expanded ^= {group.tag}
+        self._cursor_id = None
+        self._rows = self._grouped_rows()
+        self._update_virtual_size()
+        self.move_cursor(self._rows.index(self._header_row_value(group.tag)))  # type: ignore[arg-type]
         self.refresh()
 
     # Columns
@@ -269,11 +336,17 @@ class ChannelTable(ScrollView, can_focus=True):
 
     @property
     def cursor_channel(self) -> Channel | None:
-        """The channel under the cursor, or `None` when the view is empty."""
-        return self._index.channel(self._rows[self._cursor]) if self._rows else None
+        """The channel under the cursor; `None` when the view is empty or on a tag header."""
+        return self._channel_at(self._cursor)
+
+    def _channel_at(self, row: int) -> Channel | None:
+        if not 0 <= row < len(self._rows) or self._rows[row] < 0:
+            return None
+        return self._index.channel(self._rows[row])
 
     def _id_at(self, row: int) -> int | None:
-        return self._index.channel(self._rows[row]).id if 0 <= row < len(self._rows) else None
+        channel = self._channel_at(row)
+        return channel.id if channel else None
 
     @property
     def _page_height(self) -> int:
@@ -366,16 +439,20 @@ class ChannelTable(ScrollView, can_focus=True):
         self.toggle_selection()
 
     def toggle_selection(self) -> None:
-        """Select or unselect the cursor's channel, then move the cursor down one row."""
+        """Select or unselect the cursor's channel (on a tag header: the whole tag), then move down."""
         channel = self.cursor_channel
-        if channel is None:
+        if channel is not None:
+            self._set_selection(self._selected ^ {channel.id})
+        elif (group := self.cursor_group) is not None:
+            ids = set(group.ids)
+            self._set_selection(self._selected - ids if ids <= self._selected else self._selected | ids)
+        else:
             return
-        self._set_selection(self._selected ^ {channel.id})
         self.move_cursor(self._cursor + 1)
 
     def _visible_ids(self) -> set[int]:
         channel = self._index.channel
-        return {channel(p).id for p in self._rows}
+        return {channel(p).id for p in self._matched}
 
     def select_all_visible(self) -> None:
         """Add every channel of the current view to the selection."""
@@ -426,6 +503,8 @@ class ChannelTable(ScrollView, can_focus=True):
         row = scroll_y + y - 1
         if y == 0:
             strip = self._header_strip()
+        elif row < len(self._rows) and self._rows[row] < 0:
+            strip = self._group_strip(row)
         elif row < len(self._rows):
             strip = self._row_strip(row)
         elif row == 0:
@@ -442,6 +521,21 @@ class ChannelTable(ScrollView, can_focus=True):
             for c, w in zip(self._columns, self._widths)
         ]
         return Strip([Segment((" " * GAP).join(cells), style)])
+
+    def _group_strip(self, row: int) -> Strip:
+        group = self._groups[-self._rows[row] - 1]
+        style = self._style + self._layer("channel-table--group")
+        if row == self._cursor:
+            style += self._layer("channel-table--cursor")
+        selected = sum(i in self._selected for i in group.ids)
+        marker = "▾" if group.tag in self._expanded else "▸"
+        text = (
+            f"{marker} {group.label}   {group.count} channels · {group.enabled} enabled · "
+            f"{group.disabled} disabled · {group.status}"
+            + (f" · {selected} selected" if selected else "")
+        )
+        width = sum(self._widths) + GAP * (len(self._widths) - 1)
+        return Strip([Segment(fit(text, max(width, cell_len(text))), style)])
 
     def _empty_strip(self) -> Strip:
         style = self._style + self._layer("channel-table--empty")

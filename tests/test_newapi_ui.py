@@ -1,0 +1,155 @@
+"""Tag mode, tag edits, inline priority/weight, the multi-key manager and maintenance, via the keyboard."""
+
+from __future__ import annotations
+
+from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.help import HelpScreen
+from tui_channels.screens.key_manager import KeyManagerScreen
+from tui_channels.screens.tag_edit import TagEditScreen, tag_changes
+
+from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_loaded
+
+
+def server(demo):
+    return demo.gateway.sites[NEWAPI_SITE].server
+
+
+async def test_tag_mode_groups_channels_and_keeps_untagged_ones():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        await pilot.press("G")
+        table = screen.table
+        assert table.tag_mode
+        groups = table.groups
+        tags = {r["tag"] or "" for r in server(demo).store.values()}
+        assert {g.tag for g in groups} == tags
+        assert groups[-1].label == "(untagged)"
+        assert sum(g.count for g in groups) == 60
+        assert table.cursor_channel is None and table.cursor_group == groups[0]
+        assert "channels ·" in screen_text(app)
+
+        await pilot.press("enter")  # expand the first tag
+        await pilot.press("down")
+        assert table.cursor_channel is not None and table.cursor_channel.tag == groups[0].tag
+        await pilot.press("up", "space")  # select the whole tag from its header
+        assert set(table.selected_ids) == set(groups[0].ids)
+        await pilot.press("G")
+        assert not table.tag_mode and table.row_count == 60
+
+
+async def test_edit_by_tag_reaches_every_channel_of_the_tag():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        tagged = next(r for r in server(demo).store.values() if r["tag"] == "premium")
+        screen.table.move_cursor_to_channel(tagged["id"])
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, TagEditScreen))
+        app.screen.query_one("#tag-priority").value = "42"
+        app.screen.query_one("#tag-new_tag").value = "gold"
+        await pilot.press("ctrl+s")
+        await wait_loaded(pilot)
+        await wait_for(pilot, lambda: all(r["tag"] != "premium" for r in server(demo).store.values()))
+        gold = [r for r in server(demo).store.values() if r["tag"] == "gold"]
+        assert gold and all(r["priority"] == 42 for r in gold)
+        assert {c.tag for c in screen.current.channels if c.priority == 42} >= {"gold"}
+
+
+def test_tag_changes_validates_numbers_and_json():
+    changes, errors = tag_changes(
+        {"priority": "x", "weight": "3", "model_mapping": "[1]", "param_override": '{"a": 1}', "models": "a, b,a"}
+    )
+    assert errors == {"priority": "a whole number", "model_mapping": "must be a JSON object"}
+    assert changes == {"weight": 3, "param_override": '{"a": 1}', "models": "a,b"}
+
+
+async def test_inline_priority_for_the_cursor_and_weight_for_a_selection():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        first = screen.table.cursor_channel
+        await pilot.press("P", *"9", "enter")  # the prompt's current value is selected: typing replaces it
+        await wait_for(pilot, lambda: batch_idle(app) and server(demo).record(first.id)["priority"] == 9)
+        assert screen.table.index.channel(screen.table.index.position(first.id)).priority == 9
+
+        await pilot.press("home", "space", "space", "space", "W", *"77", "enter")
+        await wait_for(pilot, lambda: batch_idle(app))
+        await pilot.press("escape")  # close the results screen
+        selected = screen.table.selected_ids
+        assert len(selected) == 3 and all(server(demo).record(i)["weight"] == 77 for i in selected)
+
+
+async def test_inline_priority_on_a_tag_header_edits_the_whole_tag_after_confirming():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        await pilot.press("G")
+        group = screen.table.cursor_group
+        await pilot.press("P", *"5", "enter")
+        assert f"tag {group.label}" in screen_text(app)
+        await pilot.press("tab", "enter")  # focus the confirm button, press it
+        await wait_for(pilot, lambda: all(server(demo).record(i)["priority"] == 5 for i in group.ids))
+
+
+async def test_multi_key_manager_lists_and_changes_keys():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        channel_id = next(i for i, r in server(demo).store.items() if r["channel_info"]["is_multi_key"])
+        screen.table.move_cursor_to_channel(channel_id)
+        await pilot.press("M")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeyManagerScreen))
+        manager = app.screen
+        await wait_for(pilot, lambda: "keys:" in str(manager.query_one("#key-summary").render()))
+        size = server(demo).record(channel_id)["channel_info"]["multi_key_size"]
+        assert f"{size} keys" in str(manager.query_one("#key-summary").render())
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: server(demo).record(channel_id)["channel_info"]["multi_key_status_list"].get("0") == 2)
+        await pilot.press("escape")
+        await wait_loaded(pilot)
+
+
+async def test_key_manager_refuses_a_single_key_channel_politely():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        channel_id = next(i for i, r in server(demo).store.items() if not r["channel_info"]["is_multi_key"])
+        screen.table.move_cursor_to_channel(channel_id)
+        await pilot.press("M")
+        assert not isinstance(app.screen, KeyManagerScreen)
+        assert any("single key" in n.message for n in app._notifications)
+
+
+async def confirm(pilot, key: str) -> None:
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    await pilot.press("tab", "enter")
+
+
+async def test_maintenance_actions_confirm_and_report():
+    async with running_app() as (app, pilot, demo):
+        await confirm(pilot, "f5")
+        await wait_for(pilot, lambda: any("Abilities rebuilt: 60" in n.message for n in app._notifications))
+        demo.gateway.upstream.delay = 0.3  # keeps the server's own test run busy for a while
+        await confirm(pilot, "f6")
+        await wait_for(pilot, lambda: any("Server-side test started" in n.message for n in app._notifications))
+        await confirm(pilot, "f6")  # a second run while the first is active: 409
+        await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+        await confirm(pilot, "f7")
+        await wait_for(pilot, lambda: any("Balances refreshed" in n.message for n in app._notifications))
+
+
+async def test_one_api_shows_unsupported_actions_as_disabled_with_the_reason():
+    async with running_app(newapi_flavor="oneapi") as (app, pilot, _demo):
+        screen = main_screen(app)
+        assert screen.check_action("key_manager", ()) is None
+        assert screen.check_action("fix_abilities", ()) is None
+        assert screen.check_action("refresh", ()) is True
+        await pilot.press("M")
+        assert not isinstance(app.screen, KeyManagerScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert "not supported by this server: One API" in screen_text(app)
+
+
+async def test_octopus_has_no_tag_mode():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, _demo):
+        await pilot.press("G")
+        assert not main_screen(app).table.tag_mode
+        assert any("no tags" in n.message for n in app._notifications)

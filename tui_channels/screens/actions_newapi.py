@@ -1,0 +1,252 @@
+"""New API completeness as a mixin of the main screen: tag mode, inline priority and weight,
+multi-key channels and server-side maintenance."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+
+from ..backends.base import Operation
+from ..errors import ChannelsError
+from ..models import Channel
+from ..services.batch import succeeded
+from ..services.results import ChannelResult
+from ..services.tag_view import TagGroup
+from .confirm import ConfirmScreen
+from .key_manager import KeyManagerScreen
+from .main_base import MainScreenBase
+from .number_prompt import NumberPrompt
+from .tag_edit import TagEditScreen
+
+
+class NewApiActions(MainScreenBase):
+    """Tag mode and tag-level edits, priority/weight in place, key manager, maintenance."""
+
+    HELP_TITLE: ClassVar[str] = "New API"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("G", "tag_mode", "Tag mode", show=False),
+        Binding("ctrl+g", "edit_tag", "Edit the cursor's tag", show=False),
+        Binding("P", "inline_number('priority')", "Set priority", show=False),
+        Binding("W", "inline_number('weight')", "Set weight", show=False),
+        Binding("M", "key_manager", "Multi-key manager", show=False),
+        Binding("f5", "fix_abilities", "Fix abilities (server)", show=False),
+        Binding("f6", "server_test_all", "Test all channels (server-side)", show=False),
+        Binding("f7", "refresh_all_balances", "Refresh all balances (server)", show=False),
+    ]
+    ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {
+        "edit_tag": Operation.TAG_EDIT,
+        "key_manager": Operation.MULTI_KEY,
+        "fix_abilities": Operation.FIX_ABILITIES,
+        "server_test_all": Operation.TEST_ALL,
+        "refresh_all_balances": Operation.BALANCE_ALL,
+        "inline_number": Operation.UPDATE,
+    }
+
+    # -- tag mode -------------------------------------------------------------------------------
+
+    def action_tag_mode(self) -> None:
+        session = self.loaded_session()
+        if session is None or session.capabilities is None:
+            return
+        if "tag" not in session.capabilities.columns:
+            self.notify(f"{session.capabilities.flavor_label} channels have no tags.", severity="warning")
+            return
+        self.table.set_tag_mode(not self.table.tag_mode)
+        self.notify("Tag mode: Enter opens a tag, space selects it." if self.table.tag_mode else "Tag mode off.")
+
+    def _cursor_tag_group(self) -> TagGroup | None:
+        """The tag group under the cursor: a header in tag mode, else the cursor channel's tag."""
+        if self.table.tag_mode:
+            return self.table.cursor_group
+        channel = self.table.cursor_channel
+        if channel is None or not channel.tag or self.current is None:
+            return None
+        return TagGroup(channel.tag, tuple(c for c in self.current.channels if c.tag == channel.tag))
+
+    def action_edit_tag(self) -> None:
+        session = self.loaded_session()
+        if session is None or not self.require_operation(Operation.TAG_EDIT):
+            return
+        group = self._cursor_tag_group()
+        if group is None or not group.tag:
+            self.notify("Put the cursor on a tagged channel or a tag in tag mode (G).", severity="warning")
+            return
+        self._open_tag_editor(group)
+
+    @work(group="tag-edit")
+    async def _open_tag_editor(self, group) -> None:
+        backend = self.current.backend if self.current else None
+        if backend is None:
+            return
+        try:
+            models = await backend.tag_models(group.tag)
+        except ChannelsError:
+            models = []
+        changes = await self.app.push_screen_wait(TagEditScreen(group, models))
+        if not changes:
+            return
+        try:
+            await backend.edit_tag(group.tag, changes)
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        self.notify(f"Updated {group.count} channels tagged {group.label}.")
+        self.reload_channels(self.table.cursor_channel.id if self.table.cursor_channel else None)
+
+    # -- priority and weight in place -----------------------------------------------------------
+
+    def action_inline_number(self, field: str) -> None:
+        session = self.loaded_session()
+        if session is None or session.capabilities is None:
+            return
+        if field not in session.capabilities.columns:
+            self.notify(f"{session.capabilities.flavor_label} channels have no {field}.", severity="warning")
+            return
+        group = self.table.cursor_group if self.table.cursor_channel is None else None
+        if group is not None:
+            self._tag_number(field, group)
+            return
+        channels = self.target_channels()
+        if not channels:
+            return
+        current = getattr(channels[0], field) if len(channels) == 1 else None
+        label = channels[0].name if len(channels) == 1 else f"{len(channels)} channels"
+
+        def chosen(value: int | None) -> None:
+            if value is not None:
+                self._apply_number(field, value, channels)
+
+        self.app.push_screen(NumberPrompt(f"Set {field}", f"For {label}.", current, minimum=0), chosen)
+
+    def _tag_number(self, field: str, group) -> None:
+        if not self.require_operation(Operation.TAG_EDIT):
+            return
+
+        def chosen(value: int | None) -> None:
+            if value is None:
+                return
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._edit_tag_now(group, {field: value})
+
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Set {field} {value} for tag {group.label}?",
+                    f"Every one of its {group.count} channels gets {field} {value}.",
+                    confirm_label="Apply",
+                ),
+                confirmed,
+            )
+
+        self.app.push_screen(NumberPrompt(f"Set {field} for a tag", f"Tag {group.label}.", minimum=0), chosen)
+
+    @work(group="tag-edit")
+    async def _edit_tag_now(self, group, changes: dict[str, Any]) -> None:
+        backend = self.current.backend if self.current else None
+        if backend is None:
+            return
+        try:
+            await backend.edit_tag(group.tag, changes)
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        self.notify(f"Updated {group.count} channels tagged {group.label}.")
+        self.reload_channels()
+
+    def _apply_number(self, field: str, value: int, channels: list[Channel]) -> None:
+        backend = self.current.backend if self.current else None
+        if backend is None:
+            return
+
+        async def apply(channel: Channel) -> ChannelResult:
+            updated = await backend.update_channel(channel, {field: value})
+            self.show_channel(updated)
+            return succeeded(channel, f"{field} {value}")
+
+        self.run_batch(f"Set {field}", channels, apply, self.batch_settings(read_only=False))
+
+    # -- multi-key channels ---------------------------------------------------------------------
+
+    def action_key_manager(self) -> None:
+        session = self.loaded_session()
+        channel = self.table.cursor_channel
+        if session is None or channel is None or not self.require_operation(Operation.MULTI_KEY):
+            return
+        if not channel.is_multi_key:
+            self.notify(f"{channel.name} has a single key; multi-key channels show a key count.", severity="warning")
+            return
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.reload_channels(channel.id)
+
+        self.app.push_screen(KeyManagerScreen(session.backend, channel), closed)
+
+    # -- maintenance ----------------------------------------------------------------------------
+
+    def _maintenance(self, operation: Operation, title: str, message: str, run) -> None:
+        if self.loaded_session() is None or not self.require_operation(operation):
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                run()
+
+        self.app.push_screen(ConfirmScreen(title, message, confirm_label="Run"), confirmed)
+
+    def action_fix_abilities(self) -> None:
+        self._maintenance(
+            Operation.FIX_ABILITIES,
+            "Fix abilities?",
+            "The server rebuilds its model-to-channel routing table from every channel.",
+            self._fix_abilities,
+        )
+
+    @work(group="maintenance")
+    async def _fix_abilities(self) -> None:
+        try:
+            result = await self.current.backend.fix_abilities()  # type: ignore[union-attr]
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        self.notify(f"Abilities rebuilt: {result.succeeded} channels fixed, {result.failed} failed.", timeout=10)
+
+    def action_server_test_all(self) -> None:
+        self._maintenance(
+            Operation.TEST_ALL,
+            "Test every channel on the server?",
+            "The gateway tests all channels in the background; it may auto-disable failing channels "
+            "(auto-ban) and re-enable recovered ones. Refresh later to see the results.",
+            self._server_test_all,
+        )
+
+    @work(group="maintenance")
+    async def _server_test_all(self) -> None:
+        try:
+            message = await self.current.backend.test_all()  # type: ignore[union-attr]
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        self.notify(f"Server-side test started ({message}).", timeout=10)
+
+    def action_refresh_all_balances(self) -> None:
+        self._maintenance(
+            Operation.BALANCE_ALL,
+            "Refresh every balance on the server?",
+            "The gateway queries each upstream's balance in turn; this can take a while.",
+            self._refresh_all_balances,
+        )
+
+    @work(group="maintenance")
+    async def _refresh_all_balances(self) -> None:
+        self.notify("Refreshing all balances on the server …")
+        try:
+            await self.current.backend.update_all_balances()  # type: ignore[union-attr]
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        self.notify("Balances refreshed.")
+        self.reload_channels()

@@ -1,0 +1,116 @@
+"""Bulk edit by tag (New API `PUT /api/channel/tag`): what changes, and the channels it reaches."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ..services.tag_view import TagGroup
+
+INT_FIELDS = ("priority", "weight")
+JSON_FIELDS = ("model_mapping", "param_override", "header_override")
+PREVIEW_LIMIT = 12
+
+
+def tag_changes(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(changes to send, errors by field) from the form's texts; empty fields are left alone."""
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field, text in values.items():
+        text = text.strip()
+        if not text:
+            continue
+        if field in INT_FIELDS:
+            try:
+                changes[field] = int(text)
+            except ValueError:
+                errors[field] = "a whole number"
+        elif field in JSON_FIELDS:
+            try:
+                parsed = json.loads(text)
+            except ValueError as exc:
+                errors[field] = f"not valid JSON ({exc.msg})"
+                continue
+            if not isinstance(parsed, dict):
+                errors[field] = "must be a JSON object"
+                continue
+            changes[field] = json.dumps(parsed, ensure_ascii=False)
+        elif field in ("models", "groups"):
+            changes[field] = ",".join(dict.fromkeys(p.strip() for p in text.replace("\n", ",").split(",") if p.strip()))
+        else:
+            changes[field] = text
+    return changes, errors
+
+
+class TagEditScreen(ModalScreen[dict[str, Any] | None]):
+    """Fields to change for every channel of one tag; the result is the change set to send."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "apply", "Apply", priority=True),
+    ]
+
+    FIELDS = (
+        ("new_tag", "Rename the tag to"),
+        ("priority", "Priority"),
+        ("weight", "Weight"),
+        ("models", "Models (comma separated; replaces each channel's list)"),
+        ("groups", "Groups (comma separated)"),
+        ("model_mapping", "Model mapping (JSON object)"),
+        ("param_override", "Parameter override (JSON object)"),
+        ("header_override", "Header override (JSON object)"),
+    )
+
+    def __init__(self, group: TagGroup, models: list[str] | None = None) -> None:
+        super().__init__()
+        self._group = group
+        self._models = models or []
+
+    def compose(self) -> ComposeResult:
+        group = self._group
+        names = [c.name for c in group.channels[:PREVIEW_LIMIT]]
+        more = group.count - len(names)
+        preview = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+        with VerticalScroll(classes="dialog form", id="tag-edit"):
+            yield Label(f"Edit every channel tagged {group.label}", classes="dialog-title")
+            yield Static(
+                f"{group.count} channels ({group.enabled} enabled, {group.disabled} disabled): {preview}",
+                id="tag-preview",
+                markup=False,
+            )
+            yield Label("Leave a field empty to keep each channel's own value.", classes="dialog-hint")
+            for field, label in self.FIELDS:
+                yield Label(label)
+                placeholder = ",".join(self._models) if field == "models" and self._models else ""
+                yield Input(placeholder=placeholder, id=f"tag-{field}")
+                yield Label("", id=f"tag-{field}-error", classes="form-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Apply to the tag", variant="primary", id="tag-apply")
+                yield Button("Cancel", id="tag-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#tag-new_tag", Input).focus()
+
+    def action_apply(self) -> None:
+        values = {field: self.query_one(f"#tag-{field}", Input).value for field, _ in self.FIELDS}
+        changes, errors = tag_changes(values)
+        for field, _ in self.FIELDS:
+            self.query_one(f"#tag-{field}-error", Label).update(errors.get(field, ""))
+        if errors:
+            return
+        if not changes:
+            self.notify("Nothing to change: fill in at least one field.", severity="warning")
+            return
+        self.dismiss(changes)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "tag-apply":
+            self.action_apply()
+        else:
+            self.dismiss(None)
