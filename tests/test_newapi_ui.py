@@ -143,6 +143,7 @@ async def test_one_api_shows_unsupported_actions_as_disabled_with_the_reason():
         assert screen.check_action("refresh", ()) is True
         await pilot.press("M")
         assert not isinstance(app.screen, KeyManagerScreen)
+        assert any("not supported by this server: One API" in n.message for n in app._notifications)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert "not supported by this server: One API" in screen_text(app)
@@ -153,3 +154,32 @@ async def test_octopus_has_no_tag_mode():
         await pilot.press("G")
         assert not main_screen(app).table.tag_mode
         assert any("no tags" in n.message for n in app._notifications)
+
+
+async def test_plus_and_minus_on_a_tag_header_switch_the_whole_tag():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        await pilot.press("G")
+        group = screen.table.cursor_group
+        await confirm(pilot, "minus")
+        await wait_for(pilot, lambda: all(server(demo).record(i)["status"] == 2 for i in group.ids))
+        assert len(demo.gateway.sites[NEWAPI_SITE].stats.requests("POST", "/api/channel/tag/disabled")) == 1
+        await wait_loaded(pilot)
+        await confirm(pilot, "plus")
+        await wait_for(pilot, lambda: all(server(demo).record(i)["status"] == 1 for i in group.ids))
+
+
+async def test_model_editor_completes_names_the_server_knows():
+    from tui_channels.screens.model_editor import ModelEditorScreen
+
+    async with running_app() as (app, pilot, demo):
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelEditorScreen))
+        editor = app.screen
+        add = editor.query_one("#model-add")
+        await wait_for(pilot, lambda: add.suggester is not None)
+        known = {m for r in server(demo).store.values() for m in r["models"].split(",") if m}
+        add.focus()
+        await pilot.press(*"claude-opus")
+        await pilot.press("right")
+        assert add.value in known and add.value.startswith("claude-opus")

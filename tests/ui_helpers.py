@@ -22,7 +22,7 @@ from tui_channels.services.sites import LoadState
 
 ScreenT = TypeVar("ScreenT", bound=Screen)
 
-SNAPSHOT_PORT_BASE = 47310
+SNAPSHOT_PORT_BASE = 28310
 """Fixed ports for snapshot tests: the site switcher shows site URLs, so they must not vary."""
 
 

@@ -26,6 +26,9 @@ class ChannelsApp(App[None]):
         STYLES / "main.tcss",
         STYLES / "channel_table.tcss",
         STYLES / "dialogs.tcss",
+        STYLES / "batch.tcss",
+        STYLES / "forms.tcss",
+        STYLES / "transfer.tcss",
     ]
 
     def __init__(

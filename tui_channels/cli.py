@@ -1,4 +1,4 @@
-"""Command line: `tui-channels` opens the app; subcommands manage sites and list channels.
+"""Command line: `tui-channels` opens the app; subcommands manage sites, list channels and run batches.
 
 Only argparse is imported up front. Each command imports what it needs when it runs (the app and
 Textual only when the app opens), so `--help` and the plain commands start fast.
@@ -13,7 +13,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from . import __version__, cli_tags, cli_transfer
+from .cli_common import id_list
 from .errors import ChannelsError
 
 KINDS = ("newapi", "octopus")
@@ -44,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     groups = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_sites_commands(groups)
     _add_channels_commands(groups)
+    cli_transfer.add_keys_commands(groups)
+    cli_tags.add_tags_commands(groups)
     return parser
 
 
@@ -97,7 +100,7 @@ def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
 
 
 def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
-    channels = groups.add_parser("channels", help="list a site's channels")
+    channels = groups.add_parser("channels", help="list a site's channels; test, sync and refresh them in bulk")
     actions = channels.add_subparsers(title="actions", metavar="ACTION", required=True)
     listing = actions.add_parser(
         "list",
@@ -114,6 +117,52 @@ def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
     listing.add_argument(
         "--status", choices=("enabled", "disabled"), help="disabled covers manually and automatically disabled"
     )
+    for action, summary in BATCH_COMMANDS.items():
+        _add_batch_command(actions, action, summary)
+    cli_transfer.add_channel_transfer_commands(actions)
+    cli_tags.add_fix_command(actions)
+
+
+BATCH_COMMANDS = {
+    "sync": "sync channels' models from their upstreams (a preview first; --dry-run stops there)",
+    "test": "test channels' connectivity and record their response times",
+    "balance": "refresh channels' upstream balances (New API family)",
+}
+
+
+def _add_batch_command(actions: argparse._SubParsersAction, action: str, summary: str) -> None:
+    batch = actions.add_parser(
+        action,
+        help=summary,
+        description=f"{summary[0].upper()}{summary[1:]}. Progress goes to standard error, a report per "
+        "channel to standard output. Exit code 0 when no channel failed (skipped channels, left out on "
+        "purpose, do not count), 1 otherwise, 2 for usage errors.",
+    )
+    batch.set_defaults(group="channels", action=action, parser=batch)
+    batch.add_argument("--site", required=True, metavar="NAME", help="the site to work on")
+    scope = batch.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--all", action="store_true", help="every channel of the site")
+    scope.add_argument("--ids", type=id_list, metavar="1,2,3", help="these channel ids")
+    scope.add_argument(
+        "--search", metavar="KEYWORD", help="channels whose name or base URL contains it, or whose id it is"
+    )
+    batch.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="compute and print the preview, write nothing"
+        if action == "sync"
+        else "list the channels it would work on, send nothing to them",
+    )
+    batch.add_argument("--json", action="store_true", help="print a JSON list of per-channel results")
+    batch.add_argument(
+        "--concurrency", type=_positive_int, metavar="N", help="channels in flight at once (default: the site's)"
+    )
+    if action == "sync":
+        batch.add_argument(
+            "--keep-unlisted", action="store_true", help="keep models the upstream does not offer"
+        )
+    if action == "test":
+        batch.add_argument("--model", metavar="NAME", help="test with this model instead of each channel's own")
 
 
 def _positive_int(text: str) -> int:
@@ -163,6 +212,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import cli_sites
 
         return cli_sites.run(args)
+    if args.group in ("keys", "transfer"):
+        return cli_transfer.run(args)
+    if args.group == "tags":
+        return cli_tags.run(args)
+    if args.group == "channels" and args.action in BATCH_COMMANDS:
+        from . import cli_batch
+
+        return cli_batch.run(args)
     if args.group == "channels":
         from . import cli_channels
 

@@ -1,7 +1,8 @@
-"""Plain-text tables for the CLI commands."""
+"""Plain-text tables and argument types shared by the CLI commands."""
 
 from __future__ import annotations
 
+import argparse
 import unicodedata
 from collections.abc import Iterable, Sequence
 
@@ -24,3 +25,14 @@ def _cell(value: object) -> str:
 
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def id_list(text: str) -> tuple[int, ...]:
+    """`--ids 1,2,3`: channel ids separated by commas."""
+    try:
+        ids = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of channel ids") from None
+    if not ids:
+        raise argparse.ArgumentTypeError("name at least one channel id")
+    return ids

@@ -8,6 +8,7 @@ disk is validated here, so the rest of the app can trust a `SiteProfile`; a bad 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,10 @@ FLAVORS: dict[BackendKind, tuple[str, ...]] = {
 }
 """Protocol flavors a profile may pin per backend family; `auto` lets the client detect it."""
 
+DEFAULT_REQUEST_BUDGET: dict[BackendKind, int] = {BackendKind.NEWAPI: 180}
+"""Requests per budget window when a profile sets none: the lowest stock New API limit (180 per
+180 s per IP; newer servers allow 360). Octopus has no API rate limit, so no budget."""
+
 
 def config_dir() -> Path:
     """Where `config.toml` and the fallback `secrets.toml` live; `$TUI_CHANNELS_CONFIG_DIR` wins."""
@@ -46,6 +51,44 @@ def data_dir() -> Path:
 
 def config_path() -> Path:
     return config_dir() / CONFIG_FILE
+
+
+def rule_regex(rule: str) -> re.Pattern[str] | None:
+    """The compiled regex of a model rule written `/regex/`; None for a plain substring rule.
+
+    Raises `ValueError` with a readable reason when the regex does not compile.
+    """
+    if len(rule) < 2 or not (rule.startswith("/") and rule.endswith("/")):
+        return None
+    try:
+        return re.compile(rule[1:-1])
+    except re.error as exc:
+        raise ValueError(f"the model rule {rule} is not a valid regular expression ({exc})") from None
+
+
+def _checked_rules(rules: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = tuple(rule.strip() for rule in rules if rule.strip())
+    for rule in cleaned:
+        rule_regex(rule)
+    return cleaned
+
+
+class SyncRules(BaseModel):
+    """Model sync rules for one channel, on top of the site's own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    include: tuple[str, ...] = ()
+    """Keep only upstream models matching one of these (a substring, or `/regex/`); empty keeps all."""
+    exclude: tuple[str, ...] = ()
+    """Drop upstream models matching any of these (a substring, or `/regex/`)."""
+    skip: bool = False
+    """Leave this channel out of model sync altogether (reported as skipped)."""
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _checked_rules(value)
 
 
 class SiteProfile(BaseModel):
@@ -71,6 +114,17 @@ class SiteProfile(BaseModel):
     """Pin the protocol flavor (see `FLAVORS`) when detection guesses wrong; `auto` detects it."""
     concurrency: int = Field(default=4, ge=1, le=64)
     """How many requests a batch operation may have in flight at once."""
+    request_budget: int | None = Field(default=None, ge=0)
+    """At most this many requests per `budget_window`, so batches stay under the gateway's rate
+    limit; unset uses `DEFAULT_REQUEST_BUDGET` for the backend family, 0 turns the budget off."""
+    budget_window: float = Field(default=180.0, gt=0)
+    """Length in seconds of the window `request_budget` counts over (New API's is 180 s)."""
+    sync_include: tuple[str, ...] = ()
+    """Model sync keeps only upstream models matching one of these (a substring, or `/regex/`)."""
+    sync_exclude: tuple[str, ...] = ()
+    """Model sync drops upstream models matching any of these (a substring, or `/regex/`)."""
+    sync_channels: dict[int, SyncRules] = Field(default_factory=dict)
+    """Per-channel sync rules by channel id, applied after the site's rules."""
 
     @field_validator("name")
     @classmethod
@@ -103,6 +157,17 @@ class SiteProfile(BaseModel):
             raise ValueError("must be a positive number of seconds")
         return value
 
+    @field_validator("sync_include", "sync_exclude")
+    @classmethod
+    def _sync_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _checked_rules(value)
+
+    @property
+    def budget_limit(self) -> int | None:
+        """The request budget in force: the profile's, else the family default; None when off."""
+        limit = self.request_budget if self.request_budget is not None else DEFAULT_REQUEST_BUDGET.get(self.kind)
+        return limit or None
+
     @model_validator(mode="after")
     def _per_kind(self) -> SiteProfile:
         if self.kind is BackendKind.NEWAPI:
@@ -121,6 +186,40 @@ class SiteProfile(BaseModel):
                 f"flavor {self.flavor!r} is not one of {', '.join(allowed)} for a {self.kind.label} site"
             )
         return self
+
+
+FORMLESS_SETTINGS: frozenset[str] = frozenset(
+    {"concurrency", "request_budget", "budget_window", "sync_include", "sync_exclude", "sync_channels"}
+)
+"""Profile settings kept in config.toml but not in the site form: editing a site keeps them."""
+
+
+class KeySourceProfile(BaseModel):
+    """An account on a New API-family relay whose API tokens are upstream keys to import.
+
+    Its access token lives in `secret_store` under `key-source:<name>`, never in this file.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    name: str
+    """A unique label; the "source site name" in the names of channels made from its tokens."""
+    url: str
+    """Base URL of the relay site, http:// or https://, without a trailing slash."""
+    user_id: int = Field(ge=1)
+    """The account's numeric user id, sent as the `New-Api-User` header."""
+    verify_tls: bool = True
+    """Check the relay's TLS certificate."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return SiteProfile._name(value)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return SiteProfile._url(value)
 
 
 class SortPref(BaseModel):
@@ -156,6 +255,8 @@ class AppConfig(BaseModel):
     """The site opened last, opened again when no site is named on the command line."""
     sites: list[SiteProfile] = Field(default_factory=list)
     """Configured gateways, in the order the user added them."""
+    key_sources: list[KeySourceProfile] = Field(default_factory=list)
+    """Relay accounts whose API tokens the key library lists, in the order the user added them."""
     ui: UiPrefs = Field(default_factory=UiPrefs)
     """UI preferences."""
 
@@ -166,6 +267,9 @@ class AppConfig(BaseModel):
             if site.name in seen:
                 raise ValueError(f'two sites are named "{site.name}"; site names must be unique')
             seen.add(site.name)
+        sources = [source.name for source in self.key_sources]
+        if len(set(sources)) != len(sources):
+            raise ValueError("two key sources have the same name; key source names must be unique")
         return self
 
     def site(self, name: str) -> SiteProfile:

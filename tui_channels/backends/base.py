@@ -76,6 +76,8 @@ class FieldSpec:
     advanced: bool = False
     help: str = ""
     choices: tuple[tuple[str, str], ...] = ()
+    default: Any = None
+    """The value a new channel starts with, in the wire's own type (New API's `auto_ban` is 0/1)."""
 
 
 COLUMNS_ALL: tuple[str, ...] = (
@@ -227,3 +229,21 @@ class BackendBase:
     async def test_all(self) -> str:
         """Start the server's own test of every channel; returns the server's message."""
         raise self._unsupported(Operation.TEST_ALL)
+
+    async def edit_tag(self, tag: str, changes: Mapping[str, Any]) -> None:
+        """Change fields of every channel carrying `tag` (New API `PUT /api/channel/tag`)."""
+        raise self._unsupported(Operation.TAG_EDIT)
+
+    async def tag_models(self, tag: str) -> list[str]:
+        raise self._unsupported(Operation.TAG_EDIT)
+
+    async def model_catalog(self) -> list[str]:
+        """Every model name the server knows, for pickers."""
+        raise self._unsupported(Operation.MODEL_CATALOG)
+
+    async def enabled_models(self) -> list[str]:
+        raise self._unsupported(Operation.MODELS_ENABLED)
+
+    async def fix_abilities(self) -> Any:
+        raise self._unsupported(Operation.FIX_ABILITIES)
+

@@ -15,6 +15,18 @@ from ..errors import BadResponse
 from ..models import ChannelStatus
 from .base import Capabilities, Operation
 
+TAG_EDIT_FIELDS = (
+    "new_tag",
+    "priority",
+    "weight",
+    "models",
+    "groups",
+    "model_mapping",
+    "param_override",
+    "header_override",
+)
+"""What `PUT /api/channel/tag` can change for every channel of a tag (note `groups`, not `group`)."""
+
 MULTI_KEY_ACTIONS = frozenset(
     {"enable_key", "disable_key", "delete_key", "enable_all_keys", "disable_all_keys", "delete_disabled_keys"}
 )
@@ -70,8 +82,7 @@ class NewApiAdmin:
         """`PUT /api/channel/tag`: `changes` may hold new_tag, priority, weight, model_mapping,
         models, groups, param_override, header_override (the server's own names; note `groups`)."""
         self.capabilities.require(Operation.TAG_EDIT)
-        allowed = {"new_tag", "priority", "weight", "model_mapping", "models", "groups", "param_override", "header_override"}
-        unknown = set(changes) - allowed
+        unknown = set(changes) - set(TAG_EDIT_FIELDS)
         if unknown:
             raise ValueError(f"not editable by tag: {', '.join(sorted(unknown))}")
         await self._call("PUT", "/api/channel/tag", json_body={"tag": tag, **changes}, action=f"edit tag {tag!r}")

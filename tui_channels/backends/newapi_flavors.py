@@ -36,9 +36,24 @@ _MODEL_MAPPING = FieldSpec(
 _NEWAPI_FIELDS = _COMMON_FIELDS + (
     FieldSpec("tag", "Tag", FieldKind.TEXT),
     FieldSpec("test_model", "Test model", FieldKind.TEXT, help="Model used by connectivity tests"),
-    FieldSpec("auto_ban", "Auto-ban", FieldKind.BOOL, help="May be disabled automatically on errors"),
+    FieldSpec("auto_ban", "Auto-ban", FieldKind.BOOL, help="May be disabled automatically on errors", default=1),
     _MODEL_MAPPING,
     FieldSpec("remark", "Remark", FieldKind.TEXT),
+    FieldSpec(
+        "multi_key_mode",
+        "Keys",
+        FieldKind.CHOICE,
+        help="Several keys in one channel: type them separated by spaces",
+        choices=(("", "One key"), ("random", "Multi-key, random"), ("polling", "Multi-key, polling")),
+    ),
+    FieldSpec(
+        "key_mode",
+        "New keys (multi-key)",
+        FieldKind.CHOICE,
+        advanced=True,
+        help="How keys typed on edit combine with a multi-key channel's stored keys",
+        choices=(("append", "Append to the stored keys"), ("replace", "Replace the stored keys")),
+    ),
     FieldSpec("openai_organization", "OpenAI organization", FieldKind.TEXT, advanced=True),
     FieldSpec("other", "Other (type-specific)", FieldKind.TEXT, advanced=True, help="Azure API version, region…"),
     FieldSpec("status_code_mapping", "Status code mapping", FieldKind.JSON, advanced=True),
@@ -48,7 +63,7 @@ _NEWAPI_FIELDS = _COMMON_FIELDS + (
     FieldSpec("settings", "Other settings", FieldKind.JSON, advanced=True),
 )
 
-_LEGACY_ABSENT = {"header_override", "remark", "settings"}
+_LEGACY_ABSENT = {"header_override", "remark", "settings", "multi_key_mode", "key_mode"}
 _LEGACY_FIELDS = tuple(f for f in _NEWAPI_FIELDS if f.name not in _LEGACY_ABSENT)
 
 _ONEAPI_FIELDS = _COMMON_FIELDS + (

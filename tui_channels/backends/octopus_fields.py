@@ -73,6 +73,7 @@ _LEGACY_FIELDS = (
         FieldKind.CHOICE,
         help="Add the channel's models to Octopus groups by name.",
         choices=(("0", "None"), ("1", "Fuzzy"), ("2", "Exact"), ("3", "Regex")),
+        default=0,
     ),
 )
 

@@ -110,7 +110,9 @@ class DemoGateway:
 
     def _serve(self, server: EmulatedServer, faults: FaultInjector, stats: RequestStats) -> int:
         app = FaultMiddleware(server.app, faults=faults, stats=stats, error_body=server.error_body)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio only turns Nagle off (TCP_NODELAY) on sockets that say they are
+        # TCP, and without it every answer waits ~40 ms for the client's delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self._next_port or 0))
         if self._next_port:

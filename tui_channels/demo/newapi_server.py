@@ -28,10 +28,11 @@ from .newapi_channels import PRIVILEGE_MESSAGE, ChannelApi, reply
 from .newapi_checks import CheckApi
 from .newapi_probe import Upstream
 from .newapi_store import FLAVORS, ChannelTable, Flavor, plain, seed_rows
+from .newapi_tokens import TokenApi
 
 Handler = Callable[[Request, str], Awaitable[Response]]
 
-PUBLIC, ADMIN, SENSITIVE, ROOT = "public", "admin", "sensitive", "root"
+PUBLIC, USER, ADMIN, SENSITIVE, ROOT = "public", "user", "admin", "sensitive", "root"
 ROLES = {"common": 1, "admin": 10, "root": 100}
 
 _ALL = frozenset(FLAVORS)
@@ -69,6 +70,12 @@ ROUTES: tuple[tuple[str, str, str, str, frozenset[str]], ...] = (
     ("GET", "channel/tag/models", "tag_models", ADMIN, _NEWAPI),
     ("POST", "channel/copy/:id", "copy_channel", SENSITIVE, _CURRENT),
     ("POST", "channel/multi_key/manage", "manage_multi_key", ADMIN, _CURRENT),
+    ("GET", "user/self", "user_self", USER, _ALL),
+    ("GET", "token/", "list_tokens", USER, _ALL),
+    ("GET", "token/search", "search_tokens", USER, _ALL),
+    ("GET", "token/:id", "get_token", USER, _ALL),
+    ("POST", "token/:id/key", "token_key", USER, _CURRENT),
+    ("POST", "token/batch/keys", "token_keys_batch", USER, _CURRENT),
 )
 """(method, path under /api/, handler, permission, flavors): the §3 / §7 route tables."""
 
@@ -134,7 +141,8 @@ class NewApiServer:
         self._started = int(time.time())
         channel_api = ChannelApi(self.flavor, self.table, sensitive_write=self.role >= ROLES["root"])
         check_api = CheckApi(self.flavor, self.table, Upstream(upstream_timeout))
-        apis = (self, channel_api, check_api)
+        self.tokens = TokenApi(self.flavor, seed=seed, admin_token=self.access_token, admin_role=self.role)
+        apis = (self, channel_api, check_api, self.tokens)
 
         def handler(name: str) -> Handler:
             return next(getattr(api, name) for api in apis if hasattr(api, name))
@@ -226,6 +234,8 @@ class NewApiServer:
         """The flavor's auth contract (§1a legacy, §1b current, §7 One API); None lets the request in."""
         if permission == PUBLIC:
             return None
+        if permission == USER:
+            return self.tokens.authorize(request)
         header = request.headers.get("authorization", "").strip()
         token = header[7:].strip() if header.startswith("Bearer ") else header
         if self.flavor.current:

@@ -16,7 +16,7 @@ from ..screens.main import MainScreen
 from ..services.sites import LoadState
 from .session import NEWAPI_SITE, OCTOPUS_SITE, DemoSession
 
-PORT_BASE = 47390
+PORT_BASE = 28390
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class Shot:
     site: str
     keys: tuple[str, ...] = ()
     size: tuple[int, int] = (120, 36)
+    settle: float = 0.3
+    """Seconds to let the app work after the keys (a batch finishing, a list loading)."""
 
 
 SHOTS = (
@@ -35,6 +37,12 @@ SHOTS = (
     Shot("site-switcher", NEWAPI_SITE, ("s",)),
     Shot("column-picker", NEWAPI_SITE, ("c",)),
     Shot("help", NEWAPI_SITE, ("question_mark",)),
+    Shot("edit-form", NEWAPI_SITE, ("e",)),
+    Shot("model-editor", NEWAPI_SITE, ("m",), settle=1.0),
+    Shot("delete-confirmation", NEWAPI_SITE, ("space", "space", "space", "d")),
+    Shot("test-results", NEWAPI_SITE, ("slash", *"gpt", "enter", "a", "t"), settle=3.0),
+    Shot("tag-mode", NEWAPI_SITE, ("G", "enter")),
+    Shot("octopus-form", OCTOPUS_SITE, ("e",)),
 )
 
 
@@ -54,7 +62,7 @@ async def take(shot: Shot, folder: Path) -> Path:
             while not _loaded(app):
                 await pilot.pause(0.05)
             await pilot.press(*shot.keys)
-            await pilot.pause(0.3)
+            await pilot.pause(shot.settle)
             return Path(app.save_screenshot(filename=f"{shot.name}.svg", path=str(folder)))
 
 

@@ -28,12 +28,17 @@ class NewApiActions(MainScreenBase):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("G", "tag_mode", "Tag mode", show=False),
         Binding("ctrl+g", "edit_tag", "Edit the cursor's tag", show=False),
+        Binding("ctrl+g", "unsupported('edit_tag')", show=False),
         Binding("P", "inline_number('priority')", "Set priority", show=False),
         Binding("W", "inline_number('weight')", "Set weight", show=False),
         Binding("M", "key_manager", "Multi-key manager", show=False),
+        Binding("M", "unsupported('key_manager')", show=False),
         Binding("f5", "fix_abilities", "Fix abilities (server)", show=False),
+        Binding("f5", "unsupported('fix_abilities')", show=False),
         Binding("f6", "server_test_all", "Test all channels (server-side)", show=False),
+        Binding("f6", "unsupported('server_test_all')", show=False),
         Binding("f7", "refresh_all_balances", "Refresh all balances (server)", show=False),
+        Binding("f7", "unsupported('refresh_all_balances')", show=False),
     ]
     ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {
         "edit_tag": Operation.TAG_EDIT,

@@ -1,16 +1,249 @@
-"""Keys import, export, restore and copy between sites, as a mixin of the main screen."""
+"""Keys import, export, restore and copy between sites, as a mixin of the main screen.
+
+`K` opens the key library and imports the picked keys into the current site; `x` exports the
+selection, the filtered view or all channels to a JSON file; `L` restores channels from an export
+file or the delete trash; `C` copies the selection (or the cursor channel) to another site. Imports,
+restores and copies are previewed first (ready / already present / blocked, and what cannot be
+carried), then created through the batch engine with one result per channel.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
-from textual.binding import BindingType
+from textual import work
+from textual.binding import Binding, BindingType
 
+from ..backends.base import Operation
+from ..errors import ChannelsError
+from ..models import Channel
+from ..services import trash
+from ..services.batch import BatchSettings
+from ..services.channel_mapping import Origin
+from ..services.channel_plan import ChannelPlan, CreateRun, creation_settings
+from ..services.key_import import plan_import
+from ..services.key_library import UpstreamKey
+from ..services.results import ChannelResult
+from ..services.sites import LoadState, SiteSession
+from ..services.transfer import (
+    default_export_path,
+    export_channels,
+    exported_channels,
+    key_warning,
+    plan_transfer,
+    read_export,
+    trashed_channels,
+    write_export,
+)
+from .copy_report import CopyReportScreen
+from .import_preview import ImportPreviewScreen
+from .key_library import KeyLibraryScreen
 from .main_base import MainScreenBase
+from .plan_preview import PlanPreview
+from .transfer_dialogs import ExportChoice, ExportDialog, RestoreChoice, RestoreDialog, SitePicker
+
+Item = tuple[Channel, Origin]
 
 
 class TransferActions(MainScreenBase):
-    """Bindings and actions of this area; see MainScreenBase for what it builds on."""
+    """Upstream keys in, channels out to a file, and back in or over to another site."""
 
-    HELP_TITLE: ClassVar[str] = "TransferActions"
-    BINDINGS: ClassVar[list[BindingType]] = []
+    HELP_TITLE: ClassVar[str] = "Keys and transfers"
+    BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [("x", "export"), ("C", "copy to site")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("K", "key_library", "Import keys from the key library", show=False),
+        Binding("x", "export", "Export channels to a file", show=False),
+        Binding("L", "restore", "Restore from a file or the trash", show=False),
+        Binding("C", "copy_to_site", "Copy channels to another site", show=False),
+    ]
+
+    # -- shared ------------------------------------------------------------------------------
+
+    def _creatable(self, session: SiteSession) -> bool:
+        capabilities = session.capabilities
+        if capabilities is not None and capabilities.supports(Operation.CREATE):
+            return True
+        reason = capabilities.unsupported_reason(Operation.CREATE) if capabilities else "the site is not connected"
+        self.notify(f"Cannot create channels on {session.name}: {reason}.", severity="warning")
+        return False
+
+    def _preview(self, screen: PlanPreview, session: SiteSession, title: str) -> None:
+        def decided(confirmed: bool | None) -> None:
+            if confirmed:
+                self._create(session, screen.plan, title)
+
+        self.app.push_screen(screen, decided)
+
+    def _create(self, session: SiteSession, plan: ChannelPlan, title: str) -> None:
+        """Create the plan's ready rows on `session`'s site; new channels appear as they arrive."""
+        backend = session.backend
+        if backend is None:
+            self.notify(f"{session.name} is not connected any more; reload it and try again.", severity="warning")
+            return
+        run = CreateRun(backend, plan)
+
+        def arrived(result: ChannelResult) -> None:
+            channel = run.created.get(result.channel_id)
+            if channel is None:
+                return
+            session.replace_channel(channel)
+            if session is self.current:
+                self._show_new_channel(session, channel)
+
+        settings = creation_settings(BatchSettings(concurrency=session.profile.concurrency))
+        self.run_batch(title, plan.placeholders(), run, settings, on_result=arrived)
+
+    def _show_new_channel(self, session: SiteSession, channel: Channel) -> None:
+        """Add a created channel to the table: index it, filter and sort again, then count it."""
+        self.table.update_channel(channel)
+        self.table.apply_view(session.view)
+        self.show_channel(channel)
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def action_key_library(self) -> None:
+        session = self.loaded_session()
+        if session is None or not self._creatable(session):
+            return
+
+        def chosen(keys: list[UpstreamKey] | None) -> None:
+            if keys:
+                self._plan_import(session, keys)
+
+        self.app.push_screen(KeyLibraryScreen(session.name), chosen)
+
+    @work(group="transfer", exclusive=True)
+    async def _plan_import(self, session: SiteSession, keys: list[UpstreamKey]) -> None:
+        if session.backend is None:
+            return
+        self.notify(f"Fetching the models of {len(keys)} keys through {session.name}…", timeout=4)
+        try:
+            plan = await plan_import(
+                session.backend, keys, session.channels, site=session.name, concurrency=session.profile.concurrency
+            )
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        self._preview(ImportPreviewScreen(plan), session, "Import keys")
+
+    # -- export ------------------------------------------------------------------------------
+
+    def _export_scopes(self, session: SiteSession) -> list[tuple[str, str, tuple[Channel, ...]]]:
+        table = self.table
+        scopes = []
+        selected = table.selected_ids
+        if selected:
+            scopes.append(("selection", "Selected channels", tuple(c for c in session.channels if c.id in selected)))
+        if table.row_count < table.total_count:
+            index = table.index
+            scopes.append(("view", "The filtered view", tuple(index.channel(p) for p in index.view(table.view_state))))
+        scopes.append(("all", "All channels of the site", tuple(session.channels)))
+        return scopes
+
+    def action_export(self) -> None:
+        session = self.loaded_session()
+        if session is None or session.capabilities is None:
+            return
+        capabilities = session.capabilities
+
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is None:
+                return
+            export = export_channels(session.name, capabilities, choice.channels, include_keys=choice.include_keys)
+            try:
+                write_export(export, choice.path)
+            except ChannelsError as error:
+                self.report_error(error)
+                return
+            warning = key_warning(capabilities, choice.include_keys)
+            self.notify(
+                f"Exported {len(choice.channels):,} channels to {choice.path}." + (f"\n{warning}" if warning else ""),
+                title="Export",
+                severity="warning" if export.includes_keys else "information",
+                timeout=10,
+            )
+
+        dialog = ExportDialog(
+            session.name,
+            self._export_scopes(session),
+            default_export_path(session.name),
+            returns_keys=capabilities.returns_keys,
+        )
+        self.app.push_screen(dialog, chosen)
+
+    # -- restore -----------------------------------------------------------------------------
+
+    def action_restore(self) -> None:
+        session = self.loaded_session()
+        if session is None or not self._creatable(session):
+            return
+        try:
+            deleted = trashed_channels(trash.read())
+        except ChannelsError as error:
+            self.report_error(error)
+            deleted = []
+
+        def chosen(choice: RestoreChoice | None) -> None:
+            if choice is None:
+                return
+            try:
+                items, source = self._restore_items(choice)
+            except ChannelsError as error:
+                self.report_error(error)
+                return
+            title = f"Restore {len(items)} channels from {source} into {session.name}"
+            self._plan_transfer(session, items, title, "Restore channels")
+
+        folder = default_export_path(session.name).parent
+        self.app.push_screen(RestoreDialog(session.name, f"{folder}/", deleted), chosen)
+
+    @staticmethod
+    def _restore_items(choice: RestoreChoice) -> tuple[list[Item], str]:
+        if choice.path is not None:
+            return exported_channels(read_export(choice.path)), choice.path.name
+        return [(t.channel, t.origin) for t in choice.trashed], "the trash"
+
+    def _plan_transfer(self, target: SiteSession, items: Sequence[Item], title: str, batch_title: str) -> None:
+        capabilities = target.capabilities
+        if capabilities is None or not items:
+            return
+        plan = plan_transfer(items, capabilities, target.channels, site=target.name, title=title)
+        self._preview(CopyReportScreen(plan), target, batch_title)
+
+    # -- copy --------------------------------------------------------------------------------
+
+    def action_copy_to_site(self) -> None:
+        session = self.loaded_session()
+        if session is None or session.capabilities is None:
+            return
+        channels = self.target_channels()
+        if not channels:
+            self.notify("No channel to copy: move the cursor to one or select some.", severity="warning")
+            return
+        others = [site for site in self.channels_app.config.sites if site.name != session.name]
+        if not others:
+            self.notify("There is no other site to copy to; add one with S.", severity="warning")
+            return
+        origin = Origin(session.name, session.capabilities.kind, session.capabilities.flavor)
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._copy_to(name, [(c, origin) for c in channels])
+
+        self.app.push_screen(SitePicker(f"Copy {len(channels)} channels of {session.name} to…", others), chosen)
+
+    @work(group="transfer", exclusive=True)
+    async def _copy_to(self, name: str, items: list[Item]) -> None:
+        """Connect to the target (and load its channels, for the duplicate check), then preview."""
+        target = self.channels_app.sessions.get(self.channels_app.config.site(name))
+        try:
+            if target.state is not LoadState.READY:
+                self.notify(f"Loading the channels of {name}…", timeout=3)
+                await target.load()
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        if self._creatable(target):
+            source = items[0][1].site
+            self._plan_transfer(target, items, f"Copy {len(items)} channels from {source} to {name}", f"Copy to {name}")

@@ -241,6 +241,7 @@ class MainScreenBase(Screen[None]):
 
     def _show_session(self, session: SiteSession) -> None:
         """Bring the body in line with the session's state: table, or the right empty state."""
+        self.refresh_bindings()
         self._update_site_bar()
         empty = self.query_one(EmptyState)
         if session.state is LoadState.AUTH_FAILED:
@@ -345,7 +346,7 @@ class MainScreenBase(Screen[None]):
     def _update_batch_bar(self) -> None:
         actions = [
             action
-            for cls in reversed(type(self).__mro__)
+            for cls in type(self).__mro__
             for action in cls.__dict__.get("BATCH_ACTIONS", [])
         ]
         self.query_one(BatchBar).show(len(self.table.selected_ids), actions)
@@ -608,8 +609,18 @@ class MainScreenBase(Screen[None]):
         return capabilities.unsupported_reason(operation)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Show actions the connected server lacks as disabled (None) in the footer."""
+        """Show actions the connected server lacks as disabled (None) in the footer.
+
+        A disabled binding lets the key fall through to the next binding for it: mixins add a
+        hidden `unsupported('<action>')` binding after each such key, which says why.
+        """
         return None if self.unsupported_reason(action) else True
+
+    def action_unsupported(self, action: str) -> None:
+        """The key of an action the server lacks: say why instead of doing nothing."""
+        reason = self.unsupported_reason(action)
+        if reason is not None:
+            self.notify(reason, title="Not available", severity="warning")
 
     def require_operation(self, operation: Operation) -> bool:
         """True if the site supports `operation`; otherwise say why in a notification."""

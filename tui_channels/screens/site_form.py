@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ..config import SiteProfile
+from ..config import FORMLESS_SETTINGS, SiteProfile
 from ..models import BackendKind
 from ..secret_store import SecretStore
 from ..services.verify import Check, verify_site
@@ -135,7 +135,7 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
                 verify_tls=self.query_one("#verify-tls", Checkbox).value,
                 timeout=float(timeout) if timeout else None,
                 flavor=str(self.query_one("#flavor", Select).value),
-                concurrency=self._profile.concurrency if self._profile else 4,
+                **(self._profile.model_dump(include=FORMLESS_SETTINGS) if self._profile else {}),
             )
         except ValidationError as exc:
             error.update("\n".join(f"{'.'.join(map(str, e['loc'])) or 'site'}: {e['msg']}" for e in exc.errors()))

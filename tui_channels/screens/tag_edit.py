@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -11,41 +10,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ..services.tag_view import TagGroup
+from ..services.tag_view import TagGroup, tag_changes
 
-INT_FIELDS = ("priority", "weight")
-JSON_FIELDS = ("model_mapping", "param_override", "header_override")
 PREVIEW_LIMIT = 12
-
-
-def tag_changes(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """(changes to send, errors by field) from the form's texts; empty fields are left alone."""
-    changes: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for field, text in values.items():
-        text = text.strip()
-        if not text:
-            continue
-        if field in INT_FIELDS:
-            try:
-                changes[field] = int(text)
-            except ValueError:
-                errors[field] = "a whole number"
-        elif field in JSON_FIELDS:
-            try:
-                parsed = json.loads(text)
-            except ValueError as exc:
-                errors[field] = f"not valid JSON ({exc.msg})"
-                continue
-            if not isinstance(parsed, dict):
-                errors[field] = "must be a JSON object"
-                continue
-            changes[field] = json.dumps(parsed, ensure_ascii=False)
-        elif field in ("models", "groups"):
-            changes[field] = ",".join(dict.fromkeys(p.strip() for p in text.replace("\n", ",").split(",") if p.strip()))
-        else:
-            changes[field] = text
-    return changes, errors
 
 
 class TagEditScreen(ModalScreen[dict[str, Any] | None]):

@@ -7,7 +7,8 @@ through `BatchRun`, so they all share the same guarantees:
 - the site's request budget (see `backends.ratelimit`) paces every request;
 - a 429 or a transient failure (5xx, connection drop) is retried with back-off, honouring the
   server's `Retry-After`; an auth failure stops the whole batch, since every channel would fail;
-- a per-channel timeout, so one slow upstream never stalls the batch;
+- a per-channel timeout, so one slow upstream never stalls the batch; its clock stops while
+  the channel's requests queue for the site's request budget, so pacing is never a timeout;
 - `cancel()` stops new work at once; read-only operations in flight are interrupted, writes are
   let finish, so every channel ends either done or untouched;
 - one `ChannelResult` per channel, delivered as it arrives and in input order at the end.
@@ -20,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from ..backends.ratelimit import waiting_for_budget
 from ..errors import (
     AuthError,
     ChannelsError,
@@ -80,6 +83,20 @@ class BatchProgress:
     @property
     def fraction(self) -> float:
         return self.done / self.total if self.total else 1.0
+
+
+def format_eta(seconds: float | None) -> str:
+    """Seconds left as "45s", "3m07s" or "2h05m"; "–" while unknown."""
+    if seconds is None:
+        return "–"
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
 
 
 ResultCallback = Callable[[ChannelResult], None]
@@ -202,8 +219,13 @@ class BatchRun:
             return replace(result, attempts=attempts, duration=time.monotonic() - started)
 
     async def _attempt(self, channel: Channel) -> ChannelResult:
-        async with asyncio.timeout(self.settings.channel_timeout):
-            return await self.operation(channel)
+        async with asyncio.timeout(self.settings.channel_timeout) as deadline:
+            clock = _StoppableDeadline(deadline)
+            waiting_for_budget.set(clock.stopped)
+            try:
+                return await self.operation(channel)
+            finally:
+                clock.active = False
 
     async def _back_off(self, error: ChannelsError, attempt: int) -> None:
         hint = error.retry_after if isinstance(error, RateLimited) else None
@@ -246,6 +268,35 @@ class BatchRun:
                         message=self._stop_reason or "not started",
                     ),
                 )
+
+
+class _StoppableDeadline:
+    """A per-channel timeout whose clock stops while the channel's requests wait for the budget.
+
+    Several requests of one channel may wait at once (nested), so the deadline is put back only
+    when the last of them got through, pushed out by the time they waited.
+    """
+
+    def __init__(self, deadline: asyncio.Timeout) -> None:
+        self._deadline = deadline
+        self._waiting = 0
+        self._left: float | None = None
+        self.active = True
+
+    @contextmanager
+    def stopped(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        if self.active and self._waiting == 0:
+            when = self._deadline.when()
+            self._left = None if when is None else when - loop.time()
+            self._deadline.reschedule(None)
+        self._waiting += 1
+        try:
+            yield
+        finally:
+            self._waiting -= 1
+            if self.active and self._waiting == 0 and self._left is not None:
+                self._deadline.reschedule(loop.time() + max(self._left, 0.0))
 
 
 def skipped(channel: Channel, reason: str) -> ChannelResult:

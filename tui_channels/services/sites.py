@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..backends import create_backend
 from ..backends.base import Backend, Capabilities, ProgressCallback
+from ..backends.ratelimit import RequestBudget
 from ..config import SiteProfile
 from ..errors import AuthError, ChannelsError, PermissionDenied, SecretStoreError
 from ..models import Channel
@@ -61,7 +62,7 @@ class SiteSession:
         if self.backend is not None and self.capabilities is not None:
             return self.backend
         secret = self.secrets.require(self.profile.name)
-        backend = create_backend(self.profile, secret)
+        backend = create_backend(self.profile, secret, budget=request_budget(self.profile))
         try:
             await backend.connect()
         except BaseException:
@@ -108,6 +109,12 @@ class SiteSession:
         if self.backend is not None:
             backend, self.backend = self.backend, None
             await backend.close()
+
+
+def request_budget(profile: SiteProfile) -> RequestBudget | None:
+    """The site's request budget, shared by every request the backend sends; None when off."""
+    limit = profile.budget_limit
+    return RequestBudget(limit, profile.budget_window) if limit else None
 
 
 class SiteSessions:

@@ -7,8 +7,10 @@ view apply inside each group.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..models import Channel, ChannelStatus
 
@@ -80,3 +82,37 @@ def tag_rows(groups: Sequence[TagGroup], expanded: set[str]) -> list[TagRow]:
         if group.tag in expanded:
             rows.extend(TagRow(group, channel) for channel in group.channels)
     return rows
+
+
+INT_FIELDS = ("priority", "weight")
+JSON_FIELDS = ("model_mapping", "param_override", "header_override")
+
+
+def tag_changes(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(changes to send, errors by field) from the form's texts; empty fields are left alone."""
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field, text in values.items():
+        text = text.strip()
+        if not text:
+            continue
+        if field in INT_FIELDS:
+            try:
+                changes[field] = int(text)
+            except ValueError:
+                errors[field] = "a whole number"
+        elif field in JSON_FIELDS:
+            try:
+                parsed = json.loads(text)
+            except ValueError as exc:
+                errors[field] = f"not valid JSON ({exc.msg})"
+                continue
+            if not isinstance(parsed, dict):
+                errors[field] = "must be a JSON object"
+                continue
+            changes[field] = json.dumps(parsed, ensure_ascii=False)
+        elif field in ("models", "groups"):
+            changes[field] = ",".join(dict.fromkeys(p.strip() for p in text.replace("\n", ",").split(",") if p.strip()))
+        else:
+            changes[field] = text
+    return changes, errors

@@ -1,0 +1,233 @@
+"""Batch work in the app (Pilot): tests, sync preview and apply, balances, cancel; and snapshots.
+
+Snapshots of a running batch hold chosen upstream keys with a delay so the progress bar is on
+screen, and give the engine a stepped clock (the run starts at 100 s, everything after happens at
+104 s) so the rate, the ETA and the durations render the same every time.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tui_channels.app import ChannelsApp
+from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.screens.batch_results import BatchResultsScreen
+from tui_channels.screens.scope_picker import ScopePicker
+from tui_channels.screens.sync_preview import SyncPreviewScreen
+from tui_channels.services import batch
+from tui_channels.services.results import Outcome
+from tui_channels.widgets.batch_progress import BatchProgressBar
+
+from .batch_helpers import key_of, newapi_models, working_ids
+from .ui_helpers import (
+    app_on_sites,
+    batch_idle,
+    demo_session,
+    main_screen,
+    running_app,
+    screen_text,
+    wait_for,
+    wait_loaded,
+    wait_screen,
+)
+
+
+async def select(pilot, channel_ids: list[int]) -> None:
+    """Select channels the way a user does: cursor to each, space."""
+    screen = main_screen(pilot.app)
+    for channel_id in channel_ids:
+        screen.table.move_cursor_to_channel(channel_id)
+        await pilot.press("space")
+
+
+def channel_in(app: ChannelsApp, channel_id: int):
+    """The app's copy of a channel of the current site."""
+    return next(c for c in main_screen(app).current.channels if c.id == channel_id)
+
+
+def progress_visible(app: ChannelsApp) -> bool:
+    return main_screen(app).query_one(BatchProgressBar).display
+
+
+async def test_t_tests_the_selection_updating_rows_live_then_shows_the_results():
+    async with running_app() as (app, pilot, demo):
+        site = demo.gateway.sites[NEWAPI_SITE]
+        fast, slow = working_ids(site)[:2], working_ids(site)[2]
+        demo.gateway.upstream.key_delays[key_of(site, slow)] = 1.5
+        screen = main_screen(app)
+        await select(pilot, [*fast, slow])
+        started = time.time()
+        await pilot.press("t")
+
+        def fast_ones_tested() -> bool:
+            fresh = [c for c in screen.current.channels if c.id in fast and (c.test_time or 0) >= int(started)]
+            return len(fresh) == len(fast)
+
+        await wait_for(pilot, fast_ones_tested)
+        assert screen.batch_running  # the slow channel is still out: rows changed while it ran
+        shown = screen.table.index.channel(screen.table.index.position(fast[0]))
+        assert shown.test_time >= int(started)
+        assert shown.response_time_ms == site.server.record(fast[0])["response_time"]
+        results = await wait_screen(pilot, BatchResultsScreen, timeout=10)
+        assert {r.channel_id for r in results._results} == {*fast, slow}
+        assert all(r.outcome is Outcome.OK for r in results._results)
+        assert "3 channels: 3 ok" in screen_text(app)
+
+
+async def test_escape_cancels_a_running_test_at_once():
+    async with running_app() as (app, pilot, demo):
+        site = demo.gateway.sites[NEWAPI_SITE]
+        ids = working_ids(site)[:4]
+        for channel_id in ids:
+            demo.gateway.upstream.key_delays[key_of(site, channel_id)] = 30.0
+        await select(pilot, ids)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: progress_visible(app))
+        assert "Esc cancels" in screen_text(app)
+        started = time.monotonic()
+        await pilot.press("escape")
+        results = await wait_screen(pilot, BatchResultsScreen)
+        assert time.monotonic() - started < 3
+        assert {r.outcome for r in results._results} == {Outcome.CANCELLED}
+        assert not progress_visible(app)
+
+
+async def test_sync_previews_first_then_applies_exactly_the_preview():
+    async with running_app() as (app, pilot, demo):
+        site = demo.gateway.sites[NEWAPI_SITE]
+        ids = working_ids(site)[:5]
+        await select(pilot, ids)
+        await pilot.press("y")
+        picker = await wait_screen(pilot, ScopePicker)
+        assert "Selected channels  (5 channels)" in screen_text(app)
+        await pilot.press("enter")
+        preview = await wait_screen(pilot, SyncPreviewScreen)
+        planned = {r.channel_id: r for r in preview._previews}
+        changing = {i for i, r in planned.items() if r.added_models or r.removed_models}
+        assert set(planned) == set(ids) and changing
+        assert not site.stats.requests("PUT", "/api/channel/")  # nothing written before Apply
+        assert f"{len(changing)} of 5 channels change" in screen_text(app)
+        await pilot.press("a")
+        await wait_screen(pilot, BatchResultsScreen)
+        for channel_id in changing:
+            assert newapi_models(site, channel_id) == planned[channel_id].new_models
+            assert channel_in(app, channel_id).models == planned[channel_id].new_models
+        assert {r.json()["id"] for r in site.stats.requests("PUT", "/api/channel/")} == changing
+        assert picker is not app.screen
+
+
+async def test_shift_t_tests_the_filtered_view_with_a_chosen_model():
+    async with running_app() as (app, pilot, demo):
+        site = demo.gateway.sites[NEWAPI_SITE]
+        screen = main_screen(app)
+        await pilot.press("slash", *"deepseek", "enter")
+        in_view = screen.table.row_count
+        assert 0 < in_view < 60
+        await pilot.press("T")
+        await wait_screen(pilot, ScopePicker)
+        assert f"Channels in the filtered view  ({in_view} channels)" in screen_text(app)
+        await pilot.press("down", "enter", *"deepseek-chat", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ScopePicker) and batch_idle(app))
+        queries = [r.query for r in site.stats.requests("GET", "/api/channel/test/*")]
+        assert len(queries) == in_view and set(queries) == {"model=deepseek-chat"}
+
+
+async def test_balance_is_unavailable_on_octopus_and_says_why():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        await pilot.press("b")
+        await pilot.pause()
+        assert not isinstance(app.screen, ScopePicker)
+        assert any("balance is not supported by this server: Octopus" in n.message for n in app._notifications)
+        assert demo.gateway.sites[OCTOPUS_SITE].stats.count("GET", "*balance*") == 0
+
+
+async def test_sync_is_unavailable_on_one_api_and_says_why(gateway, monkeypatch):
+    site = gateway.add_newapi("batch-ui-oneapi", flavor="oneapi", channels=6)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        await pilot.press("y")
+        await pilot.pause()
+        assert not isinstance(app.screen, ScopePicker)
+        assert any("fetch models is not supported by this server: One API" in n.message for n in app._notifications)
+        await pilot.press("t")  # tests work there: the cursor channel is tested
+        await wait_for(pilot, lambda: site.stats.count("GET", "/api/channel/test/*") == 1 and batch_idle(app))
+
+
+async def test_balance_refreshes_the_balance_column():
+    async with running_app() as (app, pilot, demo):
+        site = demo.gateway.sites[NEWAPI_SITE]
+        screen = main_screen(app)
+        screen.table.move_cursor_to_channel(1)
+        await pilot.press("b")
+        await wait_screen(pilot, ScopePicker)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: batch_idle(app) and not isinstance(app.screen, ScopePicker))
+        assert channel_in(app, 1).balance == site.server.record(1)["balance"]
+        assert f"${site.server.record(1)['balance']:,.2f}" in screen_text(app)
+
+
+# -- snapshots --------------------------------------------------------------------------------
+
+
+class SteppedClock:
+    """`time` for the batch engine: its first reading is 100 s, every later one 104 s."""
+
+    def __init__(self) -> None:
+        self.readings = 0
+
+    def monotonic(self) -> float:
+        self.readings += 1
+        return 100.0 if self.readings == 1 else 104.0
+
+
+@pytest.fixture
+def stepped_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "time", SteppedClock())
+
+
+def batch_snapshot(snap_compare, then) -> bool:
+    """The app on a fresh demo session with channels 1-5 selected, then `then(pilot, demo)`."""
+    with demo_session() as demo:
+
+        async def run_before(pilot) -> None:
+            await wait_loaded(pilot)
+            await pilot.press(*["space"] * 5)
+            await then(pilot, demo)
+
+        return snap_compare(ChannelsApp(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_snapshot_progress_bar_mid_run(snap_compare, stepped_clock):
+    async def two_of_five_done(pilot, demo) -> None:
+        site = demo.gateway.sites[NEWAPI_SITE]
+        assert working_ids(site)[:1] == [3]  # channels 1 and 2 fail fast: seeded invalid keys
+        for channel_id in (3, 4, 5):
+            demo.gateway.upstream.key_delays[key_of(site, channel_id)] = 60.0
+        await pilot.press("t")
+        screen = main_screen(pilot.app)
+        await wait_for(pilot, lambda: screen._batch is not None and screen._batch.progress().done == 2)
+        await wait_for(pilot, lambda: "2/5" in screen_text(pilot.app))
+
+    assert batch_snapshot(snap_compare, two_of_five_done)
+
+
+def test_snapshot_results_screen(snap_compare, stepped_clock):
+    async def balances_refreshed(pilot, demo) -> None:
+        demo.gateway.sites[NEWAPI_SITE].faults.add("html", "/api/channel/update_balance/3")
+        await pilot.press("b")
+        await wait_screen(pilot, ScopePicker)
+        await pilot.press("enter")
+        await wait_screen(pilot, BatchResultsScreen)
+
+    assert batch_snapshot(snap_compare, balances_refreshed)
+
+
+def test_snapshot_sync_preview(snap_compare):
+    async def previewed(pilot, demo) -> None:
+        await pilot.press("y")
+        await wait_screen(pilot, ScopePicker)
+        await pilot.press("enter")
+        await wait_screen(pilot, SyncPreviewScreen)
+
+    assert batch_snapshot(snap_compare, previewed)

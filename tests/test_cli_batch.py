@@ -1,0 +1,159 @@
+"""`tui-channels channels sync|test|balance`, run in-process against the demo gateway."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from tui_channels.cli import main
+from tui_channels.config import AppConfig, save_config
+from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.secret_store import env_var_name
+
+from .batch_helpers import key_of, newapi_models, newapi_site, octopus_site, working_ids
+from .ui_helpers import demo_profile
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    def run(*argv: str) -> Result:
+        capsys.readouterr()
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def configured(monkeypatch: pytest.MonkeyPatch) -> Callable[..., DemoSite]:
+    """Write a config naming the given sites, their secrets in the environment."""
+
+    def configure(*sites: DemoSite) -> DemoSite:
+        for site in sites:
+            monkeypatch.setenv(env_var_name(site.name), site.secret)
+        save_config(AppConfig(sites=[demo_profile(site) for site in sites]))
+        return sites[0]
+
+    return configure
+
+
+def report(result: Result) -> dict[int, dict]:
+    return {entry["channel_id"]: entry for entry in json.loads(result.out)}
+
+
+def test_test_all_reports_every_channel_and_fails_when_one_fails(gateway: DemoGateway, cli, configured):
+    site = configured(newapi_site(gateway, channels=12))
+    result = cli("channels", "test", "--site", site.name, "--all", "--json", "--concurrency", "3")
+    entries = report(result)
+    assert set(entries) == set(site.server.store)
+    bad = {i for i in site.server.store if i not in working_ids(site)}
+    assert bad and {i for i, e in entries.items() if e["outcome"] == "failed"} == bad
+    assert all(isinstance(e["value"], float) for i, e in entries.items() if i not in bad)
+    assert result.code == 1
+    assert "test: 12/12" in result.err  # the final progress line, plain on a pipe
+    assert site.secret not in result.out + result.err
+    assert not any(key_of(site, i) in result.out for i in site.server.store)
+
+
+def test_a_run_where_every_channel_succeeds_exits_0(gateway: DemoGateway, cli, configured):
+    site = configured(newapi_site(gateway, channels=12))
+    ids = ",".join(map(str, working_ids(site)[:4]))
+    result = cli("channels", "test", "--site", site.name, "--ids", ids)
+    assert result.code == 0, result.out + result.err
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "OUTCOME", "TRIES", "SECONDS", "MESSAGE"]
+    assert [line.split()[0] for line in lines[1:]] == ids.split(",")
+    assert all(" ok " in line for line in lines[1:])
+
+
+def test_sync_dry_run_previews_writes_nothing_and_exits_0(gateway: DemoGateway, cli, configured):
+    site = configured(newapi_site(gateway, channels=15))
+    before = {i: newapi_models(site, i) for i in site.server.store}
+    result = cli("channels", "sync", "--site", site.name, "--all", "--dry-run", "--json")
+    assert result.code == 0, result.err
+    entries = report(result)
+    assert {i: newapi_models(site, i) for i in site.server.store} == before
+    assert not site.stats.requests("PUT", "/api/channel/")
+    changing = [e for e in entries.values() if e.get("added_models") or e.get("removed_models")]
+    assert changing and all(e["old_models"] == list(before[e["channel_id"]]) for e in changing)
+    assert any(e["outcome"] == "failed" for e in entries.values())  # seeded bad keys, still exit 0
+
+
+def test_sync_writes_the_changes_it_reports(gateway: DemoGateway, cli, configured):
+    site = configured(newapi_site(gateway, channels=15))
+    ids = working_ids(site)[:6]
+    result = cli("channels", "sync", "--site", site.name, "--ids", ",".join(map(str, ids)), "--json")
+    assert result.code == 0, result.err
+    entries = report(result)
+    assert set(entries) == set(ids)
+    for channel_id, entry in entries.items():
+        assert newapi_models(site, channel_id) == tuple(entry["new_models"])
+    written = {r.json()["id"] for r in site.stats.requests("PUT", "/api/channel/")}
+    assert written == {i for i, e in entries.items() if e.get("added_models") or e.get("removed_models")}
+    assert "sync preview: 6/6" in result.err
+
+
+def test_search_picks_channels_by_name_or_base_url(gateway: DemoGateway, cli, configured):
+    site = configured(newapi_site(gateway, channels=20))
+    result = cli("channels", "balance", "--site", site.name, "--search", "deepseek", "--json")
+    entries = report(result)
+    expected = {i for i, r in site.server.store.items() if "deepseek" in f"{r['name']} {r['base_url']}".lower()}
+    assert expected and set(entries) == expected
+    assert {e["outcome"] for e in entries.values()} <= {"ok", "skipped"}
+    assert result.code == 0  # skipped channels (no balance to query) do not fail the run
+
+
+def test_dry_run_of_a_test_lists_without_testing(gateway: DemoGateway, cli, configured):
+    site = configured(newapi_site(gateway, channels=5))
+    result = cli("channels", "test", "--site", site.name, "--all", "--dry-run")
+    assert result.code == 0
+    assert result.out.count("dry run: would be tested") == 5
+    assert site.stats.count("GET", "/api/channel/test/*") == 0
+
+
+def test_balance_on_octopus_is_an_operation_error(gateway: DemoGateway, cli, configured):
+    site = configured(octopus_site(gateway, channels=4))
+    result = cli("channels", "balance", "--site", site.name, "--all")
+    assert result.code == 1
+    assert "balance is not supported by this server: Octopus" in result.err
+
+
+def test_unknown_ids_stop_before_any_work(gateway: DemoGateway, cli, configured):
+    site = configured(newapi_site(gateway, channels=5))
+    result = cli("channels", "test", "--site", site.name, "--ids", "2,999")
+    assert result.code == 1
+    assert "No channel with id 999" in result.err
+    assert site.stats.count("GET", "/api/channel/test/*") == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["channels", "test", "--site", "x"], "one of the arguments --all --ids --search is required"),
+        (["channels", "sync", "--site", "x", "--all", "--ids", "1"], "not allowed with argument"),
+        (["channels", "balance", "--site", "x", "--ids", "1,a"], "comma-separated list of channel ids"),
+        (["channels", "test", "--site", "x", "--all", "--concurrency", "0"], "must be 1 or more"),
+        (["channels", "balance", "--site", "x", "--all", "--keep-unlisted"], "unrecognized arguments"),
+    ],
+)
+def test_usage_errors_exit_2(cli, argv: list[str], expected: str):
+    result = cli(*argv)
+    assert result.code == 2
+    assert expected in result.err
+
+
+def test_an_unknown_site_exits_1(cli):
+    result = cli("channels", "sync", "--site", "nowhere", "--all")
+    assert result.code == 1
+    assert 'no site named "nowhere"' in result.err

@@ -1,0 +1,121 @@
+"""Connectivity tests, balance refresh and tags over many channels, against the demo gateway."""
+
+from __future__ import annotations
+
+import time
+
+from tui_channels.services.balance import balance_operation, with_balance
+from tui_channels.services.batch import BatchSettings
+from tui_channels.services.connectivity import connectivity_operation, response_ms, with_test_result
+from tui_channels.services.results import Outcome
+from tui_channels.services.tagging import tag_operation, with_tag
+
+from .batch_helpers import (  # noqa: F401
+    connected,
+    key_of,
+    newapi_site,
+    octopus_site,
+    run_batch,
+    upstream,
+    working_ids,
+)
+
+
+async def test_newapi_results_carry_seconds_and_update_the_row_as_the_server_records_it(gateway, upstream):
+    site = newapi_site(gateway, channels=10)
+    good = working_ids(site)[0]
+    upstream.key_delays[key_of(site, good)] = 0.2
+    async with connected(site) as backend:
+        channels = await backend.list_channels()
+        results = await run_batch(channels, connectivity_operation(backend))
+    by_id = {r.channel_id: r for r in results}
+    result = by_id[good]
+    assert result.outcome is Outcome.OK
+    assert 0.2 <= result.value < 1.0
+    assert result.message.startswith("answered in ")
+    before = next(c for c in channels if c.id == good)
+    now = time.time()
+    after = with_test_result(before, result, now=now)
+    stored = site.server.record(good)
+    assert after.response_time_ms == response_ms(result.value) == stored["response_time"]
+    assert after.test_time == int(now) and abs(stored["test_time"] - now) < 5
+    assert (after.name, after.models) == (before.name, before.models)
+
+
+async def test_a_failing_upstream_is_a_failed_result_that_leaves_the_row_alone(gateway):
+    site = newapi_site(gateway, channels=10)
+    bad = next(i for i in site.server.store if "invalid" in key_of(site, i))
+    async with connected(site) as backend:
+        channels = [c for c in await backend.list_channels() if c.id == bad]
+        result = (await run_batch(channels, connectivity_operation(backend)))[0]
+    assert result.outcome is Outcome.FAILED
+    assert "Incorrect API key" in result.message
+    assert result.attempts == 1  # an upstream refusal is an answer, not something to retry
+    assert with_test_result(channels[0], result) is channels[0]
+
+
+async def test_a_chosen_model_is_sent_with_the_test(gateway):
+    site = newapi_site(gateway, channels=4)
+    async with connected(site) as backend:
+        channels = await backend.list_channels()
+        await run_batch(channels, connectivity_operation(backend, "gpt-4o-mini"))
+    queries = [r.query for r in site.stats.requests("GET", "/api/channel/test/*")]
+    assert len(queries) == 4 and all(q == "model=gpt-4o-mini" for q in queries)
+
+
+async def test_types_the_gateway_cannot_test_are_skipped_without_a_request(gateway):
+    site = newapi_site(gateway, channels=4)
+    site.server.store[2]["type"] = 2  # Midjourney Proxy
+    async with connected(site) as backend:
+        results = await run_batch(await backend.list_channels(), connectivity_operation(backend))
+    by_id = {r.channel_id: r for r in results}
+    assert by_id[2].outcome is Outcome.SKIPPED and "Midjourney" in by_id[2].message
+    tested = {r.path for r in site.stats.requests("GET", "/api/channel/test/*")}
+    assert "/api/channel/test/2" not in tested and len(tested) == 3
+
+
+async def test_octopus_tests_are_timed_model_fetches(gateway, upstream):
+    site = octopus_site(gateway, channels=6)
+    upstream.key_delays[key_of(site, 1)] = 0.2
+    site.server.channels[3]["key"] = ""
+    async with connected(site) as backend:
+        channels = await backend.list_channels()
+        results = await run_batch(channels, connectivity_operation(backend))
+    by_id = {r.channel_id: r for r in results}
+    assert by_id[1].outcome is Outcome.OK and by_id[1].value >= 0.2
+    assert "models listed" in by_id[1].message
+    assert by_id[3].outcome is Outcome.SKIPPED
+    assert site.stats.count("POST", "/api/v1/channel/fetch-model") == 5
+    updated = with_test_result(channels[0], by_id[1])
+    assert updated.response_time_ms == response_ms(by_id[1].value)
+
+
+async def test_balances_refresh_and_types_without_one_are_skipped(gateway):
+    site = newapi_site(gateway, channels=20)
+    async with connected(site) as backend:
+        channels = await backend.list_channels()
+        results = await run_batch(channels, balance_operation(backend))
+    outcomes = {r.outcome for r in results}
+    assert outcomes == {Outcome.OK, Outcome.SKIPPED}
+    for result, channel in zip(results, channels):
+        if result.outcome is Outcome.OK:
+            assert result.value == site.server.record(channel.id)["balance"]
+            assert with_balance(channel, result).balance == result.value
+            assert result.message == f"${result.value:,.2f}"
+        else:
+            assert "cannot query the balance" in result.message
+            assert with_balance(channel, result) is channel
+
+
+async def test_tags_are_set_and_cleared_per_channel(gateway):
+    site = newapi_site(gateway, channels=6)
+    async with connected(site) as backend:
+        channels = (await backend.list_channels())[:3]
+        results = await run_batch(channels, tag_operation(backend, " night-shift "), BatchSettings(read_only=False))
+        assert all(site.server.record(c.id)["tag"] == "night-shift" for c in channels)
+        assert with_tag(channels[0], results[0]).tag == "night-shift"
+        cleared = await run_batch(channels[:1], tag_operation(backend, ""), BatchSettings(read_only=False))
+    assert site.server.record(channels[0].id)["tag"] in ("", None)
+    assert cleared[0].message == "tag cleared" and with_tag(channels[0], cleared[0]).tag is None
+    bodies = [r.json() for r in site.stats.requests("POST", "/api/channel/batch/tag")]
+    assert [b["ids"] for b in bodies] == [[c.id] for c in channels] + [[channels[0].id]]

@@ -1,0 +1,291 @@
+"""Export, restore (from files and the trash) and copy between sites, against the demo gateway."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import stat
+
+import pytest
+
+from tui_channels.backends.base import Backend
+from tui_channels.backends.http import RetryPolicy
+from tui_channels.backends.newapi import NewApiBackend
+from tui_channels.backends.octopus import OctopusBackend
+from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.models import Channel, ChannelSpec
+from tui_channels.services import trash
+from tui_channels.services.batch import BatchRun, BatchSettings
+from tui_channels.services.channel_mapping import Origin
+from tui_channels.services.channel_plan import ChannelPlan, CreateRun, RowState, creation_settings
+from tui_channels.services.results import Outcome
+from tui_channels.services.transfer import (
+    TransferFileError,
+    export_channels,
+    exported_channels,
+    key_warning,
+    plan_transfer,
+    read_export,
+    trashed_channels,
+    write_export,
+)
+
+FAST_RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=1)
+_names = itertools.count()
+
+NEWAPI_CARRIED = (
+    "type", "name", "base_url", "models", "group", "priority", "weight", "tag", "model_mapping",
+    "status_code_mapping", "auto_ban", "test_model", "remark", "param_override", "header_override",
+    "setting", "settings", "other", "openai_organization",
+)
+OCTOPUS_CARRIED = (
+    "name", "type", "enabled", "base_url", "key", "base_urls", "model", "custom_model", "proxy",
+    "auto_sync", "custom_header", "param_override", "channel_proxy", "match_regex", "auto_group",
+)
+
+
+async def site_and_backend(gateway: DemoGateway, kind: str, *, channels: int = 12) -> tuple[DemoSite, Backend]:
+    label = f"tr-{kind}-{next(_names)}"
+    if kind.startswith("octopus"):
+        site = gateway.add_octopus(label, generation=kind.removeprefix("octopus-"), channels=channels)
+        password = site.secret
+        backend: Backend = OctopusBackend(site.url, username=site.username or "", password=password, retry=FAST_RETRY)
+    else:
+        site = gateway.add_newapi(label, flavor=kind, channels=channels)
+        backend = NewApiBackend(site.url, access_token=site.secret, user_id=site.user_id, retry=FAST_RETRY)
+    await backend.connect()
+    return site, backend
+
+
+def origin_of(site: DemoSite, backend: Backend) -> Origin:
+    return Origin(site.name, backend.capabilities.kind, backend.capabilities.flavor)
+
+
+async def create_all(backend: Backend, plan: ChannelPlan) -> CreateRun:
+    run = CreateRun(backend, plan)
+    results = await BatchRun(plan.placeholders(), run, creation_settings(BatchSettings(concurrency=4))).run()
+    assert all(r.outcome is Outcome.OK for r in results), [r.message for r in results if not r.ok]
+    return run
+
+
+def carried(record: dict, fields: tuple[str, ...]) -> dict:
+    return {name: record.get(name) for name in fields if name in record}
+
+
+def octopus_keys(record: dict) -> list[tuple]:
+    return [(k["enabled"], k["channel_key"], k["remark"]) for k in record.get("keys") or []]
+
+
+# -- export files -------------------------------------------------------------------------------
+
+
+async def test_exports_leave_keys_out_unless_asked_and_the_server_returns_them(gateway, tmp_path):
+    site, backend = await site_and_backend(gateway, "octopus-legacy", channels=5)
+    channels = await backend.list_channels()
+    plain = export_channels(site.name, backend.capabilities, channels, include_keys=False)
+    assert not plain.includes_keys
+    assert all(e.key is None for e in plain.channels)
+    assert all(k["channel_key"] == "" for e in plain.channels for k in e.record["keys"])
+    with_keys = export_channels(site.name, backend.capabilities, channels, include_keys=True)
+    assert with_keys.includes_keys and "plain text" in key_warning(backend.capabilities, True)
+    path = tmp_path / "out" / "octopus.json"
+    write_export(with_keys, path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    data = json.loads(path.read_text())
+    assert (data["format"], data["version"], data["kind"], data["flavor"]) == (
+        "tui-channels/channels", 1, "octopus", "octopus-legacy",
+    )
+    assert read_export(path) == with_keys
+    await backend.close()
+
+
+async def test_new_api_exports_hold_no_keys_and_say_so(gateway):
+    site, backend = await site_and_backend(gateway, "newapi", channels=3)
+    export = export_channels(site.name, backend.capabilities, await backend.list_channels(), include_keys=True)
+    assert not export.includes_keys
+    assert "never returns channel keys" in key_warning(backend.capabilities, True)
+    await backend.close()
+
+
+@pytest.mark.parametrize("text", ["not json", '{"format": "something else"}', "[]"])
+def test_a_file_that_is_not_an_export_is_refused(tmp_path, text):
+    path = tmp_path / "x.json"
+    path.write_text(text)
+    with pytest.raises(TransferFileError):
+        read_export(path)
+
+
+# -- export -> restore round trips ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["octopus-legacy", "octopus-current"])
+async def test_octopus_round_trip_keeps_every_field(gateway, tmp_path, kind):
+    source, source_backend = await site_and_backend(gateway, kind, channels=12)
+    channels = await source_backend.list_channels()
+    path = tmp_path / "export.json"
+    write_export(export_channels(source.name, source_backend.capabilities, channels, include_keys=True), path)
+    target, target_backend = await site_and_backend(gateway, kind, channels=0)
+    export = read_export(path)
+    plan = plan_transfer(exported_channels(export), target_backend.capabilities, [], site=target.name, title="restore")
+    assert plan.counts()[RowState.READY] == len(channels)
+    assert all(not row.losses for row in plan.rows)
+    run = await create_all(target_backend, plan)
+    for row in plan.rows:
+        original = source.server.record(channels[row.position - 1].id)
+        restored = target.server.record(run.created[row.position].id)
+        assert carried(restored, OCTOPUS_CARRIED) == carried(original, OCTOPUS_CARRIED)
+        assert octopus_keys(restored) == octopus_keys(original)
+    await source_backend.close()
+    await target_backend.close()
+
+
+@pytest.mark.parametrize("kind", ["newapi", "newapi-legacy", "oneapi"])
+async def test_new_api_round_trip_keeps_every_field_once_keys_are_supplied(gateway, tmp_path, kind):
+    source, source_backend = await site_and_backend(gateway, kind, channels=12)
+    channels = await source_backend.list_channels()
+    path = tmp_path / "export.json"
+    write_export(export_channels(source.name, source_backend.capabilities, channels, include_keys=False), path)
+    target, target_backend = await site_and_backend(gateway, kind, channels=0)
+    plan = plan_transfer(
+        exported_channels(read_export(path)), target_backend.capabilities, [], site=target.name, title="restore"
+    )
+    assert {row.state for row in plan.rows} == {RowState.BLOCKED}
+    assert all(row.reason == "the server never returns this channel's key: supply it" for row in plan.rows)
+    for row, channel in zip(plan.rows, channels):
+        plan.supply_key(row, source.server.record(channel.id)["key"].split("\n")[0])
+    assert plan.counts()[RowState.READY] == len(channels)
+    run = await create_all(target_backend, plan)
+    for row, channel in zip(plan.rows, channels):
+        original = source.server.record(channel.id)
+        restored = target.server.record(run.created[row.position].id)
+        assert carried(restored, NEWAPI_CARRIED) == carried(original, NEWAPI_CARRIED)
+        assert restored["status"] == (1 if original["status"] == 1 else 2)
+        assert restored["key"] == original["key"].split("\n")[0]
+    await source_backend.close()
+    await target_backend.close()
+
+
+async def test_restoring_into_the_same_site_finds_every_channel_already_present(gateway):
+    site, backend = await site_and_backend(gateway, "octopus-current", channels=6)
+    channels = await backend.list_channels()
+    export = export_channels(site.name, backend.capabilities, channels, include_keys=True)
+    plan = plan_transfer(exported_channels(export), backend.capabilities, channels, site=site.name, title="restore")
+    assert plan.counts() == {RowState.READY: 0, RowState.PRESENT: 6, RowState.BLOCKED: 0}
+    await backend.close()
+
+
+# -- the trash ----------------------------------------------------------------------------------
+
+
+async def test_deleted_channels_come_back_from_the_trash(gateway, tmp_path):
+    site, backend = await site_and_backend(gateway, "octopus-legacy", channels=6)
+    channels = await backend.list_channels()
+    doomed = channels[:2]
+    trash_file = tmp_path / "trash.jsonl"
+    trash.append(doomed, site=site.name, capabilities=backend.capabilities, path=trash_file)
+    await backend.delete_channels([c.id for c in doomed])
+    deleted = trashed_channels(trash.read(trash_file))
+    assert [t.channel.name for t in deleted] == [c.name for c in reversed(doomed)]
+    items = [(t.channel, t.origin) for t in deleted]
+    plan = plan_transfer(items, backend.capabilities, await backend.list_channels(), site=site.name, title="restore")
+    assert plan.counts()[RowState.READY] == 2
+    run = await create_all(backend, plan)
+    for row, original in zip(plan.rows, reversed(doomed)):
+        restored = site.server.record(run.created[row.position].id)
+        assert octopus_keys(restored) == octopus_keys(original.raw)
+        assert restored["name"] == original.name
+    await backend.close()
+
+
+# -- copy between sites -------------------------------------------------------------------------
+
+
+async def newapi_source(gateway: DemoGateway) -> tuple[DemoSite, Backend, Channel]:
+    site, backend = await site_and_backend(gateway, "newapi", channels=0)
+    spec = ChannelSpec(
+        name="relay-main",
+        type=1,
+        key="sk-copy-source-key-000111",
+        base_url=f"{gateway.upstream_url}/p/openai",
+        models=("gpt-4o", "gpt-4o-mini"),
+        groups=("default", "vip"),
+        priority=5,
+        weight=10,
+        tag="team-a",
+        extra={
+            "model_mapping": '{"gpt-4": "gpt-4o"}',
+            "header_override": '{"X-Team": "a"}',
+            "param_override": '{"temperature": 0.5}',
+            "test_model": "gpt-4o-mini",
+        },
+    )
+    return site, backend, await backend.create_channel(spec)
+
+
+@pytest.mark.parametrize(("kind", "url_tail"), [("octopus-legacy", "/v1"), ("octopus-current", "/v1")])
+async def test_copy_new_api_to_octopus_reports_what_cannot_be_carried(gateway, kind, url_tail):
+    source, source_backend, channel = await newapi_source(gateway)
+    target, target_backend = await site_and_backend(gateway, kind, channels=0)
+    origin = origin_of(source, source_backend)
+    plan = plan_transfer([(channel, origin)], target_backend.capabilities, [], site=target.name, title="copy")
+    [row] = plan.rows
+    assert row.state is RowState.BLOCKED and "supply it" in row.reason
+    assert list(row.losses) == [
+        "groups default, vip: Octopus channels have no user groups",
+        "priority 5: Octopus sets priority on its groups",
+        "weight 10: Octopus sets weights on its groups",
+        "tag 'team-a': Octopus has no tags",
+        "model mapping: Octopus has no such field",
+        "test model: Octopus has no such field",
+    ]
+    plan.supply_key(row, "sk-copy-source-key-000111")
+    assert row.state is RowState.READY
+    run = await create_all(target_backend, plan)
+    record = target.server.record(run.created[1].id)
+    url = record["base_urls"][0]["url"] if "base_urls" in record else record["base_url"]
+    assert url == f"{gateway.upstream_url}/p/openai{url_tail}"
+    assert record["model"] == "gpt-4o,gpt-4o-mini"
+    assert record["custom_header"] == [{"header_key": "X-Team", "header_value": "a"}]
+    assert record["param_override"] == '{"temperature": 0.5}'
+    assert record["auto_sync"] is False
+    await source_backend.close()
+    await target_backend.close()
+
+
+async def test_types_travel_by_protocol_or_block_when_octopus_has_none(gateway):
+    source, source_backend = await site_and_backend(gateway, "newapi", channels=0)
+    target, target_backend = await site_and_backend(gateway, "octopus-current", channels=0)
+    url = f"{gateway.upstream_url}/p/deepseek"
+    deepseek = await source_backend.create_channel(
+        ChannelSpec(name="ds", type=43, key="sk-ds-000111222", base_url=url, models=("deepseek-chat",), groups=())
+    )
+    baidu = await source_backend.create_channel(
+        ChannelSpec(name="baidu", type=15, key="sk-bd-000111222", models=("ernie",), groups=())
+    )
+    origin = origin_of(source, source_backend)
+    plan = plan_transfer([(deepseek, origin), (baidu, origin)], target_backend.capabilities, [], site="t", title="copy")
+    first, second = plan.rows
+    assert first.spec.type == "openai" and "type DeepSeek becomes OpenAI Chat" in first.losses
+    assert second.state is RowState.BLOCKED and second.reason == "type Baidu has no Octopus equivalent"
+    await source_backend.close()
+    await target_backend.close()
+
+
+async def test_copy_octopus_to_new_api_carries_the_key_and_drops_the_version_segment(gateway):
+    source, source_backend = await site_and_backend(gateway, "octopus-legacy", channels=8)
+    target, target_backend = await site_and_backend(gateway, "newapi", channels=0)
+    channels = [c for c in await source_backend.list_channels() if c.type.name == "OpenAI Chat"][:2]
+    plan = plan_transfer(
+        [(c, origin_of(source, source_backend)) for c in channels], target_backend.capabilities, [], site="t", title="c"
+    )
+    assert [row.state for row in plan.rows] == [RowState.READY] * len(channels)
+    run = await create_all(target_backend, plan)
+    for row, channel in zip(plan.rows, channels):
+        record = target.server.record(run.created[row.position].id)
+        assert record["base_url"] == channel.base_url.removesuffix("/v1")
+        assert record["key"] == channel.key
+        assert record["type"] == 1 and record["group"] == "default"
+        assert set(record["models"].split(",")) == set(channel.models)
+    await source_backend.close()
+    await target_backend.close()

@@ -1,0 +1,93 @@
+"""The local trash file: what a delete writes first, its permissions, and reading it back."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import UTC, datetime
+
+import pytest
+
+from tui_channels.backends.http import RetryPolicy
+from tui_channels.backends.octopus import OctopusBackend
+from tui_channels.config import data_dir
+from tui_channels.demo.gateway import DemoGateway
+from tui_channels.models import Channel
+from tui_channels.services import trash
+
+MOMENT = datetime(2026, 8, 30, 12, 34, 56, tzinfo=UTC)
+
+
+@pytest.fixture
+async def octopus_channels(gateway: DemoGateway):
+    site = gateway.add_octopus("trash-octopus", generation="legacy", channels=4)
+    backend = OctopusBackend(site.url, username=site.username or "", password=site.secret, retry=RetryPolicy())
+    capabilities = await backend.connect()
+    channels = await backend.list_channels()
+    yield capabilities, channels
+    await backend.close()
+
+
+def test_the_trash_lives_in_the_data_folder() -> None:
+    assert trash.trash_path() == data_dir() / "trash.jsonl"
+
+
+async def test_records_hold_the_raw_record_and_the_neutral_fields(octopus_channels) -> None:
+    capabilities, channels = octopus_channels
+    path = trash.append(channels[:2], site="home", capabilities=capabilities, now=MOMENT)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    first = json.loads(lines[0])
+    channel: Channel = channels[0]
+    assert first["version"] == 1 and first["deleted_at"] == "2026-08-30T12:34:56Z"
+    assert (first["site"], first["backend"], first["flavor"], first["reason"]) == (
+        "home", "octopus", "octopus-legacy", "delete"
+    )
+    assert first["raw"] == json.loads(json.dumps(dict(channel.raw)))
+    assert first["raw"]["keys"][0]["channel_key"] == channel.key
+    assert first["channel"] == {
+        "id": channel.id,
+        "name": channel.name,
+        "type": channel.type.code,
+        "type_name": channel.type.name,
+        "status": channel.status.value,
+        "base_url": channel.base_url,
+        "key": channel.key,
+        "models": list(channel.models),
+        "groups": [],
+        "priority": None,
+        "weight": None,
+        "tag": None,
+    }
+
+
+async def test_appends_and_reads_back_in_order_owner_only(octopus_channels) -> None:
+    capabilities, channels = octopus_channels
+    trash.append(channels[:1], site="home", capabilities=capabilities, now=MOMENT)
+    path = trash.append(channels[1:3], site="home", capabilities=capabilities, reason="delete_disabled")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    records = trash.read()
+    assert [r["channel"]["id"] for r in records] == [c.id for c in channels[:3]]
+    assert [r["reason"] for r in records] == ["delete", "delete_disabled", "delete_disabled"]
+
+
+def test_nothing_deleted_yet_reads_as_empty(tmp_path) -> None:
+    assert trash.read(tmp_path / "none.jsonl") == []
+
+
+async def test_an_unwritable_trash_stops_the_delete(octopus_channels, tmp_path) -> None:
+    capabilities, channels = octopus_channels
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(trash.TrashError, match="Nothing was deleted"):
+        trash.append(channels, site="home", capabilities=capabilities, path=blocker / "trash.jsonl")
+
+
+def test_a_damaged_line_is_reported_with_its_number(tmp_path) -> None:
+    path = tmp_path / "trash.jsonl"
+    path.write_text('{"raw": {"id": 1}}\n\n{"raw": \n', encoding="utf-8")
+    with pytest.raises(trash.TrashError, match="Line 3 of"):
+        trash.read(path)
+    path.write_text('{"raw": {"id": 1}}\n[1]\n', encoding="utf-8")
+    with pytest.raises(trash.TrashError, match="Line 2 of .* not a trash record"):
+        trash.read(path)

@@ -1,0 +1,64 @@
+"""The preview of a key import: every key as ready, already present or blocked, before creating.
+
+A key whose models could not be fetched is blocked until its models are typed (`e`); on New API
+sites `g` picks the user groups of every new channel (`default` unless changed).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from ..models import BackendKind, join_list
+from ..services.channel_plan import PlannedChannel
+from ..services.key_import import set_groups
+from .plan_preview import PlanPreview, key_cell, state_cell
+from .transfer_dialogs import PromptDialog
+
+SHOWN_MODELS = 12
+
+
+class ImportPreviewScreen(PlanPreview):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "groups", "Groups (New API)"),
+    ]
+    COLUMNS: ClassVar[tuple[str, ...]] = ("#", "State", "Channel", "Base URL", "Models", "Key")
+    HINT: ClassVar[str] = "e edit models · f create anyway / skip · g groups · ctrl+s create · Esc cancels"
+
+    def cells(self, row: PlannedChannel) -> tuple[object, ...]:
+        return (
+            row.position,
+            state_cell(row),
+            row.spec.name,
+            self.plan.effective_url(row.spec),
+            len(row.spec.models),
+            key_cell(row),
+        )
+
+    def detail(self, row: PlannedChannel) -> str:
+        models = list(row.spec.models)
+        listed = ", ".join(models[:SHOWN_MODELS])
+        if len(models) > SHOWN_MODELS:
+            listed += f" and {len(models) - SHOWN_MODELS} more"
+        lines = [f"Row {row.position}: {row.spec.name}  ({row.origin})"]
+        if row.reason:
+            lines.append(f"{row.state.value}: {row.reason}")
+        lines.append(f"Models: {listed or '(none)'}")
+        if self.plan.capabilities.kind is BackendKind.NEWAPI:
+            lines.append(f"Groups: {', '.join(row.spec.groups)} · priority 0 · weight 0")
+        return "\n".join(lines)
+
+    def action_groups(self) -> None:
+        if self.plan.capabilities.kind is not BackendKind.NEWAPI:
+            self.notify("Octopus channels have no user groups.", severity="warning")
+            return
+        current = join_list(self.plan.rows[0].spec.groups) if self.plan.rows else "default"
+
+        def typed(groups: str | None) -> None:
+            if groups is not None:
+                chosen = set_groups(self.plan, groups)
+                self.notify(f"New channels serve the groups: {', '.join(chosen)}")
+                self.refresh_rows()
+
+        self.app.push_screen(PromptDialog("User groups of the new channels", "Groups, comma-separated", current), typed)

@@ -1,0 +1,146 @@
+"""What a plan would create, row by row, before anything is written; the base of the import preview
+and the copy report.
+
+Each row is ready, already present or blocked (with the reason, shown for the cursor row below the
+table). `e` types the models of a row, `f` creates an already-present row anyway (or skips it
+again), ctrl+s creates the ready rows; Esc leaves without creating anything. Subclasses add their
+columns, details and edits.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label, Static
+
+from ..models import join_list, mask_secret
+from ..services.channel_plan import ChannelPlan, PlannedChannel, RowState
+from .transfer_dialogs import PromptDialog
+
+STATE_STYLES = {RowState.READY: "green", RowState.PRESENT: "yellow", RowState.BLOCKED: "red"}
+
+
+def state_cell(row: PlannedChannel) -> Text:
+    return Text(row.state.value, style=STATE_STYLES[row.state])
+
+
+def key_cell(row: PlannedChannel) -> str:
+    if row.spec.key:
+        return mask_secret(row.spec.key)
+    return "needed" if row.needs_key or not row.problem else "—"
+
+
+class PlanPreview(ModalScreen[bool]):
+    """Dismisses with True when the user confirms creating the ready rows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(False)", "Cancel"),
+        Binding("e", "edit_models", "Edit models"),
+        Binding("f", "toggle_force", "Create anyway / skip"),
+        Binding("ctrl+s", "confirm", "Create", priority=True),
+    ]
+    COLUMNS: ClassVar[tuple[str, ...]] = ()
+    HINT: ClassVar[str] = ""
+
+    def __init__(self, plan: ChannelPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog plan-preview"):
+            yield Label(self.plan.title, classes="dialog-title")
+            yield Label(id="plan-summary")
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="plan-rows")
+            yield Static(id="plan-detail", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Create", variant="primary", id="plan-create")
+                yield Button("Cancel", id="plan-cancel")
+            yield Label(self.HINT, classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*self.COLUMNS)
+        self.refresh_rows()
+        table.focus()
+
+    def cells(self, row: PlannedChannel) -> tuple[object, ...]:
+        raise NotImplementedError
+
+    def detail(self, row: PlannedChannel) -> str:
+        raise NotImplementedError
+
+    @property
+    def cursor_row(self) -> PlannedChannel | None:
+        table = self.query_one(DataTable)
+        if not self.plan.rows or table.cursor_row < 0:
+            return None
+        return self.plan.rows[min(table.cursor_row, len(self.plan.rows) - 1)]
+
+    def refresh_rows(self) -> None:
+        """Redraw every row (states depend on each other's edits), keeping the cursor in place."""
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for row in self.plan.rows:
+            table.add_row(*self.cells(row), key=str(row.position))
+        if self.plan.rows:
+            table.move_cursor(row=max(0, min(cursor, len(self.plan.rows) - 1)))
+        ready = self.plan.counts()[RowState.READY]
+        self.query_one("#plan-summary", Label).update(self.plan.summary())
+        button = self.query_one("#plan-create", Button)
+        button.label = f"Create {ready} channel{'' if ready == 1 else 's'}"
+        button.disabled = ready == 0
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        row = self.cursor_row
+        self.query_one("#plan-detail", Static).update(self.detail(row) if row else "")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def action_edit_models(self) -> None:
+        """Type the models of the cursor row (a blocked "no models" row becomes ready)."""
+        row = self.cursor_row
+        if row is None:
+            return
+
+        def typed(models: str | None) -> None:
+            if models is not None:
+                self.plan.set_models(row, models)
+                self.refresh_rows()
+
+        self.app.push_screen(
+            PromptDialog(
+                f"Models of {row.spec.name}",
+                "Model names, comma-separated",
+                join_list(row.spec.models),
+                placeholder="gpt-4o, gpt-4o-mini",
+            ),
+            typed,
+        )
+
+    def action_toggle_force(self) -> None:
+        row = self.cursor_row
+        if row is None or not row.duplicate:
+            self.notify("Only an already-present row can be created anyway.", severity="warning")
+            return
+        row.force = not row.force
+        self.refresh_rows()
+
+    def action_confirm(self) -> None:
+        if self.plan.counts()[RowState.READY] == 0:
+            self.notify("No row is ready: fix the blocked ones or press Esc.", severity="warning")
+            return
+        self.dismiss(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "plan-create":
+            self.action_confirm()
+        else:
+            self.dismiss(False)

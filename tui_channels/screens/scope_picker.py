@@ -1,0 +1,97 @@
+"""Choose what a batch applies to (the cursor channel, the selection, the filtered view or all),
+optionally with one line of text for it (a model to test with, a tag to set)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from ..models import Channel
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A set of channels as the user names it: `key` is cursor, selection, view or all."""
+
+    key: str
+    label: str
+    channels: tuple[Channel, ...]
+
+    @property
+    def title(self) -> str:
+        count = len(self.channels)
+        return f"{self.label}  ({count:,} channel{'' if count == 1 else 's'})"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeChoice:
+    scope: Scope
+    text: str
+
+
+class ScopePicker(ModalScreen[ScopeChoice | None]):
+    """The scopes as a list; with a `prompt`, Enter on a scope moves on to the text line."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        scopes: Sequence[Scope],
+        *,
+        default: str | None = None,
+        prompt: str | None = None,
+        placeholder: str = "",
+        value: str = "",
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._scopes = list(scopes)
+        self._default = default
+        self._prompt = prompt
+        self._placeholder = placeholder
+        self._value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="scope-picker"):
+            yield Label(self._title, classes="dialog-title")
+            yield OptionList(*(Option(s.title, id=s.key) for s in self._scopes), id="scope-list")
+            if self._prompt is not None:
+                yield Label(self._prompt, id="scope-prompt")
+                yield Input(self._value, placeholder=self._placeholder, id="scope-text")
+            hint = "Enter chooses · Esc cancels"
+            if self._prompt is not None:
+                hint = "Enter on a scope moves to the text, Enter there starts · Esc cancels"
+            yield Label(hint, classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        keys = [s.key for s in self._scopes]
+        options.highlighted = keys.index(self._default) if self._default in keys else 0
+        if self._prompt is not None and len(self._scopes) == 1:
+            self.query_one("#scope-text", Input).focus()
+        else:
+            options.focus()
+
+    def _chosen(self) -> Scope:
+        highlighted = self.query_one(OptionList).highlighted
+        return self._scopes[highlighted or 0]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if self._prompt is None:
+            self.dismiss(ScopeChoice(self._chosen(), ""))
+        else:
+            self.query_one("#scope-text", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(ScopeChoice(self._chosen(), event.value.strip()))

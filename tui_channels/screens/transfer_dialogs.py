@@ -1,0 +1,198 @@
+"""Small dialogs of the transfer actions: one line of text, what to export, where to restore from,
+and which site to copy to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, SelectionList, Static
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from ..config import SiteProfile
+from ..models import Channel
+from ..services.transfer import TrashedChannel
+
+
+class PromptDialog(ModalScreen[str | None]):
+    """One line of text (models, groups, a key); Enter accepts, Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(
+        self, title: str, label: str, value: str = "", *, password: bool = False, placeholder: str = ""
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._label = label
+        self._value = value
+        self._password = password
+        self._placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="prompt-dialog"):
+            yield Label(self._title, classes="dialog-title")
+            yield Label(self._label)
+            yield Input(self._value, password=self._password, placeholder=self._placeholder, id="prompt-value")
+            yield Label("Enter accepts · Esc cancels", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportChoice:
+    channels: tuple[Channel, ...]
+    include_keys: bool
+    path: Path
+
+
+class ExportDialog(ModalScreen[ExportChoice | None]):
+    """Which channels (selection, filtered view, all), whether with keys, and the file."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(
+        self, site: str, scopes: Sequence[tuple[str, str, tuple[Channel, ...]]], path: Path, *, returns_keys: bool
+    ) -> None:
+        super().__init__()
+        self._site = site
+        self._scopes = {key: (label, channels) for key, label, channels in scopes}
+        self._path = path
+        self._returns_keys = returns_keys
+
+    def compose(self) -> ComposeResult:
+        options = [(f"{label} ({len(channels):,})", key) for key, (label, channels) in self._scopes.items()]
+        with Vertical(classes="dialog form", id="export-dialog"):
+            yield Label(f"Export channels of {self._site}", classes="dialog-title")
+            yield Label("Channels")
+            yield Select(options, value=options[0][1], allow_blank=False, id="export-scope")
+            yield Checkbox("Include API keys", False, id="export-keys", disabled=not self._returns_keys)
+            yield Static(
+                "Keys are written in plain text (the file is readable by you only)."
+                if self._returns_keys
+                else "This server never returns channel keys: the file will hold none.",
+                id="export-keys-note",
+                classes="transfer-note",
+            )
+            yield Label("File")
+            yield Input(str(self._path), id="export-path")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", variant="primary", id="export-go")
+                yield Button("Cancel", id="export-cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "export-go":
+            self.dismiss(None)
+            return
+        path = self.query_one("#export-path", Input).value.strip()
+        if not path:
+            self.notify("Give the file to write.", severity="warning")
+            return
+        _, channels = self._scopes[str(self.query_one("#export-scope", Select).value)]
+        include = self.query_one("#export-keys", Checkbox).value
+        self.dismiss(ExportChoice(channels, include, Path(path).expanduser()))
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreChoice:
+    """Either an export file to read, or channels picked from the trash."""
+
+    path: Path | None = None
+    trashed: tuple[TrashedChannel, ...] = ()
+
+
+class RestoreDialog(ModalScreen[RestoreChoice | None]):
+    """Restore from an export file, or pick deleted channels from the trash."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, site: str, default_path: str, trashed: Sequence[TrashedChannel]) -> None:
+        super().__init__()
+        self._site = site
+        self._default_path = default_path
+        self._trashed = list(trashed)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form", id="restore-dialog"):
+            yield Label(f"Restore channels into {self._site}", classes="dialog-title")
+            yield Label("From an export file")
+            with Horizontal(id="restore-file-row"):
+                yield Input(self._default_path, placeholder="path to an export file", id="restore-path")
+                yield Button("Read file", variant="primary", id="restore-file")
+            if self._trashed:
+                yield Label("Or from the delete trash (newest first; space picks)")
+                yield SelectionList[int](
+                    *(Selection(self._label(t), i) for i, t in enumerate(self._trashed)), id="restore-trash"
+                )
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Restore picked", id="restore-trash-go")
+                    yield Button("Cancel", id="restore-cancel")
+            else:
+                yield Static("The delete trash is empty.", classes="transfer-note")
+
+    @staticmethod
+    def _label(trashed: TrashedChannel) -> Text:
+        text = Text()
+        text.append(trashed.deleted_at.replace("T", " ").removesuffix("Z"), style="dim")
+        text.append(f"  {trashed.origin.site}  ")
+        text.append(f"#{trashed.channel.id} {trashed.channel.name}", style="bold")
+        return text
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._from_file()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "restore-file":
+            self._from_file()
+        elif event.button.id == "restore-trash-go":
+            picked = self.query_one("#restore-trash", SelectionList).selected
+            if not picked:
+                self.notify("Pick deleted channels with space first.", severity="warning")
+                return
+            self.dismiss(RestoreChoice(trashed=tuple(self._trashed[i] for i in sorted(picked))))
+        else:
+            self.dismiss(None)
+
+    def _from_file(self) -> None:
+        path = self.query_one("#restore-path", Input).value.strip()
+        if not path:
+            self.notify("Give the export file to read.", severity="warning")
+            return
+        self.dismiss(RestoreChoice(path=Path(path).expanduser()))
+
+
+class SitePicker(ModalScreen[str | None]):
+    """The site to copy channels to (every site but the current one)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, title: str, sites: Sequence[SiteProfile]) -> None:
+        super().__init__()
+        self._title = title
+        self._sites = list(sites)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title")
+            yield OptionList(*(self._option(site) for site in self._sites), id="copy-sites")
+            yield Label("Enter picks · Esc cancels", classes="dialog-hint")
+
+    @staticmethod
+    def _option(site: SiteProfile) -> Option:
+        text = Text()
+        text.append(site.name, style="bold")
+        text.append(f"  {site.kind.label}", style="dim")
+        text.append(f"  {site.url}")
+        return Option(text, id=site.name)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

@@ -1,0 +1,62 @@
+"""Bulk channel changes as batch operations: set status, delete, set tag.
+
+Each function returns an `Operation` for `BatchRun`, so every bulk change gets the engine's pacing,
+retries, cancellation and one `ChannelResult` per channel. The result's `value` is plain data (the
+new status, the tag), never the channel record, so a results export never carries a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..backends.base import Backend
+from ..errors import ChannelsError, NotFound
+from ..models import Channel, ChannelStatus
+from .batch import Operation, failed, skipped, succeeded
+from .results import ChannelResult
+
+
+def set_status(backend: Backend, enabled: bool) -> Operation:
+    """Enable, or manually disable; a channel already in that state is skipped, not written."""
+    wanted = ChannelStatus.ENABLED if enabled else ChannelStatus.MANUALLY_DISABLED
+
+    async def run(channel: Channel) -> ChannelResult:
+        if channel.status is wanted:
+            return skipped(channel, f"already {wanted.label}")
+        await backend.set_status(channel.id, enabled)
+        return succeeded(channel, wanted.label, value=wanted.value)
+
+    return run
+
+
+def delete(backend: Backend) -> Operation:
+    """Delete one channel per call; one that is already gone counts as deleted."""
+
+    async def run(channel: Channel) -> ChannelResult:
+        try:
+            await backend.delete_channel(channel.id)
+        except NotFound:
+            return succeeded(channel, "already gone from the server")
+        return succeeded(channel, "deleted")
+
+    return run
+
+
+def set_tag(backend: Backend, tag: str | None) -> Operation:
+    """Set (or with None / "", clear) the tag of one channel per call."""
+
+    async def run(channel: Channel) -> ChannelResult:
+        await backend.set_tag([channel.id], tag or None)
+        return succeeded(channel, f"tag {tag}" if tag else "tag cleared", value=tag or None)
+
+    return run
+
+
+async def set_tag_grouped(backend: Backend, channels: Sequence[Channel], tag: str | None) -> list[ChannelResult]:
+    """One `batch/tag` call for every channel: all succeed or all fail with the server's reason."""
+    try:
+        await backend.set_tag([c.id for c in channels], tag or None)
+    except ChannelsError as error:
+        return [failed(channel, error.message) for channel in channels]
+    message = f"tag {tag}" if tag else "tag cleared"
+    return [succeeded(channel, message, value=tag or None) for channel in channels]

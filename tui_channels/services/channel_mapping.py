@@ -1,0 +1,292 @@
+"""Carry a channel to another site: its type, base URL, key and fields, and what cannot come along.
+
+Between two sites of one kind almost everything carries; between New API and Octopus only what
+both model does. Types travel by the protocol they speak (an OpenAI-compatible DeepSeek channel
+becomes an Octopus "OpenAI Chat" channel); base URLs gain or lose their version segment (see
+`base_urls`); New API's user groups, priority, weight, tag, model mapping and most overrides have
+no Octopus counterpart, and Octopus's proxies, model regex and extra keys have no New API one.
+Everything dropped is listed, per channel, so the user sees it before confirming.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..backends.base import Capabilities
+from ..models import BackendKind, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode
+from . import base_urls
+
+_OPENAI_LIKE = frozenset(
+    {
+        "openai", "openai chat", "custom", "openrouter", "moonshot", "perplexity", "lingyiwanwu",
+        "siliconflow", "mistral", "deepseek", "xinference", "xai", "submodel", "groq",
+        "openaicompatible", "togetherai", "novita", "stepfun", "ollama",
+    }
+)
+_PROTOCOL_BY_NAME = {
+    "openai responses": "responses",
+    "openai embedding": "embedding",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "volcengine": "volcengine",
+    "doubao": "volcengine",
+}
+_NEWAPI_TYPE = {"openai": 1, "responses": 1, "embedding": 1, "anthropic": 14, "gemini": 24, "volcengine": 45}
+_ONEAPI_TYPE = {**_NEWAPI_TYPE, "volcengine": 40}
+_OCTOPUS_TYPE: dict[str, dict[str, TypeCode]] = {
+    "octopus-legacy": {"openai": 0, "responses": 1, "anthropic": 2, "gemini": 3, "volcengine": 4, "embedding": 5},
+    "octopus-current": {
+        "openai": "openai", "responses": "openai_responses", "anthropic": "anthropic",
+        "gemini": "gemini", "volcengine": "volcengine", "embedding": "openai",
+    },
+}
+_OCTOPUS_SEGMENT = {"gemini": "/v1beta", "volcengine": "/api/v3"}
+_NEWAPI_CATALOG_FLAVORS = frozenset({"newapi", "newapi-legacy", "veloera"})
+
+_NEWAPI_WIRE = (
+    ("model_mapping", "model mapping"),
+    ("test_model", "test model"),
+    ("auto_ban", "auto-ban"),
+    ("remark", "remark"),
+    ("openai_organization", "OpenAI organization"),
+    ("other", "type-specific setting (other)"),
+    ("status_code_mapping", "status code mapping"),
+    ("param_override", "parameter override"),
+    ("header_override", "header override"),
+    ("setting", "channel settings (proxy, force format…)"),
+    ("settings", "other settings"),
+    ("system_prompt", "system prompt"),
+    ("config", "config (region, keys, API version…)"),
+)
+_OCTOPUS_CARRIED = (
+    "proxy", "auto_sync", "custom_header", "param_override", "channel_proxy", "match_regex", "custom_model",
+)
+_OCTOPUS_ONLY = (
+    ("proxy", "global proxy"), ("channel_proxy", "channel proxy"), ("match_regex", "model match regex"),
+    ("auto_sync", "auto sync"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where channels come from: the site's name and its backend kind and flavor."""
+
+    site: str
+    kind: BackendKind
+    flavor: str
+
+
+@dataclass
+class Carried:
+    """A channel mapped for the target: the spec to create, and what could not be carried."""
+
+    spec: ChannelSpec
+    losses: list[str] = field(default_factory=list)
+    problem: str = ""
+    needs_key: bool = False
+
+
+def protocol(channel_type: ChannelType) -> str | None:
+    """The wire protocol a type speaks, from its name, or None for a provider-specific one."""
+    name = channel_type.name.lower()
+    return "openai" if name in _OPENAI_LIKE else _PROTOCOL_BY_NAME.get(name)
+
+
+def _meaningful(name: str, value: Any) -> bool:
+    if name == "auto_ban":
+        return value == 0
+    return value not in (None, "", "{}", [], {})
+
+
+def _same_catalog(origin: Origin, target: Capabilities) -> bool:
+    if origin.flavor == target.flavor:
+        return True
+    return origin.flavor in _NEWAPI_CATALOG_FLAVORS and target.flavor in _NEWAPI_CATALOG_FLAVORS
+
+
+def _target_type(channel: Channel, origin: Origin, target: Capabilities, carried: Carried) -> TypeCode | None:
+    if _same_catalog(origin, target):
+        return channel.type.code
+    kind = protocol(channel.type)
+    if target.kind is BackendKind.NEWAPI:
+        named = target.types.by_name(channel.type.name)
+        if named is not None:
+            return named.code
+        table = _ONEAPI_TYPE if target.flavor == "oneapi" else _NEWAPI_TYPE
+    else:
+        table = _OCTOPUS_TYPE[target.flavor]
+    if kind is None or kind not in table:
+        carried.problem = f"type {channel.type.name} has no {target.flavor_label} equivalent"
+        return None
+    code = table[kind]
+    target_name = target.types.get(code).name
+    if _canonical(target_name) != _canonical(channel.type.name):
+        carried.losses.append(f"type {channel.type.name} becomes {target_name}")
+    return code
+
+
+def _canonical(type_name: str) -> str:
+    """Type names that mean the same thing on both sides ("OpenAI" and Octopus's "OpenAI Chat")."""
+    name = type_name.lower()
+    return "openai" if name in ("openai", "openai chat") else name
+
+
+def _target_url(channel: Channel, origin: Origin, target: Capabilities) -> str:
+    """The base URL as the target wants it; within one kind, as it was (empty stays "the default")."""
+    if origin.kind is target.kind:
+        return base_urls.clean(channel.base_url)
+    url = channel.base_url or channel.type.default_base_url
+    kind = protocol(channel.type) or "openai"
+    if target.kind is BackendKind.NEWAPI:
+        stripped = base_urls.without_version(url)
+        return stripped.removesuffix("/api") if kind == "volcengine" else stripped
+    segment = _OCTOPUS_SEGMENT.get(kind, "/v1")
+    if kind == "openai" and target.flavor == "octopus-current":
+        return base_urls.clean(url)
+    return base_urls.with_version(url, segment)
+
+
+def _status(channel: Channel, carried: Carried) -> ChannelStatus:
+    if channel.status is ChannelStatus.AUTO_DISABLED:
+        carried.losses.append("auto-disabled: created as disabled")
+    if channel.status in (ChannelStatus.ENABLED, ChannelStatus.UNKNOWN):
+        return ChannelStatus.ENABLED
+    return ChannelStatus.MANUALLY_DISABLED
+
+
+def map_channel(channel: Channel, origin: Origin, target: Capabilities) -> Carried:
+    """The spec that recreates `channel` (from `origin`) on the `target` site, with its losses."""
+    carried = Carried(ChannelSpec(name=channel.name, type=0, key=channel.key or "", models=channel.models))
+    type_code = _target_type(channel, origin, target, carried)
+    if type_code is None:
+        return carried
+    spec = carried.spec
+    spec.type = type_code
+    spec.base_url = _target_url(channel, origin, target)
+    spec.status = _status(channel, carried)
+    carried.needs_key = not channel.key
+    raw = channel.raw
+    if origin.kind is BackendKind.NEWAPI and target.kind is BackendKind.NEWAPI:
+        _newapi_to_newapi(channel, target, carried)
+    elif origin.kind is BackendKind.NEWAPI:
+        _newapi_to_octopus(channel, carried)
+    elif target.kind is BackendKind.NEWAPI:
+        _octopus_to_newapi(raw, target, carried)
+    else:
+        _octopus_to_octopus(raw, origin, target, carried)
+    if origin.kind is BackendKind.NEWAPI and _multi_key_size(raw) > 1:
+        carried.losses.append(f"multi-key pool of {_multi_key_size(raw)} keys: only one key is carried")
+    return carried
+
+
+def _multi_key_size(raw: Mapping[str, Any]) -> int:
+    info = raw.get("channel_info")
+    return int(info.get("multi_key_size") or 0) if isinstance(info, Mapping) and info.get("is_multi_key") else 0
+
+
+def _newapi_to_newapi(channel: Channel, target: Capabilities, carried: Carried) -> None:
+    spec = carried.spec
+    spec.groups = channel.groups or ("default",)
+    spec.priority, spec.weight = channel.priority, channel.weight
+    if channel.tag and target.field("tag"):
+        spec.tag = channel.tag
+    elif channel.tag:
+        carried.losses.append(f"tag {channel.tag!r}: {target.flavor_label} has no tags")
+    for name, label in _NEWAPI_WIRE:
+        value = channel.raw.get(name)
+        if name == "auto_ban" and value is not None and target.field(name):
+            spec.extra[name] = value
+        elif _meaningful(name, value):
+            if target.field(name):
+                spec.extra[name] = value
+            else:
+                carried.losses.append(f"{label}: {target.flavor_label} has no such field")
+
+
+def _newapi_to_octopus(channel: Channel, carried: Carried) -> None:
+    spec, raw, losses = carried.spec, channel.raw, carried.losses
+    spec.groups, spec.extra["auto_sync"] = (), False
+    if channel.groups:
+        losses.append(f"groups {', '.join(channel.groups)}: Octopus channels have no user groups")
+    if channel.priority:
+        losses.append(f"priority {channel.priority}: Octopus sets priority on its groups")
+    if channel.weight:
+        losses.append(f"weight {channel.weight}: Octopus sets weights on its groups")
+    if channel.tag:
+        losses.append(f"tag {channel.tag!r}: Octopus has no tags")
+    headers = _headers_from_override(raw.get("header_override"))
+    if headers:
+        spec.extra["custom_header"] = headers
+    for name, label in _NEWAPI_WIRE:
+        value = raw.get(name)
+        if name == "param_override" and _meaningful(name, value):
+            spec.extra["param_override"] = value
+        elif name == "header_override" and headers:
+            continue
+        elif _meaningful(name, value):
+            losses.append(f"{label}: Octopus has no such field")
+
+
+def _headers_from_override(value: Any) -> list[dict[str, str]]:
+    """New API's header override (a JSON object of plain values) as Octopus custom headers."""
+    try:
+        headers = json.loads(value) if isinstance(value, str) and value.strip() else None
+    except ValueError:
+        return []
+    if not isinstance(headers, dict) or not all(isinstance(v, str) and "{" not in v for v in headers.values()):
+        return []
+    return [{"header_key": str(k), "header_value": v} for k, v in headers.items()]
+
+
+def _octopus_to_newapi(raw: Mapping[str, Any], target: Capabilities, carried: Carried) -> None:
+    spec, losses = carried.spec, carried.losses
+    spec.groups, spec.priority, spec.weight = ("default",), 0, 0
+    if _meaningful("param_override", raw.get("param_override")):
+        if target.field("param_override"):
+            spec.extra["param_override"] = raw["param_override"]
+        else:
+            losses.append(f"parameter override: {target.flavor_label} has no such field")
+    entries = [h for h in raw.get("custom_header") or [] if isinstance(h, Mapping)]
+    headers = {h.get("header_key"): h.get("header_value") for h in entries}
+    if headers and target.field("header_override"):
+        spec.extra["header_override"] = json.dumps(headers, ensure_ascii=False)
+    elif headers:
+        losses.append(f"custom headers: {target.flavor_label} has no header override")
+    for name, label in _OCTOPUS_ONLY:
+        if raw.get(name):
+            losses.append(f"{label}: New API has no such channel setting")
+    _extra_urls_and_keys(raw, carried, "New API")
+
+
+def _extra_urls_and_keys(raw: Mapping[str, Any], carried: Carried, target_label: str) -> None:
+    """Legacy Octopus channels hold several base URLs, several keys and an auto-group mode."""
+    urls = raw.get("base_urls") or []
+    keys = raw.get("keys") or []
+    if len(urls) > 1:
+        carried.losses.append(f"{len(urls) - 1} more base URLs: {target_label} keeps one (the fastest is carried)")
+    if len(keys) > 1:
+        carried.losses.append(f"{len(keys) - 1} more keys: {target_label} keeps one (the first enabled is carried)")
+    if raw.get("auto_group"):
+        carried.losses.append(f"auto group mode {raw['auto_group']}: {target_label} has no auto grouping")
+
+
+def _octopus_to_octopus(raw: Mapping[str, Any], origin: Origin, target: Capabilities, carried: Carried) -> None:
+    spec = carried.spec
+    spec.groups = ()
+    spec.extra = {name: raw[name] for name in _OCTOPUS_CARRIED if name in raw}
+    both_legacy = origin.flavor == target.flavor == "octopus-legacy"
+    if both_legacy:
+        spec.extra["auto_group"] = raw.get("auto_group") or 0
+        if raw.get("base_urls"):
+            spec.extra["base_urls"] = [{"url": u.get("url"), "delay": u.get("delay") or 0} for u in raw["base_urls"]]
+        keys = [k for k in raw.get("keys") or [] if isinstance(k, Mapping) and k.get("channel_key")]
+        if keys:
+            spec.extra["keys"] = [
+                {"enabled": bool(k.get("enabled")), "channel_key": k["channel_key"], "remark": k.get("remark") or ""}
+                for k in keys
+            ]
+    elif origin.flavor == "octopus-legacy":
+        _extra_urls_and_keys(raw, carried, target.flavor_label)

@@ -1,0 +1,69 @@
+"""Connectivity tests over many channels, and what a result changes in the channel's row.
+
+New API tests a channel on its own route (optionally with a chosen model) and records the
+response time; Octopus has no test route, so its backend times a model fetch with the channel's
+own settings instead. Either way a failed upstream is a failed result with the upstream's message,
+and the result's `value` is the response time in seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from ..backends.base import Backend, Capabilities
+from ..models import BackendKind, Channel
+from .batch import Operation, failed, skipped, succeeded
+from .channel_view import format_duration_ms
+from .results import ChannelResult, Outcome
+
+NEWAPI_UNTESTABLE_TYPES: frozenset[int] = frozenset({2, 5, 36, 50, 51, 52, 54})
+"""New API types its test route refuses (Midjourney, Suno, Kling, Jimeng, Vidu, DoubaoVideo;
+newapi.md §3.9). One API numbers its types differently and tests them all."""
+
+
+def skip_reason(channel: Channel, capabilities: Capabilities) -> str | None:
+    """Why a channel cannot be tested, or None when it can."""
+    if (
+        capabilities.kind is BackendKind.NEWAPI
+        and capabilities.flavor != "oneapi"
+        and channel.type.code in NEWAPI_UNTESTABLE_TYPES
+    ):
+        return f"the gateway cannot test {channel.type.name} channels"
+    if capabilities.kind is BackendKind.OCTOPUS and not channel.key:
+        return "the channel has no enabled key to test with"
+    return None
+
+
+def response_ms(seconds: float) -> int:
+    """Seconds as whole milliseconds, at least 1 (0 means "never tested" on the servers)."""
+    return max(1, round(seconds * 1000))
+
+
+def connectivity_operation(backend: Backend, model: str | None = None) -> Operation:
+    """Test one channel (with `model` when given); the result's value is the seconds it took."""
+    capabilities = backend.capabilities
+
+    async def run_test(channel: Channel) -> ChannelResult:
+        reason = skip_reason(channel, capabilities)
+        if reason is not None:
+            return skipped(channel, reason)
+        outcome = await backend.test_channel(channel, model)
+        if not outcome.ok:
+            return failed(channel, outcome.message or "the test failed", value=outcome.seconds)
+        timing = "" if outcome.seconds is None else f" in {format_duration_ms(response_ms(outcome.seconds))}"
+        detail = f" · {outcome.message}" if outcome.message else ""
+        return succeeded(channel, f"answered{timing}{detail}", value=outcome.seconds)
+
+    return run_test
+
+
+def with_test_result(channel: Channel, result: ChannelResult, now: float | None = None) -> Channel:
+    """The channel as the gateway now records it: a passed test sets its response and test time."""
+    if result.outcome is not Outcome.OK or not isinstance(result.value, (int, float)):
+        return channel
+    return replace(
+        channel,
+        response_time_ms=response_ms(result.value),
+        test_time=int(time.time() if now is None else now),
+    )

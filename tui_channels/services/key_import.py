@@ -1,0 +1,141 @@
+"""Plan turning upstream keys into OpenAI-compatible channels of one site (New API family or Octopus).
+
+The rules, in one place:
+
+- name: `<source site name> | <key name> (auto)`, never with a second `(auto)`;
+- type: the site's OpenAI-compatible type (New API 1, Octopus "OpenAI Chat": legacy 0, current
+  "openai");
+- base URL: New API appends `/v1` itself, so a trailing version segment is dropped; legacy Octopus
+  gets `/v1` appended unless the URL already ends with a version segment; current Octopus gets the
+  URL as given (the server normalises it);
+- models: fetched from the upstream with that very key through the site's ad-hoc model fetch; when
+  that fails, or lists nothing, the row is blocked until the user types the models;
+- New API: groups `default` unless the user picks others, priority 0, weight 0, enabled;
+  Octopus: enabled, `auto_sync` on;
+- duplicates (same name, or same base URL and key where keys are known) are "already present" and
+  skipped unless the user says otherwise (see `channel_plan`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from ..backends.base import Backend, Capabilities, Operation
+from ..channel_types import OPENAI_COMPATIBLE
+from ..errors import AuthError, ChannelsError
+from ..models import BackendKind, Channel, ChannelSpec, TypeCode, split_list
+from . import base_urls
+from .channel_plan import ChannelPlan, PlannedChannel
+from .key_library import UpstreamKey
+
+AUTO_SUFFIX = "(auto)"
+DEFAULT_GROUPS = ("default",)
+
+
+def channel_name(source: str, key_name: str) -> str:
+    """`<source> | <key name> (auto)`; a key name that already ends with `(auto)` keeps its own."""
+    name = f"{source.strip()} | {key_name.strip()}"
+    return name if name.endswith(AUTO_SUFFIX) else f"{name} {AUTO_SUFFIX}"
+
+
+def openai_type(capabilities: Capabilities) -> TypeCode:
+    """The site's OpenAI-compatible type code."""
+    if capabilities.kind is BackendKind.OCTOPUS:
+        return OPENAI_COMPATIBLE[capabilities.flavor]
+    return OPENAI_COMPATIBLE["oneapi" if capabilities.flavor == "oneapi" else "newapi"]
+
+
+def target_base_url(capabilities: Capabilities, url: str) -> str:
+    """The base URL as the site wants it for an OpenAI-compatible channel (see the module rules)."""
+    if capabilities.kind is BackendKind.NEWAPI:
+        return base_urls.without_version(url)
+    if capabilities.flavor == "octopus-legacy":
+        return base_urls.with_version(url)
+    return base_urls.clean(url)
+
+
+def _spec(capabilities: Capabilities, key: UpstreamKey, groups: Sequence[str]) -> ChannelSpec:
+    spec = ChannelSpec(
+        name=channel_name(key.source, key.name),
+        type=openai_type(capabilities),
+        key=key.key or "",
+        base_url=target_base_url(capabilities, key.base_url),
+    )
+    if capabilities.kind is BackendKind.NEWAPI:
+        spec.groups, spec.priority, spec.weight = tuple(groups), 0, 0
+    else:
+        spec.groups, spec.extra = (), {"auto_sync": True}
+    return spec
+
+
+def set_groups(plan: ChannelPlan, groups: str) -> tuple[str, ...]:
+    """Give every planned New API channel these groups (comma-separated); empty means `default`."""
+    chosen = split_list(groups) or DEFAULT_GROUPS
+    for row in plan.rows:
+        row.spec.groups = chosen
+    return chosen
+
+
+async def plan_import(
+    backend: Backend,
+    keys: Sequence[UpstreamKey],
+    existing: Sequence[Channel],
+    *,
+    site: str,
+    groups: Sequence[str] = DEFAULT_GROUPS,
+    concurrency: int = 4,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ChannelPlan:
+    """The preview of importing `keys` into the connected site whose channels are `existing`."""
+    capabilities = backend.capabilities
+    rows = []
+    for position, key in enumerate(keys, start=1):
+        row = PlannedChannel(position, _spec(capabilities, key, groups), origin=f"{key.source} · {key.masked_key}")
+        if not row.spec.base_url:
+            row.problem = "base URL missing"
+        elif not key.key:
+            row.problem = "the relay did not reveal this key: paste it instead"
+        rows.append(row)
+    plan = ChannelPlan.build(f"Import {len(rows)} keys into {site}", site, capabilities, rows, existing)
+    await fetch_models(backend, plan, concurrency=concurrency, on_progress=on_progress)
+    return plan
+
+
+async def fetch_models(
+    backend: Backend,
+    plan: ChannelPlan,
+    *,
+    concurrency: int = 4,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Ask the upstream, through the site, which models each row's key offers.
+
+    A failure is the row's `models_error` (the row stays blocked until models are typed), except a
+    refusal of the site's own credentials, which would fail every row alike and is raised.
+    """
+    wanted = [row for row in plan.rows if not row.problem]
+    if not plan.capabilities.supports(Operation.FETCH_MODELS_ADHOC):
+        for row in wanted:
+            row.models_error = f"{plan.capabilities.flavor_label} cannot list the models of a new key"
+        return
+    limit = asyncio.Semaphore(max(1, concurrency))
+    done = 0
+
+    async def one(row: PlannedChannel) -> None:
+        nonlocal done
+        async with limit:
+            try:
+                models = await backend.fetch_models_adhoc(row.spec.type, row.spec.base_url, row.spec.key)
+            except AuthError:
+                raise
+            except ChannelsError as error:
+                row.models_error = error.message
+            else:
+                plan.set_models(row, ",".join(models))
+                row.models_error = "" if models else "the upstream listed none"
+        done += 1
+        if on_progress is not None:
+            on_progress(done, len(wanted))
+
+    await asyncio.gather(*(one(row) for row in wanted))

@@ -1,0 +1,277 @@
+"""Model sync: what each channel's upstream offers, filtered by rules, diffed, previewed, then saved.
+
+A sync is two batches. The preview fetches each channel's upstream models, keeps those the site's
+and the channel's rules allow, and plans the channel's new model list (read-only). Apply writes
+exactly the previewed lists, fetching nothing again, so what the user approved is what is saved;
+it writes only channels whose model set changed, and sends only the models field.
+
+Channels that cannot list their models (a server or channel type without a model listing, an
+Octopus channel without a key) and channels the rules leave out are skipped with the reason,
+never counted as failures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from ..backends.base import Backend, Capabilities, Operation
+from ..config import SiteProfile, rule_regex
+from ..errors import ConfigError
+from ..models import BackendKind, Channel, split_list
+from .batch import Operation as BatchOperation
+from .batch import failed, skipped, succeeded
+from .results import ChannelResult, Outcome
+
+NEWAPI_LISTABLE_TYPES: frozenset[int] = frozenset(
+    {1, 4, 14, 17, 20, 23, 24, 25, 26, 27, 31, 34, 35, 40, 42, 43, 45, 47, 48, 57, 58, 59, 60}
+)
+"""New API types whose upstream model list the server can fetch: the ones its own web UI offers
+"fetch models" for. Others (Azure, Midjourney, Suno, video and key-pair types…) have no such list."""
+
+UPSTREAM_MODELS = "upstream_models"
+"""Key of a preview result's `extra` holding the upstream's own list, before the rules."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRule:
+    """A substring (case-insensitive) or, written `/regex/`, a regular expression searched in a model id."""
+
+    text: str
+    regex: re.Pattern[str] | None
+
+    @classmethod
+    def parse(cls, text: str) -> ModelRule:
+        try:
+            return cls(text, rule_regex(text))
+        except ValueError as exc:
+            raise ConfigError(f"{exc}. Fix the rule, or write it without slashes to match plain text.") from None
+
+    def matches(self, model: str) -> bool:
+        if self.regex is not None:
+            return self.regex.search(model) is not None
+        return self.text.casefold() in model.casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Include rules (a model must match one, when there are any) and exclude rules (it must match none)."""
+
+    include: tuple[ModelRule, ...] = ()
+    exclude: tuple[ModelRule, ...] = ()
+
+    @classmethod
+    def parse(cls, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> RuleSet:
+        return cls(
+            tuple(ModelRule.parse(text) for text in include if text.strip()),
+            tuple(ModelRule.parse(text) for text in exclude if text.strip()),
+        )
+
+    def allows(self, model: str) -> bool:
+        if self.include and not any(rule.matches(model) for rule in self.include):
+            return False
+        return not any(rule.matches(model) for rule in self.exclude)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """How a sync plans: the site's rules, each channel's rules on top, and what to keep.
+
+    A model must pass both the site's and its channel's rules. `keep_unlisted` keeps a channel's
+    models that its upstream does not offer (aliases, hand-added names) instead of removing them.
+    """
+
+    site_rules: RuleSet = RuleSet()
+    channel_rules: Mapping[int, RuleSet] = field(default_factory=dict)
+    excluded_ids: frozenset[int] = frozenset()
+    keep_unlisted: bool = False
+
+    @classmethod
+    def from_profile(cls, profile: SiteProfile, *, keep_unlisted: bool = False) -> SyncOptions:
+        return cls(
+            site_rules=RuleSet.parse(profile.sync_include, profile.sync_exclude),
+            channel_rules={
+                channel_id: RuleSet.parse(rules.include, rules.exclude)
+                for channel_id, rules in profile.sync_channels.items()
+            },
+            excluded_ids=frozenset(i for i, rules in profile.sync_channels.items() if rules.skip),
+            keep_unlisted=keep_unlisted,
+        )
+
+    def with_keep(self, keep_unlisted: bool) -> SyncOptions:
+        return SyncOptions(self.site_rules, self.channel_rules, self.excluded_ids, keep_unlisted)
+
+    def allows(self, channel_id: int, model: str) -> bool:
+        rules = self.channel_rules.get(channel_id)
+        return self.site_rules.allows(model) and (rules is None or rules.allows(model))
+
+
+def hand_added_models(channel: Channel) -> frozenset[str]:
+    """Models a sync must never remove: Octopus keeps hand-added ones in `custom_model`, apart from
+    the synced `model` (octopus.md §3); other backends have no such distinction."""
+    return frozenset(split_list(channel.raw.get("custom_model")))
+
+
+def skip_reason(channel: Channel, capabilities: Capabilities, options: SyncOptions) -> str | None:
+    """Why this channel is left out of a sync, or None when its upstream can be asked."""
+    if channel.id in options.excluded_ids:
+        return "excluded from model sync by the site's rules"
+    if not capabilities.supports(Operation.FETCH_MODELS):
+        return capabilities.unsupported_reason(Operation.FETCH_MODELS)
+    if capabilities.kind is BackendKind.NEWAPI and channel.type.code not in NEWAPI_LISTABLE_TYPES:
+        return f"the gateway cannot list the upstream models of {channel.type.name} channels"
+    if capabilities.kind is BackendKind.OCTOPUS and not channel.key:
+        return "the channel has no enabled key to list its upstream models with"
+    return None
+
+
+def plan_models(channel: Channel, upstream: Sequence[str], options: SyncOptions) -> tuple[str, ...]:
+    """The channel's models after a sync: its current ones that stay, in order, then the new ones.
+
+    A current model stays if the rules allow it and the upstream offers it, if it was added by
+    hand, or (with `keep_unlisted`) if the upstream does not offer it at all.
+    """
+    offered = set(upstream)
+    wanted = [m for m in dict.fromkeys(upstream) if options.allows(channel.id, m)]
+    wanted_set = set(wanted)
+    pinned = hand_added_models(channel)
+    current = set(channel.models)
+    kept = [
+        m
+        for m in channel.models
+        if m in wanted_set or m in pinned or (options.keep_unlisted and m not in offered)
+    ]
+    return (*kept, *(m for m in wanted if m not in current))
+
+
+def is_change(result: ChannelResult) -> bool:
+    """A previewed channel whose model set would change."""
+    return (
+        result.outcome is Outcome.OK
+        and result.old_models is not None
+        and result.new_models is not None
+        and set(result.old_models) != set(result.new_models)
+    )
+
+
+def diff_text(old: Sequence[str], new: Sequence[str]) -> str:
+    """`+3 −1` for a change, `unchanged` otherwise."""
+    added = len(set(new) - set(old))
+    removed = len(set(old) - set(new))
+    return f"+{added} −{removed}" if added or removed else "unchanged"
+
+
+def planned(channel: Channel, upstream: Sequence[str], options: SyncOptions) -> ChannelResult:
+    """The preview result of one channel whose upstream listed `upstream`."""
+    new = plan_models(channel, upstream, options)
+    extra = {UPSTREAM_MODELS: list(upstream)}
+    if not new and channel.models:
+        reason = "the upstream listed no models" if not upstream else "no upstream model passes the sync rules"
+        return failed(
+            channel,
+            f"{reason}; a sync would leave the channel without models, so it is left as it is",
+            old_models=channel.models,
+            new_models=channel.models,
+            extra=extra,
+        )
+    return succeeded(channel, diff_text(channel.models, new), old_models=channel.models, new_models=new, extra=extra)
+
+
+def preview_operation(backend: Backend, options: SyncOptions) -> BatchOperation:
+    """Fetch and plan one channel (read-only): an OK result carries the old and the new models."""
+    capabilities = backend.capabilities
+
+    async def preview(channel: Channel) -> ChannelResult:
+        reason = skip_reason(channel, capabilities, options)
+        if reason is not None:
+            return skipped(channel, reason)
+        return planned(channel, await backend.fetch_models(channel), options)
+
+    return preview
+
+
+def replan(
+    previews: Sequence[ChannelResult], channels: Mapping[int, Channel], options: SyncOptions
+) -> list[ChannelResult]:
+    """The preview again under other options, from the upstream lists it already holds."""
+    results = []
+    for result in previews:
+        channel = channels.get(result.channel_id)
+        upstream = result.extra.get(UPSTREAM_MODELS)
+        if result.outcome is Outcome.SKIPPED or channel is None or upstream is None:
+            results.append(result)
+        else:
+            again = planned(channel, upstream, options)
+            results.append(replace(again, attempts=result.attempts, duration=result.duration))
+    return results
+
+
+def changes(previews: Iterable[ChannelResult]) -> dict[int, ChannelResult]:
+    """The previewed channels that apply would write, by id."""
+    return {r.channel_id: r for r in previews if is_change(r)}
+
+
+def apply_operation(
+    backend: Backend,
+    plans: Mapping[int, ChannelResult],
+    on_saved: Callable[[Channel], None] | None = None,
+) -> BatchOperation:
+    """Write one channel's previewed models, and only them; `on_saved` sees the server's copy."""
+
+    async def apply(channel: Channel) -> ChannelResult:
+        plan = plans[channel.id]
+        new = plan.new_models or ()
+        saved = await backend.update_channel(channel, {"models": list(new)})
+        if on_saved is not None:
+            on_saved(saved)
+        summary = diff_text(plan.old_models or (), new)
+        return succeeded(channel, f"saved ({summary})", old_models=plan.old_models, new_models=new)
+
+    return apply
+
+
+def merged(previews: Sequence[ChannelResult], applied: Iterable[ChannelResult]) -> list[ChannelResult]:
+    """One result per previewed channel: what apply did to it, else what the preview found."""
+    by_id = {r.channel_id: r for r in applied}
+    return [by_id.get(r.channel_id, r) for r in previews]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncTotals:
+    """Counts over a preview: channels that change, models added and removed, and the rest."""
+
+    channels: int
+    changed: int
+    added: int
+    removed: int
+    unchanged: int
+    skipped: int
+    failed: int
+    cancelled: int
+
+    def describe(self) -> str:
+        parts = [f"{self.changed:,} of {self.channels:,} channels change: +{self.added:,} −{self.removed:,} models"]
+        for count, label in (
+            (self.unchanged, "unchanged"),
+            (self.skipped, "skipped"),
+            (self.failed, "failed"),
+            (self.cancelled, "cancelled"),
+        ):
+            if count:
+                parts.append(f"{count:,} {label}")
+        return " · ".join(parts)
+
+
+def totals(previews: Sequence[ChannelResult]) -> SyncTotals:
+    changing = [r for r in previews if is_change(r)]
+    return SyncTotals(
+        channels=len(previews),
+        changed=len(changing),
+        added=sum(len(r.added_models) for r in changing),
+        removed=sum(len(r.removed_models) for r in changing),
+        unchanged=sum(r.outcome is Outcome.OK and not is_change(r) for r in previews),
+        skipped=sum(r.outcome is Outcome.SKIPPED for r in previews),
+        failed=sum(r.outcome is Outcome.FAILED for r in previews),
+        cancelled=sum(r.outcome is Outcome.CANCELLED for r in previews),
+    )

@@ -1,0 +1,242 @@
+"""Export channels to a JSON file, and plan restoring them (or copying live ones) into any site.
+
+An export keeps each channel twice: the backend's own record, verbatim, so a restore into the same
+kind of site loses nothing the server gave, and the neutral fields, so a person or a script can
+read it. Keys are in it only when the user asked and the backend returned them (Octopus does, New
+API never does); such a file is written readable by its owner only, and the caller warns about it.
+
+Restore and copy share one path: channels (from an export file, from the delete trash of
+`services/trash.py`, or from a loaded site) are mapped to the target with `channel_mapping`,
+checked for duplicates and previewed as a `ChannelPlan`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..backends import newapi_wire, octopus_wire
+from ..backends.base import Capabilities
+from ..channel_types import NEWAPI_TYPES, OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES, ONEAPI_TYPES
+from ..config import data_dir, write_atomic
+from ..errors import ChannelsError
+from ..models import BackendKind, Channel, TypeCatalog
+from .channel_mapping import Origin, map_channel
+from .channel_plan import ChannelPlan, PlannedChannel
+
+EXPORT_FORMAT = "tui-channels/channels"
+CATALOGS: dict[str, TypeCatalog] = {
+    "newapi": NEWAPI_TYPES,
+    "newapi-legacy": NEWAPI_TYPES,
+    "veloera": NEWAPI_TYPES,
+    "oneapi": ONEAPI_TYPES,
+    "octopus-legacy": OCTOPUS_LEGACY_TYPES,
+    "octopus-current": OCTOPUS_CURRENT_TYPES,
+}
+"""The type list of each backend flavor a file can come from."""
+
+
+class TransferFileError(ChannelsError):
+    """An export file that cannot be written, read or understood."""
+
+    title = "Channel file problem"
+
+
+class ExportedChannel(BaseModel):
+    """One channel in an export: the neutral fields, and the backend's record as it came."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    name: str
+    type: int | str
+    type_name: str
+    status: str
+    base_url: str
+    key: str | None = None
+    models: list[str]
+    groups: list[str] = []
+    priority: int | None = None
+    weight: int | None = None
+    tag: str | None = None
+    record: dict[str, Any]
+
+
+class ChannelExport(BaseModel):
+    """The export file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["tui-channels/channels"] = EXPORT_FORMAT
+    version: Literal[1] = 1
+    site: str
+    kind: BackendKind
+    flavor: str
+    exported_at: datetime
+    includes_keys: bool
+    channels: list[ExportedChannel]
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(site=self.site, kind=self.kind, flavor=self.flavor)
+
+
+def redacted(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record without its keys (New API and current Octopus `key`, legacy Octopus `keys[].channel_key`)."""
+    clean = copy.deepcopy(dict(record))
+    if "key" in clean:
+        clean["key"] = ""
+    for entry in clean.get("keys") or []:
+        if isinstance(entry, dict):
+            entry["channel_key"] = ""
+    return clean
+
+
+def key_warning(capabilities: Capabilities, include_keys: bool) -> str:
+    """What to tell the user about keys in an export of this site, or ""."""
+    if not include_keys:
+        return ""
+    if not capabilities.returns_keys:
+        return f"{capabilities.flavor_label} never returns channel keys, so the file holds none."
+    return "The file holds the channels' API keys in plain text; it is readable by you only. Keep it safe."
+
+
+def export_channels(
+    site: str, capabilities: Capabilities, channels: Sequence[Channel], *, include_keys: bool
+) -> ChannelExport:
+    entries = [
+        ExportedChannel(
+            id=c.id,
+            name=c.name,
+            type=c.type.code,
+            type_name=c.type.name,
+            status=c.status.value,
+            base_url=c.base_url,
+            key=c.key if include_keys else None,
+            models=list(c.models),
+            groups=list(c.groups),
+            priority=c.priority,
+            weight=c.weight,
+            tag=c.tag,
+            record=dict(c.raw) if include_keys else redacted(c.raw),
+        )
+        for c in channels
+    ]
+    return ChannelExport(
+        site=site,
+        kind=capabilities.kind,
+        flavor=capabilities.flavor,
+        exported_at=datetime.now(timezone.utc).replace(microsecond=0),
+        includes_keys=include_keys and any(e.key for e in entries),
+        channels=entries,
+    )
+
+
+def default_export_path(site: str, now: datetime | None = None) -> Path:
+    """`<data dir>/exports/<site>-<UTC time>.json`, the site name made safe for a file name."""
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in site)
+    return data_dir() / "exports" / f"{safe}-{stamp}.json"
+
+
+def write_export(export: ChannelExport, path: Path) -> None:
+    """Write atomically, mode 0600 (the file may hold keys)."""
+    try:
+        write_atomic(path, export.model_dump_json(indent=2) + "\n")
+    except OSError as exc:
+        raise TransferFileError(f"Cannot write {path}: {exc.strerror or type(exc).__name__}.") from None
+
+
+def read_export(path: Path) -> ChannelExport:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise TransferFileError(f"Cannot read {path}: {reason}.") from None
+    try:
+        export = ChannelExport.model_validate_json(text)
+    except ValidationError as exc:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}"
+            for e in exc.errors(include_url=False, include_input=False)[:3]
+        )
+        raise TransferFileError(f"{path} is not a tui-channels export ({where}).") from None
+    if export.flavor not in CATALOGS:
+        raise TransferFileError(f"{path} comes from an unknown backend flavor {export.flavor!r}.")
+    return export
+
+
+def rebuilt_channel(kind: BackendKind, flavor: str, record: Mapping[str, Any], key: str | None) -> Channel:
+    """A channel as its backend would list it, from its saved record (and a key kept beside it)."""
+    types = CATALOGS.get(flavor)
+    if types is None:
+        raise TransferFileError(f"Channels of the unknown backend flavor {flavor!r} cannot be restored.")
+    wire = newapi_wire if kind is BackendKind.NEWAPI else octopus_wire
+    try:
+        channel = wire.channel_from_wire(record, types)
+    except (KeyError, TypeError, ValueError):
+        name = record.get("name")
+        raise TransferFileError(f"The saved record of {name!r} is broken; it cannot be restored.") from None
+    return replace(channel, key=channel.key or key)
+
+
+def exported_channels(export: ChannelExport) -> list[tuple[Channel, Origin]]:
+    """The file's channels as their backend listed them, each with where it came from."""
+    return [(rebuilt_channel(export.kind, export.flavor, e.record, e.key), export.origin) for e in export.channels]
+
+
+@dataclass(frozen=True, slots=True)
+class TrashedChannel:
+    """A channel from the delete trash (`services/trash.py`): what it was, where, and when it went."""
+
+    channel: Channel
+    origin: Origin
+    deleted_at: str
+
+
+def trashed_channels(records: Sequence[Mapping[str, Any]]) -> list[TrashedChannel]:
+    """The trash's records, newest first, as channels ready to plan a restore."""
+    trashed = []
+    for record in records:
+        try:
+            kind = BackendKind(record.get("backend"))
+        except ValueError:
+            raise TransferFileError(f"A trash record names an unknown backend {record.get('backend')!r}.") from None
+        flavor = str(record.get("flavor") or "")
+        neutral = record.get("channel") if isinstance(record.get("channel"), Mapping) else {}
+        channel = rebuilt_channel(kind, flavor, record["raw"], neutral.get("key"))
+        origin = Origin(site=str(record.get("site") or "?"), kind=kind, flavor=flavor)
+        trashed.append(TrashedChannel(channel, origin, str(record.get("deleted_at") or "")))
+    return trashed[::-1]
+
+
+def plan_transfer(
+    items: Sequence[tuple[Channel, Origin]],
+    target: Capabilities,
+    existing: Sequence[Channel],
+    *,
+    site: str,
+    title: str,
+) -> ChannelPlan:
+    """The preview of recreating each channel (from its origin) on `site`, which holds `existing`."""
+    rows = []
+    for position, (channel, origin) in enumerate(items, start=1):
+        carried = map_channel(channel, origin, target)
+        rows.append(
+            PlannedChannel(
+                position,
+                carried.spec,
+                origin=f"#{channel.id} on {origin.site}",
+                problem=carried.problem,
+                models_error="" if channel.models else "the original had none",
+                losses=tuple(carried.losses),
+                needs_key=carried.needs_key,
+            )
+        )
+    return ChannelPlan.build(title, site, target, rows, existing)

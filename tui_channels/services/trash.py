@@ -1,0 +1,144 @@
+"""The local trash: every channel the app deletes is appended here first, so a delete can be undone.
+
+File: `trash.jsonl` in the data folder (`config.data_dir()`; `$TUI_CHANNELS_DATA_DIR` overrides
+it). Records are only ever appended, never rewritten. The file is created readable by its owner
+only (0600), because records hold upstream keys wherever the server returned them.
+
+Format: UTF-8 JSON Lines, one deleted channel per line:
+
+    {
+      "version": 1,
+      "deleted_at": "2026-08-30T12:34:56Z",   # UTC, ISO 8601, the moment before the delete
+      "site": "home-gateway",                 # the site profile's name
+      "backend": "newapi",                    # "newapi" or "octopus"
+      "flavor": "newapi",                     # protocol flavor, e.g. newapi-legacy, octopus-legacy
+      "reason": "delete",                     # "delete" (d) or "delete_disabled" (X)
+      "channel": {                            # the neutral fields, as the app showed them
+        "id": 12, "name": "openai-main-01", "type": 1, "type_name": "OpenAI",
+        "status": "enabled", "base_url": "", "key": null, "models": ["gpt-4o"],
+        "groups": ["default"], "priority": 0, "weight": 0, "tag": null
+      },
+      "raw": { ... }                          # the server's record, verbatim, as last loaded
+    }
+
+`raw` is what a restore sends back: every field the server had, in its own wire format (New API:
+`group` and `models` as comma-separated strings, `key` always "" because New API never returns
+keys; Octopus: the full key, or legacy `keys` / `base_urls` lists). `channel.key` is null where
+the server did not return the key. A record that fails to read is reported with its line number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..backends.base import Capabilities
+from ..config import data_dir
+from ..errors import ChannelsError
+from ..models import Channel
+
+TRASH_FILE = "trash.jsonl"
+FORMAT_VERSION = 1
+
+
+class TrashError(ChannelsError):
+    title = "Trash problem"
+
+
+def trash_path() -> Path:
+    return data_dir() / TRASH_FILE
+
+
+def trash_record(
+    channel: Channel, *, site: str, capabilities: Capabilities, reason: str, deleted_at: datetime
+) -> dict[str, Any]:
+    """One trash line for `channel` (see the module docstring for the format)."""
+    return {
+        "version": FORMAT_VERSION,
+        "deleted_at": deleted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "site": site,
+        "backend": capabilities.kind.value,
+        "flavor": capabilities.flavor,
+        "reason": reason,
+        "channel": {
+            "id": channel.id,
+            "name": channel.name,
+            "type": channel.type.code,
+            "type_name": channel.type.name,
+            "status": channel.status.value,
+            "base_url": channel.base_url,
+            "key": channel.key,
+            "models": list(channel.models),
+            "groups": list(channel.groups),
+            "priority": channel.priority,
+            "weight": channel.weight,
+            "tag": channel.tag,
+        },
+        "raw": dict(channel.raw),
+    }
+
+
+def append(
+    channels: Iterable[Channel],
+    *,
+    site: str,
+    capabilities: Capabilities,
+    reason: str = "delete",
+    path: Path | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """Append one record per channel, in one write; returns the file.
+
+    Raises `TrashError` when the file cannot be written: the caller must then delete nothing.
+    """
+    target = path or trash_path()
+    moment = now or datetime.now(UTC)
+    lines = "".join(
+        json.dumps(
+            trash_record(c, site=site, capabilities=capabilities, reason=reason, deleted_at=moment),
+            ensure_ascii=False,
+            default=str,
+        )
+        + "\n"
+        for c in channels
+    )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+            handle.write(lines)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise TrashError(
+            f"Could not write the trash file {target} ({exc.strerror or exc}). Nothing was deleted; "
+            "check that the data folder is writable (or set TUI_CHANNELS_DATA_DIR)."
+        ) from None
+    return target
+
+
+def read(path: Path | None = None) -> list[dict[str, Any]]:
+    """Every record in the trash, oldest first; an empty list when nothing was ever deleted."""
+    source = path or trash_path()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise TrashError(f"Could not read the trash file {source} ({exc.strerror or exc}).") from None
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TrashError(f"Line {number} of {source} is not valid JSON ({exc.msg}).") from None
+        if not isinstance(record, dict) or not isinstance(record.get("raw"), dict):
+            raise TrashError(f"Line {number} of {source} is not a trash record (no 'raw' object).")
+        records.append(record)
+    return records
