@@ -4,35 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 
-from tui_channels.cli import main
 from tui_channels.config import AppConfig, save_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.secret_store import env_var_name
 
+from .conftest import CliResult
 from .batch_helpers import key_of, newapi_models, newapi_site, octopus_site, working_ids
 from .ui_helpers import demo_profile
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    def run(*argv: str) -> Result:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture
@@ -48,7 +29,7 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> Callable[..., DemoSite]:
     return configure
 
 
-def report(result: Result) -> dict[int, dict]:
+def report(result: CliResult) -> dict[int, dict]:
     return {entry["channel_id"]: entry for entry in json.loads(result.out)}
 
 

@@ -8,36 +8,16 @@ import os
 import secrets as random_secrets
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tui_channels.cli import main
 from tui_channels.config import AppConfig, SiteProfile, save_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.models import BackendKind
 from tui_channels.secret_store import env_var_name
 
 _names = itertools.count()
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    def run(*argv: str) -> Result:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 
 from .cli_common import format_table
 from .config import SiteProfile, load_config
-from .models import Channel, mask_secret
+from .models import Channel, mask_secret, neutral_record
 from .secret_store import SecretStore
 from .services.channel_view import CELL_TEXT, ViewState, matches_facets
 from .services.sites import SiteSession
@@ -56,18 +56,8 @@ def matches_search(channel: Channel, keyword: str) -> bool:
 def channel_json(channel: Channel) -> dict[str, Any]:
     """A channel for scripts: neutral fields only, the key masked (null when the server hides keys)."""
     return {
-        "id": channel.id,
-        "name": channel.name,
-        "type": channel.type.code,
-        "type_name": channel.type.name,
-        "status": channel.status.value,
-        "base_url": channel.base_url,
+        **neutral_record(channel),
         "key": mask_secret(channel.key) or None,
-        "models": list(channel.models),
-        "groups": list(channel.groups),
-        "priority": channel.priority,
-        "weight": channel.weight,
-        "tag": channel.tag,
         "balance": channel.balance,
         "response_time_ms": channel.response_time_ms,
         "test_time": channel.test_time,

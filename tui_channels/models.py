@@ -134,6 +134,24 @@ class Channel:
         return self.key_count is not None
 
 
+def neutral_record(channel: Channel) -> dict[str, Any]:
+    """The neutral fields of a channel as plain JSON values (for files and scripts; key as held)."""
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "type": channel.type.code,
+        "type_name": channel.type.name,
+        "status": channel.status.value,
+        "base_url": channel.base_url,
+        "key": channel.key,
+        "models": list(channel.models),
+        "groups": list(channel.groups),
+        "priority": channel.priority,
+        "weight": channel.weight,
+        "tag": channel.tag,
+    }
+
+
 NEUTRAL_FIELDS: frozenset[str] = frozenset(
     {"name", "type", "status", "base_url", "key", "models", "groups", "priority", "weight", "tag"}
 )

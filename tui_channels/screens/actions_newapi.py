@@ -3,6 +3,7 @@ multi-key channels and server-side maintenance."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from textual import work
@@ -192,32 +193,50 @@ class NewApiActions(MainScreenBase):
 
     # -- maintenance ----------------------------------------------------------------------------
 
-    def _maintenance(self, operation: Operation, title: str, message: str, run) -> None:
+    def _maintenance(
+        self,
+        operation: Operation,
+        title: str,
+        message: str,
+        call: Callable[[Any], Awaitable[Any]],
+        done: Callable[[Any], str],
+        *,
+        reload: bool = False,
+    ) -> None:
+        """Confirm, run one server-side maintenance call in the background, report its outcome."""
         if self.loaded_session() is None or not self.require_operation(operation):
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                run()
+                self._run_maintenance(call, done, reload)
 
         self.app.push_screen(ConfirmScreen(title, message, confirm_label="Run"), confirmed)
+
+    @work(group="maintenance")
+    async def _run_maintenance(
+        self, call: Callable[[Any], Awaitable[Any]], done: Callable[[Any], str], reload: bool
+    ) -> None:
+        backend = self.current.backend if self.current else None
+        if backend is None:
+            return
+        try:
+            result = await call(backend)
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        self.notify(done(result), timeout=10)
+        if reload:
+            self.reload_channels()
 
     def action_fix_abilities(self) -> None:
         self._maintenance(
             Operation.FIX_ABILITIES,
             "Fix abilities?",
             "The server rebuilds its model-to-channel routing table from every channel.",
-            self._fix_abilities,
+            lambda backend: backend.fix_abilities(),
+            lambda result: f"Abilities rebuilt: {result.succeeded} channels fixed, {result.failed} failed.",
         )
-
-    @work(group="maintenance")
-    async def _fix_abilities(self) -> None:
-        try:
-            result = await self.current.backend.fix_abilities()  # type: ignore[union-attr]
-        except ChannelsError as error:
-            self.report_error(error)
-            return
-        self.notify(f"Abilities rebuilt: {result.succeeded} channels fixed, {result.failed} failed.", timeout=10)
 
     def action_server_test_all(self) -> None:
         self._maintenance(
@@ -225,33 +244,16 @@ class NewApiActions(MainScreenBase):
             "Test every channel on the server?",
             "The gateway tests all channels in the background; it may auto-disable failing channels "
             "(auto-ban) and re-enable recovered ones. Refresh later to see the results.",
-            self._server_test_all,
+            lambda backend: backend.test_all(),
+            lambda message: f"Server-side test started ({message}).",
         )
-
-    @work(group="maintenance")
-    async def _server_test_all(self) -> None:
-        try:
-            message = await self.current.backend.test_all()  # type: ignore[union-attr]
-        except ChannelsError as error:
-            self.report_error(error)
-            return
-        self.notify(f"Server-side test started ({message}).", timeout=10)
 
     def action_refresh_all_balances(self) -> None:
         self._maintenance(
             Operation.BALANCE_ALL,
             "Refresh every balance on the server?",
             "The gateway queries each upstream's balance in turn; this can take a while.",
-            self._refresh_all_balances,
+            lambda backend: backend.update_all_balances(),
+            lambda _result: "Balances refreshed.",
+            reload=True,
         )
-
-    @work(group="maintenance")
-    async def _refresh_all_balances(self) -> None:
-        self.notify("Refreshing all balances on the server …")
-        try:
-            await self.current.backend.update_all_balances()  # type: ignore[union-attr]
-        except ChannelsError as error:
-            self.report_error(error)
-            return
-        self.notify("Balances refreshed.")
-        self.reload_channels()

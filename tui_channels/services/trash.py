@@ -39,7 +39,7 @@ from typing import Any
 from ..backends.base import Capabilities
 from ..config import data_dir
 from ..errors import ChannelsError
-from ..models import Channel
+from ..models import Channel, neutral_record
 
 TRASH_FILE = "trash.jsonl"
 FORMAT_VERSION = 1
@@ -64,20 +64,7 @@ def trash_record(
         "backend": capabilities.kind.value,
         "flavor": capabilities.flavor,
         "reason": reason,
-        "channel": {
-            "id": channel.id,
-            "name": channel.name,
-            "type": channel.type.code,
-            "type_name": channel.type.name,
-            "status": channel.status.value,
-            "base_url": channel.base_url,
-            "key": channel.key,
-            "models": list(channel.models),
-            "groups": list(channel.groups),
-            "priority": channel.priority,
-            "weight": channel.weight,
-            "tag": channel.tag,
-        },
+        "channel": neutral_record(channel),
         "raw": dict(channel.raw),
     }
 
