@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -142,6 +143,37 @@ class TestExportAndRestore:
         again = cli("channels", "restore", "--site", target, "--file", str(out), "--json")
         assert again.code == 0
         assert {r["state"] for r in json.loads(again.out)["rows"]} == {"already present"}
+
+    def test_restore_from_the_trash_by_site_and_former_id(self, cli, register, gateway):
+        from tui_channels.backends.octopus import OctopusBackend
+        from tui_channels.services import trash
+
+        source_site = octopus(gateway, channels=4)
+        source = register(source_site)
+        target_site = octopus(gateway, channels=0)
+        target = register(target_site)
+
+        async def delete_two():
+            backend = OctopusBackend(source_site.url, username=source_site.username, password=source_site.secret)
+            try:
+                await backend.connect()
+                doomed = (await backend.list_channels())[:2]
+                trash.append(doomed, site=source, capabilities=backend.capabilities)
+                for channel in doomed:
+                    await backend.delete_channel(channel.id)
+                return doomed
+            finally:
+                await backend.close()
+
+        one = asyncio.run(delete_two())[0]
+        result = cli(
+            "channels", "restore", "--site", target, "--trash", "--deleted-from", source, "--ids", str(one.id), "--json"
+        )
+        assert result.code == 0, result.err
+        restored = list(target_site.server.channels.values())
+        assert [(c["name"], c["key"]) for c in restored] == [(one.name, one.key)]
+        assert cli("channels", "restore", "--site", target, "--trash", "--deleted-from", "nowhere").code == 2
+        assert cli("channels", "restore", "--site", target, "--file", "x.json", "--ids", "1").code == 2
 
     def test_a_new_api_export_restored_into_octopus_is_blocked_without_keys(self, cli, register, gateway, tmp_path):
         source = register(newapi(gateway, channels=3))

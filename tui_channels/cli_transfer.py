@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .services.key_library import UpstreamKey
     from .services.results import ChannelResult
     from .services.sites import SiteSession
-    from .services.transfer import ChannelExport
 
 EXIT_RULE = (
     "Exit code 0 when every row was created or skipped as already present (with --dry-run: when the "
@@ -74,14 +73,22 @@ def add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
 
     restoring = actions.add_parser(
         "restore",
-        help="recreate the channels of an export file on a site",
-        description="Map the channels of an export file to the site (any backend), show what cannot "
-        "be carried, and create them. Channels whose key the file lacks (New API never returns keys) "
-        "are blocked. " + EXIT_RULE,
+        help="recreate the channels of an export file, or of the delete trash, on a site",
+        description="Map the channels of an export file (or of the delete trash, with --trash) to the "
+        "site (any backend), show what cannot be carried, and create them. Channels whose key the "
+        "file lacks (New API never returns keys) are blocked. " + EXIT_RULE,
     )
     restoring.set_defaults(group="transfer", action="restore", parser=restoring)
     restoring.add_argument("--site", required=True, metavar="NAME", help="the site to create channels on")
-    restoring.add_argument("--file", required=True, metavar="F", help="an export file")
+    source = restoring.add_mutually_exclusive_group(required=True)
+    source.add_argument("--file", metavar="F", help="an export file")
+    source.add_argument("--trash", action="store_true", help="channels from the local delete trash")
+    restoring.add_argument(
+        "--deleted-from", metavar="SITE", help="with --trash: only channels deleted from this site"
+    )
+    restoring.add_argument(
+        "--ids", type=id_list, nargs="+", metavar="1,2,3", help="with --trash: only these (former) channel ids"
+    )
     _add_plan_options(restoring)
 
 
@@ -100,10 +107,30 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_with_site(profile, lambda session: _import_keys(session, keys, args)))
     if args.action == "export":
         return asyncio.run(_with_site(profile, lambda session: _export(session, args)))
-    from .services.transfer import read_export
+    items, source = _restore_items(args)
+    return asyncio.run(_with_site(profile, lambda session: _restore(session, items, source, args)))
 
-    export = read_export(Path(args.file))
-    return asyncio.run(_with_site(profile, lambda session: _restore(session, export, args)))
+
+def _restore_items(args: argparse.Namespace) -> tuple[list[Any], str]:
+    """(channel, origin) pairs to restore and where they came from, per --file or --trash."""
+    from .cli import UsageError
+    from .services import trash
+    from .services.transfer import exported_channels, read_export, trashed_channels
+
+    if args.file:
+        if args.deleted_from or args.ids:
+            raise UsageError("--deleted-from and --ids go with --trash")
+        return exported_channels(read_export(Path(args.file))), args.file
+    wanted = {i for group in args.ids for i in group} if args.ids else None
+    items = [
+        (t.channel, t.origin)
+        for t in trashed_channels(trash.read())
+        if (args.deleted_from is None or t.origin.site == args.deleted_from)
+        and (wanted is None or t.channel.id in wanted)
+    ]
+    if not items:
+        raise UsageError("nothing in the trash matches; `--trash` alone lists every deleted channel")
+    return items, "the trash"
 
 
 def _read_keys(args: argparse.Namespace) -> list[UpstreamKey]:
@@ -145,16 +172,16 @@ async def _import_keys(session: SiteSession, keys: list[UpstreamKey], args: argp
     return await _finish(plan, session, args)
 
 
-async def _restore(session: SiteSession, export: ChannelExport, args: argparse.Namespace) -> int:
-    from .services.transfer import exported_channels, plan_transfer
+async def _restore(session: SiteSession, items: list[Any], source: str, args: argparse.Namespace) -> int:
+    from .services.transfer import plan_transfer
 
     assert session.capabilities is not None
     plan = plan_transfer(
-        exported_channels(export),
+        items,
         session.capabilities,
         session.channels,
         site=session.name,
-        title=f"Restore {len(export.channels)} channels from {args.file} into {session.name}",
+        title=f"Restore {len(items)} channels from {source} into {session.name}",
     )
     return await _finish(plan, session, args)
 
