@@ -189,6 +189,25 @@ async def test_models_are_fetched_with_the_imported_key(gateway, kind):
     await backend.close()
 
 
+@pytest.mark.parametrize("kind", TARGETS)
+async def test_a_relay_sites_token_is_imported_with_the_models_its_group_serves(gateway, kind):
+    relay = gateway.add_newapi(f"relay-src-{kind}", channels=12)
+    token = next(t for t in relay.server.tokens.tokens.values() if t["status"] == 1)
+    group = token.get("group") or "default"
+    served = {
+        m
+        for r in relay.server.store.values()
+        if r["status"] == 1 and group in r["group"].split(",")
+        for m in r["models"].split(",")
+        if m
+    }
+    _site, backend = await target(gateway, kind)
+    key = UpstreamKey(name=token["name"], source="relay", base_url=relay.url, key=f"sk-{token['key']}")
+    preview = await plan(backend, [key])
+    assert set(preview.rows[0].spec.models) == served
+    await backend.close()
+
+
 @pytest.mark.parametrize("kind", ["newapi", "newapi-legacy"])
 async def test_new_api_channels_are_openai_default_group_priority_and_weight_0_enabled(gateway, kind):
     site, backend = await target(gateway, kind)

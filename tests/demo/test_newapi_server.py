@@ -382,3 +382,21 @@ def test_rate_limit_is_429_with_an_empty_body(gateway, flavor, retry_after):
     assert ("retry-after" in answers[-1].headers) is retry_after
     if retry_after:
         assert 0 < int(answers[-1].headers["retry-after"]) <= 30
+
+
+def test_relay_models_answer_a_users_token_with_its_groups_models(gateway):
+    site = gateway.add_newapi("relay-models", channels=20)
+    token = next(t for t in site.server.tokens.tokens.values() if t["status"] == 1)
+    answer = httpx.get(f"{site.url}/v1/models", headers={"Authorization": f"Bearer sk-{token['key']}"})
+    assert answer.status_code == 200
+    group = token.get("group") or "default"
+    expected = {
+        m
+        for r in site.server.store.values()
+        if r["status"] == 1 and group in r["group"].split(",")
+        for m in r["models"].split(",")
+        if m
+    }
+    assert {m["id"] for m in answer.json()["data"]} == expected
+    refused = httpx.get(f"{site.url}/v1/models", headers={"Authorization": "Bearer sk-nope"})
+    assert refused.status_code == 401 and "error" in refused.json()

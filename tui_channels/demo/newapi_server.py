@@ -177,6 +177,8 @@ class NewApiServer:
         method, path = request.method, request.url.path
         if not path.startswith(("/api/", "/v1/")) and path not in ("/api", "/v1"):
             return HTMLResponse(_HTML_INDEX.format(_STATUS[self.flavor.name][0]))
+        if method == "GET" and path == "/v1/models":
+            return self._relay_models(request)
         segments = tuple(path[len("/api/") :].split("/")) if path.startswith("/api/") else ()
         found = self._match(method, segments) if segments else None
         if found is None:
@@ -227,6 +229,32 @@ class NewApiServer:
         message = f"Invalid URL ({method} {request.url.path})"
         error = {"message": message, "type": "invalid_request_error", "param": "", "code": ""}
         return JSONResponse({"error": error}, 404)
+
+    def _relay_models(self, request: Request) -> Response:
+        """The relay side's `GET /v1/models` for a user's API token: models its group can use.
+
+        Enough of the relay for a gateway that imports this site's tokens as channels to list the
+        models "with that key".
+        """
+        header = request.headers.get("authorization", "")
+        key = header[7:].strip() if header.startswith("Bearer ") else header.strip()
+        key = key[3:] if key.startswith("sk-") else key
+        token = next((t for t in self.tokens.tokens.values() if t["key"] == key and t["status"] == 1), None)
+        if token is None:
+            error = {"message": "无效的令牌 (invalid token)", "type": "new_api_error", "code": "invalid_api_key"}
+            return JSONResponse({"error": error}, 401)
+        group = token.get("group") or "default"
+        names = sorted(
+            {
+                model
+                for row in self.table.rows.values()
+                if row["status"] == 1 and group in row["group"].split(",")
+                for model in row["models"].split(",")
+                if model
+            }
+        )
+        data = [{"id": n, "object": "model", "created": self._started, "owned_by": "new-api"} for n in names]
+        return JSONResponse({"object": "list", "data": data, "success": True})
 
     # -- auth ----------------------------------------------------------------------------------
 
