@@ -231,3 +231,34 @@ def test_snapshot_sync_preview(snap_compare):
         await wait_screen(pilot, SyncPreviewScreen)
 
     assert batch_snapshot(snap_compare, previewed)
+
+
+async def test_sync_rules_are_edited_saved_and_used_by_the_next_sync():
+    from tui_channels.config import load_config
+    from tui_channels.demo.session import NEWAPI_SITE
+    from tui_channels.screens.sync_rules import SyncRulesScreen
+    from tui_channels.services.sync import SyncOptions
+
+    from .ui_helpers import main_screen, running_app, wait_for
+
+    async with running_app() as (app, pilot, _demo):
+        channel = main_screen(app).table.cursor_channel
+        await pilot.press("Y")
+        await wait_for(pilot, lambda: isinstance(app.screen, SyncRulesScreen))
+        rules = app.screen
+        rules.query_one("#site-exclude").value = "embedding, /^o\\d/"
+        rules.query_one("#channel-skip").value = True
+        rules.query_one("#site-include").value = "/[unclosed/"
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SyncRulesScreen)  # a bad regex is refused at the form
+        assert "regular expression" in str(rules.query_one("#rules-error").render())
+        rules.query_one("#site-include").value = ""
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, SyncRulesScreen))
+        profile = load_config().site(NEWAPI_SITE)
+        assert profile.sync_exclude == ("embedding", "/^o\\d/")
+        assert profile.sync_channels[channel.id].skip is True
+        options = SyncOptions.from_profile(main_screen(app).current.profile)
+        assert not options.allows(channel.id + 1, "text-embedding-3-small")
+        assert not options.allows(channel.id + 1, "o3-mini")
+        assert options.allows(channel.id + 1, "gpt-4o")

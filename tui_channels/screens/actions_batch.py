@@ -14,6 +14,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 
 from ..backends.base import Operation
+from ..config import SiteProfile
 from ..models import Channel
 from ..services.balance import balance_operation, with_balance
 from ..services.connectivity import connectivity_operation, with_test_result
@@ -25,6 +26,7 @@ from ..widgets.channel_table import ChannelTable
 from .main_base import MainScreenBase
 from .scope_picker import Scope, ScopeChoice, ScopePicker
 from .sync_preview import SyncPreviewScreen
+from .sync_rules import SyncRulesScreen
 
 Change = Callable[[Channel, ChannelResult], Channel]
 
@@ -44,6 +46,7 @@ class BatchActions(MainScreenBase):
         Binding("T", "test_scope", "Test… (choose channels and model)", show=False),
         Binding("y", "sync", "Sync models"),
         Binding("y", "unsupported('sync')", show=False),
+        Binding("Y", "sync_rules", "Model sync rules (site and channel)", show=False),
         Binding("b", "balance", "Balance"),
         Binding("b", "unsupported('balance')", show=False),
         Binding("g", "set_tag", "Set tag", show=False),
@@ -54,6 +57,22 @@ class BatchActions(MainScreenBase):
         "balance": Operation.BALANCE,
         "set_tag": Operation.BATCH_TAG,
     }
+
+    def action_sync_rules(self) -> None:
+        session = self.current
+        if session is None:
+            return
+
+        def saved(profile: SiteProfile | None) -> None:
+            if profile is None:
+                return
+            app = self.channels_app
+            app.config.replace_site(session.name, profile)
+            app.save_config()
+            session.profile = profile
+            self.notify("Model sync rules saved; the next sync (y) applies them.")
+
+        self.app.push_screen(SyncRulesScreen(session.profile, self.table.cursor_channel), saved)
 
     # -- scopes --------------------------------------------------------------------------------
 
