@@ -44,10 +44,10 @@ class BatchActions(MainScreenBase):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "test", "Test"),
         Binding("T", "test_scope", "Test… (choose channels and model)", show=False),
-        Binding("y", "sync", "Sync models"),
+        Binding("y", "sync", "Sync models", show=False),
         Binding("y", "unsupported('sync')", show=False),
         Binding("Y", "sync_rules", "Model sync rules (site and channel)", show=False),
-        Binding("b", "balance", "Balance"),
+        Binding("b", "balance", "Balance", show=False),
         Binding("b", "unsupported('balance')", show=False),
         Binding("g", "set_tag", "Set tag", show=False),
         Binding("g", "unsupported('set_tag')", show=False),

@@ -80,10 +80,10 @@ class ChannelActions(MainScreenBase):
 
     HELP_TITLE: ClassVar[str] = "Channel actions"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new_channel", "New channel"),
-        Binding("e", "edit_channel", "Edit channel"),
+        Binding("n", "new_channel", "New"),
+        Binding("e", "edit_channel", "Edit"),
         Binding("D", "duplicate_channel", "Duplicate channel", show=False),
-        Binding("d,delete", "delete_channels", "Delete channels"),
+        Binding("d,delete", "delete_channels", "Delete"),
         Binding("plus", "enable_channels", "Enable channels", show=False),
         Binding("minus", "disable_channels", "Disable channels", show=False),
         Binding("m", "edit_models", "Edit models", show=False),

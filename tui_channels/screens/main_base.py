@@ -102,7 +102,7 @@ class MainScreenBase(Screen[None]):
         Binding("slash", "focus_search", "Search"),
         Binding("s", "switch_site", "Sites"),
         Binding("r", "refresh", "Refresh"),
-        Binding("o", "sort", "Sort"),
+        Binding("o", "sort", "Sort", show=False),
         Binding("O", "reverse_sort", "Reverse sort", show=False),
         Binding("c", "columns", "Columns", show=False),
         Binding("enter", "details", "Details", show=False),
