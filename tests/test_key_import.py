@@ -9,9 +9,6 @@ import secrets as random_secrets
 import pytest
 
 from tui_channels.backends.base import Backend
-from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi import NewApiBackend
-from tui_channels.backends.octopus import OctopusBackend
 from tui_channels.demo.faults import FaultKind
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.secret_store import SecretStore
@@ -21,8 +18,9 @@ from tui_channels.services.key_import import channel_name, plan_import, set_grou
 from tui_channels.services.key_library import BaseUrlNeeded, KeyInputError, KeyLibrary, UpstreamKey, parse_keys
 from tui_channels.services.results import Outcome
 
+from .backend_helpers import connected_site
+
 TARGETS = ["newapi", "newapi-legacy", "octopus-legacy", "octopus-current"]
-FAST_RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=1)
 _names = itertools.count()
 
 
@@ -32,16 +30,7 @@ def fresh_key(label: str = "k") -> str:
 
 async def target(gateway: DemoGateway, name: str, *, channels: int = 6) -> tuple[DemoSite, Backend]:
     """A new emulated site of the kind `name` names, and a connected client for it."""
-    label = f"imp-{name}-{next(_names)}"
-    if name.startswith("octopus"):
-        site = gateway.add_octopus(label, generation=name.removeprefix("octopus-"), channels=channels)
-        password = site.secret
-        backend: Backend = OctopusBackend(site.url, username=site.username or "", password=password, retry=FAST_RETRY)
-    else:
-        site = gateway.add_newapi(label, flavor=name, channels=channels)
-        backend = NewApiBackend(site.url, access_token=site.secret, user_id=site.user_id, retry=FAST_RETRY)
-    await backend.connect()
-    return site, backend
+    return await connected_site(gateway, name, channels=channels, prefix="imp")
 
 
 def openai_url(gateway: DemoGateway, provider: str = "openai") -> str:

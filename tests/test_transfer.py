@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import stat
@@ -10,9 +9,6 @@ import stat
 import pytest
 
 from tui_channels.backends.base import Backend
-from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi import NewApiBackend
-from tui_channels.backends.octopus import OctopusBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.models import Channel, ChannelSpec
 from tui_channels.services import trash
@@ -31,8 +27,8 @@ from tui_channels.services.transfer import (
     write_export,
 )
 
-FAST_RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=1)
-_names = itertools.count()
+from .backend_helpers import connected_site
+
 
 NEWAPI_CARRIED = (
     "type", "name", "base_url", "models", "group", "priority", "weight", "tag", "model_mapping",
@@ -46,16 +42,8 @@ OCTOPUS_CARRIED = (
 
 
 async def site_and_backend(gateway: DemoGateway, kind: str, *, channels: int = 12) -> tuple[DemoSite, Backend]:
-    label = f"tr-{kind}-{next(_names)}"
-    if kind.startswith("octopus"):
-        site = gateway.add_octopus(label, generation=kind.removeprefix("octopus-"), channels=channels)
-        password = site.secret
-        backend: Backend = OctopusBackend(site.url, username=site.username or "", password=password, retry=FAST_RETRY)
-    else:
-        site = gateway.add_newapi(label, flavor=kind, channels=channels)
-        backend = NewApiBackend(site.url, access_token=site.secret, user_id=site.user_id, retry=FAST_RETRY)
-    await backend.connect()
-    return site, backend
+    """A new emulated site of the kind `kind` names, and a connected client for it."""
+    return await connected_site(gateway, kind, channels=channels, prefix="tr")
 
 
 def origin_of(site: DemoSite, backend: Backend) -> Origin:
