@@ -47,6 +47,7 @@ from .newapi_wire import (
     PRIVILEGE_HINT,
     channel_from_wire,
     classify_refusal,
+    model_ids,
     wire_value,
 )
 
@@ -520,7 +521,7 @@ class NewApiBackend(NewApiAdmin, BackendBase):
             timeout=SLOW_CALL_TIMEOUT,
             action=f"fetch the upstream models of {channel.name!r}",
         )
-        return _model_ids(body.get("data"))
+        return model_ids(body.get("data"))
 
     async def fetch_models_adhoc(self, type_code: TypeCode, base_url: str, key: str) -> list[str]:
         self.capabilities.require(Operation.FETCH_MODELS_ADHOC)
@@ -531,7 +532,7 @@ class NewApiBackend(NewApiAdmin, BackendBase):
             timeout=SLOW_CALL_TIMEOUT,
             action="fetch the upstream models for this key",
         )
-        return _model_ids(body.get("data"))
+        return model_ids(body.get("data"))
 
     async def update_balance(self, channel_id: int) -> float:
         self.capabilities.require(Operation.BALANCE)
@@ -608,10 +609,3 @@ def _message_of(body: Any) -> str:
 def _route_of(path: str) -> str:
     """`/api/channel/5/status` -> `/api/channel/:id/status`, for messages about missing routes."""
     return "/".join(":id" if part.isdigit() else part for part in path.split("/"))
-
-
-def _model_ids(data: Any) -> list[str]:
-    if not isinstance(data, list):
-        raise BadResponse("The model list answer was not a list.")
-    names = [str(item.get("id")) if isinstance(item, dict) else str(item) for item in data]
-    return list(dict.fromkeys(name for name in names if name))

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from ..errors import BadResponse
 from ..models import ChannelStatus
 from .base import Capabilities, Operation
+from .newapi_wire import model_ids
 
 TAG_EDIT_FIELDS = (
     "new_tag",
@@ -68,13 +69,6 @@ class _Caller(Protocol):
     _call: Callable[..., Awaitable[dict[str, Any]]]
 
 
-def _names(data: Any) -> list[str]:
-    if not isinstance(data, list):
-        raise BadResponse("The model list answer was not a list.")
-    names = [str(item.get("id")) if isinstance(item, dict) else str(item) for item in data]
-    return list(dict.fromkeys(n for n in names if n))
-
-
 class NewApiAdmin:
     """Tag, multi-key, catalog and maintenance calls; mixed into `NewApiBackend`."""
 
@@ -98,13 +92,13 @@ class NewApiAdmin:
         """Every model name the server knows (`GET /api/channel/models`), for pickers."""
         self.capabilities.require(Operation.MODEL_CATALOG)
         body = await self._call("GET", "/api/channel/models", action="list the known models")
-        return _names(body.get("data"))
+        return model_ids(body.get("data"))
 
     async def enabled_models(self: _Caller) -> list[str]:
         """Distinct models served by enabled channels (`GET /api/channel/models_enabled`)."""
         self.capabilities.require(Operation.MODELS_ENABLED)
         body = await self._call("GET", "/api/channel/models_enabled", action="list the enabled models")
-        return _names(body.get("data"))
+        return model_ids(body.get("data"))
 
     async def fix_abilities(self: _Caller) -> FixResult:
         """Rebuild the abilities table; current servers count successes and failures."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import AuthError, NotFound, PermissionDenied, RequestRejected
+from ..errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
 from ..models import Channel, ChannelStatus, TypeCatalog, join_list, split_list
 
 _STATUS_FROM_WIRE = {
@@ -132,3 +132,12 @@ def classify_refusal(message: str, *, action: str) -> Exception:
     if "record not found" in lowered:
         return NotFound(f"Could not {action}: the channel does not exist (server said: {message}).")
     return RequestRejected(f"The gateway refused to {action}: {message or 'no reason given'}")
+
+
+def model_ids(data: Any) -> list[str]:
+    """Model names from a list answer: plain strings, or OpenAI-style objects with an `id`."""
+    if not isinstance(data, list):
+        raise BadResponse("The model list answer was not a list.")
+    names = [str(item.get("id")) if isinstance(item, dict) else str(item) for item in data]
+    return list(dict.fromkeys(name for name in names if name))
+

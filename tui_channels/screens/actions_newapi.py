@@ -82,7 +82,7 @@ class NewApiActions(MainScreenBase):
         self._open_tag_editor(group)
 
     @work(group="tag-edit")
-    async def _open_tag_editor(self, group) -> None:
+    async def _open_tag_editor(self, group: TagGroup) -> None:
         backend = self.current.backend if self.current else None
         if backend is None:
             return
@@ -91,7 +91,13 @@ class NewApiActions(MainScreenBase):
         except ChannelsError:
             models = []
         changes = await self.app.push_screen_wait(TagEditScreen(group, models))
-        if not changes:
+        if changes:
+            await self._send_tag_edit(group, changes)
+
+    async def _send_tag_edit(self, group: TagGroup, changes: dict[str, Any]) -> None:
+        """Apply one tag edit on the server, say what it reached, reload with the cursor kept."""
+        backend = self.current.backend if self.current else None
+        if backend is None:
             return
         try:
             await backend.edit_tag(group.tag, changes)
@@ -126,7 +132,7 @@ class NewApiActions(MainScreenBase):
 
         self.app.push_screen(NumberPrompt(f"Set {field}", f"For {label}.", current, minimum=0), chosen)
 
-    def _tag_number(self, field: str, group) -> None:
+    def _tag_number(self, field: str, group: TagGroup) -> None:
         if not self.require_operation(Operation.TAG_EDIT):
             return
 
@@ -150,17 +156,8 @@ class NewApiActions(MainScreenBase):
         self.app.push_screen(NumberPrompt(f"Set {field} for a tag", f"Tag {group.label}.", minimum=0), chosen)
 
     @work(group="tag-edit")
-    async def _edit_tag_now(self, group, changes: dict[str, Any]) -> None:
-        backend = self.current.backend if self.current else None
-        if backend is None:
-            return
-        try:
-            await backend.edit_tag(group.tag, changes)
-        except ChannelsError as error:
-            self.report_error(error)
-            return
-        self.notify(f"Updated {group.count} channels tagged {group.label}.")
-        self.reload_channels()
+    async def _edit_tag_now(self, group: TagGroup, changes: dict[str, Any]) -> None:
+        await self._send_tag_edit(group, changes)
 
     def _apply_number(self, field: str, value: int, channels: list[Channel]) -> None:
         backend = self.current.backend if self.current else None
