@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi import NewApiBackend
+from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.services import connectivity, sync
 from tui_channels.services.batch import BatchRun, BatchSettings

@@ -36,7 +36,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tui_channels.backends.base import COLUMNS_ALL
-from tui_channels.backends.newapi import NewApiBackend
+from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.models import Channel
 from tui_channels.screens.main_base import settle_heap

@@ -6,8 +6,8 @@ import itertools
 
 from tui_channels.backends.base import Backend
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi import NewApiBackend
-from tui_channels.backends.octopus import OctopusBackend
+from tui_channels.backends.newapi.client import NewApiBackend
+from tui_channels.backends.octopus.client import OctopusBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 
 FAST_RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=1)

@@ -11,8 +11,8 @@ import pytest
 
 from tui_channels.backends.base import Backend
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi import NewApiBackend
-from tui_channels.backends.octopus import OctopusBackend
+from tui_channels.backends.newapi.client import NewApiBackend
+from tui_channels.backends.octopus.client import OctopusBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.models import BackendKind, Channel
 from tui_channels.services.batch import BatchRun, BatchSettings, Operation

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi import NewApiBackend
-from tui_channels.backends.octopus import OctopusBackend
+from tui_channels.backends.newapi.client import NewApiBackend
+from tui_channels.backends.octopus.client import OctopusBackend
 from tui_channels.demo.gateway import DemoGateway
 from tui_channels.models import ChannelStatus
 from tui_channels.services import bulk

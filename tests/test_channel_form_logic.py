@@ -14,8 +14,8 @@ import pytest
 
 from tui_channels.backends.base import Backend, FieldKind
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi import NewApiBackend
-from tui_channels.backends.octopus import OctopusBackend
+from tui_channels.backends.newapi.client import NewApiBackend
+from tui_channels.backends.octopus.client import OctopusBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.models import Channel, ChannelStatus
 from tui_channels.services.channel_form import (
@@ -427,7 +427,7 @@ def test_upstream_diff_and_accepting_it() -> None:
 
 
 async def _newapi_capabilities(gateway):
-    from tui_channels.backends.newapi import NewApiBackend
+    from tui_channels.backends.newapi.client import NewApiBackend
 
     site = gateway.add_newapi("form-multikey", channels=30)
     backend = NewApiBackend(site.url, access_token=site.secret, user_id=site.user_id)

@@ -145,7 +145,7 @@ class TestExportAndRestore:
         assert {r["state"] for r in json.loads(again.out)["rows"]} == {"already present"}
 
     def test_restore_from_the_trash_by_site_and_former_id(self, cli, register, gateway):
-        from tui_channels.backends.octopus import OctopusBackend
+        from tui_channels.backends.octopus.client import OctopusBackend
         from tui_channels.services import trash
 
         source_site = octopus(gateway, channels=4)

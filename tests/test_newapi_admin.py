@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi import NewApiBackend
+from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.errors import NotSupported, RequestRejected
 from tui_channels.models import ChannelStatus
 

@@ -9,7 +9,7 @@ import pytest
 
 from tui_channels.backends.base import Operation
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi import NewApiBackend
+from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.errors import (
     AuthError,

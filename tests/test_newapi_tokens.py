@@ -12,7 +12,7 @@ from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.errors import AuthError
 from tui_channels.secret_store import SecretStore
 from tui_channels.services.key_library import account_secret_name, add_account, fetch_account_keys, verify_account
-from tui_channels.services.newapi_tokens import TokenClient, usable_key
+from tui_channels.backends.newapi.tokens import TokenClient, usable_key
 
 FLAVORS = ["newapi", "newapi-legacy", "oneapi", "veloera"]
 FAST_RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=1)

@@ -11,7 +11,7 @@ import pytest
 
 from tui_channels.backends.base import FieldKind, Operation
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.octopus import OctopusBackend
+from tui_channels.backends.octopus.client import OctopusBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.demo.upstream import PROVIDERS
 from tui_channels.errors import (

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.octopus import OctopusBackend
+from tui_channels.backends.octopus.client import OctopusBackend
 from tui_channels.config import data_dir
 from tui_channels.demo.gateway import DemoGateway
 from tui_channels.models import Channel

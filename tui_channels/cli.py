@@ -14,10 +14,11 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, cli_tags, cli_transfer
+from .backends.registry import FAMILIES
 from .cli_common import id_list
 from .errors import ChannelsError
 
-KINDS = ("newapi", "octopus")
+KINDS = tuple(kind.value for kind in FAMILIES)
 
 
 class UsageError(Exception):
@@ -60,9 +61,9 @@ def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
     add = actions.add_parser(
         "add",
         help="add a site and store its secret",
-        description="Add a site. The secret (New API access token or Octopus password) is read from "
-        "a hidden prompt, or from one line of standard input with --secret-stdin; it is stored in "
-        "the system keyring, never in the config file or on the command line.",
+        description=f"Add a site. The secret ({_secret_names()}) is read from a hidden prompt, or from "
+        "one line of standard input with --secret-stdin; it is stored in the system keyring, never in "
+        "the config file or on the command line.",
     )
     add.set_defaults(group="sites", action="add", parser=add)
     add.add_argument("name", help="a unique name for the site")
@@ -77,7 +78,7 @@ def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
         "--flavor",
         default="auto",
         help="pin the protocol flavor instead of detecting it "
-        "(newapi: newapi, newapi-legacy, oneapi, veloera; octopus: current, legacy)",
+        f"({_pinnable_flavors()})",
     )
     add.add_argument("--secret-stdin", action="store_true", help="read the secret from one line of standard input")
 
@@ -96,6 +97,16 @@ def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
     set_secret.add_argument("name")
     set_secret.add_argument(
         "--secret-stdin", action="store_true", help="read the secret from one line of standard input"
+    )
+
+
+def _secret_names() -> str:
+    return " or ".join(f"{family.label} {family.secret}" for family in FAMILIES.values())
+
+
+def _pinnable_flavors() -> str:
+    return "; ".join(
+        f"{kind.value}: {', '.join(f for f in family.flavors if f != 'auto')}" for kind, family in FAMILIES.items()
     )
 
 

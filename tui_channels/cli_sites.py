@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 
+from .backends.registry import FAMILIES, family_of
 from .cli import UsageError
 from .cli_common import format_table
 from .config import SiteProfile, load_config, new_site, save_config
@@ -15,7 +16,6 @@ from .errors import ChannelsError, ConfigError
 from .models import BackendKind
 from .secret_store import SecretLocation, SecretStore, env_var_name
 
-SECRET_NAMES = {BackendKind.NEWAPI: "access token", BackendKind.OCTOPUS: "password"}
 PLACES = {
     SecretLocation.KEYRING: "the system keyring",
     SecretLocation.FILE: "the plain-text secrets file",
@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
 def list_sites(args: argparse.Namespace) -> int:
     config = load_config()
     if not config.sites:
-        print("No sites yet; add one with `tui-channels sites add NAME --kind newapi|octopus --url URL ...`.")
+        kinds = "|".join(kind.value for kind in FAMILIES)
+        print(f"No sites yet; add one with `tui-channels sites add NAME --kind {kinds} --url URL ...`.")
         return 0
     store = SecretStore()
     rows = [
@@ -45,7 +46,7 @@ def list_sites(args: argparse.Namespace) -> int:
             site.name,
             site.kind.value,
             site.url,
-            site.user_id if site.kind is BackendKind.NEWAPI else site.username,
+            getattr(site, family_of(site.kind).login.field),
             "yes" if site.verify_tls else "no",
             _location_label(store.location(site.name)),
         )
@@ -78,18 +79,19 @@ def add_site(args: argparse.Namespace) -> int:
 
 
 def _profile_from_args(args: argparse.Namespace) -> SiteProfile:
-    """The profile the options describe; options for the other backend family are usage errors."""
+    """The profile the options describe; the login option of another backend family is a usage error."""
     kind = BackendKind(args.kind)
-    if kind is BackendKind.NEWAPI:
-        if args.username is not None:
-            raise UsageError("--username is for Octopus sites; a New API site takes --user-id")
-        if args.user_id is None:
-            raise UsageError("--user-id is required with --kind newapi (the admin's numeric user id)")
-    else:
-        if args.user_id is not None:
-            raise UsageError("--user-id is for New API sites; an Octopus site takes --username")
-        if args.username is None:
-            raise UsageError("--username is required with --kind octopus")
+    family = family_of(kind)
+    login = family.login
+    for other in FAMILIES.values():
+        if other.login.field != login.field and getattr(args, other.login.field) is not None:
+            raise UsageError(
+                f"{_option(other.login.field)} is for {other.label} sites; "
+                f"{family.article} {family.label} site takes {_option(login.field)}"
+            )
+    if getattr(args, login.field) is None:
+        hint = f" ({login.hint})" if login.hint else ""
+        raise UsageError(f"{_option(login.field)} is required with --kind {kind.value}{hint}")
     try:
         return new_site(
             name=args.name,
@@ -105,9 +107,14 @@ def _profile_from_args(args: argparse.Namespace) -> SiteProfile:
         raise UsageError(exc.message) from None
 
 
+def _option(field: str) -> str:
+    """The command-line option of a profile setting: `user_id` is `--user-id`."""
+    return f"--{field.replace('_', '-')}"
+
+
 def _read_secret(profile: SiteProfile, *, from_stdin: bool) -> str:
     """The secret from a hidden prompt or one line of stdin: never from argv, where `ps` would show it."""
-    what = SECRET_NAMES[profile.kind]
+    what = family_of(profile.kind).secret
     if from_stdin:
         secret = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -121,7 +128,7 @@ def _read_secret(profile: SiteProfile, *, from_stdin: bool) -> str:
 
 
 def _report_secret(store: SecretStore, profile: SiteProfile, location: SecretLocation) -> None:
-    print(f"Its {SECRET_NAMES[profile.kind]} is stored in {PLACES[location]}.")
+    print(f"Its {family_of(profile.kind).secret} is stored in {PLACES[location]}.")
     if location is SecretLocation.FILE:
         print(f"warning: {store.warning}", file=sys.stderr)
     variable = env_var_name(profile.name)

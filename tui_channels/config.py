@@ -20,21 +20,12 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .backends.registry import FAMILIES, family_of
 from .errors import ConfigError
 from .models import BackendKind
 
 APP_NAME = "tui-channels"
 CONFIG_FILE = "config.toml"
-
-FLAVORS: dict[BackendKind, tuple[str, ...]] = {
-    BackendKind.NEWAPI: ("auto", "newapi", "newapi-legacy", "oneapi", "veloera"),
-    BackendKind.OCTOPUS: ("auto", "current", "legacy"),
-}
-"""Protocol flavors a profile may pin per backend family; `auto` lets the client detect it."""
-
-DEFAULT_REQUEST_BUDGET: dict[BackendKind, int] = {BackendKind.NEWAPI: 180}
-"""Requests per budget window when a profile sets none: the lowest stock New API limit (180 per
-180 s per IP; newer servers allow 360). Octopus has no API rate limit, so no budget."""
 
 
 def config_dir() -> Path:
@@ -99,7 +90,7 @@ class SiteProfile(BaseModel):
     name: str
     """A unique, non-empty label; also the keyring entry name of the site's secret."""
     kind: BackendKind
-    """Backend family: `newapi` (New API, One API and forks) or `octopus`."""
+    """Backend family, one of `backends.registry.FAMILIES`: `newapi` (New API, One API and forks) or `octopus`."""
     url: str
     """Base URL of the gateway, http:// or https://, without a trailing slash."""
     user_id: int | None = Field(default=None, ge=1)
@@ -111,12 +102,12 @@ class SiteProfile(BaseModel):
     timeout: float | None = None
     """Per-request timeout in seconds; unset means the client's default."""
     flavor: str = "auto"
-    """Pin the protocol flavor (see `FLAVORS`) when detection guesses wrong; `auto` detects it."""
+    """Pin the protocol flavor (one of the family's `flavors`) when detection guesses wrong; `auto` detects it."""
     concurrency: int = Field(default=4, ge=1, le=64)
     """How many requests a batch operation may have in flight at once."""
     request_budget: int | None = Field(default=None, ge=0)
     """At most this many requests per `budget_window`, so batches stay under the gateway's rate
-    limit; unset uses `DEFAULT_REQUEST_BUDGET` for the backend family, 0 turns the budget off."""
+    limit; unset uses the backend family's `request_budget`, 0 turns the budget off."""
     budget_window: float = Field(default=180.0, gt=0)
     """Length in seconds of the window `request_budget` counts over (New API's is 180 s)."""
     sync_include: tuple[str, ...] = ()
@@ -165,22 +156,23 @@ class SiteProfile(BaseModel):
     @property
     def budget_limit(self) -> int | None:
         """The request budget in force: the profile's, else the family default; None when off."""
-        limit = self.request_budget if self.request_budget is not None else DEFAULT_REQUEST_BUDGET.get(self.kind)
+        limit = self.request_budget if self.request_budget is not None else family_of(self.kind).request_budget
         return limit or None
 
     @model_validator(mode="after")
     def _per_kind(self) -> SiteProfile:
-        if self.kind is BackendKind.NEWAPI:
-            if self.user_id is None:
-                raise ValueError("user_id is required for a New API site (the admin's numeric user id)")
-            if self.username is not None:
-                raise ValueError("username applies to Octopus sites only; New API sites use user_id")
-        else:
-            if not self.username:
-                raise ValueError("username is required for an Octopus site")
-            if self.user_id is not None:
-                raise ValueError("user_id applies to New API sites only; Octopus sites use username")
-        allowed = FLAVORS[self.kind]
+        family = family_of(self.kind)
+        login = family.login
+        if not getattr(self, login.field):
+            hint = f" ({login.hint})" if login.hint else ""
+            raise ValueError(f"{login.field} is required for {family.article} {family.label} site{hint}")
+        for other in FAMILIES.values():
+            field = other.login.field
+            if field != login.field and getattr(self, field) is not None:
+                raise ValueError(
+                    f"{field} applies to {other.label} sites only; {family.label} sites use {login.field}"
+                )
+        allowed = family.flavors
         if self.flavor not in allowed:
             raise ValueError(
                 f"flavor {self.flavor!r} is not one of {', '.join(allowed)} for a {self.kind.label} site"

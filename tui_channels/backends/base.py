@@ -1,9 +1,11 @@
-"""The contract every backend client implements, and the description of what a server can do.
+"""The contract every backend family implements, and the description of what a server can do.
 
-The UI and the services speak only this interface. A backend detects its server's protocol in
-`connect()` and describes it in `Capabilities`: which fields exist (for forms), which columns make
-sense (for the table), its type list, and which operations the connected server supports. An
-operation a server lacks raises `NotSupported` with `Capabilities.unsupported_reason()`.
+The UI and the services speak only this interface. A family declares itself with a
+`BackendFamily` (what a site profile of its kind needs, how to build its client); its client
+detects the server's protocol in `connect()` and describes it in `Capabilities`: which fields
+exist (for forms), which columns make sense (for the table), its type list, and which operations
+the connected server supports. An operation a server lacks raises `NotSupported` with
+`Capabilities.unsupported_reason()`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import NotSupported
 from ..models import BackendKind, Channel, ChannelSpec, TestResult, TypeCatalog, TypeCode
+
+if TYPE_CHECKING:
+    from .http import RetryPolicy
+    from .ratelimit import RequestBudget
 
 
 class Operation(enum.Enum):
@@ -247,3 +253,67 @@ class BackendBase:
     async def fix_abilities(self) -> Any:
         raise self._unsupported(Operation.FIX_ABILITIES)
 
+
+
+class SiteAddress(Protocol):
+    """What a family needs of a site profile to build its client (`config.SiteProfile` has it)."""
+
+    @property
+    def kind(self) -> BackendKind: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def user_id(self) -> int | None: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def flavor(self) -> str: ...
+    @property
+    def verify_tls(self) -> bool: ...
+    @property
+    def timeout(self) -> float | None: ...
+
+
+class ClientFactory(Protocol):
+    """Builds a family's client for a site; it is not connected yet (await `connect()`)."""
+
+    def __call__(
+        self, site: SiteAddress, secret: str, *, retry: RetryPolicy | None, budget: RequestBudget | None
+    ) -> Backend: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """The profile setting that names the admin account a family's client works as."""
+
+    field: str
+    """The site profile attribute: `user_id` or `username`."""
+    hint: str = ""
+    """What goes there, for messages that ask for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class BackendFamily:
+    """One family of gateways: what a site of its kind is configured with, and how to reach it.
+
+    Each family package declares one in its `family.py`, which imports no client (clients load
+    when `create` runs), so the command line and the config can read every family cheaply.
+    """
+
+    kind: BackendKind
+    login: Login
+    secret: str
+    """What the site's secret is called: "access token", "password"."""
+    flavors: tuple[str, ...]
+    """Protocol flavors a profile may pin, `auto` (detect it) first."""
+    create: ClientFactory
+    channel_from_wire: Callable[[Mapping[str, Any], TypeCatalog], Channel]
+    """A server record (as listed, exported or trashed) as a neutral channel."""
+    request_budget: int | None = None
+    """Requests per budget window when a profile sets none; None when the servers have no limit."""
+    article: str = "a"
+    """The indefinite article before the label in messages ("an Octopus site")."""
+
+    @property
+    def label(self) -> str:
+        return self.kind.label

@@ -13,8 +13,8 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
+from ..backends.registry import family_of
 from ..config import AppConfig, SiteProfile, save_config
-from ..models import BackendKind
 from ..secret_store import env_var_name
 from .gateway import DemoGateway, DemoSite
 
@@ -85,6 +85,5 @@ def _restore_env(name: str, previous: str | None) -> None:
 
 def _profile(site: DemoSite) -> SiteProfile:
     """The profile a user would write for a demo site; the flavor is left to detection."""
-    if site.kind is BackendKind.NEWAPI:
-        return SiteProfile(name=site.name, kind=site.kind, url=site.url, user_id=site.user_id)
-    return SiteProfile(name=site.name, kind=site.kind, url=site.url, username=site.username)
+    login = family_of(site.kind).login.field
+    return SiteProfile(name=site.name, kind=site.kind, url=site.url, **{login: getattr(site, login)})

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from ..backends.newapi_admin import KeyStatus, KeyStatusPage
+from ..backends.newapi.admin import KeyStatus, KeyStatusPage
 from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services.channel_view import relative_time

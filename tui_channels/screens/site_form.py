@@ -12,16 +12,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from ..backends.registry import FAMILIES, family_of
 from ..config import FORMLESS_SETTINGS, SiteProfile
 from ..models import BackendKind
 from ..secret_store import SecretStore
 from ..services.verify import Check, verify_site
 
-FLAVORS = {
-    BackendKind.NEWAPI: ["auto", "newapi", "newapi-legacy", "oneapi", "veloera"],
-    BackendKind.OCTOPUS: ["auto", "current", "legacy"],
-}
-SECRET_LABELS = {BackendKind.NEWAPI: "Access token", BackendKind.OCTOPUS: "Password"}
+LOGIN_INPUTS = {"user_id": ("#user-id-label", "#user-id"), "username": ("#username-label", "#username")}
+"""The widgets of each login setting a backend family may use; only its family's show."""
 
 
 def format_checks(checks: list[Check]) -> str:
@@ -49,13 +47,14 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
     def compose(self) -> ComposeResult:
         profile = self._profile
         kind = profile.kind if profile else BackendKind.NEWAPI
+        family = family_of(kind)
         with VerticalScroll(classes="dialog form", id="site-form"):
             yield Label("Edit site" if profile else "Add a site", classes="dialog-title")
             yield Label("Name")
             yield Input(profile.name if profile else "", placeholder="e.g. home-gateway", id="name")
             yield Label("Backend")
             yield Select(
-                [(k.label, k) for k in BackendKind], value=kind, allow_blank=False, id="kind"
+                [(f.label, f.kind) for f in FAMILIES.values()], value=kind, allow_blank=False, id="kind"
             )
             yield Label("URL")
             yield Input(profile.url if profile else "", placeholder="https://gateway.example.com", id="url")
@@ -68,14 +67,16 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
             )
             yield Label("Username (Octopus)", id="username-label")
             yield Input(profile.username or "" if profile else "", placeholder="admin", id="username")
-            yield Label(SECRET_LABELS[kind], id="secret-label")
+            yield Label(family.secret.capitalize(), id="secret-label")
             yield Input(
                 password=True,
                 placeholder="leave empty to keep the stored one" if profile else "",
                 id="secret",
             )
             yield Label("Protocol")
-            yield Select([(f, f) for f in FLAVORS[kind]], value=profile.flavor if profile else "auto", allow_blank=False, id="flavor")
+            yield Select(
+                [(f, f) for f in family.flavors], value=profile.flavor if profile else "auto", allow_blank=False, id="flavor"
+            )
             yield Checkbox("Verify TLS certificates", profile.verify_tls if profile else True, id="verify-tls")
             yield Label("Timeout in seconds (empty: default)")
             yield Input(
@@ -97,16 +98,15 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
         return self.query_one("#kind", Select).value  # type: ignore[return-value]
 
     def _show_kind_fields(self, kind: BackendKind) -> None:
-        newapi = kind is BackendKind.NEWAPI
-        for widget_id in ("#user-id-label", "#user-id"):
-            self.query_one(widget_id).display = newapi
-        for widget_id in ("#username-label", "#username"):
-            self.query_one(widget_id).display = not newapi
-        self.query_one("#secret-label", Label).update(SECRET_LABELS[kind])
+        family = family_of(kind)
+        for field, widget_ids in LOGIN_INPUTS.items():
+            for widget_id in widget_ids:
+                self.query_one(widget_id).display = field == family.login.field
+        self.query_one("#secret-label", Label).update(family.secret.capitalize())
         flavor = self.query_one("#flavor", Select)
         current = flavor.value
-        flavor.set_options([(f, f) for f in FLAVORS[kind]])
-        flavor.value = current if current in FLAVORS[kind] else "auto"
+        flavor.set_options([(f, f) for f in family.flavors])
+        flavor.value = current if current in family.flavors else "auto"
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "kind" and event.value is not Select.NULL:
@@ -124,14 +124,15 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
             error.update(f"A site named {name!r} already exists.")
             return None
         timeout = self._value("#timeout")
+        login = family_of(kind).login.field
         user_id = self._value("#user-id")
         try:
             profile = SiteProfile(
                 name=name,
                 kind=kind,
                 url=self._value("#url"),
-                user_id=int(user_id) if kind is BackendKind.NEWAPI and user_id else None,
-                username=self._value("#username") or None if kind is BackendKind.OCTOPUS else None,
+                user_id=int(user_id) if login == "user_id" and user_id else None,
+                username=self._value("#username") or None if login == "username" else None,
                 verify_tls=self.query_one("#verify-tls", Checkbox).value,
                 timeout=float(timeout) if timeout else None,
                 flavor=str(self.query_one("#flavor", Select).value),
@@ -157,7 +158,7 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
         if profile is None:
             return
         if self._secret() is None:
-            self.query_one("#form-error", Static).update(f"{SECRET_LABELS[profile.kind]} is required.")
+            self.query_one("#form-error", Static).update(f"{family_of(profile.kind).secret.capitalize()} is required.")
             return
         self.dismiss((profile, self._value("#secret")))
 
@@ -167,7 +168,7 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
         if profile is None:
             return
         if secret is None:
-            self.query_one("#form-error", Static).update(f"Type the {SECRET_LABELS[profile.kind].lower()} to verify.")
+            self.query_one("#form-error", Static).update(f"Type the {family_of(profile.kind).secret} to verify.")
             return
         self.query_one("#verify-result", Static).update("Verifying …")
         self._run_verify(profile, secret)

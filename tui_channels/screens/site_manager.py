@@ -13,9 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..backends.registry import family_of
 from ..config import SiteProfile
 from ..errors import ChannelsError
-from ..models import BackendKind
 from ..secret_store import SecretLocation
 from ..services.verify import verify_site
 from .confirm import ConfirmScreen
@@ -75,7 +75,7 @@ class SiteManagerScreen(Screen[set[str]]):
         secrets = self.channels_app.secrets
         sites = self.channels_app.config.sites
         for site in sites:
-            who = f"user {site.user_id}" if site.kind is BackendKind.NEWAPI else f"user {site.username}"
+            who = f"user {getattr(site, family_of(site.kind).login.field)}"
             text = Text()
             text.append(site.name, style="bold")
             text.append(f"  {site.kind.label}  ", style="dim")

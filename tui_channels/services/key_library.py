@@ -21,12 +21,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from ..backends.newapi.tokens import TokenClient, UserToken
 from ..config import AppConfig, KeySourceProfile
 from ..errors import ChannelsError, ConfigError, PermissionDenied, SecretStoreError
 from ..models import mask_secret
 from ..secret_store import SecretStore
 from . import base_urls
-from .newapi_tokens import TokenClient, UserToken
 
 LIBRARY_SECRET = "key-library"
 CSV_FIELDS = ("name", "base_url", "key", "source")

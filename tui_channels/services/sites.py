@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from ..backends import create_backend
+from ..backends.registry import create_backend
 from ..backends.base import Backend, Capabilities, ProgressCallback
 from ..backends.ratelimit import RequestBudget
 from ..config import SiteProfile

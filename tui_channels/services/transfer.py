@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..backends import newapi_wire, octopus_wire
 from ..backends.base import Capabilities
+from ..backends.registry import family_of
 from ..channel_types import NEWAPI_TYPES, OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES, ONEAPI_TYPES
 from ..config import data_dir, write_atomic
 from ..errors import ChannelsError
@@ -177,9 +177,8 @@ def rebuilt_channel(kind: BackendKind, flavor: str, record: Mapping[str, Any], k
     types = CATALOGS.get(flavor)
     if types is None:
         raise TransferFileError(f"Channels of the unknown backend flavor {flavor!r} cannot be restored.")
-    wire = newapi_wire if kind is BackendKind.NEWAPI else octopus_wire
     try:
-        channel = wire.channel_from_wire(record, types)
+        channel = family_of(kind).channel_from_wire(record, types)
     except (KeyError, TypeError, ValueError):
         name = record.get("name")
         raise TransferFileError(f"The saved record of {name!r} is broken; it cannot be restored.") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..backends import create_backend
+from ..backends.registry import create_backend
 from ..config import SiteProfile
 from ..errors import (
     AuthError,

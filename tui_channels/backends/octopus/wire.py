@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..errors import NotSupported, RequestRejected
-from ..models import (
+from ...errors import NotSupported, RequestRejected
+from ...models import (
     Channel,
     ChannelSpec,
     ChannelStatus,

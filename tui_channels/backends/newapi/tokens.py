@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from ..backends.http import HttpTransport, RetryPolicy, decode_json, host_of
-from ..backends.newapi_flavors import USER_ID_HEADERS
-from ..backends.newapi_wire import classify_refusal
-from ..errors import AuthError, BadResponse, NotFound, NotSupported, PermissionDenied, RequestRejected, ServerError
+from ...errors import AuthError, BadResponse, NotFound, NotSupported, PermissionDenied, RequestRejected, ServerError
+from ..http import HttpTransport, RetryPolicy, decode_json, host_of
+from .flavors import USER_ID_HEADERS
+from .wire import classify_refusal
 
 PAGE_SIZE = 100
 SMALLEST_PAGE = 10

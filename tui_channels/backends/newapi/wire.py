@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
-from ..models import Channel, ChannelStatus, TypeCatalog, join_list, split_list
+from ...errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
+from ...models import Channel, ChannelStatus, TypeCatalog, join_list, split_list
 
 _STATUS_FROM_WIRE = {
     1: ChannelStatus.ENABLED,

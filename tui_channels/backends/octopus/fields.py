@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from ..channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
-from ..models import BackendKind
-from .base import Capabilities, FieldKind, FieldSpec, Operation
+from ...channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
+from ...models import BackendKind
+from ..base import Capabilities, FieldKind, FieldSpec, Operation
+
+GENERATIONS = ("auto", "current", "legacy")
+"""What a profile may pin: `auto` tells the generations apart from the server's answers."""
 
 COLUMNS = frozenset({"id", "name", "type", "status", "models", "base_url", "response_time", "test_time"})
 

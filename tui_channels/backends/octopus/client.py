@@ -3,8 +3,8 @@
 Follows ../shared/api/octopus.md. Both generations log in with a username and password; legacy
 answers a JWT to send as a Bearer header, current sets an `auth` cookie. The session lives in
 memory only, is renewed shortly before it expires, and a 401 on an admin call triggers one fresh
-login and one retry. Record mapping and request bodies live in `octopus_wire`, the capability
-description in `octopus_fields`.
+login and one retry. Record mapping and request bodies live in `wire.py`, the capability
+description in `fields.py`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from ..channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
-from ..errors import (
+from ...channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
+from ...errors import (
     AuthError,
     BackendError,
     BadResponse,
@@ -30,12 +30,12 @@ from ..errors import (
     RequestRejected,
     ServerError,
 )
-from ..models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
-from .base import BackendBase, Capabilities, ProgressCallback
-from .http import HttpTransport, RetryPolicy, decode_json, host_of
-from .ratelimit import RequestBudget
-from .octopus_fields import build_capabilities
-from .octopus_wire import adhoc_body, channel_from_wire, create_body, is_legacy_record, update_body
+from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
+from ..base import BackendBase, Capabilities, ProgressCallback
+from ..http import HttpTransport, RetryPolicy, decode_json, host_of
+from ..ratelimit import RequestBudget
+from .fields import GENERATIONS, build_capabilities
+from .wire import adhoc_body, channel_from_wire, create_body, is_legacy_record, update_body
 
 LOGIN = "/api/v1/user/login"
 STATUS = "/api/v1/user/status"
@@ -47,7 +47,6 @@ ENABLE = "/api/v1/channel/enable"
 DELETE = "/api/v1/channel/delete/{id}"
 FETCH_MODEL = "/api/v1/channel/fetch-model"
 COOKIE = "auth"
-GENERATIONS = ("auto", "current", "legacy")
 RENEW_MARGIN = 60.0
 """Renew a session this many seconds before it expires (at most a fifth of its length)."""
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import (
+from ...errors import (
     AuthError,
     BackendError,
     BadResponse,
@@ -26,7 +26,7 @@ from ..errors import (
     RequestRejected,
     ServerError,
 )
-from ..models import (
+from ...models import (
     NEUTRAL_FIELDS,
     BackendKind,
     Channel,
@@ -36,12 +36,12 @@ from ..models import (
     TypeCode,
     join_list,
 )
-from .base import BackendBase, Capabilities, Operation, ProgressCallback
-from .http import HttpTransport, RetryPolicy, decode_json
-from .newapi_admin import NewApiAdmin
-from .ratelimit import RequestBudget
-from .newapi_flavors import FLAVORS, USER_ID_HEADERS, Flavor, flavor_from_status
-from .newapi_wire import (
+from ..base import BackendBase, Capabilities, Operation, ProgressCallback
+from ..http import HttpTransport, RetryPolicy, decode_json
+from ..ratelimit import RequestBudget
+from .admin import NewApiAdmin
+from .flavors import FLAVORS, USER_ID_HEADERS, Flavor, flavor_from_status
+from .wire import (
     NEUTRAL_TO_WIRE,
     NOT_CLEARABLE,
     PRIVILEGE_HINT,

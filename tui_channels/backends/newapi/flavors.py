@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..channel_types import NEWAPI_TYPES, ONEAPI_TYPES
-from ..models import TypeCatalog
-from .base import COLUMNS_ALL, FieldKind, FieldSpec, Operation
+from ...channel_types import NEWAPI_TYPES, ONEAPI_TYPES
+from ...models import TypeCatalog
+from ..base import COLUMNS_ALL, FieldKind, FieldSpec, Operation
 
 USER_ID_HEADERS = ("New-Api-User", "Veloera-User", "voapi-user", "User-id", "Rix-Api-User", "neo-api-user")
 """Forks rename the user-id header; sending all of them is harmless and works everywhere."""
@@ -122,9 +122,6 @@ FLAVORS: dict[str, Flavor] = {
         _NEWAPI_OPERATIONS,
         frozenset(COLUMNS_ALL),
     ),
-    "veloera": Flavor(
-        "veloera", "Veloera", False, False, None, NEWAPI_TYPES, _LEGACY_FIELDS, _NEWAPI_OPERATIONS, frozenset(COLUMNS_ALL)
-    ),
     "oneapi": Flavor(
         "oneapi",
         "One API",
@@ -135,6 +132,9 @@ FLAVORS: dict[str, Flavor] = {
         _ONEAPI_FIELDS,
         _ONEAPI_OPERATIONS,
         frozenset(COLUMNS_ALL) - {"tag"},
+    ),
+    "veloera": Flavor(
+        "veloera", "Veloera", False, False, None, NEWAPI_TYPES, _LEGACY_FIELDS, _NEWAPI_OPERATIONS, frozenset(COLUMNS_ALL)
     ),
 }
 

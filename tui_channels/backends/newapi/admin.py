@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..errors import BadResponse
-from ..models import ChannelStatus
-from .base import Capabilities, Operation
-from .newapi_wire import model_ids
+from ...errors import BadResponse
+from ...models import ChannelStatus
+from ..base import Capabilities, Operation
+from .wire import model_ids
 
 TAG_EDIT_FIELDS = (
     "new_tag",

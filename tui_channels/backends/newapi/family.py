@@ -1,0 +1,43 @@
+"""The New API family as the registry knows it: an admin user id and an access token."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...models import BackendKind
+from ..base import Backend, BackendFamily, Login, SiteAddress
+from .flavors import FLAVORS
+from .wire import channel_from_wire
+
+if TYPE_CHECKING:
+    from ..http import RetryPolicy
+    from ..ratelimit import RequestBudget
+
+
+def create_client(
+    site: SiteAddress, secret: str, *, retry: RetryPolicy | None, budget: RequestBudget | None
+) -> Backend:
+    from .client import NewApiBackend
+
+    return NewApiBackend(
+        site.url,
+        access_token=secret,
+        user_id=site.user_id,
+        flavor=site.flavor,
+        verify_tls=site.verify_tls,
+        timeout=site.timeout,
+        retry=retry,
+        budget=budget,
+    )
+
+
+NEWAPI = BackendFamily(
+    kind=BackendKind.NEWAPI,
+    login=Login("user_id", "the admin's numeric user id"),
+    secret="access token",
+    flavors=("auto", *FLAVORS),
+    create=create_client,
+    channel_from_wire=channel_from_wire,
+    request_budget=180,
+)
+"""`request_budget`: the lowest stock New API limit (180 per 180 s per IP; newer servers allow 360)."""

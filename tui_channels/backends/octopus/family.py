@@ -1,0 +1,43 @@
+"""The Octopus family as the registry knows it: an admin username and a password."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...models import BackendKind
+from ..base import Backend, BackendFamily, Login, SiteAddress
+from .fields import GENERATIONS
+from .wire import channel_from_wire
+
+if TYPE_CHECKING:
+    from ..http import RetryPolicy
+    from ..ratelimit import RequestBudget
+
+
+def create_client(
+    site: SiteAddress, secret: str, *, retry: RetryPolicy | None, budget: RequestBudget | None
+) -> Backend:
+    from .client import OctopusBackend
+
+    return OctopusBackend(
+        site.url,
+        username=site.username or "",
+        password=secret,
+        generation=site.flavor,
+        verify_tls=site.verify_tls,
+        timeout=site.timeout,
+        retry=retry,
+        budget=budget,
+    )
+
+
+OCTOPUS = BackendFamily(
+    kind=BackendKind.OCTOPUS,
+    login=Login("username"),
+    secret="password",
+    flavors=GENERATIONS,
+    create=create_client,
+    channel_from_wire=channel_from_wire,
+    article="an",
+)
+"""No request budget: Octopus has no API rate limit."""

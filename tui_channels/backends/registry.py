@@ -1,0 +1,36 @@
+"""The backend families by the kind a site profile names: the one list of families.
+
+Each family is a package here whose `family.py` declares its `BackendFamily`; adding one is adding
+its package (and its `BackendKind`) and its entry below. Declarations import no client, so the
+command line can offer every kind without loading one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..models import BackendKind
+from .base import Backend, BackendFamily, SiteAddress
+from .newapi.family import NEWAPI
+from .octopus.family import OCTOPUS
+
+if TYPE_CHECKING:
+    from .http import RetryPolicy
+    from .ratelimit import RequestBudget
+
+FAMILIES: dict[BackendKind, BackendFamily] = {family.kind: family for family in (NEWAPI, OCTOPUS)}
+
+
+def family_of(kind: BackendKind) -> BackendFamily:
+    return FAMILIES[kind]
+
+
+def create_backend(
+    site: SiteAddress,
+    secret: str,
+    *,
+    retry: RetryPolicy | None = None,
+    budget: RequestBudget | None = None,
+) -> Backend:
+    """A client for the site (not yet connected: await `connect()` before using it)."""
+    return FAMILIES[site.kind].create(site, secret, retry=retry, budget=budget)
