@@ -1,1 +1,2 @@
-"""The embedded demo gateway: emulated gateways and upstream providers on 127.0.0.1."""
+"""The embedded demo gateway: emulated gateways (one package per family, `newapi/` and `octopus/`,
+as in `backends/`) and fake upstream providers on 127.0.0.1."""

@@ -143,7 +143,7 @@ class DemoGateway:
         """Add an emulated New API-family server (`newapi`, `newapi-legacy`, `oneapi`, `veloera`)."""
         if flavor not in NEWAPI_FLAVORS:
             raise ValueError(f"unknown New API flavor {flavor!r}; choose one of {', '.join(NEWAPI_FLAVORS)}")
-        from .newapi_server import build_newapi_server
+        from .newapi.server import build_newapi_server
 
         self.start()
         server = build_newapi_server(
@@ -157,7 +157,7 @@ class DemoGateway:
         """Add an emulated Octopus server of the `current` or `legacy` generation."""
         if generation not in OCTOPUS_GENERATIONS:
             raise ValueError(f"unknown Octopus generation {generation!r}; choose current or legacy")
-        from .octopus_server import build_octopus_server
+        from .octopus.server import build_octopus_server
 
         self.start()
         server = build_octopus_server(

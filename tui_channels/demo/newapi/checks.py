@@ -16,9 +16,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .newapi_channels import change_status, fail, read_json, reply
-from .newapi_probe import Upstream, model_ids, reply_text
-from .newapi_store import ChannelTable, Flavor, go_atoi, is_multi_key, key_lines
+from .channels import change_status, fail, read_json, reply
+from .probe import Upstream, model_ids, reply_text
+from .store import ChannelTable, Flavor, go_atoi, is_multi_key, key_lines
 
 UNTESTABLE_TYPES = frozenset({2, 5, 36, 50, 51, 52, 54})
 """New API types whose test is refused: Midjourney, MidjourneyPlus, Suno, Kling, Jimeng, Vidu, DoubaoVideo."""

@@ -24,11 +24,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from .newapi_channels import PRIVILEGE_MESSAGE, ChannelApi, reply
-from .newapi_checks import CheckApi
-from .newapi_probe import Upstream
-from .newapi_store import FLAVORS, ChannelTable, Flavor, plain, seed_rows
-from .newapi_tokens import TokenApi
+from .channels import PRIVILEGE_MESSAGE, ChannelApi, reply
+from .checks import CheckApi
+from .probe import Upstream
+from .store import FLAVORS, ChannelTable, Flavor, plain, seed_rows
+from .tokens import TokenApi
 
 Handler = Callable[[Request, str], Awaitable[Response]]
 

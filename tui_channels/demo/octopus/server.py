@@ -31,8 +31,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..models import split_list
-from .seed import SeedChannel, seed_channels
+from ...models import split_list
+from ..seed import SeedChannel, seed_channels
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "octopus-demo-pass"

@@ -18,8 +18,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .newapi_channels import fail, read_object, reply
-from .newapi_store import Flavor, go_atoi
+from .channels import fail, read_object, reply
+from .store import Flavor, go_atoi
 
 ROOT_ROLE = 100
 ITEMS_PER_PAGE = 10

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ..channel_types import NEWAPI_TYPES, ONEAPI_TYPES
-from ..models import TypeCatalog
-from .seed import SeedChannel, seed_channels
+from ...channel_types import NEWAPI_TYPES, ONEAPI_TYPES
+from ...models import TypeCatalog
+from ..seed import SeedChannel, seed_channels
 
 NEWAPI_TYPE_BY_PROVIDER = {
     "openai": 1,

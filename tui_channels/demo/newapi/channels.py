@@ -16,7 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .newapi_store import (
+from .store import (
     READ_ONLY,
     SORTABLE,
     ChannelTable,

@@ -1,0 +1,1 @@
+"""The emulated Octopus server, legacy and current generations (`server.py`)."""
