@@ -17,15 +17,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli_common import id_list
+from .common import id_list
 
 if TYPE_CHECKING:
-    from .backends.base import Backend
-    from .config import SiteProfile
-    from .services.channel_plan import ChannelPlan, PlannedChannel
-    from .services.key_library import UpstreamKey
-    from .services.results import ChannelResult
-    from .services.sites import SiteSession
+    from ..backends.base import Backend
+    from ..config import SiteProfile
+    from ..services.channel_plan import ChannelPlan, PlannedChannel
+    from ..services.key_library import UpstreamKey
+    from ..services.results import ChannelResult
+    from ..services.sites import SiteSession
 
 EXIT_RULE = (
     "Exit code 0 when every row was created or skipped as already present (with --dry-run: when the "
@@ -99,7 +99,7 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .config import load_config
+    from ..config import load_config
 
     profile = load_config().site(args.site)
     if args.group == "keys":
@@ -113,9 +113,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _restore_items(args: argparse.Namespace) -> tuple[list[Any], str]:
     """(channel, origin) pairs to restore and where they came from, per --file or --trash."""
-    from .cli import UsageError
-    from .services import trash
-    from .services.transfer import exported_channels, read_export, trashed_channels
+    from . import UsageError
+    from ..services import trash
+    from ..services.transfer import exported_channels, read_export, trashed_channels
 
     if args.file:
         if args.deleted_from or args.ids:
@@ -134,8 +134,8 @@ def _restore_items(args: argparse.Namespace) -> tuple[list[Any], str]:
 
 
 def _read_keys(args: argparse.Namespace) -> list[UpstreamKey]:
-    from .cli import UsageError
-    from .services.key_library import BaseUrlNeeded, read_key_file
+    from . import UsageError
+    from ..services.key_library import BaseUrlNeeded, read_key_file
 
     try:
         return read_key_file(Path(args.file), base_url=args.base_url, source=args.source)
@@ -144,8 +144,8 @@ def _read_keys(args: argparse.Namespace) -> list[UpstreamKey]:
 
 
 async def _with_site(profile: SiteProfile, work: Callable[[SiteSession], Awaitable[int]]) -> int:
-    from .secret_store import SecretStore
-    from .services.sites import SiteSession
+    from ..secret_store import SecretStore
+    from ..services.sites import SiteSession
 
     session = SiteSession(profile=profile, secrets=SecretStore())
     try:
@@ -156,8 +156,8 @@ async def _with_site(profile: SiteProfile, work: Callable[[SiteSession], Awaitab
 
 
 async def _import_keys(session: SiteSession, keys: list[UpstreamKey], args: argparse.Namespace) -> int:
-    from .models import split_list
-    from .services.key_import import DEFAULT_GROUPS, plan_import
+    from ..models import split_list
+    from ..services.key_import import DEFAULT_GROUPS, plan_import
 
     assert session.backend is not None
     print(f"Fetching the models of {len(keys)} keys through {session.name}…", file=sys.stderr)
@@ -173,7 +173,7 @@ async def _import_keys(session: SiteSession, keys: list[UpstreamKey], args: argp
 
 
 async def _restore(session: SiteSession, items: list[Any], source: str, args: argparse.Namespace) -> int:
-    from .services.transfer import plan_transfer
+    from ..services.transfer import plan_transfer
 
     assert session.capabilities is not None
     plan = plan_transfer(
@@ -197,7 +197,7 @@ async def _finish(plan: ChannelPlan, session: SiteSession, args: argparse.Namesp
         return 0
     assert session.backend is not None
     results = await _create(plan, session.backend, session.profile.concurrency)
-    from .services.channel_plan import all_done
+    from ..services.channel_plan import all_done
 
     report = {"site": plan.site, "summary": plan.summary(), "rows": preview, "results": [r.to_json() for r in results]}
     _print(report, args, _preview_table(preview) + "\n\n" + _results_table(results))
@@ -205,15 +205,15 @@ async def _finish(plan: ChannelPlan, session: SiteSession, args: argparse.Namesp
 
 
 async def _create(plan: ChannelPlan, backend: Backend, concurrency: int) -> list[ChannelResult]:
-    from .services.batch import BatchRun, BatchSettings
-    from .services.channel_plan import CreateRun, creation_settings
+    from ..services.batch import BatchRun, BatchSettings
+    from ..services.channel_plan import CreateRun, creation_settings
 
     settings = creation_settings(BatchSettings(concurrency=concurrency))
     return await BatchRun(plan.placeholders(), CreateRun(backend, plan), settings).run()
 
 
 def _row_json(plan: ChannelPlan, row: PlannedChannel) -> dict[str, Any]:
-    from .models import mask_secret
+    from ..models import mask_secret
 
     return {
         "row": row.position,
@@ -230,7 +230,7 @@ def _row_json(plan: ChannelPlan, row: PlannedChannel) -> dict[str, Any]:
 
 
 def _preview_table(rows: list[dict[str, Any]]) -> str:
-    from .cli_common import format_table
+    from .common import format_table
 
     headers = ("ROW", "STATE", "NAME", "BASE URL", "MODELS", "KEY", "REASON / NOT CARRIED")
     lines = (
@@ -249,7 +249,7 @@ def _preview_table(rows: list[dict[str, Any]]) -> str:
 
 
 def _results_table(results: list[ChannelResult]) -> str:
-    from .cli_common import format_table
+    from .common import format_table
 
     labels = {"ok": "created", "skipped": "skipped", "failed": "failed", "cancelled": "cancelled"}
     return format_table(
@@ -267,8 +267,8 @@ def _print(report: dict[str, Any], args: argparse.Namespace, table: str) -> None
 
 
 async def _export(session: SiteSession, args: argparse.Namespace) -> int:
-    from .errors import ChannelsError
-    from .services.transfer import export_channels, key_warning, write_export
+    from ..errors import ChannelsError
+    from ..services.transfer import export_channels, key_warning, write_export
 
     assert session.capabilities is not None
     if args.all:

@@ -13,10 +13,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__, cli_tags, cli_transfer
-from .backends.registry import FAMILIES
-from .cli_common import id_list
-from .errors import ChannelsError
+from .. import __version__
+from ..backends.registry import FAMILIES
+from ..errors import ChannelsError
+from . import tags, transfer
+from .common import id_list
 
 KINDS = tuple(kind.value for kind in FAMILIES)
 
@@ -46,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     groups = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_sites_commands(groups)
     _add_channels_commands(groups)
-    cli_transfer.add_keys_commands(groups)
-    cli_tags.add_tags_commands(groups)
+    transfer.add_keys_commands(groups)
+    tags.add_tags_commands(groups)
     return parser
 
 
@@ -130,8 +131,8 @@ def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
     )
     for action, summary in BATCH_COMMANDS.items():
         _add_batch_command(actions, action, summary)
-    cli_transfer.add_channel_transfer_commands(actions)
-    cli_tags.add_fix_command(actions)
+    transfer.add_channel_transfer_commands(actions)
+    tags.add_fix_command(actions)
 
 
 BATCH_COMMANDS = {
@@ -211,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     if not args.demo:
         return _dispatch(args)
-    from .demo.session import DemoSession
+    from ..demo.session import DemoSession
 
     options = {} if args.channels is None else {"channels": args.channels}
     with DemoSession(**options):
@@ -220,30 +221,30 @@ def _run(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.group == "sites":
-        from . import cli_sites
+        from . import sites
 
-        return cli_sites.run(args)
+        return sites.run(args)
     if args.group in ("keys", "transfer"):
-        return cli_transfer.run(args)
+        return transfer.run(args)
     if args.group == "tags":
-        return cli_tags.run(args)
+        return tags.run(args)
     if args.group == "channels" and args.action in BATCH_COMMANDS:
-        from . import cli_batch
+        from . import batch
 
-        return cli_batch.run(args)
+        return batch.run(args)
     if args.group == "channels":
-        from . import cli_channels
+        from . import channels
 
-        return cli_channels.run(args)
+        return channels.run(args)
     return _open_app(args.open_site)
 
 
 def _open_app(site: str | None) -> int:
     if site is not None:
-        from .config import load_config
+        from ..config import load_config
 
         load_config().site(site)
-    from .app import run_app
+    from ..app import run_app
 
     run_app(site=site)
     return 0

@@ -8,12 +8,12 @@ import json
 import time
 from typing import Any
 
-from .cli_common import format_table
-from .config import SiteProfile, load_config
-from .models import Channel, mask_secret, neutral_record
-from .secret_store import SecretStore
-from .services.channel_view import CELL_TEXT, ViewState, matches_facets
-from .services.sites import SiteSession
+from ..config import SiteProfile, load_config
+from ..models import Channel, mask_secret, neutral_record
+from ..secret_store import SecretStore
+from ..services.channel_view import CELL_TEXT, ViewState, matches_facets
+from ..services.sites import SiteSession
+from .common import format_table
 
 COLUMNS = ("id", "name", "type", "status", "models", "group", "priority", "base_url")
 """Table columns, with the same cell text as the app's table."""

@@ -8,10 +8,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from .cli_common import format_table
+from .common import format_table
 
 if TYPE_CHECKING:
-    from .backends.base import BackendBase as Backend
+    from ..backends.base import BackendBase as Backend
 
 EDIT_OPTIONS = {
     "new_tag": "rename the tag",
@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _with_backend(site: str, command: Callable[[Backend], Awaitable[int]]) -> int:
-    from .config import load_config
-    from .secret_store import SecretStore
-    from .services.sites import SiteSession
+    from ..config import load_config
+    from ..secret_store import SecretStore
+    from ..services.sites import SiteSession
 
     session = SiteSession(profile=load_config().site(site), secrets=SecretStore())
     try:
@@ -77,7 +77,7 @@ async def _with_backend(site: str, command: Callable[[Backend], Awaitable[int]])
 
 
 async def _list(backend: Backend, as_json: bool) -> int:
-    from .services.tag_view import group_by_tag
+    from ..services.tag_view import group_by_tag
 
     groups = group_by_tag(await backend.list_channels())
     rows: list[dict[str, Any]] = [
@@ -103,8 +103,8 @@ async def _set_status(backend: Backend, tag: str, enabled: bool) -> int:
 
 
 async def _edit(backend: Backend, args: argparse.Namespace) -> int:
-    from .cli import UsageError
-    from .services.tag_view import tag_changes
+    from . import UsageError
+    from ..services.tag_view import tag_changes
 
     values = {field: getattr(args, field) or "" for field in EDIT_OPTIONS}
     changes, errors = tag_changes(values)

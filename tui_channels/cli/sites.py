@@ -8,13 +8,13 @@ import getpass
 import os
 import sys
 
-from .backends.registry import FAMILIES, family_of
-from .cli import UsageError
-from .cli_common import format_table
-from .config import SiteProfile, load_config, new_site, save_config
-from .errors import ChannelsError, ConfigError
-from .models import BackendKind
-from .secret_store import SecretLocation, SecretStore, env_var_name
+from ..backends.registry import FAMILIES, family_of
+from ..config import SiteProfile, load_config, new_site, save_config
+from ..errors import ChannelsError, ConfigError
+from ..models import BackendKind
+from ..secret_store import SecretLocation, SecretStore, env_var_name
+from . import UsageError
+from .common import format_table
 
 PLACES = {
     SecretLocation.KEYRING: "the system keyring",
@@ -155,7 +155,7 @@ def remove_site(args: argparse.Namespace) -> int:
 
 def verify_site(args: argparse.Namespace) -> int:
     """One line per check (reachable, backend, credentials); exit 1 when any of them failed."""
-    from .services.verify import verify_site as check_site
+    from ..services.verify import verify_site as check_site
 
     profile = load_config().site(args.name)
     secret = SecretStore().require(profile.name)

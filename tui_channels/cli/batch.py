@@ -17,18 +17,18 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from .backends.base import Backend
-from .backends.base import Operation as ServerOperation
-from .cli_channels import matches_search
-from .cli_common import format_table
-from .config import SiteProfile, load_config
-from .errors import NotFound
-from .models import Channel
-from .secret_store import SecretStore
-from .services import balance, connectivity, sync
-from .services.batch import BatchProgress, BatchRun, BatchSettings, format_eta, skipped
-from .services.results import ChannelResult, Outcome
-from .services.sites import SiteSession
+from ..backends.base import Backend
+from ..backends.base import Operation as ServerOperation
+from ..config import SiteProfile, load_config
+from ..errors import NotFound
+from ..models import Channel
+from ..secret_store import SecretStore
+from ..services import balance, connectivity, sync
+from ..services.batch import BatchProgress, BatchRun, BatchSettings, format_eta, skipped
+from ..services.results import ChannelResult, Outcome
+from ..services.sites import SiteSession
+from .channels import matches_search
+from .common import format_table
 
 TTY_INTERVAL = 0.1
 PLAIN_INTERVAL = 5.0
