@@ -1,10 +1,17 @@
-"""Plain-text tables and argument types shared by the CLI commands."""
+"""What every command shares: the usage error, plain-text tables and argument types.
+
+Imports none of the command modules, so each of them (and the grammar) can import it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import unicodedata
 from collections.abc import Iterable, Sequence
+
+
+class UsageError(Exception):
+    """A command line that parses but makes no sense; reported like argparse's own errors."""
 
 
 def format_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -36,3 +43,14 @@ def id_list(text: str) -> tuple[int, ...]:
     if not ids:
         raise argparse.ArgumentTypeError("name at least one channel id")
     return ids
+
+
+def positive_int(text: str) -> int:
+    """A count or an id given on the command line: a whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value

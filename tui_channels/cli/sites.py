@@ -13,8 +13,7 @@ from ..config import SiteProfile, load_config, new_site, save_config
 from ..errors import ChannelsError, ConfigError
 from ..models import BackendKind
 from ..secret_store import SecretLocation, SecretStore, env_var_name
-from . import UsageError
-from .common import format_table
+from .common import UsageError, format_table
 
 PLACES = {
     SecretLocation.KEYRING: "the system keyring",

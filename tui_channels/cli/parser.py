@@ -1,0 +1,279 @@
+"""The command line's grammar: every command, its options and its help text.
+
+Only argparse and the backend registry (for the `--kind` choices and flavor names) are imported
+here, so `--help` and argument errors come back fast. Each command's `group` default names the
+module of this package that runs it; `parser` is the subparser, for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import __version__
+from ..backends.registry import FAMILIES
+from .common import id_list, positive_int
+
+KINDS = tuple(kind.value for kind in FAMILIES)
+
+BATCH_COMMANDS = {
+    "sync": "sync channels' models from their upstreams (a preview first; --dry-run stops there)",
+    "test": "test channels' connectivity and record their response times",
+    "balance": "refresh channels' upstream balances (New API family)",
+}
+"""`channels` actions that run a batch over a site's channels, and their one-line help."""
+
+EXIT_RULE = (
+    "Exit code 0 when every row was created or skipped as already present (with --dry-run: when the "
+    "preview was computed), 1 when a row failed or was blocked, 2 for usage errors."
+)
+"""How `keys import` and `channels restore` end, for their help."""
+
+EDIT_OPTIONS = {
+    "new_tag": "rename the tag",
+    "priority": "priority for every channel of the tag",
+    "weight": "weight for every channel of the tag",
+    "models": "comma-separated models (replaces each channel's list)",
+    "groups": "comma-separated user groups",
+    "model_mapping": "JSON object of model mappings",
+    "param_override": "JSON object merged into request bodies",
+    "header_override": "JSON object of upstream headers",
+}
+"""`tags edit` options: the field each sets, and its help."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: `sites`, `channels`, `keys` and `tags` with their actions."""
+    parser = argparse.ArgumentParser(
+        prog="tui-channels",
+        description="Administer the channels of New API / One API and Octopus gateways.",
+        epilog="Without a command, opens the app on the last used site.",
+    )
+    parser.set_defaults(group=None, parser=parser)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--site", dest="open_site", metavar="NAME", help="open the app on this site")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the embedded demo gateway with two seeded sites (New API and Octopus); "
+        "works with the commands below too",
+    )
+    parser.add_argument(
+        "--channels", type=positive_int, metavar="N", help="with --demo: channels on the New API demo site"
+    )
+    groups = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_sites_commands(groups)
+    _add_channels_commands(groups)
+    _add_keys_commands(groups)
+    _add_tags_commands(groups)
+    return parser
+
+
+def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
+    sites = groups.add_parser("sites", help="list, add, remove and verify gateway sites")
+    actions = sites.add_subparsers(title="actions", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="show the configured sites and where their secrets are")
+    listing.set_defaults(group="sites", action="list", parser=listing)
+
+    add = actions.add_parser(
+        "add",
+        help="add a site and store its secret",
+        description=f"Add a site. The secret ({_secret_names()}) is read from a hidden prompt, or from "
+        "one line of standard input with --secret-stdin; it is stored in the system keyring, never in "
+        "the config file or on the command line.",
+    )
+    add.set_defaults(group="sites", action="add", parser=add)
+    add.add_argument("name", help="a unique name for the site")
+    add.add_argument("--kind", required=True, choices=KINDS, help="backend family")
+    add.add_argument("--url", required=True, help="base URL, e.g. https://gateway.example.com")
+    login = add.add_mutually_exclusive_group()
+    login.add_argument("--user-id", type=positive_int, metavar="ID", help="New API: the admin's numeric user id")
+    login.add_argument("--username", metavar="USER", help="Octopus: the admin user name")
+    add.add_argument("--no-verify-tls", action="store_true", help="accept any TLS certificate (test servers only)")
+    add.add_argument("--timeout", type=float, metavar="SECONDS", help="per-request timeout")
+    add.add_argument(
+        "--flavor",
+        default="auto",
+        help="pin the protocol flavor instead of detecting it "
+        f"({_pinnable_flavors()})",
+    )
+    add.add_argument("--secret-stdin", action="store_true", help="read the secret from one line of standard input")
+
+    remove = actions.add_parser("remove", help="remove a site and its stored secret")
+    remove.set_defaults(group="sites", action="remove", parser=remove)
+    remove.add_argument("name")
+
+    verify = actions.add_parser(
+        "verify", help="check that a site is reachable, which backend it runs, and that its credentials work"
+    )
+    verify.set_defaults(group="sites", action="verify", parser=verify)
+    verify.add_argument("name")
+
+    set_secret = actions.add_parser("set-secret", help="replace a site's stored secret (e.g. a rotated token)")
+    set_secret.set_defaults(group="sites", action="set-secret", parser=set_secret)
+    set_secret.add_argument("name")
+    set_secret.add_argument(
+        "--secret-stdin", action="store_true", help="read the secret from one line of standard input"
+    )
+
+
+def _secret_names() -> str:
+    return " or ".join(f"{family.label} {family.secret}" for family in FAMILIES.values())
+
+
+def _pinnable_flavors() -> str:
+    return "; ".join(
+        f"{kind.value}: {', '.join(f for f in family.flavors if f != 'auto')}" for kind, family in FAMILIES.items()
+    )
+
+
+def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
+    channels = groups.add_parser("channels", help="list a site's channels; test, sync and refresh them in bulk")
+    actions = channels.add_subparsers(title="actions", metavar="ACTION", required=True)
+    listing = actions.add_parser(
+        "list",
+        help="print every channel of a site, optionally filtered",
+        description="Load every channel of a site and print a table, or JSON with --json. "
+        "Keys are always masked.",
+    )
+    listing.set_defaults(group="channels", action="list", parser=listing)
+    listing.add_argument("--site", required=True, metavar="NAME", help="the site to read")
+    listing.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    listing.add_argument(
+        "--search", metavar="KEYWORD", help="keep channels whose name or base URL contains it, or whose id it is"
+    )
+    listing.add_argument(
+        "--status", choices=("enabled", "disabled"), help="disabled covers manually and automatically disabled"
+    )
+    for action, summary in BATCH_COMMANDS.items():
+        _add_batch_command(actions, action, summary)
+    _add_channel_transfer_commands(actions)
+    _add_fix_command(actions)
+
+
+def _add_batch_command(actions: argparse._SubParsersAction, action: str, summary: str) -> None:
+    batch = actions.add_parser(
+        action,
+        help=summary,
+        description=f"{summary[0].upper()}{summary[1:]}. Progress goes to standard error, a report per "
+        "channel to standard output. Exit code 0 when no channel failed (skipped channels, left out on "
+        "purpose, do not count), 1 otherwise, 2 for usage errors.",
+    )
+    batch.set_defaults(group="batch", action=action, parser=batch)
+    batch.add_argument("--site", required=True, metavar="NAME", help="the site to work on")
+    scope = batch.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--all", action="store_true", help="every channel of the site")
+    scope.add_argument("--ids", type=id_list, metavar="1,2,3", help="these channel ids")
+    scope.add_argument(
+        "--search", metavar="KEYWORD", help="channels whose name or base URL contains it, or whose id it is"
+    )
+    batch.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="compute and print the preview, write nothing"
+        if action == "sync"
+        else "list the channels it would work on, send nothing to them",
+    )
+    batch.add_argument("--json", action="store_true", help="print a JSON list of per-channel results")
+    batch.add_argument(
+        "--concurrency", type=positive_int, metavar="N", help="channels in flight at once (default: the site's)"
+    )
+    if action == "sync":
+        batch.add_argument(
+            "--keep-unlisted", action="store_true", help="keep models the upstream does not offer"
+        )
+    if action == "test":
+        batch.add_argument("--model", metavar="NAME", help="test with this model instead of each channel's own")
+
+
+def _add_keys_commands(groups: argparse._SubParsersAction) -> None:
+    keys = groups.add_parser("keys", help="import upstream keys as channels")
+    actions = keys.add_subparsers(title="actions", metavar="ACTION", required=True)
+    importing = actions.add_parser(
+        "import",
+        help="turn the keys of a file into OpenAI-compatible channels of a site",
+        description="Read keys from a file (CSV name,base_url,key[,source]; a JSON list of objects "
+        "with those fields; or one key per line with --base-url), fetch each key's models from its "
+        "upstream through the site, and create one channel per key named "
+        "'<source> | <key name> (auto)'. A key already on the site (same name, or same base URL and "
+        "key where the site returns keys) is skipped. " + EXIT_RULE,
+    )
+    importing.set_defaults(group="transfer", action="import", parser=importing)
+    importing.add_argument("--site", required=True, metavar="NAME", help="the site to create channels on")
+    importing.add_argument("--file", required=True, metavar="F", help="the key file")
+    importing.add_argument("--base-url", metavar="URL", help="base URL for keys listed without one")
+    importing.add_argument("--source", metavar="NAME", help="source site name for keys listed without one")
+    importing.add_argument("--groups", metavar="G1,G2", help="New API: user groups of the new channels")
+    _add_plan_options(importing)
+
+
+def _add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
+    exporting = actions.add_parser(
+        "export",
+        help="write channels of a site to a JSON file",
+        description="Write the chosen channels (their server records plus neutral fields) to a JSON "
+        "file. Keys are left out unless --with-keys, and only Octopus returns them at all.",
+    )
+    exporting.set_defaults(group="transfer", action="export", parser=exporting)
+    exporting.add_argument("--site", required=True, metavar="NAME", help="the site to read")
+    scope = exporting.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--all", action="store_true", help="every channel of the site")
+    scope.add_argument("--ids", type=id_list, nargs="+", metavar="1,2,3", help="these channel ids")
+    exporting.add_argument("--out", required=True, metavar="F", help="the file to write")
+    exporting.add_argument(
+        "--with-keys", action="store_true", help="include keys where the server returns them (plain text!)"
+    )
+
+    restoring = actions.add_parser(
+        "restore",
+        help="recreate the channels of an export file, or of the delete trash, on a site",
+        description="Map the channels of an export file (or of the delete trash, with --trash) to the "
+        "site (any backend), show what cannot be carried, and create them. Channels whose key the "
+        "file lacks (New API never returns keys) are blocked. " + EXIT_RULE,
+    )
+    restoring.set_defaults(group="transfer", action="restore", parser=restoring)
+    restoring.add_argument("--site", required=True, metavar="NAME", help="the site to create channels on")
+    source = restoring.add_mutually_exclusive_group(required=True)
+    source.add_argument("--file", metavar="F", help="an export file")
+    source.add_argument("--trash", action="store_true", help="channels from the local delete trash")
+    restoring.add_argument(
+        "--deleted-from", metavar="SITE", help="with --trash: only channels deleted from this site"
+    )
+    restoring.add_argument(
+        "--ids", type=id_list, nargs="+", metavar="1,2,3", help="with --trash: only these (former) channel ids"
+    )
+    _add_plan_options(restoring)
+
+
+def _add_plan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--include-present", action="store_true", help="create rows already present too")
+    parser.add_argument("--dry-run", action="store_true", help="print the preview and create nothing")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def _add_tags_commands(groups: argparse._SubParsersAction) -> None:
+    tags = groups.add_parser("tags", help="list channel tags, enable, disable or edit a tag (New API)")
+    actions = tags.add_subparsers(title="actions", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="every tag with its channel counts (untagged channels too)")
+    listing.set_defaults(group="tags", action="list", parser=listing)
+    listing.add_argument("--site", required=True, metavar="NAME")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    for action, summary in (("enable", "enable every channel of a tag"), ("disable", "disable every channel of a tag")):
+        command = actions.add_parser(action, help=summary)
+        command.set_defaults(group="tags", action=action, parser=command)
+        command.add_argument("tag")
+        command.add_argument("--site", required=True, metavar="NAME")
+    edit = actions.add_parser(
+        "edit", help="change fields of every channel of a tag", description="Fields left out stay as they are."
+    )
+    edit.set_defaults(group="tags", action="edit", parser=edit)
+    edit.add_argument("tag")
+    edit.add_argument("--site", required=True, metavar="NAME")
+    for field, summary in EDIT_OPTIONS.items():
+        edit.add_argument(f"--{field.replace('_', '-')}", dest=field, metavar="VALUE", help=summary)
+
+
+def _add_fix_command(actions: argparse._SubParsersAction) -> None:
+    fix = actions.add_parser("fix", help="rebuild the server's abilities table (New API)")
+    fix.set_defaults(group="tags", action="fix", parser=fix)
+    fix.add_argument("--site", required=True, metavar="NAME")
