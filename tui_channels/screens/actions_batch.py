@@ -66,7 +66,7 @@ class BatchActions(MainScreenBase):
         def saved(profile: SiteProfile | None) -> None:
             if profile is None:
                 return
-            app = self.channels_app
+            app = self.workspace
             app.config.replace_site(session.name, profile)
             app.save_config()
             session.profile = profile

@@ -221,7 +221,7 @@ class TransferActions(MainScreenBase):
         if not channels:
             self.notify("No channel to copy: move the cursor to one or select some.", severity="warning")
             return
-        others = [site for site in self.channels_app.config.sites if site.name != session.name]
+        others = [site for site in self.workspace.config.sites if site.name != session.name]
         if not others:
             self.notify("There is no other site to copy to; add one with S.", severity="warning")
             return
@@ -236,7 +236,7 @@ class TransferActions(MainScreenBase):
     @work(group="transfer", exclusive=True)
     async def _copy_to(self, name: str, items: list[Item]) -> None:
         """Connect to the target (and load its channels, for the duplicate check), then preview."""
-        target = self.channels_app.sessions.get(self.channels_app.config.site(name))
+        target = self.workspace.sessions.get(self.workspace.config.site(name))
         try:
             if target.state is not LoadState.READY:
                 self.notify(f"Loading the channels of {name}…", timeout=3)

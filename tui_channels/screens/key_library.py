@@ -9,7 +9,7 @@ adds a relay account; `d` forgets picked pasted keys, `D` forgets the cursor row
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -30,9 +30,7 @@ from ..services.key_library import (
 )
 from .confirm import ConfirmScreen
 from .key_dialogs import AccountDialog, AddKeysDialog
-
-if TYPE_CHECKING:
-    from ..app import ChannelsApp
+from .workspace import Workspace, workspace_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +65,12 @@ class KeyLibraryScreen(ModalScreen[list[UpstreamKey] | None]):
         self._picked: set[int] = set()
 
     @property
-    def channels_app(self) -> ChannelsApp:
-        return self.app  # type: ignore[return-value]
+    def workspace(self) -> Workspace:
+        return workspace_of(self.app)
 
     @property
     def library(self) -> KeyLibrary:
-        return KeyLibrary(self.channels_app.secrets)
+        return KeyLibrary(self.workspace.secrets)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="key-library"):
@@ -89,7 +87,7 @@ class KeyLibraryScreen(ModalScreen[list[UpstreamKey] | None]):
         table = self.query_one(DataTable)
         table.add_columns("", "Name", "Source", "Base URL", "Key")
         self._load_pasted()
-        self.fetch_accounts(self.channels_app.config.key_sources)
+        self.fetch_accounts(self.workspace.config.key_sources)
         table.focus()
 
     def _load_pasted(self) -> None:
@@ -109,7 +107,7 @@ class KeyLibraryScreen(ModalScreen[list[UpstreamKey] | None]):
         self._redraw()
         for source in sources:
             try:
-                self._accounts[source.name] = await fetch_account_keys(source, self.channels_app.secrets)
+                self._accounts[source.name] = await fetch_account_keys(source, self.workspace.secrets)
             except ChannelsError as error:
                 self._problems[source.name] = f"{error.title}: {error.message}"
             else:
@@ -181,7 +179,7 @@ class KeyLibraryScreen(ModalScreen[list[UpstreamKey] | None]):
         self.app.push_screen(AddKeysDialog(), added)
 
     def action_add_account(self) -> None:
-        app = self.channels_app
+        app = self.workspace
 
         def added(result: tuple[KeySourceProfile, str] | None) -> None:
             if result is None:
@@ -221,7 +219,7 @@ class KeyLibraryScreen(ModalScreen[list[UpstreamKey] | None]):
             self.notify("Move the cursor to a key of the account to forget.", severity="warning")
             return
         name = row.account
-        app = self.channels_app
+        app = self.workspace
 
         def agreed(yes: bool | None) -> None:
             if yes:

@@ -13,7 +13,7 @@ import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -43,9 +43,7 @@ from .batch_results import BatchResultsScreen, summary_line
 from .help import HelpScreen
 from .site_switcher import SiteSwitcher
 from .sort_picker import SortPicker
-
-if TYPE_CHECKING:
-    from ..app import ChannelsApp
+from .workspace import Workspace, workspace_of
 
 LONG_RUN_SECONDS = 10.0
 """A batch that took longer than this announces its end with a notification."""
@@ -126,8 +124,8 @@ class MainScreenBase(Screen[None]):
         self.last_batch: tuple[str, list[ChannelResult]] | None = None
 
     @property
-    def channels_app(self) -> ChannelsApp:
-        return self.app  # type: ignore[return-value]
+    def workspace(self) -> Workspace:
+        return workspace_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield SiteBar(id="site-bar")
@@ -148,7 +146,7 @@ class MainScreenBase(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(BatchBar).display = False
-        config = self.channels_app.config
+        config = self.workspace.config
         if not config.sites:
             self._show_first_run()
             return
@@ -160,7 +158,7 @@ class MainScreenBase(Screen[None]):
 
     def open_site(self, name: str) -> None:
         """Show `name`'s channels: at once if they are loaded, else load them in a worker."""
-        app = self.channels_app
+        app = self.workspace
         profile = app.config.site(name)
         self._remember_view()
         session = app.sessions.get(profile)
@@ -274,7 +272,7 @@ class MainScreenBase(Screen[None]):
         capabilities = session.capabilities
         table = self.table
         if capabilities is not None:
-            remembered = self.channels_app.config.ui.columns.get(capabilities.kind.value)
+            remembered = self.workspace.config.ui.columns.get(capabilities.kind.value)
             table.set_columns(visible_columns(capabilities, remembered))
             self._fill_filter_choices(session, capabilities)
         if self._table_session is not session or self._table_channels is not session.channels:
@@ -406,7 +404,7 @@ class MainScreenBase(Screen[None]):
             self.load_channels(self.current)
 
     def action_switch_site(self) -> None:
-        config = self.channels_app.config
+        config = self.workspace.config
         if not config.sites:
             self.action_manage_sites()
             return
@@ -425,7 +423,7 @@ class MainScreenBase(Screen[None]):
 
     def _after_site_manager(self, changed: set[str] | None) -> None:
         """Reload what the manager changed; reopen the current site if it was edited or removed."""
-        config = self.channels_app.config
+        config = self.workspace.config
         current = self.current.name if self.current else None
         if current is not None and not config.has_site(current):
             self.current = self._table_session = None
@@ -458,7 +456,7 @@ class MainScreenBase(Screen[None]):
         if session is None:
             return
         session.view = replace(session.view, sort_column=column, descending=descending)
-        app = self.channels_app
+        app = self.workspace
         app.config.ui.sort[session.name] = SortPref(column=column, descending=descending)
         app.save_config()
         if session is self._table_session:
@@ -472,7 +470,7 @@ class MainScreenBase(Screen[None]):
 
         def chosen(columns: list[str] | None) -> None:
             if columns:
-                app = self.channels_app
+                app = self.workspace
                 app.config.ui.columns[capabilities.kind.value] = columns
                 app.save_config()
                 self.table.set_columns(columns)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
@@ -20,9 +20,7 @@ from ..secret_store import SecretLocation
 from ..services.verify import verify_site
 from .confirm import ConfirmScreen
 from .site_form import format_checks, SiteForm
-
-if TYPE_CHECKING:
-    from ..app import ChannelsApp
+from .workspace import Workspace, workspace_of
 
 SECRET_PLACES = {
     SecretLocation.KEYRING: "keyring",
@@ -48,8 +46,8 @@ class SiteManagerScreen(Screen[set[str]]):
         self._changed: set[str] = set()
 
     @property
-    def channels_app(self) -> ChannelsApp:
-        return self.app  # type: ignore[return-value]
+    def workspace(self) -> Workspace:
+        return workspace_of(self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="site-manager"):
@@ -65,15 +63,15 @@ class SiteManagerScreen(Screen[set[str]]):
     def on_mount(self) -> None:
         self._render_sites()
         self.query_one(OptionList).focus()
-        warning = self.channels_app.secrets.warning
+        warning = self.workspace.secrets.warning
         if warning:
             self.notify(warning, title="No keyring", severity="warning", timeout=10)
 
     def _render_sites(self, highlight: str | None = None) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
-        secrets = self.channels_app.secrets
-        sites = self.channels_app.config.sites
+        secrets = self.workspace.secrets
+        sites = self.workspace.config.sites
         for site in sites:
             who = f"user {getattr(site, family_of(site.kind).login.field)}"
             text = Text()
@@ -96,28 +94,28 @@ class SiteManagerScreen(Screen[set[str]]):
         if options.highlighted is None or options.option_count == 0:
             return None
         name = options.get_option_at_index(options.highlighted).id
-        return self.channels_app.config.site(name) if name else None
+        return self.workspace.config.site(name) if name else None
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_edit()
 
     def action_add(self) -> None:
-        taken = {s.name for s in self.channels_app.config.sites}
-        self.app.push_screen(SiteForm(self.channels_app.secrets, None, taken), self._saved(None))
+        taken = {s.name for s in self.workspace.config.sites}
+        self.app.push_screen(SiteForm(self.workspace.secrets, None, taken), self._saved(None))
 
     def action_edit(self) -> None:
         profile = self._selected
         if profile is None:
             return
-        taken = {s.name for s in self.channels_app.config.sites}
-        self.app.push_screen(SiteForm(self.channels_app.secrets, profile, taken), self._saved(profile))
+        taken = {s.name for s in self.workspace.config.sites}
+        self.app.push_screen(SiteForm(self.workspace.secrets, profile, taken), self._saved(profile))
 
     def _saved(self, original: SiteProfile | None):
         def store(result: tuple[SiteProfile, str] | None) -> None:
             if result is None:
                 return
             profile, secret = result
-            app = self.channels_app
+            app = self.workspace
             try:
                 if original is None:
                     app.config.add_site(profile)
@@ -143,7 +141,7 @@ class SiteManagerScreen(Screen[set[str]]):
 
     @work(group="sessions")
     async def discard_session(self, name: str) -> None:
-        await self.channels_app.sessions.discard(name)
+        await self.workspace.sessions.discard(name)
 
     def action_remove(self) -> None:
         profile = self._selected
@@ -153,7 +151,7 @@ class SiteManagerScreen(Screen[set[str]]):
         def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
-            app = self.channels_app
+            app = self.workspace
             app.config.remove_site(profile.name)
             app.secrets.delete(profile.name)
             app.save_config()
@@ -176,7 +174,7 @@ class SiteManagerScreen(Screen[set[str]]):
         profile = self._selected
         if profile is None:
             return
-        secret = self.channels_app.secrets.get(profile.name)
+        secret = self.workspace.secrets.get(profile.name)
         result = self.query_one("#site-verify", Static)
         if secret is None:
             result.update(f"✗ No secret is stored for {profile.name}: press e and type it.")
