@@ -135,13 +135,6 @@ class BatchActions(MainScreenBase):
 
         return arrived
 
-    def show_saved(self, session: SiteSession, channel: Channel) -> None:
-        """Show a changed channel if its site is on screen, else just keep its session in step."""
-        if session is self.current:
-            self.show_channel(channel)
-        else:
-            session.replace_channel(channel)
-
     # -- tests ---------------------------------------------------------------------------------
 
     def action_test(self) -> None:

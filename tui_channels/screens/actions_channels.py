@@ -111,12 +111,6 @@ class ChannelActions(MainScreenBase):
             self.notify("Move the cursor to a channel first.", severity="warning")
         return channel
 
-    def _show_saved(self, session: SiteSession, channel: Channel) -> None:
-        if self.current is session:
-            self.show_channel(channel)
-        else:
-            session.replace_channel(channel)
-
     # -- forms ----------------------------------------------------------------------------------
 
     def _open_form(self, session: SiteSession, backend: Backend, form: ChannelForm, title: str) -> None:
@@ -124,7 +118,7 @@ class ChannelActions(MainScreenBase):
             if channel is None:
                 return
             if form.mode is FormMode.EDIT:
-                self._show_saved(session, channel)
+                self.show_saved(session, channel)
             elif self.current is session:
                 self.reload_channels(cursor_id=channel.id)
 
@@ -192,7 +186,7 @@ class ChannelActions(MainScreenBase):
 
         def closed(models: tuple[str, ...] | None) -> None:
             if models is not None and saved:
-                self._show_saved(session, saved[-1])
+                self.show_saved(session, saved[-1])
 
         can_fetch = capabilities.supports(Operation.FETCH_MODELS)
         editor = ModelEditorScreen(
@@ -335,7 +329,7 @@ class ChannelActions(MainScreenBase):
         def changed(result: ChannelResult) -> None:
             if result.ok and result.value and result.channel_id in by_id:
                 channel = replace(by_id[result.channel_id], status=ChannelStatus(result.value))
-                self._show_saved(session, channel)
+                self.show_saved(session, channel)
 
         title = "Enable" if enabled else "Disable"
         settings = self.batch_settings(read_only=False)

@@ -2,8 +2,11 @@
 
 `MainScreen` (main.py) adds the channel actions of each area as Screen mixins, each in its own
 module (`actions_*.py`) with its own `BINDINGS`. Textual merges the bindings of every class in
-the MRO, and this base class gives the mixins what they need: the current site session, the
-table, the channels an action applies to, and ways to show a changed, new or removed channel.
+the MRO. The mixins use only these members of this base: `current` (the site session), `table`,
+`loaded_session()` and `target_channels()`, `show_channel()` / `show_saved()` /
+`forget_channels()` / `reload_channels()` for a changed, new or removed channel,
+`require_operation()`, `run_batch()` with `batch_settings()` and `batch_running`,
+`report_error()`, and `workspace` (config, secrets, sessions).
 """
 
 from __future__ import annotations
@@ -569,6 +572,13 @@ class MainScreenBase(Screen[None]):
         session.replace_channel(channel)
         self.table.update_channel(channel)
         self._update_site_bar()
+
+    def show_saved(self, session: SiteSession, channel: Channel) -> None:
+        """Show a changed channel if its site is on screen, else just keep its session in step."""
+        if session is self.current:
+            self.show_channel(channel)
+        else:
+            session.replace_channel(channel)
 
     def forget_channels(self, channel_ids: set[int]) -> None:
         """Channels were deleted: drop them from the session and the table."""
