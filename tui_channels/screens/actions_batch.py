@@ -22,7 +22,6 @@ from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteSession
 from ..services.sync import SyncOptions, apply_operation, changes, preview_operation, replan
 from ..services.tagging import tag_operation, with_tag
-from ..widgets.channel_table import ChannelTable
 from .main_base import MainScreenBase
 from .scope_picker import Scope, ScopeChoice, ScopePicker
 from .sync_preview import SyncPreviewScreen

@@ -31,7 +31,6 @@ from ..errors import (
     ChannelsError,
     PermissionDenied,
     RateLimited,
-    RequestTimeout,
     ServerError,
     Unreachable,
 )
