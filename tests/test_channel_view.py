@@ -50,6 +50,7 @@ def from_seed(seed: SeedChannel) -> Channel:
         response_time_ms=seed.response_time,
         test_time=seed.test_time,
         used_quota=seed.used_quota,
+        auto_sync=None if seed.id % 5 == 0 else seed.id % 3 == 0,
     )
 
 
@@ -74,6 +75,7 @@ REFERENCE_MISSING_KEYS: dict[str, Any] = {
     "type": lambda c: c.type.name.lower(),
     "status": lambda c: {"enabled": 0, "manually_disabled": 1, "auto_disabled": 2}.get(c.status.value),
     "models": lambda c: len(c.models) if c.models else None,
+    "auto_sync": lambda c: None if c.auto_sync is None else int(not c.auto_sync),
     "group": lambda c: ",".join(c.groups).lower() or None,
     "priority": lambda c: c.priority,
     "weight": lambda c: c.weight,
@@ -104,6 +106,10 @@ def reference_view(channels: list[Channel], state: ViewState) -> list[int]:
         if state.type_code is not None and c.type.code != state.type_code:
             return False
         if state.group is not None and state.group not in c.groups:
+            return False
+        if state.flag == "auto_sync_on" and c.auto_sync is not True:
+            return False
+        if state.flag == "auto_sync_off" and c.auto_sync is not False:
             return False
         return state.tag is None or c.tag == state.tag
 
@@ -294,6 +300,7 @@ def test_narrowing_and_backspacing_match_a_fresh_computation(seed: int) -> None:
                 tag=rng.choice([None, "team-a", "cheap"]),
                 group=rng.choice([None, "vip"]),
                 type_code=rng.choice([None, 1, 14]),
+                flag=rng.choice([None, None, "auto_sync_on", "auto_sync_off"]),
             )
         if rng.random() < 0.2:
             state = replace(state, sort_column=rng.choice(COLUMNS_ALL), descending=rng.random() < 0.5)
@@ -395,6 +402,7 @@ def test_cell_text() -> None:
         "type": "Anthropic",
         "status": "auto-disabled",
         "models": "3",
+        "auto_sync": "",
         "group": "default,vip",
         "priority": "0",
         "weight": "",
@@ -406,6 +414,7 @@ def test_cell_text() -> None:
         "used_quota": "1.2M",
     }
     assert CELL_TEXT["balance"](make(1), NOW) == ""
+    assert [CELL_TEXT["auto_sync"](make(1, auto_sync=on), NOW) for on in (True, False)] == ["on", "off"]
 
 
 @pytest.mark.parametrize(

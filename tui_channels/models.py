@@ -123,6 +123,8 @@ class Channel:
     key_count: int | None = None
     """How many keys a multi-key channel holds (None for a plain single-key channel)."""
     enabled_key_count: int | None = None
+    auto_sync: bool | None = None
+    """Whether the server syncs this channel's models itself (Octopus `auto_sync`); None elsewhere."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import NotSupported
@@ -48,6 +49,12 @@ class Operation(enum.Enum):
     MULTI_KEY = "multi_key"
     MODEL_CATALOG = "model_catalog"
     MODELS_ENABLED = "models_enabled"
+    SERVER_SYNC = "server_sync"
+    """The server syncs channels' models itself, on demand (Octopus `POST /api/v1/channel/sync`)."""
+    MODEL_GROUPS = "model_groups"
+    """Groups that route one external model name to channel models (Octopus groups)."""
+    UPSTREAM_UPDATES = "upstream_updates"
+    """The server detects upstream model changes per channel (New API `/api/channel/upstream_updates/*`)."""
 
 
 class FieldKind(enum.Enum):
@@ -92,6 +99,7 @@ COLUMNS_ALL: tuple[str, ...] = (
     "type",
     "status",
     "models",
+    "auto_sync",
     "group",
     "priority",
     "weight",
@@ -119,6 +127,8 @@ class Capabilities:
     operations: frozenset[Operation]
     returns_keys: bool = False
     notes: tuple[str, ...] = field(default=())
+    hidden_columns: frozenset[str] = frozenset()
+    """Columns offered but hidden until the user picks them (little use on this server at a glance)."""
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.operations
@@ -253,6 +263,17 @@ class BackendBase:
     async def fix_abilities(self) -> Any:
         raise self._unsupported(Operation.FIX_ABILITIES)
 
+    async def server_sync(self) -> str | None:
+        """Run the server's own model sync of its auto-sync channels and wait for it to end.
+
+        Returns None when every channel synced, else the server's message about what failed (the
+        other channels were synced all the same).
+        """
+        raise self._unsupported(Operation.SERVER_SYNC)
+
+    async def last_server_sync(self) -> datetime | None:
+        """When the server's own model sync last ended (UTC), or None when it never did."""
+        raise self._unsupported(Operation.SERVER_SYNC)
 
 
 class SiteAddress(Protocol):

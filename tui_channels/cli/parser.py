@@ -149,6 +149,7 @@ def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
         _add_batch_command(actions, action, summary)
     _add_channel_transfer_commands(actions)
     _add_fix_command(actions)
+    _add_server_sync_command(actions)
 
 
 def _add_batch_command(actions: argparse._SubParsersAction, action: str, summary: str) -> None:
@@ -271,6 +272,19 @@ def _add_tags_commands(groups: argparse._SubParsersAction) -> None:
     edit.add_argument("--site", required=True, metavar="NAME")
     for field, summary in EDIT_OPTIONS.items():
         edit.add_argument(f"--{field.replace('_', '-')}", dest=field, metavar="VALUE", help=summary)
+
+
+def _add_server_sync_command(actions: argparse._SubParsersAction) -> None:
+    server_sync = actions.add_parser(
+        "server-sync",
+        help="run the server's own model sync of its auto-sync channels (Octopus) and report the changes",
+        description="Ask the server to sync the models of every channel with auto sync on, wait for it to "
+        "finish, and print what changed per channel (from the channel list before and after). Exit code 0 "
+        "when every channel synced, 1 when the server reported a failure or the sync could not run.",
+    )
+    server_sync.set_defaults(group="server", action="server-sync", parser=server_sync)
+    server_sync.add_argument("--site", required=True, metavar="NAME", help="the site to sync")
+    server_sync.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 def _add_fix_command(actions: argparse._SubParsersAction) -> None:

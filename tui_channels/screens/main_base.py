@@ -29,7 +29,7 @@ from ..backends.base import COLUMNS_ALL, Capabilities, Operation
 from ..config import SortPref
 from ..errors import ChannelsError
 from ..models import Channel
-from ..services.channel_view import distinct_values
+from ..services.channel_view import distinct_values, flag_choices, relative_time
 from ..services.batch import BatchProgress, BatchRun, BatchSettings
 from ..services.batch import Operation as BatchOperation
 from ..services.results import ChannelResult
@@ -78,7 +78,7 @@ def visible_columns(capabilities: Capabilities, remembered: list[str] | None) ->
         kept = [c for c in remembered if c in offered]
         if kept:
             return kept
-    return [c for c in offered if c not in DEFAULT_HIDDEN]
+    return [c for c in offered if c not in DEFAULT_HIDDEN and c not in capabilities.hidden_columns]
 
 
 class MainScreenBase(Screen[None]):
@@ -288,6 +288,7 @@ class MainScreenBase(Screen[None]):
             type_code=session.view.type_code,
             group=session.view.group,
             tag=session.view.tag,
+            flag=session.view.flag,
         )
         table.apply_view(session.view)
         if session.cursor_id is not None:
@@ -300,6 +301,7 @@ class MainScreenBase(Screen[None]):
             types=distinct_values(channels, "type"),
             groups=distinct_values(channels, "group") if "group" in capabilities.columns else None,
             tags=distinct_values(channels, "tag") if "tag" in capabilities.columns else None,
+            flags=flag_choices(capabilities.columns),
         )
 
     def _show_table_or_no_match(self) -> None:
@@ -342,7 +344,14 @@ class MainScreenBase(Screen[None]):
             shown=self.table.row_count if loaded else None,
             total=len(session.channels) if loaded else None,
             selected=len(self.table.selected_ids) if loaded else 0,
+            note=self._site_note(session),
         )
+
+    @staticmethod
+    def _site_note(session: SiteSession) -> str:
+        """When the server's own model sync last ran, where the server says."""
+        synced = session.server_synced_at
+        return f"server sync {relative_time(synced.timestamp())}" if synced else ""
 
     def _update_batch_bar(self) -> None:
         actions = [
@@ -394,7 +403,7 @@ class MainScreenBase(Screen[None]):
         session = self.current
         if session is None:
             return
-        session.view = replace(session.view, search="", status="all", type_code=None, group=None, tag=None)
+        session.view = replace(session.view, search="", status="all", type_code=None, group=None, tag=None, flag=None)
         if session is self._table_session:
             self.query_one(FilterBar).show_state(search="", status="all", type_code=None, group=None, tag=None)
             self.table.apply_view(session.view)

@@ -45,6 +45,8 @@ class ViewState:
     type_code: TypeCode | None = None
     group: str | None = None
     tag: str | None = None
+    flag: str | None = None
+    """A key of `FLAG_FILTERS`, or None for no such filter."""
     sort_column: str = "id"
     descending: bool = False
 
@@ -57,12 +59,40 @@ def _positive(value: int | None) -> int | None:
     return value if value else None
 
 
+def _switch(value: bool | None) -> int | None:
+    """On sorts before off; a backend without the switch leaves it missing."""
+    return None if value is None else (0 if value else 1)
+
+
+@dataclass(frozen=True, slots=True)
+class FlagFilter:
+    """A yes/no filter on something a channel has, offered where the backend fills `column`."""
+
+    label: str
+    column: str
+    test: Callable[[Channel], bool]
+
+
+FLAG_FILTERS: dict[str, FlagFilter] = {
+    "auto_sync_on": FlagFilter("Auto sync on", "auto_sync", lambda c: c.auto_sync is True),
+    "auto_sync_off": FlagFilter("Auto sync off", "auto_sync", lambda c: c.auto_sync is False),
+}
+"""The flag filters by key (the key is what `ViewState.flag` holds)."""
+
+
+def flag_choices(columns: Iterable[str]) -> list[tuple[str, str]]:
+    """`(label, key)` of the flag filters a backend with these columns can use."""
+    offered = set(columns)
+    return [(flag.label, key) for key, flag in FLAG_FILTERS.items() if flag.column in offered]
+
+
 SORT_KEYS: dict[str, Callable[[Channel], Any]] = {
     "id": lambda c: c.id,
     "name": lambda c: _text_key(c.name),
     "type": lambda c: c.type.name.casefold(),
     "status": lambda c: _STATUS_RANK.get(c.status),
     "models": lambda c: c.model_count or None,
+    "auto_sync": lambda c: _switch(c.auto_sync),
     "group": lambda c: _text_key(",".join(c.groups)),
     "priority": lambda c: c.priority,
     "weight": lambda c: c.weight,
@@ -75,7 +105,7 @@ SORT_KEYS: dict[str, Callable[[Channel], Any]] = {
 }
 """Sort key per column; `None` means "missing" and sorts last in both directions.
 
-Missing is: an empty name, group, tag or base URL; no models; an unknown status; a `None`
+Missing is: an empty name, group, tag or base URL; no models; an unknown status or auto sync; a `None`
 priority, weight, balance or used quota (0 is a real value there); a response time or test time
 of `None` or 0 (the servers' "never tested"). Text compares case-insensitively, type by name,
 status as enabled < disabled < auto-disabled.
@@ -93,7 +123,7 @@ def haystack(channel: Channel) -> str:
 
 
 def matches_facets(channel: Channel, state: ViewState) -> bool:
-    """Whether `channel` passes the status, type, group and tag filters of `state`."""
+    """Whether `channel` passes the status, type, group, tag and flag filters of `state`."""
     if state.status == "enabled" and not channel.status.is_enabled:
         return False
     if state.status == "disabled" and not channel.status.is_disabled:
@@ -101,6 +131,8 @@ def matches_facets(channel: Channel, state: ViewState) -> bool:
     if state.type_code is not None and channel.type.code != state.type_code:
         return False
     if state.group is not None and state.group not in channel.groups:
+        return False
+    if state.flag is not None and not FLAG_FILTERS[state.flag].test(channel):
         return False
     return state.tag is None or channel.tag == state.tag
 
@@ -226,13 +258,15 @@ class ChannelIndex:
 
     def _facet_mask(self, state: ViewState) -> bytearray | None:
         """A per-position pass/fail mask for the facet filters, cached; `None` when none is set."""
-        facets = (state.status, state.type_code, state.group, state.tag)
-        if facets == ("all", None, None, None):
+        facets = (state.status, state.type_code, state.group, state.tag, state.flag)
+        if facets == ("all", None, None, None, None):
             return None
         cached = self._facet_masks.get(facets)
         if cached is not None:
             return cached[1]
-        probe = ViewState(status=state.status, type_code=state.type_code, group=state.group, tag=state.tag)
+        probe = ViewState(
+            status=state.status, type_code=state.type_code, group=state.group, tag=state.tag, flag=state.flag
+        )
         mask = bytearray(matches_facets(c, probe) for c in self._channels)
         if len(self._facet_masks) >= _FACET_CACHE_SIZE:
             self._facet_masks.clear()
@@ -307,6 +341,7 @@ CELL_TEXT: dict[str, Callable[[Channel, float], str]] = {
     "type": lambda c, now: c.type.name,
     "status": lambda c, now: c.status.label,
     "models": lambda c, now: str(c.model_count),
+    "auto_sync": lambda c, now: "" if c.auto_sync is None else ("on" if c.auto_sync else "off"),
     "group": lambda c, now: ",".join(c.groups),
     "priority": lambda c, now: "" if c.priority is None else str(c.priority),
     "weight": lambda c, now: "" if c.weight is None else str(c.weight),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..backends.registry import create_backend
-from ..backends.base import Backend, Capabilities, ProgressCallback
+from ..backends.base import Backend, Capabilities, Operation, ProgressCallback
 from ..backends.ratelimit import RequestBudget
 from ..config import SiteProfile
 from ..errors import AuthError, ChannelsError, PermissionDenied, SecretStoreError
@@ -43,6 +44,8 @@ class SiteSession:
     view: ViewState = field(default_factory=ViewState)
     cursor_id: int | None = None
     selected: set[int] = field(default_factory=set)
+    server_synced_at: datetime | None = None
+    """When the server's own model sync last ended (Octopus), read with every load; None if unknown."""
 
     @property
     def name(self) -> str:
@@ -91,7 +94,17 @@ class SiteSession:
         self.channels = channels
         self.state = LoadState.READY
         self.selected &= {c.id for c in channels}
+        await self._read_extras(backend)
         return channels
+
+    async def _read_extras(self, backend: Backend) -> None:
+        """What the site bar shows beside the channels; a failure here leaves it out, nothing more."""
+        capabilities = backend.capabilities
+        if capabilities.supports(Operation.SERVER_SYNC):
+            try:
+                self.server_synced_at = await backend.last_server_sync()  # type: ignore[attr-defined]
+            except ChannelsError:
+                self.server_synced_at = None
 
     def replace_channel(self, channel: Channel) -> None:
         """Keep the session's copy in step with a channel the UI just changed."""

@@ -54,6 +54,7 @@ COLUMNS: dict[str, Column] = {
         Column("type", "Type", 12),
         Column("status", "Status", 13),
         Column("models", "Models", 6, "right"),
+        Column("auto_sync", "Sync", 4),
         Column("group", "Group", 12),
         Column("priority", "Prio", 4, "right"),
         Column("weight", "Weight", 6, "right"),

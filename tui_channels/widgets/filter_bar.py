@@ -23,10 +23,10 @@ _STATUS_LABELS = {"all": "All statuses", "enabled": "Enabled", "disabled": "Disa
 
 
 class FilterBar(Horizontal):
-    """`/`-focused search plus status, type, group and tag pickers (only those the backend has)."""
+    """`/`-focused search plus status, type, group, tag and sync pickers (only those the backend has)."""
 
     class Changed(Message):
-        """A filter changed; `field` is one of search, status, type_code, group, tag."""
+        """A filter changed; `field` is one of search, status, type_code, group, tag, flag."""
 
         def __init__(self, field: str, value: Any) -> None:
             super().__init__()
@@ -45,11 +45,14 @@ class FilterBar(Horizontal):
         yield Select([], prompt="Any type", compact=True, id="type-filter")
         yield Select([], prompt="Any group", compact=True, id="group-filter")
         yield Select([], prompt="Any tag", compact=True, id="tag-filter")
+        yield Select([], prompt="Any sync", compact=True, id="flag-filter")
 
-    def set_choices(self, *, types: Options, groups: Options | None, tags: Options | None) -> None:
-        """New option lists for the facets; a facet the backend lacks (None) is hidden."""
+    def set_choices(
+        self, *, types: Options, groups: Options | None, tags: Options | None, flags: Options = ()
+    ) -> None:
+        """New option lists for the facets; a facet the backend lacks (None, or no flags) is hidden."""
         self._fill("#type-filter", types)
-        for selector, options in (("#group-filter", groups), ("#tag-filter", tags)):
+        for selector, options in (("#group-filter", groups), ("#tag-filter", tags), ("#flag-filter", flags or None)):
             select = self.query_one(selector, Select)
             select.display = options is not None
             self._fill(selector, options or ())
@@ -62,12 +65,27 @@ class FilterBar(Horizontal):
             if current is not Select.NULL and any(value == current for _, value in options):
                 select.value = current
 
-    def show_state(self, *, search: str, status: str, type_code: Any, group: str | None, tag: str | None) -> None:
+    def show_state(
+        self,
+        *,
+        search: str,
+        status: str,
+        type_code: Any,
+        group: str | None,
+        tag: str | None,
+        flag: str | None = None,
+    ) -> None:
         """Show a remembered view state (after switching back to a site) without re-announcing it."""
         with self.prevent(Input.Changed, Select.Changed):
             self.query_one("#search", Input).value = search
             self.query_one("#status-filter", Select).value = status
-            for selector, value in (("#type-filter", type_code), ("#group-filter", group), ("#tag-filter", tag)):
+            filters = (
+                ("#type-filter", type_code),
+                ("#group-filter", group),
+                ("#tag-filter", tag),
+                ("#flag-filter", flag),
+            )
+            for selector, value in filters:
                 select = self.query_one(selector, Select)
                 select.value = Select.NULL if value is None else value
 
@@ -85,6 +103,7 @@ class FilterBar(Horizontal):
             "type-filter": "type_code",
             "group-filter": "group",
             "tag-filter": "tag",
+            "flag-filter": "flag",
         }[event.select.id or ""]
         value = None if event.value is Select.NULL else event.value
         self.post_message(self.Changed(field, value))

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 
 class SiteBar(Static):
-    """Site name, backend and version, and the shown / total / selected counts."""
+    """Site name, backend and version, the shown / total / selected counts, and a note (last sync)."""
 
     def show(
         self,
@@ -17,6 +17,7 @@ class SiteBar(Static):
         shown: int | None = None,
         total: int | None = None,
         selected: int = 0,
+        note: str = "",
     ) -> None:
         text = Text()
         text.append(f" {site} ", style="bold reverse")
@@ -29,4 +30,6 @@ class SiteBar(Static):
         if selected:
             text.append("   ")
             text.append(f"{selected:,} selected", style="bold")
+        if note:
+            text.append(f"   {note}", style="dim")
         self.update(text)

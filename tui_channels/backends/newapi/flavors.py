@@ -73,8 +73,12 @@ _ONEAPI_FIELDS = _COMMON_FIELDS + (
     FieldSpec("other", "Other (deprecated)", FieldKind.TEXT, advanced=True),
 )
 
-_NEWAPI_OPERATIONS = frozenset(Operation) - {Operation.MULTI_KEY, Operation.COPY}
-_CURRENT_OPERATIONS = frozenset(Operation)
+_OTHER_FAMILIES = frozenset({Operation.SERVER_SYNC, Operation.MODEL_GROUPS})
+"""Octopus operations no New API-family server has."""
+PROBED_OPERATIONS = frozenset({Operation.UPSTREAM_UPDATES})
+"""Operations a current server may or may not have: the client adds them after a feature probe."""
+_CURRENT_OPERATIONS = frozenset(Operation) - _OTHER_FAMILIES - PROBED_OPERATIONS
+_NEWAPI_OPERATIONS = _CURRENT_OPERATIONS - {Operation.MULTI_KEY, Operation.COPY}
 _ONEAPI_OPERATIONS = frozenset(
     {
         Operation.SEARCH,
@@ -90,6 +94,10 @@ _ONEAPI_OPERATIONS = frozenset(
         Operation.MODEL_CATALOG,
     }
 )
+
+
+_COLUMNS = frozenset(COLUMNS_ALL) - {"auto_sync"}
+"""Columns the New API family fills."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +117,7 @@ class Flavor:
 
 FLAVORS: dict[str, Flavor] = {
     "newapi": Flavor(
-        "newapi", "New API", True, True, None, NEWAPI_TYPES, _NEWAPI_FIELDS, _CURRENT_OPERATIONS, frozenset(COLUMNS_ALL)
+        "newapi", "New API", True, True, None, NEWAPI_TYPES, _NEWAPI_FIELDS, _CURRENT_OPERATIONS, _COLUMNS
     ),
     "newapi-legacy": Flavor(
         "newapi-legacy",
@@ -120,7 +128,7 @@ FLAVORS: dict[str, Flavor] = {
         NEWAPI_TYPES,
         _LEGACY_FIELDS,
         _NEWAPI_OPERATIONS,
-        frozenset(COLUMNS_ALL),
+        _COLUMNS,
     ),
     "oneapi": Flavor(
         "oneapi",
@@ -131,10 +139,10 @@ FLAVORS: dict[str, Flavor] = {
         ONEAPI_TYPES,
         _ONEAPI_FIELDS,
         _ONEAPI_OPERATIONS,
-        frozenset(COLUMNS_ALL) - {"tag"},
+        _COLUMNS - {"tag"},
     ),
     "veloera": Flavor(
-        "veloera", "Veloera", False, False, None, NEWAPI_TYPES, _LEGACY_FIELDS, _NEWAPI_OPERATIONS, frozenset(COLUMNS_ALL)
+        "veloera", "Veloera", False, False, None, NEWAPI_TYPES, _LEGACY_FIELDS, _NEWAPI_OPERATIONS, _COLUMNS
     ),
 }
 

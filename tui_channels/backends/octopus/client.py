@@ -13,7 +13,7 @@ import asyncio
 import re
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -46,6 +46,11 @@ UPDATE = "/api/v1/channel/update"
 ENABLE = "/api/v1/channel/enable"
 DELETE = "/api/v1/channel/delete/{id}"
 FETCH_MODEL = "/api/v1/channel/fetch-model"
+SYNC = "/api/v1/channel/sync"
+LAST_SYNC = "/api/v1/channel/last-sync-time"
+SYNC_TIMEOUT = 31 * 60.0
+"""The server's own sync answers when it has finished, within its 30-minute budget (task/sync.go)."""
+GO_ZERO_YEAR = 1
 COOKIE = "auth"
 RENEW_MARGIN = 60.0
 """Renew a session this many seconds before it expires (at most a fifth of its length)."""
@@ -180,15 +185,20 @@ class OctopusBackend(BackendBase):
 
     # Requests
 
-    async def _exchange(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        """One admin call with a live session; a 401 gets one fresh login and one retry."""
+    async def _exchange(
+        self, method: str, path: str, body: Any = None, *, timeout: float | None = None
+    ) -> httpx.Response:
+        """One admin call with a live session; a 401 gets one fresh login and one retry.
+
+        The session is checked before the handler runs, so a 401 means nothing was done.
+        """
         await self._ensure_session()
         session = self._session_id
-        response = await self._send(method, path, body)
+        response = await self._send(method, path, body, timeout)
         if response.status_code != 401:
             return response
         await self._relogin(session)
-        response = await self._send(method, path, body)
+        response = await self._send(method, path, body, timeout)
         if response.status_code == 401:
             raise AuthError(
                 f"{self._host} refused the session again right after a fresh login ({method} {path}). "
@@ -196,10 +206,10 @@ class OctopusBackend(BackendBase):
             )
         return response
 
-    async def _send(self, method: str, path: str, body: Any) -> httpx.Response:
+    async def _send(self, method: str, path: str, body: Any, timeout: float | None = None) -> httpx.Response:
         if method == "POST" and body is None:
             body = {}
-        return await self._http.request(method, path, json_body=body)
+        return await self._http.request(method, path, json_body=body, timeout=timeout)
 
     async def _call(
         self, method: str, path: str, action: str, body: Any = None, *, name: str | None = None
@@ -402,6 +412,40 @@ class OctopusBackend(BackendBase):
             message = f"The upstream answered but does not list {model}."
             return TestResult(ok=False, seconds=seconds, message=message)
         return TestResult(ok=True, seconds=seconds, message=f"{len(names)} models listed")
+
+    # Server-side model sync
+
+    async def server_sync(self) -> str | None:
+        """`POST /channel/sync`: the server syncs every auto-sync channel before it answers.
+
+        Legacy always answers success. Current answers HTTP 500 with its first failure after it has
+        synced every other channel (returned here, not raised), and 500 `model sync already
+        running` while another run is in progress (raised as `RequestRejected`).
+        """
+        response = await self._exchange("POST", SYNC, timeout=SYNC_TIMEOUT)
+        try:
+            self._unwrap(response, "run its model sync")
+        except ServerError as error:
+            message = _server_message(response)
+            if "already running" in message:
+                raise RequestRejected(
+                    f"Octopus at {self._host} is already running a model sync. Wait for it to end, then reload."
+                ) from None
+            if message.startswith("failed to"):
+                return message
+            raise error from None
+        return None
+
+    async def last_server_sync(self) -> datetime | None:
+        """`GET /channel/last-sync-time`: when the last sync ended (the process start before the first)."""
+        data = await self._call("GET", LAST_SYNC, "read the last sync time")
+        try:
+            moment = datetime.fromisoformat(str(data))
+        except ValueError:
+            raise BadResponse(f"Octopus at {self._host} answered the last sync time with {data!r}.") from None
+        if moment.year <= GO_ZERO_YEAR:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _fetch_record(channel: Channel) -> dict[str, Any]:

@@ -9,7 +9,12 @@ from ..base import Capabilities, FieldKind, FieldSpec, Operation
 GENERATIONS = ("auto", "current", "legacy")
 """What a profile may pin: `auto` tells the generations apart from the server's answers."""
 
-COLUMNS = frozenset({"id", "name", "type", "status", "models", "base_url", "response_time", "test_time"})
+COLUMNS = frozenset(
+    {"id", "name", "type", "status", "models", "auto_sync", "base_url", "response_time", "test_time"}
+)
+
+HIDDEN_COLUMNS = frozenset({"test_time"})
+"""Octopus keeps no test time: the column fills only with this app's own tests of the session."""
 
 OPERATIONS = frozenset(
     {
@@ -20,6 +25,7 @@ OPERATIONS = frozenset(
         Operation.TEST,
         Operation.FETCH_MODELS,
         Operation.FETCH_MODELS_ADHOC,
+        Operation.SERVER_SYNC,
     }
 )
 
@@ -107,4 +113,5 @@ def build_capabilities(*, legacy: bool, version: str) -> Capabilities:
         operations=OPERATIONS,
         returns_keys=True,
         notes=NOTES,
+        hidden_columns=HIDDEN_COLUMNS,
     )

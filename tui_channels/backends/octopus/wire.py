@@ -72,6 +72,7 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
         response_time_ms=_average_wait(record.get("stats")),
         key_count=len(keys) if several else None,
         enabled_key_count=sum(1 for k in keys if isinstance(k, Mapping) and k.get("enabled")) if several else None,
+        auto_sync=bool(record.get("auto_sync")),
         raw=dict(record),
     )
 

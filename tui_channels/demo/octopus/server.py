@@ -40,7 +40,10 @@ VERSIONS = {"current": "v0.11.0", "legacy": "v0.9.28"}
 DEFAULT_SESSION_SECONDS = 15 * 60
 LONG_SESSION_SECONDS = 30 * 86400
 COOKIE = "auth"
-GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+ANY_BODY = "any-body"
+"""Route checks of the sync routes: admin session, but no Content-Type check (contract §0)."""
+SYNCED_BEFORE_START = 2 * 3600 + 300
+"""The demo server behaves as if it started (and ran its start-up sync) this many seconds ago."""
 
 INVALID_PARAMS = "Invalid request parameters"
 INVALID_JSON = "Invalid JSON format"
@@ -202,6 +205,13 @@ def _rfc3339(timestamp: float) -> str:
     return datetime.fromtimestamp(int(timestamp), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _rfc3339_nano(timestamp: float) -> str:
+    """Go's `time.Time` JSON in UTC: RFC 3339 with the fraction's trailing zeros trimmed."""
+    moment = datetime.fromtimestamp(timestamp, timezone.utc)
+    fraction = f"{moment.microsecond:06d}000".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
 def normalise_base_url(type_code: str, url: str) -> str:
     """Current generation: append the version segment (`/v1`, Volcengine `/v3`) when it is missing."""
     url = url.strip().rstrip("/")
@@ -244,10 +254,10 @@ class OctopusServer:
         self.upstream_timeout = upstream_timeout
         self.sessions = Sessions()
         self.channels: dict[int, dict[str, Any]] = {}
-        self.last_sync: float | None = None
+        self.last_sync = time.time() - SYNCED_BEFORE_START
         self._next_id = 1
         self._next_key_id = 1
-        self._sync_task: asyncio.Task[None] | None = None
+        self._sync_lock = asyncio.Lock()
         self._seed(seed_channels(channels, seed=seed, upstream_url=upstream_url), seed)
         self.app = self._build_app()
 
@@ -273,8 +283,8 @@ class OctopusServer:
             ("/api/v1/channel/enable", "POST", self._enable, True),
             ("/api/v1/channel/delete/{id}", "DELETE", self._delete, True),
             ("/api/v1/channel/fetch-model", "POST", self._fetch_model, True),
-            ("/api/v1/channel/sync", "POST", self._sync, True),
-            ("/api/v1/channel/last-sync-time", "GET", self._last_sync_time, True),
+            ("/api/v1/channel/sync", "POST", self._sync, ANY_BODY),
+            ("/api/v1/channel/last-sync-time", "GET", self._last_sync_time, ANY_BODY),
         ]
         return Starlette(
             routes=[Route(path, self._endpoint(h, auth), methods=[m]) for path, m, h, auth in routes],
@@ -285,15 +295,19 @@ class OctopusServer:
         """Gin answers unknown routes and wrong methods alike with 404."""
         return JSONResponse(self.error_body(404, NOT_FOUND), 404)
 
-    def _endpoint(self, handler: Handler, auth: bool) -> Callable[[Request], Awaitable[Response]]:
-        """Auth middleware, then RequireJSON, then the handler; data or ApiError become the envelope."""
+    def _endpoint(self, handler: Handler, auth: bool | str) -> Callable[[Request], Awaitable[Response]]:
+        """Auth middleware, then RequireJSON, then the handler; data or ApiError become the envelope.
+
+        `auth` is False (public), True (admin, JSON bodies) or `ANY_BODY` (admin, in the router group
+        without RequireJSON: the sync routes).
+        """
 
         async def endpoint(request: Request) -> Response:
             try:
                 if auth:
                     self._authenticate(request)
                 content_type = request.headers.get("content-type", "")
-                if request.method == "POST" and "application/json" not in content_type:
+                if auth != ANY_BODY and request.method == "POST" and "application/json" not in content_type:
                     raise ApiError(415, INVALID_JSON)
                 data = await handler(request)
             except ApiError as exc:
@@ -417,23 +431,42 @@ class OctopusServer:
         return await self._fetch_upstream(body.model_dump())
 
     async def _sync(self, request: Request) -> Any:
-        if self._sync_task is None or self._sync_task.done():
-            self._sync_task = asyncio.create_task(self._sync_all())
+        """The server's own model sync, answered when it has finished (contract §6).
+
+        Current: one run at a time, and the first failure comes back as HTTP 500 after every other
+        channel was synced. Legacy: no guard, failures are only logged, the answer is success.
+        """
+        if self.legacy:
+            await self._sync_all()
+            return None
+        if self._sync_lock.locked():
+            raise ApiError(500, "model sync already running")
+        async with self._sync_lock:
+            problem = await self._sync_all()
+        if problem:
+            raise ApiError(500, problem)
         return None
 
     async def _last_sync_time(self, request: Request) -> Any:
-        return GO_ZERO_TIME if self.last_sync is None else _rfc3339(self.last_sync)
+        return _rfc3339_nano(self.last_sync)
 
-    async def _sync_all(self) -> None:
-        """The server's own model sync: refresh `model` of every auto_sync channel from its upstream."""
+    async def _sync_all(self) -> str | None:
+        """Refresh `model` of every auto_sync channel from its upstream; the first failure, if any."""
+        problem = None
         for record in [r for r in self.channels.values() if r["auto_sync"]]:
             try:
-                models = await self._fetch_upstream(record)
-            except ApiError:
+                fetched = await self._fetch_upstream(record)
+            except ApiError as exc:
+                problem = problem or f"failed to fetch models for channel {record['name']}: {exc.message}"
                 continue
-            custom = split_list(record["custom_model"])
-            record["model"] = ",".join(m for m in models if m not in custom)
+            if self.legacy:
+                models = [m.strip() for m in fetched if m.strip()]
+            else:
+                custom = split_list(record["custom_model"])
+                models = [m for m in dict.fromkeys(m.strip() for m in fetched) if m and m not in custom]
+            record["model"] = ",".join(models)
         self.last_sync = time.time()
+        return problem
 
     async def _fetch_upstream(self, channel: dict[str, Any]) -> list[str]:
         """GET `{base_url}/models` on the channel's upstream with its key; errors become HTTP 500."""
