@@ -382,7 +382,7 @@ class TestOpenApp:
         """Stand in for `tui_channels.app`, recording what the app would have seen."""
         calls: list[dict[str, object]] = []
 
-        def run_app(site: str | None) -> None:
+        def run_app(site: str | None) -> int:
             config = load_config()
             store = SecretStore()
             calls.append(
@@ -393,6 +393,7 @@ class TestOpenApp:
                     "secrets": {s.name: store.location(s.name) for s in config.sites},
                 }
             )
+            return 0
 
         module = types.ModuleType("tui_channels.app")
         module.run_app = run_app  # type: ignore[attr-defined]

@@ -1,15 +1,29 @@
-"""The Textual application: holds the config, the secret store and the site sessions; wires screens."""
+"""The Textual application: holds the config, the secret store and the site sessions; wires screens.
+
+It is also the error boundary of everything on screen. An action (a key, a palette command), a
+dialog's result callback and a worker (see `screens/workers.py`) that raise are reported as one
+line and the app keeps running. Any other error stops a Textual message loop, so the app must
+end: it prints one line (no traceback, no local variables, no secret) and exits with status 1,
+where Textual would print a traceback with every frame's locals.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Any
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 from .config import AppConfig, load_config, save_config
+from .errors import describe
+from .redact import scrub
 from .screens.main import MainScreen
+from .screens.workers import report_unexpected
 from .secret_store import SecretStore
 from .services.sites import SiteSessions
 
@@ -58,6 +72,60 @@ class ChannelsApp(App[None]):
     def save_config(self) -> None:
         save_config(self.config)
 
+    def notify(self, message: str, *, title: str = "", **options: Any) -> None:
+        """Every toast, whoever raises it, is scrubbed of secrets."""
+        super().notify(scrub(message), title=scrub(title), **options)
+
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """Run an action; an error it raises is reported in one line instead of ending the app."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as error:
+            report_unexpected(self, error)
+            return True
+
+    def push_screen(self, screen: Any, callback: Callable[[Any], Any] | None = None, *args: Any, **kwargs: Any) -> Any:
+        """Push a screen; its result callback runs inside the error boundary."""
+        guarded = None if callback is None else self._guarded(callback)
+        return super().push_screen(screen, guarded, *args, **kwargs)
+
+    def _guarded(self, callback: Callable[..., Any]) -> Callable[[Any], Any]:
+        takes_result = bool(inspect.signature(callback).parameters)
+
+        def run(result: Any) -> Any:
+            try:
+                outcome = callback(result) if takes_result else callback()
+            except Exception as error:
+                report_unexpected(self, error)
+                return None
+            return self._awaited(outcome) if inspect.isawaitable(outcome) else outcome
+
+        return run
+
+    async def _awaited(self, outcome: Awaitable[Any]) -> Any:
+        try:
+            return await outcome
+        except Exception as error:
+            report_unexpected(self, error)
+            return None
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's one funnel for errors nothing caught (Textual 8), made safe to print.
+
+        A worker that failed outside `screens.workers.work` is reported and the app goes on. Any
+        other error has stopped a message loop: end the app with one line and status 1.
+        """
+        if isinstance(error, WorkerFailed):
+            report_unexpected(self, error.error)
+            return
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        title, message = describe(error)
+        self._exit_renderables.append(Text(f"tui-channels stopped. {title}: {message}"))
+        self._close_messages_no_wait()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, MainScreen):
@@ -68,6 +136,8 @@ class ChannelsApp(App[None]):
         await self.sessions.close()
 
 
-def run_app(*, site: str | None = None) -> None:
-    """Open the app on `site`, or on the last used site."""
-    ChannelsApp(site=site).run()
+def run_app(*, site: str | None = None) -> int:
+    """Open the app on `site`, or on the last used site; returns the exit status (1 after a crash)."""
+    app = ChannelsApp(site=site)
+    app.run()
+    return app.return_code or 0

@@ -14,7 +14,6 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import platformdirs
 import tomli_w
@@ -23,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .backends.registry import FAMILIES, family_of
 from .errors import ConfigError
 from .models import BackendKind
+from .validation import check_url
 
 APP_NAME = "tui-channels"
 CONFIG_FILE = "config.toml"
@@ -128,13 +128,7 @@ class SiteProfile(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// address, such as https://gateway.example.com")
-        if parts.username or parts.password:
-            raise ValueError("must not contain a user name or password; the secret is stored separately")
-        return value
+        return check_url(value)
 
     @field_validator("username")
     @classmethod

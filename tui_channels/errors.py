@@ -2,10 +2,14 @@
 
 Every failure in the client layer becomes one of these, with a `title` (what went wrong, in a few
 words) and a `message` (what happened and what to do). The UI and the CLI show those two strings
-and never a traceback. Messages never contain secrets: no keys, tokens, passwords or headers.
+and never a traceback. Messages never contain secrets: no keys, tokens, passwords or headers; the
+message and title are scrubbed (`redact.scrub`) as the error is built, so a server's echo of a
+key cannot reach a screen, a report or a log, whichever backend raised it.
 """
 
 from __future__ import annotations
+
+from .redact import scrub
 
 
 class ChannelsError(Exception):
@@ -14,10 +18,11 @@ class ChannelsError(Exception):
     title = "Error"
 
     def __init__(self, message: str, *, title: str | None = None) -> None:
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         if title is not None:
-            self.title = title
+            self.title = scrub(title)
 
     def __str__(self) -> str:
         return self.message
@@ -29,6 +34,13 @@ class ConfigError(ChannelsError):
 
 class SecretStoreError(ChannelsError):
     title = "Secret storage problem"
+
+
+class InvalidSecret(SecretStoreError):
+    """A token or password that no server could receive as meant (a line break, a non-ASCII
+    character in a header): refused where it is entered, and before any request is sent."""
+
+    title = "Invalid secret"
 
 
 class BackendError(ChannelsError):
@@ -99,3 +111,19 @@ class RequestRejected(BackendError):
     """The server understood the request and refused it (`success:false` or an error code)."""
 
     title = "Request refused"
+
+
+def describe(error: BaseException) -> tuple[str, str]:
+    """A title and a one-line message for any error: ours as they are, anything else as a bug.
+
+    An unexpected error is named by its type and the first line of its text, scrubbed and cut
+    short; never its traceback or the local variables around it, which may hold a secret.
+    """
+    if isinstance(error, ChannelsError):
+        return error.title, error.message
+    lines = str(error).strip().splitlines()
+    detail = scrub(lines[0])[:200].rstrip(" .") if lines else ""
+    return (
+        "Unexpected error",
+        f"{type(error).__name__}{f': {detail}' if detail else ''} (a bug in tui-channels: please report it).",
+    )

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .redact import scrub
+
 TypeCode = int | str
 """A backend's own channel type code: an int on New API / One API / legacy Octopus, a str on current Octopus."""
 
@@ -179,11 +181,14 @@ class ChannelSpec:
 
 @dataclass(frozen=True, slots=True)
 class TestResult:
-    """Outcome of one connectivity test."""
+    """Outcome of one connectivity test; `message` is the server's word, scrubbed of secrets."""
 
     ok: bool
     seconds: float | None
     message: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", scrub(self.message))
 
 
 def split_list(value: str | None) -> tuple[str, ...]:

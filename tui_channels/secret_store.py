@@ -30,6 +30,7 @@ import tomli_w
 
 from .config import config_dir, write_atomic
 from .errors import SecretStoreError
+from .redact import remember
 
 SERVICE = "tui-channels"
 SECRETS_FILE = "secrets.toml"
@@ -77,7 +78,10 @@ class SecretStore:
 
     def get(self, site: str) -> str | None:
         found = self._find(site)
-        return found[1] if found else None
+        if found is None:
+            return None
+        remember(found[1])
+        return found[1]
 
     def require(self, site: str) -> str:
         """`get`, or a `SecretStoreError` that says how to provide the missing secret."""
@@ -89,6 +93,12 @@ class SecretStore:
             )
         return secret
 
+    def fix_hint(self, site: str) -> str:
+        """How to replace `site`'s secret where it comes from, for messages about a bad one."""
+        if self.location(site) is SecretLocation.ENV:
+            return f"It comes from the environment variable {env_var_name(site)}: fix or unset it."
+        return f"Store it again with `tui-channels sites set-secret {shlex.quote(site)}` (or S in the app)."
+
     def location(self, site: str) -> SecretLocation | None:
         found = self._find(site)
         return found[0] if found else None
@@ -98,6 +108,7 @@ class SecretStore:
         secret = secret.strip()
         if not secret:
             raise SecretStoreError(f'the secret for site "{site}" is empty; nothing was stored')
+        remember(secret)
         if self._keyring_call("set_password", site, secret) is not _NO_KEYRING:
             self._remove_from_file(site)
             return SecretLocation.KEYRING

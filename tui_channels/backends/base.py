@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import NotSupported
+from ..errors import InvalidSecret, NotSupported
 from ..models import BackendKind, Channel, ChannelSpec, TestResult, TypeCatalog, TypeCode
+from ..validation import check_secret
 
 if TYPE_CHECKING:
     from .http import RetryPolicy
@@ -334,7 +335,17 @@ class BackendFamily:
     """Requests per budget window when a profile sets none; None when the servers have no limit."""
     article: str = "a"
     """The indefinite article before the label in messages ("an Octopus site")."""
+    secret_in_header: bool = True
+    """The secret travels in an HTTP header (a token), so it must be ASCII; False when it is only
+    sent in a JSON body (a login password)."""
 
     @property
     def label(self) -> str:
         return self.kind.label
+
+    def check_secret(self, secret: str) -> str:
+        """The secret trimmed, or `InvalidSecret` saying what is wrong with it (never showing it)."""
+        try:
+            return check_secret(secret, in_header=self.secret_in_header)
+        except ValueError as exc:
+            raise InvalidSecret(f"The {self.secret} {exc}.") from None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
-import logging
 import random
 import ssl
 import time
@@ -22,10 +21,20 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..errors import BadResponse, RateLimited, RequestTimeout, TLSFailure, Unreachable
+from ..errors import (
+    BadResponse,
+    ChannelsError,
+    ConfigError,
+    InvalidSecret,
+    RateLimited,
+    RequestTimeout,
+    TLSFailure,
+    Unreachable,
+)
+from ..redact import logger
 from .ratelimit import RequestBudget
 
-log = logging.getLogger("tui_channels.http")
+log = logger("tui_channels.http")
 
 DEFAULT_TIMEOUT = 15.0
 USER_AGENT = "tui-channels"
@@ -177,21 +186,50 @@ class HttpTransport:
                 f"{host} did not answer {method} {path} within {timeout or self.timeout:g} s. "
                 "The gateway or its upstream is slow or hung; try again, or raise the site's timeout."
             ) from exc
-        except httpx.ConnectError as exc:
-            if _is_tls_error(exc):
-                raise TLSFailure(
-                    f"TLS handshake with {host} failed ({_first_line(exc)}). Check the certificate, "
-                    "or turn off TLS verification for this site if it uses a self-signed one."
-                ) from exc
-            raise Unreachable(
-                f"Cannot connect to {host} ({_first_line(exc)}). Check the URL and that the gateway is running."
-            ) from exc
-        except httpx.TransportError as exc:
-            raise Unreachable(
-                f"The connection to {host} failed ({type(exc).__name__}). Check the URL and your network."
-            ) from exc
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            raise transport_error(exc, host) from exc
         log.debug("%s %s -> %s", method, path, response.status_code)
         return response
+
+
+_DNS_FAILURES = ("name or service not known", "nodename nor servname", "getaddrinfo failed", "name resolution")
+
+
+def transport_error(exc: Exception, host: str) -> ChannelsError:
+    """The typed error for a request that got no HTTP answer, naming its real cause.
+
+    Each cause has its own advice: a host name that does not resolve, a refused connection, a
+    TLS failure, a proxy, a request that could not even be built (a header that HTTP cannot carry
+    is a bad secret, not a bad URL), and an answer that was not HTTP.
+    """
+    reason = _first_line(exc)
+    if isinstance(exc, httpx.LocalProtocolError):
+        return InvalidSecret(
+            f"The request to {host} could not be sent: a header holds a character HTTP cannot carry "
+            "(a line break, a control or non-ASCII character). Check the site's secret."
+        )
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return ConfigError(f"The site's URL for {host} is not a usable http(s) address ({reason}); fix it.")
+    if isinstance(exc, httpx.ProxyError):
+        return Unreachable(
+            f"The HTTP proxy failed to connect to {host} ({reason}). Check the proxy settings "
+            "(HTTPS_PROXY, HTTP_PROXY, ALL_PROXY) or set NO_PROXY for this host."
+        )
+    if isinstance(exc, httpx.ConnectError):
+        if _is_tls_error(exc):
+            return TLSFailure(
+                f"TLS handshake with {host} failed ({reason}). Check the certificate, "
+                "or turn off TLS verification for this site if it uses a self-signed one."
+            )
+        if any(marker in reason.lower() for marker in _DNS_FAILURES):
+            return Unreachable(f"The host name of {host} does not resolve ({reason}). Check the site's URL and your DNS.")
+        return Unreachable(f"Cannot connect to {host} ({reason}). Check the URL and that the gateway is running.")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return Unreachable(
+            f"{host} broke off the answer or did not answer in HTTP ({reason}). The gateway may have "
+            "crashed or restarted, or something else listens on that port."
+        )
+    return Unreachable(f"The connection to {host} broke ({type(exc).__name__}: {reason}). Check your network and retry.")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..models import BackendKind
+from ..redact import remember
 from .base import Backend, BackendFamily, SiteAddress
 from .newapi.family import NEWAPI
 from .octopus.family import OCTOPUS
@@ -32,5 +33,13 @@ def create_backend(
     retry: RetryPolicy | None = None,
     budget: RequestBudget | None = None,
 ) -> Backend:
-    """A client for the site (not yet connected: await `connect()` before using it)."""
-    return FAMILIES[site.kind].create(site, secret, retry=retry, budget=budget)
+    """A client for the site (not yet connected: await `connect()` before using it).
+
+    The secret is remembered by the scrubber first, so no message, whatever the client or the
+    libraries under it quote, can show it; then checked, so a secret no server could receive (a
+    stored token with a line break, say) is `InvalidSecret` before any request, not a failed
+    connection.
+    """
+    remember(secret)
+    family = FAMILIES[site.kind]
+    return family.create(site, family.check_secret(secret), retry=retry, budget=budget)

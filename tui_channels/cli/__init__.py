@@ -5,8 +5,9 @@ from its own module (`sites`, `channels`, `batch`, `transfer`, `tags`, `server`)
 its commands runs, and the app (with Textual) only when it opens. So `--help` and the plain
 commands start fast.
 
-Exit codes: 0 success, 1 the operation failed (a `ChannelsError`, shown as one line), 2 usage error,
-130 interrupted.
+Exit codes: 0 success, 1 the operation failed (a `ChannelsError`, shown as one line) or any channel
+of a batch failed, 2 usage error, 130 interrupted. An unexpected error (a bug) is one line too,
+with status 1: never a traceback, whose local variables could show a secret.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..errors import ChannelsError
+from ..errors import ChannelsError, describe
 from .common import UsageError
 from .parser import build_parser
 
@@ -40,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        title, message = describe(exc)
+        print(f"error: {title}: {message}", file=sys.stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -88,5 +93,4 @@ def _open_app(site: str | None) -> int:
         load_config().site(site)
     from ..app import run_app
 
-    run_app(site=site)
-    return 0
+    return run_app(site=site)

@@ -10,7 +10,7 @@ import sys
 
 from ..backends.registry import FAMILIES, family_of
 from ..config import SiteProfile, load_config, new_site, save_config
-from ..errors import ChannelsError, ConfigError
+from ..errors import ChannelsError, ConfigError, InvalidSecret
 from ..models import BackendKind
 from ..secret_store import SecretLocation, SecretStore, env_var_name
 from .common import UsageError, format_table
@@ -123,7 +123,10 @@ def _read_secret(profile: SiteProfile, *, from_stdin: bool) -> str:
             secret = ""
     if not secret.strip():
         raise ChannelsError(f'no {what} was given for site "{profile.name}"; nothing was saved', title="No secret")
-    return secret
+    try:
+        return family_of(profile.kind).check_secret(secret)
+    except InvalidSecret as error:
+        raise InvalidSecret(f"{error.message} Nothing was saved.") from None
 
 
 def _report_secret(store: SecretStore, profile: SiteProfile, location: SecretLocation) -> None:

@@ -28,6 +28,8 @@ class FaultKind(str, enum.Enum):
     HTML = "html"
     MALFORMED_JSON = "malformed_json"
     HANG = "hang"
+    ECHO = "echo"
+    BODY = "body"
 
 
 @dataclass
@@ -38,7 +40,10 @@ class Fault:
     `times` is how many matching requests it affects (None: until removed); `every` applies it to
     one matching request in `every` (2: every other one). `delay` is the latency added (LATENCY)
     or the hang length (HANG). `retry_after` is sent as the `Retry-After` header on RATE_LIMIT
-    when not None.
+    when not None. ECHO answers the server's error envelope with HTTP `status` (401 by default)
+    quoting the request's `Authorization` header and body back, as a debug build or a chatty proxy
+    does. BODY answers `body` (JSON-encoded unless it is bytes) with HTTP `status` (200 by
+    default): a record of the wrong shape, a page a proxy rewrote.
     """
 
     kind: FaultKind
@@ -48,6 +53,8 @@ class Fault:
     every: int = 1
     delay: float = 0.0
     retry_after: float | None = None
+    status: int | None = None
+    body: Any = None
     hits: int = 0
     _seen: int = field(default=0, repr=False)
 
@@ -196,14 +203,24 @@ class FaultMiddleware:
                 await asyncio.sleep(fault.delay)
                 await self.app(scope, _replay(body), send)
             else:
-                await self._apply(fault, send)
+                await self._apply(fault, send, scope, body)
         finally:
             self.stats.finished()
 
-    async def _apply(self, fault: Fault, send: Any) -> None:
+    async def _apply(self, fault: Fault, send: Any, scope: dict[str, Any], request_body: bytes) -> None:
         kind = fault.kind
         headers: list[tuple[bytes, bytes]] = []
-        if kind is FaultKind.HANG:
+        if kind is FaultKind.ECHO:
+            status = fault.status or 401
+            auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+            message = f"invalid request: Authorization={auth}; body={request_body.decode('utf-8', 'replace')}"
+            body = json.dumps(self.error_body(status, message)).encode()
+            ctype = b"application/json; charset=utf-8"
+        elif kind is FaultKind.BODY:
+            status = fault.status or 200
+            body = fault.body if isinstance(fault.body, bytes) else json.dumps(fault.body).encode()
+            ctype = b"application/json; charset=utf-8"
+        elif kind is FaultKind.HANG:
             await asyncio.sleep(fault.delay or HANG_SECONDS)
             status, body, ctype = 504, b"", b"text/plain"
         elif kind is FaultKind.RATE_LIMIT:

@@ -2,8 +2,9 @@
 
 Each provider lives under `/p/<provider>` and answers OpenAI-style `GET /v1/models` and
 `POST /v1/chat/completions`. Keys decide the outcome, so seeded channels can fail realistically:
-a key containing `invalid` is refused (401), `ratelimit` answers 429, `broken` answers 500.
-Tests can give a key its own model list or delay.
+a key containing `invalid` is refused (401), `echo` is refused with the key quoted back in full as
+some relays do (401), `ratelimit` answers 429, `broken` answers 500. Tests can give a key its own
+model list or delay.
 """
 
 from __future__ import annotations
@@ -85,6 +86,9 @@ class UpstreamServer:
             await asyncio.sleep(wait)
         if not key:
             return key, self._error(401, "You didn't provide an API key.", "missing_api_key")
+        if "echo" in key:
+            header = request.headers.get("authorization") or key
+            return key, self._error(401, f"Incorrect API key provided: {header}.", "invalid_api_key")
         if "invalid" in key or "revoked" in key:
             return key, self._error(401, "Incorrect API key provided.", "invalid_api_key")
         if "ratelimit" in key:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import ClassVar
 
-from textual import work
 from textual.binding import Binding, BindingType
 
 from ..backends.base import Backend, Capabilities, Operation
@@ -30,6 +29,7 @@ from .confirm import ConfirmScreen
 from .key_reveal import KeyRevealScreen
 from .main_base import MainScreenBase
 from .model_editor import ModelEditorScreen
+from .workers import work
 
 NAMED = 10
 """A confirmation names this many channels, then says "and N more"."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-from textual import work
 from textual.binding import Binding, BindingType
 
 from ..backends.base import Operation
@@ -20,6 +19,7 @@ from .key_manager import KeyManagerScreen
 from .main_base import MainScreenBase
 from .number_prompt import NumberPrompt
 from .tag_edit import TagEditScreen
+from .workers import work
 
 
 class NewApiActions(MainScreenBase):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from textual import work
 from textual.binding import Binding, BindingType
 
 from ..backends.base import Operation
@@ -42,6 +41,7 @@ from .key_library import KeyLibraryScreen
 from .main_base import MainScreenBase
 from .plan_preview import PlanPreview
 from .transfer_dialogs import ExportChoice, ExportDialog, RestoreChoice, RestoreDialog, SitePicker
+from .workers import work
 
 Item = tuple[Channel, Origin]
 

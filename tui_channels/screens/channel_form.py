@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,6 +24,7 @@ from ..services.model_list import model_suggestions
 from ..services.channel_form import ChannelForm, FormMode, Values
 from ..widgets.form_fields import FieldEditor, GroupsEditor, ModelsEditor, TextEditor, UrlListEditor, build_editor
 from .model_editor import Fetch, ModelEditorScreen
+from .workers import work
 
 
 class ChannelFormScreen(ModalScreen[Channel | None]):

@@ -6,16 +6,18 @@ from pathlib import Path
 from typing import ClassVar
 
 from pydantic import ValidationError
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
+from ..backends.registry import family_of
 from ..config import KeySourceProfile
-from ..errors import ChannelsError
+from ..errors import ChannelsError, InvalidSecret
+from ..models import BackendKind
 from ..services.key_library import BaseUrlNeeded, KeyInputError, UpstreamKey, parse_keys, read_key_file, verify_account
+from .workers import work
 
 
 class AddKeysDialog(ModalScreen[list[UpstreamKey] | None]):
@@ -114,9 +116,14 @@ class AccountDialog(ModalScreen[tuple[KeySourceProfile, str] | None]):
             self._error("The access token is required.")
             return
         try:
+            family_of(BackendKind.NEWAPI).check_secret(token)
             profile = KeySourceProfile(name=name, url=self._value("#account-url"), user_id=int(user_id or 0))
+        except InvalidSecret as error:
+            self._error(error.message)
+            return
         except ValidationError as exc:
-            self._error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+            problems = (f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+            self._error("; ".join(problems))
             return
         self._error("Checking the account…")
         self._verify(profile, token)

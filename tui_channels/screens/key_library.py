@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -30,6 +29,7 @@ from ..services.key_library import (
 )
 from .confirm import ConfirmScreen
 from .key_dialogs import AccountDialog, AddKeysDialog
+from .workers import work
 from .workspace import Workspace, workspace_of
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -18,6 +17,7 @@ from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services.channel_view import relative_time
 from .confirm import ConfirmScreen
+from .workers import work
 
 PAGE_SIZE = 50
 STATUS_STYLE = {

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -46,6 +45,7 @@ from .batch_results import BatchResultsScreen, summary_line
 from .help import HelpScreen
 from .site_switcher import SiteSwitcher
 from .sort_picker import SortPicker
+from .workers import work
 from .workspace import Workspace, workspace_of
 
 LONG_RUN_SECONDS = 10.0

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -23,6 +22,7 @@ from textual.widgets.selection_list import Selection
 from ..errors import ChannelsError
 from ..services.model_list import ModelChecklist, UpstreamDiff, upstream_diff
 from ..widgets.form_fields import ListInput
+from .workers import work
 
 Fetch = Callable[[], Awaitable[list[str]]]
 Save = Callable[[tuple[str, ...]], Awaitable[None]]

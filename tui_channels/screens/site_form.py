@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import ValidationError
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -13,10 +11,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backends.registry import FAMILIES, family_of
-from ..config import FORMLESS_SETTINGS, SiteProfile
+from ..config import FORMLESS_SETTINGS, SiteProfile, new_site
+from ..errors import ConfigError, InvalidSecret
 from ..models import BackendKind
 from ..secret_store import SecretStore
 from ..services.verify import Check, verify_site
+from .workers import work
 
 LOGIN_INPUTS = {"user_id": ("#user-id-label", "#user-id"), "username": ("#username-label", "#username")}
 """The widgets of each login setting a backend family may use; only its family's show."""
@@ -127,7 +127,7 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
         login = family_of(kind).login.field
         user_id = self._value("#user-id")
         try:
-            profile = SiteProfile(
+            profile = new_site(
                 name=name,
                 kind=kind,
                 url=self._value("#url"),
@@ -138,8 +138,8 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
                 flavor=str(self.query_one("#flavor", Select).value),
                 **(self._profile.model_dump(include=FORMLESS_SETTINGS) if self._profile else {}),
             )
-        except ValidationError as exc:
-            error.update("\n".join(f"{'.'.join(map(str, e['loc'])) or 'site'}: {e['msg']}" for e in exc.errors()))
+        except ConfigError as exc:
+            error.update(exc.message)
             return None
         except ValueError as exc:
             error.update(str(exc))
@@ -153,9 +153,21 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
             return typed
         return self._secrets.get(self._profile.name) if self._profile else None
 
+    def _typed_secret_ok(self, profile: SiteProfile) -> bool:
+        """A typed secret no server could receive is refused here, saying why (never showing it)."""
+        typed = self._value("#secret")
+        if not typed:
+            return True
+        try:
+            family_of(profile.kind).check_secret(typed)
+        except InvalidSecret as error:
+            self.query_one("#form-error", Static).update(error.message)
+            return False
+        return True
+
     def action_save(self) -> None:
         profile = self._build()
-        if profile is None:
+        if profile is None or not self._typed_secret_ok(profile):
             return
         if self._secret() is None:
             self.query_one("#form-error", Static).update(f"{family_of(profile.kind).secret.capitalize()} is required.")
@@ -165,7 +177,7 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
     def action_verify(self) -> None:
         profile = self._build()
         secret = self._secret()
-        if profile is None:
+        if profile is None or not self._typed_secret_ok(profile):
             return
         if secret is None:
             self.query_one("#form-error", Static).update(f"Type the {family_of(profile.kind).secret} to verify.")

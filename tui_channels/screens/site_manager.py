@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -20,6 +19,7 @@ from ..secret_store import SecretLocation
 from ..services.verify import verify_site
 from .confirm import ConfirmScreen
 from .site_form import format_checks, SiteForm
+from .workers import work
 from .workspace import Workspace, workspace_of
 
 SECRET_PLACES = {

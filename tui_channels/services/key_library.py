@@ -22,9 +22,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..backends.newapi.tokens import TokenClient, UserToken
+from ..backends.registry import family_of
 from ..config import AppConfig, KeySourceProfile
 from ..errors import ChannelsError, ConfigError, PermissionDenied, SecretStoreError
-from ..models import mask_secret
+from ..models import BackendKind, mask_secret
+from ..redact import remember
 from ..secret_store import SecretStore
 from . import base_urls
 
@@ -263,7 +265,10 @@ class AccountKeys:
 
 
 def _client(profile: KeySourceProfile, access_token: str) -> TokenClient:
-    return TokenClient(profile.url, access_token=access_token, user_id=profile.user_id, verify_tls=profile.verify_tls)
+    """A token client for the account; an access token no relay could receive is `InvalidSecret`."""
+    remember(access_token)
+    token = family_of(BackendKind.NEWAPI).check_secret(access_token)
+    return TokenClient(profile.url, access_token=token, user_id=profile.user_id, verify_tls=profile.verify_tls)
 
 
 async def _revealed(client: TokenClient, tokens: list[UserToken]) -> list[UserToken]:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..redact import scrub
+
 
 class Outcome(str, enum.Enum):
     OK = "ok"
@@ -25,7 +27,8 @@ class ChannelResult:
     """What happened to one channel: outcome, message, attempts, time taken and any payload.
 
     `value` is the operation's payload (a test's seconds, a balance, a new channel id…);
-    `old_models` / `new_models` are set by model sync.
+    `old_models` / `new_models` are set by model sync. `message` goes to screens and reports, so it
+    is scrubbed of secrets as the result is built.
     """
 
     channel_id: int
@@ -38,6 +41,9 @@ class ChannelResult:
     old_models: tuple[str, ...] | None = None
     new_models: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", scrub(self.message))
 
     @property
     def ok(self) -> bool:

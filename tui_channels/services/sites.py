@@ -15,7 +15,7 @@ from ..backends.registry import create_backend
 from ..backends.base import Backend, Capabilities, Operation, ProgressCallback
 from ..backends.ratelimit import RequestBudget
 from ..config import SiteProfile
-from ..errors import AuthError, ChannelsError, PermissionDenied, SecretStoreError
+from ..errors import AuthError, ChannelsError, InvalidSecret, PermissionDenied, SecretStoreError, describe
 from ..models import Channel
 from ..secret_store import SecretStore
 from .channel_view import ViewState
@@ -65,7 +65,10 @@ class SiteSession:
         if self.backend is not None and self.capabilities is not None:
             return self.backend
         secret = self.secrets.require(self.profile.name)
-        backend = create_backend(self.profile, secret, budget=request_budget(self.profile))
+        try:
+            backend = create_backend(self.profile, secret, budget=request_budget(self.profile))
+        except InvalidSecret as error:
+            raise InvalidSecret(f"{error.message} {self.secrets.fix_hint(self.profile.name)}") from None
         try:
             await backend.connect()
         except BaseException:
@@ -75,7 +78,11 @@ class SiteSession:
         return backend
 
     async def load(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
-        """Connect if needed and load every channel; the outcome is kept in `state` and `error`."""
+        """Connect if needed and load every channel; the outcome is kept in `state` and `error`.
+
+        Raises a `ChannelsError`; an unexpected error (a bug) becomes one too, described in one
+        line (`errors.describe`), so a screen or a command shows it like any failed load.
+        """
         self.state = LoadState.LOADING
         self.error = None
         try:
@@ -88,6 +95,10 @@ class SiteSession:
         except ChannelsError as error:
             self.state, self.error = LoadState.FAILED, error
             raise
+        except Exception as error:
+            title, message = describe(error)
+            self.state, self.error = LoadState.FAILED, ChannelsError(message, title=title)
+            raise self.error from None
         except BaseException:
             self.state = LoadState.READY if self.channels else LoadState.IDLE
             raise

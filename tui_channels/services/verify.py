@@ -14,6 +14,7 @@ from ..errors import (
     AuthError,
     BadResponse,
     ChannelsError,
+    InvalidSecret,
     NotSupported,
     PermissionDenied,
     RequestTimeout,
@@ -40,7 +41,14 @@ NOT_TRIED = "not checked (an earlier step failed)"
 
 async def verify_site(profile: SiteProfile, secret: str) -> list[Check]:
     """Reachability, backend family and version, credentials — in that order, as plain words."""
-    backend = create_backend(profile, secret)
+    try:
+        backend = create_backend(profile, secret)
+    except InvalidSecret as error:
+        return [
+            Check("Reachable", None, "not checked (the secret cannot be sent)"),
+            Check("Backend", None, NOT_TRIED),
+            Check("Credentials", False, f"{error.title}: {error.message}"),
+        ]
     reached = Check("Reachable", True, f"{profile.url} answered")
     try:
         capabilities = await backend.verify()

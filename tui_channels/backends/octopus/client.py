@@ -58,14 +58,6 @@ RENEW_MARGIN = 60.0
 _DUPLICATE_NAME = re.compile(
     r"unique constraint failed: channels\.name|duplicate entry.*name|name already exists", re.IGNORECASE
 )
-_SECRET_LIKE = re.compile(r"\b(sk-[A-Za-z0-9]{0,4})[A-Za-z0-9_\-]{8,}|\b(Bearer\s+)\S+")
-
-
-def _scrub(message: str) -> str:
-    """Mask key- or token-looking strings a server may echo back in an error message."""
-    return _SECRET_LIKE.sub(lambda match: f"{match.group(1) or match.group(2)}…", message)
-
-
 def _is_envelope(payload: Any) -> bool:
     return isinstance(payload, dict) and isinstance(payload.get("code"), int) and "message" in payload
 
@@ -249,7 +241,6 @@ class OctopusBackend(BackendBase):
 
     def _error(self, status: int, message: str, action: str, name: str | None) -> BackendError:
         """The typed error for an Octopus error answer, with the server's message made readable."""
-        message = _scrub(message)
         where = f"Octopus at {self._host}"
         if _DUPLICATE_NAME.search(message) and (status == 409 or status >= 500):
             named = f"named {name!r}" if name else "with this name"
@@ -458,7 +449,7 @@ def _server_message(response: httpx.Response) -> str:
         payload = response.json()
     except ValueError:
         return ""
-    return _scrub(str(payload["message"])) if _is_envelope(payload) else ""
+    return str(payload["message"]) if _is_envelope(payload) else ""
 
 
 def _wanted_enabled(status: Any) -> bool:

@@ -39,5 +39,6 @@ OCTOPUS = BackendFamily(
     create=create_client,
     channel_from_wire=channel_from_wire,
     article="an",
+    secret_in_header=False,
 )
 """No request budget: Octopus has no API rate limit."""

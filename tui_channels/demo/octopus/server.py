@@ -357,8 +357,8 @@ class OctopusServer:
     async def _login(self, request: Request) -> Any:
         body = await self._parse(request, LoginIn)
         if not (
-            hmac.compare_digest(body.username, self.username)
-            and hmac.compare_digest(body.password, self.password)
+            hmac.compare_digest(body.username.encode(), self.username.encode())
+            and hmac.compare_digest(body.password.encode(), self.password.encode())
         ):
             raise ApiError(401, AUTH_FAILED)
         seconds = self._session_seconds(body.expire)

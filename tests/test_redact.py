@@ -1,0 +1,54 @@
+"""The one scrubber: what it masks, and the ordinary words it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_channels.errors import RequestRejected
+from tui_channels import models
+from tui_channels.redact import remember, scrub
+from tui_channels.services.results import ChannelResult, Outcome
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Incorrect API key provided: Bearer sk-proj-abcdefghijklmnop1234", "Bearer sk-proj…"),
+        ("status code 401: Incorrect API key provided: sk-abcdef0123456789xyz", "sk-abcd…"),
+        ("invalid token C+38Wfw05Oo0Pqn2VEd5F11I7nchwOY= for user 1", "token C+38…"),
+        ("token 037627680bf642c68cacb08b17401d28 refused", "token 0376…"),
+        ('{"password": "hunter2hunter2", "username": "admin"}', '"password": "…"'),
+        ("auth=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_x", "auth=eyJh…"),
+        ("key AIzaSyA1234567890abcdefghijklmnopqrstu rejected", "AIza…"),
+    ],
+)
+def test_credentials_are_masked(text: str, masked: str) -> None:
+    assert masked in scrub(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The upstream answered but does not list claude-3-5-sonnet-20241022.",
+        "meta-llama/Meta-Llama-3.1-405B-Instruct and deepseek-ai/DeepSeek-R1-Distill-Qwen-32B",
+        "/api/channel/fetch_models/12 answered malformed JSON (HTTP 200).",
+        "无权进行此操作，access token 无效",
+        "The access token has expired; Basic auth failed; Bearer token missing.",
+        "https://api.example.com:8443/v1/chat/completions timed out after 15 s",
+    ],
+)
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert scrub(text) == text
+
+
+def test_a_remembered_secret_is_masked_as_libraries_quote_it() -> None:
+    remember("Pa55-word-with\nline-break")
+    quoted = "Illegal header value b'Bearer Pa55-word-with\\nline-break'; and Pa55-word-with"
+    assert "Pa55" not in scrub(quoted)
+
+
+def test_every_message_carrier_is_scrubbed() -> None:
+    key = "sk-liveKey0123456789abcdefXYZ"
+    assert key not in RequestRejected(f"refused {key}").message
+    assert key not in models.TestResult(ok=False, seconds=None, message=f"bad key {key}").message
+    assert key not in ChannelResult(1, "x", Outcome.FAILED, message=f"bad key {key}").message

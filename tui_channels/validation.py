@@ -1,0 +1,84 @@
+"""Checks for what a person types that ends up in an HTTP request: base URLs, tokens, passwords.
+
+A bad value must be refused where it is entered (the command line, a form, the config file, an
+environment variable), with a message that says what is wrong, instead of being stored and then
+failing every request with a misleading "cannot connect". Each check returns the cleaned value or
+raises `ValueError` whose text completes the sentence "<the thing> …"; callers add the subject
+and turn it into their own error. Messages about secrets never quote the secret.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import urlsplit
+
+MAX_PORT = 65535
+
+
+def check_url(value: str) -> str:
+    """A gateway's base URL: http(s), a host, a port in 1–65535 if any; no trailing slash.
+
+    Raises `ValueError` naming the part that is wrong.
+    """
+    value = value.strip().rstrip("/")
+    if any(char.isspace() or not char.isprintable() for char in value):
+        raise ValueError("must not contain spaces, line breaks or control characters")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// address, such as https://gateway.example.com")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password; the secret is stored separately")
+    if not parts.hostname:
+        raise ValueError("has no host name after the scheme")
+    _check_port(parts.netloc)
+    try:
+        parts.hostname.encode("idna")
+    except UnicodeError:
+        raise ValueError(f"has a host name that is not a valid domain name ({parts.hostname})") from None
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError("must not contain a query (?…) or a fragment (#…); give the gateway's root address")
+    return value
+
+
+def _check_port(netloc: str) -> None:
+    host_port = netloc.rsplit("@", 1)[-1]
+    port = host_port.rsplit("]", 1)[-1] if host_port.startswith("[") else host_port
+    if ":" not in port:
+        return
+    digits = port.rsplit(":", 1)[1]
+    if not digits:
+        raise ValueError("has an empty port after ':'; remove the ':' or give a port number")
+    if not digits.isascii() or not digits.isdigit():
+        raise ValueError(f"has a port that is not a number ({digits!r})")
+    if not 1 <= int(digits) <= MAX_PORT:
+        raise ValueError(f"has port {int(digits)}, outside 1–{MAX_PORT}")
+
+
+def check_secret(value: str, *, in_header: bool) -> str:
+    """A token or password as typed, trimmed; refused when no server could receive it as meant.
+
+    No line break or other control character (a paste that caught a second line), no invisible
+    formatting character (a zero-width space from a web page), and when the secret travels in an
+    HTTP header (`in_header`), ASCII only: headers cannot carry anything else. Raises `ValueError`
+    with the position of the offending character, never the secret.
+    """
+    value = value.strip()
+    if not value:
+        raise ValueError("is empty")
+    for position, char in enumerate(value, start=1):
+        if char in "\r\n":
+            raise ValueError(f"contains a line break (character {position}); enter it on one line")
+        category = unicodedata.category(char)
+        if category == "Cc":
+            raise ValueError(f"contains a control character (character {position}); type it again")
+        if category in ("Cf", "Zl", "Zp") or (category == "Zs" and char != " "):
+            raise ValueError(
+                f"contains an invisible character (U+{ord(char):04X}, character {position}), probably from a "
+                "copied web page; type it again"
+            )
+        if in_header and not char.isascii():
+            raise ValueError(
+                f"contains a non-ASCII character (character {position}), which cannot be sent in an HTTP "
+                "header; check that it was copied whole and unchanged"
+            )
+    return value
