@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
 from textual.binding import Binding, BindingType
 
 from ..backends.base import Operation
@@ -20,6 +19,7 @@ from .actions_channels import channel_lines
 from .batch_results import BatchResultsScreen
 from .confirm import ConfirmScreen
 from .main_base import MainScreenBase
+from .workers import work
 
 SERVER_SYNC_TITLE = "Server model sync"
 
