@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList, TextArea
 
 from tui_channels.app import ChannelsApp
-from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.demo.session import AXONHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.model_editor import ModelEditorScreen
@@ -32,15 +32,22 @@ def still(pilot: Pilot) -> None:
             widget.cursor_blink = False
 
 
-def snapshot(snap_compare, steps: Steps, *, site: str = NEWAPI_SITE, octopus_generation: str = "current") -> bool:
+def snapshot(
+    snap_compare,
+    steps: Steps,
+    *,
+    site: str = NEWAPI_SITE,
+    size: tuple[int, int] = (120, 40),
+    **generations: str,
+) -> bool:
     async def run_before(pilot: Pilot) -> None:
         await wait_loaded(pilot)
         await steps(pilot)
         still(pilot)
         await pilot.pause()
 
-    with demo_session(channels=60, port_base=SNAPSHOT_PORT_BASE, octopus_generation=octopus_generation):
-        return snap_compare(ChannelsApp(site=site), terminal_size=(120, 40), run_before=run_before)
+    with demo_session(channels=60, port_base=SNAPSHOT_PORT_BASE, **generations):
+        return snap_compare(ChannelsApp(site=site), terminal_size=size, run_before=run_before)
 
 
 async def groups_loaded(pilot: Pilot) -> None:
@@ -82,6 +89,31 @@ class TestChannelForm:
             await wait_screen(pilot, ChannelFormScreen)
 
         assert snapshot(snap_compare, steps, site=OCTOPUS_SITE, octopus_generation="legacy")
+
+
+class TestAxonHubForm:
+    def test_axonhub_edit_form_at_80x24(self, snap_compare):
+        """AxonHub: keys, tags and a test model; no groups, priority or weight; settings under Advanced."""
+
+        async def steps(pilot: Pilot) -> None:
+            await pilot.press("e")
+            await wait_screen(pilot, ChannelFormScreen)
+
+        assert snapshot(snap_compare, steps, site=AXONHUB_SITE, size=(80, 24))
+
+    def test_axonhub_create_form(self, snap_compare):
+        async def steps(pilot: Pilot) -> None:
+            await pilot.press("n")
+            await wait_screen(pilot, ChannelFormScreen)
+
+        assert snapshot(snap_compare, steps, site=AXONHUB_SITE)
+
+    def test_older_axonhub_edit_form_shows_the_type_read_only(self, snap_compare):
+        async def steps(pilot: Pilot) -> None:
+            await pilot.press("e")
+            await wait_screen(pilot, ChannelFormScreen)
+
+        assert snapshot(snap_compare, steps, site=AXONHUB_SITE, axonhub_generation="older")
 
 
 class TestModelEditor:

@@ -423,9 +423,13 @@ class TestOpenApp:
         assert opened == [
             {
                 "site": None,
-                "sites": ["demo-newapi", "demo-octopus"],
+                "sites": ["demo-newapi", "demo-octopus", "demo-axonhub"],
                 "last_site": "demo-newapi",
-                "secrets": {"demo-newapi": SecretLocation.ENV, "demo-octopus": SecretLocation.ENV},
+                "secrets": {
+                    "demo-newapi": SecretLocation.ENV,
+                    "demo-octopus": SecretLocation.ENV,
+                    "demo-axonhub": SecretLocation.ENV,
+                },
             }
         ]
         assert dict(os.environ) == before

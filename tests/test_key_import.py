@@ -20,7 +20,7 @@ from tui_channels.services.results import Outcome
 
 from .backend_helpers import connected_site
 
-TARGETS = ["newapi", "newapi-legacy", "octopus-legacy", "octopus-current"]
+TARGETS = ["newapi", "newapi-legacy", "octopus-legacy", "octopus-current", "axonhub-current"]
 _names = itertools.count()
 
 
@@ -267,7 +267,17 @@ async def test_an_import_run_twice_finds_its_channels_already_present_by_name(ga
     await backend.close()
 
 
-@pytest.mark.parametrize("kind", ["octopus-legacy", "octopus-current"])
+async def test_axonhub_channels_are_openai_with_the_version_segment_and_enabled(gateway):
+    site, backend = await target(gateway, "axonhub-current")
+    key = UpstreamKey(name="a", source="relay", base_url=openai_url(gateway), key=fresh_key())
+    run, _ = await create(backend, await plan(backend, [key]))
+    record = stored(site, run.created[1].id)
+    assert (record["type"], record["status"], record["baseURL"]) == ("openai", "enabled", f"{openai_url(gateway)}/v1")
+    assert record["credentials"]["apiKeys"] == [key.key]
+    await backend.close()
+
+
+@pytest.mark.parametrize("kind", ["octopus-legacy", "octopus-current", "axonhub-current"])
 async def test_octopus_duplicates_by_base_url_and_key_whatever_the_name(gateway, kind):
     site, backend = await target(gateway, kind)
     channels = await backend.list_channels()

@@ -277,3 +277,124 @@ async def test_copy_octopus_to_new_api_carries_the_key_and_drops_the_version_seg
         assert set(record["models"].split(",")) == set(channel.models)
     await source_backend.close()
     await target_backend.close()
+
+
+# -- AxonHub ------------------------------------------------------------------------------------
+
+AXONHUB_CARRIED = (
+    "type", "name", "baseURL", "supportedModels", "manualModels", "tags", "defaultTestModel", "remark",
+    "orderingWeight", "settings", "credentials",
+)
+
+
+def axonhub_settings(record: dict) -> dict:
+    return {k: v for k, v in (record.get("settings") or {}).items() if v not in (None, "", [], {}, False)}
+
+
+async def test_axonhub_round_trip_keeps_every_field(gateway, tmp_path):
+    source, source_backend = await site_and_backend(gateway, "axonhub-current", channels=24)
+    channels = await source_backend.list_channels()
+    path = tmp_path / "export.json"
+    write_export(export_channels(source.name, source_backend.capabilities, channels, include_keys=True), path)
+    target, target_backend = await site_and_backend(gateway, "axonhub-current", channels=0)
+    plan = plan_transfer(
+        exported_channels(read_export(path)), target_backend.capabilities, [], site=target.name, title="restore"
+    )
+    assert plan.counts()[RowState.READY] == len(channels)
+    for row, channel in zip(plan.rows, channels):
+        expected = ["archived: created as disabled"] if channel.raw["status"] == "archived" else []
+        if channel.raw["status"] == "disabled" and channel.raw.get("errorMessage"):
+            expected = ["auto-disabled: created as disabled"]
+        assert list(row.losses) == expected
+    run = await create_all(target_backend, plan)
+    for row, channel in zip(plan.rows, channels):
+        original = source.server.record(channel.id)
+        restored = target.server.record(run.created[row.position].id)
+        for name in AXONHUB_CARRIED:
+            if name == "settings":
+                assert axonhub_settings(restored) == axonhub_settings(original)
+            elif name == "credentials":
+                assert restored["credentials"]["apiKeys"] == original["credentials"]["apiKeys"]
+            else:
+                assert restored.get(name) == original.get(name), name
+        assert restored["status"] == ("enabled" if original["status"] == "enabled" else "disabled")
+    await source_backend.close()
+    await target_backend.close()
+
+
+async def test_an_axonhub_export_without_keys_holds_no_secret(gateway):
+    site, backend = await site_and_backend(gateway, "axonhub-current", channels=6)
+    channels = await backend.list_channels()
+    export = export_channels(site.name, backend.capabilities, channels, include_keys=False)
+    text = export.model_dump_json()
+    assert not any(key in text for c in channels for key in c.raw["credentials"]["apiKeys"])
+    await backend.close()
+
+
+async def test_copy_new_api_to_axonhub_carries_mapping_tag_and_test_model_and_names_the_rest(gateway):
+    source, source_backend, channel = await newapi_source(gateway)
+    target, target_backend = await site_and_backend(gateway, "axonhub-current", channels=0)
+    plan = plan_transfer(
+        [(channel, origin_of(source, source_backend))], target_backend.capabilities, [], site=target.name, title="copy"
+    )
+    [row] = plan.rows
+    assert list(row.losses) == [
+        "groups default, vip: AxonHub channels have no user groups",
+        "priority 5: AxonHub routes by its load-balancer settings",
+        "weight 10: AxonHub routes by its load-balancer settings",
+        "parameter override: AxonHub has no such field",
+        "header override: AxonHub has no such field",
+    ]
+    plan.supply_key(row, "sk-copy-source-key-000111")
+    run = await create_all(target_backend, plan)
+    record = target.server.record(run.created[1].id)
+    assert record["baseURL"] == f"{gateway.upstream_url}/p/openai/v1"
+    assert record["settings"]["modelMappings"] == [{"from": "gpt-4", "to": "gpt-4o"}]
+    assert (record["tags"], record["defaultTestModel"], record["status"]) == (["team-a"], "gpt-4o-mini", "enabled")
+    assert record["credentials"]["apiKeys"] == ["sk-copy-source-key-000111"]
+    await source_backend.close()
+    await target_backend.close()
+
+
+@pytest.mark.parametrize("kind", ["newapi", "octopus-current", "octopus-legacy", "axonhub-older"])
+async def test_copy_from_axonhub_carries_the_first_key_and_names_what_stays_behind(gateway, kind):
+    source, source_backend = await site_and_backend(gateway, "axonhub-current", channels=0)
+    created = await source_backend.create_channel(
+        ChannelSpec(
+            name="axon-main",
+            type="openai",
+            key="sk-axon-first-0001 sk-axon-second-0002",
+            base_url=f"{gateway.upstream_url}/p/openai/v1",
+            models=("gpt-4o",),
+            tag="team-a, eu",
+            extra={"settings": {"modelMappings": [{"from": "gpt-4", "to": "gpt-4o"}], "extraModelPrefix": "px"}},
+        )
+    )
+    target, target_backend = await site_and_backend(gateway, kind, channels=0)
+    label = target_backend.capabilities.flavor_label
+    plan = plan_transfer(
+        [(created, origin_of(source, source_backend))], target_backend.capabilities, [], site="t", title="copy"
+    )
+    [row] = plan.rows
+    assert row.state is RowState.READY, row.reason
+    losses = list(row.losses)
+    assert f"1 more keys: {label} keeps one per channel (the first is carried)" in losses
+    if kind == "axonhub-older":
+        assert losses == [
+            f"1 more keys: {label} keeps one per channel (the first is carried)",
+            f"tags team-a, eu: {label} has no tags",
+            f"settings (extraModelPrefix): {label} has no such field",
+        ]
+    else:
+        assert f"settings (extraModelPrefix): {label} has no counterpart" in losses
+    run = await create_all(target_backend, plan)
+    record = target.server.record(run.created[1].id)
+    if kind == "newapi":
+        assert record["key"] == "sk-axon-first-0001" and record["tag"] == "team-a"
+        assert json.loads(record["model_mapping"]) == {"gpt-4": "gpt-4o"}
+        assert record["base_url"] == f"{gateway.upstream_url}/p/openai"
+    elif kind == "axonhub-older":
+        assert record["credentials"] == {"apiKey": "sk-axon-first-0001"}
+        assert record["settings"] == {"modelMappings": [{"from": "gpt-4", "to": "gpt-4o"}]}
+    await source_backend.close()
+    await target_backend.close()

@@ -15,7 +15,7 @@ from tui_channels.app import ChannelsApp
 from tui_channels.config import AppConfig, SiteProfile
 from tui_channels.demo.gateway import DemoSite
 from tui_channels.demo.session import DemoSession
-from tui_channels.models import BackendKind
+from tui_channels.backends.registry import family_of
 from tui_channels.screens.main import MainScreen
 from tui_channels.secret_store import env_var_name
 from tui_channels.services.sites import LoadState
@@ -88,9 +88,8 @@ def screen_text(app: ChannelsApp) -> str:
 
 def demo_profile(site: DemoSite) -> SiteProfile:
     """The profile a user would write for a site of the shared `gateway` fixture."""
-    if site.kind is BackendKind.NEWAPI:
-        return SiteProfile(name=site.name, kind=site.kind, url=site.url, user_id=site.user_id)
-    return SiteProfile(name=site.name, kind=site.kind, url=site.url, username=site.username)
+    login = family_of(site.kind).login.field
+    return SiteProfile(name=site.name, kind=site.kind, url=site.url, **{login: getattr(site, login)})
 
 
 @asynccontextmanager

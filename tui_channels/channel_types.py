@@ -1,7 +1,7 @@
 """Channel type lists per backend family, as data (from ../shared/api contract notes).
 
 New API numbers its types 0-60 (gaps at 28-30 and 32); One API shares 0-25 and diverges from 26;
-legacy Octopus numbers its five outbound types 0-5, current Octopus names them with strings.
+legacy Octopus numbers its five outbound types 0-5, current Octopus and AxonHub name them with strings.
 """
 
 from __future__ import annotations
@@ -148,5 +148,62 @@ OPENAI_COMPATIBLE: dict[str, int | str] = {
     "oneapi": 1,
     "octopus-legacy": 0,
     "octopus-current": "openai",
+    "axonhub": "openai",
 }
 """The OpenAI-compatible type code per protocol, used when importing plain upstream keys."""
+
+_AXONHUB_TYPES: list[tuple[str, str, str]] = [
+    ("openai", "OpenAI", "https://api.openai.com/v1"),
+    ("openai_responses", "OpenAI Responses", "https://api.openai.com/v1"),
+    ("anthropic", "Anthropic", "https://api.anthropic.com"),
+    ("anthropic_aws", "Anthropic on AWS Bedrock", "https://bedrock-runtime.us-east-1.amazonaws.com"),
+    ("anthropic_gcp", "Anthropic on Google Vertex", "https://us-east5-aiplatform.googleapis.com"),
+    ("gemini_openai", "Gemini (OpenAI API)", "https://generativelanguage.googleapis.com/v1beta/openai"),
+    ("gemini", "Gemini", "https://generativelanguage.googleapis.com/v1beta"),
+    ("gemini_vertex", "Gemini on Vertex", "https://aiplatform.googleapis.com/v1"),
+    ("deepseek", "DeepSeek", "https://api.deepseek.com/v1"),
+    ("deepseek_anthropic", "DeepSeek (Anthropic API)", "https://api.deepseek.com/anthropic"),
+    ("deepinfra", "DeepInfra", "https://api.deepinfra.com/v1/openai"),
+    ("doubao", "Doubao", "https://ark.cn-beijing.volces.com/api/v3"),
+    ("doubao_anthropic", "Doubao (Anthropic API)", "https://ark.cn-beijing.volces.com/api/compatible"),
+    ("moonshot", "Moonshot", "https://api.moonshot.cn/v1"),
+    ("moonshot_anthropic", "Moonshot (Anthropic API)", "https://api.moonshot.cn/anthropic"),
+    ("zhipu", "Zhipu", "https://open.bigmodel.cn/api/paas/v4"),
+    ("zai", "Z.ai", "https://api.z.ai/api/paas/v4"),
+    ("zhipu_anthropic", "Zhipu (Anthropic API)", "https://open.bigmodel.cn/api/anthropic"),
+    ("zai_anthropic", "Z.ai (Anthropic API)", "https://api.z.ai/api/anthropic"),
+    ("openrouter", "OpenRouter", "https://openrouter.ai/api/v1"),
+    ("vercel", "Vercel AI Gateway", "https://ai-gateway.vercel.sh/v1"),
+    ("xai", "xAI", "https://api.x.ai/v1"),
+    ("ppio", "PPIO", "https://api.ppinfra.com/openai/v1"),
+    ("siliconflow", "SiliconFlow", "https://api.siliconflow.cn/v1"),
+    ("volcengine", "Volcengine", "https://ark.cn-beijing.volces.com/api/v3"),
+    ("longcat", "LongCat", "https://api.longcat.chat/openai/v1"),
+    ("longcat_anthropic", "LongCat (Anthropic API)", "https://api.longcat.chat/anthropic"),
+    ("minimax", "MiniMax", "https://api.minimaxi.com/v1"),
+    ("minimax_anthropic", "MiniMax (Anthropic API)", "https://api.minimaxi.com/anthropic"),
+    ("aihubmix", "AiHubMix", "https://aihubmix.com/v1"),
+    ("burncloud", "BurnCloud", "https://ai.burncloud.com/v1"),
+    ("modelscope", "ModelScope", "https://api-inference.modelscope.cn/v1"),
+    ("bailian", "Bailian", "https://dashscope.aliyuncs.com/compatible-mode/v1"),
+    ("jina", "Jina", "https://api.jina.ai/v1"),
+    ("github", "GitHub Models", "https://models.github.ai/inference"),
+    ("ollama", "Ollama", ""),
+    ("anthropic_fake", "Anthropic (fake)", "https://api.anthropic.com/v1"),
+    ("openai_fake", "OpenAI (fake)", "https://api.openai.com/v1"),
+]
+"""AxonHub's `ChannelType` enum values with a readable name and the web UI's default base URL
+(axonhub.md §3.4). The list grows every release, so a connected client reads the live enum by
+introspection and names unlisted values after their code."""
+
+AXONHUB_TYPES = TypeCatalog(
+    ChannelType(code, name, base, base_url_required=not base) for code, name, base in _AXONHUB_TYPES
+)
+
+
+def axonhub_types(codes: list[str]) -> TypeCatalog:
+    """The catalog of a connected AxonHub: its live enum values, known ones with their names."""
+    return TypeCatalog(
+        AXONHUB_TYPES.get(code) if code in AXONHUB_TYPES else ChannelType(code, code, "", base_url_required=True)
+        for code in codes
+    )

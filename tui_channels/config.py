@@ -90,13 +90,16 @@ class SiteProfile(BaseModel):
     name: str
     """A unique, non-empty label; also the keyring entry name of the site's secret."""
     kind: BackendKind
-    """Backend family, one of `backends.registry.FAMILIES`: `newapi` (New API, One API and forks) or `octopus`."""
+    """Backend family, one of `backends.registry.FAMILIES`: `newapi` (New API, One API and forks),
+    `octopus` or `axonhub`."""
     url: str
     """Base URL of the gateway, http:// or https://, without a trailing slash."""
     user_id: int | None = Field(default=None, ge=1)
     """New API family only: the admin's numeric user id, sent as the `New-Api-User` header."""
     username: str | None = None
     """Octopus only: the admin user name used to log in."""
+    email: str | None = None
+    """AxonHub only: the admin's sign-in email address."""
     verify_tls: bool = True
     """Check the server's TLS certificate; turn off only for self-signed test servers."""
     timeout: float | None = None
@@ -134,6 +137,17 @@ class SiteProfile(BaseModel):
     @classmethod
     def _username(cls, value: str | None) -> str | None:
         return value.strip() if value is not None else None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        local, at, domain = value.partition("@")
+        if not (local and at and domain) or any(c.isspace() for c in value):
+            raise ValueError("must be an email address, such as admin@example.com")
+        return value
 
     @field_validator("timeout")
     @classmethod

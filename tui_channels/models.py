@@ -15,18 +15,20 @@ from typing import Any
 from .redact import scrub
 
 TypeCode = int | str
-"""A backend's own channel type code: an int on New API / One API / legacy Octopus, a str on current Octopus."""
+"""A backend's own channel type code: an int on New API / One API / legacy Octopus, a str on current
+Octopus and AxonHub."""
 
 
 class BackendKind(str, enum.Enum):
-    """The two backend families a site profile can point at."""
+    """The backend families a site profile can point at."""
 
     NEWAPI = "newapi"
     OCTOPUS = "octopus"
+    AXONHUB = "axonhub"
 
     @property
     def label(self) -> str:
-        return {"newapi": "New API", "octopus": "Octopus"}[self.value]
+        return {"newapi": "New API", "octopus": "Octopus", "axonhub": "AxonHub"}[self.value]
 
 
 class ChannelStatus(enum.Enum):

@@ -92,6 +92,8 @@ class FieldSpec:
     choices: tuple[tuple[str, str], ...] = ()
     default: Any = None
     """The value a new channel starts with, in the wire's own type (New API's `auto_ban` is 0/1)."""
+    fixed_on_edit: bool = False
+    """Set when the channel is created and never changed afterwards: an edit form shows it read-only."""
 
 
 COLUMNS_ALL: tuple[str, ...] = (
@@ -130,11 +132,16 @@ class Capabilities:
     notes: tuple[str, ...] = field(default=())
     hidden_columns: frozenset[str] = frozenset()
     """Columns offered but hidden until the user picks them (little use on this server at a glance)."""
+    reasons: Mapping[Operation, str] = field(default_factory=dict)
+    """Why an operation the family has is missing on this server (a feature probe's finding)."""
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.operations
 
     def unsupported_reason(self, operation: Operation) -> str:
+        reason = self.reasons.get(operation)
+        if reason:
+            return reason
         return f"{operation.value.replace('_', ' ')} is not supported by this server: {self.flavor_label}"
 
     def require(self, operation: Operation) -> None:
@@ -289,6 +296,8 @@ class SiteAddress(Protocol):
     @property
     def username(self) -> str | None: ...
     @property
+    def email(self) -> str | None: ...
+    @property
     def flavor(self) -> str: ...
     @property
     def verify_tls(self) -> bool: ...
@@ -309,7 +318,7 @@ class Login:
     """The profile setting that names the admin account a family's client works as."""
 
     field: str
-    """The site profile attribute: `user_id` or `username`."""
+    """The site profile attribute: `user_id`, `username` or `email`."""
     hint: str = ""
     """What goes there, for messages that ask for it."""
 

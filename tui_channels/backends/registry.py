@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..models import BackendKind
 from ..redact import remember
+from .axonhub.family import AXONHUB
 from .base import Backend, BackendFamily, SiteAddress
 from .newapi.family import NEWAPI
 from .octopus.family import OCTOPUS
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from .http import RetryPolicy
     from .ratelimit import RequestBudget
 
-FAMILIES: dict[BackendKind, BackendFamily] = {family.kind: family for family in (NEWAPI, OCTOPUS)}
+FAMILIES: dict[BackendKind, BackendFamily] = {family.kind: family for family in (NEWAPI, OCTOPUS, AXONHUB)}
 
 
 def family_of(kind: BackendKind) -> BackendFamily:

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line: `sites`, `channels`, `keys` and `tags` with their actions."""
     parser = argparse.ArgumentParser(
         prog="tui-channels",
-        description="Administer the channels of New API / One API and Octopus gateways.",
+        description="Administer the channels of New API / One API, Octopus and AxonHub gateways.",
         epilog="Without a command, opens the app on the last used site.",
     )
     parser.set_defaults(group=None, parser=parser)
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run against the embedded demo gateway with two seeded sites (New API and Octopus); "
+        help="run against the embedded demo gateway with seeded sites (New API, Octopus and AxonHub); "
         "works with the commands below too",
     )
     parser.add_argument(
@@ -89,6 +89,7 @@ def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
     login = add.add_mutually_exclusive_group()
     login.add_argument("--user-id", type=positive_int, metavar="ID", help="New API: the admin's numeric user id")
     login.add_argument("--username", metavar="USER", help="Octopus: the admin user name")
+    login.add_argument("--email", metavar="EMAIL", help="AxonHub: the admin's sign-in email address")
     add.add_argument("--no-verify-tls", action="store_true", help="accept any TLS certificate (test servers only)")
     add.add_argument("--timeout", type=float, metavar="SECONDS", help="per-request timeout")
     add.add_argument(
@@ -123,7 +124,9 @@ def _secret_names() -> str:
 
 def _pinnable_flavors() -> str:
     return "; ".join(
-        f"{kind.value}: {', '.join(f for f in family.flavors if f != 'auto')}" for kind, family in FAMILIES.items()
+        f"{kind.value}: {', '.join(f for f in family.flavors if f != 'auto')}"
+        for kind, family in FAMILIES.items()
+        if len(family.flavors) > 1
     )
 
 
@@ -213,7 +216,7 @@ def _add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
         "export",
         help="write channels of a site to a JSON file",
         description="Write the chosen channels (their server records plus neutral fields) to a JSON "
-        "file. Keys are left out unless --with-keys, and only Octopus returns them at all.",
+        "file. Keys are left out unless --with-keys, and only Octopus and AxonHub return them at all.",
     )
     exporting.set_defaults(group="transfer", action="export", parser=exporting)
     exporting.add_argument("--site", required=True, metavar="NAME", help="the site to read")

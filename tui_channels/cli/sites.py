@@ -98,6 +98,7 @@ def _profile_from_args(args: argparse.Namespace) -> SiteProfile:
             url=args.url,
             user_id=args.user_id,
             username=args.username,
+            email=args.email,
             verify_tls=not args.no_verify_tls,
             timeout=args.timeout,
             flavor=args.flavor,

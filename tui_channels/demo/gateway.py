@@ -1,4 +1,4 @@
-"""The embedded demo gateway: emulated New API / One API / Octopus servers on 127.0.0.1.
+"""The embedded demo gateway: emulated New API / One API / Octopus / AxonHub servers on 127.0.0.1.
 
 Every emulated server is a real uvicorn server on its own random free port, all of them served by
 one asyncio loop in a background thread, plus one fake upstream provider (`/v1/models`,
@@ -22,6 +22,7 @@ from .faults import FaultInjector, FaultMiddleware, RequestStats
 
 NEWAPI_FLAVORS = ("newapi", "newapi-legacy", "oneapi", "veloera")
 OCTOPUS_GENERATIONS = ("current", "legacy")
+AXONHUB_GENERATIONS = ("current", "older")
 
 
 class EmulatedServer(Protocol):
@@ -46,6 +47,7 @@ class DemoSite:
     faults: FaultInjector
     stats: RequestStats
     server: Any
+    email: str | None = None
 
 
 class DemoGateway:
@@ -166,6 +168,20 @@ class DemoGateway:
         return self._add_site(
             name, BackendKind.OCTOPUS, f"octopus-{generation}", server, server.password, None, server.username
         )
+
+    def add_axonhub(
+        self, name: str, *, generation: str = "current", channels: int = 20, seed: int = 3
+    ) -> DemoSite:
+        """Add an emulated AxonHub: `current` (v0.9.38) or `older` (v0.1.1, fewer features)."""
+        if generation not in AXONHUB_GENERATIONS:
+            raise ValueError(f"unknown AxonHub generation {generation!r}; choose current or older")
+        from .axonhub.server import build_axonhub_server
+
+        self.start()
+        server = build_axonhub_server(generation, upstream_url=self.upstream_url, channels=channels, seed=seed)
+        site = self._add_site(name, BackendKind.AXONHUB, f"axonhub-{generation}", server, server.password, None, None)
+        site.email = server.email
+        return site
 
     def _add_site(
         self,

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..app import ChannelsApp
 from ..screens.main import MainScreen
 from ..services.sites import LoadState
-from .session import NEWAPI_SITE, OCTOPUS_SITE, DemoSession
+from .session import AXONHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE, DemoSession
 
 PORT_BASE = 28390
 
@@ -32,6 +32,7 @@ class Shot:
 SHOTS = (
     Shot("main-newapi", NEWAPI_SITE),
     Shot("main-octopus", OCTOPUS_SITE),
+    Shot("main-axonhub", AXONHUB_SITE),
     Shot("main-80x24", NEWAPI_SITE, size=(80, 24)),
     Shot("search-and-selection", NEWAPI_SITE, ("slash", *"claude", "enter", "space", "space")),
     Shot("site-switcher", NEWAPI_SITE, ("s",)),

@@ -20,10 +20,11 @@ from .gateway import DemoGateway, DemoSite
 
 NEWAPI_SITE = "demo-newapi"
 OCTOPUS_SITE = "demo-octopus"
+AXONHUB_SITE = "demo-axonhub"
 
 
 class DemoSession:
-    """Starts the demo gateway with one New API and one Octopus site, configured and logged in."""
+    """Starts the demo gateway with one New API, one Octopus and one AxonHub site, configured and logged in."""
 
     def __init__(
         self,
@@ -31,17 +32,19 @@ class DemoSession:
         channels: int = 60,
         newapi_flavor: str = "newapi",
         octopus_generation: str = "current",
+        axonhub_generation: str = "current",
         port_base: int | None = None,
     ) -> None:
         self.channels = channels
         self.newapi_flavor = newapi_flavor
         self.octopus_generation = octopus_generation
+        self.axonhub_generation = axonhub_generation
         self.gateway = DemoGateway(port_base=port_base)
         self._stack = ExitStack()
 
     @property
     def octopus_channels(self) -> int:
-        """The Octopus site holds a quarter of the New API site's channels, at least 8."""
+        """The Octopus and AxonHub sites hold a quarter of the New API site's channels, at least 8."""
         return max(8, self.channels // 4)
 
     def __enter__(self) -> DemoSession:
@@ -63,11 +66,15 @@ class DemoSession:
         octopus = self.gateway.add_octopus(
             OCTOPUS_SITE, generation=self.octopus_generation, channels=self.octopus_channels
         )
+        axonhub = self.gateway.add_axonhub(
+            AXONHUB_SITE, generation=self.axonhub_generation, channels=self.octopus_channels
+        )
         self._set_env("TUI_CHANNELS_CONFIG_DIR", str(folder / "config"))
         self._set_env("TUI_CHANNELS_DATA_DIR", str(folder / "data"))
-        for site in (newapi, octopus):
+        sites = (newapi, octopus, axonhub)
+        for site in sites:
             self._set_env(env_var_name(site.name), site.secret)
-        save_config(AppConfig(sites=[_profile(newapi), _profile(octopus)], last_site=NEWAPI_SITE))
+        save_config(AppConfig(sites=[_profile(site) for site in sites], last_site=NEWAPI_SITE))
 
     def _set_env(self, name: str, value: str) -> None:
         """Set an environment variable until the session ends, then put back what was there."""

@@ -70,11 +70,12 @@ class ChannelFormScreen(ModalScreen[Channel | None]):
             required=spec.required and not (secret and form.mode is FormMode.EDIT),
             hint=form.key_hint() if secret else "",
             placeholder=form.base_url_placeholder(form.initial) if spec.name == "base_url" else "",
+            locked=form.locked(spec.name),
         )
 
     def on_mount(self) -> None:
         self.query_one("#form-error", Static).display = False
-        next(self._editors()).focus_input()
+        next(e for e in self._editors() if not e.disabled).focus_input()
         if self.form.capabilities.supports(Operation.GROUPS) and self.query(GroupsEditor):
             self._load_groups()
 

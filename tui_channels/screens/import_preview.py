@@ -1,7 +1,7 @@
 """The preview of a key import: every key as ready, already present or blocked, before creating.
 
 A key whose models could not be fetched is blocked until its models are typed (`e`); on New API
-sites `g` picks the user groups of every new channel (`default` unless changed).
+sites (any with user groups) `g` picks the user groups of every new channel (`default` unless changed).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from ..models import BackendKind, join_list
+from ..models import join_list
 from ..services.channel_plan import PlannedChannel
 from ..services.key_import import set_groups
 from .plan_preview import PlanPreview, key_cell, state_cell
@@ -45,13 +45,14 @@ class ImportPreviewScreen(PlanPreview):
         if row.reason:
             lines.append(f"{row.state.value}: {row.reason}")
         lines.append(f"Models: {listed or '(none)'}")
-        if self.plan.capabilities.kind is BackendKind.NEWAPI:
+        if self.plan.capabilities.field("groups") is not None:
             lines.append(f"Groups: {', '.join(row.spec.groups)} · priority 0 · weight 0")
         return "\n".join(lines)
 
     def action_groups(self) -> None:
-        if self.plan.capabilities.kind is not BackendKind.NEWAPI:
-            self.notify("Octopus channels have no user groups.", severity="warning")
+        capabilities = self.plan.capabilities
+        if capabilities.field("groups") is None:
+            self.notify(f"{capabilities.flavor_label} channels have no user groups.", severity="warning")
             return
         current = join_list(self.plan.rows[0].spec.groups) if self.plan.rows else "default"
 

@@ -18,7 +18,11 @@ from ..secret_store import SecretStore
 from ..services.verify import Check, verify_site
 from .workers import work
 
-LOGIN_INPUTS = {"user_id": ("#user-id-label", "#user-id"), "username": ("#username-label", "#username")}
+LOGIN_INPUTS = {
+    "user_id": ("#user-id-label", "#user-id"),
+    "username": ("#username-label", "#username"),
+    "email": ("#email-label", "#email"),
+}
 """The widgets of each login setting a backend family may use; only its family's show."""
 
 
@@ -67,6 +71,8 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
             )
             yield Label("Username (Octopus)", id="username-label")
             yield Input(profile.username or "" if profile else "", placeholder="admin", id="username")
+            yield Label("Email (AxonHub)", id="email-label")
+            yield Input(profile.email or "" if profile else "", placeholder="admin@example.com", id="email")
             yield Label(family.secret.capitalize(), id="secret-label")
             yield Input(
                 password=True,
@@ -133,6 +139,7 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
                 url=self._value("#url"),
                 user_id=int(user_id) if login == "user_id" and user_id else None,
                 username=self._value("#username") or None if login == "username" else None,
+                email=self._value("#email") or None if login == "email" else None,
                 verify_tls=self.query_one("#verify-tls", Checkbox).value,
                 timeout=float(timeout) if timeout else None,
                 flavor=str(self.query_one("#flavor", Select).value),

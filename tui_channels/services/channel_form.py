@@ -206,6 +206,10 @@ class ChannelForm:
     def field(self, name: str) -> FieldSpec:
         return self._by_name[name]
 
+    def locked(self, name: str) -> bool:
+        """Whether the field shows read-only: set at creation and fixed afterwards, on an edit form."""
+        return self.mode is FormMode.EDIT and self._by_name[name].fixed_on_edit
+
     @property
     def _keeps_hand_added(self) -> bool:
         return HAND_ADDED in self._by_name and "models" in self._by_name
@@ -465,7 +469,7 @@ class ChannelForm:
         coupled = {"models", HAND_ADDED} if self._keeps_hand_added else set()
         changes: dict[str, Any] = {}
         for spec in self.fields:
-            if spec.name in coupled:
+            if spec.name in coupled or self.locked(spec.name):
                 continue
             name, new = self._wire(spec, values[spec.name])
             if new == self._wire(spec, self.initial[spec.name])[1]:

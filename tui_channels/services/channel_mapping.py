@@ -1,10 +1,12 @@
 """Carry a channel to another site: its type, base URL, key and fields, and what cannot come along.
 
-Between two sites of one kind almost everything carries; between New API and Octopus only what
-both model does. Types travel by the protocol they speak (an OpenAI-compatible DeepSeek channel
+Between two sites of one kind almost everything carries; between kinds only what both model does.
+Types travel by the protocol they speak (an OpenAI-compatible DeepSeek channel
 becomes an Octopus "OpenAI Chat" channel); base URLs gain or lose their version segment (see
 `base_urls`); New API's user groups, priority, weight, tag, model mapping and most overrides have
-no Octopus counterpart, and Octopus's proxies, model regex and extra keys have no New API one.
+no Octopus counterpart, and Octopus's proxies, model regex and extra keys have no New API one;
+AxonHub keeps several keys, a list of tags and a settings object (model mappings, prefixes,
+overrides) but no groups, priority or weight.
 Everything dropped is listed, per channel, so the user sees it before confirming.
 """
 
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..backends.axonhub.wire import KEY_LIST_LABEL
 from ..backends.base import Capabilities
 from ..models import BackendKind, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode
 from . import base_urls
@@ -44,6 +47,29 @@ _OCTOPUS_TYPE: dict[str, dict[str, TypeCode]] = {
     },
 }
 _OCTOPUS_SEGMENT = {"gemini": "/v1beta", "volcengine": "/api/v3"}
+_AXONHUB_TYPE: dict[str, tuple[str, ...]] = {
+    "openai": ("openai",),
+    "embedding": ("openai",),
+    "responses": ("openai_responses", "openai"),
+    "anthropic": ("anthropic",),
+    "gemini": ("gemini", "gemini_openai"),
+    "volcengine": ("volcengine", "doubao"),
+}
+"""AxonHub type codes per protocol, the preferred first (older servers lack some)."""
+_AXONHUB_OPENAI_CODES = frozenset(
+    {
+        "openai", "gemini_openai", "deepseek", "deepinfra", "moonshot", "zhipu", "zai", "openrouter", "vercel",
+        "xai", "ppio", "siliconflow", "longcat", "minimax", "aihubmix", "burncloud", "modelscope", "bailian",
+        "github", "ollama", "openai_fake",
+    }
+)
+"""AxonHub types that speak the OpenAI chat API with a plain key (axonhub.md §3.4)."""
+_AXONHUB_WIRE = (
+    ("remark", "remark"),
+    ("manualModels", "manual models"),
+    ("defaultTestModel", "test model"),
+    ("orderingWeight", "display order"),
+)
 _NEWAPI_CATALOG_FLAVORS = frozenset({"newapi", "newapi-legacy", "veloera"})
 
 _NEWAPI_WIRE = (
@@ -90,9 +116,18 @@ class Carried:
 
 
 def protocol(channel_type: ChannelType) -> str | None:
-    """The wire protocol a type speaks, from its name, or None for a provider-specific one."""
+    """The wire protocol a type speaks, from its name (or AxonHub's type code), or None for a
+    provider-specific one (AWS or GCP accounts, OAuth subscriptions)."""
     name = channel_type.name.lower()
-    return "openai" if name in _OPENAI_LIKE else _PROTOCOL_BY_NAME.get(name)
+    by_name = "openai" if name in _OPENAI_LIKE else _PROTOCOL_BY_NAME.get(name)
+    code = channel_type.code
+    if by_name is not None or not isinstance(code, str):
+        return by_name
+    if code in _AXONHUB_OPENAI_CODES:
+        return "openai"
+    if code.endswith("_anthropic"):
+        return "anthropic"
+    return {"openai_responses": "responses", "gemini": "gemini", "doubao": "volcengine"}.get(code)
 
 
 def _meaningful(name: str, value: Any) -> bool:
@@ -111,11 +146,14 @@ def _target_type(channel: Channel, origin: Origin, target: Capabilities, carried
     if _same_catalog(origin, target):
         return channel.type.code
     kind = protocol(channel.type)
-    if target.kind is BackendKind.NEWAPI:
+    if target.kind in (BackendKind.NEWAPI, BackendKind.AXONHUB):
         named = target.types.by_name(channel.type.name)
         if named is not None:
             return named.code
+    if target.kind is BackendKind.NEWAPI:
         table = _ONEAPI_TYPE if target.flavor == "oneapi" else _NEWAPI_TYPE
+    elif target.kind is BackendKind.AXONHUB:
+        table = {k: next((c for c in codes if c in target.types), codes[0]) for k, codes in _AXONHUB_TYPE.items()}
     else:
         table = _OCTOPUS_TYPE[target.flavor]
     if kind is None or kind not in table:
@@ -143,6 +181,8 @@ def _target_url(channel: Channel, origin: Origin, target: Capabilities) -> str:
     if target.kind is BackendKind.NEWAPI:
         stripped = base_urls.without_version(url)
         return stripped.removesuffix("/api") if kind == "volcengine" else stripped
+    if target.kind is BackendKind.AXONHUB and kind == "anthropic":
+        return base_urls.without_version(url)
     segment = _OCTOPUS_SEGMENT.get(kind, "/v1")
     if kind == "openai" and target.flavor == "octopus-current":
         return base_urls.clean(url)
@@ -169,7 +209,9 @@ def map_channel(channel: Channel, origin: Origin, target: Capabilities) -> Carri
     spec.status = _status(channel, carried)
     carried.needs_key = not channel.key
     raw = channel.raw
-    if origin.kind is BackendKind.NEWAPI and target.kind is BackendKind.NEWAPI:
+    if BackendKind.AXONHUB in (origin.kind, target.kind):
+        _with_axonhub(channel, origin, target, carried)
+    elif origin.kind is BackendKind.NEWAPI and target.kind is BackendKind.NEWAPI:
         _newapi_to_newapi(channel, target, carried)
     elif origin.kind is BackendKind.NEWAPI:
         _newapi_to_octopus(channel, carried)
@@ -290,3 +332,155 @@ def _octopus_to_octopus(raw: Mapping[str, Any], origin: Origin, target: Capabili
             ]
     elif origin.flavor == "octopus-legacy":
         _extra_urls_and_keys(raw, carried, target.flavor_label)
+
+
+def _axonhub_keys(raw: Mapping[str, Any]) -> list[str]:
+    credentials = raw.get("credentials") if isinstance(raw.get("credentials"), Mapping) else {}
+    keys = [str(credentials["apiKey"])] if credentials.get("apiKey") else []
+    return keys + [str(k) for k in credentials.get("apiKeys") or [] if k and str(k) not in keys]
+
+
+def _axonhub_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The members of an AxonHub settings object that hold something."""
+    settings = raw.get("settings") if isinstance(raw.get("settings"), Mapping) else {}
+    return {k: v for k, v in settings.items() if v not in (None, "", [], {}, False)}
+
+
+def _with_axonhub(channel: Channel, origin: Origin, target: Capabilities, carried: Carried) -> None:
+    """Channels to, from or between AxonHub sites."""
+    spec = carried.spec
+    spec.groups = ()
+    if origin.kind is BackendKind.AXONHUB and target.kind is BackendKind.AXONHUB:
+        _axonhub_to_axonhub(channel, target, carried)
+    elif origin.kind is BackendKind.AXONHUB:
+        _from_axonhub(channel, target, carried)
+    elif origin.kind is BackendKind.NEWAPI:
+        _newapi_to_axonhub(channel, target, carried)
+    else:
+        _octopus_to_axonhub(channel.raw, target, carried)
+
+
+def _lost_credentials(raw: Mapping[str, Any], carried: Carried, target_label: str) -> None:
+    credentials = raw.get("credentials") if isinstance(raw.get("credentials"), Mapping) else {}
+    for name, label in (("gcp", "Google Cloud account"), ("aws", "AWS account"), ("oauth", "OAuth sign-in")):
+        if credentials.get(name):
+            carried.losses.append(f"{label} credentials: {target_label} gets the plain key only")
+
+
+def _axonhub_to_axonhub(channel: Channel, target: Capabilities, carried: Carried) -> None:
+    spec, raw = carried.spec, channel.raw
+    label = target.flavor_label
+    if raw.get("status") == "archived":
+        carried.losses.append("archived: created as disabled")
+    keys = _axonhub_keys(raw)
+    key_field = target.field("key")
+    if len(keys) > 1 and key_field is not None and key_field.label == KEY_LIST_LABEL:
+        spec.key = "\n".join(keys)
+    elif len(keys) > 1:
+        carried.losses.append(f"{len(keys) - 1} more keys: {label} keeps one per channel (the first is carried)")
+    spec.tag = channel.tag if target.field("tag") else None
+    if channel.tag and not target.field("tag"):
+        carried.losses.append(f"tags {channel.tag}: {target.flavor_label} has no tags")
+    for name, what in _AXONHUB_WIRE:
+        if raw.get(name) in (None, "", [], 0):
+            continue
+        if target.field(name):
+            spec.extra[name] = raw[name]
+        else:
+            carried.losses.append(f"{what}: {label} has no such field")
+    settings = _axonhub_settings(raw)
+    settings_field = target.field("settings")
+    members = {name for name, _ in settings_field.choices} if settings_field is not None else set()
+    kept = {name: value for name, value in settings.items() if name in members}
+    if kept:
+        spec.extra["settings"] = kept
+    left = sorted(settings.keys() - kept.keys())
+    if left:
+        carried.losses.append(f"settings ({', '.join(left)}): {label} has no such field")
+    _lost_credentials(raw, carried, label)
+
+
+def _from_axonhub(channel: Channel, target: Capabilities, carried: Carried) -> None:
+    spec, raw, losses = carried.spec, channel.raw, carried.losses
+    label = target.flavor_label
+    keys = _axonhub_keys(raw)
+    if len(keys) > 1:
+        losses.append(f"{len(keys) - 1} more keys: {label} keeps one per channel (the first is carried)")
+    tags = [t.strip() for t in (channel.tag or "").split(",") if t.strip()]
+    if tags and target.field("tag"):
+        spec.tag = tags[0]
+        if len(tags) > 1:
+            losses.append(f"tags {', '.join(tags[1:])}: {label} keeps one tag (the first is carried)")
+    elif tags:
+        losses.append(f"tags {', '.join(tags)}: {label} has no tags")
+    settings = _axonhub_settings(raw)
+    mappings = settings.pop("modelMappings", None)
+    if mappings and target.field("model_mapping"):
+        spec.extra["model_mapping"] = json.dumps(
+            {m.get("from"): m.get("to") for m in mappings if isinstance(m, Mapping)}, ensure_ascii=False
+        )
+    elif mappings:
+        losses.append(f"model mapping: {label} has no such field")
+    if settings:
+        losses.append(f"settings ({', '.join(settings)}): {label} has no counterpart")
+    if target.kind is BackendKind.NEWAPI:
+        spec.groups, spec.priority, spec.weight = ("default",), 0, 0
+        for name, wire, what in (("defaultTestModel", "test_model", "test model"), ("remark", "remark", "remark")):
+            if raw.get(name) and target.field(wire):
+                spec.extra[wire] = raw[name]
+            elif raw.get(name):
+                losses.append(f"{what}: {label} has no such field")
+    else:
+        spec.extra["auto_sync"] = False
+        manual = [str(m) for m in raw.get("manualModels") or []]
+        if manual:
+            spec.extra["custom_model"] = ",".join(manual)
+        if raw.get("remark"):
+            losses.append(f"remark: {label} has no such field")
+    if raw.get("orderingWeight"):
+        losses.append(f"display order {raw['orderingWeight']}: {label} has no such field")
+    _lost_credentials(raw, carried, label)
+
+
+def _newapi_to_axonhub(channel: Channel, target: Capabilities, carried: Carried) -> None:
+    spec, raw, losses = carried.spec, channel.raw, carried.losses
+    label = target.flavor_label
+    if channel.groups:
+        losses.append(f"groups {', '.join(channel.groups)}: AxonHub channels have no user groups")
+    if channel.priority:
+        losses.append(f"priority {channel.priority}: AxonHub routes by its load-balancer settings")
+    if channel.weight:
+        losses.append(f"weight {channel.weight}: AxonHub routes by its load-balancer settings")
+    if channel.tag and target.field("tag"):
+        spec.tag = channel.tag
+    elif channel.tag:
+        losses.append(f"tag {channel.tag!r}: {label} has no tags")
+    mapping = _json_object(raw.get("model_mapping"))
+    if mapping and target.field("settings"):
+        spec.extra["settings"] = {"modelMappings": [{"from": k, "to": str(v)} for k, v in mapping.items()]}
+    carried_wire = {"model_mapping": bool(mapping and target.field("settings"))}
+    for name, wire in (("test_model", "defaultTestModel"), ("remark", "remark")):
+        if _meaningful(name, raw.get(name)) and target.field(wire):
+            spec.extra[wire] = raw[name]
+            carried_wire[name] = True
+    for name, what in _NEWAPI_WIRE:
+        if name != "auto_ban" and _meaningful(name, raw.get(name)) and not carried_wire.get(name):
+            losses.append(f"{what}: AxonHub has no such field")
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    try:
+        parsed = json.loads(value) if isinstance(value, str) and value.strip() else None
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _octopus_to_axonhub(raw: Mapping[str, Any], target: Capabilities, carried: Carried) -> None:
+    custom = [m.strip() for m in str(raw.get("custom_model") or "").split(",") if m.strip()]
+    if custom and target.field("manualModels"):
+        carried.spec.extra["manualModels"] = custom
+    for name, label in (*_OCTOPUS_ONLY, ("custom_header", "custom headers"), ("param_override", "parameter override")):
+        if raw.get(name):
+            carried.losses.append(f"{label}: AxonHub has no such channel setting")
+    _extra_urls_and_keys(raw, carried, "AxonHub")

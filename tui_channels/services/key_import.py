@@ -1,17 +1,18 @@
-"""Plan turning upstream keys into OpenAI-compatible channels of one site (New API family or Octopus).
+"""Plan turning upstream keys into OpenAI-compatible channels of one site (any backend family).
 
 The rules, in one place:
 
 - name: `<source site name> | <key name> (auto)`, never with a second `(auto)`;
 - type: the site's OpenAI-compatible type (New API 1, Octopus "OpenAI Chat": legacy 0, current
-  "openai");
+  "openai"; AxonHub "openai");
 - base URL: New API appends `/v1` itself, so a trailing version segment is dropped; legacy Octopus
-  gets `/v1` appended unless the URL already ends with a version segment; current Octopus gets the
-  URL as given (the server normalises it);
+  and AxonHub get `/v1` appended unless the URL already ends with a version segment; current
+  Octopus gets the URL as given (the server normalises it);
 - models: fetched from the upstream with that very key through the site's ad-hoc model fetch; when
   that fails, or lists nothing, the row is blocked until the user types the models;
 - New API: groups `default` unless the user picks others, priority 0, weight 0, enabled;
-  Octopus: enabled, `auto_sync` on;
+  Octopus: enabled, `auto_sync` on; AxonHub: enabled (it creates channels disabled; the status is
+  set right after);
 - duplicates (same name, or same base URL and key where keys are known) are "already present" and
   skipped unless the user says otherwise (see `channel_plan`).
 """
@@ -41,16 +42,16 @@ def channel_name(source: str, key_name: str) -> str:
 
 def openai_type(capabilities: Capabilities) -> TypeCode:
     """The site's OpenAI-compatible type code."""
-    if capabilities.kind is BackendKind.OCTOPUS:
-        return OPENAI_COMPATIBLE[capabilities.flavor]
-    return OPENAI_COMPATIBLE["oneapi" if capabilities.flavor == "oneapi" else "newapi"]
+    if capabilities.kind is BackendKind.NEWAPI:
+        return OPENAI_COMPATIBLE["oneapi" if capabilities.flavor == "oneapi" else "newapi"]
+    return OPENAI_COMPATIBLE[capabilities.flavor]
 
 
 def target_base_url(capabilities: Capabilities, url: str) -> str:
     """The base URL as the site wants it for an OpenAI-compatible channel (see the module rules)."""
     if capabilities.kind is BackendKind.NEWAPI:
         return base_urls.without_version(url)
-    if capabilities.flavor == "octopus-legacy":
+    if capabilities.flavor in ("octopus-legacy", "axonhub"):
         return base_urls.with_version(url)
     return base_urls.clean(url)
 
@@ -64,8 +65,10 @@ def _spec(capabilities: Capabilities, key: UpstreamKey, groups: Sequence[str]) -
     )
     if capabilities.kind is BackendKind.NEWAPI:
         spec.groups, spec.priority, spec.weight = tuple(groups), 0, 0
-    else:
+    elif capabilities.kind is BackendKind.OCTOPUS:
         spec.groups, spec.extra = (), {"auto_sync": True}
+    else:
+        spec.groups = ()
     return spec
 
 

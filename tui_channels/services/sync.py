@@ -109,8 +109,11 @@ class SyncOptions:
 
 def hand_added_models(channel: Channel) -> frozenset[str]:
     """Models a sync must never remove: Octopus keeps hand-added ones in `custom_model`, apart from
-    the synced `model` (octopus.md §3); other backends have no such distinction."""
-    return frozenset(split_list(channel.raw.get("custom_model")))
+    the synced `model` (octopus.md §3), and AxonHub in `manualModels` (axonhub.md §3.3); New API
+    has no such distinction."""
+    manual = channel.raw.get("manualModels")
+    listed = frozenset(str(m) for m in manual) if isinstance(manual, list) else frozenset()
+    return frozenset(split_list(channel.raw.get("custom_model"))) | listed
 
 
 def skip_reason(channel: Channel, capabilities: Capabilities, options: SyncOptions) -> str | None:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..backends.base import Capabilities
 from ..backends.registry import family_of
-from ..channel_types import NEWAPI_TYPES, OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES, ONEAPI_TYPES
+from ..channel_types import AXONHUB_TYPES, NEWAPI_TYPES, OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES, ONEAPI_TYPES
 from ..config import data_dir, write_atomic
 from ..errors import ChannelsError
 from ..models import BackendKind, Channel, TypeCatalog
@@ -38,6 +38,7 @@ CATALOGS: dict[str, TypeCatalog] = {
     "oneapi": ONEAPI_TYPES,
     "octopus-legacy": OCTOPUS_LEGACY_TYPES,
     "octopus-current": OCTOPUS_CURRENT_TYPES,
+    "axonhub": AXONHUB_TYPES,
 }
 """The type list of each backend flavor a file can come from."""
 
@@ -88,13 +89,21 @@ class ChannelExport(BaseModel):
 
 
 def redacted(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A record without its keys (New API and current Octopus `key`, legacy Octopus `keys[].channel_key`)."""
+    """A record without its secrets: New API and current Octopus `key`, legacy Octopus
+    `keys[].channel_key`, AxonHub `credentials` (keys, cloud accounts, OAuth tokens) and the
+    password of a channel proxy."""
     clean = copy.deepcopy(dict(record))
     if "key" in clean:
         clean["key"] = ""
     for entry in clean.get("keys") or []:
         if isinstance(entry, dict):
             entry["channel_key"] = ""
+    if isinstance(clean.get("credentials"), dict):
+        clean["credentials"] = {"apiKey": "", "apiKeys": []}
+    settings = clean.get("settings")
+    proxy = settings.get("proxy") if isinstance(settings, dict) else None
+    if isinstance(proxy, dict) and proxy.get("password"):
+        proxy["password"] = ""
     return clean
 
 

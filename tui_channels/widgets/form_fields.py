@@ -49,8 +49,10 @@ class FieldEditor(Horizontal):
             super().__init__()
             self.editor = editor
 
-    def __init__(self, spec: FieldSpec, value: Any, *, required: bool = False, hint: str = "") -> None:
-        super().__init__(id=f"field-{spec.name}")
+    def __init__(
+        self, spec: FieldSpec, value: Any, *, required: bool = False, hint: str = "", locked: bool = False
+    ) -> None:
+        super().__init__(id=f"field-{spec.name}", disabled=locked)
         self.spec = spec
         self._start = value
         self._required = required
@@ -434,10 +436,17 @@ _BY_KIND: dict[FieldKind, type[FieldEditor]] = {
 
 
 def build_editor(
-    spec: FieldSpec, value: Any, *, types: TypeCatalog, required: bool, hint: str = "", placeholder: str = ""
+    spec: FieldSpec,
+    value: Any,
+    *,
+    types: TypeCatalog,
+    required: bool,
+    hint: str = "",
+    placeholder: str = "",
+    locked: bool = False,
 ) -> FieldEditor:
-    """The editor for `spec`'s kind, starting at `value`."""
-    options: dict[str, Any] = {"required": required, "hint": hint}
+    """The editor for `spec`'s kind, starting at `value`; a `locked` one shows it read-only."""
+    options: dict[str, Any] = {"required": required, "hint": hint, "locked": locked}
     if spec.kind in (FieldKind.TEXT, FieldKind.SECRET, FieldKind.INT):
         return TextEditor(spec, value, placeholder=placeholder, **options)
     if spec.kind is FieldKind.URL_LIST:

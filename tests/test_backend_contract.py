@@ -1,0 +1,195 @@
+"""The backend contract: the same tests against every emulated backend flavor, over real HTTP.
+
+Each family's own suite covers its wire details; this one proves that the app can rely on what
+`backends.base.Backend` promises whatever the site runs: listing, reading, creating in the chosen
+status, editing one field without touching the others, status changes, search, delete (or a clear
+reason why not), tests, model fetches, and `NotSupported` with the capabilities' reason for what a
+server lacks.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from tui_channels.backends.base import COLUMNS_ALL, Backend, Capabilities, Operation
+from tui_channels.backends.registry import family_of
+from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.errors import NotFound, NotSupported, RequestRejected
+from tui_channels.models import Channel, ChannelSpec, ChannelStatus
+from tui_channels.services.key_import import openai_type, target_base_url
+
+from .backend_helpers import FLAVORS, connected_site
+
+SEEDED = 12
+_names = itertools.count(1)
+
+
+@dataclass
+class Subject:
+    site: DemoSite
+    backend: Backend
+    capabilities: Capabilities
+    upstream_url: str
+
+    def spec(self, *, status: ChannelStatus = ChannelStatus.ENABLED) -> ChannelSpec:
+        """A channel that works against the fake upstream, in the site's own terms."""
+        return ChannelSpec(
+            name=f"contract-{next(_names)}",
+            type=openai_type(self.capabilities),
+            key="sk-contract-0123456789abcdef",
+            base_url=target_base_url(self.capabilities, f"{self.upstream_url}/p/openai/v1"),
+            models=("gpt-4o", "gpt-4o-mini"),
+            status=status,
+        )
+
+
+@pytest.fixture(params=FLAVORS)
+async def subject(request: pytest.FixtureRequest, gateway: DemoGateway) -> AsyncIterator[Subject]:
+    site, backend = await connected_site(gateway, request.param, channels=SEEDED, prefix="contract")
+    yield Subject(site, backend, backend.capabilities, gateway.upstream_url)
+    await backend.close()
+
+
+async def test_connect_describes_the_server(subject: Subject) -> None:
+    capabilities = subject.capabilities
+    assert capabilities.kind is subject.site.kind
+    assert family_of(capabilities.kind).kind is capabilities.kind
+    assert len(capabilities.types) > 0
+    assert {"name", "type", "key", "status"} <= {spec.name for spec in capabilities.fields}
+    assert capabilities.columns <= set(COLUMNS_ALL)
+    assert {"id", "name", "type", "status"} <= capabilities.columns
+
+
+async def test_list_returns_every_channel_once_and_reports_progress(subject: Subject) -> None:
+    progress: list[tuple[int, int | None]] = []
+    channels = await subject.backend.list_channels(on_progress=lambda done, total: progress.append((done, total)))
+    ids = [c.id for c in channels]
+    assert len(ids) == SEEDED == len(set(ids))
+    assert all(isinstance(i, int) for i in ids)
+    assert progress and progress[-1][0] == SEEDED
+
+
+async def test_get_answers_the_channel_as_listed(subject: Subject) -> None:
+    listed = (await subject.backend.list_channels())[3]
+    read = await subject.backend.get_channel(listed.id)
+    assert (read.id, read.name, read.type.code, read.status, read.models) == (
+        listed.id,
+        listed.name,
+        listed.type.code,
+        listed.status,
+        listed.models,
+    )
+
+
+@pytest.mark.parametrize("status", [ChannelStatus.ENABLED, ChannelStatus.MANUALLY_DISABLED])
+async def test_create_makes_one_channel_in_the_chosen_status(subject: Subject, status: ChannelStatus) -> None:
+    spec = subject.spec(status=status)
+    created = await subject.backend.create_channel(spec)
+    assert created.name == spec.name
+    assert created.status.is_enabled is status.is_enabled
+    listed = [c for c in await subject.backend.list_channels() if c.name == spec.name]
+    assert [c.id for c in listed] == [created.id]
+    assert listed[0].status.is_enabled is status.is_enabled
+    assert set(listed[0].models) == set(spec.models)
+
+
+async def test_editing_one_field_leaves_every_other_field_as_it_was(subject: Subject) -> None:
+    created = await subject.backend.create_channel(subject.spec())
+    before = await subject.backend.get_channel(created.id)
+    renamed = f"{before.name}-renamed"
+    await subject.backend.update_channel(before, {"name": renamed})
+    after = await subject.backend.get_channel(created.id)
+    assert after.name == renamed
+    assert (after.type.code, after.status, after.base_url, after.models, after.key, after.tag) == (
+        before.type.code,
+        before.status,
+        before.base_url,
+        before.models,
+        before.key,
+        before.tag,
+    )
+    kept = {k: v for k, v in before.raw.items() if k not in ("name", "updatedAt", "updated_at", "updated_time")}
+    assert {k: after.raw.get(k) for k in kept} == kept
+
+
+async def test_status_changes_round_trip(subject: Subject) -> None:
+    created = await subject.backend.create_channel(subject.spec())
+    await subject.backend.set_status(created.id, False)
+    assert (await subject.backend.get_channel(created.id)).status.is_disabled
+    await subject.backend.set_status(created.id, True)
+    assert (await subject.backend.get_channel(created.id)).status.is_enabled
+
+
+async def test_an_edit_can_change_the_status(subject: Subject) -> None:
+    created = await subject.backend.create_channel(subject.spec())
+    saved = await subject.backend.update_channel(created, {"status": ChannelStatus.MANUALLY_DISABLED})
+    assert saved.status.is_disabled
+    assert (await subject.backend.get_channel(created.id)).status.is_disabled
+
+
+async def test_search_finds_a_channel_by_name(subject: Subject) -> None:
+    """By the server where it can search, else by the client over the full list."""
+    created = await subject.backend.create_channel(subject.spec())
+    assert created.id in {c.id for c in await subject.backend.search_channels(created.name)}
+
+
+async def test_delete_or_the_reason_why_not(subject: Subject) -> None:
+    created = await subject.backend.create_channel(subject.spec())
+    if not subject.capabilities.supports(Operation.DELETE):
+        with pytest.raises(NotSupported) as refused:
+            await subject.backend.delete_channel(created.id)
+        assert refused.value.message == subject.capabilities.unsupported_reason(Operation.DELETE)
+        return
+    await subject.backend.delete_channel(created.id)
+    with pytest.raises(NotFound):
+        await subject.backend.get_channel(created.id)
+
+
+async def test_a_working_channel_passes_its_test(subject: Subject) -> None:
+    created = await subject.backend.create_channel(subject.spec())
+    result = await subject.backend.test_channel(created)
+    assert result.ok, result.message
+
+
+async def test_a_failing_upstream_is_a_failed_result_not_an_error(subject: Subject) -> None:
+    spec = subject.spec()
+    spec.key = "sk-invalid-0123456789abcdef"
+    created = await subject.backend.create_channel(spec)
+    result = await subject.backend.test_channel(created)
+    assert not result.ok
+    assert "sk-invalid-0123456789abcdef" not in result.message
+
+
+async def test_fetch_models_or_the_reason_why_not(subject: Subject) -> None:
+    created = await subject.backend.create_channel(subject.spec())
+    if not subject.capabilities.supports(Operation.FETCH_MODELS):
+        with pytest.raises(NotSupported) as refused:
+            await subject.backend.fetch_models(created)
+        assert refused.value.message == subject.capabilities.unsupported_reason(Operation.FETCH_MODELS)
+        return
+    assert "gpt-4o" in await subject.backend.fetch_models(created)
+
+
+async def test_a_field_the_server_lacks_is_refused_and_nothing_changes(subject: Subject) -> None:
+    names = {spec.name for spec in subject.capabilities.fields}
+    missing = next((n for n in ("priority", "weight", "groups") if n not in names), None)
+    if missing is None:
+        pytest.skip("this flavor has priority, weight and groups")
+    created: Channel = await subject.backend.create_channel(subject.spec())
+    value = ("vip",) if missing == "groups" else 5
+    with pytest.raises((NotSupported, RequestRejected)):
+        await subject.backend.update_channel(created, {missing: value})
+    assert (await subject.backend.get_channel(created.id)).name == created.name
+
+
+async def test_operations_the_server_lacks_raise_not_supported_with_the_reason(subject: Subject) -> None:
+    capabilities = subject.capabilities
+    if capabilities.supports(Operation.BALANCE):
+        pytest.skip("this flavor has balances")
+    with pytest.raises(NotSupported) as refused:
+        await subject.backend.update_balance(1)  # type: ignore[attr-defined]
+    assert refused.value.message == capabilities.unsupported_reason(Operation.BALANCE)

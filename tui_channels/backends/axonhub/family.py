@@ -1,0 +1,42 @@
+"""The AxonHub family as the registry knows it: an admin's email address and password."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...models import BackendKind
+from ..base import Backend, BackendFamily, Login, SiteAddress
+from .wire import channel_from_wire
+
+if TYPE_CHECKING:
+    from ..http import RetryPolicy
+    from ..ratelimit import RequestBudget
+
+
+def create_client(
+    site: SiteAddress, secret: str, *, retry: RetryPolicy | None, budget: RequestBudget | None
+) -> Backend:
+    from .client import AxonHubBackend
+
+    return AxonHubBackend(
+        site.url,
+        email=site.email or "",
+        password=secret,
+        verify_tls=site.verify_tls,
+        timeout=site.timeout,
+        retry=retry,
+        budget=budget,
+    )
+
+
+AXONHUB = BackendFamily(
+    kind=BackendKind.AXONHUB,
+    login=Login("email", "the admin's sign-in email address"),
+    secret="password",
+    flavors=("auto",),
+    create=create_client,
+    channel_from_wire=channel_from_wire,
+    article="an",
+)
+"""No request budget: AxonHub's admin API has no rate limit. One flavor: the client reads what the
+connected server can do from its GraphQL schema."""

@@ -1,0 +1,1 @@
+"""Emulated AxonHub admin API: the channel part of its GraphQL schema, current and older."""
