@@ -17,6 +17,8 @@ import pytest
 from tui_channels.backends.axonhub.client import AxonHubBackend
 from tui_channels.backends.base import Operation
 from tui_channels.backends.http import RetryPolicy
+from tui_channels.backends.registry import create_backend
+from tui_channels.config import SiteProfile
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.errors import (
     AuthError,
@@ -317,4 +319,17 @@ async def test_a_hung_server_times_out(gateway):
     site.faults.add("hang", GRAPHQL, delay=5)
     with pytest.raises(RequestTimeout):
         await backend.list_channels()
+    await backend.close()
+
+
+@pytest.mark.parametrize("path", [SIGN_IN, GRAPHQL])
+async def test_a_password_or_token_a_proxy_echoes_never_reaches_a_message(gateway, path):
+    site = gateway.add_axonhub(f"axon-echo-{next(_names)}", channels=2)
+    profile = SiteProfile(name=site.name, kind=site.kind, url=site.url, email=site.email)
+    backend = create_backend(profile, site.secret, retry=RetryPolicy(max_retries=0))
+    site.faults.add("echo", path, times=None, status=500)
+    with pytest.raises(ServerError) as refused:
+        await backend.connect()
+    assert site.secret not in refused.value.message
+    assert not any(token in refused.value.message for token in site.server.sessions)
     await backend.close()

@@ -37,10 +37,11 @@ from ...errors import (
     ServerError,
 )
 from ...models import NEUTRAL_FIELDS, Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
+from ...redact import remember
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
-from .errors import graphql_error, scrub
+from .errors import graphql_error
 from .fields import build_capabilities
 from .schema import CHANNEL_FIELDS, Features, as_input, selection
 from .transport import AdminGraphQL, SessionExpired, call_timeout, error_text
@@ -78,7 +79,6 @@ class AxonHubBackend(BackendBase):
         self._email = email
         self._password = password
         self._session_id = 0
-        self._signed_in = False
         self._sign_in_lock = asyncio.Lock()
         self._session: AsyncClientSession | None = None
         self._schema: GraphQLSchema | None = None
@@ -121,8 +121,8 @@ class AxonHubBackend(BackendBase):
                 f"{SIGN_IN} on {self._host} answered HTTP {status} without a token. "
                 "Check that the site URL points at an AxonHub server."
             )
+        remember(token)
         self._http.set_header("Authorization", f"Bearer {token}")
-        self._signed_in = True
         self._session_id += 1
 
     async def _resign(self, seen_session: int) -> None:
@@ -161,7 +161,7 @@ class AxonHubBackend(BackendBase):
             except GraphQLError as exc:
                 raise BadResponse(
                     f"The request to {action} does not fit the schema of AxonHub at {self._host} "
-                    f"({scrub(str(exc))}). Reconnect to the site."
+                    f"({exc}). Reconnect to the site."
                 ) from None
         raise AssertionError("unreachable")
 
@@ -589,7 +589,7 @@ class AxonHubBackend(BackendBase):
         payload = _field(data, "testChannel", self._host)
         latency = payload.get("latency")
         seconds = float(latency) if isinstance(latency, (int, float)) else None
-        message = scrub(str(payload.get("error") or payload.get("message") or ""))
+        message = str(payload.get("error") or payload.get("message") or "")
         if not payload.get("success"):
             return TestResult(ok=False, seconds=seconds, message=message or "the test failed")
         return TestResult(ok=True, seconds=seconds, message=message)
@@ -635,7 +635,7 @@ class AxonHubBackend(BackendBase):
             data = await self._execute(self._document("fetch-models", build), {"input": body}, action)
         payload = _field(data, "fetchModels", self._host)
         if payload.get("error"):
-            raise RequestRejected(f"AxonHub at {self._host} could not {action}: {scrub(str(payload['error']))}")
+            raise RequestRejected(f"AxonHub at {self._host} could not {action}: {payload['error']}")
         models = payload.get("models")
         if not isinstance(models, list):
             raise BadResponse(f"AxonHub at {self._host} answered a model fetch without a list of models.")

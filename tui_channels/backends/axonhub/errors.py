@@ -1,4 +1,4 @@
-"""AxonHub's GraphQL `errors` as the app's typed errors, with secrets masked out of messages.
+"""AxonHub's GraphQL `errors` as the app's typed errors (scrubbed of secrets as errors are built).
 
 Business and permission errors come back with HTTP 200 and an `errors` list (axonhub.md §0): a
 duplicate name carries `extensions.code = DUPLICATE_NAME`, a missing node `NOT_FOUND`, a write to a
@@ -13,25 +13,17 @@ from typing import Any
 
 from ...errors import BackendError, BadResponse, NotFound, PermissionDenied, RequestRejected
 
-_SECRET_LIKE = re.compile(
-    r"\b(sk-[A-Za-z0-9]{0,4})[A-Za-z0-9_\-]{8,}|\b(Bearer\s+)\S+|\b(ey[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-.]{16,}"
-)
 _NOT_FOUND = re.compile(r"not found|could not resolve to a node", re.IGNORECASE)
 _DENIED = re.compile(r"privacy|permission|forbidden|unauthori[sz]ed|access denied|not allowed", re.IGNORECASE)
-
-
-def scrub(message: str) -> str:
-    """Mask key-, token- or JWT-looking strings a server may echo back in an error message."""
-    return _SECRET_LIKE.sub(lambda m: f"{m.group(1) or m.group(2) or m.group(3)}…", message)
 
 
 def _first(errors: Sequence[Any]) -> tuple[str, str]:
     """(code, message) of the first error."""
     first = errors[0] if errors else {}
     if not isinstance(first, dict):
-        return "", scrub(str(first))
+        return "", str(first)
     extensions = first.get("extensions") if isinstance(first.get("extensions"), dict) else {}
-    return str(extensions.get("code") or ""), scrub(str(first.get("message") or "no message"))
+    return str(extensions.get("code") or ""), str(first.get("message") or "no message")
 
 
 def graphql_error(errors: Sequence[Any], *, host: str, action: str, name: str | None = None) -> BackendError:

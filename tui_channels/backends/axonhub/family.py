@@ -37,6 +37,7 @@ AXONHUB = BackendFamily(
     create=create_client,
     channel_from_wire=channel_from_wire,
     article="an",
+    secret_in_header=False,
 )
 """No request budget: AxonHub's admin API has no rate limit. One flavor: the client reads what the
 connected server can do from its GraphQL schema."""

@@ -24,7 +24,7 @@ def _operations(features: Features) -> tuple[frozenset[Operation], dict[Operatio
             Operation.DELETE,
             features.delete,
             "Deleting channels",
-            "no deleteChannel mutation (older than v0.9); archive the channel in AxonHub's web UI instead",
+            "no deleteChannel mutation (AxonHub v0.1 had none); archive the channel in AxonHub's web UI instead",
         ),
         (
             Operation.BATCH_DELETE,
@@ -36,13 +36,13 @@ def _operations(features: Features) -> tuple[frozenset[Operation], dict[Operatio
             Operation.FETCH_MODELS,
             features.fetch_models,
             "Listing upstream models",
-            "no fetchModels query (older than v0.9)",
+            "no fetchModels query (AxonHub v0.1 had none)",
         ),
         (
             Operation.FETCH_MODELS_ADHOC,
             features.fetch_models,
             "Listing the upstream models of a key",
-            "no fetchModels query (older than v0.9)",
+            "no fetchModels query (AxonHub v0.1 had none)",
         ),
     )
     for operation, present, what, why in probed:

@@ -20,7 +20,6 @@ from graphql import ExecutionResult
 
 from ...errors import AuthError, BadResponse, NotSupported, PermissionDenied, ServerError
 from ..http import HttpTransport, decode_json, host_of
-from .errors import scrub
 
 GRAPHQL = "/admin/graphql"
 
@@ -41,7 +40,7 @@ def error_text(response: httpx.Response) -> str:
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         error = error.get("message")
-    return scrub(str(error)) if error else ""
+    return str(error) if error else ""
 
 
 class AdminGraphQL(AsyncTransport):

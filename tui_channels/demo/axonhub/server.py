@@ -11,6 +11,7 @@ and the current one answers a Volcengine model fetch with an empty list.
 
 from __future__ import annotations
 
+import base64
 import copy
 import inspect
 import json
@@ -113,7 +114,8 @@ class AxonHubServer:
         self.schema: GraphQLSchema = build_schema(CURRENT if generation == "current" else OLDER)
         self.schema.get_type("Node").resolve_type = lambda value, info, abstract: "Channel"  # type: ignore[union-attr]
         self.records: dict[int, dict[str, Any]] = {}
-        self._tokens: dict[str, float] = {}
+        self.sessions: dict[str, float] = {}
+        """Issued tokens and when each expires."""
         self._next_id = 1
         self._seed(seed_channels(channels, seed=seed, upstream_url=upstream_url), seed)
         self.app = Starlette(
@@ -162,8 +164,11 @@ class AxonHubServer:
             return self._fail(400, "Invalid request format")
         if email != self.email or password != self.password:
             return self._fail(401, "Invalid email or password")
-        token = f"ey{secrets.token_urlsafe(24)}.{secrets.token_urlsafe(32)}"
-        self._tokens[token] = time.time() + SESSION_SECONDS
+        claims = base64.urlsafe_b64encode(
+            json.dumps({"user_id": 1, "exp": int(time.time()) + SESSION_SECONDS}).encode()
+        )
+        token = f"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{claims.decode().rstrip('=')}.{secrets.token_urlsafe(32)}"
+        self.sessions[token] = time.time() + SESSION_SECONDS
         user = {"email": self.email, "firstName": "Demo", "lastName": "Admin", "isOwner": True, "scopes": ["*"]}
         return JSONResponse({"user": user, "token": token})
 
@@ -173,7 +178,7 @@ class AxonHubServer:
 
     def revoke_sessions(self) -> None:
         """Every issued token stops working, as after the JWT's seven days."""
-        self._tokens.clear()
+        self.sessions.clear()
 
     def _authorised(self, request: Request) -> str | None:
         """Why the request is refused (401), or None."""
@@ -182,7 +187,7 @@ class AxonHubServer:
             return "API key is required"
         if not header.startswith("Bearer "):
             return "Invalid token"
-        expiry = self._tokens.get(header[7:].strip())
+        expiry = self.sessions.get(header[7:].strip())
         return None if expiry is not None and expiry > time.time() else "Invalid token"
 
     # -- GraphQL -----------------------------------------------------------------------------
