@@ -44,6 +44,7 @@ SHOTS = (
     Shot("test-results", NEWAPI_SITE, ("slash", *"gpt", "enter", "a", "t"), settle=3.0),
     Shot("tag-mode", NEWAPI_SITE, ("G", "enter")),
     Shot("octopus-form", OCTOPUS_SITE, ("e",)),
+    Shot("axonhub-form", AXONHUB_SITE, ("e",)),
     Shot("server-sync", OCTOPUS_SITE, ("f8",)),
 )
 

@@ -57,14 +57,19 @@ def status_of(record: Mapping[str, Any]) -> ChannelStatus:
     return ChannelStatus.UNKNOWN
 
 
+def _strings(value: Any) -> list[str]:
+    """A list of names as answered; anything that is not a list (a server bug) reads as none."""
+    return [str(item) for item in value if item not in (None, "")] if isinstance(value, list) else []
+
+
 def keys_of(record: Mapping[str, Any]) -> list[str]:
     """Every key of a record, the single `apiKey` first, then `apiKeys` (the server's own order)."""
     credentials = record.get("credentials")
     if not isinstance(credentials, Mapping):
         return []
-    keys = [str(credentials["apiKey"])] if credentials.get("apiKey") else []
-    keys += [str(k) for k in credentials.get("apiKeys") or [] if k and str(k) not in keys]
-    return keys
+    single = credentials.get("apiKey")
+    keys = [single] if isinstance(single, str) and single else []
+    return list(dict.fromkeys(keys + _strings(credentials.get("apiKeys"))))
 
 
 def split_keys(text: str) -> list[str]:
@@ -78,6 +83,10 @@ def split_tags(value: Any) -> list[str]:
     return list(dict.fromkeys(tag.strip() for tag in parts if tag.strip()))
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _created(value: Any) -> int | None:
     if not isinstance(value, str):
         return None
@@ -88,23 +97,28 @@ def _created(value: Any) -> int | None:
 
 
 def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
-    """A neutral `Channel`; the key shown is the first one, `raw` keeps the record verbatim."""
+    """A neutral `Channel`; the key shown is the first one, `raw` keeps the record verbatim.
+
+    Lenient: a field of an unexpected type reads as empty. Only a missing or malformed global id
+    raises (`KeyError` / `ValueError`), since without it the channel cannot be addressed.
+    """
     keys = keys_of(record)
+    entries = record.get("disabledAPIKeys")
     disabled = {
         str(entry.get("key"))
-        for entry in record.get("disabledAPIKeys") or []
+        for entry in (entries if isinstance(entries, list) else [])
         if isinstance(entry, Mapping) and entry.get("key")
     }
-    tags = split_tags(record.get("tags") or ())
+    tags = split_tags(_strings(record.get("tags")))
     several = len(keys) > 1
     return Channel(
         id=channel_id(record["id"]),
-        name=str(record.get("name") or ""),
-        type=types.get(str(record.get("type") or "")),
+        name=_text(record.get("name")),
+        type=types.get(_text(record.get("type"))),
         status=status_of(record),
-        base_url=str(record.get("baseURL") or ""),
+        base_url=_text(record.get("baseURL")),
         key=keys[0] if keys else None,
-        models=tuple(str(m) for m in record.get("supportedModels") or ()),
+        models=tuple(_strings(record.get("supportedModels"))),
         tag=", ".join(tags) or None,
         created_time=_created(record.get("createdAt")),
         key_count=len(keys) if several else None,
