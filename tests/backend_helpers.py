@@ -6,6 +6,7 @@ import itertools
 
 from tui_channels.backends.axonhub.client import AxonHubBackend
 from tui_channels.backends.base import Backend
+from tui_channels.backends.claudecodehub.client import ClaudeCodeHubBackend
 from tui_channels.backends.http import RetryPolicy
 from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.backends.octopus.client import OctopusBackend
@@ -23,6 +24,7 @@ FLAVORS = (
     "octopus-legacy",
     "axonhub-current",
     "axonhub-older",
+    "claudecodehub",
 )
 """Every emulated backend flavor, for suites that run the same tests against all of them."""
 
@@ -30,9 +32,12 @@ FLAVORS = (
 def emulated_site(gateway: DemoGateway, kind: str, *, channels: int, prefix: str) -> tuple[DemoSite, Backend]:
     """A new emulated site of `kind` (one of `FLAVORS`) and a client for it, not yet connected."""
     label = f"{prefix}-{kind}-{next(_names)}"
-    if kind.startswith("octopus"):
+    if kind == "claudecodehub":
+        site = gateway.add_claudecodehub(label, channels=channels)
+        backend: Backend = ClaudeCodeHubBackend(site.url, admin_token=site.secret, retry=FAST_RETRY)
+    elif kind.startswith("octopus"):
         site = gateway.add_octopus(label, generation=kind.removeprefix("octopus-"), channels=channels)
-        backend: Backend = OctopusBackend(
+        backend = OctopusBackend(
             site.url, username=site.username or "", password=site.secret, retry=FAST_RETRY
         )
     elif kind.startswith("axonhub"):

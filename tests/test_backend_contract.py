@@ -9,23 +9,44 @@ server lacks.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
-from tui_channels.backends.base import COLUMNS_ALL, Backend, Capabilities, Operation
+from tui_channels.backends.base import COLUMNS_ALL, Backend, BackendBase, Capabilities, Operation
 from tui_channels.backends.registry import family_of
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.errors import NotFound, NotSupported, RequestRejected
 from tui_channels.models import Channel, ChannelSpec, ChannelStatus
 from tui_channels.services.key_import import openai_type, target_base_url
+from tui_channels.services.transfer import CATALOGS
 
 from .backend_helpers import FLAVORS, connected_site
 
 SEEDED = 12
 _names = itertools.count(1)
+
+OPTIONAL_METHODS: dict[Operation, str] = {
+    Operation.DELETE_DISABLED: "delete_disabled",
+    Operation.BALANCE: "update_balance",
+    Operation.BALANCE_ALL: "update_all_balances",
+    Operation.GROUPS: "list_groups",
+    Operation.COPY: "copy_channel",
+    Operation.BATCH_TAG: "set_tag",
+    Operation.TAG_STATUS: "set_tag_status",
+    Operation.TEST_ALL: "test_all",
+    Operation.TAG_EDIT: "edit_tag",
+    Operation.MODEL_CATALOG: "model_catalog",
+    Operation.MODELS_ENABLED: "enabled_models",
+    Operation.FIX_ABILITIES: "fix_abilities",
+    Operation.SERVER_SYNC: "server_sync",
+    Operation.REVEAL_KEY: "reveal_key",
+    Operation.BATCH_UPDATE: "update_channels",
+}
+"""Operations whose method `BackendBase` refuses unless a backend implements it."""
 
 
 @dataclass
@@ -62,6 +83,31 @@ async def test_connect_describes_the_server(subject: Subject) -> None:
     assert {"name", "type", "key", "status"} <= {spec.name for spec in capabilities.fields}
     assert capabilities.columns <= set(COLUMNS_ALL)
     assert {"id", "name", "type", "status"} <= capabilities.columns
+
+
+async def test_only_operations_the_backend_implements_are_claimed(subject: Subject) -> None:
+    for operation, method in OPTIONAL_METHODS.items():
+        if subject.capabilities.supports(operation):
+            implemented = inspect.getattr_static(type(subject.backend), method)
+            assert implemented is not inspect.getattr_static(BackendBase, method), f"{operation} claimed, not implemented"
+
+
+async def test_column_labels_and_ranges_describe_what_the_site_shows(subject: Subject) -> None:
+    capabilities = subject.capabilities
+    assert set(capabilities.column_labels) <= capabilities.columns
+    for spec in capabilities.fields:
+        if spec.minimum is not None and spec.maximum is not None:
+            assert spec.minimum <= spec.maximum, spec.name
+
+
+async def test_records_turn_back_into_the_same_channels(subject: Subject) -> None:
+    """Exports, the trash and restores rebuild channels from their records with the flavor's type list."""
+    family = family_of(subject.capabilities.kind)
+    catalog = CATALOGS[subject.capabilities.flavor]
+    for channel in await subject.backend.list_channels():
+        rebuilt = family.channel_from_wire(channel.raw, catalog)
+        assert rebuilt.type.code == channel.type.code and rebuilt.type.known
+        assert replace(rebuilt, raw={}, type=channel.type) == replace(channel, raw={})
 
 
 async def test_list_returns_every_channel_once_and_reports_progress(subject: Subject) -> None:

@@ -13,9 +13,11 @@ from dataclasses import replace
 import pytest
 
 from tui_channels.backends.base import Backend, FieldKind
+from tui_channels.backends.claudecodehub.fields import build_capabilities
 from tui_channels.backends.http import RetryPolicy
 from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.backends.octopus.client import OctopusBackend
+from tui_channels.channel_types import CLAUDECODEHUB_TYPES
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.models import Channel, ChannelStatus
 from tui_channels.services.channel_form import (
@@ -464,3 +466,22 @@ async def test_multi_key_create_joins_the_typed_keys_and_edit_sends_the_key_mode
         assert "cannot switch" in single_form.field_error("multi_key_mode", {**single_form.initial, "multi_key_mode": "random"})
     finally:
         await backend.close()
+
+
+class TestNamedDifferentlyOnReads:
+    """Claude Code Hub reads camelCase and writes snake_case: a form field reads its `source`."""
+
+    def test_values_come_from_the_read_name_and_go_out_under_the_write_name(self) -> None:
+        raw = {"costMultiplier": 1.5, "limitDailyUsd": None, "customHeaders": {"X-Team": "a"}, "proxyUrl": None}
+        channel = Channel(
+            id=1, name="p", type=CLAUDECODEHUB_TYPES.get("claude"), status=ChannelStatus.ENABLED,
+            priority=0, weight=1, groups=("default",), raw=raw,
+        )
+        form = ChannelForm(build_capabilities("0.9.0"), FormMode.EDIT, channel)
+        assert (form.initial["cost_multiplier"], form.initial["limit_daily_usd"]) == ("1.5", "")
+        assert form.initial["custom_headers"] == (Header("X-Team", "a"),)
+        values = {**form.initial, "limit_daily_usd": "20", "weight": "101"}
+        assert form.field_error("weight", values) == "Enter a whole number from 1 to 100."
+        values["weight"] = "100"
+        assert form.changes(values) == {"limit_daily_usd": 20.0, "weight": 100}
+        assert form.changes({**values, "limit_daily_usd": ""}) == {"weight": 100}

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList, TextArea
 
 from tui_channels.app import ChannelsApp
-from tui_channels.demo.session import AXONHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.model_editor import ModelEditorScreen
@@ -50,10 +50,10 @@ def snapshot(
         return snap_compare(ChannelsApp(site=site), terminal_size=size, run_before=run_before)
 
 
-async def groups_loaded(pilot: Pilot) -> None:
+async def groups_loaded(pilot: Pilot, count: int = 3) -> None:
     form = await wait_screen(pilot, ChannelFormScreen)
     groups = form.query_one("#field-groups SelectionList", SelectionList)
-    await wait_for(pilot, lambda: groups.option_count == 3)
+    await wait_for(pilot, lambda: groups.option_count == count)
 
 
 class TestChannelForm:
@@ -89,6 +89,25 @@ class TestChannelForm:
             await wait_screen(pilot, ChannelFormScreen)
 
         assert snapshot(snap_compare, steps, site=OCTOPUS_SITE, octopus_generation="legacy")
+
+
+class TestClaudeCodeHubForm:
+    def test_claude_code_hub_edit_form_at_80x24(self, snap_compare):
+        """Claude Code Hub: provider type, key kept unless typed, allowed models, groups, and a priority
+        that says the lowest wins, on the smallest terminal."""
+
+        async def steps(pilot: Pilot) -> None:
+            await pilot.press("e")
+            await groups_loaded(pilot, 3)
+
+        assert snapshot(snap_compare, steps, site=CLAUDECODEHUB_SITE, size=(80, 24))
+
+    def test_claude_code_hub_edit_form(self, snap_compare):
+        async def steps(pilot: Pilot) -> None:
+            await pilot.press("e")
+            await groups_loaded(pilot, 3)
+
+        assert snapshot(snap_compare, steps, site=CLAUDECODEHUB_SITE)
 
 
 class TestAxonHubForm:

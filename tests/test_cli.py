@@ -423,12 +423,13 @@ class TestOpenApp:
         assert opened == [
             {
                 "site": None,
-                "sites": ["demo-newapi", "demo-octopus", "demo-axonhub"],
+                "sites": ["demo-newapi", "demo-octopus", "demo-axonhub", "demo-claudecodehub"],
                 "last_site": "demo-newapi",
                 "secrets": {
                     "demo-newapi": SecretLocation.ENV,
                     "demo-octopus": SecretLocation.ENV,
                     "demo-axonhub": SecretLocation.ENV,
+                    "demo-claudecodehub": SecretLocation.ENV,
                 },
             }
         ]

@@ -20,7 +20,7 @@ from tui_channels.services.results import Outcome
 
 from .backend_helpers import connected_site
 
-TARGETS = ["newapi", "newapi-legacy", "octopus-legacy", "octopus-current", "axonhub-current"]
+TARGETS = ["newapi", "newapi-legacy", "octopus-legacy", "octopus-current", "axonhub-current", "claudecodehub"]
 _names = itertools.count()
 
 
@@ -138,6 +138,8 @@ def test_channel_names_end_with_one_auto_suffix(source, key_name, expected):
         ("octopus-current", "/v1", "/v1"),
         ("newapi", "/v1", ""),
         ("newapi", "", ""),
+        ("claudecodehub", "/v1", ""),
+        ("claudecodehub", "", ""),
     ],
 )
 async def test_the_v1_rule_per_backend_and_generation(gateway, kind, given, sent):
@@ -156,7 +158,7 @@ async def test_the_v1_rule_per_backend_and_generation(gateway, kind, given, sent
         elif kind == "octopus-current":
             assert record["base_url"] == base + "/v1", "the current server appends /v1 itself"
         else:
-            assert record["base_url"] == base
+            assert record.get("base_url", record.get("url")) == base
     await backend.close()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tui_channels.app import ChannelsApp
-from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.demo.session import CLAUDECODEHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
 
 from .ui_helpers import SNAPSHOT_PORT_BASE, demo_session, main_screen, screen_text, wait_for, wait_loaded
 
@@ -43,6 +43,13 @@ class TestMainScreen:
 
     def test_octopus_site_at_120x40(self, snap_compare):
         assert snapshot(snap_compare, site=OCTOPUS_SITE)
+
+    def test_claude_code_hub_site_at_80x24(self, snap_compare):
+        assert snapshot(snap_compare, site=CLAUDECODEHUB_SITE, size=(80, 24))
+
+    def test_claude_code_hub_site_at_120x40(self, snap_compare):
+        """Groups, a priority header that says the lowest wins, and weight."""
+        assert snapshot(snap_compare, site=CLAUDECODEHUB_SITE)
 
     def test_search_selection_and_batch_bar(self, snap_compare):
         assert snapshot(snap_compare, press=["slash", *"gpt", "enter", "space", "space"])

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from tui_channels.app import ChannelsApp
+from tui_channels.backends.registry import family_of
 from tui_channels.config import AppConfig, SiteProfile
 from tui_channels.demo.gateway import DemoSite
 from tui_channels.demo.session import DemoSession
@@ -88,8 +89,9 @@ def screen_text(app: ChannelsApp) -> str:
 
 def demo_profile(site: DemoSite) -> SiteProfile:
     """The profile a user would write for a site of the shared `gateway` fixture."""
-    login = family_of(site.kind).login.field
-    return SiteProfile(name=site.name, kind=site.kind, url=site.url, **{login: getattr(site, login)})
+    login = family_of(site.kind).login_field
+    fields = {login: getattr(site, login)} if login else {}
+    return SiteProfile(name=site.name, kind=site.kind, url=site.url, **fields)
 
 
 @asynccontextmanager

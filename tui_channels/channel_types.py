@@ -1,7 +1,8 @@
 """Channel type lists per backend family, as data (from ../shared/api contract notes).
 
 New API numbers its types 0-60 (gaps at 28-30 and 32); One API shares 0-25 and diverges from 26;
-legacy Octopus numbers its five outbound types 0-5, current Octopus and AxonHub name them with strings.
+legacy Octopus numbers its five outbound types 0-5, current Octopus and AxonHub name them with strings,
+and Claude Code Hub has four named provider types.
 """
 
 from __future__ import annotations
@@ -143,12 +144,27 @@ OCTOPUS_CURRENT_TYPES = TypeCatalog(
     ]
 )
 
+CLAUDECODEHUB_TYPES = TypeCatalog(
+    ChannelType(code, name, base, base_url_required=True)
+    for code, name, base in [
+        ("claude", "Claude", "https://api.anthropic.com"),
+        ("codex", "Codex", "https://api.openai.com"),
+        ("gemini", "Gemini", "https://generativelanguage.googleapis.com"),
+        ("openai-compatible", "OpenAI Compatible", "https://api.openai.com"),
+    ]
+)
+"""`PUBLIC_PROVIDER_TYPE_VALUES` (claude-code-hub.md §4): Anthropic Messages, OpenAI Responses,
+Gemini and OpenAI Chat Completions. Base URLs carry no version segment: the server appends
+`/v1/messages`, `/v1/responses`, `/v1beta/models/…` or `/v1/chat/completions` itself. The hidden
+legacy types `claude-auth` and `gemini-cli` are neither listed nor accepted by the REST API."""
+
 OPENAI_COMPATIBLE: dict[str, int | str] = {
     "newapi": 1,
     "oneapi": 1,
     "octopus-legacy": 0,
     "octopus-current": "openai",
     "axonhub": "openai",
+    "claudecodehub": "openai-compatible",
 }
 """The OpenAI-compatible type code per protocol, used when importing plain upstream keys."""
 

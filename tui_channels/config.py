@@ -91,7 +91,7 @@ class SiteProfile(BaseModel):
     """A unique, non-empty label; also the keyring entry name of the site's secret."""
     kind: BackendKind
     """Backend family, one of `backends.registry.FAMILIES`: `newapi` (New API, One API and forks),
-    `octopus` or `axonhub`."""
+    `octopus`, `axonhub` or `claudecodehub`."""
     url: str
     """Base URL of the gateway, http:// or https://, without a trailing slash."""
     user_id: int | None = Field(default=None, ge=1)
@@ -171,15 +171,14 @@ class SiteProfile(BaseModel):
     def _per_kind(self) -> SiteProfile:
         family = family_of(self.kind)
         login = family.login
-        if not getattr(self, login.field):
+        if login is not None and not getattr(self, login.field):
             hint = f" ({login.hint})" if login.hint else ""
             raise ValueError(f"{login.field} is required for {family.article} {family.label} site{hint}")
+        uses = f"use {login.field}" if login is not None else f"need only their {family.secret}"
         for other in FAMILIES.values():
-            field = other.login.field
-            if field != login.field and getattr(self, field) is not None:
-                raise ValueError(
-                    f"{field} applies to {other.label} sites only; {family.label} sites use {login.field}"
-                )
+            field = other.login_field
+            if field is not None and field != family.login_field and getattr(self, field) is not None:
+                raise ValueError(f"{field} applies to {other.label} sites only; {family.label} sites {uses}")
         allowed = family.flavors
         if self.flavor not in allowed:
             raise ValueError(

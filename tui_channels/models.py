@@ -16,7 +16,7 @@ from .redact import scrub
 
 TypeCode = int | str
 """A backend's own channel type code: an int on New API / One API / legacy Octopus, a str on current
-Octopus and AxonHub."""
+Octopus, AxonHub and Claude Code Hub."""
 
 
 class BackendKind(str, enum.Enum):
@@ -25,10 +25,16 @@ class BackendKind(str, enum.Enum):
     NEWAPI = "newapi"
     OCTOPUS = "octopus"
     AXONHUB = "axonhub"
+    CLAUDECODEHUB = "claudecodehub"
 
     @property
     def label(self) -> str:
-        return {"newapi": "New API", "octopus": "Octopus", "axonhub": "AxonHub"}[self.value]
+        return {
+            "newapi": "New API",
+            "octopus": "Octopus",
+            "axonhub": "AxonHub",
+            "claudecodehub": "Claude Code Hub",
+        }[self.value]
 
 
 class ChannelStatus(enum.Enum):
@@ -129,6 +135,9 @@ class Channel:
     enabled_key_count: int | None = None
     auto_sync: bool | None = None
     """Whether the server syncs this channel's models itself (Octopus `auto_sync`); None elsewhere."""
+    all_models: bool = False
+    """No model list restricts the channel: it serves every model (a Claude Code Hub provider
+    without allowed models); `models` is then empty."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property

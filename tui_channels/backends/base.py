@@ -56,6 +56,8 @@ class Operation(enum.Enum):
     """Groups that route one external model name to channel models (Octopus groups)."""
     UPSTREAM_UPDATES = "upstream_updates"
     """The server detects upstream model changes per channel (New API `/api/channel/upstream_updates/*`)."""
+    REVEAL_KEY = "reveal_key"
+    BATCH_UPDATE = "batch_update"
 
 
 class FieldKind(enum.Enum):
@@ -64,6 +66,7 @@ class FieldKind(enum.Enum):
     TEXT = "text"
     SECRET = "secret"
     INT = "int"
+    NUMBER = "number"
     BOOL = "bool"
     JSON = "json"
     TYPE = "type"
@@ -94,6 +97,14 @@ class FieldSpec:
     """The value a new channel starts with, in the wire's own type (New API's `auto_ban` is 0/1)."""
     fixed_on_edit: bool = False
     """Set when the channel is created and never changed afterwards: an edit form shows it read-only."""
+    minimum: float | None = None
+    maximum: float | None = None
+    """INT and NUMBER fields: the range the server accepts, checked in the form."""
+    nullable: bool = False
+    """An empty INT or NUMBER field means "no value" (sent as null), not 0."""
+    source: str = ""
+    """The record field the value is read from when the server names it differently on reads
+    (Claude Code Hub reads `proxyUrl`, writes `proxy_url`); empty: the same as `name`."""
 
 
 COLUMNS_ALL: tuple[str, ...] = (
@@ -134,6 +145,12 @@ class Capabilities:
     """Columns offered but hidden until the user picks them (little use on this server at a glance)."""
     reasons: Mapping[Operation, str] = field(default_factory=dict)
     """Why an operation the family has is missing on this server (a feature probe's finding)."""
+    models_optional: bool = False
+    """A channel may have no models (Claude Code Hub: an empty allowed list serves every model);
+    elsewhere a channel without models serves nothing."""
+    column_labels: Mapping[str, str] = field(default_factory=dict)
+    """Table headers that differ from the usual ones, where the usual one would mislead (Claude
+    Code Hub's priority, where the lowest wins)."""
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.operations
@@ -282,6 +299,14 @@ class BackendBase:
     async def last_server_sync(self) -> datetime | None:
         """When the server's own model sync last ended (UTC), or None when it never did."""
         raise self._unsupported(Operation.SERVER_SYNC)
+    async def reveal_key(self, channel_id: int) -> str:
+        """The full stored key of a channel whose listed key is masked (Claude Code Hub)."""
+        raise self._unsupported(Operation.REVEAL_KEY)
+
+    async def update_channels(self, channel_ids: Sequence[int], changes: Mapping[str, Any]) -> int:
+        """Apply the same neutral `changes` (status, priority, weight, groups) to several channels in
+        one server call; returns how many the server changed."""
+        raise self._unsupported(Operation.BATCH_UPDATE)
 
 
 class SiteAddress(Protocol):
@@ -332,7 +357,8 @@ class BackendFamily:
     """
 
     kind: BackendKind
-    login: Login
+    login: Login | None
+    """None when the secret alone identifies the admin (Claude Code Hub's admin token)."""
     secret: str
     """What the site's secret is called: "access token", "password"."""
     flavors: tuple[str, ...]
@@ -358,3 +384,7 @@ class BackendFamily:
             return check_secret(secret, in_header=self.secret_in_header)
         except ValueError as exc:
             raise InvalidSecret(f"The {self.secret} {exc}.") from None
+    @property
+    def login_field(self) -> str | None:
+        """The profile attribute naming the admin account, or None when the secret is enough."""
+        return self.login.field if self.login is not None else None

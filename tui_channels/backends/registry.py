@@ -13,6 +13,7 @@ from ..models import BackendKind
 from ..redact import remember
 from .axonhub.family import AXONHUB
 from .base import Backend, BackendFamily, SiteAddress
+from .claudecodehub.family import CLAUDECODEHUB
 from .newapi.family import NEWAPI
 from .octopus.family import OCTOPUS
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
     from .http import RetryPolicy
     from .ratelimit import RequestBudget
 
-FAMILIES: dict[BackendKind, BackendFamily] = {family.kind: family for family in (NEWAPI, OCTOPUS, AXONHUB)}
+FAMILIES: dict[BackendKind, BackendFamily] = {
+    family.kind: family for family in (NEWAPI, OCTOPUS, AXONHUB, CLAUDECODEHUB)
+}
 
 
 def family_of(kind: BackendKind) -> BackendFamily:

@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run against the embedded demo gateway with seeded sites (New API, Octopus and AxonHub); "
+        help="run against the embedded demo gateway with one seeded site per backend (New API, Octopus, "
+        "AxonHub, Claude Code Hub); "
         "works with the commands below too",
     )
     parser.add_argument(
@@ -216,7 +217,8 @@ def _add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
         "export",
         help="write channels of a site to a JSON file",
         description="Write the chosen channels (their server records plus neutral fields) to a JSON "
-        "file. Keys are left out unless --with-keys, and only Octopus and AxonHub return them at all.",
+        "file. Keys are left out unless --with-keys; Octopus and AxonHub return them, Claude Code Hub reveals "
+        "them on request, New API never returns them.",
     )
     exporting.set_defaults(group="transfer", action="export", parser=exporting)
     exporting.add_argument("--site", required=True, metavar="NAME", help="the site to read")

@@ -45,7 +45,7 @@ def list_sites(args: argparse.Namespace) -> int:
             site.name,
             site.kind.value,
             site.url,
-            getattr(site, family_of(site.kind).login.field),
+            _login_of(site),
             "yes" if site.verify_tls else "no",
             _location_label(store.location(site.name)),
         )
@@ -53,6 +53,12 @@ def list_sites(args: argparse.Namespace) -> int:
     ]
     print(format_table(("NAME", "KIND", "URL", "USER", "VERIFY TLS", "SECRET"), rows))
     return 0
+
+
+def _login_of(site: SiteProfile) -> object:
+    """The admin account a site logs in as, or None for a family whose secret is enough."""
+    field = family_of(site.kind).login_field
+    return getattr(site, field) if field else None
 
 
 def _location_label(location: SecretLocation | None) -> str:
@@ -82,13 +88,12 @@ def _profile_from_args(args: argparse.Namespace) -> SiteProfile:
     kind = BackendKind(args.kind)
     family = family_of(kind)
     login = family.login
+    takes = f"takes {_option(login.field)}" if login is not None else f"needs only its {family.secret}"
     for other in FAMILIES.values():
-        if other.login.field != login.field and getattr(args, other.login.field) is not None:
-            raise UsageError(
-                f"{_option(other.login.field)} is for {other.label} sites; "
-                f"{family.article} {family.label} site takes {_option(login.field)}"
-            )
-    if getattr(args, login.field) is None:
+        field = other.login_field
+        if field is not None and field != family.login_field and getattr(args, field) is not None:
+            raise UsageError(f"{_option(field)} is for {other.label} sites; {family.article} {family.label} site {takes}")
+    if login is not None and getattr(args, login.field) is None:
         hint = f" ({login.hint})" if login.hint else ""
         raise UsageError(f"{_option(login.field)} is required with --kind {kind.value}{hint}")
     try:

@@ -28,6 +28,7 @@ from ..services.channel_plan import ChannelPlan, CreateRun, PlannedChannel, all_
 from ..services.key_import import DEFAULT_GROUPS, plan_import
 from ..services.key_library import BaseUrlNeeded, UpstreamKey, read_key_file
 from ..services.results import ChannelResult
+from ..services.revealed_keys import with_keys
 from ..services.sites import SiteSession
 from ..services.transfer import (
     export_channels,
@@ -194,6 +195,9 @@ async def _export(session: SiteSession, args: argparse.Namespace) -> int:
                 f"{session.name} has no channel {', '.join(map(str, missing))}; nothing was written.",
                 title="Unknown channel ids",
             )
+    if args.with_keys:
+        assert session.backend is not None
+        chosen = await with_keys(session.backend, chosen, concurrency=session.profile.concurrency)
     export = export_channels(session.name, session.capabilities, chosen, include_keys=args.with_keys)
     write_export(export, Path(args.out))
     warning = key_warning(session.capabilities, args.with_keys)

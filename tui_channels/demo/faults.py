@@ -116,13 +116,31 @@ class LoggedRequest:
     path: str
     query: str
     body: bytes
+    content_type: str = ""
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedAnswer:
+    """An answer as the server sent it, with its request: tests check an emulation against a contract."""
+
+    request: LoggedRequest
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
 
 
 class RequestStats:
-    """Per-server counters: requests by path, the in-flight high-water mark, and the last requests."""
+    """Per-server counters: requests by path, the in-flight high-water mark, the last requests and answers."""
 
     def __init__(self, *, keep: int = 500) -> None:
         self._lock = threading.Lock()
@@ -130,6 +148,7 @@ class RequestStats:
         self.in_flight = 0
         self.max_in_flight = 0
         self.log: deque[LoggedRequest] = deque(maxlen=keep)
+        self.answers: deque[LoggedAnswer] = deque(maxlen=keep)
 
     def reset(self) -> None:
         with self._lock:
@@ -137,10 +156,24 @@ class RequestStats:
             self.in_flight = 0
             self.max_in_flight = 0
             self.log.clear()
+            self.answers.clear()
 
     def record(self, request: LoggedRequest) -> None:
         with self._lock:
             self.log.append(request)
+
+    def answered(self, answer: LoggedAnswer) -> None:
+        with self._lock:
+            self.answers.append(answer)
+
+    def answers_to(self, method: str, pattern: str = "*") -> list[LoggedAnswer]:
+        """Logged answers to requests with this method whose path matches the glob, oldest first."""
+        with self._lock:
+            return [
+                a
+                for a in self.answers
+                if a.request.method == method.upper() and fnmatch.fnmatchcase(a.request.path, pattern)
+            ]
 
     def requests(self, method: str, pattern: str = "*") -> list[LoggedRequest]:
         """Logged requests with this method whose path matches the glob, oldest first."""
@@ -193,18 +226,24 @@ class FaultMiddleware:
             return
         method, path = scope["method"], scope["path"]
         self.stats.started(method, path)
+        answer = _AnswerRecorder(send)
+        request: LoggedRequest | None = None
         try:
             body = await _read_body(receive)
-            self.stats.record(LoggedRequest(method, path, scope.get("query_string", b"").decode(), body))
+            content_type = dict(scope.get("headers") or []).get(b"content-type", b"").decode("latin-1")
+            request = LoggedRequest(method, path, scope.get("query_string", b"").decode(), body, content_type)
+            self.stats.record(request)
             fault = self.faults.take(method, path)
             if fault is None:
-                await self.app(scope, _replay(body), send)
+                await self.app(scope, _replay(body), answer)
             elif fault.kind is FaultKind.LATENCY:
                 await asyncio.sleep(fault.delay)
-                await self.app(scope, _replay(body), send)
+                await self.app(scope, _replay(body), answer)
             else:
-                await self._apply(fault, send, scope, body)
+                await self._apply(fault, answer, scope, body)
         finally:
+            if request is not None:
+                self.stats.answered(answer.logged(request))
             self.stats.finished()
 
     async def _apply(self, fault: Fault, send: Any, scope: dict[str, Any], request_body: bytes) -> None:
@@ -243,6 +282,27 @@ class FaultMiddleware:
         headers += [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class _AnswerRecorder:
+    """A `send` that passes everything on and keeps the status, headers and body it saw."""
+
+    def __init__(self, send: Any) -> None:
+        self._send = send
+        self.status = 0
+        self.headers: dict[str, str] = {}
+        self.chunks: list[bytes] = []
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in message.get("headers", [])}
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+        await self._send(message)
+
+    def logged(self, request: LoggedRequest) -> LoggedAnswer:
+        return LoggedAnswer(request, self.status, self.headers, b"".join(self.chunks))
 
 
 async def _read_body(receive: Any) -> bytes:

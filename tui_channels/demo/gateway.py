@@ -1,4 +1,4 @@
-"""The embedded demo gateway: emulated New API / One API / Octopus / AxonHub servers on 127.0.0.1.
+"""The embedded demo gateway: emulated New API / One API / Octopus / AxonHub / Claude Code Hub servers on 127.0.0.1.
 
 Every emulated server is a real uvicorn server on its own random free port, all of them served by
 one asyncio loop in a background thread, plus one fake upstream provider (`/v1/models`,
@@ -23,6 +23,7 @@ from .faults import FaultInjector, FaultMiddleware, RequestStats
 NEWAPI_FLAVORS = ("newapi", "newapi-legacy", "oneapi", "veloera")
 OCTOPUS_GENERATIONS = ("current", "legacy")
 AXONHUB_GENERATIONS = ("current", "older")
+CLAUDECODEHUB_GENERATIONS = ("current", "legacy")
 
 
 class EmulatedServer(Protocol):
@@ -182,6 +183,21 @@ class DemoGateway:
         site = self._add_site(name, BackendKind.AXONHUB, f"axonhub-{generation}", server, server.password, None, None)
         site.email = server.email
         return site
+
+    def add_claudecodehub(
+        self, name: str, *, generation: str = "current", channels: int = 12, seed: int = 3, **options: Any
+    ) -> DemoSite:
+        """Add an emulated Claude Code Hub: `current` (the REST API, v0.9) or `legacy` (before v0.8.1)."""
+        if generation not in CLAUDECODEHUB_GENERATIONS:
+            raise ValueError(f"unknown Claude Code Hub generation {generation!r}; choose current or legacy")
+        from .claudecodehub.server import build_claudecodehub_server
+
+        self.start()
+        server = build_claudecodehub_server(
+            generation, upstream_url=self.upstream_url, channels=channels, seed=seed, **options
+        )
+        flavor = "claudecodehub" if generation == "current" else "claudecodehub-legacy"
+        return self._add_site(name, BackendKind.CLAUDECODEHUB, flavor, server, server.admin_token, None, None)
 
     def _add_site(
         self,

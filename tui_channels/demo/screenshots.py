@@ -14,7 +14,7 @@ from pathlib import Path
 from ..app import ChannelsApp
 from ..screens.main import MainScreen
 from ..services.sites import LoadState
-from .session import AXONHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE, DemoSession
+from .session import AXONHUB_SITE, CLAUDECODEHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE, DemoSession
 
 PORT_BASE = 28390
 
@@ -46,6 +46,8 @@ SHOTS = (
     Shot("octopus-form", OCTOPUS_SITE, ("e",)),
     Shot("axonhub-form", AXONHUB_SITE, ("e",)),
     Shot("server-sync", OCTOPUS_SITE, ("f8",)),
+    Shot("main-claudecodehub", CLAUDECODEHUB_SITE),
+    Shot("claudecodehub-form", CLAUDECODEHUB_SITE, ("e",)),
 )
 
 

@@ -21,10 +21,11 @@ from .gateway import DemoGateway, DemoSite
 NEWAPI_SITE = "demo-newapi"
 OCTOPUS_SITE = "demo-octopus"
 AXONHUB_SITE = "demo-axonhub"
+CLAUDECODEHUB_SITE = "demo-claudecodehub"
 
 
 class DemoSession:
-    """Starts the demo gateway with one New API, one Octopus and one AxonHub site, configured and logged in."""
+    """Starts the demo gateway with one site per backend family, configured and logged in."""
 
     def __init__(
         self,
@@ -44,7 +45,7 @@ class DemoSession:
 
     @property
     def octopus_channels(self) -> int:
-        """The Octopus and AxonHub sites hold a quarter of the New API site's channels, at least 8."""
+        """The Octopus, AxonHub and Claude Code Hub sites hold a quarter of the New API site's channels, at least 8."""
         return max(8, self.channels // 4)
 
     def __enter__(self) -> DemoSession:
@@ -69,9 +70,10 @@ class DemoSession:
         axonhub = self.gateway.add_axonhub(
             AXONHUB_SITE, generation=self.axonhub_generation, channels=self.octopus_channels
         )
+        hub = self.gateway.add_claudecodehub(CLAUDECODEHUB_SITE, channels=self.octopus_channels)
         self._set_env("TUI_CHANNELS_CONFIG_DIR", str(folder / "config"))
         self._set_env("TUI_CHANNELS_DATA_DIR", str(folder / "data"))
-        sites = (newapi, octopus, axonhub)
+        sites = (newapi, octopus, axonhub, hub)
         for site in sites:
             self._set_env(env_var_name(site.name), site.secret)
         save_config(AppConfig(sites=[_profile(site) for site in sites], last_site=NEWAPI_SITE))
@@ -92,5 +94,6 @@ def _restore_env(name: str, previous: str | None) -> None:
 
 def _profile(site: DemoSite) -> SiteProfile:
     """The profile a user would write for a demo site; the flavor is left to detection."""
-    login = family_of(site.kind).login.field
-    return SiteProfile(name=site.name, kind=site.kind, url=site.url, **{login: getattr(site, login)})
+    login = family_of(site.kind).login_field
+    fields = {login: getattr(site, login)} if login else {}
+    return SiteProfile(name=site.name, kind=site.kind, url=site.url, **fields)

@@ -1,10 +1,12 @@
 """Fake upstream LLM providers that the emulated gateways call for model lists and tests.
 
 Each provider lives under `/p/<provider>` and answers OpenAI-style `GET /v1/models` and
-`POST /v1/chat/completions`. Keys decide the outcome, so seeded channels can fail realistically:
-a key containing `invalid` is refused (401), `echo` is refused with the key quoted back in full as
-some relays do (401), `ratelimit` answers 429, `broken` answers 500. Tests can give a key its own
-model list or delay.
+`POST /v1/chat/completions`, and the other protocols Claude Code Hub speaks: Anthropic
+`POST /v1/messages`, OpenAI `POST /v1/responses`, and Gemini `GET /v1beta/models` and
+`POST /v1beta/models/<model>:generateContent`. Keys decide the outcome, so seeded channels can fail
+realistically: a key containing `invalid` is refused (401), `echo` is refused with the key quoted
+back in full as some relays do (401), `ratelimit` answers 429, `broken` answers 500. Tests can give
+a key its own model list or delay.
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ class UpstreamServer:
             routes=[
                 Route("/p/{provider}/v1/models", self.models, methods=["GET"]),
                 Route("/p/{provider}/v1/chat/completions", self.chat, methods=["POST"]),
+                Route("/p/{provider}/v1/messages", self.messages, methods=["POST"]),
+                Route("/p/{provider}/v1/responses", self.responses, methods=["POST"]),
+                Route("/p/{provider}/v1beta/models", self.gemini_models, methods=["GET"]),
+                Route("/p/{provider}/v1beta/models/{target}", self.gemini_generate, methods=["POST"]),
             ]
         )
 
@@ -137,6 +143,86 @@ class UpstreamServer:
                     }
                 ],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        )
+
+
+    async def _model_of(self, request: Request, default: str) -> tuple[str, JSONResponse | None]:
+        try:
+            body = await request.json()
+        except ValueError:
+            return "", self._error(400, "We could not parse the JSON body of your request.", "invalid_json")
+        return str(body.get("model") or default) if isinstance(body, dict) else default, None
+
+    async def messages(self, request: Request) -> JSONResponse:
+        """Anthropic Messages: a `message` with one text block."""
+        _key, refusal = await self._check(request)
+        if refusal is not None:
+            return refusal
+        model, refusal = await self._model_of(request, "claude-sonnet-4-20250514")
+        if refusal is not None:
+            return refusal
+        return JSONResponse(
+            {
+                "id": "msg_demo",
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [{"type": "text", "text": "pong"}],
+                "stop_reason": "end_turn",
+                "usage": {"input_tokens": 1, "output_tokens": 1},
+            }
+        )
+
+    async def responses(self, request: Request) -> JSONResponse:
+        """OpenAI Responses: one output message with one text part."""
+        _key, refusal = await self._check(request)
+        if refusal is not None:
+            return refusal
+        model, refusal = await self._model_of(request, "gpt-4.1-mini")
+        if refusal is not None:
+            return refusal
+        return JSONResponse(
+            {
+                "id": "resp_demo",
+                "object": "response",
+                "status": "completed",
+                "model": model,
+                "output": [
+                    {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "pong"}]}
+                ],
+                "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2},
+            }
+        )
+
+    async def gemini_models(self, request: Request) -> JSONResponse:
+        key, refusal = await self._check(request)
+        if refusal is not None:
+            return refusal
+        provider = request.path_params["provider"]
+        names = self.key_models.get(key, list(PROVIDERS[provider]))
+        return JSONResponse(
+            {
+                "models": [
+                    {"name": f"models/{name}", "supportedGenerationMethods": ["generateContent", "countTokens"]}
+                    for name in names
+                ]
+            }
+        )
+
+    async def gemini_generate(self, request: Request) -> JSONResponse:
+        """`POST /v1beta/models/<model>:generateContent`: one candidate saying pong."""
+        _key, refusal = await self._check(request)
+        if refusal is not None:
+            return refusal
+        model, _, method = request.path_params["target"].partition(":")
+        if method != "generateContent":
+            return self._error(404, f"Unknown method {method}", "not_found")
+        return JSONResponse(
+            {
+                "candidates": [{"content": {"role": "model", "parts": [{"text": "pong"}]}, "finishReason": "STOP"}],
+                "modelVersion": model,
+                "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1},
             }
         )
 

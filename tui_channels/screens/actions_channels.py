@@ -1,7 +1,7 @@
 """Channel forms and single-channel actions, as a mixin of the main screen.
 
 n new, e edit, D duplicate, d / Delete delete (the records go to the local trash first), + / -
-enable / disable, m models, k reveal the key (where the server returns keys), X delete every
+enable / disable, m models, k reveal the key (where the server returns or reveals keys), X delete every
 disabled channel (New API). Deletes and status changes of one or many channels run through the
 batch engine, with a result per channel; forms and the model editor save on their own and hand the
 saved channel back, which the table then shows in place.
@@ -19,9 +19,10 @@ from ..backends.base import Backend, Capabilities, Operation
 from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services import bulk, trash
-from ..services.channel_form import COPY_SUFFIX, ChannelForm, FormMode, key_entries
+from ..services.channel_form import COPY_SUFFIX, ChannelForm, FormMode, KeyEntry, key_entries
 from ..services.model_list import model_suggestions
 from ..services.results import ChannelResult
+from ..services.revealed_keys import with_keys
 from ..services.sites import SiteSession
 from ..services.tag_view import TagGroup
 from .channel_form import ChannelFormScreen
@@ -203,7 +204,10 @@ class ChannelActions(MainScreenBase):
         session = self.loaded_session()
         channel = self._cursor() if session else None
         capabilities = session.capabilities if session else None
-        if channel is None or capabilities is None:
+        if channel is None or capabilities is None or session is None:
+            return
+        if capabilities.supports(Operation.REVEAL_KEY) and session.backend is not None:
+            self._reveal_from_server(session.backend, channel)
             return
         if not capabilities.returns_keys:
             self.notify(
@@ -214,6 +218,16 @@ class ChannelActions(MainScreenBase):
             )
             return
         self.app.push_screen(KeyRevealScreen(f"{channel.name} (#{channel.id})", key_entries(capabilities, channel)))
+
+    @work(exclusive=True, group="channel-action")
+    async def _reveal_from_server(self, backend: Backend, channel: Channel) -> None:
+        """The server lists the key masked; its reveal route gives it whole, for this dialog only."""
+        try:
+            key = await backend.reveal_key(channel.id)  # type: ignore[attr-defined]
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        self.app.push_screen(KeyRevealScreen(f"{channel.name} (#{channel.id})", (KeyEntry(key=key),)))
 
     # -- delete ---------------------------------------------------------------------------------
 
@@ -238,16 +252,22 @@ class ChannelActions(MainScreenBase):
         self.app.push_screen(screen, confirmed)
 
     def _delete(self, session: SiteSession, backend: Backend, channels: list[Channel]) -> None:
-        """Trash first, then one delete per channel through the batch engine; rows go as they succeed."""
         if self.batch_running:
             self.notify("A batch is already running; Esc cancels it.", severity="warning")
             return
+        self._trash_then_delete(session, backend, channels)
+
+    @work(exclusive=True, group="channel-action")
+    async def _trash_then_delete(self, session: SiteSession, backend: Backend, channels: list[Channel]) -> None:
+        """Trash first (with the keys the server only reveals on request), then one delete per channel
+        through the batch engine; rows go as they succeed."""
         capabilities = session.capabilities
         if capabilities is None:
             return
         try:
-            trash.append(channels, site=session.name, capabilities=capabilities)
-        except trash.TrashError as error:
+            kept = await with_keys(backend, channels)
+            trash.append(kept, site=session.name, capabilities=capabilities)
+        except ChannelsError as error:
             self.report_error(error)
             return
         pending: set[int] = set()

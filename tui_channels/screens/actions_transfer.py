@@ -24,10 +24,12 @@ from ..services.channel_plan import ChannelPlan, CreateRun, creation_settings
 from ..services.key_import import plan_import
 from ..services.key_library import UpstreamKey
 from ..services.results import ChannelResult
+from ..services.revealed_keys import with_keys
 from ..services.sites import LoadState, SiteSession
 from ..services.transfer import (
     default_export_path,
     export_channels,
+    exports_keys,
     exported_channels,
     key_warning,
     plan_transfer,
@@ -148,29 +150,37 @@ class TransferActions(MainScreenBase):
         capabilities = session.capabilities
 
         def chosen(choice: ExportChoice | None) -> None:
-            if choice is None:
-                return
-            export = export_channels(session.name, capabilities, choice.channels, include_keys=choice.include_keys)
-            try:
-                write_export(export, choice.path)
-            except ChannelsError as error:
-                self.report_error(error)
-                return
-            warning = key_warning(capabilities, choice.include_keys)
-            self.notify(
-                f"Exported {len(choice.channels):,} channels to {choice.path}." + (f"\n{warning}" if warning else ""),
-                title="Export",
-                severity="warning" if export.includes_keys else "information",
-                timeout=10,
-            )
+            if choice is not None:
+                self._export(session, choice)
 
         dialog = ExportDialog(
             session.name,
             self._export_scopes(session),
             default_export_path(session.name),
-            returns_keys=capabilities.returns_keys,
+            returns_keys=exports_keys(capabilities),
         )
         self.app.push_screen(dialog, chosen)
+
+    @work(group="transfer", exclusive=True)
+    async def _export(self, session: SiteSession, choice: ExportChoice) -> None:
+        """Write the file; with keys, those the server only reveals on request are read first."""
+        capabilities, backend = session.capabilities, session.backend
+        if capabilities is None or backend is None:
+            return
+        try:
+            channels = await with_keys(backend, choice.channels) if choice.include_keys else list(choice.channels)
+            export = export_channels(session.name, capabilities, channels, include_keys=choice.include_keys)
+            write_export(export, choice.path)
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        warning = key_warning(capabilities, choice.include_keys)
+        self.notify(
+            f"Exported {len(channels):,} channels to {choice.path}." + (f"\n{warning}" if warning else ""),
+            title="Export",
+            severity="warning" if export.includes_keys else "information",
+            timeout=10,
+        )
 
     # -- restore -----------------------------------------------------------------------------
 
@@ -229,15 +239,19 @@ class TransferActions(MainScreenBase):
 
         def chosen(name: str | None) -> None:
             if name:
-                self._copy_to(name, [(c, origin) for c in channels])
+                self._copy_to(name, session, channels, origin)
 
         self.app.push_screen(SitePicker(f"Copy {len(channels)} channels of {session.name} to…", others), chosen)
 
     @work(group="transfer", exclusive=True)
-    async def _copy_to(self, name: str, items: list[Item]) -> None:
-        """Connect to the target (and load its channels, for the duplicate check), then preview."""
+    async def _copy_to(self, name: str, source: SiteSession, channels: list[Channel], origin: Origin) -> None:
+        """Read the keys the source only reveals on request, connect to the target (and load its
+        channels, for the duplicate check), then preview."""
         target = self.workspace.sessions.get(self.workspace.config.site(name))
         try:
+            if source.backend is not None:
+                channels = await with_keys(source.backend, channels)
+            items = [(channel, origin) for channel in channels]
             if target.state is not LoadState.READY:
                 self.notify(f"Loading the channels of {name}…", timeout=3)
                 await target.load()
@@ -245,5 +259,5 @@ class TransferActions(MainScreenBase):
             self.report_error(error)
             return
         if self._creatable(target):
-            source = items[0][1].site
-            self._plan_transfer(target, items, f"Copy {len(items)} channels from {source} to {name}", f"Copy to {name}")
+            title = f"Copy {len(items)} channels from {source.name} to {name}"
+            self._plan_transfer(target, items, title, f"Copy to {name}")

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from ..backends.base import Capabilities
+from ..backends.base import Capabilities, Operation
 from ..models import Channel, mask_secret
 from ..services.channel_view import format_balance, format_compact, format_duration_ms, relative_time
 
@@ -39,11 +39,20 @@ def summary_rows(channel: Channel, capabilities: Capabilities) -> Iterator[tuple
     yield "Type", f"{channel.type.name} ({channel.type.code})"
     yield "Status", channel.status.label
     yield "Base URL", channel.base_url or f"(default) {channel.type.default_base_url}"
-    yield "Key", mask_secret(channel.key) if channel.key else "(not returned by the server)"
-    yield "Models", f"{channel.model_count}: {', '.join(channel.models)}"
+    if channel.key:
+        yield "Key", mask_secret(channel.key)
+    elif capabilities.supports(Operation.REVEAL_KEY):
+        yield "Key", "(masked by the server: k reveals it)"
+    else:
+        yield "Key", "(not returned by the server)"
+    if channel.all_models:
+        yield "Models", "every model (no allowed-model list)"
+    else:
+        yield "Models", f"{channel.model_count}: {', '.join(channel.models)}"
+    priority = capabilities.field("priority")
     optional = [
         ("group", "Groups", ", ".join(channel.groups)),
-        ("priority", "Priority", "" if channel.priority is None else str(channel.priority)),
+        ("priority", priority.label if priority else "Priority", "" if channel.priority is None else str(channel.priority)),
         ("weight", "Weight", "" if channel.weight is None else str(channel.weight)),
         ("tag", "Tag", channel.tag or ""),
         ("balance", "Balance", format_balance(channel.balance)),

@@ -46,13 +46,13 @@ class ImportPreviewScreen(PlanPreview):
             lines.append(f"{row.state.value}: {row.reason}")
         lines.append(f"Models: {listed or '(none)'}")
         if self.plan.capabilities.field("groups") is not None:
-            lines.append(f"Groups: {', '.join(row.spec.groups)} · priority 0 · weight 0")
+            ranks = "" if row.spec.priority is None else f" · priority {row.spec.priority} · weight {row.spec.weight}"
+            lines.append(f"Groups: {', '.join(row.spec.groups)}{ranks}")
         return "\n".join(lines)
 
     def action_groups(self) -> None:
-        capabilities = self.plan.capabilities
-        if capabilities.field("groups") is None:
-            self.notify(f"{capabilities.flavor_label} channels have no user groups.", severity="warning")
+        if self.plan.capabilities.field("groups") is None:
+            self.notify(f"{self.plan.capabilities.flavor_label} channels have no user groups.", severity="warning")
             return
         current = join_list(self.plan.rows[0].spec.groups) if self.plan.rows else "default"
 

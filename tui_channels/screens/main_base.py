@@ -276,7 +276,7 @@ class MainScreenBase(Screen[None]):
         table = self.table
         if capabilities is not None:
             remembered = self.workspace.config.ui.columns.get(capabilities.kind.value)
-            table.set_columns(visible_columns(capabilities, remembered))
+            table.set_columns(visible_columns(capabilities, remembered), capabilities.column_labels)
             self._fill_filter_choices(session, capabilities)
         if self._table_session is not session or self._table_channels is not session.channels:
             table.set_channels(session.channels)
@@ -455,7 +455,10 @@ class MainScreenBase(Screen[None]):
                 self.sort_by(*choice)
 
         self.app.push_screen(
-            SortPicker(self.table.columns, session.view.sort_column, session.view.descending), chosen
+            SortPicker(
+                self.table.columns, session.view.sort_column, session.view.descending, labels=self.table.label_of
+            ),
+            chosen,
         )
 
     def action_reverse_sort(self) -> None:
@@ -489,7 +492,7 @@ class MainScreenBase(Screen[None]):
 
         self.app.push_screen(
             ColumnPicker(
-                [(c, COLUMNS[c].label) for c in offered_columns(capabilities)],
+                [(c, capabilities.column_labels.get(c, COLUMNS[c].label)) for c in offered_columns(capabilities)],
                 self.table.columns,
             ),
             chosen,

@@ -107,7 +107,7 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
         family = family_of(kind)
         for field, widget_ids in LOGIN_INPUTS.items():
             for widget_id in widget_ids:
-                self.query_one(widget_id).display = field == family.login.field
+                self.query_one(widget_id).display = field == family.login_field
         self.query_one("#secret-label", Label).update(family.secret.capitalize())
         flavor = self.query_one("#flavor", Select)
         current = flavor.value
@@ -130,7 +130,7 @@ class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
             error.update(f"A site named {name!r} already exists.")
             return None
         timeout = self._value("#timeout")
-        login = family_of(kind).login.field
+        login = family_of(kind).login_field
         user_id = self._value("#user-id")
         try:
             profile = new_site(

@@ -73,12 +73,13 @@ class SiteManagerScreen(Screen[set[str]]):
         secrets = self.workspace.secrets
         sites = self.workspace.config.sites
         for site in sites:
-            who = f"user {getattr(site, family_of(site.kind).login.field)}"
+            field = family_of(site.kind).login_field
+            who = f"user {getattr(site, field)}  " if field else ""
             text = Text()
             text.append(site.name, style="bold")
             text.append(f"  {site.kind.label}  ", style="dim")
             text.append(site.url)
-            text.append(f"  {who}  secret: {SECRET_PLACES[secrets.location(site.name)]}", style="dim")
+            text.append(f"  {who}secret: {SECRET_PLACES[secrets.location(site.name)]}", style="dim")
             if not site.verify_tls:
                 text.append("  TLS not verified", style="italic")
             options.add_option(Option(text, id=site.name))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -20,9 +20,17 @@ class SortPicker(ModalScreen[tuple[str, bool] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, columns: Sequence[str], current: str, descending: bool) -> None:
+    def __init__(
+        self,
+        columns: Sequence[str],
+        current: str,
+        descending: bool,
+        *,
+        labels: Callable[[str], str] = lambda column: COLUMNS[column].label,
+    ) -> None:
         super().__init__()
         self._columns = [c for c in columns if c in COLUMNS and COLUMNS[c].label]
+        self._labels = labels
         self._current = current
         self._descending = descending
 
@@ -33,7 +41,7 @@ class SortPicker(ModalScreen[tuple[str, bool] | None]):
             yield Label("Enter sorts · the current column again reverses · Esc cancels", classes="dialog-hint")
 
     def _option(self, column: str) -> Option:
-        label = COLUMNS[column].label
+        label = self._labels(column)
         if column == self._current:
             label = f"{label}  {'▼ descending' if self._descending else '▲ ascending'}"
         return Option(label, id=column)

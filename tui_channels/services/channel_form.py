@@ -5,7 +5,7 @@ form value, how it is checked, and how it goes back to the server: on edit as th
 `Backend.update_channel` takes (only what the user changed; an empty key means "keep the stored
 one" and is never sent), on create as a `ChannelSpec`. No Textual here: the screen only draws it.
 
-Form values per kind: TEXT, SECRET, INT and JSON are the text as typed; BOOL a bool; CHOICE the
+Form values per kind: TEXT, SECRET, INT, NUMBER and JSON are the text as typed; BOOL a bool; CHOICE the
 choice's key; TYPE a type code; STATUS a `ChannelStatus`; MODELS and GROUPS tuples of names;
 URL_LIST, KEY_LIST and HEADERS tuples of `UrlEntry`, `KeyEntry` and `Header`.
 """
@@ -37,7 +37,8 @@ _LIST_WIRE_NAMES = {FieldKind.URL_LIST: "base_urls", FieldKind.KEY_LIST: "keys"}
 """List editors read and send the server's list field, not the field's neutral name."""
 _REGEX_FIELDS = frozenset({"match_regex"})
 _URL_FIELDS = frozenset({"base_url"})
-_TEXT_KINDS = frozenset({FieldKind.TEXT, FieldKind.SECRET, FieldKind.INT, FieldKind.JSON})
+_TEXT_KINDS = frozenset({FieldKind.TEXT, FieldKind.SECRET, FieldKind.INT, FieldKind.NUMBER, FieldKind.JSON})
+_NUMERIC_KINDS = frozenset({FieldKind.INT, FieldKind.NUMBER})
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
@@ -153,6 +154,35 @@ def _is_int(text: str) -> bool:
     return text.lstrip("+-").isdigit()
 
 
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and value not in (float("inf"), float("-inf")) else None
+
+
+def _range_text(spec: FieldSpec) -> str:
+    low, high = spec.minimum, spec.maximum
+    if low is not None and high is not None:
+        return f"from {low:g} to {high:g}"
+    return f"of at least {low:g}" if low is not None else f"of at most {high:g}"
+
+
+def _numeric_error(spec: FieldSpec, text: str) -> str | None:
+    """Why `text` is not a value of this INT or NUMBER field, or None."""
+    whole = spec.kind is FieldKind.INT
+    value = float(int(text)) if whole and _is_int(text) else None if whole else _number(text)
+    noun = "a whole number" if whole else "a number"
+    if value is None:
+        return f"Enter {noun}, such as {spec.minimum or 0:g}." if spec.minimum is not None else (
+            "Enter a whole number, such as 0 or 10." if whole else "Enter a number, such as 1 or 0.5."
+        )
+    if (spec.minimum is not None and value < spec.minimum) or (spec.maximum is not None and value > spec.maximum):
+        return f"Enter {noun} {_range_text(spec)}."
+    return None
+
+
 def _headers_error(headers: tuple[Header, ...]) -> str | None:
     for header in headers:
         name = header.name.strip()
@@ -238,6 +268,8 @@ class ChannelForm:
             return (KeyEntry(),)
         if kind is FieldKind.CHOICE and spec.default is None:
             return spec.choices[0][0] if spec.choices else ""
+        if kind in _NUMERIC_KINDS and isinstance(spec.default, (int, float)):
+            return f"{spec.default:g}"
         return "" if spec.default is None else str(spec.default)
 
     def _default_type(self) -> ChannelType:
@@ -271,7 +303,7 @@ class ChannelForm:
         if spec.name == MULTI_KEY_MODE:
             info = channel.raw.get("channel_info")
             return str(info.get("multi_key_mode") or "random") if channel.is_multi_key and isinstance(info, Mapping) else ""
-        return self._wire_to_form(spec, channel.raw.get(spec.name))
+        return self._wire_to_form(spec, channel.raw.get(spec.source or spec.name))
 
     def _initial_keys(self, channel: Channel) -> tuple[KeyEntry, ...]:
         stored = key_entries(self.capabilities, channel)
@@ -300,12 +332,16 @@ class ChannelForm:
             return _json_text(value)
         if kind is FieldKind.MODELS:
             return split_list(value) if isinstance(value, str) else tuple(str(v) for v in value)
+        if kind is FieldKind.HEADERS and isinstance(value, Mapping):
+            return tuple(Header(str(name), str(text)) for name, text in value.items())
         if kind is FieldKind.HEADERS:
             return tuple(
                 Header(str(h.get("header_key") or ""), str(h.get("header_value") or ""))
                 for h in value
                 if isinstance(h, Mapping)
             )
+        if kind in _NUMERIC_KINDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"{value:g}"
         return str(value)
 
     # -- hints ---------------------------------------------------------------------------------
@@ -367,8 +403,10 @@ class ChannelForm:
     def _text_error(self, spec: FieldSpec, text: str, values: Values) -> str | None:
         if not text:
             return self._missing(spec, values)
-        if spec.kind is FieldKind.INT:
-            return None if _is_int(text) else "Enter a whole number, such as 0 or 10."
+        if spec.kind in _NUMERIC_KINDS:
+            return _numeric_error(spec, text)
+        if spec.kind is FieldKind.TEXT and spec.maximum is not None and len(text) > spec.maximum:
+            return f"At most {spec.maximum:g} characters ({len(text)} now)."
         if spec.kind is FieldKind.JSON:
             return _json_object_error(text)
         if spec.name in _REGEX_FIELDS:
@@ -386,6 +424,8 @@ class ChannelForm:
             return f"{self.channel_type(values).name} channels need a base URL."
         if spec.required:
             return f"{spec.label} is required."
+        if spec.kind in _NUMERIC_KINDS and not spec.nullable and spec.minimum:
+            return f"Enter a number {_range_text(spec)}."
         return None
 
     def _urls_error(self, entries: tuple[UrlEntry, ...], values: Values) -> str | None:
@@ -423,8 +463,12 @@ class ChannelForm:
         name = _LIST_WIRE_NAMES.get(kind, spec.name)
         if kind in (FieldKind.TEXT, FieldKind.SECRET, FieldKind.JSON):
             return name, value.strip()
+        if kind in _NUMERIC_KINDS and not value.strip():
+            return name, None if spec.nullable else 0
         if kind is FieldKind.INT:
-            return name, int(value) if value.strip() else 0
+            return name, int(value)
+        if kind is FieldKind.NUMBER:
+            return name, float(value)
         if kind is FieldKind.BOOL:
             return name, int(value) if self._int_flag(spec) else bool(value)
         if kind is FieldKind.CHOICE:

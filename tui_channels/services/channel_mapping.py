@@ -1,12 +1,15 @@
 """Carry a channel to another site: its type, base URL, key and fields, and what cannot come along.
 
 Between two sites of one kind almost everything carries; between kinds only what both model does.
-Types travel by the protocol they speak (an OpenAI-compatible DeepSeek channel
-becomes an Octopus "OpenAI Chat" channel); base URLs gain or lose their version segment (see
-`base_urls`); New API's user groups, priority, weight, tag, model mapping and most overrides have
-no Octopus counterpart, and Octopus's proxies, model regex and extra keys have no New API one;
-AxonHub keeps several keys, a list of tags and a settings object (model mappings, prefixes,
-overrides) but no groups, priority or weight.
+Types travel by the protocol they speak (an OpenAI-compatible DeepSeek channel becomes an Octopus
+"OpenAI Chat" channel); base URLs gain or lose their version segment (see `base_urls`); New API's
+user groups, priority, weight, tag, model mapping and most overrides have no Octopus counterpart,
+and Octopus's proxies, model regex and extra keys have no New API one; AxonHub keeps several keys,
+a list of tags and a settings object (model mappings, prefixes, overrides) but no groups, priority
+or weight. Claude Code Hub shares user groups and weights with New API and model mapping as exact
+redirect rules, but its priority runs the other way (the lowest wins), so a priority never carries
+between it and another backend; its limits, circuit breaker and other provider settings carry only
+to another Claude Code Hub (`claudecodehub_mapping`).
 Everything dropped is listed, per channel, so the user sees it before confirming.
 """
 
@@ -14,25 +17,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..backends.axonhub.wire import KEY_LIST_LABEL
 from ..backends.base import Capabilities
 from ..models import BackendKind, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode
 from . import base_urls
+from . import claudecodehub_mapping as claudecodehub
+from .carried import Carried, Origin
 
 _OPENAI_LIKE = frozenset(
     {
         "openai", "openai chat", "custom", "openrouter", "moonshot", "perplexity", "lingyiwanwu",
         "siliconflow", "mistral", "deepseek", "xinference", "xai", "submodel", "groq",
-        "openaicompatible", "togetherai", "novita", "stepfun", "ollama",
+        "openaicompatible", "openai compatible", "togetherai", "novita", "stepfun", "ollama",
     }
 )
 _PROTOCOL_BY_NAME = {
     "openai responses": "responses",
+    "codex": "responses",
     "openai embedding": "embedding",
     "anthropic": "anthropic",
+    "claude": "anthropic",
     "gemini": "gemini",
     "volcengine": "volcengine",
     "doubao": "volcengine",
@@ -45,6 +51,10 @@ _OCTOPUS_TYPE: dict[str, dict[str, TypeCode]] = {
         "openai": "openai", "responses": "openai_responses", "anthropic": "anthropic",
         "gemini": "gemini", "volcengine": "volcengine", "embedding": "openai",
     },
+}
+_CLAUDECODEHUB_TYPE: dict[str, TypeCode] = {
+    "openai": "openai-compatible", "responses": "codex", "embedding": "openai-compatible",
+    "anthropic": "claude", "gemini": "gemini",
 }
 _OCTOPUS_SEGMENT = {"gemini": "/v1beta", "volcengine": "/api/v3"}
 _AXONHUB_TYPE: dict[str, tuple[str, ...]] = {
@@ -96,25 +106,6 @@ _OCTOPUS_ONLY = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where channels come from: the site's name and its backend kind and flavor."""
-
-    site: str
-    kind: BackendKind
-    flavor: str
-
-
-@dataclass
-class Carried:
-    """A channel mapped for the target: the spec to create, and what could not be carried."""
-
-    spec: ChannelSpec
-    losses: list[str] = field(default_factory=list)
-    problem: str = ""
-    needs_key: bool = False
-
-
 def protocol(channel_type: ChannelType) -> str | None:
     """The wire protocol a type speaks, from its name (or AxonHub's type code), or None for a
     provider-specific one (AWS or GCP accounts, OAuth subscriptions)."""
@@ -154,6 +145,8 @@ def _target_type(channel: Channel, origin: Origin, target: Capabilities, carried
         table = _ONEAPI_TYPE if target.flavor == "oneapi" else _NEWAPI_TYPE
     elif target.kind is BackendKind.AXONHUB:
         table = {k: next((c for c in codes if c in target.types), codes[0]) for k, codes in _AXONHUB_TYPE.items()}
+    elif target.kind is BackendKind.CLAUDECODEHUB:
+        table = _CLAUDECODEHUB_TYPE
     else:
         table = _OCTOPUS_TYPE[target.flavor]
     if kind is None or kind not in table:
@@ -169,7 +162,7 @@ def _target_type(channel: Channel, origin: Origin, target: Capabilities, carried
 def _canonical(type_name: str) -> str:
     """Type names that mean the same thing on both sides ("OpenAI" and Octopus's "OpenAI Chat")."""
     name = type_name.lower()
-    return "openai" if name in ("openai", "openai chat") else name
+    return "openai" if name in ("openai", "openai chat", "openai compatible") else name
 
 
 def _target_url(channel: Channel, origin: Origin, target: Capabilities) -> str:
@@ -178,6 +171,8 @@ def _target_url(channel: Channel, origin: Origin, target: Capabilities) -> str:
         return base_urls.clean(channel.base_url)
     url = channel.base_url or channel.type.default_base_url
     kind = protocol(channel.type) or "openai"
+    if target.kind is BackendKind.CLAUDECODEHUB:
+        return base_urls.without_version(url)
     if target.kind is BackendKind.NEWAPI:
         stripped = base_urls.without_version(url)
         return stripped.removesuffix("/api") if kind == "volcengine" else stripped
@@ -200,6 +195,7 @@ def _status(channel: Channel, carried: Carried) -> ChannelStatus:
 def map_channel(channel: Channel, origin: Origin, target: Capabilities) -> Carried:
     """The spec that recreates `channel` (from `origin`) on the `target` site, with its losses."""
     carried = Carried(ChannelSpec(name=channel.name, type=0, key=channel.key or "", models=channel.models))
+    carried.models_error = "" if channel.models else "the original had none"
     type_code = _target_type(channel, origin, target, carried)
     if type_code is None:
         return carried
@@ -209,7 +205,15 @@ def map_channel(channel: Channel, origin: Origin, target: Capabilities) -> Carri
     spec.status = _status(channel, carried)
     carried.needs_key = not channel.key
     raw = channel.raw
-    if BackendKind.AXONHUB in (origin.kind, target.kind):
+    if BackendKind.CLAUDECODEHUB in (origin.kind, target.kind):
+        handled = claudecodehub.carry(channel, origin, target, carried)
+        if origin.kind is BackendKind.NEWAPI:
+            _newapi_leftovers(raw, target, carried, handled)
+        elif origin.kind is BackendKind.OCTOPUS:
+            _octopus_leftovers(raw, target, carried, handled)
+        elif origin.kind is BackendKind.AXONHUB:
+            _axonhub_leftovers(channel, target, carried, handled)
+    elif BackendKind.AXONHUB in (origin.kind, target.kind):
         _with_axonhub(channel, origin, target, carried)
     elif origin.kind is BackendKind.NEWAPI and target.kind is BackendKind.NEWAPI:
         _newapi_to_newapi(channel, target, carried)
@@ -221,7 +225,17 @@ def map_channel(channel: Channel, origin: Origin, target: Capabilities) -> Carri
         _octopus_to_octopus(raw, origin, target, carried)
     if origin.kind is BackendKind.NEWAPI and _multi_key_size(raw) > 1:
         carried.losses.append(f"multi-key pool of {_multi_key_size(raw)} keys: only one key is carried")
+    _fit_name(carried, target)
     return carried
+
+
+def _fit_name(carried: Carried, target: Capabilities) -> None:
+    """A name longer than the target takes is cut, and the cut is reported."""
+    spec = target.field("name")
+    limit = int(spec.maximum) if spec is not None and spec.maximum else None
+    if limit is not None and len(carried.spec.name) > limit:
+        carried.losses.append(f"name cut to {limit} characters: {target.flavor_label} takes no longer names")
+        carried.spec.name = carried.spec.name[:limit].rstrip()
 
 
 def _multi_key_size(raw: Mapping[str, Any]) -> int:
@@ -270,6 +284,38 @@ def _newapi_to_octopus(channel: Channel, carried: Carried) -> None:
             continue
         elif _meaningful(name, value):
             losses.append(f"{label}: Octopus has no such field")
+
+
+def _newapi_leftovers(raw: Mapping[str, Any], target: Capabilities, carried: Carried, handled: frozenset[str]) -> None:
+    """New API settings another backend's mapping did not carry, as losses."""
+    for name, label in _NEWAPI_WIRE:
+        if name not in handled and name != "auto_ban" and _meaningful(name, raw.get(name)):
+            carried.losses.append(f"{label}: {target.flavor_label} has no such field")
+
+
+def _octopus_leftovers(raw: Mapping[str, Any], target: Capabilities, carried: Carried, handled: frozenset[str]) -> None:
+    """Octopus settings another backend's mapping did not carry, as losses."""
+    for name, label in (*_OCTOPUS_ONLY, ("param_override", "parameter override"), ("custom_header", "custom headers")):
+        if name not in handled and _meaningful(name, raw.get(name)):
+            carried.losses.append(f"{label}: {target.flavor_label} has no such setting")
+    _extra_urls_and_keys(raw, carried, target.flavor_label)
+
+
+def _axonhub_leftovers(channel: Channel, target: Capabilities, carried: Carried, handled: frozenset[str]) -> None:
+    """AxonHub settings another backend's mapping did not carry, as losses."""
+    raw, label = channel.raw, target.flavor_label
+    keys = _axonhub_keys(raw)
+    if len(keys) > 1:
+        carried.losses.append(f"{len(keys) - 1} more keys: {label} keeps one per channel (the first is carried)")
+    if channel.tag:
+        carried.losses.append(f"tags {channel.tag}: {label} has no tags")
+    for name, what in _AXONHUB_WIRE:
+        if name not in handled and raw.get(name) not in (None, "", [], 0):
+            carried.losses.append(f"{what}: {label} has no such field")
+    left = sorted(_axonhub_settings(raw).keys() - handled)
+    if left:
+        carried.losses.append(f"settings ({', '.join(left)}): {label} has no counterpart")
+    _lost_credentials(raw, carried, label)
 
 
 def _headers_from_override(value: Any) -> list[dict[str, str]]:

@@ -51,6 +51,8 @@ class PlannedChannel:
     """What of the original cannot be carried to the target (copy and restore)."""
     needs_key: bool = False
     """The original's key is unknown (New API never returns keys): the user must supply it."""
+    models_optional: bool = False
+    """The target takes a channel without models (Claude Code Hub: it then serves every model)."""
 
     @property
     def state(self) -> RowState:
@@ -67,7 +69,7 @@ class PlannedChannel:
             return self.duplicate
         if self.needs_key and not self.spec.key:
             return "the server never returns this channel's key: supply it"
-        if not self.spec.models:
+        if not self.spec.models and (self.models_error or not self.models_optional):
             return f"no models ({self.models_error or 'none listed'}): type them"
         return ""
 
@@ -136,6 +138,8 @@ class ChannelPlan:
     ) -> ChannelPlan:
         """A plan with every row matched against the site's channels, then against earlier rows."""
         plan = cls(title, site, capabilities, rows, DuplicateIndex(existing))
+        for row in rows:
+            row.models_optional = capabilities.models_optional
         names: dict[str, int] = {}
         pairs: dict[tuple[str, str], int] = {}
         for row in rows:

@@ -4,15 +4,16 @@ The rules, in one place:
 
 - name: `<source site name> | <key name> (auto)`, never with a second `(auto)`;
 - type: the site's OpenAI-compatible type (New API 1, Octopus "OpenAI Chat": legacy 0, current
-  "openai"; AxonHub "openai");
-- base URL: New API appends `/v1` itself, so a trailing version segment is dropped; legacy Octopus
-  and AxonHub get `/v1` appended unless the URL already ends with a version segment; current
-  Octopus gets the URL as given (the server normalises it);
+  "openai"; AxonHub "openai"; Claude Code Hub "openai-compatible");
+- base URL: New API and Claude Code Hub append `/v1` themselves, so a trailing version segment is
+  dropped; legacy Octopus and AxonHub get `/v1` appended unless the URL already ends with a version
+  segment; current Octopus gets the URL as given (the server normalises it);
 - models: fetched from the upstream with that very key through the site's ad-hoc model fetch; when
   that fails, or lists nothing, the row is blocked until the user types the models;
 - New API: groups `default` unless the user picks others, priority 0, weight 0, enabled;
-  Octopus: enabled, `auto_sync` on; AxonHub: enabled (it creates channels disabled; the status is
-  set right after);
+  Claude Code Hub: the same groups, the server's default priority (0) and weight (1), enabled, a
+  name of at most 64 characters; Octopus: enabled, `auto_sync` on; AxonHub: enabled (it creates
+  channels disabled; the status is set right after);
 - duplicates (same name, or same base URL and key where keys are known) are "already present" and
   skipped unless the user says otherwise (see `channel_plan`).
 """
@@ -40,6 +41,15 @@ def channel_name(source: str, key_name: str) -> str:
     return name if name.endswith(AUTO_SUFFIX) else f"{name} {AUTO_SUFFIX}"
 
 
+def fitted_name(capabilities: Capabilities, name: str) -> str:
+    """`name` cut to the longest the site takes, keeping its `(auto)` mark."""
+    spec = capabilities.field("name")
+    limit = int(spec.maximum) if spec is not None and spec.maximum else None
+    if limit is None or len(name) <= limit:
+        return name
+    return f"{name[: limit - len(AUTO_SUFFIX) - 1].rstrip()} {AUTO_SUFFIX}"
+
+
 def openai_type(capabilities: Capabilities) -> TypeCode:
     """The site's OpenAI-compatible type code."""
     if capabilities.kind is BackendKind.NEWAPI:
@@ -49,7 +59,7 @@ def openai_type(capabilities: Capabilities) -> TypeCode:
 
 def target_base_url(capabilities: Capabilities, url: str) -> str:
     """The base URL as the site wants it for an OpenAI-compatible channel (see the module rules)."""
-    if capabilities.kind is BackendKind.NEWAPI:
+    if capabilities.kind in (BackendKind.NEWAPI, BackendKind.CLAUDECODEHUB):
         return base_urls.without_version(url)
     if capabilities.flavor in ("octopus-legacy", "axonhub"):
         return base_urls.with_version(url)
@@ -58,13 +68,15 @@ def target_base_url(capabilities: Capabilities, url: str) -> str:
 
 def _spec(capabilities: Capabilities, key: UpstreamKey, groups: Sequence[str]) -> ChannelSpec:
     spec = ChannelSpec(
-        name=channel_name(key.source, key.name),
+        name=fitted_name(capabilities, channel_name(key.source, key.name)),
         type=openai_type(capabilities),
         key=key.key or "",
         base_url=target_base_url(capabilities, key.base_url),
     )
     if capabilities.kind is BackendKind.NEWAPI:
         spec.groups, spec.priority, spec.weight = tuple(groups), 0, 0
+    elif capabilities.kind is BackendKind.CLAUDECODEHUB:
+        spec.groups = tuple(groups)
     elif capabilities.kind is BackendKind.OCTOPUS:
         spec.groups, spec.extra = (), {"auto_sync": True}
     else:
@@ -73,7 +85,8 @@ def _spec(capabilities: Capabilities, key: UpstreamKey, groups: Sequence[str]) -
 
 
 def set_groups(plan: ChannelPlan, groups: str) -> tuple[str, ...]:
-    """Give every planned New API channel these groups (comma-separated); empty means `default`."""
+    """Give every planned channel these groups (comma-separated; sites whose channels have user
+    groups); empty means `default`."""
     chosen = split_list(groups) or DEFAULT_GROUPS
     for row in plan.rows:
         row.spec.groups = chosen

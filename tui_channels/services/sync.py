@@ -6,8 +6,9 @@ exactly the previewed lists, fetching nothing again, so what the user approved i
 it writes only channels whose model set changed, and sends only the models field.
 
 Channels that cannot list their models (a server or channel type without a model listing, an
-Octopus channel without a key) and channels the rules leave out are skipped with the reason,
-never counted as failures.
+Octopus channel without a key), Claude Code Hub providers that serve every model (a sync would
+narrow them to a list) and channels the rules leave out are skipped with the reason, never
+counted as failures.
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ def skip_reason(channel: Channel, capabilities: Capabilities, options: SyncOptio
         return f"the gateway cannot list the upstream models of {channel.type.name} channels"
     if capabilities.kind is BackendKind.OCTOPUS and not channel.key:
         return "the channel has no enabled key to list its upstream models with"
+    if channel.all_models:
+        return "it serves every model (no model list), and a sync would restrict it to the upstream's list"
     return None
 
 

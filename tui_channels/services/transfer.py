@@ -2,8 +2,9 @@
 
 An export keeps each channel twice: the backend's own record, verbatim, so a restore into the same
 kind of site loses nothing the server gave, and the neutral fields, so a person or a script can
-read it. Keys are in it only when the user asked and the backend returned them (Octopus does, New
-API never does); such a file is written readable by its owner only, and the caller warns about it.
+read it. Keys are in it only when the user asked and the backend gave them (Octopus lists them,
+Claude Code Hub reveals them on request through `revealed_keys`, New API never does); such a file
+is written readable by its owner only, and the caller warns about it.
 
 Restore and copy share one path: channels (from an export file, from the delete trash of
 `services/trash.py`, or from a loaded site) are mapped to the target with `channel_mapping`,
@@ -21,9 +22,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..backends.base import Capabilities
+from ..backends.base import Capabilities, Operation
 from ..backends.registry import family_of
-from ..channel_types import AXONHUB_TYPES, NEWAPI_TYPES, OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES, ONEAPI_TYPES
+from ..channel_types import (
+    AXONHUB_TYPES,
+    CLAUDECODEHUB_TYPES,
+    NEWAPI_TYPES,
+    OCTOPUS_CURRENT_TYPES,
+    OCTOPUS_LEGACY_TYPES,
+    ONEAPI_TYPES,
+)
 from ..config import data_dir, write_atomic
 from ..errors import ChannelsError
 from ..models import BackendKind, Channel, TypeCatalog
@@ -39,6 +47,7 @@ CATALOGS: dict[str, TypeCatalog] = {
     "octopus-legacy": OCTOPUS_LEGACY_TYPES,
     "octopus-current": OCTOPUS_CURRENT_TYPES,
     "axonhub": AXONHUB_TYPES,
+    "claudecodehub": CLAUDECODEHUB_TYPES,
 }
 """The type list of each backend flavor a file can come from."""
 
@@ -107,11 +116,16 @@ def redacted(record: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def exports_keys(capabilities: Capabilities) -> bool:
+    """Whether an export of this site can hold keys: the server lists them, or reveals them on request."""
+    return capabilities.returns_keys or capabilities.supports(Operation.REVEAL_KEY)
+
+
 def key_warning(capabilities: Capabilities, include_keys: bool) -> str:
     """What to tell the user about keys in an export of this site, or ""."""
     if not include_keys:
         return ""
-    if not capabilities.returns_keys:
+    if not exports_keys(capabilities):
         return f"{capabilities.flavor_label} never returns channel keys, so the file holds none."
     return "The file holds the channels' API keys in plain text; it is readable by you only. Keep it safe."
 
@@ -242,7 +256,7 @@ def plan_transfer(
                 carried.spec,
                 origin=f"#{channel.id} on {origin.site}",
                 problem=carried.problem,
-                models_error="" if channel.models else "the original had none",
+                models_error=carried.models_error,
                 losses=tuple(carried.losses),
                 needs_key=carried.needs_key,
             )

@@ -10,7 +10,7 @@ filtering and re-sorting. Colours and layout live in `styles/channel_table.tcss`
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from operator import itemgetter
@@ -183,6 +183,7 @@ class ChannelTable(ScrollView, can_focus=True):
         self._cursor = 0
         self._cursor_id: int | None = self._id_at(0)
         self._selected: set[int] = set()
+        self._labels: Mapping[str, str] = {}
         self._columns: list[Column] = [MARK_COLUMN, *self._checked_columns(columns)]
         self._widths: list[int] = [c.width for c in self._columns]
         self._paint_styles: dict[str | None, Style] = {}
@@ -302,20 +303,32 @@ class ChannelTable(ScrollView, can_focus=True):
 
     # Columns
 
-    @staticmethod
-    def _checked_columns(keys: Sequence[str]) -> list[Column]:
+    def _checked_columns(self, keys: Sequence[str]) -> list[Column]:
+        """The layouts of `keys`, with the site's own headers, each column wide enough for its header."""
         unknown = [k for k in keys if k not in COLUMNS]
         if unknown:
             raise ValueError(f"unknown columns {unknown}; expected names from {COLUMNS_ALL}")
-        return [COLUMNS[k] for k in keys]
+        return [
+            replace(COLUMNS[k], label=self._labels[k], width=max(COLUMNS[k].width, len(self._labels[k])))
+            if k in self._labels
+            else COLUMNS[k]
+            for k in keys
+        ]
+
+    def label_of(self, key: str) -> str:
+        """The header a column shows on this site."""
+        return self._labels.get(key, COLUMNS[key].label)
 
     @property
     def columns(self) -> list[str]:
         """Keys of the shown columns, in order (the selection mark excluded)."""
         return [c.key for c in self._columns[1:]]
 
-    def set_columns(self, keys: Sequence[str]) -> None:
-        """Show the columns `keys` (names from `COLUMNS_ALL`), in that order."""
+    def set_columns(self, keys: Sequence[str], labels: Mapping[str, str] | None = None) -> None:
+        """Show the columns `keys` (names from `COLUMNS_ALL`), in that order; `labels` replaces
+        headers that would mislead on this site (kept until the next call that gives them)."""
+        if labels is not None:
+            self._labels = dict(labels)
         self._columns = [MARK_COLUMN, *self._checked_columns(keys)]
         self._relayout()
 

@@ -108,7 +108,7 @@ class TextEditor(FieldEditor):
             self._start,
             placeholder=self._placeholder,
             password=self.spec.kind is FieldKind.SECRET,
-            type="integer" if self.spec.kind is FieldKind.INT else "text",
+            type={FieldKind.INT: "integer", FieldKind.NUMBER: "number"}.get(self.spec.kind, "text"),
             compact=True,
             classes="field-input",
         )
@@ -447,7 +447,7 @@ def build_editor(
 ) -> FieldEditor:
     """The editor for `spec`'s kind, starting at `value`; a `locked` one shows it read-only."""
     options: dict[str, Any] = {"required": required, "hint": hint, "locked": locked}
-    if spec.kind in (FieldKind.TEXT, FieldKind.SECRET, FieldKind.INT):
+    if spec.kind in (FieldKind.TEXT, FieldKind.SECRET, FieldKind.INT, FieldKind.NUMBER):
         return TextEditor(spec, value, placeholder=placeholder, **options)
     if spec.kind is FieldKind.URL_LIST:
         return UrlListEditor(spec, value, placeholder=placeholder, **options)

@@ -73,8 +73,10 @@ _ONEAPI_FIELDS = _COMMON_FIELDS + (
     FieldSpec("other", "Other (deprecated)", FieldKind.TEXT, advanced=True),
 )
 
-_OTHER_FAMILIES = frozenset({Operation.SERVER_SYNC, Operation.MODEL_GROUPS})
-"""Octopus operations no New API-family server has."""
+_OTHER_FAMILIES = frozenset(
+    {Operation.SERVER_SYNC, Operation.MODEL_GROUPS, Operation.REVEAL_KEY, Operation.BATCH_UPDATE}
+)
+"""Operations of other families (Octopus, Claude Code Hub) no New API-family server has."""
 PROBED_OPERATIONS = frozenset({Operation.UPSTREAM_UPDATES})
 """Operations a current server may or may not have: the client adds them after a feature probe."""
 _CURRENT_OPERATIONS = frozenset(Operation) - _OTHER_FAMILIES - PROBED_OPERATIONS

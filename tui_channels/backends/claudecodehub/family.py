@@ -1,0 +1,39 @@
+"""The Claude Code Hub family as the registry knows it: the admin token is all a site needs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...models import BackendKind
+from ..base import Backend, BackendFamily, SiteAddress
+from .wire import channel_from_wire
+
+if TYPE_CHECKING:
+    from ..http import RetryPolicy
+    from ..ratelimit import RequestBudget
+
+
+def create_client(
+    site: SiteAddress, secret: str, *, retry: RetryPolicy | None, budget: RequestBudget | None
+) -> Backend:
+    from .client import ClaudeCodeHubBackend
+
+    return ClaudeCodeHubBackend(
+        site.url,
+        admin_token=secret,
+        verify_tls=site.verify_tls,
+        timeout=site.timeout,
+        retry=retry,
+        budget=budget,
+    )
+
+
+CLAUDECODEHUB = BackendFamily(
+    kind=BackendKind.CLAUDECODEHUB,
+    login=None,
+    secret="admin token",
+    flavors=("auto",),
+    create=create_client,
+    channel_from_wire=channel_from_wire,
+)
+"""No request budget: the management API has no rate limit of its own (only the login route does)."""

@@ -1,0 +1,28 @@
+"""What a channel mapping works on: where a channel comes from, and what of it reaches the target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models import BackendKind, ChannelSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where channels come from: the site's name and its backend kind and flavor."""
+
+    site: str
+    kind: BackendKind
+    flavor: str
+
+
+@dataclass
+class Carried:
+    """A channel mapped for the target: the spec to create, and what could not be carried."""
+
+    spec: ChannelSpec
+    losses: list[str] = field(default_factory=list)
+    problem: str = ""
+    needs_key: bool = False
+    models_error: str = ""
+    """Why the spec has no models ("" when it has some, or when none is what the original meant)."""
