@@ -93,6 +93,7 @@ def test_list_shows_providers_with_masked_keys(cli: Callable[..., CliResult], ad
     assert not any(key in result.out for key in hub.server.keys.values())
     table = cli("channels", "list", "--site", hub.name)
     assert table.code == 0 and "NAME" in table.out
+    assert "PRIO(LOW)" in table.out.splitlines()[0]
 
 
 def test_test_and_sync(cli: Callable[..., CliResult], add: Callable[..., CliResult], hub: DemoSite) -> None:

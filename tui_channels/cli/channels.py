@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from ..config import SiteProfile, load_config
@@ -21,7 +22,7 @@ COLUMNS = ("id", "name", "type", "status", "models", "group", "priority", "base_
 
 def run(args: argparse.Namespace) -> int:
     profile = load_config().site(args.site)
-    channels = asyncio.run(_load(profile))
+    channels, labels = asyncio.run(_load(profile))
     facets = ViewState(status=args.status or "all")
     keyword = (args.search or "").strip().lower()
     selected = [c for c in channels if matches_facets(c, facets) and matches_search(c, keyword)]
@@ -29,15 +30,18 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([channel_json(channel) for channel in selected], indent=2, ensure_ascii=False))
     else:
         now = time.time()
-        headers = [column.replace("_", " ").upper() for column in COLUMNS]
+        headers = [labels.get(column, column.replace("_", " ")).upper() for column in COLUMNS]
         print(format_table(headers, ([CELL_TEXT[column](c, now) for column in COLUMNS] for c in selected)))
     return 0
 
 
-async def _load(profile: SiteProfile) -> list[Channel]:
+async def _load(profile: SiteProfile) -> tuple[list[Channel], Mapping[str, str]]:
+    """The site's channels, and the column headers it needs said differently (a priority where the
+    lowest wins)."""
     session = SiteSession(profile=profile, secrets=SecretStore())
     try:
-        return await session.load()
+        channels = await session.load()
+        return channels, session.capabilities.column_labels if session.capabilities else {}
     finally:
         await session.disconnect()
 

@@ -56,7 +56,7 @@ NEXT_404 = b"<!DOCTYPE html><html><head><title>404: This page could not be found
 _PROVIDER_TYPE = {"anthropic": "claude", "gemini": "gemini"}
 _TEST_MODEL = {
     "claude": "claude-haiku-4-5-20251001",
-    "codex": "gpt-5-codex",
+    "codex": "gpt-5.5",
     "gemini": "gemini-2.5-flash",
     "openai-compatible": "gpt-4.1-mini",
 }
