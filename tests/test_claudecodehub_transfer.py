@@ -31,7 +31,7 @@ from tui_channels.services.transfer import (
 from .backend_helpers import connected_site
 
 HUB = "claudecodehub"
-OTHERS = ["newapi", "newapi-legacy", "oneapi", "octopus-legacy", "octopus-current"]
+OTHERS = ["newapi", "newapi-legacy", "oneapi", "octopus-legacy", "octopus-current", "axonhub-current"]
 SETTINGS = (
     "providerType", "isEnabled", "weight", "priority", "groupTag", "allowedModels", "costMultiplier",
     "limitDailyUsd", "modelRedirects", "maxRetryAttempts", "proxyFallbackToDirect",
@@ -211,10 +211,17 @@ async def test_copy_from_the_hub_to_every_other_backend_names_what_is_lost(gatew
     if kind.startswith("octopus"):
         assert "groups default, vip: Octopus channels have no user groups" in losses
         assert "weight 40: Octopus sets weights on its groups" in losses
+    if kind.startswith("axonhub"):
+        assert "groups default, vip: AxonHub channels have no user groups" in losses
+        assert "custom headers: AxonHub has no such channel setting" in losses
     assert row.state is RowState.READY, row.reason
     run = await create_all(target_backend, plan)
     record = target.server.record(run.created[1].id)
-    if kind.startswith("octopus"):
+    if kind.startswith("axonhub"):
+        assert (record["type"], record["baseURL"]) == ("anthropic", f"{gateway.upstream_url}/p/anthropic")
+        assert record["settings"]["modelMappings"] == [{"from": "claude-latest", "to": "claude-sonnet-4-20250514"}]
+        assert record["credentials"]["apiKeys"] == ["sk-hub-source-key-0042"]
+    elif kind.startswith("octopus"):
         url = record["base_urls"][0]["url"] if "base_urls" in record else record["base_url"]
         assert url == f"{gateway.upstream_url}/p/anthropic/v1"
         assert record["custom_header"] == [{"header_key": "X-Team", "header_value": "a"}]
@@ -222,6 +229,23 @@ async def test_copy_from_the_hub_to_every_other_backend_names_what_is_lost(gatew
         assert record["base_url"] == f"{gateway.upstream_url}/p/anthropic"
         assert record["group"] == "default,vip" and record["weight"] == 40 and record["priority"] == 0
         assert json.loads(record["model_mapping"]) == {"claude-latest": "claude-sonnet-4-20250514"}
+    await source_backend.close()
+    await target_backend.close()
+
+
+async def test_copy_axonhub_to_the_hub_carries_model_mappings_as_redirects(gateway):
+    source, source_backend = await site(gateway, "axonhub-current", channels=8)
+    channel = next(c for c in await source_backend.list_channels() if c.type.code == "openai")
+    raw = source.server.record(channel.id)
+    raw["settings"]["modelMappings"] = [{"from": "gpt-4", "to": "gpt-4o"}]
+    channel = await source_backend.get_channel(channel.id)
+    target, target_backend = await site(gateway, HUB)
+    plan = plan_transfer([(channel, origin(source, source_backend))], target_backend.capabilities, [], site="t", title="c")
+    [row] = plan.rows
+    assert row.spec.type == "openai-compatible" and not row.spec.base_url.endswith("/v1")
+    run = await create_all(target_backend, plan)
+    record = target.server.record(run.created[1].id)
+    assert record["modelRedirects"] == [{"matchType": "exact", "source": "gpt-4", "target": "gpt-4o"}]
     await source_backend.close()
     await target_backend.close()
 
