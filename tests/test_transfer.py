@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import os
 import stat
 
@@ -10,7 +11,7 @@ import pytest
 
 from tui_channels.backends.base import Backend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
-from tui_channels.models import Channel, ChannelSpec
+from tui_channels.models import Channel, ChannelSpec, ChannelStatus
 from tui_channels.services import trash
 from tui_channels.services.batch import BatchRun, BatchSettings
 from tui_channels.services.channel_mapping import Origin
@@ -398,3 +399,24 @@ async def test_copy_from_axonhub_carries_the_first_key_and_names_what_stays_behi
         assert record["settings"] == {"modelMappings": [{"from": "gpt-4", "to": "gpt-4o"}]}
     await source_backend.close()
     await target_backend.close()
+
+
+@pytest.mark.parametrize("kind", ["newapi", "octopus-current", "claudecodehub"])
+async def test_a_status_changed_after_loading_is_restored_as_it_was_at_the_delete(gateway, tmp_path, kind):
+    """The app switches a channel off without reading its record again; the trash and exports keep the
+    neutral status beside the stale record, and a restore follows the neutral one."""
+    site, backend = await site_and_backend(gateway, kind, channels=4)
+    channel = next(c for c in await backend.list_channels() if c.status.is_enabled)
+    await backend.set_status(channel.id, False)
+    shown = replace(channel, key=channel.key or "sk-status-kept-000111", status=ChannelStatus.MANUALLY_DISABLED)
+    trash_file = tmp_path / "trash.jsonl"
+    trash.append([shown], site=site.name, capabilities=backend.capabilities, path=trash_file)
+    export = export_channels(site.name, backend.capabilities, [shown], include_keys=True)
+    await backend.delete_channel(channel.id)
+    for restored in (trashed_channels(trash.read(trash_file))[0].channel, exported_channels(export)[0][0]):
+        assert restored.status is ChannelStatus.MANUALLY_DISABLED
+    [(again, origin)] = [(t.channel, t.origin) for t in trashed_channels(trash.read(trash_file))]
+    plan = plan_transfer([(again, origin)], backend.capabilities, [], site=site.name, title="restore")
+    run = await create_all(backend, plan)
+    assert (await backend.get_channel(run.created[1].id)).status.is_disabled
+    await backend.close()

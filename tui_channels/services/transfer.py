@@ -34,7 +34,7 @@ from ..channel_types import (
 )
 from ..config import data_dir, write_atomic
 from ..errors import ChannelsError
-from ..models import BackendKind, Channel, TypeCatalog
+from ..models import BackendKind, Channel, ChannelStatus, TypeCatalog
 from .channel_mapping import Origin, map_channel
 from .channel_plan import ChannelPlan, PlannedChannel
 
@@ -195,8 +195,14 @@ def read_export(path: Path) -> ChannelExport:
     return export
 
 
-def rebuilt_channel(kind: BackendKind, flavor: str, record: Mapping[str, Any], key: str | None) -> Channel:
-    """A channel as its backend would list it, from its saved record (and a key kept beside it)."""
+def rebuilt_channel(
+    kind: BackendKind, flavor: str, record: Mapping[str, Any], key: str | None, status: str | None = None
+) -> Channel:
+    """A channel as its backend would list it, from its saved record (and a key kept beside it).
+
+    `status` is the neutral status saved beside the record: the app changes a channel's status
+    without reading its record again, so the record may still show the status it was loaded with.
+    """
     types = CATALOGS.get(flavor)
     if types is None:
         raise TransferFileError(f"Channels of the unknown backend flavor {flavor!r} cannot be restored.")
@@ -205,12 +211,15 @@ def rebuilt_channel(kind: BackendKind, flavor: str, record: Mapping[str, Any], k
     except (KeyError, TypeError, ValueError):
         name = record.get("name")
         raise TransferFileError(f"The saved record of {name!r} is broken; it cannot be restored.") from None
-    return replace(channel, key=channel.key or key)
+    saved = next((s for s in ChannelStatus if s.value == status), channel.status)
+    return replace(channel, key=channel.key or key, status=saved)
 
 
 def exported_channels(export: ChannelExport) -> list[tuple[Channel, Origin]]:
     """The file's channels as their backend listed them, each with where it came from."""
-    return [(rebuilt_channel(export.kind, export.flavor, e.record, e.key), export.origin) for e in export.channels]
+    return [
+        (rebuilt_channel(export.kind, export.flavor, e.record, e.key, e.status), export.origin) for e in export.channels
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +241,7 @@ def trashed_channels(records: Sequence[Mapping[str, Any]]) -> list[TrashedChanne
             raise TransferFileError(f"A trash record names an unknown backend {record.get('backend')!r}.") from None
         flavor = str(record.get("flavor") or "")
         neutral = record.get("channel") if isinstance(record.get("channel"), Mapping) else {}
-        channel = rebuilt_channel(kind, flavor, record["raw"], neutral.get("key"))
+        channel = rebuilt_channel(kind, flavor, record["raw"], neutral.get("key"), neutral.get("status"))
         origin = Origin(site=str(record.get("site") or "?"), kind=kind, flavor=flavor)
         trashed.append(TrashedChannel(channel, origin, str(record.get("deleted_at") or "")))
     return trashed[::-1]
