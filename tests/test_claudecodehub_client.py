@@ -312,6 +312,15 @@ async def test_a_refused_model_fetch_says_the_server_gives_no_reason(gateway: De
         await backend.fetch_models_adhoc("openai-compatible", f"{gateway.upstream_url}/p/openai", "sk-invalid-x")
 
 
+async def test_a_base_url_with_v1_tests_but_cannot_list_models_and_says_why(
+    gateway: DemoGateway, backend: ClaudeCodeHubBackend
+) -> None:
+    created = await backend.create_channel(spec(gateway, "cch-v1", base_url=f"{gateway.upstream_url}/p/openai/v1"))
+    assert (await backend.test_channel(created)).ok
+    with pytest.raises(RequestRejected, match="ends with a version segment"):
+        await backend.fetch_models(created)
+
+
 async def test_groups_list_default_and_the_tags(site: DemoSite, backend: ClaudeCodeHubBackend) -> None:
     groups = await backend.list_groups()
     tags = {t for p in site.server.providers.values() for t in (p["groupTag"] or "").split(",") if t}

@@ -9,6 +9,7 @@ message, and from something that is not Claude Code Hub at all.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
@@ -17,7 +18,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ...channel_types import CLAUDECODEHUB_TYPES
-from ...errors import BadResponse, NotFound, NotSupported
+from ...errors import BadResponse, NotFound, NotSupported, RequestRejected
 from ...models import Channel, ChannelSpec, TestResult, TypeCode
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of, looks_like_html
@@ -65,6 +66,7 @@ FETCH_TIMEOUT = 30.0
 """Seconds to wait for a model fetch: the server gives the upstream 10 s."""
 
 Answer = TypeVar("Answer", bound=BaseModel)
+_VERSION_TAIL = re.compile(r"/v\d+[a-z0-9]*$", re.IGNORECASE)
 
 
 def _version(payload: Any) -> str:
@@ -313,9 +315,17 @@ class ClaudeCodeHubBackend(BackendBase):
         body = FetchUpstreamModels(
             provider_url=base_url.strip(), api_key=checked_key(key), provider_type=type_code  # type: ignore[arg-type]
         ).model_dump(by_alias=True)
-        listed = await self._json(
-            "POST", FETCH_MODELS, "list the upstream's models", UpstreamModels, body=body, timeout=FETCH_TIMEOUT
-        )
+        try:
+            listed = await self._json(
+                "POST", FETCH_MODELS, "list the upstream's models", UpstreamModels, body=body, timeout=FETCH_TIMEOUT
+            )
+        except RequestRejected as error:
+            if _VERSION_TAIL.search(base_url.strip().rstrip("/")):
+                raise RequestRejected(
+                    f"{error.message} The base URL ends with a version segment, which the server appends "
+                    "itself when it lists models (it asks <base URL>/v1/models): remove it from the base URL."
+                ) from None
+            raise
         return listed.models
 
 

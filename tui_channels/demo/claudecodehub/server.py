@@ -508,7 +508,8 @@ class ClaudeCodeHubServer:
         record["updatedAt"] = _today()
 
     async def _call_upstream(self, kind: str, url: str, key: str, model: str) -> dict[str, Any]:
-        """The unified test: one request in the provider type's protocol; 200 with "pong" in it passes."""
+        """The unified test: one request in the provider type's protocol; 200 with "pong" in it passes.
+        A base URL that already ends with the path's version segment does not get it twice."""
         base = url.rstrip("/")
         path, body = {
             "claude": ("/v1/messages", {"model": model, "max_tokens": 16, "messages": [{"role": "user", "content": "ping"}]}),
@@ -516,6 +517,9 @@ class ClaudeCodeHubServer:
             "gemini": (f"/v1beta/models/{model}:generateContent", {"contents": [{"parts": [{"text": "ping"}]}]}),
             "openai-compatible": ("/v1/chat/completions", {"model": model, "messages": [{"role": "user", "content": "ping"}]}),
         }[kind]
+        segment = path.split("/")[1]
+        if base.endswith(f"/{segment}"):
+            base = base.removesuffix(f"/{segment}")
         started = time.perf_counter()
         tested_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         try:
