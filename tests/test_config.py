@@ -150,7 +150,7 @@ class TestAtomicSave:
         assert "No space left on device" in caught.value.message
         assert str(config_path()) in caught.value.message
         assert config_path().read_text() == before
-        assert sorted(p.name for p in config_dir().iterdir()) == ["config.toml"]
+        assert sorted(p.name for p in config_dir().iterdir() if p.suffix != ".lock") == ["config.toml"]
 
 
 class TestReadableErrors:

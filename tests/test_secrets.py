@@ -98,7 +98,10 @@ def file_mode() -> int:
         ("prod", "TUI_CHANNELS_SECRET_PROD"),
         ("a.b/c:d", "TUI_CHANNELS_SECRET_A_B_C_D"),
         ("Octopus 2", "TUI_CHANNELS_SECRET_OCTOPUS_2"),
-        ("ü", "TUI_CHANNELS_SECRET__"),
+        ("ü", "TUI_CHANNELS_SECRET_XN_TDA"),
+        ("站点", "TUI_CHANNELS_SECRET_XN_3PXX9S"),
+        ("网关", "TUI_CHANNELS_SECRET_XN_D6Q013I"),
+        ("my 站点", "TUI_CHANNELS_SECRET_XN_MY__O27G354B"),
     ],
 )
 def test_env_var_name(site: str, variable: str) -> None:

@@ -19,8 +19,8 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
-from .config import AppConfig, load_config, save_config
-from .errors import describe
+from .config import PREFERENCES, AppConfig, load_config, save_config
+from .errors import ConfigError, describe
 from .redact import scrub
 from .screens.main import MainScreen
 from .screens.workers import report_unexpected
@@ -57,6 +57,7 @@ class ChannelsApp(App[None]):
         self.secrets = secrets if secrets is not None else SecretStore()
         self.sessions = SiteSessions(self.secrets)
         self._initial_site = site
+        self._preferences_unsaved = False
 
     def on_mount(self) -> None:
         theme = self.config.ui.theme
@@ -70,7 +71,27 @@ class ChannelsApp(App[None]):
             self.save_config()
 
     def save_config(self) -> None:
-        save_config(self.config)
+        """Save the config, keeping what other processes saved meanwhile (`config.save_config`).
+
+        When the file cannot be written, a change of preferences (sort, columns, theme, last site)
+        is kept for this session and said once; any other change is undone in memory and raised, so
+        the screen that made it can say it was not saved.
+        """
+        try:
+            save_config(self.config)
+        except ConfigError as error:
+            changed = self.config.unsaved()
+            if not changed <= PREFERENCES:
+                self.config.revert(changed - PREFERENCES)
+                raise
+            if not self._preferences_unsaved:
+                self._preferences_unsaved = True
+                self.notify(
+                    f"{error.message}. Sort order, columns, theme and the last site are kept until you quit.",
+                    title="Preferences cannot be saved",
+                    severity="warning",
+                    timeout=10,
+                )
 
     def notify(self, message: str, *, title: str = "", **options: Any) -> None:
         """Every toast, whoever raises it, is scrubbed of secrets."""

@@ -3,6 +3,10 @@
 The file never holds a secret: tokens and passwords live in `secret_store`. Everything read from
 disk is validated here, so the rest of the app can trust a `SiteProfile`; a bad file becomes one
 `ConfigError` line that names the file and the setting, never a pydantic dump.
+
+Several processes share the file (the app open for hours, `tui-channels sites add` in a shell,
+two commands at once), so a save takes the config lock (`file_lock`), re-reads the file, applies
+only this process's changes to it (`config_merge`) and replaces it atomically.
 """
 
 from __future__ import annotations
@@ -17,15 +21,22 @@ from typing import Any
 
 import platformdirs
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from filelock import FileLock, Timeout
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .backends.registry import FAMILIES, family_of
+from .config_merge import merge
 from .errors import ConfigError
 from .models import BackendKind
 from .validation import check_url
 
 APP_NAME = "tui-channels"
 CONFIG_FILE = "config.toml"
+LOCK_TIMEOUT = 10.0
+"""Seconds a save waits for another process's save to finish before giving up."""
+ENV_PREFIX = "TUI_CHANNELS_SECRET_"
+KEY_SOURCE_ENTRY = "key-source:{}"
+"""The secret store entry of a key source's access token, by the key source's name."""
 
 
 def config_dir() -> Path:
@@ -42,6 +53,30 @@ def data_dir() -> Path:
 
 def config_path() -> Path:
     return config_dir() / CONFIG_FILE
+
+
+def env_var_name(entry: str) -> str:
+    """The environment variable that supplies a secret store entry (a site name).
+
+    An ASCII name is upper-cased with every character other than A-Z and 0-9 as `_` ("my site-1"
+    → TUI_CHANNELS_SECRET_MY_SITE_1), as it always was. A name with any other character is first
+    written in Punycode, the encoding of international domain names, and marked `XN_` ("站点" →
+    TUI_CHANNELS_SECRET_XN_3PXX9S, "网关" → TUI_CHANNELS_SECRET_XN_D6Q013I), so non-ASCII names
+    no longer share a variable. Names that still clash ("a-b" and "a b") are refused when added.
+    """
+    if not entry.isascii():
+        entry = "xn " + entry.encode("punycode").decode("ascii")
+    return ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", entry.upper())
+
+
+def file_lock(path: Path) -> FileLock:
+    """The lock that serialises read-modify-write of `path` across processes (`.<name>.lock` beside it).
+
+    Acquiring it raises `filelock.Timeout` after `LOCK_TIMEOUT` seconds, or `OSError` when the
+    folder cannot be written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(path.with_name(f".{path.name}.lock"), timeout=LOCK_TIMEOUT)
 
 
 def rule_regex(rule: str) -> re.Pattern[str] | None:
@@ -187,6 +222,9 @@ class SiteProfile(BaseModel):
         return self
 
 
+PREFERENCES: frozenset[str] = frozenset({"ui", "last_site"})
+"""`AppConfig` settings that only remember how the UI was left: losing them loses no work."""
+
 FORMLESS_SETTINGS: frozenset[str] = frozenset(
     {"concurrency", "request_budget", "budget_window", "sync_include", "sync_exclude", "sync_channels"}
 )
@@ -258,6 +296,29 @@ class AppConfig(BaseModel):
     """Relay accounts whose API tokens the key library lists, in the order the user added them."""
     ui: UiPrefs = Field(default_factory=UiPrefs)
     """UI preferences."""
+    _saved: dict[str, Any] | None = PrivateAttr(default=None)
+    """The file's content as this process last read or wrote it: the base of the next merge."""
+
+    def unsaved(self) -> set[str]:
+        """The top-level settings changed since the file was last read or written (all, if never)."""
+        current = self.model_dump(mode="json", exclude_none=True)
+        if self._saved is None:
+            return set(type(self).model_fields)
+        return {name for name in type(self).model_fields if current.get(name) != self._saved.get(name)}
+
+    def revert(self, names: set[str]) -> None:
+        """Put these top-level settings back as they were last read or written."""
+        if self._saved is None:
+            return
+        saved = type(self).model_validate(self._saved)
+        for name in names:
+            setattr(self, name, getattr(saved, name))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal settings, whatever each copy last read from the file."""
+        return isinstance(other, AppConfig) and self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _unique_names(self) -> AppConfig:
@@ -287,7 +348,26 @@ class AppConfig(BaseModel):
                 f'a site named "{profile.name}" already exists; choose another name, '
                 f"or remove it first with `tui-channels sites remove`"
             )
+        self.check_secret_entry(profile.name)
         self.sites.append(profile)
+
+    def secret_entries(self) -> dict[str, str]:
+        """Every secret store entry the config names, with what it belongs to (for messages)."""
+        entries = {site.name: f'site "{site.name}"' for site in self.sites}
+        entries.update(
+            {KEY_SOURCE_ENTRY.format(source.name): f'key source "{source.name}"' for source in self.key_sources}
+        )
+        return entries
+
+    def check_secret_entry(self, entry: str, *, replacing: str | None = None) -> None:
+        """Refuse a new entry whose environment variable another entry already uses."""
+        variable = env_var_name(entry)
+        for other, owner in self.secret_entries().items():
+            if other not in (entry, replacing) and env_var_name(other) == variable:
+                raise ConfigError(
+                    f"{owner} already uses the environment variable {variable} for its secret; "
+                    "choose a name that differs in letters or digits, not only in case or punctuation"
+                )
 
     def remove_site(self, name: str) -> SiteProfile:
         """Drop a site and the preferences that only made sense for it."""
@@ -304,6 +384,7 @@ class AppConfig(BaseModel):
         if profile.name != old_name:
             if self.has_site(profile.name):
                 raise ConfigError(f'a site named "{profile.name}" already exists; choose another name')
+            self.check_secret_entry(profile.name, replacing=old_name)
             if old_name in self.ui.sort:
                 self.ui.sort[profile.name] = self.ui.sort.pop(old_name)
             if self.last_site == old_name:
@@ -356,16 +437,26 @@ def new_site(**fields: Any) -> SiteProfile:
 def load_config() -> AppConfig:
     """Read `config.toml`; a missing file is an empty config, a broken one a `ConfigError`."""
     path = config_path()
+    data = _read_data(path)
+    config = _validated(path, data)
+    config._saved = config.model_dump(mode="json", exclude_none=True)
+    return config
+
+
+def _read_data(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return AppConfig()
+        return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _validated(path: Path, data: Mapping[str, Any]) -> AppConfig:
     try:
         return AppConfig.model_validate(data)
     except ValidationError as exc:
@@ -373,12 +464,33 @@ def load_config() -> AppConfig:
 
 
 def save_config(config: AppConfig) -> None:
-    """Write `config.toml` atomically, so a crash mid-write never leaves half a file."""
+    """Apply this process's changes to `config.toml`, keeping every change others saved meanwhile.
+
+    Under the config lock: re-read the file, merge (`config_merge.merge`: what `config` changed
+    since it was loaded or last saved goes on top of the file as it is now), write through a
+    temporary file and a rename. `config` then holds the merged result, sites others added
+    included. A config built in memory rather than loaded replaces the file. Raises `ConfigError`
+    when the folder cannot be written, another save holds the lock too long, or another process
+    saved a conflicting entry.
+    """
     path = config_path()
     try:
-        write_atomic(path, tomli_w.dumps(config.model_dump(mode="json", exclude_none=True)))
+        with file_lock(path):
+            theirs = _validated(path, _read_data(path)).model_dump(mode="json", exclude_none=True)
+            mine = config.model_dump(mode="json", exclude_none=True)
+            base = config._saved if config._saved is not None else theirs
+            merged = _validated(path, merge(base, mine, theirs))
+            data = merged.model_dump(mode="json", exclude_none=True)
+            write_atomic(path, tomli_w.dumps(data))
+    except Timeout:
+        raise ConfigError(
+            f"{path} is being saved by another tui-channels process (waited {LOCK_TIMEOUT:g} s); try again"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc}") from None
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+    for name in AppConfig.model_fields:
+        setattr(config, name, getattr(merged, name))
+    config._saved = data
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -2,8 +2,8 @@
 
 Resolution order when reading, first hit wins:
 
-1. the environment variable `TUI_CHANNELS_SECRET_<SITE>` (site name upper-cased, every other
-   character than A-Z and 0-9 as `_`): explicit beats implicit, so it overrides what is stored;
+1. the environment variable `TUI_CHANNELS_SECRET_<SITE>` (see `config.env_var_name`): explicit
+   beats implicit, so it overrides what is stored;
 2. the system keyring (service "tui-channels", user name = site name), when a keyring works;
 3. `secrets.toml` in the config folder: plain text, mode 0600, only used when no keyring works.
 
@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from filelock import Timeout
 
-from .config import config_dir, write_atomic
+from .config import ENV_PREFIX, config_dir, env_var_name, file_lock, write_atomic
 from .errors import SecretStoreError
 from .redact import remember
 
 SERVICE = "tui-channels"
 SECRETS_FILE = "secrets.toml"
-ENV_PREFIX = "TUI_CHANNELS_SECRET_"
 
 _NO_KEYRING = object()
 """What `SecretStore._keyring_call` returns when the keyring cannot be used."""
@@ -46,11 +46,6 @@ class SecretLocation(str, enum.Enum):
     ENV = "env"
     KEYRING = "keyring"
     FILE = "file"
-
-
-def env_var_name(site: str) -> str:
-    """The environment variable that supplies `site`'s secret: "my site-1" → TUI_CHANNELS_SECRET_MY_SITE_1."""
-    return ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", site.upper())
 
 
 def secrets_path() -> Path:
@@ -112,9 +107,7 @@ class SecretStore:
         if self._keyring_call("set_password", site, secret) is not _NO_KEYRING:
             self._remove_from_file(site)
             return SecretLocation.KEYRING
-        entries = self._read_file()
-        entries[site] = secret
-        self._write_file(entries)
+        self._update_file(site, secret)
         return SecretLocation.FILE
 
     def delete(self, site: str) -> None:
@@ -176,18 +169,28 @@ class SecretStore:
             )
         return data
 
-    def _write_file(self, entries: dict[str, str]) -> None:
+    def _update_file(self, site: str, secret: str | None) -> None:
+        """Set (or with None, drop) one entry of the file: re-read, change, replace, under its lock,
+        so two processes storing secrets at once keep both."""
         path = secrets_path()
         try:
-            write_atomic(path, tomli_w.dumps(entries))
+            with file_lock(path):
+                entries = self._read_file()
+                if secret is None and site not in entries:
+                    return
+                if secret is None:
+                    del entries[site]
+                else:
+                    entries[site] = secret
+                write_atomic(path, tomli_w.dumps(entries))
+        except Timeout:
+            raise SecretStoreError(f"{path} is being written by another tui-channels process; try again") from None
         except OSError as exc:
             raise SecretStoreError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
 
     def _remove_from_file(self, site: str) -> None:
-        entries = self._read_file()
-        if site in entries:
-            del entries[site]
-            self._write_file(entries)
+        if site in self._read_file():
+            self._update_file(site, None)
 
 
 def _toml_position(error: tomllib.TOMLDecodeError) -> str:

@@ -71,12 +71,14 @@ def add_site(args: argparse.Namespace) -> int:
     config.add_site(profile)
     if config.last_site is None:
         config.last_site = profile.name
+    secret = _read_secret(profile, from_stdin=args.secret_stdin)
+    save_config(config)
     store = SecretStore()
-    location = store.set(profile.name, _read_secret(profile, from_stdin=args.secret_stdin))
     try:
+        location = store.set(profile.name, secret)
+    except ChannelsError:
+        config.remove_site(profile.name)
         save_config(config)
-    except ConfigError:
-        store.delete(profile.name)
         raise
     print(f'Added site "{profile.name}" ({profile.kind.label}, {profile.url}).')
     _report_secret(store, profile, location)

@@ -122,17 +122,20 @@ class SiteManagerScreen(Screen[set[str]]):
                     app.config.add_site(profile)
                 else:
                     app.config.replace_site(original.name, profile)
-                    if profile.name != original.name:
-                        secret = secret or app.secrets.get(original.name) or ""
-                        app.secrets.delete(original.name)
-                if secret:
-                    location = app.secrets.set(profile.name, secret)
-                    if location is SecretLocation.FILE and app.secrets.warning:
-                        self.notify(app.secrets.warning, title="Stored in plain text", severity="warning", timeout=10)
                 app.save_config()
             except ChannelsError as error:
                 self.notify(error.message, title=error.title, severity="error")
                 return
+            try:
+                if original is not None and profile.name != original.name:
+                    secret = secret or app.secrets.get(original.name) or ""
+                    app.secrets.delete(original.name)
+                if secret:
+                    location = app.secrets.set(profile.name, secret)
+                    if location is SecretLocation.FILE and app.secrets.warning:
+                        self.notify(app.secrets.warning, title="Stored in plain text", severity="warning", timeout=10)
+            except ChannelsError as error:
+                self.notify(f"The site was saved, but not its secret: {error.message}", title=error.title, severity="error")
             self._changed.update({profile.name} | ({original.name} if original else set()))
             self.discard_session(original.name if original else profile.name)
             self._render_sites(profile.name)
@@ -153,9 +156,13 @@ class SiteManagerScreen(Screen[set[str]]):
             if not yes:
                 return
             app = self.workspace
-            app.config.remove_site(profile.name)
-            app.secrets.delete(profile.name)
-            app.save_config()
+            try:
+                app.config.remove_site(profile.name)
+                app.save_config()
+                app.secrets.delete(profile.name)
+            except ChannelsError as error:
+                self.notify(error.message, title=error.title, severity="error")
+                return
             self._changed.add(profile.name)
             self.discard_session(profile.name)
             self._render_sites()

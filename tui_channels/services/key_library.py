@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..backends.newapi.tokens import TokenClient, UserToken
 from ..backends.registry import family_of
-from ..config import AppConfig, KeySourceProfile
+from ..config import KEY_SOURCE_ENTRY, AppConfig, KeySourceProfile
 from ..errors import ChannelsError, ConfigError, PermissionDenied, SecretStoreError
 from ..models import BackendKind, mask_secret
 from ..redact import remember
@@ -228,7 +228,7 @@ class KeyLibrary:
 
 def account_secret_name(name: str) -> str:
     """The secret store entry of an account's access token, apart from the sites' secrets."""
-    return f"key-source:{name}"
+    return KEY_SOURCE_ENTRY.format(name)
 
 
 def add_account(config: AppConfig, secrets: SecretStore, profile: KeySourceProfile, access_token: str) -> None:
@@ -236,6 +236,7 @@ def add_account(config: AppConfig, secrets: SecretStore, profile: KeySourceProfi
     taken = {source.name for source in config.key_sources}
     if profile.name in taken:
         raise ConfigError(f'A key source named "{profile.name}" already exists; choose another name.')
+    config.check_secret_entry(account_secret_name(profile.name))
     secrets.set(account_secret_name(profile.name), access_token)
     config.key_sources.append(profile)
 
