@@ -14,10 +14,11 @@ the `default` group. The lowest `priority` wins; `weight` (1–100) splits traff
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from ...errors import RequestRejected
 from ...models import Channel, ChannelSpec, ChannelStatus, TypeCatalog, join_list, split_list
@@ -51,7 +52,11 @@ class AllowedModelRule(_Read):
 
 
 class ProviderRecord(_Read):
-    """`ProviderSummarySchema`: the fields this app reads (the rest stays in `Channel.raw`)."""
+    """`ProviderSummarySchema`: the fields this app reads (the rest stays in `Channel.raw`).
+
+    Id, name, URL, status and type must be usable; the others fall back to the server's defaults
+    when a record holds something unexpected, so one odd provider never hides the whole list.
+    """
 
     id: int = Field(gt=0)
     name: str
@@ -63,6 +68,32 @@ class ProviderRecord(_Read):
     group_tag: str | None = Field(default=None, alias="groupTag")
     provider_type: str = Field(alias="providerType")
     allowed_models: list[Any] | None = Field(default=None, alias="allowedModels")
+
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _weight(cls, value: Any) -> float:
+        usable = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return value if usable else 1
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority(cls, value: Any) -> int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    @field_validator("masked_key", mode="before")
+    @classmethod
+    def _masked_key(cls, value: Any) -> str:
+        return value if isinstance(value, str) else ""
+
+    @field_validator("group_tag", mode="before")
+    @classmethod
+    def _group_tag(cls, value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
+    @field_validator("allowed_models", mode="before")
+    @classmethod
+    def _allowed_models(cls, value: Any) -> list[Any] | None:
+        return value if isinstance(value, list) else None
 
 
 class ProviderList(_Read):
