@@ -126,3 +126,17 @@ async def test_a_deleted_provider_keeps_its_key_in_the_trash(gateway, monkeypatc
         await wait_for(pilot, lambda: channel.id not in site.server.providers)
         [record] = [r for r in trash.read() if r["channel"]["id"] == channel.id and r["site"] == site.name]
         assert record["channel"]["key"] == key and record["backend"] == "claudecodehub"
+
+
+async def test_duplicate_fills_in_the_revealed_key(gateway, monkeypatch) -> None:
+    site = hub(gateway)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        channel = main_screen(app).table.cursor_channel
+        await pilot.press("D")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        assert field_input(form, "key").value == site.server.keys[channel.id]
+        assert field_input(form, "name").value == f"{channel.name} copy"
+        await pilot.press("ctrl+s")
+        await back_to_main(pilot)
+        body = site.stats.requests("POST", "/api/v1/providers")[-1].json()
+        assert body["key"] == site.server.keys[channel.id] and body["name"] == f"{channel.name} copy"

@@ -149,6 +149,19 @@ class ChannelActions(MainScreenBase):
         if capabilities.supports(Operation.COPY):
             self._copy_then_edit(session, backend, channel)
             return
+        self._duplicate(session, backend, channel)
+
+    @work(exclusive=True, group="channel-action")
+    async def _duplicate(self, session: SiteSession, backend: Backend, channel: Channel) -> None:
+        """A create form prefilled from the channel, with its key where the server reveals it."""
+        capabilities = session.capabilities
+        if capabilities is None:
+            return
+        try:
+            [channel] = await with_keys(backend, [channel])
+        except ChannelsError as error:
+            self.report_error(error)
+            return
         taken = [c.name for c in session.channels]
         form = ChannelForm(capabilities, FormMode.DUPLICATE, channel, taken_names=taken)
         self._open_form(session, backend, form, f"Duplicate of {channel.name}")

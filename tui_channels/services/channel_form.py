@@ -363,7 +363,8 @@ class ChannelForm:
     def key_hint(self) -> str:
         if self.mode is FormMode.EDIT:
             return "Leave empty to keep the stored key."
-        if self.mode is FormMode.DUPLICATE and not self.capabilities.returns_keys:
+        revealed = self.channel is not None and bool(self.channel.key)
+        if self.mode is FormMode.DUPLICATE and not self.capabilities.returns_keys and not revealed:
             return "The server never returns stored keys: enter the key for the copy."
         return ""
 

@@ -36,6 +36,7 @@ PROTECTED_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key"})
 
 ResetMode = Literal["fixed", "rolling"]
 TimeOfDay = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255, pattern=r"^https?://\S+$")]
 Money = Annotated[float, Field(ge=0)]
 Millis = Annotated[int, Field(ge=0)]
 
@@ -151,7 +152,7 @@ class ProviderPatch(_Write):
     """`ProviderUpdateSchema`: every field optional; a field left out stays as stored."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
-    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    url: HttpUrl | None = None
     key: Annotated[str, StringConstraints(min_length=1)] | None = None
     is_enabled: bool | None = None
     weight: Annotated[int, Field(ge=MIN_WEIGHT, le=MAX_WEIGHT)] | None = None
@@ -210,7 +211,7 @@ class ProviderCreate(ProviderPatch):
     """`ProviderCreateSchema`: name, url and key are required; `provider_type` defaults to claude."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+    url: HttpUrl
     key: Annotated[str, StringConstraints(min_length=1)]
 
 

@@ -17,7 +17,6 @@ Issue = dict[str, Any]
 TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 PROVIDER_TYPES = ("claude", "codex", "gemini", "openai-compatible")
-HIDDEN_PROVIDER_TYPES = ("claude-auth", "gemini-cli")
 MATCH_TYPES = ("exact", "prefix", "suffix", "contains", "regex")
 PROTECTED_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")

@@ -33,7 +33,6 @@ from .schema import (
     CREATE_REQUIRED,
     FETCH_MODELS,
     FETCH_MODELS_REQUIRED,
-    HIDDEN_PROVIDER_TYPES,
     PROVIDER_IDS,
     PROVIDER_WRITE,
     TEST_BY_ID,
@@ -433,8 +432,6 @@ class ClaudeCodeHubServer:
     @staticmethod
     def _check_actions(fields: dict[str, Any]) -> None:
         """What the business actions refuse after the schema passed: the reason stays in the server log."""
-        if fields.get("provider_type") in HIDDEN_PROVIDER_TYPES:
-            raise Problem(400, "provider.action_failed")
         if not model_rules_valid(fields.get("allowed_models")) or not redirect_rules_valid(fields.get("model_redirects")):
             raise Problem(400, "provider.action_failed")
         if not headers_valid(fields.get("custom_headers")):
