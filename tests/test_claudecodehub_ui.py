@@ -7,6 +7,7 @@ import itertools
 
 from textual.widgets import Button, Input, Static
 
+from tui_channels.config import load_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.screens.channel_detail import ChannelDetailScreen
 from tui_channels.screens.channel_form import ChannelFormScreen
@@ -140,3 +141,26 @@ async def test_duplicate_fills_in_the_revealed_key(gateway, monkeypatch) -> None
         await back_to_main(pilot)
         body = site.stats.requests("POST", "/api/v1/providers")[-1].json()
         assert body["key"] == site.server.keys[channel.id] and body["name"] == f"{channel.name} copy"
+
+
+async def test_the_site_form_asks_only_for_the_admin_token(gateway, monkeypatch) -> None:
+    site = hub(gateway)
+    other = hub(gateway)
+    async with app_on_sites(monkeypatch, other) as (app, pilot):
+        await pilot.press("S", "a")
+        form = app.screen
+        form.query_one("#name").value = "hub-from-form"
+        form.query_one("#kind").value = site.kind
+        await pilot.pause()
+        assert not any(w.display for w in form.query("#user-id, #username, #email"))
+        assert "Admin token" in str(form.query_one("#secret-label").render())
+        form.query_one("#url").value = site.url
+        form.query_one("#secret").value = site.secret
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "✓ Credentials" in str(form.query_one("#verify-result").render()))
+        assert "Claude Code Hub, version 0.9.0" in str(form.query_one("#verify-result").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        saved = load_config().site("hub-from-form")
+        assert (saved.kind, saved.user_id, saved.username) == (site.kind, None, None)
+        assert app.secrets.get("hub-from-form") == site.secret
