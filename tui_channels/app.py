@@ -43,6 +43,7 @@ class ChannelsApp(App[None]):
         STYLES / "batch.tcss",
         STYLES / "forms.tcss",
         STYLES / "transfer.tcss",
+        STYLES / "groups.tcss",
     ]
 
     def __init__(

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import InvalidSecret, NotSupported
+from ..model_groups import GroupSpec, ModelGroup
 from ..models import BackendKind, Channel, ChannelSpec, TestResult, TypeCatalog, TypeCode
 from ..validation import check_secret
 
@@ -151,6 +152,8 @@ class Capabilities:
     column_labels: Mapping[str, str] = field(default_factory=dict)
     """Table headers that differ from the usual ones, where the usual one would mislead (Claude
     Code Hub's priority, where the lowest wins)."""
+    groups: GroupSpec | None = None
+    """What the server's model groups have, where it has them (`Operation.MODEL_GROUPS`)."""
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.operations
@@ -307,6 +310,21 @@ class BackendBase:
         """Apply the same neutral `changes` (status, priority, weight, groups) to several channels in
         one server call; returns how many the server changed."""
         raise self._unsupported(Operation.BATCH_UPDATE)
+
+    async def list_model_groups(self) -> list[ModelGroup]:
+        """Every model group with its members, by ascending id."""
+        raise self._unsupported(Operation.MODEL_GROUPS)
+
+    async def create_model_group(self, group: ModelGroup) -> ModelGroup:
+        """Create a group with its members (and its active member, where the mode has one)."""
+        raise self._unsupported(Operation.MODEL_GROUPS)
+
+    async def update_model_group(self, old: ModelGroup, new: ModelGroup) -> ModelGroup:
+        """Send what changed from `old` (as last listed) to `new`; return the group as saved."""
+        raise self._unsupported(Operation.MODEL_GROUPS)
+
+    async def delete_model_group(self, group_id: int) -> None:
+        raise self._unsupported(Operation.MODEL_GROUPS)
 
 
 class SiteAddress(Protocol):

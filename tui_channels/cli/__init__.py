@@ -1,7 +1,7 @@
 """Command line: `tui-channels` opens the app; subcommands manage sites, list channels and run batches.
 
 `parser.py` holds the grammar and `common.py` what the commands share; each command group runs
-from its own module (`sites`, `channels`, `batch`, `transfer`, `tags`, `server`), imported only when one of
+from its own module (`sites`, `channels`, `batch`, `transfer`, `tags`, `groups`, `server`), imported only when one of
 its commands runs, and the app (with Textual) only when it opens. So `--help` and the plain
 commands start fast.
 
@@ -79,6 +79,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import tags
 
         return tags.run(args)
+    if args.group == "groups":
+        from . import groups
+
+        return groups.run(args)
     if args.group == "server":
         from . import server
 

@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_channels_commands(groups)
     _add_keys_commands(groups)
     _add_tags_commands(groups)
+    _add_groups_commands(groups)
     return parser
 
 
@@ -290,6 +291,46 @@ def _add_server_sync_command(actions: argparse._SubParsersAction) -> None:
     server_sync.set_defaults(group="server", action="server-sync", parser=server_sync)
     server_sync.add_argument("--site", required=True, metavar="NAME", help="the site to sync")
     server_sync.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_groups_commands(groups: argparse._SubParsersAction) -> None:
+    commands = groups.add_parser("groups", help="list, export and restore an Octopus site's groups")
+    actions = commands.add_subparsers(title="actions", metavar="ACTION", required=True)
+    listing = actions.add_parser(
+        "list",
+        help="every group with its mode, members and timeout",
+        description="One row per group (JSON with every member with --json); a group that serves no enabled "
+        "channel is marked 'routes nowhere'.",
+    )
+    listing.set_defaults(group="groups", action="list", parser=listing)
+    listing.add_argument("--site", required=True, metavar="NAME")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    exporting = actions.add_parser(
+        "export",
+        help="every member of every group, or the groups file",
+        description="Without --json, one row per member; with --json (or --out) the groups file, each member "
+        "with its channel's name, which `groups restore --file` maps back by name on any Octopus site.",
+    )
+    exporting.set_defaults(group="groups", action="export", parser=exporting)
+    exporting.add_argument("--site", required=True, metavar="NAME")
+    exporting.add_argument("--json", action="store_true", help="print the groups file as JSON")
+    exporting.add_argument("--out", metavar="F", help="write the groups file to F instead of printing it")
+    restoring = actions.add_parser(
+        "restore",
+        help="recreate groups from a groups file or the group trash",
+        description="Map each group's members to the site's channels by channel name, print what could not "
+        "be mapped or carried, and create the groups that are ready (a group whose name exists is skipped). "
+        "Exit code 1 when a group is blocked or fails.",
+    )
+    restoring.set_defaults(group="groups", action="restore", parser=restoring)
+    restoring.add_argument("--site", required=True, metavar="NAME")
+    restoring.add_argument("--file", metavar="F", help="a file of `groups export --json`")
+    restoring.add_argument("--trash", action="store_true", help="groups deleted with this app")
+    restoring.add_argument(
+        "--name", action="append", metavar="GROUP", help="with --trash: only this group (repeatable)"
+    )
+    restoring.add_argument("--dry-run", action="store_true", help="print the plan and create nothing")
+    restoring.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 def _add_fix_command(actions: argparse._SubParsersAction) -> None:

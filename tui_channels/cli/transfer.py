@@ -39,7 +39,9 @@ from ..services.transfer import (
     trashed_channels,
     write_export,
 )
+from ..services.group_transfer import GroupRowState, create_groups, groups_for_export, plan_groups
 from .common import UsageError, format_table
+from .groups import group_plan_json, group_plan_table
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,16 +51,17 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_with_site(profile, lambda session: _import_keys(session, keys, args)))
     if args.action == "export":
         return asyncio.run(_with_site(profile, lambda session: _export(session, args)))
-    items, source = _restore_items(args)
-    return asyncio.run(_with_site(profile, lambda session: _restore(session, items, source, args)))
+    items, source, groups = _restore_items(args)
+    return asyncio.run(_with_site(profile, lambda session: _restore(session, items, source, groups, args)))
 
 
-def _restore_items(args: argparse.Namespace) -> tuple[list[Any], str]:
-    """(channel, origin) pairs to restore and where they came from, per --file or --trash."""
+def _restore_items(args: argparse.Namespace) -> tuple[list[Any], str, list[Any]]:
+    """(channel, origin) pairs to restore, where they came from, and an export file's groups."""
     if args.file:
         if args.deleted_from or args.ids:
             raise UsageError("--deleted-from and --ids go with --trash")
-        return exported_channels(read_export(Path(args.file))), args.file
+        export = read_export(Path(args.file))
+        return exported_channels(export), args.file, [(g, export.site, export.flavor) for g in export.groups]
     wanted = {i for group in args.ids for i in group} if args.ids else None
     items = [
         (t.channel, t.origin)
@@ -68,7 +71,7 @@ def _restore_items(args: argparse.Namespace) -> tuple[list[Any], str]:
     ]
     if not items:
         raise UsageError("nothing in the trash matches; `--trash` alone lists every deleted channel")
-    return items, "the trash"
+    return items, "the trash", []
 
 
 def _read_keys(args: argparse.Namespace) -> list[UpstreamKey]:
@@ -101,7 +104,9 @@ async def _import_keys(session: SiteSession, keys: list[UpstreamKey], args: argp
     return await _finish(plan, session, args)
 
 
-async def _restore(session: SiteSession, items: list[Any], source: str, args: argparse.Namespace) -> int:
+async def _restore(
+    session: SiteSession, items: list[Any], source: str, groups: list[Any], args: argparse.Namespace
+) -> int:
     assert session.capabilities is not None
     plan = plan_transfer(
         items,
@@ -110,7 +115,27 @@ async def _restore(session: SiteSession, items: list[Any], source: str, args: ar
         site=session.name,
         title=f"Restore {len(items)} channels from {source} into {session.name}",
     )
-    return await _finish(plan, session, args)
+    code = await _finish(plan, session, args)
+    if groups and session.capabilities.groups is not None:
+        code = max(code, await _restore_groups(session, groups, args))
+    return code
+
+
+async def _restore_groups(session: SiteSession, groups: list[Any], args: argparse.Namespace) -> int:
+    """The file's groups, after its channels, members mapped to the site's channels by name."""
+    assert session.capabilities is not None and session.backend is not None
+    if not args.dry_run:
+        await session.load()
+    rows = plan_groups(groups, session.capabilities, session.channels, session.groups or [], site=session.name)
+    outcomes = [] if args.dry_run else await create_groups(session.backend, rows)
+    if args.json:
+        print(json.dumps({"groups": group_plan_json(rows, outcomes)}, indent=2, ensure_ascii=False))
+    else:
+        print()
+        print(group_plan_table(rows, outcomes))
+    blocked = any(row.state is GroupRowState.BLOCKED for row in rows)
+    failed = any(not o.created and not o.message.startswith("skipped") for o in outcomes)
+    return 1 if blocked or failed else 0
 
 
 async def _finish(plan: ChannelPlan, session: SiteSession, args: argparse.Namespace) -> int:
@@ -198,10 +223,14 @@ async def _export(session: SiteSession, args: argparse.Namespace) -> int:
     if args.with_keys:
         assert session.backend is not None
         chosen = await with_keys(session.backend, chosen, concurrency=session.profile.concurrency)
-    export = export_channels(session.name, session.capabilities, chosen, include_keys=args.with_keys)
+    groups = groups_for_export(session.groups, chosen, session.channels)
+    export = export_channels(
+        session.name, session.capabilities, chosen, include_keys=args.with_keys, groups=groups
+    )
     write_export(export, Path(args.out))
     warning = key_warning(session.capabilities, args.with_keys)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"Exported {len(chosen)} channels of {session.name} to {args.out}")
+    with_groups = f" and {len(groups)} groups" if groups else ""
+    print(f"Exported {len(chosen)} channels{with_groups} of {session.name} to {args.out}")
     return 0

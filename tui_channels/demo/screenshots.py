@@ -48,6 +48,7 @@ SHOTS = (
     Shot("server-sync", OCTOPUS_SITE, ("f8",)),
     Shot("main-claudecodehub", CLAUDECODEHUB_SITE),
     Shot("claudecodehub-form", CLAUDECODEHUB_SITE, ("e",)),
+    Shot("groups", OCTOPUS_SITE, ("v",)),
 )
 
 

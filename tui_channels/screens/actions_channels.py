@@ -20,6 +20,7 @@ from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services import bulk, trash
 from ..services.channel_form import COPY_SUFFIX, ChannelForm, FormMode, KeyEntry, key_entries
+from ..services.model_groups import memberships, stranded
 from ..services.model_list import model_suggestions
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
@@ -47,6 +48,25 @@ def channel_lines(channels: Sequence[Channel], *, mark_enabled: bool = False) ->
     ]
     if len(channels) > NAMED:
         lines.append(f"  and {len(channels) - NAMED} more")
+    return "\n".join(lines)
+
+
+def group_notes(session: SiteSession, channels: Sequence[Channel], *, deleting: bool) -> str:
+    """What deleting or disabling these channels does to the site's groups, or "" (no groups there)."""
+    capabilities = session.capabilities
+    spec = capabilities.groups if capabilities is not None else None
+    if spec is None or not session.groups:
+        return ""
+    going = {c.id for c in channels}
+    lines = [f"⚠ {line}" for line in stranded(session.groups, session.channels, going, spec)]
+    if deleting:
+        member_of = sorted({m.group.name for c in channels for m in memberships(c.id, session.groups, spec)})
+        if member_of:
+            more = len(member_of) - NAMED
+            shown = ", ".join(member_of[:NAMED]) + (f" and {more} more" if more > 0 else "")
+            lines.append(
+                f"The server removes them from the groups {shown}; restoring a channel later does not put it back."
+            )
     return "\n".join(lines)
 
 
@@ -261,7 +281,11 @@ class ChannelActions(MainScreenBase):
             if yes:
                 self._delete(session, backend, channels)
 
-        screen = ConfirmScreen(title, delete_message(channels), confirm_label="Delete", typed=typed)
+        notes = group_notes(session, channels, deleting=True)
+        message = delete_message(channels) + (f"\n\n{notes}" if notes else "")
+        if notes.startswith("⚠") and typed is None:
+            typed = str(count)
+        screen = ConfirmScreen(title, message, confirm_label="Delete", typed=typed)
         self.app.push_screen(screen, confirmed)
 
     def _delete(self, session: SiteSession, backend: Backend, channels: list[Channel]) -> None:
@@ -366,7 +390,23 @@ class ChannelActions(MainScreenBase):
 
         title = "Enable" if enabled else "Disable"
         settings = self.batch_settings(read_only=False)
-        self.run_batch(title, channels, bulk.set_status(backend, enabled), settings, on_result=changed)
+
+        def run() -> None:
+            self.run_batch(title, channels, bulk.set_status(backend, enabled), settings, on_result=changed)
+
+        notes = "" if enabled else group_notes(session, channels, deleting=False)
+        if not notes:
+            run()
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                run()
+
+        count = len(channels)
+        heading = f"Disable {channels[0].name}?" if count == 1 else f"Disable {count} channels?"
+        message = f"{channel_lines(channels)}\n\nGroups that would serve no enabled channel any more:\n{notes}"
+        self.app.push_screen(ConfirmScreen(heading, message, confirm_label="Disable"), confirmed)
 
     def _set_tag_status(self, group: TagGroup, enabled: bool, capabilities: Capabilities) -> None:
         """On a tag header in tag mode: the server's own tag route switches the whole tag at once."""

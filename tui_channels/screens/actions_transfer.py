@@ -9,7 +9,7 @@ carried), then created through the batch engine with one result per channel.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -25,6 +25,7 @@ from ..services.key_import import plan_import
 from ..services.key_library import UpstreamKey
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
+from ..services.group_transfer import ExportedGroup, PlannedGroup, create_groups, groups_for_export, plan_groups
 from ..services.sites import LoadState, SiteSession
 from ..services.transfer import (
     default_export_path,
@@ -37,7 +38,9 @@ from ..services.transfer import (
     trashed_channels,
     write_export,
 )
+from .batch_results import BatchResultsScreen
 from .copy_report import CopyReportScreen
+from .group_plan import GroupPlanScreen
 from .import_preview import ImportPreviewScreen
 from .key_library import KeyLibraryScreen
 from .main_base import MainScreenBase
@@ -70,15 +73,22 @@ class TransferActions(MainScreenBase):
         self.notify(f"Cannot create channels on {session.name}: {reason}.", severity="warning")
         return False
 
-    def _preview(self, screen: PlanPreview, session: SiteSession, title: str) -> None:
+    def _preview(
+        self, screen: PlanPreview, session: SiteSession, title: str, *, then: Callable[[], None] | None = None
+    ) -> None:
         def decided(confirmed: bool | None) -> None:
             if confirmed:
-                self._create(session, screen.plan, title)
+                self._create(session, screen.plan, title, then=then)
 
         self.app.push_screen(screen, decided)
 
-    def _create(self, session: SiteSession, plan: ChannelPlan, title: str) -> None:
-        """Create the plan's ready rows on `session`'s site; new channels appear as they arrive."""
+    def _create(
+        self, session: SiteSession, plan: ChannelPlan, title: str, *, then: Callable[[], None] | None = None
+    ) -> None:
+        """Create the plan's ready rows on `session`'s site; new channels appear as they arrive.
+
+        `then` runs once the results are closed (a restore's groups follow its channels).
+        """
         backend = session.backend
         if backend is None:
             self.notify(f"{session.name} is not connected any more; reload it and try again.", severity="warning")
@@ -94,7 +104,13 @@ class TransferActions(MainScreenBase):
                 self._show_new_channel(session, channel)
 
         settings = creation_settings(BatchSettings(concurrency=session.profile.concurrency))
-        self.run_batch(title, plan.placeholders(), run, settings, on_result=arrived)
+        finished = None
+        if then is not None:
+
+            def finished(results: list[ChannelResult]) -> None:
+                self.app.push_screen(BatchResultsScreen(title, results, retryable=False), lambda _answer: then())
+
+        self.run_batch(title, plan.placeholders(), run, settings, on_result=arrived, on_finish=finished)
 
     def _show_new_channel(self, session: SiteSession, channel: Channel) -> None:
         """Add a created channel to the table: index it, filter and sort again, then count it."""
@@ -169,14 +185,18 @@ class TransferActions(MainScreenBase):
             return
         try:
             channels = await with_keys(backend, choice.channels) if choice.include_keys else list(choice.channels)
-            export = export_channels(session.name, capabilities, channels, include_keys=choice.include_keys)
+            groups = groups_for_export(session.groups, channels, session.channels)
+            export = export_channels(
+                session.name, capabilities, channels, include_keys=choice.include_keys, groups=groups
+            )
             write_export(export, choice.path)
         except ChannelsError as error:
             self.report_error(error)
             return
         warning = key_warning(capabilities, choice.include_keys)
+        with_groups = f" and {len(groups)} groups" if groups else ""
         self.notify(
-            f"Exported {len(channels):,} channels to {choice.path}." + (f"\n{warning}" if warning else ""),
+            f"Exported {len(channels):,} channels{with_groups} to {choice.path}." + (f"\n{warning}" if warning else ""),
             title="Export",
             severity="warning" if export.includes_keys else "information",
             timeout=10,
@@ -198,28 +218,69 @@ class TransferActions(MainScreenBase):
             if choice is None:
                 return
             try:
-                items, source = self._restore_items(choice)
+                items, source, groups = self._restore_items(choice)
             except ChannelsError as error:
                 self.report_error(error)
                 return
             title = f"Restore {len(items)} channels from {source} into {session.name}"
-            self._plan_transfer(session, items, title, "Restore channels")
+            self._plan_transfer(session, items, title, "Restore channels", groups=groups)
 
         folder = default_export_path(session.name).parent
         self.app.push_screen(RestoreDialog(session.name, f"{folder}/", deleted), chosen)
 
     @staticmethod
-    def _restore_items(choice: RestoreChoice) -> tuple[list[Item], str]:
+    def _restore_items(choice: RestoreChoice) -> tuple[list[Item], str, list[tuple[ExportedGroup, str, str]]]:
+        """The channels to restore, where from, and the groups of an export file (as site, flavor pairs)."""
         if choice.path is not None:
-            return exported_channels(read_export(choice.path)), choice.path.name
-        return [(t.channel, t.origin) for t in choice.trashed], "the trash"
+            export = read_export(choice.path)
+            groups = [(g, export.site, export.flavor) for g in export.groups]
+            return exported_channels(export), choice.path.name, groups
+        return [(t.channel, t.origin) for t in choice.trashed], "the trash", []
 
-    def _plan_transfer(self, target: SiteSession, items: Sequence[Item], title: str, batch_title: str) -> None:
+    def _plan_transfer(
+        self,
+        target: SiteSession,
+        items: Sequence[Item],
+        title: str,
+        batch_title: str,
+        *,
+        groups: Sequence[tuple[ExportedGroup, str, str]] = (),
+    ) -> None:
         capabilities = target.capabilities
         if capabilities is None or not items:
             return
         plan = plan_transfer(items, capabilities, target.channels, site=target.name, title=title)
-        self._preview(CopyReportScreen(plan), target, batch_title)
+        then = (lambda: self._restore_groups(target, groups)) if groups and capabilities.groups else None
+        self._preview(CopyReportScreen(plan), target, batch_title, then=then)
+
+    @work(group="transfer", exclusive=True)
+    async def _restore_groups(self, target: SiteSession, groups: Sequence[tuple[ExportedGroup, str, str]]) -> None:
+        """After the channels: the file's groups, members mapped to the site's channels by name."""
+        capabilities = target.capabilities
+        if capabilities is None:
+            return
+        try:
+            await target.load()
+            rows = plan_groups(groups, capabilities, target.channels, target.groups or [], site=target.name)
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._create_groups(target, rows)
+
+        self.app.push_screen(GroupPlanScreen(f"Restore {len(rows)} groups into {target.name}", rows), confirmed)
+
+    @work(group="transfer", exclusive=True)
+    async def _create_groups(self, target: SiteSession, rows: list[PlannedGroup]) -> None:
+        if target.backend is None:
+            return
+        outcomes = await create_groups(target.backend, rows)
+        created = sum(o.created for o in outcomes)
+        details = "\n".join(f"{o.name}: {o.message}" for o in outcomes)
+        self.notify(f"{created} of {len(outcomes)} groups restored on {target.name}.\n{details}", timeout=15)
+        await target.load_groups()
 
     # -- copy --------------------------------------------------------------------------------
 

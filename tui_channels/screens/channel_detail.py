@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -74,10 +74,12 @@ class ChannelDetailScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False),
     ]
 
-    def __init__(self, channel: Channel, capabilities: Capabilities) -> None:
+    def __init__(self, channel: Channel, capabilities: Capabilities, *, groups: Sequence[str] | None = None) -> None:
+        """`groups` lists the groups routing to the channel, one line each, where the server has groups."""
         super().__init__()
         self._channel = channel
         self._capabilities = capabilities
+        self._groups = groups
 
     def compose(self) -> ComposeResult:
         summary = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
@@ -89,6 +91,9 @@ class ChannelDetailScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog", id="detail"):
             yield Label(f"Channel {self._channel.id}: {self._channel.name}", classes="dialog-title")
             yield Static(summary)
+            if self._groups is not None:
+                yield Label("Groups routing to it (V opens them)", classes="help-section")
+                yield Static("\n".join(self._groups) or "None: no group has a member on this channel.", markup=False)
             yield Label("Server record", classes="help-section")
             yield Static(record, id="raw-record", markup=False)
             yield Label("Esc closes", classes="dialog-hint")

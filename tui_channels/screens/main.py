@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from .actions_batch import BatchActions
 from .actions_channels import ChannelActions
+from .actions_groups import GroupActions
 from .actions_newapi import NewApiActions
 from .actions_server import ServerActions
 from .actions_transfer import TransferActions
 from .main_base import MainScreenBase
 
 
-class MainScreen(ChannelActions, BatchActions, TransferActions, NewApiActions, ServerActions, MainScreenBase):
+class MainScreen(
+    ChannelActions, BatchActions, TransferActions, NewApiActions, GroupActions, ServerActions, MainScreenBase
+):
     """Everything a user does with a site's channels, from the keyboard."""

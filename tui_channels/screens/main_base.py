@@ -29,6 +29,7 @@ from ..config import SortPref
 from ..errors import ChannelsError
 from ..models import Channel
 from ..services.channel_view import distinct_values, flag_choices, relative_time
+from ..services.model_groups import describe_memberships, memberships
 from ..services.batch import BatchProgress, BatchRun, BatchSettings
 from ..services.batch import Operation as BatchOperation
 from ..services.results import ChannelResult
@@ -504,8 +505,13 @@ class MainScreenBase(Screen[None]):
             return
         channel = self.table.cursor_channel
         session = self.current
-        if channel is not None and session is not None and session.capabilities is not None:
-            self.app.push_screen(ChannelDetailScreen(channel, session.capabilities))
+        if channel is None or session is None or session.capabilities is None:
+            return
+        spec = session.capabilities.groups
+        groups = None
+        if spec is not None and session.groups is not None:
+            groups = describe_memberships(memberships(channel.id, session.groups, spec), spec)
+        self.app.push_screen(ChannelDetailScreen(channel, session.capabilities, groups=groups))
 
     def action_select_all(self) -> None:
         self.table.select_all_visible()

@@ -16,6 +16,7 @@ from ..backends.base import Backend, Capabilities, Operation, ProgressCallback
 from ..backends.ratelimit import RequestBudget
 from ..config import SiteProfile
 from ..errors import AuthError, ChannelsError, InvalidSecret, PermissionDenied, SecretStoreError, describe
+from ..model_groups import ModelGroup
 from ..models import Channel
 from ..secret_store import SecretStore
 from .channel_view import ViewState
@@ -46,6 +47,9 @@ class SiteSession:
     selected: set[int] = field(default_factory=set)
     server_synced_at: datetime | None = None
     """When the server's own model sync last ended (Octopus), read with every load; None if unknown."""
+    groups: list[ModelGroup] | None = None
+    """The site's model groups (Octopus), read with every load; None where there are none or unknown."""
+    groups_error: ChannelsError | None = None
 
     @property
     def name(self) -> str:
@@ -109,13 +113,27 @@ class SiteSession:
         return channels
 
     async def _read_extras(self, backend: Backend) -> None:
-        """What the site bar shows beside the channels; a failure here leaves it out, nothing more."""
+        """What the app shows beside the channels: the last server sync, the groups. A failure here
+        leaves the sync time out and keeps the groups' error for the screens that need them."""
         capabilities = backend.capabilities
         if capabilities.supports(Operation.SERVER_SYNC):
             try:
                 self.server_synced_at = await backend.last_server_sync()  # type: ignore[attr-defined]
             except ChannelsError:
                 self.server_synced_at = None
+        if capabilities.supports(Operation.MODEL_GROUPS):
+            await self.load_groups()
+
+    async def load_groups(self) -> list[ModelGroup]:
+        """Read the site's groups again; on failure keep the error and return what was known."""
+        backend = await self.connect()
+        try:
+            self.groups = await backend.list_model_groups()  # type: ignore[attr-defined]
+        except ChannelsError as error:
+            self.groups_error = error
+            return self.groups or []
+        self.groups_error = None
+        return self.groups
 
     def replace_channel(self, channel: Channel) -> None:
         """Keep the session's copy in step with a channel the UI just changed."""

@@ -37,6 +37,7 @@ from ..errors import ChannelsError
 from ..models import BackendKind, Channel, ChannelStatus, TypeCatalog
 from .channel_mapping import Origin, map_channel
 from .channel_plan import ChannelPlan, PlannedChannel
+from .group_transfer import ExportedGroup
 
 EXPORT_FORMAT = "tui-channels/channels"
 CATALOGS: dict[str, TypeCatalog] = {
@@ -91,6 +92,8 @@ class ChannelExport(BaseModel):
     exported_at: datetime
     includes_keys: bool
     channels: list[ExportedChannel]
+    groups: list[ExportedGroup] = []
+    """The site's groups with a member among these channels (Octopus), members named by channel."""
 
     @property
     def origin(self) -> Origin:
@@ -131,8 +134,14 @@ def key_warning(capabilities: Capabilities, include_keys: bool) -> str:
 
 
 def export_channels(
-    site: str, capabilities: Capabilities, channels: Sequence[Channel], *, include_keys: bool
+    site: str,
+    capabilities: Capabilities,
+    channels: Sequence[Channel],
+    *,
+    include_keys: bool,
+    groups: Sequence[ExportedGroup] = (),
 ) -> ChannelExport:
+    """The file for `channels`; `groups` are the site's groups that go with them (`groups_for_export`)."""
     entries = [
         ExportedChannel(
             id=c.id,
@@ -158,6 +167,7 @@ def export_channels(
         exported_at=datetime.now(timezone.utc).replace(microsecond=0),
         includes_keys=include_keys and any(e.key for e in entries),
         channels=entries,
+        groups=list(groups),
     )
 
 

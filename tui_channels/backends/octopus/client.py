@@ -30,11 +30,15 @@ from ...errors import (
     RequestRejected,
     ServerError,
 )
+from ...model_groups import ModelGroup
 from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
 from .fields import GENERATIONS, build_capabilities
+from .groups import active_item_id, group_from_wire
+from .groups import create_body as group_create_body
+from .groups import update_body as group_update_body
 from .wire import adhoc_body, channel_from_wire, create_body, is_legacy_record, update_body
 
 LOGIN = "/api/v1/user/login"
@@ -46,6 +50,11 @@ UPDATE = "/api/v1/channel/update"
 ENABLE = "/api/v1/channel/enable"
 DELETE = "/api/v1/channel/delete/{id}"
 FETCH_MODEL = "/api/v1/channel/fetch-model"
+GROUP_LIST = "/api/v1/group/list"
+GROUP_CREATE = "/api/v1/group/create"
+GROUP_UPDATE = "/api/v1/group/update"
+GROUP_DELETE = "/api/v1/group/delete/{id}"
+GROUP_ACTIVE = "/api/v1/group/active/{id}"
 SYNC = "/api/v1/channel/sync"
 LAST_SYNC = "/api/v1/channel/last-sync-time"
 SYNC_TIMEOUT = 31 * 60.0
@@ -58,6 +67,12 @@ RENEW_MARGIN = 60.0
 _DUPLICATE_NAME = re.compile(
     r"unique constraint failed: channels\.name|duplicate entry.*name|name already exists", re.IGNORECASE
 )
+_GROUP_NAME_TAKEN = re.compile(r"unique constraint failed: groups\.name", re.IGNORECASE)
+_MEMBER_TWICE = re.compile(r"unique constraint failed: group_items\.", re.IGNORECASE)
+_GROUP_REFUSALS = ("not found in channel", "group item channel", "group name is required")
+"""Current Octopus's checks of a group's members and name, answered as HTTP 500 (contract §1)."""
+
+
 def _is_envelope(payload: Any) -> bool:
     return isinstance(payload, dict) and isinstance(payload.get("code"), int) and "message" in payload
 
@@ -426,6 +441,73 @@ class OctopusBackend(BackendBase):
                 return message
             raise error from None
         return None
+
+    # Groups
+
+    def _group(self, record: Any) -> ModelGroup:
+        try:
+            return group_from_wire(record, legacy=bool(self._legacy))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise BadResponse(f"Octopus at {self._host} returned a group record without a usable id.") from None
+
+    async def _group_call(self, method: str, path: str, action: str, body: Any = None) -> Any:
+        """A group route; its 500 answers about names, members and missing groups become readable."""
+        response = await self._exchange(method, path, body)
+        try:
+            return self._unwrap(response, action)
+        except ServerError as error:
+            message = _server_message(response)
+            if _GROUP_NAME_TAKEN.search(message):
+                name = body.get("name") if isinstance(body, dict) else None
+                raise RequestRejected(
+                    f"A group named {name!r} already exists on {self._host}; group names must be unique."
+                ) from None
+            if _MEMBER_TWICE.search(message):
+                raise RequestRejected(
+                    "The group would hold the same model of the same channel twice. Remove the duplicate member."
+                ) from None
+            if message == "group not found" or message == "group item not found":
+                raise NotFound(
+                    f"Octopus at {self._host} could not {action}: {message}. It may have been deleted meanwhile; "
+                    "reload the groups."
+                ) from None
+            if any(refusal in message for refusal in _GROUP_REFUSALS):
+                raise RequestRejected(f"Octopus at {self._host} refused to {action}: {message}.") from None
+            raise error from None
+
+    async def list_model_groups(self) -> list[ModelGroup]:
+        data = await self._group_call("GET", GROUP_LIST, "list the groups")
+        if not isinstance(data, list):
+            raise BadResponse(f"Octopus at {self._host} answered the group list without a list of groups.")
+        return sorted((self._group(record) for record in data), key=lambda g: g.id or 0)
+
+    async def create_model_group(self, group: ModelGroup) -> ModelGroup:
+        """Create the group; on the current generation, then make its chosen member active."""
+        await self._ensure_session()
+        body = group_create_body(group, legacy=bool(self._legacy))
+        saved = self._group(await self._group_call("POST", GROUP_CREATE, f"create group {group.name!r}", body))
+        return await self._set_active(saved, group.active)
+
+    async def update_model_group(self, old: ModelGroup, new: ModelGroup) -> ModelGroup:
+        await self._ensure_session()
+        body = group_update_body(old, new, legacy=bool(self._legacy))
+        saved = old
+        if len(body) > 1:
+            saved = self._group(await self._group_call("POST", GROUP_UPDATE, f"update group {old.name!r}", body))
+        return await self._set_active(saved, new.active)
+
+    async def _set_active(self, saved: ModelGroup, wanted: tuple[int, str] | None) -> ModelGroup:
+        """`active/:id` (current only) when the member the user chose is not the active one yet."""
+        if self._legacy or saved.id is None:
+            return saved
+        item = active_item_id(saved, wanted)
+        if item is None:
+            return saved
+        path, action = GROUP_ACTIVE.format(id=saved.id), f"choose the active member of {saved.name!r}"
+        return self._group(await self._group_call("POST", path, action, {"item_id": item}))
+
+    async def delete_model_group(self, group_id: int) -> None:
+        await self._group_call("DELETE", GROUP_DELETE.format(id=group_id), f"delete group {group_id}")
 
     async def last_server_sync(self) -> datetime | None:
         """`GET /channel/last-sync-time`: when the last sync ended (the process start before the first)."""

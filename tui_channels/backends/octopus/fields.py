@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
 from ...models import BackendKind
 from ..base import Capabilities, FieldKind, FieldSpec, Operation
+from .groups import CURRENT_SPEC, LEGACY_SPEC
 
 GENERATIONS = ("auto", "current", "legacy")
 """What a profile may pin: `auto` tells the generations apart from the server's answers."""
@@ -26,6 +27,7 @@ OPERATIONS = frozenset(
         Operation.FETCH_MODELS,
         Operation.FETCH_MODELS_ADHOC,
         Operation.SERVER_SYNC,
+        Operation.MODEL_GROUPS,
     }
 )
 
@@ -114,4 +116,5 @@ def build_capabilities(*, legacy: bool, version: str) -> Capabilities:
         returns_keys=True,
         notes=NOTES,
         hidden_columns=HIDDEN_COLUMNS,
+        groups=LEGACY_SPEC if legacy else CURRENT_SPEC,
     )

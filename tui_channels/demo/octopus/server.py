@@ -33,6 +33,7 @@ from starlette.routing import Route
 
 from ...models import split_list
 from ..seed import SeedChannel, seed_channels
+from .groups import GroupError, GroupStore
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "octopus-demo-pass"
@@ -258,7 +259,9 @@ class OctopusServer:
         self._next_id = 1
         self._next_key_id = 1
         self._sync_lock = asyncio.Lock()
+        self.groups = GroupStore(legacy=self.legacy, channels=self.channels)
         self._seed(seed_channels(channels, seed=seed, upstream_url=upstream_url), seed)
+        self._seed_groups()
         self.app = self._build_app()
 
     def error_body(self, status: int, message: str) -> dict[str, Any]:
@@ -283,6 +286,11 @@ class OctopusServer:
             ("/api/v1/channel/enable", "POST", self._enable, True),
             ("/api/v1/channel/delete/{id}", "DELETE", self._delete, True),
             ("/api/v1/channel/fetch-model", "POST", self._fetch_model, True),
+            ("/api/v1/group/list", "GET", self._group_list, True),
+            ("/api/v1/group/create", "POST", self._group_create, True),
+            ("/api/v1/group/update", "POST", self._group_update, True),
+            ("/api/v1/group/delete/{id}", "DELETE", self._group_delete, True),
+            *([] if self.legacy else [("/api/v1/group/active/{id}", "POST", self._group_active, True)]),
             ("/api/v1/channel/sync", "POST", self._sync, ANY_BODY),
             ("/api/v1/channel/last-sync-time", "GET", self._last_sync_time, ANY_BODY),
         ]
@@ -408,6 +416,8 @@ class OctopusServer:
         record.update(changes)
         if not self.legacy:
             self._normalise_current(record)
+        if "model" in changes or "custom_model" in changes:
+            self.groups.channel_models_changed(body.id, split_list(f"{record['model']},{record['custom_model']}"))
         return copy.deepcopy(record)
 
     async def _enable(self, request: Request) -> Any:
@@ -424,6 +434,7 @@ class OctopusServer:
             raise ApiError(400, INVALID_PARAM) from exc
         if self.channels.pop(channel_id, None) is None:
             raise ApiError(404, NOT_FOUND)
+        self.groups.channel_deleted(channel_id)
         return None
 
     async def _fetch_model(self, request: Request) -> Any:
@@ -464,9 +475,55 @@ class OctopusServer:
             else:
                 custom = split_list(record["custom_model"])
                 models = [m for m in dict.fromkeys(m.strip() for m in fetched) if m and m not in custom]
+            removed = [m for m in split_list(record["model"]) if m not in models]
             record["model"] = ",".join(models)
+            self.groups.models_removed_by_sync(record["id"], removed)
+            self.groups.auto_group(record)
         self.last_sync = time.time()
         return problem
+
+    # -- groups (docs/contracts/octopus-groups.md) ------------------------------------------------
+
+    async def _group_list(self, request: Request) -> Any:
+        return self.groups.listed()
+
+    async def _group_create(self, request: Request) -> Any:
+        return self._grouped(self.groups.create, await request.body())
+
+    async def _group_update(self, request: Request) -> Any:
+        return self._grouped(self.groups.update, await request.body())
+
+    async def _group_delete(self, request: Request) -> Any:
+        return self._grouped(self.groups.delete, self._path_id(request))
+
+    async def _group_active(self, request: Request) -> Any:
+        return self._grouped(lambda body: self.groups.set_active(self._path_id(request), body), await request.body())
+
+    @staticmethod
+    def _path_id(request: Request) -> int:
+        try:
+            return int(request.path_params["id"])
+        except ValueError as exc:
+            raise ApiError(400, f'strconv.Atoi: parsing "{request.path_params["id"]}": invalid syntax') from exc
+
+    @staticmethod
+    def _grouped(call: Callable[[Any], Any], argument: Any) -> Any:
+        try:
+            return call(argument)
+        except GroupError as exc:
+            raise ApiError(exc.status, exc.message) from exc
+
+    def _seed_groups(self) -> None:
+        """A few groups over the seeded channels: each provider's most common model, members in id order."""
+        offered: dict[str, list[int]] = {}
+        for channel_id, record in sorted(self.channels.items()):
+            for model in split_list(f"{record['model']},{record['custom_model']}"):
+                offered.setdefault(model, []).append(channel_id)
+        popular = sorted((m for m, ids in offered.items() if len(ids) > 1), key=lambda m: (-len(offered[m]), m))[:3]
+        modes = (3, 4, 1) if self.legacy else ("failover", "manual", "failover")
+        self.groups.seed(
+            [(model, mode, [(i, model) for i in offered[model][:4]], 0) for model, mode in zip(popular, modes)]
+        )
 
     async def _fetch_upstream(self, channel: dict[str, Any]) -> list[str]:
         """GET `{base_url}/models` on the channel's upstream with its key; errors become HTTP 500."""

@@ -1,0 +1,183 @@
+"""Octopus groups in the app (Pilot): the groups screen, the form, add matching, delete with the trash,
+restore, the groups of a channel, and the warnings when a channel is a group's last enabled member."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from tui_channels.demo.session import OCTOPUS_SITE
+from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.group_form import GroupFormScreen
+from tui_channels.screens.group_members import MatchingPreview, MemberPicker
+from tui_channels.screens.group_plan import GroupPlanScreen, TrashedGroupPicker
+from tui_channels.screens.groups import GroupsScreen
+from tui_channels.screens.number_prompt import NumberPrompt
+from tui_channels.services.group_transfer import read_group_trash
+
+from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_screen
+
+
+def stored(server) -> dict[str, dict]:
+    return {g["name"]: g for g in server.groups.groups.values()}
+
+
+async def type_number(pilot, key: str, value: int) -> None:
+    await pilot.press(key)
+    prompt = await wait_screen(pilot, NumberPrompt)
+    prompt.query_one(Input).value = str(value)
+    await pilot.press("enter")
+    await wait_screen(pilot, GroupFormScreen)
+
+
+@pytest.fixture(params=["current", "legacy"])
+def generation(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+async def test_create_a_group_with_a_member_and_every_matching_model(generation: str):
+    async with running_app(site=OCTOPUS_SITE, octopus_generation=generation) as (app, pilot, demo):
+        server = demo.gateway.sites[OCTOPUS_SITE].server
+        await pilot.press("v")
+        groups = await wait_screen(pilot, GroupsScreen)
+        assert len(groups._shown) == len(server.groups.groups)
+        await pilot.press("n")
+        form = await wait_screen(pilot, GroupFormScreen)
+        form.query_one("#group-name", Input).value = "gpt-4o"
+        form.query_one("#group-timeout", Input).value = "20"
+        form.query_one("#group-members", OptionList).focus()
+        await pilot.press("m")
+        preview = await wait_screen(pilot, MatchingPreview)
+        expected = {
+            (i, m)
+            for i, r in server.channels.items()
+            for m in (r["model"] + "," + r["custom_model"]).split(",")
+            if "gpt-4o" in m.lower()
+        }
+        await wait_for(pilot, lambda: len(preview._members) == len(expected))
+        assert {(m.channel_id, m.model) for m in preview._members} == expected
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, GroupFormScreen)
+        assert len(form.group.members) == len(expected)
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, GroupsScreen)
+        await wait_for(pilot, lambda: "gpt-4o" in stored(server))
+        record = stored(server)["gpt-4o"]
+        assert {(i["channel_id"], i["model_name"]) for i in record["items"]} == expected
+        if generation == "legacy":
+            assert record["first_token_time_out"] == 20
+        else:
+            assert record["relay_config"]["member_stream_first_event_timeout_seconds"] == 20
+            assert record["relay_config"]["member_affinity_seconds"] == 300
+            first = min(record["items"], key=lambda i: i["priority"])
+            assert record["active_item_id"] == first["id"], "a manual group gets an active member"
+
+
+async def test_edit_priority_weight_and_remove_a_member(generation: str):
+    async with running_app(site=OCTOPUS_SITE, octopus_generation=generation) as (app, pilot, demo):
+        server = demo.gateway.sites[OCTOPUS_SITE].server
+        group_id = min(server.groups.groups)
+        name = server.groups.groups[group_id]["name"]
+        before = {i["id"]: dict(i) for i in server.groups.groups[group_id]["items"]}
+        await pilot.press("v")
+        groups = await wait_screen(pilot, GroupsScreen)
+        groups.query_one("#groups-list", OptionList).highlighted = [g.name for g in groups._shown].index(name)
+        await pilot.press("e")
+        form = await wait_screen(pilot, GroupFormScreen)
+        form.query_one("#group-members", OptionList).focus()
+        form.query_one("#group-members", OptionList).highlighted = 0
+        await type_number(pilot, "p", 7)
+        if generation == "legacy":
+            await type_number(pilot, "w", 5)
+        form.query_one("#group-members", OptionList).highlighted = 1
+        await pilot.press("d")
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, GroupsScreen)
+        await wait_for(pilot, lambda: len(server.groups.groups[group_id]["items"]) == len(before) - 1)
+        after = {i["id"]: i for i in server.groups.groups[group_id]["items"]}
+        changed = [i for i in after.values() if i["priority"] == 7]
+        assert len(changed) == 1
+        if generation == "legacy":
+            assert changed[0]["weight"] == 5
+            untouched = [i for i in after.values() if i["priority"] != 7]
+            assert all(i["weight"] == before[i["id"]]["weight"] for i in untouched), "weights survive an edit"
+
+
+async def test_delete_goes_to_the_trash_and_restore_maps_members_back():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        server = demo.gateway.sites[OCTOPUS_SITE].server
+        group_id = min(server.groups.groups)
+        original = server.groups.groups[group_id]
+        name, members = original["name"], {(i["channel_id"], i["model_name"]) for i in original["items"]}
+        await pilot.press("v")
+        groups = await wait_screen(pilot, GroupsScreen)
+        groups.query_one("#groups-list", OptionList).highlighted = [g.name for g in groups._shown].index(name)
+        await pilot.press("d")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        confirm.query_one("#confirm-typed", Input).value = name
+        await pilot.click("#confirm-yes")
+        await wait_for(pilot, lambda: name not in stored(server))
+        assert [t.group.name for t in read_group_trash()] == [name]
+
+        await wait_screen(pilot, GroupsScreen)
+        await pilot.press("L")
+        await wait_screen(pilot, TrashedGroupPicker)
+        await pilot.press("enter")
+        plan = await wait_screen(pilot, GroupPlanScreen)
+        assert "1 of 1 groups ready" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: name in stored(server))
+        restored = stored(server)[name]
+        assert {(i["channel_id"], i["model_name"]) for i in restored["items"]} == members
+        assert plan is not None
+
+
+async def test_a_channel_shows_its_groups_and_warns_before_stranding_one():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        server = demo.gateway.sites[OCTOPUS_SITE].server
+        group = next(g for g in server.groups.groups.values() if g["mode"] == "manual")
+        active = next(i for i in group["items"] if i["id"] == group["active_item_id"])
+        channel_id = active["channel_id"]
+        server.channels[channel_id]["enabled"] = True
+        screen = main_screen(app)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not screen.current or screen.current.groups is not None)
+        screen.table.move_cursor_to_channel(channel_id)
+        await pilot.press("V")
+        groups = await wait_screen(pilot, GroupsScreen)
+        assert group["name"] in [g.name for g in groups._shown]
+        await pilot.press("escape")
+
+        screen.table.move_cursor_to_channel(channel_id)
+        await pilot.press("minus")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        message = str(confirm.query_one("#confirm-message").render())
+        assert f"{group['name']}: routes only to" in message
+        await pilot.click("#confirm-no")
+        assert server.channels[channel_id]["enabled"] is True
+
+        await pilot.press("d")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        message = str(confirm.query_one("#confirm-message").render())
+        assert "restoring a channel later does not put it back" in message
+        await pilot.click("#confirm-no")
+
+
+async def test_member_picker_adds_one_model():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        server = demo.gateway.sites[OCTOPUS_SITE].server
+        await pilot.press("v")
+        await wait_screen(pilot, GroupsScreen)
+        await pilot.press("n")
+        form = await wait_screen(pilot, GroupFormScreen)
+        form.query_one("#group-name", Input).value = "picked"
+        form.query_one("#group-members", OptionList).focus()
+        await pilot.press("a")
+        picker = await wait_screen(pilot, MemberPicker)
+        channel_id, record = next(iter(server.channels.items()))
+        model = record["model"].split(",")[0]
+        picker.query_one(Input).value = record["name"]
+        await wait_for(pilot, lambda: picker.query_one(OptionList).option_count > 0)
+        await pilot.press("enter", "enter")
+        await wait_screen(pilot, GroupFormScreen)
+        assert form.group.members[0].key == (channel_id, model)

@@ -1,0 +1,387 @@
+"""A site's groups (Octopus): list, create, edit, delete (trash first), copy, restore from the trash.
+
+Each line is a group: name, mode, members (how many on enabled channels), timeout, and a warning
+when it routes nowhere. The cursor group's members are listed below it. Opened for one channel,
+the list holds the groups with a member on that channel, and says whether that member serves.
+Saving, deleting, copying and restoring run in workers; the list reloads after each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..errors import ChannelsError
+from ..model_groups import GroupMember, GroupSpec, ModelGroup
+from ..models import Channel
+from ..services.group_transfer import (
+    ExportedGroup,
+    PlannedGroup,
+    create_groups,
+    exported_group,
+    plan_groups,
+    read_group_trash,
+    trash_groups,
+)
+from ..services.model_groups import memberships, serving_members
+from ..services.sites import SiteSession
+from .confirm import ConfirmScreen
+from .group_form import GroupFormScreen, member_line
+from .group_plan import GroupPlanScreen, TrashedGroupPicker
+
+
+def routing_problem(group: ModelGroup, spec: GroupSpec, channels: dict[int, Channel]) -> str:
+    """Why the group serves no request now, or "" when it serves."""
+    mode = spec.mode(group.mode)
+    if not group.members:
+        return "no members"
+    if mode.uses_active_member and group.active_member is None:
+        return "no active member"
+    serving = serving_members(group, spec)
+    if any((c := channels.get(m.channel_id)) is not None and c.status.is_enabled for m in serving):
+        return ""
+    return "its active member's channel is disabled" if mode.uses_active_member else "no enabled member"
+
+
+def group_line(group: ModelGroup, spec: GroupSpec, channels: dict[int, Channel], focus: int | None) -> Text:
+    """Name, mode, members (on enabled channels / all), timeout; a warning when the group serves nothing."""
+    enabled = sum(1 for m in group.members if (c := channels.get(m.channel_id)) is not None and c.status.is_enabled)
+    mode = spec.mode(group.mode)
+    text = Text()
+    text.append(f"{group.name[:26]:<27}", style="bold")
+    text.append(f"{(mode.short or mode.label)[:12]:<13}")
+    text.append(f"{enabled:>3}/{len(group.members):<3}")
+    text.append(f"{group.timeout if group.timeout else '—':>5} s")
+    problem = routing_problem(group, spec, channels)
+    if problem:
+        text.append(f"  ⚠ {problem}", style="bold red")
+    if focus is not None:
+        own = [m for m in group.members if m.channel_id == focus]
+        standby = not any(m.channel_id == focus for m in serving_members(group, spec))
+        text.append(f"  via {', '.join(m.model for m in own)}" + (" (standby)" if standby else ""), style="italic")
+    return text
+
+
+class GroupsScreen(ModalScreen[None]):
+    """The groups of one Octopus site; `channel` narrows the list to the groups routing to it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("n", "new_group", "New"),
+        Binding("e,enter", "edit_group", "Edit"),
+        Binding("d,delete", "delete_group", "Delete"),
+        Binding("C", "copy_group", "Copy to site"),
+        Binding("L", "restore_groups", "Restore"),
+        Binding("r", "reload", "Reload"),
+        Binding("slash", "focus_filter", "Filter", show=False),
+    ]
+
+    def __init__(
+        self,
+        session: SiteSession,
+        *,
+        channel: Channel | None = None,
+        pick_site: Callable[[str, Callable[[str | None], None]], None] | None = None,
+        target_session: Callable[[str], SiteSession] | None = None,
+    ) -> None:
+        super().__init__()
+        self._session = session
+        self._focus = channel
+        self._pick_site = pick_site
+        self._target_session = target_session
+        self._shown: list[ModelGroup] = []
+        self.changed = False
+
+    @property
+    def spec(self) -> GroupSpec:
+        capabilities = self._session.capabilities
+        assert capabilities is not None and capabilities.groups is not None
+        return capabilities.groups
+
+    def compose(self) -> ComposeResult:
+        session = self._session
+        title = f"Groups of {session.name}"
+        if self._focus is not None:
+            title = f"Groups routing to channel #{self._focus.id} {self._focus.name} on {session.name}"
+        with Vertical(classes="dialog", id="groups"):
+            yield Label(title, classes="dialog-title")
+            yield Label(id="groups-summary")
+            yield Label(f"{'Name':<27}{'Mode':<13}Enabled/members  Timeout", classes="groups-heading")
+            yield Input(placeholder="/ filter by group, channel or model name", id="groups-filter")
+            yield OptionList(id="groups-list")
+            yield Label("Members", classes="help-section")
+            yield Static(id="group-members-view")
+            yield Label(
+                "n new · e edit · d delete · C copy to a site · L restore deleted · r reload · Esc closes",
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        self._draw()
+        self.query_one("#groups-list", OptionList).focus()
+
+    # -- drawing -----------------------------------------------------------------------------------
+
+    def _channels(self) -> dict[int, Channel]:
+        return {c.id: c for c in self._session.channels}
+
+    def _draw(self, keep: int | None = None) -> None:
+        session, spec, channels = self._session, self.spec, self._channels()
+        groups = session.groups or []
+        if self._focus is not None:
+            groups = [m.group for m in memberships(self._focus.id, groups, spec)]
+        needle = self.query_one("#groups-filter", Input).value.strip().casefold()
+        if needle:
+            groups = [g for g in groups if self._matches(g, needle, channels)]
+        self._shown = sorted(groups, key=lambda g: g.name.casefold())
+        summary = f"{len(self._shown)} of {len(session.groups or [])} groups"
+        if session.groups_error is not None:
+            summary = f"⚠ {session.groups_error.title}: {session.groups_error.message}"
+        self.query_one("#groups-summary", Label).update(summary)
+        options = self.query_one("#groups-list", OptionList)
+        previous = options.highlighted
+        options.clear_options()
+        focus = self._focus.id if self._focus is not None else None
+        options.add_options(Option(group_line(g, spec, channels, focus), id=str(g.id)) for g in self._shown)
+        if self._shown:
+            ids = [g.id for g in self._shown]
+            options.highlighted = ids.index(keep) if keep in ids else min(previous or 0, len(ids) - 1)
+        self._draw_members()
+
+    @staticmethod
+    def _matches(group: ModelGroup, needle: str, channels: dict[int, Channel]) -> bool:
+        names = [group.name, *(m.model for m in group.members)]
+        names += [channels[m.channel_id].name for m in group.members if m.channel_id in channels]
+        return any(needle in name.casefold() for name in names)
+
+    def _cursor(self) -> ModelGroup | None:
+        options = self.query_one("#groups-list", OptionList)
+        if options.highlighted is None or not self._shown:
+            return None
+        return self._shown[options.highlighted]
+
+    def _draw_members(self) -> None:
+        group = self._cursor()
+        view = self.query_one("#group-members-view", Static)
+        if group is None:
+            view.update("No group." if not self._session.groups else "No group matches.")
+            return
+        channels = self._channels()
+        lines = [member_line(m, group, self.spec, channels) for m in group.members] or [Text("No members yet.")]
+        view.update(Text("\n").join(lines))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._draw_members()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_edit_group()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._draw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#groups-list", OptionList).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#groups-filter", Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    # -- create and edit ---------------------------------------------------------------------------
+
+    def _taken(self) -> list[str]:
+        return [g.name for g in self._session.groups or []]
+
+    def action_new_group(self) -> None:
+        spec = self.spec
+        members: tuple[GroupMember, ...] = ()
+        if self._focus is not None and self._focus.models:
+            members = (GroupMember(self._focus.id, self._focus.models[0], priority=1),)
+        draft = ModelGroup(None, "", spec.default_mode, members=members)
+
+        def done(group: ModelGroup | None) -> None:
+            if group is not None:
+                self._save(None, group)
+
+        title = f"New group on {self._session.name}"
+        form = GroupFormScreen(draft, spec, self._session.channels, title=title, taken=self._taken())
+        self.app.push_screen(form, done)
+
+    def action_edit_group(self) -> None:
+        group = self._cursor()
+        if group is None:
+            return
+
+        def done(edited: ModelGroup | None) -> None:
+            if edited is not None:
+                self._save(group, edited)
+
+        title = f"Edit group {group.name} on {self._session.name}"
+        form = GroupFormScreen(group, self.spec, self._session.channels, title=title, taken=self._taken())
+        self.app.push_screen(form, done)
+
+    @work(group="group-save", exclusive=True)
+    async def _save(self, old: ModelGroup | None, new: ModelGroup) -> None:
+        backend = self._session.backend
+        if backend is None:
+            return
+        try:
+            if old is None:
+                saved = await backend.create_model_group(new)  # type: ignore[attr-defined]
+            else:
+                saved = await backend.update_model_group(old, new)  # type: ignore[attr-defined]
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+        self.changed = True
+        self.notify(f"Saved group {saved.name} with {len(saved.members)} members.")
+        await self._reload(keep=saved.id)
+
+    # -- delete ------------------------------------------------------------------------------------
+
+    def action_delete_group(self) -> None:
+        group = self._cursor()
+        if group is None:
+            return
+        channels = self._channels()
+        lines = [
+            f"  {channels[m.channel_id].name if m.channel_id in channels else f'#{m.channel_id}'} · {m.model}"
+            for m in group.members[:10]
+        ]
+        if len(group.members) > 10:
+            lines.append(f"  and {len(group.members) - 10} more")
+        message = (
+            f"Clients calling the model {group.name!r} get an error once it is gone.\n"
+            f"Its {len(group.members)} members:\n" + ("\n".join(lines) or "  (none)") + "\n\n"
+            "The group is first copied to the local group trash (group-trash.jsonl in the data folder), "
+            "from which L restores it, members mapped to channels by name."
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._delete(group)
+
+        typed = group.name if group.members else None
+        screen = ConfirmScreen(f"Delete group {group.name}?", message, confirm_label="Delete", typed=typed)
+        self.app.push_screen(screen, confirmed)
+
+    @work(group="group-save", exclusive=True)
+    async def _delete(self, group: ModelGroup) -> None:
+        backend, capabilities = self._session.backend, self._session.capabilities
+        if backend is None or capabilities is None or group.id is None:
+            return
+        try:
+            trash_groups([group], self._session.channels, site=self._session.name, flavor=capabilities.flavor)
+            await backend.delete_model_group(group.id)  # type: ignore[attr-defined]
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+        self.changed = True
+        self.notify(f"Deleted group {group.name}; it is in the group trash.")
+        await self._reload()
+
+    # -- copy and restore --------------------------------------------------------------------------
+
+    def action_copy_group(self) -> None:
+        group = self._cursor()
+        if group is None or self._pick_site is None:
+            return
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._copy(group, name)
+
+        self._pick_site(f"Copy group {group.name} of {self._session.name} to…", chosen)
+
+    @work(group="group-transfer", exclusive=True)
+    async def _copy(self, group: ModelGroup, site: str) -> None:
+        if self._target_session is None:
+            return
+        target = self._target_session(site)
+        capabilities = self._session.capabilities
+        try:
+            await target.load()
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+        names = {c.id: c.name for c in self._session.channels}
+        item = (exported_group(group, names), self._session.name, capabilities.flavor if capabilities else "")
+        self._plan(target, [item], f"Copy group {group.name} to {site}")
+
+    def action_restore_groups(self) -> None:
+        try:
+            trashed = read_group_trash()
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+        if not trashed:
+            self.notify("The group trash is empty: no group was deleted with this app.")
+            return
+
+        def chosen(picked: list | None) -> None:
+            if picked:
+                items = [(t.group, t.site, t.flavor) for t in picked]
+                self._plan(self._session, items, f"Restore {len(items)} groups into {self._session.name}")
+
+        self.app.push_screen(TrashedGroupPicker(trashed), chosen)
+
+    def _plan(self, target: SiteSession, items: Sequence[tuple[ExportedGroup, str, str]], title: str) -> None:
+        capabilities = target.capabilities
+        if capabilities is None:
+            return
+        try:
+            rows = plan_groups(items, capabilities, target.channels, target.groups or [], site=target.name)
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._create(target, rows)
+
+        self.app.push_screen(GroupPlanScreen(title, rows), confirmed)
+
+    @work(group="group-transfer", exclusive=True)
+    async def _create(self, target: SiteSession, rows: list[PlannedGroup]) -> None:
+        backend = target.backend
+        if backend is None:
+            return
+        outcomes = await create_groups(backend, rows)
+        created = sum(o.created for o in outcomes)
+        details = "\n".join(f"{o.name}: {o.message}" for o in outcomes)
+        self.notify(f"{created} of {len(outcomes)} groups created on {target.name}.\n{details}", timeout=15)
+        await target.load_groups()
+        if target is self._session:
+            self.changed = True
+            self._draw()
+
+    # -- reload ------------------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self._reload_now()
+
+    @work(group="group-load", exclusive=True)
+    async def _reload_now(self) -> None:
+        await self._reload()
+
+    async def _reload(self, keep: int | None = None) -> None:
+        cursor = self._cursor()
+        try:
+            await self._session.load()
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+        self._draw(keep if keep is not None else (cursor.id if cursor else None))
