@@ -47,6 +47,15 @@ def channel_in(app: ChannelsApp, channel_id: int):
     return next(c for c in main_screen(app).current.channels if c.id == channel_id)
 
 
+async def choose_this_apps_sync(pilot) -> None:
+    """Current New API finds upstream changes itself: `y` asks which sync; take this app's own."""
+    from tui_channels.screens.upstream_review import SyncSourcePicker
+
+    source = await wait_screen(pilot, SyncSourcePicker)
+    source.query_one("OptionList").highlighted = 2
+    await pilot.press("enter")
+
+
 def progress_visible(app: ChannelsApp) -> bool:
     return main_screen(app).query_one(BatchProgressBar).display
 
@@ -103,6 +112,7 @@ async def test_sync_previews_first_then_applies_exactly_the_preview():
         picker = await wait_screen(pilot, ScopePicker)
         assert "Selected channels  (5 channels)" in screen_text(app)
         await pilot.press("enter")
+        await choose_this_apps_sync(pilot)
         preview = await wait_screen(pilot, SyncPreviewScreen)
         planned = {r.channel_id: r for r in preview._previews}
         changing = {i for i, r in planned.items() if r.added_models or r.removed_models}
@@ -228,6 +238,7 @@ def test_snapshot_sync_preview(snap_compare):
         await pilot.press("y")
         await wait_screen(pilot, ScopePicker)
         await pilot.press("enter")
+        await choose_this_apps_sync(pilot)
         await wait_screen(pilot, SyncPreviewScreen)
 
     assert batch_snapshot(snap_compare, previewed)

@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tui_channels.app import ChannelsApp
-from tui_channels.demo.session import OCTOPUS_SITE
+from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.confirm import ConfirmScreen
 
@@ -52,3 +52,38 @@ class TestServerSync:
             pilot.app.clear_notifications()
 
         assert snapshot(snap_compare, steps)
+
+
+async def review_server_findings(pilot: Pilot) -> None:
+    from tui_channels.screens.scope_picker import ScopePicker
+    from tui_channels.screens.upstream_review import SyncSourcePicker, UpstreamReviewScreen
+
+    await pilot.press("y")
+    picker = await wait_screen(pilot, ScopePicker)
+    picker.query_one("OptionList").highlighted = [s.key for s in picker._scopes].index("all")
+    await pilot.press("enter")
+    await wait_screen(pilot, SyncSourcePicker)
+    await pilot.press("enter")
+    await wait_screen(pilot, UpstreamReviewScreen)
+
+
+async def choose_sync_source(pilot: Pilot) -> None:
+    from tui_channels.screens.scope_picker import ScopePicker
+    from tui_channels.screens.upstream_review import SyncSourcePicker
+
+    await pilot.press("y")
+    picker = await wait_screen(pilot, ScopePicker)
+    picker.query_one("OptionList").highlighted = [s.key for s in picker._scopes].index("all")
+    await pilot.press("enter")
+    await wait_screen(pilot, SyncSourcePicker)
+
+
+class TestUpstreamUpdates:
+    def test_sync_source_at_80x24(self, snap_compare):
+        assert snapshot(snap_compare, choose_sync_source, site=NEWAPI_SITE, size=(80, 24))
+
+    def test_review_at_80x24(self, snap_compare):
+        assert snapshot(snap_compare, review_server_findings, site=NEWAPI_SITE, size=(80, 24))
+
+    def test_review_at_120x40(self, snap_compare):
+        assert snapshot(snap_compare, review_server_findings, site=NEWAPI_SITE)

@@ -57,8 +57,75 @@ async def test_auto_sync_is_a_column_and_a_filter():
         await wait_for(pilot, lambda: screen.table.row_count == len(server.channels))
 
 
-async def test_f8_on_new_api_says_why_it_is_unavailable():
-    async with running_app(site=NEWAPI_SITE) as (app, pilot, _demo):
+async def test_f8_on_one_api_says_why_it_is_unavailable():
+    async with running_app(site=NEWAPI_SITE, newapi_flavor="oneapi") as (app, pilot, _demo):
         await pilot.press("f8")
-        await wait_for(pilot, lambda: any("server sync is not supported" in str(n.message) for n in app._notifications))
+        await wait_for(pilot, lambda: any("upstream updates is not supported" in str(n.message) for n in app._notifications))
         assert not main_screen(app).query("#flag-filter").first().display
+
+
+def pending_rows(server) -> dict[int, dict]:
+    from tui_channels.demo.newapi.upstream_updates import DETECTED, REMOVED, settings_of
+
+    return {i: r for i, r in server.store.items() if settings_of(r).get(DETECTED) or settings_of(r).get(REMOVED)}
+
+
+async def test_y_offers_the_server_findings_and_applies_or_ignores_per_model():
+    from tui_channels.demo.newapi.upstream_updates import IGNORED, settings_of
+    from tui_channels.screens.scope_picker import ScopePicker
+    from tui_channels.screens.upstream_review import SyncSourcePicker, UpstreamReviewScreen
+
+    async with running_app(site=NEWAPI_SITE) as (app, pilot, demo):
+        server = demo.gateway.sites[NEWAPI_SITE].server
+        pending = pending_rows(server)
+        assert pending, "the demo seeds channels with findings"
+        screen = main_screen(app)
+        assert "Upstream" in screen_text(app).splitlines()[2]
+        screen.query_one("#flag-filter").value = "upstream_changes"
+        await wait_for(pilot, lambda: screen.table.row_count == len(pending))
+
+        await pilot.press("y")
+        picker = await wait_screen(pilot, ScopePicker)
+        picker.query_one("OptionList").highlighted = [s.key for s in picker._scopes].index("view")
+        await pilot.press("enter")
+        await wait_screen(pilot, SyncSourcePicker)
+        await pilot.press("enter")
+        review = await wait_screen(pilot, UpstreamReviewScreen)
+        first = review._changes[0]
+        assert first.added
+        await pilot.press("space")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not pending_rows(server), timeout=20)
+        assert first.model in settings_of(server.record(first.channel_id))[IGNORED]
+        assert first.model not in server.record(first.channel_id)["models"].split(",")
+        await wait_for(pilot, lambda: screen.table.row_count == 0 or not screen.batch_running)
+
+
+async def test_f9_applies_everything_after_confirming_and_f8_checks_every_upstream():
+    from tui_channels.screens.confirm import ConfirmScreen
+
+    async with running_app(site=NEWAPI_SITE) as (app, pilot, demo):
+        server = demo.gateway.sites[NEWAPI_SITE].server
+        assert pending_rows(server)
+        await pilot.press("f9")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert "Apply every upstream change" in confirm._title
+        await pilot.click("#confirm-yes")
+        await wait_for(pilot, lambda: not pending_rows(server), timeout=20)
+
+        await pilot.press("f8")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert "Check every watched upstream" in confirm._title
+        await pilot.click("#confirm-yes")
+        await wait_for(
+            pilot, lambda: any("channels checked" in str(n.message) for n in app._notifications), timeout=30
+        )
+
+
+async def test_on_a_legacy_new_api_the_upstream_actions_say_why():
+    async with running_app(site=NEWAPI_SITE, newapi_flavor="newapi-legacy") as (app, pilot, _demo):
+        await pilot.press("f9")
+        await wait_for(
+            pilot, lambda: any("upstream updates is not supported" in str(n.message) for n in app._notifications)
+        )
+        assert "Upstream" not in screen_text(app).splitlines()[2]

@@ -44,6 +44,7 @@ class ChannelsApp(App[None]):
         STYLES / "forms.tcss",
         STYLES / "transfer.tcss",
         STYLES / "groups.tcss",
+        STYLES / "server_work.tcss",
     ]
 
     def __init__(

@@ -106,6 +106,27 @@ class TypeCatalog:
         return next((t for t in self._types if t.name.lower() == lowered), None)
 
 
+@dataclass(frozen=True, slots=True)
+class UpstreamWatch:
+    """What the server itself found about a channel's upstream models (New API upstream model updates).
+
+    `added` are models the upstream offers that the channel lacks, `removed` models the channel has
+    that the upstream no longer offers, as of `last_check_time` (Unix seconds; None before the first
+    check). `ignored` are names (or `regex:` patterns) never proposed again.
+    """
+
+    checks: bool = False
+    auto_sync: bool = False
+    last_check_time: int | None = None
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def pending(self) -> int:
+        return len(self.added) + len(self.removed)
+
+
 @dataclass(slots=True)
 class Channel:
     """A channel as the app sees it, whatever backend it came from.
@@ -138,6 +159,8 @@ class Channel:
     all_models: bool = False
     """No model list restricts the channel: it serves every model (a Claude Code Hub provider
     without allowed models); `models` is then empty."""
+    upstream: UpstreamWatch | None = None
+    """The server's own upstream model findings (current New API); None where there are none."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property

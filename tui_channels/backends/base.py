@@ -106,6 +106,8 @@ class FieldSpec:
     source: str = ""
     """The record field the value is read from when the server names it differently on reads
     (Claude Code Hub reads `proxyUrl`, writes `proxy_url`); empty: the same as `name`."""
+    within: str = ""
+    """The wire field whose JSON object holds this field (New API's `settings`), or "" for a field of its own."""
 
 
 COLUMNS_ALL: tuple[str, ...] = (
@@ -115,6 +117,7 @@ COLUMNS_ALL: tuple[str, ...] = (
     "status",
     "models",
     "auto_sync",
+    "upstream",
     "group",
     "priority",
     "weight",

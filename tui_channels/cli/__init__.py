@@ -1,8 +1,9 @@
 """Command line: `tui-channels` opens the app; subcommands manage sites, list channels and run batches.
 
 `parser.py` holds the grammar and `common.py` what the commands share; each command group runs
-from its own module (`sites`, `channels`, `batch`, `transfer`, `tags`, `groups`, `server`), imported only when one of
-its commands runs, and the app (with Textual) only when it opens. So `--help` and the plain
+from its own module (`sites`, `channels`, `batch`, `transfer`, `tags`, `groups`, `server`,
+`upstream`), imported only when one of its commands runs, and the app (with Textual) only when it
+opens. So `--help` and the plain
 commands start fast.
 
 Exit codes: 0 success, 1 the operation failed (a `ChannelsError`, shown as one line) or any channel
@@ -83,6 +84,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import groups
 
         return groups.run(args)
+    if args.group == "upstream":
+        from . import upstream
+
+        return upstream.run(args)
     if args.group == "server":
         from . import server
 

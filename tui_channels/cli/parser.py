@@ -155,6 +155,7 @@ def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
     _add_channel_transfer_commands(actions)
     _add_fix_command(actions)
     _add_server_sync_command(actions)
+    _add_upstream_commands(actions)
 
 
 def _add_batch_command(actions: argparse._SubParsersAction, action: str, summary: str) -> None:
@@ -331,6 +332,30 @@ def _add_groups_commands(groups: argparse._SubParsersAction) -> None:
     )
     restoring.add_argument("--dry-run", action="store_true", help="print the plan and create nothing")
     restoring.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_upstream_commands(actions: argparse._SubParsersAction) -> None:
+    upstream = actions.add_parser(
+        "upstream",
+        help="the server's own upstream model findings (current New API): list, check, apply",
+        description="Current New API checks the upstream of each watched channel itself and keeps the "
+        "models it added and removed. Exit code 1 when the server lacks these routes or a channel failed.",
+    )
+    steps = upstream.add_subparsers(title="actions", metavar="ACTION", required=True)
+    listing = steps.add_parser("list", help="watched channels and what the server found on them")
+    check = steps.add_parser("check", help="ask the server to check upstreams now (--all: its background check)")
+    apply = steps.add_parser("apply", help="apply what the server found (--all: its own apply-all)")
+    for name, parser in (("list", listing), ("check", check), ("apply", apply)):
+        parser.set_defaults(group="upstream", upstream_action=name, parser=parser)
+        parser.add_argument("--site", required=True, metavar="NAME")
+        parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    for parser in (check, apply):
+        scope = parser.add_mutually_exclusive_group()
+        scope.add_argument("--all", action="store_true", help="every channel the server watches")
+        scope.add_argument("--ids", type=id_list, metavar="1,2,3", help="these channel ids")
+        parser.set_defaults(search=None)
+    apply.add_argument("--ignore-added", action="store_true", help="ignore the added models instead of adding them")
+    apply.add_argument("--dry-run", action="store_true", help="print what would be applied, change nothing")
 
 
 def _add_fix_command(actions: argparse._SubParsersAction) -> None:

@@ -49,6 +49,7 @@ SHOTS = (
     Shot("main-claudecodehub", CLAUDECODEHUB_SITE),
     Shot("claudecodehub-form", CLAUDECODEHUB_SITE, ("e",)),
     Shot("groups", OCTOPUS_SITE, ("v",)),
+    Shot("upstream-review", NEWAPI_SITE, ("y", "enter", "enter")),
 )
 
 

@@ -20,12 +20,14 @@ from ..services.balance import balance_operation, with_balance
 from ..services.connectivity import connectivity_operation, with_test_result
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteSession
+from ..services import upstream_updates
 from ..services.sync import SyncOptions, apply_operation, changes, preview_operation, replan
 from ..services.tagging import tag_operation, with_tag
 from .main_base import MainScreenBase
 from .scope_picker import Scope, ScopeChoice, ScopePicker
 from .sync_preview import SyncPreviewScreen
 from .sync_rules import SyncRulesScreen
+from .upstream_review import SyncSourcePicker, UpstreamReviewScreen
 
 Change = Callable[[Channel, ChannelResult], Channel]
 
@@ -164,9 +166,79 @@ class BatchActions(MainScreenBase):
     # -- model sync ----------------------------------------------------------------------------
 
     def action_sync(self) -> None:
-        self.pick_scope(
-            "Sync models from the upstreams",
-            lambda session, choice: self.preview_sync(session, choice.scope.channels),
+        self.pick_scope("Sync models from the upstreams", self.choose_sync)
+
+    def choose_sync(self, session: SiteSession, choice: ScopeChoice) -> None:
+        """Where the server finds upstream changes itself (current New API), offer them beside this
+        app's sync; elsewhere go straight to the sync preview."""
+        channels = choice.scope.channels
+        capabilities = session.capabilities
+        if capabilities is None or not capabilities.supports(Operation.UPSTREAM_UPDATES):
+            self.preview_sync(session, channels)
+            return
+        found = upstream_updates.with_findings(channels)
+
+        def chosen(source: str | None) -> None:
+            if source == "sync":
+                self.preview_sync(session, channels)
+            elif source == "review":
+                self.review_upstream(session, found)
+            elif source == "check":
+                self.check_upstream(session, channels)
+
+        changes = sum(c.upstream.pending for c in found if c.upstream is not None)
+        self.app.push_screen(SyncSourcePicker(len(channels), len(found), changes), chosen)
+
+    def check_upstream(self, session: SiteSession, channels: Sequence[Channel]) -> None:
+        """The server checks each channel now; rows update; then its findings are offered for review."""
+        backend = session.backend
+        if backend is None:
+            return
+
+        def checked(results: list[ChannelResult]) -> None:
+            self.last_batch = ("Upstream check", results)
+            ids = {c.id for c in channels}
+            found = upstream_updates.with_findings(c for c in session.channels if c.id in ids)
+            failed = sum(r.outcome is Outcome.FAILED for r in results)
+            if failed:
+                self.notify(f"{failed} channels could not be checked; R shows why.", severity="warning")
+            if found:
+                self.review_upstream(session, found)
+            else:
+                self.notify("The server found no upstream model change on these channels.")
+
+        def saved(channel: Channel) -> None:
+            self.show_saved(session, channel)
+
+        self.run_batch(
+            "Upstream check",
+            channels,
+            upstream_updates.check_operation(backend, saved),
+            self.batch_settings(read_only=True),
+            on_finish=checked,
+        )
+
+    def review_upstream(self, session: SiteSession, channels: Sequence[Channel]) -> None:
+        def decided(changes: list[upstream_updates.ModelChange] | None) -> None:
+            if changes:
+                self.apply_upstream(session, changes)
+
+        screen = UpstreamReviewScreen(upstream_updates.proposed(channels), channels)
+        self.app.push_screen(screen, decided)
+
+    def apply_upstream(self, session: SiteSession, changes: Sequence[upstream_updates.ModelChange]) -> None:
+        backend = session.backend
+        decisions = upstream_updates.by_channel(changes)
+        if backend is None or not decisions:
+            return
+        targets = [c for c in session.channels if c.id in decisions]
+        self.run_batch(
+            "Apply upstream changes",
+            targets,
+            upstream_updates.apply_operation(
+                backend, decisions, lambda channel: self.show_saved(session, channel)
+            ),
+            self.batch_settings(read_only=False),
         )
 
     def preview_sync(self, session: SiteSession, channels: Sequence[Channel]) -> None:

@@ -1,7 +1,9 @@
 """Model work the server does itself, as a mixin of the main screen.
 
 f8 runs Octopus's own model sync of its auto-sync channels (after a confirmation), waits for the
-server to finish, reloads the channels and reports what changed per channel.
+server to finish, reloads the channels and reports what changed per channel. On current New API,
+f8 asks the server to check every watched channel's upstream (a background task the app follows to
+its end) and f9 applies everything the server found, both after a confirmation.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ..errors import ChannelsError
 from ..services.channel_view import relative_time
 from ..services.server_sync import participants, run_server_sync
 from ..services.sites import SiteSession
+from ..services.upstream_updates import upstream_summary, wait_for_task, with_findings
 from .actions_channels import channel_lines
 from .batch_results import BatchResultsScreen
 from .confirm import ConfirmScreen
@@ -28,7 +31,9 @@ def server_sync_message(session: SiteSession) -> str:
     """What the confirmation says: which channels take part, what the server changes, how long."""
     taking_part = participants(session.channels)
     if taking_part:
-        who = f"The server asks the upstream of each of its {len(taking_part)} auto-sync channels for its models:\n"
+        who = (
+            f"The server asks the upstream of each of its {len(taking_part)} auto-sync channels for its models:\n"
+        )
         who += channel_lines(taking_part)
     else:
         who = "No loaded channel has auto sync on (the Sync column), so the server has nothing to sync."
@@ -48,9 +53,16 @@ class ServerActions(MainScreenBase):
     HELP_TITLE: ClassVar[str] = "Server-side model work"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f8", "server_sync", "Server model sync (Octopus)", show=False),
-        Binding("f8", "unsupported('server_sync')", show=False),
+        Binding("f8", "check_upstream_all", "Server checks every watched upstream (New API)", show=False),
+        Binding("f8", "unsupported('check_upstream_all')", show=False),
+        Binding("f9", "apply_upstream_all", "Apply every upstream change the server found (New API)", show=False),
+        Binding("f9", "unsupported('apply_upstream_all')", show=False),
     ]
-    ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {"server_sync": Operation.SERVER_SYNC}
+    ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {
+        "server_sync": Operation.SERVER_SYNC,
+        "check_upstream_all": Operation.UPSTREAM_UPDATES,
+        "apply_upstream_all": Operation.UPSTREAM_UPDATES,
+    }
 
     def action_server_sync(self) -> None:
         session = self.loaded_session()
@@ -98,7 +110,106 @@ class ServerActions(MainScreenBase):
             await self._reload_quietly(session)
         self.last_batch = (SERVER_SYNC_TITLE, report.results)
         severity = "warning" if report.problem else "information"
-        self.notify(report.describe(), title=f"{SERVER_SYNC_TITLE} on {session.name}", severity=severity, timeout=15)
+        self.notify(
+            report.describe(), title=f"{SERVER_SYNC_TITLE} on {session.name}", severity=severity, timeout=15
+        )
         if report.results:
             title = f"{SERVER_SYNC_TITLE} on {session.name}"
             self.app.push_screen(BatchResultsScreen(title, report.results, retryable=False))
+
+    # -- current New API: the server's own upstream checks -------------------------------------
+
+    def action_check_upstream_all(self) -> None:
+        session = self.loaded_session()
+        if session is None or not self.require_operation(Operation.UPSTREAM_UPDATES):
+            return
+        watched = [
+            c for c in session.channels if c.upstream is not None and c.upstream.checks and c.status.is_enabled
+        ]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._check_upstream_all(session)
+
+        message = (
+            f"The server asks the upstream of each enabled channel it watches ({len(watched)} loaded) for its "
+            "models, in the background, and records what was added and removed; nothing is applied. "
+            "The channels reload when it has finished."
+        )
+        self.app.push_screen(
+            ConfirmScreen(f"Check every watched upstream on {session.name}?", message, confirm_label="Check"),
+            confirmed,
+        )
+
+    @work(group="server-sync")
+    async def _check_upstream_all(self, session: SiteSession) -> None:
+        backend = session.backend
+        if backend is None:
+            return
+        try:
+            task_id = await backend.start_upstream_check_all()  # type: ignore[attr-defined]
+            self.notify(f"The server is checking the watched upstreams of {session.name} (task {task_id}).")
+            task = await wait_for_task(backend, task_id)
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        if task is None:
+            self.notify(
+                "The check is running on the server; this account may not follow it. Press r later.", timeout=10
+            )
+            return
+        summary = upstream_summary(task.result) if task.status == "succeeded" else f"failed: {task.error}"
+        self.notify(summary, title=f"Upstream check on {session.name}", timeout=15)
+        if session is self.current:
+            self.reload_channels()
+        else:
+            await self._reload_quietly(session)
+
+    def action_apply_upstream_all(self) -> None:
+        session = self.loaded_session()
+        if session is None or not self.require_operation(Operation.UPSTREAM_UPDATES):
+            return
+        found = [
+            c for c in with_findings(session.channels) if c.status.is_enabled and c.upstream and c.upstream.checks
+        ]
+        added = sum(len(c.upstream.added) for c in found if c.upstream)
+        removed = sum(len(c.upstream.removed) for c in found if c.upstream)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._apply_upstream_all(session)
+
+        message = (
+            f"The server adds {added} and removes {removed} models on {len(found)} channels (loaded list):\n"
+            f"{channel_lines(found)}\n\nNothing is ignored; y reviews the changes one by one instead."
+        )
+        screen = ConfirmScreen(
+            f"Apply every upstream change on {session.name}?", message, confirm_label="Apply all"
+        )
+        self.app.push_screen(screen, confirmed)
+
+    @work(group="server-sync")
+    async def _apply_upstream_all(self, session: SiteSession) -> None:
+        backend = session.backend
+        if backend is None:
+            return
+        try:
+            report = await backend.apply_all_upstream_updates()  # type: ignore[attr-defined]
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        failed = (
+            f", {len(report.failed_ids)} failed (ids {', '.join(map(str, report.failed_ids))})"
+            if report.failed_ids
+            else ""
+        )
+        self.notify(
+            f"{report.channels} channels changed: +{report.added} −{report.removed} models{failed}.",
+            title=f"Upstream changes applied on {session.name}",
+            severity="warning" if failed else "information",
+            timeout=15,
+        )
+        if session is self.current:
+            self.reload_channels()
+        else:
+            await self._reload_quietly(session)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -37,6 +36,7 @@ from ..services.sites import SiteSession
 from .confirm import ConfirmScreen
 from .group_form import GroupFormScreen, member_line
 from .group_plan import GroupPlanScreen, TrashedGroupPicker
+from .workers import work
 
 
 def routing_problem(group: ModelGroup, spec: GroupSpec, channels: dict[int, Channel]) -> str:

@@ -76,6 +76,12 @@ class FlagFilter:
 FLAG_FILTERS: dict[str, FlagFilter] = {
     "auto_sync_on": FlagFilter("Auto sync on", "auto_sync", lambda c: c.auto_sync is True),
     "auto_sync_off": FlagFilter("Auto sync off", "auto_sync", lambda c: c.auto_sync is False),
+    "upstream_changes": FlagFilter(
+        "Has upstream changes", "upstream", lambda c: c.upstream is not None and c.upstream.pending > 0
+    ),
+    "upstream_checked": FlagFilter(
+        "Upstream checked", "upstream", lambda c: c.upstream is not None and c.upstream.checks
+    ),
 }
 """The flag filters by key (the key is what `ViewState.flag` holds)."""
 
@@ -86,6 +92,12 @@ def flag_choices(columns: Iterable[str]) -> list[tuple[str, str]]:
     return [(flag.label, key) for key, flag in FLAG_FILTERS.items() if flag.column in offered]
 
 
+def _pending(channel: Channel) -> int | None:
+    """More pending upstream changes first; a channel the server does not check is missing."""
+    watch = channel.upstream
+    return -watch.pending if watch is not None and (watch.pending or watch.checks) else None
+
+
 SORT_KEYS: dict[str, Callable[[Channel], Any]] = {
     "id": lambda c: c.id,
     "name": lambda c: _text_key(c.name),
@@ -93,6 +105,7 @@ SORT_KEYS: dict[str, Callable[[Channel], Any]] = {
     "status": lambda c: _STATUS_RANK.get(c.status),
     "models": lambda c: float("inf") if c.all_models else c.model_count or None,
     "auto_sync": lambda c: _switch(c.auto_sync),
+    "upstream": lambda c: _pending(c),
     "group": lambda c: _text_key(",".join(c.groups)),
     "priority": lambda c: c.priority,
     "weight": lambda c: c.weight,
@@ -105,7 +118,8 @@ SORT_KEYS: dict[str, Callable[[Channel], Any]] = {
 }
 """Sort key per column; `None` means "missing" and sorts last in both directions.
 
-Missing is: an empty name, group, tag or base URL; no models; an unknown status or auto sync; a `None`
+Missing is: an empty name, group, tag or base URL; no models; an unknown status or auto sync; no
+upstream check and nothing pending (more pending changes sort first ascending); a `None`
 priority, weight, balance or used quota (0 is a real value there); a response time or test time
 of `None` or 0 (the servers' "never tested"). Text compares case-insensitively, type by name,
 status as enabled < disabled < auto-disabled.
@@ -330,6 +344,17 @@ def format_compact(value: int | None) -> str:
     return f"{value / 1e12:.1f}T"
 
 
+def upstream_text(channel: Channel) -> str:
+    """The server's pending upstream changes as "+3 −1", "none" when it checks and found nothing,
+    "" when it does not check this channel."""
+    watch = channel.upstream
+    if watch is None or not (watch.pending or watch.checks):
+        return ""
+    if not watch.pending:
+        return "none"
+    return f"+{len(watch.added)} −{len(watch.removed)}"
+
+
 def format_balance(balance: float | None) -> str:
     """A balance in USD with two decimals; empty when the server has none."""
     return "" if balance is None else f"${balance:,.2f}"
@@ -342,6 +367,7 @@ CELL_TEXT: dict[str, Callable[[Channel, float], str]] = {
     "status": lambda c, now: c.status.label,
     "models": lambda c, now: "all" if c.all_models else str(c.model_count),
     "auto_sync": lambda c, now: "" if c.auto_sync is None else ("on" if c.auto_sync else "off"),
+    "upstream": lambda c, now: upstream_text(c),
     "group": lambda c, now: ",".join(c.groups),
     "priority": lambda c, now: "" if c.priority is None else str(c.priority),
     "weight": lambda c, now: "" if c.weight is None else str(c.weight),

@@ -55,6 +55,7 @@ COLUMNS: dict[str, Column] = {
         Column("status", "Status", 13),
         Column("models", "Models", 6, "right"),
         Column("auto_sync", "Sync", 4),
+        Column("upstream", "Upstream", 8),
         Column("group", "Group", 12),
         Column("priority", "Prio", 4, "right"),
         Column("weight", "Weight", 6, "right"),

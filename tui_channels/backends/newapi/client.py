@@ -9,6 +9,7 @@ server answers (a 404 error object on `POST /:id/status` means "use PUT").
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -40,9 +41,11 @@ from ..base import BackendBase, Capabilities, Operation, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json
 from ..ratelimit import RequestBudget
 from .admin import NewApiAdmin
-from .flavors import FLAVORS, USER_ID_HEADERS, Flavor, flavor_from_status
+from .flavors import FLAVORS, UPSTREAM_FIELDS, USER_ID_HEADERS, Flavor, flavor_from_status
+from .upstream import DETECT, NewApiUpstream
 from .wire import (
     NEUTRAL_TO_WIRE,
+    settings_object,
     NOT_CLEARABLE,
     PRIVILEGE_HINT,
     channel_from_wire,
@@ -71,7 +74,7 @@ class _Protocol:
     operations: frozenset[Operation]
 
 
-class NewApiBackend(NewApiAdmin, BackendBase):
+class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
     """A connected New API-family site."""
 
     def __init__(
@@ -116,8 +119,21 @@ class NewApiBackend(NewApiAdmin, BackendBase):
             "GET", "/api/channel/", params={"p": 0, "page_size": 1}, action="list channels"
         )
         await self._refine_from_page(first.get("data"))
+        if self._require_protocol().flavor.name == "newapi" and await self._has_upstream_updates():
+            self._protocol.operations |= {Operation.UPSTREAM_UPDATES}  # type: ignore[union-attr]
         self._capabilities = self._build_capabilities()
         return self._capabilities
+
+    async def _has_upstream_updates(self) -> bool:
+        """Probe the upstream-update routes with channel id 0: the server answers "invalid channel
+        id" (route there) or 404 with an error object (route missing). Nothing is checked or changed."""
+        try:
+            await self._call("POST", DETECT, json_body={"id": 0}, action="probe the server's features")
+        except NotSupported:
+            return False
+        except BackendError:
+            return True
+        return True
 
     async def verify(self) -> Capabilities:
         return await self.connect()
@@ -170,14 +186,15 @@ class NewApiBackend(NewApiAdmin, BackendBase):
             notes.append("Creates send a bare channel body (pre-v0.8.8 protocol).")
         if not protocol.one_based_pages:
             notes.append("0-based pagination with a bare array (pre-v0.8.4 protocol).")
+        upstream = Operation.UPSTREAM_UPDATES in protocol.operations
         return Capabilities(
             kind=BackendKind.NEWAPI,
             flavor=flavor.name,
             flavor_label=flavor.label,
             version=protocol.version,
             types=flavor.types,
-            fields=flavor.fields,
-            columns=flavor.columns,
+            fields=flavor.fields + UPSTREAM_FIELDS if upstream else flavor.fields,
+            columns=flavor.columns | {"upstream"} if upstream else flavor.columns,
             operations=protocol.operations,
             returns_keys=False,
             notes=tuple(notes),
@@ -391,7 +408,8 @@ class NewApiBackend(NewApiAdmin, BackendBase):
             record["weight"] = spec.weight
         if spec.tag and self.capabilities.field("tag"):
             record["tag"] = spec.tag
-        record.update({k: v for k, v in spec.extra.items() if k != "multi_key_mode"})
+        extra = {k: v for k, v in spec.extra.items() if k != "multi_key_mode"}
+        record.update(self._fold_nested(extra, {}))
         if protocol.wrapped_add:
             body: dict[str, Any] = {"mode": "multi_to_single" if multi_key_mode else "single", "channel": record}
             if multi_key_mode:
@@ -419,6 +437,10 @@ class NewApiBackend(NewApiAdmin, BackendBase):
         """PUT only the changed fields plus `id`; a status change goes through `set_status`."""
         self.capabilities.require(Operation.UPDATE)
         body: dict[str, Any] = {"id": channel.id}
+        nested = {n: v for n, v in changes.items() if (f := self.capabilities.field(n)) is not None and f.within}
+        if nested:
+            fresh = changes if "settings" in changes else (await self.get_channel(channel.id)).raw
+            changes = {**{n: v for n, v in changes.items() if n not in nested}, **self._fold_nested(nested, fresh)}
         for name, value in changes.items():
             if name == "status":
                 continue
@@ -450,6 +472,22 @@ class NewApiBackend(NewApiAdmin, BackendBase):
                 status=ChannelStatus.ENABLED if status is ChannelStatus.ENABLED else ChannelStatus.MANUALLY_DISABLED,
             )
         return updated
+
+    def _fold_nested(self, values: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
+        """Fields kept inside a JSON-object field (`settings`) set in that field, read from `record`
+        (the server's current copy, so what its detector stored meanwhile is kept); others as given."""
+        folded: dict[str, Any] = {}
+        containers: dict[str, dict[str, Any]] = {}
+        for name, value in values.items():
+            spec = self.capabilities.field(name)
+            if spec is None or not spec.within:
+                folded[name] = value
+                continue
+            container = containers.setdefault(spec.within, settings_object({"settings": record.get(spec.within)}))
+            container[name] = list(value) if isinstance(value, (tuple, list)) else value
+        for name, container in containers.items():
+            folded[name] = json.dumps(container, ensure_ascii=False)
+        return folded
 
     async def set_status(self, channel_id: int, enabled: bool) -> None:
         """`POST /:id/status` on current servers; `PUT {id, status}` where that route is missing."""

@@ -63,6 +63,31 @@ _NEWAPI_FIELDS = _COMMON_FIELDS + (
     FieldSpec("settings", "Other settings", FieldKind.JSON, advanced=True),
 )
 
+UPSTREAM_FIELDS = (
+    FieldSpec(
+        "upstream_model_update_check_enabled",
+        "Check upstream",
+        FieldKind.BOOL,
+        within="settings",
+        help="The server checks this channel's upstream for added and removed models",
+    ),
+    FieldSpec(
+        "upstream_model_update_auto_sync_enabled",
+        "Auto-add upstream",
+        FieldKind.BOOL,
+        within="settings",
+        help="Scheduled checks add new upstream models by themselves (they never remove)",
+    ),
+    FieldSpec(
+        "upstream_model_update_ignored_models",
+        "Ignored upstream models",
+        FieldKind.MODELS,
+        within="settings",
+        help="Never proposed; `regex:<pattern>` ignores every match",
+    ),
+)
+"""The upstream-update switches of current servers, kept in the channel's `settings` JSON."""
+
 _LEGACY_ABSENT = {"header_override", "remark", "settings", "multi_key_mode", "key_mode"}
 _LEGACY_FIELDS = tuple(f for f in _NEWAPI_FIELDS if f.name not in _LEGACY_ABSENT)
 
@@ -98,8 +123,8 @@ _ONEAPI_OPERATIONS = frozenset(
 )
 
 
-_COLUMNS = frozenset(COLUMNS_ALL) - {"auto_sync"}
-"""Columns the New API family fills."""
+_COLUMNS = frozenset(COLUMNS_ALL) - {"auto_sync", "upstream"}
+"""Columns every New API-family server fills (`upstream` is added where the probe finds the routes)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from ...errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
-from ...models import Channel, ChannelStatus, TypeCatalog, join_list, split_list
+from ...models import Channel, ChannelStatus, TypeCatalog, UpstreamWatch, join_list, split_list
 
 _STATUS_FROM_WIRE = {
     1: ChannelStatus.ENABLED,
@@ -59,6 +60,49 @@ def multi_key_counts(record: Mapping[str, Any]) -> tuple[int | None, int | None]
     return size, max(size - disabled, 0)
 
 
+UPSTREAM_SETTINGS = {
+    "checks": "upstream_model_update_check_enabled",
+    "auto_sync": "upstream_model_update_auto_sync_enabled",
+    "last_check_time": "upstream_model_update_last_check_time",
+    "added": "upstream_model_update_last_detected_models",
+    "removed": "upstream_model_update_last_removed_models",
+    "ignored": "upstream_model_update_ignored_models",
+}
+"""`UpstreamWatch` field -> its key in the channel's `settings` JSON (relaykit/dto/channel_settings.go)."""
+
+
+def settings_object(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The channel's `settings` JSON string as an object ({} when absent or not an object)."""
+    text = record.get("settings")
+    if isinstance(text, Mapping):
+        return dict(text)
+    try:
+        value = json.loads(text) if isinstance(text, str) and text.strip() else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip())) if isinstance(value, list) else ()
+
+
+def upstream_watch(record: Mapping[str, Any]) -> UpstreamWatch | None:
+    """The detector's switches and findings kept in `settings`; None when the record has no `settings`."""
+    if "settings" not in record:
+        return None
+    data = settings_object(record)
+    keys = UPSTREAM_SETTINGS
+    return UpstreamWatch(
+        checks=bool(data.get(keys["checks"])),
+        auto_sync=bool(data.get(keys["auto_sync"])),
+        last_check_time=_nonzero(data.get(keys["last_check_time"])),
+        added=_names(data.get(keys["added"])),
+        removed=_names(data.get(keys["removed"])),
+        ignored=_names(data.get(keys["ignored"])),
+    )
+
+
 def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
     """Map one channel record (list item, get, or update answer) to a `Channel`."""
     balance = record.get("balance")
@@ -83,6 +127,7 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
         created_time=_nonzero(record.get("created_time")),
         key_count=key_count,
         enabled_key_count=enabled_keys,
+        upstream=upstream_watch(record),
         raw=dict(record),
     )
 

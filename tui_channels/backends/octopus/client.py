@@ -32,6 +32,7 @@ from ...errors import (
 )
 from ...model_groups import ModelGroup
 from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
+from ...redact import scrub
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
@@ -438,7 +439,7 @@ class OctopusBackend(BackendBase):
                     f"Octopus at {self._host} is already running a model sync. Wait for it to end, then reload."
                 ) from None
             if message.startswith("failed to"):
-                return message
+                return scrub(message)
             raise error from None
         return None
 

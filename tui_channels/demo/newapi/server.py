@@ -27,8 +27,10 @@ from starlette.routing import Route
 from .channels import PRIVILEGE_MESSAGE, ChannelApi, reply
 from .checks import CheckApi
 from .probe import Upstream
+from ..upstream import PROVIDERS
 from .store import FLAVORS, ChannelTable, Flavor, plain, seed_rows
 from .tokens import TokenApi
+from .upstream_updates import UpstreamUpdateApi, seed_watch
 
 Handler = Callable[[Request, str], Awaitable[Response]]
 
@@ -70,6 +72,11 @@ ROUTES: tuple[tuple[str, str, str, str, frozenset[str]], ...] = (
     ("GET", "channel/tag/models", "tag_models", ADMIN, _NEWAPI),
     ("POST", "channel/copy/:id", "copy_channel", SENSITIVE, _CURRENT),
     ("POST", "channel/multi_key/manage", "manage_multi_key", ADMIN, _CURRENT),
+    ("POST", "channel/upstream_updates/apply", "apply_upstream", ADMIN, _CURRENT),
+    ("POST", "channel/upstream_updates/apply_all", "apply_all_upstream", ADMIN, _CURRENT),
+    ("POST", "channel/upstream_updates/detect", "detect_upstream", ADMIN, _CURRENT),
+    ("POST", "channel/upstream_updates/detect_all", "detect_all_upstream", ADMIN, _CURRENT),
+    ("GET", "system-task/:id", "system_task", ROOT, _CURRENT),
     ("GET", "user/self", "user_self", USER, _ALL),
     ("GET", "token/", "list_tokens", USER, _ALL),
     ("GET", "token/search", "search_tokens", USER, _ALL),
@@ -141,8 +148,11 @@ class NewApiServer:
         self._started = int(time.time())
         channel_api = ChannelApi(self.flavor, self.table, sensitive_write=self.role >= ROLES["root"])
         check_api = CheckApi(self.flavor, self.table, Upstream(upstream_timeout))
+        self.upstream_updates = UpstreamUpdateApi(self.flavor, self.table, Upstream(upstream_timeout))
+        if self.flavor.current:
+            seed_watch(list(self.table), PROVIDERS, now=self._started)
         self.tokens = TokenApi(self.flavor, seed=seed, admin_token=self.access_token, admin_role=self.role)
-        apis = (self, channel_api, check_api, self.tokens)
+        apis = (self, channel_api, check_api, self.tokens, self.upstream_updates)
 
         def handler(name: str) -> Handler:
             return next(getattr(api, name) for api in apis if hasattr(api, name))
