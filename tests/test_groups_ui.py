@@ -181,3 +181,34 @@ async def test_member_picker_adds_one_model():
         await pilot.press("enter", "enter")
         await wait_screen(pilot, GroupFormScreen)
         assert form.group.members[0].key == (channel_id, model)
+
+
+async def test_copy_a_group_to_another_octopus_site_maps_members_by_channel_name(gateway, monkeypatch):
+    from tui_channels.screens.transfer_dialogs import SitePicker
+
+    from .ui_helpers import app_on_sites
+
+    source = gateway.add_octopus("groups-copy-from", generation="legacy", channels=10)
+    target = gateway.add_octopus("groups-copy-to", generation="current", channels=10)
+    group = next(iter(source.server.groups.groups.values()))
+    target.server.groups.groups.clear()
+    kept = group["items"][0]["channel_id"]
+    for channel_id, record in target.server.channels.items():
+        if channel_id != kept:
+            record["name"] = f"renamed-{channel_id}"
+    async with app_on_sites(monkeypatch, source, target) as (app, pilot):
+        await pilot.press("v")
+        groups = await wait_screen(pilot, GroupsScreen)
+        groups.query_one("#groups-list", OptionList).highlighted = [g.name for g in groups._shown].index(group["name"])
+        await pilot.press("C")
+        await wait_screen(pilot, SitePicker)
+        await pilot.press("enter")
+        plan = await wait_screen(pilot, GroupPlanScreen)
+        text = screen_text(app)
+        assert "not mapped:" in text and "not carried: member weights" in text
+        assert plan is app.screen
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any(g["name"] == group["name"] for g in target.server.groups.groups.values()))
+        copied = next(g for g in target.server.groups.groups.values() if g["name"] == group["name"])
+        assert [i["channel_id"] for i in copied["items"]] == [kept]
+        assert copied["mode"] == "failover"

@@ -41,8 +41,9 @@ def server_sync_message(session: SiteSession) -> str:
     last = f"Its last run ended {relative_time(synced.timestamp())}." if synced else ""
     return (
         f"{who}\n\n"
-        "Each channel's synced models are replaced by what its upstream lists (hand-added custom "
-        "models stay), and group members whose model disappears are removed from their groups. "
+        "Each channel's synced models are replaced by what its upstream lists, even an empty list "
+        "(hand-added custom models stay), and group members whose model disappears are removed from "
+        "their groups. "
         f"The server answers when it has finished, which can take minutes. {last}"
     ).strip()
 
