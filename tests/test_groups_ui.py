@@ -212,3 +212,49 @@ async def test_copy_a_group_to_another_octopus_site_maps_members_by_channel_name
         copied = next(g for g in target.server.groups.groups.values() if g["name"] == group["name"])
         assert [i["channel_id"] for i in copied["items"]] == [kept]
         assert copied["mode"] == "failover"
+
+
+async def test_restoring_an_export_recreates_its_groups_on_the_restored_channels(tmp_path):
+    import json
+
+    from tui_channels.screens.batch_results import BatchResultsScreen
+    from tui_channels.screens.copy_report import CopyReportScreen
+    from tui_channels.screens.transfer_dialogs import ExportDialog, RestoreDialog
+
+    from .ui_helpers import wait_loaded
+
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        server = demo.gateway.sites[OCTOPUS_SITE].server
+        group = server.groups.groups[min(server.groups.groups)]
+        member = group["items"][0]
+        channel_name = server.channels[member["channel_id"]]["name"]
+        screen = main_screen(app)
+        screen.table.move_cursor_to_channel(member["channel_id"])
+        await pilot.press("space", "x")
+        dialog = await wait_screen(pilot, ExportDialog)
+        path = tmp_path / "with-groups.json"
+        dialog.query_one("#export-path").value = str(path)
+        dialog.query_one("#export-keys").value = True
+        await pilot.click("#export-go")
+        await wait_for(pilot, path.exists)
+        assert group["name"] in [g["name"] for g in json.loads(path.read_text())["groups"]]
+
+        server.channels.pop(member["channel_id"])
+        server.groups.channel_deleted(member["channel_id"])
+        server.groups.groups.pop(group["id"])
+        await pilot.press("r")
+        await wait_loaded(pilot)
+        await pilot.press("L")
+        restore = await wait_screen(pilot, RestoreDialog)
+        restore.query_one("#restore-path").value = str(path)
+        await pilot.click("#restore-file")
+        await wait_screen(pilot, CopyReportScreen)
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, BatchResultsScreen, timeout=20)
+        await pilot.press("escape")
+        await wait_screen(pilot, GroupPlanScreen, timeout=20)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: group["name"] in stored(server), timeout=20)
+        new_id = next(i for i, r in server.channels.items() if r["name"] == channel_name)
+        restored = stored(server)[group["name"]]
+        assert (new_id, member["model_name"]) in {(i["channel_id"], i["model_name"]) for i in restored["items"]}

@@ -104,12 +104,12 @@ class TransferActions(MainScreenBase):
                 self._show_new_channel(session, channel)
 
         settings = creation_settings(BatchSettings(concurrency=session.profile.concurrency))
-        finished = None
-        if then is not None:
 
-            def finished(results: list[ChannelResult]) -> None:
-                self.app.push_screen(BatchResultsScreen(title, results, retryable=False), lambda _answer: then())
+        def results_then(results: list[ChannelResult]) -> None:
+            """The usual results screen; `then` once it is closed."""
+            self.app.push_screen(BatchResultsScreen(title, results, retryable=False), lambda _answer: then and then())
 
+        finished = results_then if then is not None else None
         self.run_batch(title, plan.placeholders(), run, settings, on_result=arrived, on_finish=finished)
 
     def _show_new_channel(self, session: SiteSession, channel: Channel) -> None:
