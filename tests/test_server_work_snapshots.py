@@ -15,7 +15,15 @@ from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.confirm import ConfirmScreen
 
-from .ui_helpers import SNAPSHOT_PORT_BASE, demo_session, wait_loaded, wait_screen
+from .ui_helpers import (
+    SNAPSHOT_PORT_BASE,
+    demo_session,
+    is_loaded,
+    wait_for,
+    wait_loaded,
+    wait_screen,
+    without_toasts,
+)
 
 pytestmark = pytest.mark.xdist_group("snapshots")
 
@@ -49,7 +57,8 @@ class TestServerSync:
             await confirm_server_sync(pilot)
             await pilot.click("#confirm-yes")
             await wait_screen(pilot, BatchResultsScreen, timeout=20)
-            pilot.app.clear_notifications()
+            await wait_for(pilot, lambda: is_loaded(pilot.app))
+            await without_toasts(pilot)
 
         assert snapshot(snap_compare, steps)
 

@@ -27,6 +27,7 @@ from .ui_helpers import (
     wait_for,
     wait_loaded,
     wait_screen,
+    without_toasts,
 )
 
 GOOD_KEY = "sk-relay-0a1b2c3d4e5f60718293"
@@ -197,8 +198,7 @@ def test_snapshot_import_preview(snap_compare):
         async def preview(pilot) -> None:
             await wait_loaded(pilot)
             await open_import_preview(pilot)
-            pilot.app.clear_notifications()
-            await pilot.pause()
+            await without_toasts(pilot)
 
         assert snap_compare(ChannelsApp(site=OCTOPUS_SITE), terminal_size=(120, 40), run_before=preview)
 
@@ -209,7 +209,6 @@ def test_snapshot_copy_report(snap_compare):
         async def report(pilot) -> None:
             await wait_loaded(pilot)
             await open_copy_report(pilot)
-            pilot.app.clear_notifications()
-            await pilot.pause()
+            await without_toasts(pilot)
 
         assert snap_compare(ChannelsApp(site=NEWAPI_SITE), terminal_size=(120, 40), run_before=report)

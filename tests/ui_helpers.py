@@ -111,6 +111,12 @@ async def app_on_sites(
         yield app, pilot
 
 
+async def without_toasts(pilot: Pilot) -> None:
+    """Clear the notifications and wait until their toasts have left the screen (for snapshots)."""
+    pilot.app.clear_notifications()
+    await wait_for(pilot, lambda: not pilot.app.screen.query("Toast"))
+
+
 async def wait_screen(pilot: Pilot, screen_type: type[ScreenT], timeout: float = 10.0) -> ScreenT:
     """Wait until the top screen is a `screen_type` and return it."""
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), timeout)
