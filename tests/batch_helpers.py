@@ -47,14 +47,32 @@ async def connected(site: DemoSite, **options: Any) -> AsyncIterator[Backend]:
 
 
 def key_of(site: DemoSite, channel_id: int) -> str:
-    """The upstream key a channel's requests carry: its stored key, the first line of a multi-key one."""
-    return site.server.record(channel_id)["key"].split("\n")[0].strip()
+    """The upstream key a channel's requests carry: its stored key, the first line of a multi-key one,
+    or a legacy Octopus channel's first enabled key."""
+    record = site.server.record(channel_id)
+    if "keys" in record:
+        return next(k["channel_key"] for k in record["keys"] if k["enabled"] and k["channel_key"])
+    return record["key"].split("\n")[0].strip()
+
+
+def set_key(site: DemoSite, channel_id: int, key: str) -> None:
+    """Give a stored channel another upstream key (its first key on legacy Octopus)."""
+    record = stored(site)[channel_id]
+    if "keys" in record:
+        next(k for k in record["keys"] if k["enabled"] and k["channel_key"])["channel_key"] = key
+    else:
+        record["key"] = key
 
 
 def working_ids(site: DemoSite) -> list[int]:
     """Channels whose seeded key the fake upstream accepts (seeds include invalid and broken keys)."""
     bad = ("invalid", "revoked", "broken", "ratelimit")
-    return [i for i in site.server.store if not any(word in key_of(site, i) for word in bad)]
+    return [i for i in stored(site) if not any(word in key_of(site, i) for word in bad)]
+
+
+def stored(site: DemoSite) -> dict[int, dict[str, Any]]:
+    """The emulated server's own records by id (writes to them are what the server sees)."""
+    return site.server.channels if site.kind is BackendKind.OCTOPUS else site.server.store
 
 
 def newapi_models(site: DemoSite, channel_id: int) -> tuple[str, ...]:

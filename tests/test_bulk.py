@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from tui_channels.backends.http import RetryPolicy
 from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.backends.octopus.client import OctopusBackend
 from tui_channels.demo.gateway import DemoGateway
 from tui_channels.models import ChannelStatus
-from tui_channels.services import bulk
+from tui_channels.errors import PermissionDenied
+from tui_channels.services import bulk, trash
 from tui_channels.services.batch import BatchRun, BatchSettings
 from tui_channels.services.results import Outcome
 
@@ -94,5 +97,34 @@ async def test_grouped_tag_failure_fails_every_channel_with_the_reason(gateway: 
         results = await bulk.set_tag_grouped(backend, channels, "x")
         assert [r.outcome for r in results] == [Outcome.FAILED] * 3
         assert all("not supported" in r.message for r in results)
+    finally:
+        await backend.close()
+
+
+async def test_delete_all_disabled_keeps_the_trash_true(gateway: DemoGateway) -> None:
+    """Records are written first; what the server did not delete is marked, so restore never offers it."""
+    site, backend = await newapi(gateway, "newapi")
+    try:
+        disabled = [c for c in await backend.list_channels() if c.status.is_disabled]
+        revived = disabled[0]
+        site.server.store[revived.id]["status"] = 1  # enabled again by someone else meanwhile
+        trashed = trash.append(disabled, site=site.name, capabilities=backend.capabilities, reason="delete_disabled")
+        count = await bulk.delete_disabled(backend, disabled, trashed)
+        assert count == len(disabled) - 1 and revived.id in site.server.store
+        assert sorted(r["channel"]["id"] for r in trash.read()) == sorted(c.id for c in disabled[1:])
+    finally:
+        await backend.close()
+
+
+async def test_a_refused_delete_all_disabled_marks_every_record(gateway: DemoGateway) -> None:
+    site = gateway.add_newapi(f"bulk-admin-{next(_names)}", channels=12, role="admin")
+    backend = NewApiBackend(site.url, access_token=site.secret, user_id=site.user_id, retry=FAST)
+    await backend.connect()
+    try:
+        disabled = [c for c in await backend.list_channels() if c.status.is_disabled]
+        trashed = trash.append(disabled, site=site.name, capabilities=backend.capabilities, reason="delete_disabled")
+        with pytest.raises(PermissionDenied):
+            await bulk.delete_disabled(backend, disabled, trashed)
+        assert trash.read() == [] and all(c.id in site.server.store for c in disabled)
     finally:
         await backend.close()

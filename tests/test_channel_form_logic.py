@@ -32,6 +32,7 @@ from tui_channels.services.channel_form import (
     unique_name,
 )
 from tui_channels.services.model_list import ModelChecklist, parse_names, upstream_diff
+from tui_channels.services.creation import create_channel
 
 FAST = RetryPolicy(max_retries=2, base_delay=0.01, max_delay=1)
 _names = itertools.count(1)
@@ -276,7 +277,7 @@ async def test_octopus_create_and_duplicate(octopus, gateway) -> None:
         )
     else:
         values.update(key="sk-a", base_url=url)
-    created = await backend.create_channel(form.spec(values))
+    created = await create_channel(backend, form.spec(values))
     record = site.server.record(created.id)
     assert record["model"] == "gpt-4o" and record["custom_model"] == "my-finetune"
     assert record["auto_sync"] is True
@@ -294,7 +295,7 @@ async def test_octopus_create_and_duplicate(octopus, gateway) -> None:
     dup = ChannelForm(backend.capabilities, FormMode.DUPLICATE, created, taken_names=["octo-form"])
     assert dup.initial["name"] == "octo-form copy" and dup.key_hint() == ""
     assert dup.errors(dup.initial) == {}
-    copy = await backend.create_channel(dup.spec(dup.initial))
+    copy = await create_channel(backend, dup.spec(dup.initial))
     copied = site.server.record(copy.id)
     for name in ("model", "custom_model", "auto_sync", "custom_header", "match_regex", "param_override"):
         assert copied[name] == record[name]

@@ -7,6 +7,7 @@ Every test ends on what the server stored (`site.server.record(id)`) or what it 
 from __future__ import annotations
 
 import itertools
+import json
 
 from textual import events
 from textual.widgets import Button, Checkbox, Input, SelectionList, Static
@@ -95,6 +96,23 @@ async def test_create_on_new_api_with_the_type_picker(gateway, monkeypatch) -> N
         assert (record["group"], record["priority"], record["status"]) == ("vip", 4, 1)
         screen = main_screen(app)
         assert screen.table.cursor_channel.id == created
+
+
+async def test_a_one_api_channel_can_be_given_the_servers_groups(gateway, monkeypatch) -> None:
+    """One API has `GET /api/group/`: the form offers its groups, not only `default`."""
+    site = newapi(gateway, "oneapi")
+    async with app_on_sites(monkeypatch, site) as (_app, pilot):
+        await pilot.press("n")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        groups = form.query_one("#field-groups SelectionList", SelectionList)
+        await wait_for(pilot, lambda: groups.option_count == 3)
+        await pilot.press(*"one-api-vip")
+        field_input(form, "key").value = "sk-one-api-vip"
+        groups.select("vip")
+        await pilot.pause()
+        await save(pilot)
+        record = site.server.record(max(site.server.store))
+        assert (record["name"], record["group"]) == ("one-api-vip", "default,vip")
 
 
 async def test_validation_is_inline_and_save_is_refused(gateway, monkeypatch) -> None:
@@ -330,6 +348,27 @@ async def test_model_editor_from_the_table_saves_only_models(gateway, monkeypatc
         assert main_screen(app).table.cursor_channel.models == ("gpt-4o", *expected_new)
 
 
+async def test_model_editor_fetch_keeps_mapping_aliases_and_leaves_their_targets_off(gateway, monkeypatch) -> None:
+    site = newapi(gateway)
+    openai = next(i for i, r in site.server.store.items() if r["type"] == 1 and r["key"].startswith("sk-ope"))
+    site.server.store[openai].update(models="gpt-4,gpt-4o-mini", model_mapping='{"gpt-4": "gpt-4o"}')
+    async with app_on_sites(monkeypatch, site) as (_app, pilot):
+        await to_channel(pilot, openai)
+        await pilot.press("m")
+        editor = await wait_screen(pilot, ModelEditorScreen)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: "upstream offers" in str(editor.query_one("#upstream-text").render()))
+        text = str(editor.query_one("#upstream-text").render())
+        assert "No longer offered" not in text and "Model-mapping aliases, kept (1): gpt-4" in text
+        assert "Mapping targets, reached through their alias (1): gpt-4o" in text
+        new = [m for m in PROVIDERS["openai"] if m not in ("gpt-4o", "gpt-4o-mini")]
+        assert f"New ({len(new)}): " in text
+        editor.query_one("#upstream-accept", Button).press()
+        await pilot.pause()
+        shown = editor.query_one("#model-list", SelectionList)
+        assert list(shown.selected) == ["gpt-4", "gpt-4o-mini", *new]
+
+
 async def test_model_editor_in_a_draft_fetches_with_the_typed_key(gateway, monkeypatch) -> None:
     site = newapi(gateway)
     async with app_on_sites(monkeypatch, site) as (app, pilot):
@@ -389,6 +428,7 @@ async def test_duplicate_on_new_api_copies_server_side_then_edits_the_copy(gatew
 
 async def test_duplicate_on_octopus_creates_from_the_fields(gateway, monkeypatch) -> None:
     site = octopus(gateway, "current")
+    site.server.channels[3]["enabled"] = False  # the server would store the copy enabled: it must not stay so
     original = site.server.record(3)
     async with app_on_sites(monkeypatch, site) as (app, pilot):
         await to_channel(pilot, 3)
@@ -401,9 +441,10 @@ async def test_duplicate_on_octopus_creates_from_the_fields(gateway, monkeypatch
         copy_id = max(site.server.channels)
         record = site.server.record(copy_id)
         assert record["name"] == f"{original['name']} copy"
-        for name in ("type", "key", "base_url", "model", "custom_model", "custom_header", "param_override"):
+        for name in ("type", "enabled", "key", "base_url", "model", "custom_model", "custom_header", "param_override"):
             assert record[name] == original[name]
         assert main_screen(app).table.cursor_channel.id == copy_id
+        assert main_screen(app).table.cursor_channel.status.label == "disabled"
 
 
 # -- delete ------------------------------------------------------------------------------------------
@@ -458,6 +499,22 @@ async def test_deleting_one_disabled_channel_needs_no_typing(gateway, monkeypatc
         await wait_for(pilot, lambda: disabled not in {c.id for c in screen.current.channels})
         assert disabled not in site.server.store
         assert [r["channel"]["id"] for r in trash.read()] == [disabled]
+
+
+async def test_a_delete_the_server_refuses_leaves_no_record_in_the_trash(gateway, monkeypatch) -> None:
+    site = newapi(gateway, role="admin")  # an admin without channel.sensitive_write: 403 on delete
+    disabled = next(i for i, r in site.server.store.items() if r["status"] != 1)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        await to_channel(pilot, disabled)
+        await pilot.press("delete")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        confirm.query_one("#confirm-yes", Button).press()
+        await wait_for(pilot, lambda: len(site.stats.requests("DELETE", f"/api/channel/{disabled}")) == 1)
+        await wait_for(pilot, lambda: not main_screen(app).batch_running)
+        assert disabled in site.server.store
+        assert trash.read() == []  # written before the delete, then marked: restore never offers it
+        lines = [json.loads(line) for line in trash.trash_path().read_text().splitlines()]
+        assert [line.get("mark") for line in lines] == [None, "not_deleted"]
 
 
 async def test_delete_all_disabled_warns_about_manual_ones_and_trashes_them(gateway, monkeypatch) -> None:

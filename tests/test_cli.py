@@ -276,25 +276,52 @@ class TestVerify:
         register(cli, site)
         result = cli("sites", "verify", site.name)
         assert result.code == 0, result.err
-        (reachable, backend, credentials) = checks(result)
+        (reachable, backend, credentials, permissions) = checks(result)
         assert reachable == ("✓", "Reachable", f"{site.url} answered")
         assert backend[:2] == ("✓", "Backend") and f"({site.kind.label} family)" in backend[2]
         assert credentials[:2] == ("✓", "Credentials")
+        assert permissions == ("✓", "Permissions", "the account can read and manage channels")
         assert site.secret not in result.text
+
+    def test_an_admin_without_sensitive_write_is_told_what_it_cannot_do(
+        self, cli: Callable[..., Result], gateway: DemoGateway
+    ) -> None:
+        site = gateway.add_newapi("cli-na-admin", channels=3, role="admin")
+        register(cli, site)
+        before = {i: dict(r) for i, r in site.server.store.items()}
+        result = cli("sites", "verify", site.name)
+        assert result.code == 1
+        (_reachable, _backend, credentials, permissions) = checks(result)
+        assert credentials == ("✓", "Credentials", "accepted")
+        assert permissions[:2] == ("✗", "Permissions")
+        assert permissions[2] == (
+            "the account can read channels but lacks channel.sensitive_write (it cannot create, copy or "
+            "delete channels, nor change their keys, types, base URLs or overrides)"
+        )
+        assert {i: dict(r) for i, r in site.server.store.items()} == before  # the probes changed nothing
 
     def test_wrong_secret(self, cli: Callable[..., Result], newapi_site: DemoSite) -> None:
         register(cli, newapi_site, secret="sk-wrong-token-000000")
         result = cli("sites", "verify", newapi_site.name)
         assert result.code == 1
         marks = [line[:2] for line in checks(result)]
-        assert marks == [("✓", "Reachable"), ("✓", "Backend"), ("✗", "Credentials")]
+        assert marks == [("✓", "Reachable"), ("✓", "Backend"), ("✗", "Credentials"), ("·", "Permissions")]
         assert checks(result)[2][2].startswith("Authentication failed: ")
         assert "sk-wrong-token" not in result.text and newapi_site.secret not in result.text
+
+    def test_a_wrong_token_still_names_the_generation(self, cli: Callable[..., Result], gateway: DemoGateway) -> None:
+        """The generation comes from the public status answer, before the credentials are tried."""
+        site = gateway.add_newapi("cli-na-legacy", flavor="newapi-legacy", channels=1)
+        register(cli, site, secret="sk-wrong-token-000000")
+        result = cli("sites", "verify", site.name)
+        assert checks(result)[1] == ("✓", "Backend", "New API (legacy), version v0.6.3.1")
+        assert checks(result)[2][:2] == ("✗", "Credentials")
 
     def test_wrong_password(self, cli: Callable[..., Result], octopus_site: DemoSite) -> None:
         register(cli, octopus_site, secret="not-the-password")
         result = cli("sites", "verify", octopus_site.name)
         assert result.code == 1
+        assert checks(result)[1] == ("✓", "Backend", "answered like an Octopus server")
         assert checks(result)[2][:2] == ("✗", "Credentials")
         assert "not-the-password" not in result.text
 
@@ -304,9 +331,9 @@ class TestVerify:
         SecretStore().set("down", "sk-down")
         result = cli("sites", "verify", "down")
         assert result.code == 1
-        (reachable, backend, credentials) = checks(result)
+        (reachable, backend, credentials, permissions) = checks(result)
         assert reachable[:2] == ("✗", "Reachable") and reachable[2].startswith("Gateway unreachable: ")
-        assert backend[0] == credentials[0] == "·"
+        assert backend[0] == credentials[0] == permissions[0] == "·"
         assert "Traceback" not in result.err
 
     def test_missing_secret(self, cli: Callable[..., Result]) -> None:
@@ -368,7 +395,22 @@ class TestChannelsList:
         lines = result.out.splitlines()
         assert lines[0].split() == ["ID", "NAME", "TYPE", "STATUS", "MODELS", "GROUP", "PRIORITY", "BASE", "URL"]
         assert len(lines) == 1 + len(newapi_site.server.store)
+        assert [int(line.split()[0]) for line in lines[1:]] == sorted(newapi_site.server.store)
         assert newapi_site.secret not in result.text
+
+    def test_octopus_table_has_only_its_columns_in_id_order(self, cli: Callable[..., Result], gateway) -> None:
+        octopus_site = gateway.add_octopus("cli-octopus-order", channels=6)
+        stored = octopus_site.server.channels
+        shuffled = dict(sorted(stored.items(), key=lambda item: -item[0]))  # the server's own order
+        stored.clear()
+        stored.update(shuffled)
+        register(cli, octopus_site)
+        result = cli("channels", "list", "--site", octopus_site.name)
+        lines = result.out.splitlines()
+        assert lines[0].split() == ["ID", "NAME", "TYPE", "STATUS", "MODELS", "BASE", "URL"]
+        assert [int(line.split()[0]) for line in lines[1:]] == sorted(stored)
+        listed = json.loads(cli("channels", "list", "--site", octopus_site.name, "--json").out)
+        assert [c["id"] for c in listed] == sorted(stored)
 
     def test_unknown_site(self, cli: Callable[..., Result]) -> None:
         result = cli("channels", "list", "--site", "ghost")

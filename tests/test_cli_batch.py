@@ -10,9 +10,10 @@ import pytest
 from tui_channels.config import AppConfig, save_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.secret_store import env_var_name
+from tui_channels.services.upstream_models import EmptyUpstream
 
 from .conftest import CliResult
-from .batch_helpers import key_of, newapi_models, newapi_site, octopus_site, working_ids
+from .batch_helpers import key_of, newapi_models, newapi_site, octopus_site, set_key, working_ids
 from .ui_helpers import demo_profile
 
 
@@ -138,3 +139,20 @@ def test_an_unknown_site_exits_1(cli):
     result = cli("channels", "sync", "--site", "nowhere", "--all")
     assert result.code == 1
     assert 'no site named "nowhere"' in result.err
+
+
+@pytest.mark.parametrize("generation", ["current", "legacy"])
+def test_octopus_test_and_sync_fail_a_channel_whose_upstream_refuses_its_key(
+    gateway: DemoGateway, cli, configured, generation: str
+):
+    """Octopus answers the refusal with HTTP 200 and `data: []`: not "ok · 0 models listed"."""
+    site = configured(octopus_site(gateway, channels=4, generation=generation))
+    target = working_ids(site)[0]
+    set_key(site, target, "sk-invalid-cli")
+    before = site.server.record(target)
+    for command in ("test", "sync"):
+        result = cli("channels", command, "--site", site.name, "--ids", str(target), "--json")
+        assert result.code == 1, result.out + result.err
+        entry = report(result)[target]
+        assert (entry["outcome"], entry["message"]) == ("failed", EmptyUpstream().message)
+    assert site.server.record(target)["model"] == before["model"]

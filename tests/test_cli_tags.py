@@ -41,6 +41,17 @@ def test_tags_enable_disable_and_edit(newapi_site, capsys):
     assert "priority" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("action", [["disable"], ["enable"], ["edit", "--priority", "4"]])
+def test_a_tag_no_channel_has_is_an_error_not_a_success(newapi_site, capsys, action):
+    """The server answers success for a tag no channel carries: the command says what happened."""
+    before = {i: dict(r) for i, r in newapi_site.server.store.items()}
+    assert main(["tags", action[0], "no-such-tag", *action[1:], "--site", "cli-tags"]) == 1
+    assert "No channel has the tag 'no-such-tag'; nothing was changed." in capsys.readouterr().err
+    assert {i: dict(r) for i, r in newapi_site.server.store.items()} == before
+    assert not newapi_site.stats.requests("POST", "/api/channel/tag/*")
+    assert not newapi_site.stats.requests("PUT", "/api/channel/tag")
+
+
 def test_tags_edit_rejects_bad_values_as_usage_errors(newapi_site, capsys):
     assert main(["tags", "edit", "spare", "--site", "cli-tags", "--model-mapping", "[1]"]) == 2
     assert "--model-mapping: must be a JSON object" in capsys.readouterr().err

@@ -54,6 +54,14 @@ def key_file(tmp_path: Path, gateway: DemoGateway, *keys: tuple[str, str]) -> Pa
     return path
 
 
+def states(site: DemoSite) -> set[tuple]:
+    """Each channel's name and status, with its keys and their status (legacy Octopus)."""
+    return {
+        (r["name"], r["enabled"], tuple((k["channel_key"], k["enabled"]) for k in r["keys"]))
+        for r in site.server.channels.values()
+    }
+
+
 def fresh_key() -> str:
     return f"sk-cli{random_secrets.token_hex(12)}"
 
@@ -94,6 +102,19 @@ class TestKeysImport:
         assert again.code == 0
         assert [r["extra"]["state"] for r in json.loads(again.out)["results"]] == ["already present"] * 2
 
+    def test_a_key_given_twice_is_listed_as_skipped_with_the_row_it_repeats(self, cli, register, gateway, tmp_path):
+        site_obj = octopus(gateway, channels=0)
+        site = register(site_obj)
+        key = fresh_key()
+        path = key_file(tmp_path, gateway, ("first", key), ("again", key))
+        result = cli("keys", "import", "--site", site, "--file", str(path), "--json")
+        assert result.code == 0, result.err
+        report = json.loads(result.out)
+        assert [r["state"] for r in report["rows"]] == ["ready", "already present"]
+        assert report["rows"][1]["reason"] == "the same base URL and key as row 1 of this list"
+        assert [r["outcome"] for r in report["results"]] == ["ok", "skipped"]
+        assert len(site_obj.server.channels) == 1
+
     def test_bare_keys_without_a_base_url_are_a_usage_error(self, cli, register, gateway, tmp_path):
         site = register(octopus(gateway))
         path = tmp_path / "bare.txt"
@@ -130,7 +151,12 @@ class TestExportAndRestore:
         assert cli("channels", "export", "--site", "x", "--out", "f").code == 2
 
     def test_restore_into_another_site_then_again_finds_them_present(self, cli, register, gateway, tmp_path):
-        source = register(octopus(gateway, "legacy", channels=4))
+        source_site = octopus(gateway, "legacy", channels=4)
+        source_site.server.channels[1]["enabled"] = False  # the server creates every channel and key enabled
+        source_site.server.channels[2]["keys"].append(
+            {**source_site.server.channels[2]["keys"][0], "id": 999, "channel_key": "sk-spare-off", "enabled": False}
+        )
+        source = register(source_site)
         target_site = octopus(gateway, "legacy", channels=0)
         target = register(target_site)
         out = tmp_path / "export.json"
@@ -140,6 +166,7 @@ class TestExportAndRestore:
         assert not target_site.server.channels
         assert cli("channels", "restore", "--site", target, "--file", str(out)).code == 0
         assert len(target_site.server.channels) == 4
+        assert states(target_site) == states(source_site)
         again = cli("channels", "restore", "--site", target, "--file", str(out), "--json")
         assert again.code == 0
         assert {r["state"] for r in json.loads(again.out)["rows"]} == {"already present"}

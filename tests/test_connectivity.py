@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tui_channels.services.balance import balance_operation, with_balance
 from tui_channels.services.batch import BatchSettings
 from tui_channels.services.connectivity import connectivity_operation, response_ms, with_test_result
 from tui_channels.services.results import Outcome
 from tui_channels.services.tagging import tag_operation, with_tag
+from tui_channels.services.upstream_models import EmptyUpstream
 
 from .batch_helpers import (  # noqa: F401
     connected,
@@ -16,6 +19,7 @@ from .batch_helpers import (  # noqa: F401
     newapi_site,
     octopus_site,
     run_batch,
+    set_key,
     upstream,
     working_ids,
 )
@@ -88,6 +92,23 @@ async def test_octopus_tests_are_timed_model_fetches(gateway, upstream):
     assert site.stats.count("POST", "/api/v1/channel/fetch-model") == 5
     updated = with_test_result(channels[0], by_id[1])
     assert updated.response_time_ms == response_ms(by_id[1].value)
+
+
+@pytest.mark.parametrize("generation", ["current", "legacy"])
+async def test_an_octopus_upstream_that_refuses_the_key_fails_the_test(gateway, upstream, generation):
+    """Octopus answers a refused key (or an upstream listing nothing) with HTTP 200 and no models."""
+    site = octopus_site(gateway, channels=6, generation=generation)
+    good, empty, refused = working_ids(site)[:3]
+    upstream.key_models[key_of(site, empty)] = []
+    set_key(site, refused, "sk-invalid-fidelity")
+    async with connected(site) as backend:
+        channels = [c for c in await backend.list_channels() if c.id in (good, empty, refused)]
+        results = {r.channel_id: r for r in await run_batch(channels, connectivity_operation(backend))}
+    assert results[good].outcome is Outcome.OK
+    for channel_id in (empty, refused):
+        assert results[channel_id].outcome is Outcome.FAILED
+        assert results[channel_id].message == EmptyUpstream().message
+        assert with_test_result(channels[0], results[channel_id]) is channels[0]
 
 
 async def test_balances_refresh_and_types_without_one_are_skipped(gateway):

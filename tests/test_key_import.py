@@ -12,11 +12,20 @@ from tui_channels.backends.base import Backend
 from tui_channels.demo.faults import FaultKind
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.secret_store import SecretStore
+from tui_channels.services import base_urls
 from tui_channels.services.batch import BatchRun, BatchSettings
 from tui_channels.services.channel_plan import ChannelPlan, CreateRun, RowState, creation_settings
 from tui_channels.services.key_import import channel_name, plan_import, set_groups
-from tui_channels.services.key_library import BaseUrlNeeded, KeyInputError, KeyLibrary, UpstreamKey, parse_keys
+from tui_channels.services.key_library import (
+    BaseUrlNeeded,
+    KeyInputError,
+    KeyLibrary,
+    UpstreamKey,
+    parse_keys,
+    unique,
+)
 from tui_channels.services.results import Outcome
+from tui_channels.services.upstream_models import EMPTY_UPSTREAM
 
 from .backend_helpers import connected_site
 
@@ -77,9 +86,10 @@ class TestKeyInput:
         keys = parse_keys("sk-one11111\nsk-two22222\n", base_url="https://relay.example.com", source="relay")
         assert [(k.name, k.source) for k in keys] == [("key-1111", "relay"), ("key-2222", "relay")]
 
-    def test_the_same_base_url_and_key_twice_is_one_key(self):
+    def test_the_same_base_url_and_key_twice_is_read_twice_and_kept_once_in_the_library(self):
         keys = parse_keys("a,https://r.example/v1,sk-same1234\nb,https://R.example,sk-same1234\n")
-        assert [k.name for k in keys] == ["a"]
+        assert [k.name for k in keys] == ["a", "b"]
+        assert [k.name for k in unique(keys)] == ["a"]
 
     @pytest.mark.parametrize(
         ("text", "where"),
@@ -129,37 +139,63 @@ def test_channel_names_end_with_one_auto_suffix(source, key_name, expected):
 
 
 @pytest.mark.parametrize(
-    ("kind", "given", "sent"),
+    ("kind", "provider", "given", "sent"),
     [
-        ("octopus-legacy", "", "/v1"),
-        ("octopus-legacy", "/v1", "/v1"),
-        ("octopus-legacy", "/v1beta", "/v1beta"),
-        ("octopus-current", "", ""),
-        ("octopus-current", "/v1", "/v1"),
-        ("newapi", "/v1", ""),
-        ("newapi", "", ""),
-        ("claudecodehub", "/v1", ""),
-        ("claudecodehub", "", ""),
+        ("octopus-legacy", "openai", "", "/v1"),
+        ("octopus-legacy", "openai", "/v1", "/v1"),
+        ("octopus-legacy", "ppinfra", "/v3/openai", "/v3/openai"),
+        ("octopus-current", "openai", "", ""),
+        ("octopus-current", "openai", "/v1", "/v1"),
+        ("octopus-current", "ppinfra", "/v3/openai/", "/v3/openai#"),
+        ("newapi", "openai", "/v1", ""),
+        ("newapi", "openai", "", ""),
+        ("claudecodehub", "openai", "/v1", ""),
+        ("claudecodehub", "openai", "", ""),
     ],
 )
-async def test_the_v1_rule_per_backend_and_generation(gateway, kind, given, sent):
+async def test_the_v1_rule_per_backend_and_generation(gateway, kind, provider, given, sent):
+    """A version segment anywhere in the path counts; current Octopus appends /v1 itself unless told not to."""
     site, backend = await target(gateway, kind)
     key = fresh_key()
-    base = openai_url(gateway)
+    base = openai_url(gateway, provider)
     preview = await plan(backend, [UpstreamKey(name="main", source="relay", base_url=base + given, key=key)])
     [row] = preview.rows
     assert row.spec.base_url == base + sent
-    if given != "/v1beta":  # the fake upstream serves /v1 only: create where the key's models load
-        assert row.state is RowState.READY, row.reason
-        run, _ = await create(backend, preview)
-        record = stored(site, run.created[1].id)
-        if kind == "octopus-legacy":
-            assert record["base_urls"][0]["url"] == base + sent
-        elif kind == "octopus-current":
-            assert record["base_url"] == base + "/v1", "the current server appends /v1 itself"
-        else:
-            assert record.get("base_url", record.get("url")) == base
+    assert row.state is RowState.READY, row.reason  # the upstream answered at the URL the server calls
+    run, _ = await create(backend, preview)
+    record = stored(site, run.created[1].id)
+    if kind == "octopus-legacy":
+        assert record["base_urls"][0]["url"] == base + sent
+    else:
+        assert record.get("base_url", record.get("url")) == base + sent
     await backend.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "version", "legacy", "expected"),
+    [
+        ("https://api.ppinfra.com/v3/openai/", "v0.9.28", True, "https://api.ppinfra.com/v3/openai"),
+        ("https://x.example/v1beta/openai", "v0.9.28", True, "https://x.example/v1beta/openai"),
+        ("https://api.openai.com", "v0.9.28", True, "https://api.openai.com/v1"),
+        ("https://api.openai.com", "v0.9.99", False, "https://api.openai.com/v1"),  # the version decides
+        ("https://api.openai.com", "v0.10.0", False, "https://api.openai.com"),  # the server appends /v1
+        ("https://api.ppinfra.com/v3/openai", "v0.10.0", False, "https://api.ppinfra.com/v3/openai#"),
+        ("https://x.example/v1beta/openai", "v0.11.0", False, "https://x.example/v1beta/openai#"),
+        ("https://api.openai.com/v1/", "v0.11.0", False, "https://api.openai.com/v1"),
+        ("https://x.example/api/v1/openai", "v0.11.0", False, "https://x.example/api/v1/openai"),
+        ("https://api.openai.com", "unknown", True, "https://api.openai.com/v1"),
+        ("https://api.openai.com", "unknown", False, "https://api.openai.com"),
+    ],
+)
+def test_octopus_base_urls_follow_the_release_that_appends_v1_itself(url, version, legacy, expected):
+    assert base_urls.for_octopus(url, version, legacy=legacy) == expected
+
+
+def test_a_version_segment_anywhere_counts_and_comparisons_ignore_the_keep_mark():
+    assert base_urls.has_version_segment("https://api.ppinfra.com/v3/openai/")
+    assert not base_urls.has_version_segment("https://v1.example.com/openai")
+    assert base_urls.with_version("https://x.example/v1beta/openai/") == "https://x.example/v1beta/openai"
+    assert base_urls.comparable("https://X.example/v3/openai#") == base_urls.comparable("https://x.example/v3/openai/")
 
 
 # -- models, defaults and states ----------------------------------------------------------------
@@ -301,7 +337,8 @@ async def test_typed_models_unblock_a_key_whose_models_cannot_be_fetched(gateway
     key = UpstreamKey(name="manual", source="relay", base_url=openai_url(gateway), key="sk-invalid-typed-models")
     preview = await plan(backend, [key])
     row = preview.rows[0]
-    assert row.state is RowState.BLOCKED and "Incorrect API key" in row.reason
+    # Octopus answers a refused key with HTTP 200 and no models
+    assert row.state is RowState.BLOCKED and EMPTY_UPSTREAM in row.reason
     preview.set_models(row, "m-one, m-two")
     assert row.state is RowState.READY
     run, _ = await create(backend, preview)

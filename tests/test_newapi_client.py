@@ -24,6 +24,9 @@ from tui_channels.errors import (
     Unreachable,
 )
 from tui_channels.models import ChannelSpec, ChannelStatus
+from tui_channels.services.batch import BatchRun
+from tui_channels.services.connectivity import connectivity_operation
+from tui_channels.services.results import Outcome
 
 FAST_RETRY = RetryPolicy(max_retries=3, base_delay=0.01, max_delay=5)
 _names = itertools.count()
@@ -338,8 +341,11 @@ async def test_batch_delete_falls_back_to_one_by_one_on_one_api(gateway):
 # -- upstream-facing --------------------------------------------------------------------------
 
 
-async def test_connectivity_test_reports_time_and_failures(current):
-    site, backend = current
+@pytest.mark.parametrize("flavor", ["newapi", "newapi-legacy"])
+async def test_connectivity_test_reports_time_and_failures(gateway, flavor):
+    """Current servers answer inside the envelope's data, legacy ones at the top level: both are read."""
+    site = new_site(gateway, flavor)
+    backend = await connected(site)
     channels = {c.id: c for c in await backend.list_channels()}
     good = next(c for c in channels.values() if "invalid" not in site.server.record(c.id)["key"] and not c.raw.get("channel_info", {}).get("is_multi_key") and c.type.code == 1)
     result = await backend.test_channel(good)
@@ -349,6 +355,12 @@ async def test_connectivity_test_reports_time_and_failures(current):
     failed = await backend.test_channel(good)
     assert not failed.ok
     assert "Incorrect API key" in failed.message
+    assert failed.error_code == ("invalid_api_key" if flavor == "newapi" else "")
+    assert failed.seconds == 0
+    [row] = await BatchRun([good], connectivity_operation(backend)).run()
+    assert row.outcome is Outcome.FAILED and "Incorrect API key" in row.message
+    assert row.message.endswith("(error code invalid_api_key)") == (flavor == "newapi")
+    await backend.close()
 
 
 async def test_fetch_models_saved_and_adhoc(current, gateway):
@@ -439,7 +451,7 @@ FAULT_CASES = [
     ("unauthorized", {}, AuthError, "access token"),
     ("expired", {}, AuthError, "access token"),
     ("forbidden", {}, PermissionDenied, "permission"),
-    ("server_error", {}, ServerError, "HTTP 500"),
+    ("server_error", {}, ServerError, r"\(HTTP 500\): internal server error\. See the gateway's logs"),
     ("html", {}, BadResponse, "check the base URL"),
     ("malformed_json", {}, BadResponse, "malformed JSON"),
 ]
@@ -451,6 +463,29 @@ async def test_faults_map_to_typed_errors(current, kind, options, error, text):
     site.faults.add(kind, "/api/channel/5", **options)
     with pytest.raises(error, match=text):
         await backend.get_channel(5)
+
+
+async def test_a_failed_model_fetch_points_at_the_upstream_not_the_gateway(current, gateway):
+    site, backend = current
+    channel = await backend.get_channel(15)
+    site.server.store[15]["key"] = "sk-invalid-upstream-key"
+    with pytest.raises(RequestRejected) as caught:
+        await backend.fetch_models(channel)
+    assert caught.value.title == "Upstream failed"
+    assert caught.value.message.startswith("The upstream did not list its models (")
+    assert "Check the channel's base URL and key" in caught.value.message and "gateway" not in caught.value.message
+
+
+@pytest.mark.parametrize("flavor", ["newapi", "newapi-legacy"])
+async def test_test_all_says_what_the_server_started(gateway, flavor):
+    site = new_site(gateway, flavor)
+    backend = await connected(site)
+    said = await backend.test_all()
+    if flavor == "newapi":
+        assert said.startswith("task task_") and said.endswith(", queued")
+    else:
+        assert said == ""  # a bare success: nothing to add, no invented "started"
+    await backend.close()
 
 
 async def test_missing_route_is_not_supported(current):

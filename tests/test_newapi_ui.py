@@ -129,10 +129,26 @@ async def test_maintenance_actions_confirm_and_report():
         demo.gateway.upstream.delay = 0.3  # keeps the server's own test run busy for a while
         await confirm(pilot, "f6")
         await wait_for(pilot, lambda: any("Server-side test started" in n.message for n in app._notifications))
+        started = next(n.message for n in app._notifications if "Server-side test started" in n.message)
+        assert started.startswith("Server-side test started (task task_") and "(started)" not in started
         await confirm(pilot, "f6")  # a second run while the first is active: 409
         await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications))
         await confirm(pilot, "f7")
         await wait_for(pilot, lambda: any("Balances refreshed" in n.message for n in app._notifications))
+
+
+async def test_f7_on_one_api_refreshes_each_balance_since_its_own_route_does_nothing():
+    async with running_app(newapi_flavor="oneapi") as (app, pilot, demo):
+        site = demo.gateway.sites[NEWAPI_SITE]
+        assert main_screen(app).check_action("refresh_all_balances", ()) is True
+        await confirm(pilot, "f7")
+        await wait_for(pilot, lambda: batch_idle(app) and site.stats.count("GET", "/api/channel/update_balance/*") == 60)
+        assert not site.stats.requests("GET", "/api/channel/update_balance")
+        refreshed = [r for r in site.server.store.values() if r.get("balance_updated_time")]
+        assert refreshed and all(
+            main_screen(app).table.index.channel(main_screen(app).table.index.position(r["id"])).balance == r["balance"]
+            for r in refreshed
+        )
 
 
 async def test_one_api_shows_unsupported_actions_as_disabled_with_the_reason():

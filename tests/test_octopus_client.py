@@ -99,6 +99,16 @@ async def test_session_is_renewed_shortly_before_it_expires(site: DemoSite) -> N
     await client.close()
 
 
+async def test_the_session_lasts_as_asked_on_either_generation(site: DemoSite) -> None:
+    """Legacy reads the login's `expire` in minutes, current in seconds: an hour is 60 or 3600."""
+    client = make_backend(site, session_seconds=3600)
+    await client.connect()
+    login = site.stats.requests("POST", LOGIN)[-1].json()
+    assert login["expire"] == (60 if legacy(site) else 3600)
+    assert site.server.sessions.issued[-1] == 3600
+    await client.close()
+
+
 async def test_expired_and_revoked_sessions_log_in_again(site: DemoSite) -> None:
     client = make_backend(site, session_seconds=1)
     await client.connect()
@@ -248,8 +258,10 @@ async def test_timed_test(site: DemoSite, gateway: DemoGateway, backend: Octopus
     assert result.ok and result.seconds is not None and result.seconds > 0
     assert not (await backend.test_channel(good, model="no-such-model")).ok
     bad = await backend.create_channel(spec(gateway, site, "bad", key="sk-invalid-0001"))
-    failed = await backend.test_channel(bad)
-    assert not failed.ok and "Incorrect API key provided" in failed.message
+    refused = await backend.test_channel(bad, model="gpt-4o")
+    # Octopus answers a refused key with an empty list: the client reports what it saw, and the
+    # connectivity service turns "0 models listed" into a failure (test_connectivity.py)
+    assert refused.ok and refused.models_listed == 0
 
 
 async def test_a_401_once_logs_in_again_transparently(site: DemoSite, backend: OctopusBackend) -> None:
@@ -294,3 +306,38 @@ async def test_a_server_without_octopus_routes_is_not_supported(gateway: DemoGat
     with pytest.raises(NotSupported, match="not .*Octopus|Octopus server"):
         await client.connect()
     await client.close()
+
+
+async def test_a_ghost_key_entry_is_not_a_key(gateway: DemoGateway) -> None:
+    """Legacy Octopus stores key entries without a key; they must not make a channel multi-key."""
+    from tui_channels.services.channel_form import ChannelForm, FormMode
+
+    site = gateway.add_octopus(f"octo-ghost-{next(_names)}", generation="legacy", channels=0)
+    client = make_backend(site)
+    await client.connect()
+    wanted = spec(gateway, site, "ghostly")
+    wanted.extra["keys"] = [
+        {"enabled": True, "channel_key": "sk-real-0001", "remark": ""},
+        {"enabled": True, "channel_key": "", "remark": "left empty in the web UI"},
+    ]
+    created = await client.create_channel(wanted)
+    assert [k["channel_key"] for k in site.server.record(created.id)["keys"]] == ["sk-real-0001", ""]
+    channel = await client.get_channel(created.id)
+    assert channel.key_count is None and not channel.is_multi_key and channel.key == "sk-real-0001"
+    form = ChannelForm(client.capabilities, FormMode.EDIT, channel)
+    assert [e.stored for e in form.initial["key"]] == ["sk-real-0001"]
+    await client.close()
+
+
+async def test_an_upstream_that_is_down_is_not_blamed_on_the_gateway(
+    site: DemoSite, gateway: DemoGateway, backend: OctopusBackend
+) -> None:
+    dead = "http://127.0.0.1:9/v1"
+    channel = await backend.create_channel(spec(gateway, site, "down", base_url=dead))
+    with pytest.raises(ServerError) as caught:
+        await backend.fetch_models(channel)
+    assert caught.value.title == "Upstream failed"
+    assert caught.value.message.startswith("The upstream failed while Octopus at ")
+    assert f'Get "{dead}/models"' in caught.value.message
+    assert "Check the channel's base URL and key, and that the upstream is up." in caught.value.message
+    assert "gateway's log" not in caught.value.message

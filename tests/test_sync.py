@@ -8,7 +8,9 @@ from tui_channels.config import SiteProfile, SyncRules
 from tui_channels.errors import ConfigError
 from tui_channels.models import BackendKind, Channel, ChannelStatus, ChannelType
 from tui_channels.services.batch import BatchSettings
+from tui_channels.services.model_mapping import model_mapping, upstream_changes
 from tui_channels.services.results import ChannelResult, Outcome
+from tui_channels.services.upstream_models import EmptyUpstream
 from tui_channels.services.sync import (
     UPSTREAM_MODELS,
     ModelRule,
@@ -32,6 +34,8 @@ from .batch_helpers import (  # noqa: F401
     newapi_site,
     octopus_site,
     run_batch,
+    set_key,
+    stored,
     upstream,
     working_ids,
 )
@@ -216,16 +220,31 @@ async def test_one_api_cannot_list_models_so_every_channel_is_skipped(gateway):
     assert "fetch models is not supported" in previews[0].message
 
 
-async def test_an_upstream_listing_nothing_never_empties_a_channel(gateway, upstream):
-    site = newapi_site(gateway, channels=4)
+@pytest.mark.parametrize("failure", ["lists nothing", "refuses the key"])
+@pytest.mark.parametrize("kind", ["newapi", "newapi-legacy", "octopus-current", "octopus-legacy"])
+async def test_an_upstream_listing_nothing_fails_the_sync_and_changes_nothing(gateway, upstream, kind, failure):
+    """Octopus answers both with HTTP 200 and an empty list; New API lists nothing only in the first case."""
+    if kind.startswith("octopus"):
+        site = octopus_site(gateway, channels=6, generation=kind.removeprefix("octopus-"))
+    else:
+        site = newapi_site(gateway, channels=6, flavor=kind)
     target = working_ids(site)[0]
-    upstream.key_models[key_of(site, target)] = []
+    record = stored(site)[target]
+    if "custom_model" in record:
+        record["custom_model"] = "hand-added"  # a sync would otherwise leave only this one
+    if failure == "lists nothing":
+        upstream.key_models[key_of(site, target)] = []
+    else:
+        set_key(site, target, "sk-invalid-fidelity")
+    before = site.server.record(target)
     async with connected(site) as backend:
         channels = [c for c in await backend.list_channels() if c.id == target]
         result = (await run_batch(channels, preview_operation(backend, SyncOptions())))[0]
+    plans = changes([result])
     assert result.outcome is Outcome.FAILED
-    assert "without models" in result.message
-    assert not is_change(result) and not changes([result])
+    if kind.startswith("octopus") or failure == "lists nothing":
+        assert result.message == EmptyUpstream().message
+    assert not plans and site.server.record(target) == before
 
 
 async def test_octopus_sync_keeps_hand_added_models_and_sends_only_model_fields(gateway, upstream):
@@ -256,3 +275,29 @@ async def test_an_octopus_channel_without_a_key_is_skipped(gateway):
     by_id = {r.channel_id: r for r in previews}
     assert by_id[2].outcome is Outcome.SKIPPED and "no enabled key" in by_id[2].message
     assert all(r.outcome is Outcome.OK for i, r in by_id.items() if i != 2)
+
+
+# -- model-mapping aliases ----------------------------------------------------------------------
+
+
+def test_upstream_changes_follow_new_apis_own_detector():
+    mapping = model_mapping({"model_mapping": '{" gpt-4 ": "gpt-4o", "": "x", "claude": ""}'})
+    assert mapping == {"gpt-4": "gpt-4o"}
+    found = upstream_changes(["gpt-4", "gpt-4o-mini", "old"], ["gpt-4o", "gpt-4o-mini", "o3"], mapping)
+    assert (found.add, found.remove) == (("o3",), ("old",))
+    assert (found.aliases_kept, found.targets_not_added) == (("gpt-4",), ("gpt-4o",))
+    assert model_mapping({"model_mapping": "not json"}) == model_mapping({}) == {}
+
+
+@pytest.mark.parametrize("flavor", ["newapi", "newapi-legacy"])
+async def test_a_sync_keeps_mapping_aliases_and_does_not_add_their_targets(gateway, upstream, flavor):
+    site = newapi_site(gateway, channels=4, flavor=flavor)
+    target = working_ids(site)[0]
+    site.server.store[target].update(models="gpt-4,gpt-4o-mini", model_mapping='{"gpt-4": "gpt-4o"}')
+    upstream.key_models[key_of(site, target)] = ["gpt-4o", "gpt-4o-mini"]
+    async with connected(site) as backend:
+        channels = [c for c in await backend.list_channels() if c.id == target]
+        result = (await run_batch(channels, preview_operation(backend, SyncOptions())))[0]
+    assert result.outcome is Outcome.OK and not is_change(result)
+    assert result.new_models == ("gpt-4", "gpt-4o-mini")
+    assert result.message == "unchanged · keeps mapping alias gpt-4 (→ gpt-4o); does not add mapping target gpt-4o"

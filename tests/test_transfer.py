@@ -140,17 +140,25 @@ async def test_new_api_round_trip_keeps_every_field_once_keys_are_supplied(gatew
         exported_channels(read_export(path)), target_backend.capabilities, [], site=target.name, title="restore"
     )
     assert {row.state for row in plan.rows} == {RowState.BLOCKED}
-    assert all(row.reason == "the server never returns this channel's key: supply it" for row in plan.rows)
+    assert all(row.reason.startswith("the server never returns") for row in plan.rows)
     for row, channel in zip(plan.rows, channels):
-        plan.supply_key(row, source.server.record(channel.id)["key"].split("\n")[0])
+        plan.supply_key(row, " ".join(source.server.record(channel.id)["key"].split("\n")[: row.key_count]))
     assert plan.counts()[RowState.READY] == len(channels)
     run = await create_all(target_backend, plan)
+    pools = 0
     for row, channel in zip(plan.rows, channels):
         original = source.server.record(channel.id)
         restored = target.server.record(run.created[row.position].id)
         assert carried(restored, NEWAPI_CARRIED) == carried(original, NEWAPI_CARRIED)
         assert restored["status"] == (1 if original["status"] == 1 else 2)
-        assert restored["key"] == original["key"].split("\n")[0]
+        if original.get("channel_info", {}).get("is_multi_key"):
+            pools += 1
+            assert restored["key"] == original["key"]
+            info, before = restored["channel_info"], original["channel_info"]
+            assert (info["multi_key_size"], info["multi_key_mode"]) == (before["multi_key_size"], before["multi_key_mode"])
+        else:
+            assert restored["key"] == original["key"]
+    assert pools or kind != "newapi"
     await source_backend.close()
     await target_backend.close()
 
@@ -212,7 +220,7 @@ async def newapi_source(gateway: DemoGateway) -> tuple[DemoSite, Backend, Channe
     return site, backend, await backend.create_channel(spec)
 
 
-@pytest.mark.parametrize(("kind", "url_tail"), [("octopus-legacy", "/v1"), ("octopus-current", "/v1")])
+@pytest.mark.parametrize(("kind", "url_tail"), [("octopus-legacy", "/v1"), ("octopus-current", "")])
 async def test_copy_new_api_to_octopus_reports_what_cannot_be_carried(gateway, kind, url_tail):
     source, source_backend, channel = await newapi_source(gateway)
     target, target_backend = await site_and_backend(gateway, kind, channels=0)
@@ -353,6 +361,37 @@ async def test_copy_new_api_to_axonhub_carries_mapping_tag_and_test_model_and_na
     assert record["settings"]["modelMappings"] == [{"from": "gpt-4", "to": "gpt-4o"}]
     assert (record["tags"], record["defaultTestModel"], record["status"]) == (["team-a"], "gpt-4o-mini", "enabled")
     assert record["credentials"]["apiKeys"] == ["sk-copy-source-key-000111"]
+
+
+# -- multi-key pools -----------------------------------------------------------------------------
+
+
+async def pool_source(gateway: DemoGateway) -> tuple[DemoSite, Backend, Channel, list[str]]:
+    """A current New API site and one of its multi-key pools (keys in order), as the client lists it."""
+    site, backend = await site_and_backend(gateway, "newapi", channels=0)
+    keys = ["sk-pool-0001", "sk-pool-0002", "sk-pool-0003"]
+    spec = ChannelSpec(
+        name="pool", type=1, key="\n".join(keys), models=("gpt-4o",), extra={"multi_key_mode": "polling"}
+    )
+    channel = await backend.create_channel(spec)
+    return site, backend, channel, keys
+
+
+async def test_a_pool_copied_to_a_new_api_that_keeps_pools_stays_a_pool(gateway):
+    source, source_backend, pool, keys = await pool_source(gateway)
+    target, target_backend = await site_and_backend(gateway, "newapi", channels=0)
+    plan = plan_transfer(
+        [(pool, origin_of(source, source_backend))], target_backend.capabilities, [], site=target.name, title="copy"
+    )
+    [row] = plan.rows
+    assert row.state is RowState.BLOCKED and "supply the pool's 3 keys" in row.reason and not row.losses
+    plan.supply_key(row, " ".join(keys))
+    assert row.state is RowState.READY
+    run = await create_all(target_backend, plan)
+    restored = target.server.record(run.created[1].id)
+    assert restored["key"].split("\n") == keys
+    assert restored["channel_info"]["is_multi_key"] is True
+    assert restored["channel_info"]["multi_key_mode"] == "polling"
     await source_backend.close()
     await target_backend.close()
 
@@ -397,6 +436,44 @@ async def test_copy_from_axonhub_carries_the_first_key_and_names_what_stays_behi
     elif kind == "axonhub-older":
         assert record["credentials"] == {"apiKey": "sk-axon-first-0001"}
         assert record["settings"] == {"modelMappings": [{"from": "gpt-4", "to": "gpt-4o"}]}
+
+
+@pytest.mark.parametrize("kind", ["newapi-legacy", "oneapi", "octopus-current"])
+async def test_a_pool_copied_where_channels_hold_one_key_is_blocked_until_one_key_is_given(gateway, kind):
+    """The preview and the create follow one rule: several keys are never "ready" where they would fail."""
+    source, source_backend, pool, keys = await pool_source(gateway)
+    target, target_backend = await site_and_backend(gateway, kind, channels=0)
+    plan = plan_transfer(
+        [(pool, origin_of(source, source_backend))], target_backend.capabilities, [], site=target.name, title="copy"
+    )
+    [row] = plan.rows
+    assert any("holds one key per channel, so supply one" in loss for loss in row.losses)
+    plan.supply_key(row, "\n".join(keys))  # pasted as a pool anyway
+    assert row.state is RowState.BLOCKED and "3 keys given" in row.reason
+    results = await BatchRun(
+        plan.placeholders(), CreateRun(target_backend, plan), creation_settings(BatchSettings())
+    ).run()
+    records = target.server.channels if kind.startswith("octopus") else target.server.store
+    assert results[0].outcome is Outcome.SKIPPED and not records
+    plan.supply_key(row, keys[0])
+    assert row.state is RowState.READY
+    run = await create_all(target_backend, plan)
+    assert run.created[1].key in (None, keys[0])
+    await source_backend.close()
+    await target_backend.close()
+
+
+async def test_a_pool_copied_to_legacy_octopus_becomes_one_channel_with_every_key(gateway):
+    source, source_backend, pool, keys = await pool_source(gateway)
+    target, target_backend = await site_and_backend(gateway, "octopus-legacy", channels=0)
+    plan = plan_transfer(
+        [(pool, origin_of(source, source_backend))], target_backend.capabilities, [], site=target.name, title="copy"
+    )
+    [row] = plan.rows
+    plan.supply_key(row, " ".join(keys))
+    assert row.state is RowState.READY
+    run = await create_all(target_backend, plan)
+    assert [k["channel_key"] for k in target.server.record(run.created[1].id)["keys"]] == keys
     await source_backend.close()
     await target_backend.close()
 

@@ -34,12 +34,13 @@ def test_the_trash_lives_in_the_data_folder() -> None:
 
 async def test_records_hold_the_raw_record_and_the_neutral_fields(octopus_channels) -> None:
     capabilities, channels = octopus_channels
-    path = trash.append(channels[:2], site="home", capabilities=capabilities, now=MOMENT)
+    path = trash.append(channels[:2], site="home", capabilities=capabilities, now=MOMENT).path
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
     first = json.loads(lines[0])
     channel: Channel = channels[0]
     assert first["version"] == 1 and first["deleted_at"] == "2026-08-30T12:34:56Z"
+    assert len(first.pop("entry")) == 32
     assert (first["site"], first["backend"], first["flavor"], first["reason"]) == (
         "home", "octopus", "octopus-legacy", "delete"
     )
@@ -64,7 +65,7 @@ async def test_records_hold_the_raw_record_and_the_neutral_fields(octopus_channe
 async def test_appends_and_reads_back_in_order_owner_only(octopus_channels) -> None:
     capabilities, channels = octopus_channels
     trash.append(channels[:1], site="home", capabilities=capabilities, now=MOMENT)
-    path = trash.append(channels[1:3], site="home", capabilities=capabilities, reason="delete_disabled")
+    path = trash.append(channels[1:3], site="home", capabilities=capabilities, reason="delete_disabled").path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     records = trash.read()
     assert [r["channel"]["id"] for r in records] == [c.id for c in channels[:3]]

@@ -215,11 +215,19 @@ class ChannelSpec:
 
 @dataclass(frozen=True, slots=True)
 class TestResult:
-    """Outcome of one connectivity test; `message` is the server's word, scrubbed of secrets."""
+    """Outcome of one connectivity test; `message` is the server's word, scrubbed of secrets.
+
+    `seconds` is the gateway's measured time (New API `time`, in seconds) or the client's own timing;
+    `error_code` is the gateway's classification of a failure (New API `error_code`, e.g.
+    `invalid_api_key`); `models_listed` is how many models the upstream listed when the test was a
+    model listing (Octopus has no test route), None when it was a request to a model.
+    """
 
     ok: bool
     seconds: float | None
     message: str = ""
+    error_code: str = ""
+    models_listed: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", scrub(self.message))

@@ -232,7 +232,7 @@ def test_status_changes_go_through_the_status_routes_on_current_only(gateway):
     with client(legacy) as http:
         toggled = http.put("/api/channel/", json={"id": 2, "status": 2}).json()
         missing = http.post("/api/channel/2/status", json={"status": 1})
-    assert refused == {"success": False, "message": "invalid params"} and current.server.record(2)["name"] != "x"
+    assert refused == {"success": False, "message": "Invalid parameters"} and current.server.record(2)["name"] != "x"
     assert (first["data"], repeat["data"], batch["data"]) == (True, False, 1)
     assert '"status_reason":"manual operation"' in current.server.record(2)["other_info"]
     assert toggled["data"]["status"] == 2 and legacy.server.record(2)["status"] == 2
@@ -263,7 +263,7 @@ def test_missing_routes_are_404_error_objects_and_root_routes_redirect(gateway):
 # -- upstream-facing -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flavor", ["newapi", "oneapi"])
+@pytest.mark.parametrize("flavor", ["newapi", "newapi-legacy", "oneapi"])
 def test_channel_test_calls_the_upstream_and_reports_time(gateway, flavor):
     site = new_site(gateway, flavor, channels=3)
     site.server.store[1].update(key="sk-good-test-key", status=1)
@@ -273,13 +273,17 @@ def test_channel_test_calls_the_upstream_and_reports_time(gateway, flavor):
         good = http.get("/api/channel/test/1", params={"model": "gpt-4o"}).json()
         bad = http.get("/api/channel/test/2").json()
     assert gateway.upstream_stats.count("POST", "/p/*/v1/chat/completions") >= calls + 2
-    assert good["success"] is True and isinstance(good["time"], float) and good["time"] > 0
-    assert site.server.record(1)["response_time"] == round(good["time"] * 1000)
+    # the current flavor answers in the newer shape: the result inside the envelope's data
+    result, failure = (good["data"], bad["data"]) if flavor == "newapi" else (good, bad)
+    assert good["success"] is True and isinstance(result["time"], float) and result["time"] > 0
+    assert site.server.record(1)["response_time"] == round(result["time"] * 1000)
     assert bad["success"] is False and "Incorrect API key" in bad["message"]
     if flavor == "oneapi":
         assert good["modelName"] == "gpt-4o" and good["message"] == "pong"
+    elif flavor == "newapi":
+        assert failure["error_code"] == "invalid_api_key" and "time" not in good
     else:
-        assert bad["error_code"] == "bad_response_status_code"
+        assert "error_code" not in bad and "data" not in good
 
 
 def test_test_all_runs_in_the_background_once_at_a_time(gateway):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,14 +99,26 @@ def test_posts_without_json_content_type_are_refused(site: DemoSite, client: htt
         assert (answer.status_code, answer.json()["message"]) == (415, "Invalid JSON format")
 
 
+def test_expire_is_in_minutes_on_legacy_and_in_seconds_on_current(site: DemoSite) -> None:
+    body = {"username": site.username, "password": site.secret, "expire": 2}
+    answer = httpx.post(f"{site.url}{LOGIN}", json=body)
+    token = answer.json()["data"]["token"] if is_legacy(site) else answer.cookies["auth"]
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert round(claims["exp"] - claims["iat"]) == (120 if is_legacy(site) else 2)
+
+
 def test_sessions_really_expire_and_can_be_revoked(site: DemoSite) -> None:
-    with login(site, expire=1) as short, login(site, expire=-1) as long:
-        assert short.get("/api/v1/user/status").json()["data"] == "ok"
-        time.sleep(1.2)
-        assert short.get("/api/v1/user/status").status_code == 401
-        assert long.get("/api/v1/user/status").status_code == 200
-        site.server.revoke_sessions()
-        assert long.get("/api/v1/user/status").status_code == 401
+    site.server.max_session_seconds = 1  # legacy's shortest session is a minute
+    with login(site, expire=1) as short:
+        site.server.max_session_seconds = None
+        with login(site, expire=-1) as long:
+            assert short.get("/api/v1/user/status").json()["data"] == "ok"
+            time.sleep(1.2)
+            assert short.get("/api/v1/user/status").status_code == 401
+            assert long.get("/api/v1/user/status").status_code == 200
+            site.server.revoke_sessions()
+            assert long.get("/api/v1/user/status").status_code == 401
 
 
 def test_max_session_seconds_caps_the_requested_length(gateway: DemoGateway) -> None:
@@ -173,8 +187,19 @@ def test_legacy_keys_change_only_through_keys_to_fields(gateway: DemoGateway) ->
         ]
         client.post("/api/v1/channel/update", json={"id": created["id"], "keys_to_delete": [first]})
         assert [k["channel_key"] for k in site.server.record(created["id"])["keys"]] == ["sk-test-two"]
-        empty = {"id": created["id"], "keys_to_add": [{"enabled": True, "channel_key": ""}]}
-        assert client.post("/api/v1/channel/update", json=empty).status_code == 400
+        # as on v0.9.28: an empty key is stored (a ghost entry), an added key is stored enabled
+        # whatever was asked, and ids that match no key of the channel are ignored
+        odd = {
+            "id": created["id"],
+            "keys_to_add": [{"enabled": False, "channel_key": "", "remark": "ghost"}],
+            "keys_to_update": [{"id": 999, "enabled": False}],
+            "keys_to_delete": [998],
+        }
+        keys = client.post("/api/v1/channel/update", json=odd).json()["data"]["keys"]
+        assert [(k["channel_key"], k["enabled"], k["remark"]) for k in keys] == [
+            ("sk-test-two", True, "spare"),
+            ("", True, "ghost"),
+        ]
 
 
 def test_enable_and_delete(site: DemoSite, client: httpx.Client) -> None:
@@ -203,23 +228,41 @@ def test_fetch_model_calls_the_upstream(site: DemoSite, gateway: DemoGateway, cl
         ]
     else:
         bad["key"] = "sk-invalid"
-    failed = client.post("/api/v1/channel/fetch-model", json=bad)
-    assert failed.status_code == 500 and "Incorrect API key provided." in failed.json()["message"]
+    refused = client.post("/api/v1/channel/fetch-model", json=bad)
+    assert (refused.status_code, refused.json()) == (200, {"code": 200, "message": "success", "data": []})
 
 
-def test_current_normalises_base_url_and_models(gateway: DemoGateway) -> None:
+def test_fetch_model_reports_only_a_transport_failure(site: DemoSite, gateway: DemoGateway, client: httpx.Client) -> None:
+    body = channel_body(site, gateway, "f")
+    dead = "http://127.0.0.1:9/v1"
+    if is_legacy(site):
+        body["base_urls"] = [{"url": dead, "delay": 0}]
+    else:
+        body["base_url"] = dead
+    failed = client.post("/api/v1/channel/fetch-model", json=body)
+    assert failed.status_code == 500 and failed.json()["message"].startswith(f'Get "{dead}/models"')
+
+
+def test_current_keeps_the_base_url_and_appends_v1_only_when_it_calls_the_upstream(gateway: DemoGateway) -> None:
+    """As v0.11.0 does: `base_url` is stored as given; AxonHub's NormalizeBaseURL runs per request."""
     site = gateway.add_octopus("octo-normalise", generation="current", channels=1)
     with login(site) as client:
         body = channel_body(site, gateway, "bare", model=" gpt-4o, mine ,gpt-4o", custom_model="mine,mine")
         body["base_url"] = f"{gateway.upstream_url}/p/openai/"
         created = create(client, body)
-        assert created["base_url"] == f"{gateway.upstream_url}/p/openai/v1"
+        assert created["base_url"] == f"{gateway.upstream_url}/p/openai/"
         assert (created["model"], created["custom_model"]) == ("gpt-4o", "mine")
-        volc_body = {**body, "name": "volc", "type": "volcengine", "base_url": "https://ark.example/api"}
-        volc = create(client, volc_body)
-        assert volc["base_url"] == "https://ark.example/api/v3"
-        body["base_url"] = f"{gateway.upstream_url}/p/openai"
         assert "gpt-4o" in client.post("/api/v1/channel/fetch-model", json=body).json()["data"]
+
+        def listed(base_url: str) -> list[str]:
+            return client.post("/api/v1/channel/fetch-model", json={**body, "base_url": base_url}).json()["data"]
+
+        # another version segment gets /v1 appended (the upstream answers 404: an empty list),
+        # unless the URL ends with "#", which the server strips and keeps the rest as given
+        ppinfra = f"{gateway.upstream_url}/p/ppinfra/v3/openai"
+        assert listed(ppinfra) == []
+        assert listed(f"{ppinfra}#") == ["deepseek/deepseek-v3", "qwen/qwen3-235b-a22b"]
+        assert listed(f"{gateway.upstream_url}/p/openai/v1/") == listed(f"{gateway.upstream_url}/p/openai")
 
 
 def test_sync_refreshes_auto_sync_channels_before_it_answers(site: DemoSite, client: httpx.Client) -> None:

@@ -206,7 +206,11 @@ class Backend(Protocol):
         """One channel; `NotFound` if it does not exist."""
 
     async def create_channel(self, spec: ChannelSpec) -> Channel:
-        """Create exactly one channel and return it as the server stored it."""
+        """Create exactly one channel and return it as the server stored it.
+
+        Servers may silently drop values on create (Octopus stores every new channel enabled): the
+        app creates through `services.creation.create_channel`, which sets and verifies them.
+        """
 
     async def update_channel(self, channel: Channel, changes: Mapping[str, Any]) -> Channel:
         """Send only `changes` (neutral or wire field names) plus the id; return the saved channel."""
@@ -328,6 +332,11 @@ class BackendBase:
 
     async def delete_model_group(self, group_id: int) -> None:
         raise self._unsupported(Operation.MODEL_GROUPS)
+
+    async def missing_permissions(self) -> tuple[str, ...]:
+        """What the connected account may not do to channels, each as "permission (what it cannot do)";
+        empty when the server has no finer permissions than "admin" or nothing is missing."""
+        return ()
 
 
 class SiteAddress(Protocol):

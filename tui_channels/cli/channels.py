@@ -1,4 +1,7 @@
-"""`tui-channels channels list`: every channel of a site, filtered client-side, as a table or JSON."""
+"""`tui-channels channels list`: every channel of a site by id, filtered client-side, as a table or JSON.
+
+The table shows the backend's own columns only (Octopus has no group or priority), as the app does.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ import argparse
 import asyncio
 import json
 import time
-from collections.abc import Mapping
 from typing import Any
 
+from ..backends.base import Capabilities
 from ..config import SiteProfile, load_config
 from ..models import Channel, mask_secret, neutral_record
 from ..secret_store import SecretStore
@@ -17,31 +20,36 @@ from ..services.sites import SiteSession
 from .common import format_table
 
 COLUMNS = ("id", "name", "type", "status", "models", "group", "priority", "base_url")
-"""Table columns, with the same cell text as the app's table."""
+"""Table columns, with the same cell text as the app's table; only those the backend has are shown."""
 
 
 def run(args: argparse.Namespace) -> int:
     profile = load_config().site(args.site)
-    channels, labels = asyncio.run(_load(profile))
+    channels, capabilities = asyncio.run(_load(profile))
     facets = ViewState(status=args.status or "all")
     keyword = (args.search or "").strip().lower()
-    selected = [c for c in channels if matches_facets(c, facets) and matches_search(c, keyword)]
+    selected = sorted(
+        (c for c in channels if matches_facets(c, facets) and matches_search(c, keyword)), key=lambda c: c.id
+    )
     if args.json:
         print(json.dumps([channel_json(channel) for channel in selected], indent=2, ensure_ascii=False))
     else:
         now = time.time()
-        headers = [labels.get(column, column.replace("_", " ")).upper() for column in COLUMNS]
-        print(format_table(headers, ([CELL_TEXT[column](c, now) for column in COLUMNS] for c in selected)))
+        columns = [column for column in COLUMNS if column in capabilities.columns]
+        labels = capabilities.column_labels
+        headers = [labels.get(column, column.replace("_", " ")).upper() for column in columns]
+        print(format_table(headers, ([CELL_TEXT[column](c, now) for column in columns] for c in selected)))
     return 0
 
 
-async def _load(profile: SiteProfile) -> tuple[list[Channel], Mapping[str, str]]:
-    """The site's channels, and the column headers it needs said differently (a priority where the
-    lowest wins)."""
+async def _load(profile: SiteProfile) -> tuple[list[Channel], Capabilities]:
+    """Every channel of the site (in the server's order) and what the server is (its columns, and
+    the headers it needs said differently, such as a priority where the lowest wins)."""
     session = SiteSession(profile=profile, secrets=SecretStore())
     try:
         channels = await session.load()
-        return channels, session.capabilities.column_labels if session.capabilities else {}
+        assert session.capabilities is not None
+        return channels, session.capabilities
     finally:
         await session.disconnect()
 

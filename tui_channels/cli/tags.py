@@ -9,7 +9,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..backends.base import BackendBase as Backend
+from ..backends.base import Operation
 from ..config import load_config
+from ..errors import ChannelsError
 from ..secret_store import SecretStore
 from ..services.sites import SiteSession
 from ..services.tag_view import group_by_tag, tag_changes
@@ -54,9 +56,19 @@ async def _list(backend: Backend, as_json: bool) -> int:
     return 0
 
 
+async def _tagged(backend: Backend, tag: str, operation: Operation) -> int:
+    """How many channels carry `tag`; none is an error, since the server would answer success anyway."""
+    backend.capabilities.require(operation)
+    count = sum(1 for channel in await backend.list_channels() if channel.tag == tag)
+    if not count:
+        raise ChannelsError(f"No channel has the tag {tag!r}; nothing was changed.", title="Unknown tag")
+    return count
+
+
 async def _set_status(backend: Backend, tag: str, enabled: bool) -> int:
+    count = await _tagged(backend, tag, Operation.TAG_STATUS)
     await backend.set_tag_status(tag, enabled)
-    print(f"{'Enabled' if enabled else 'Disabled'} every channel tagged {tag!r}.")
+    print(f"{'Enabled' if enabled else 'Disabled'} the {count} channel{'s' if count != 1 else ''} tagged {tag!r}.")
     return 0
 
 
@@ -67,8 +79,10 @@ async def _edit(backend: Backend, args: argparse.Namespace) -> int:
         raise UsageError("; ".join(f"--{field.replace('_', '-')}: {problem}" for field, problem in errors.items()))
     if not changes:
         raise UsageError("name at least one field to change, e.g. --priority 5")
+    count = await _tagged(backend, args.tag, Operation.TAG_EDIT)
     await backend.edit_tag(args.tag, changes)
-    print(f"Updated every channel tagged {args.tag!r}: {', '.join(sorted(changes))}.")
+    plural = "s" if count != 1 else ""
+    print(f"Updated the {count} channel{plural} tagged {args.tag!r}: {', '.join(sorted(changes))}.")
     return 0
 
 

@@ -1,12 +1,13 @@
 """Fake upstream LLM providers that the emulated gateways call for model lists and tests.
 
 Each provider lives under `/p/<provider>` and answers OpenAI-style `GET /v1/models` and
-`POST /v1/chat/completions`, and the other protocols Claude Code Hub speaks: Anthropic
-`POST /v1/messages`, OpenAI `POST /v1/responses`, and Gemini `GET /v1beta/models` and
-`POST /v1beta/models/<model>:generateContent`. Keys decide the outcome, so seeded channels can fail
-realistically: a key containing `invalid` is refused (401), `echo` is refused with the key quoted
-back in full as some relays do (401), `ratelimit` answers 429, `broken` answers 500. Tests can give
-a key its own model list or delay.
+`POST /v1/chat/completions` (a few under another API root, as `OTHER_ROOTS` says; any other path is
+a 404, as a real upstream answers a base URL with a wrong version segment), and the other protocols
+Claude Code Hub speaks: Anthropic `POST /v1/messages`, OpenAI `POST /v1/responses`, and Gemini
+`GET /v1beta/models` and `POST /v1beta/models/<model>:generateContent`. Keys decide the outcome, so
+seeded channels can fail realistically: a key containing `invalid` is refused (401), `echo` is
+refused with the key quoted back in full as some relays do (401), `ratelimit` answers 429, `broken`
+answers 500. Tests can give a key its own model list or delay.
 """
 
 from __future__ import annotations
@@ -48,7 +49,13 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "xai": ("grok-3", "grok-3-mini", "grok-4"),
     "siliconflow": ("deepseek-ai/DeepSeek-V3", "Qwen/Qwen2.5-72B-Instruct", "THUDM/glm-4-9b-chat"),
 }
-"""Provider name -> the models its `/v1/models` lists by default."""
+"""Provider name -> the models its `/v1/models` lists by default (the providers seeded channels use)."""
+
+OTHER_ROOTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ppinfra": ("v3/openai", ("deepseek/deepseek-v3", "qwen/qwen3-235b-a22b")),
+}
+"""Providers whose OpenAI-compatible API is not under `/v1` (like `https://api.ppinfra.com/v3/openai`):
+name -> (API root, models)."""
 
 
 class UpstreamServer:
@@ -60,12 +67,12 @@ class UpstreamServer:
         self.key_models: dict[str, list[str]] = {}
         self.app = Starlette(
             routes=[
-                Route("/p/{provider}/v1/models", self.models, methods=["GET"]),
-                Route("/p/{provider}/v1/chat/completions", self.chat, methods=["POST"]),
                 Route("/p/{provider}/v1/messages", self.messages, methods=["POST"]),
                 Route("/p/{provider}/v1/responses", self.responses, methods=["POST"]),
                 Route("/p/{provider}/v1beta/models", self.gemini_models, methods=["GET"]),
                 Route("/p/{provider}/v1beta/models/{target}", self.gemini_generate, methods=["POST"]),
+                Route("/p/{provider}/{root:path}/models", self.models, methods=["GET"]),
+                Route("/p/{provider}/{root:path}/chat/completions", self.chat, methods=["POST"]),
             ]
         )
 
@@ -84,8 +91,9 @@ class UpstreamServer:
 
     async def _check(self, request: Request) -> tuple[str, JSONResponse | None]:
         provider = request.path_params["provider"]
-        if provider not in PROVIDERS:
-            return "", self._error(404, f"Unknown provider {provider}", "not_found")
+        root = OTHER_ROOTS[provider][0] if provider in OTHER_ROOTS else "v1"
+        if (provider not in PROVIDERS and provider not in OTHER_ROOTS) or request.path_params.get("root", root) != root:
+            return "", self._error(404, f"Unknown URL {request.url.path}", "not_found")
         key = _key_of(request)
         wait = self.delay + self.key_delays.get(key, 0.0)
         if wait:
@@ -108,7 +116,8 @@ class UpstreamServer:
         if refusal is not None:
             return refusal
         provider = request.path_params["provider"]
-        names = self.key_models.get(key, list(PROVIDERS[provider]))
+        offered = OTHER_ROOTS[provider][1] if provider in OTHER_ROOTS else PROVIDERS[provider]
+        names = self.key_models.get(key, list(offered))
         created = 1_715_000_000
         return JSONResponse(
             {

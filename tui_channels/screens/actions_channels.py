@@ -22,10 +22,12 @@ from ..services import bulk, trash
 from ..services.channel_form import COPY_SUFFIX, ChannelForm, FormMode, KeyEntry, key_entries
 from ..services.model_groups import memberships, stranded
 from ..services.model_list import model_suggestions
+from ..services.model_mapping import model_mapping
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
 from ..services.sites import SiteSession
 from ..services.tag_view import TagGroup
+from ..services.upstream_models import channel_models
 from .channel_form import ChannelFormScreen
 from .confirm import ConfirmScreen
 from .key_reveal import KeyRevealScreen
@@ -226,10 +228,11 @@ class ChannelActions(MainScreenBase):
         editor = ModelEditorScreen(
             f"Models of {channel.name}",
             channel.models,
-            fetch=(lambda: backend.fetch_models(channel)) if can_fetch else None,
+            fetch=(lambda: channel_models(backend, channel)) if can_fetch else None,
             fetch_unavailable="" if can_fetch else capabilities.unsupported_reason(Operation.FETCH_MODELS),
             save=save,
             suggest=lambda: model_suggestions(backend, tag=channel.tag),
+            mapping=lambda: model_mapping(channel.raw),
         )
         self.app.push_screen(editor, closed)
 
@@ -303,7 +306,7 @@ class ChannelActions(MainScreenBase):
             return
         try:
             kept = await with_keys(backend, channels)
-            trash.append(kept, site=session.name, capabilities=capabilities)
+            trashed = trash.append(kept, site=session.name, capabilities=capabilities)
         except ChannelsError as error:
             self.report_error(error)
             return
@@ -322,6 +325,11 @@ class ChannelActions(MainScreenBase):
                 if not pending:
                     self.call_after_refresh(flush)
                 pending.add(result.channel_id)
+                return
+            try:
+                bulk.not_deleted(trashed, result)
+            except trash.TrashError as error:
+                self.report_error(error)
 
         settings = self.batch_settings(read_only=False)
         self.run_batch("Delete", channels, bulk.delete(backend), settings, on_result=deleted)
@@ -354,8 +362,8 @@ class ChannelActions(MainScreenBase):
         if capabilities is None:
             return
         try:
-            trash.append(disabled, site=session.name, capabilities=capabilities, reason="delete_disabled")
-            count = await backend.delete_disabled()  # type: ignore[attr-defined]
+            trashed = trash.append(disabled, site=session.name, capabilities=capabilities, reason="delete_disabled")
+            count = await bulk.delete_disabled(backend, disabled, trashed)
         except ChannelsError as error:
             self.report_error(error)
             return

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from ..backends.base import Operation
 from ..errors import ChannelsError
 from ..models import Channel
+from ..services.balance import balance_operation, with_balance
 from ..services.batch import succeeded
 from ..services.results import ChannelResult
 from ..services.tag_view import TagGroup
@@ -38,7 +39,7 @@ class NewApiActions(MainScreenBase):
         Binding("f5", "unsupported('fix_abilities')", show=False),
         Binding("f6", "server_test_all", "Test all channels (server-side)", show=False),
         Binding("f6", "unsupported('server_test_all')", show=False),
-        Binding("f7", "refresh_all_balances", "Refresh all balances (server)", show=False),
+        Binding("f7", "refresh_all_balances", "Refresh all balances", show=False),
         Binding("f7", "unsupported('refresh_all_balances')", show=False),
     ]
     ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {
@@ -46,7 +47,7 @@ class NewApiActions(MainScreenBase):
         "key_manager": Operation.MULTI_KEY,
         "fix_abilities": Operation.FIX_ABILITIES,
         "server_test_all": Operation.TEST_ALL,
-        "refresh_all_balances": Operation.BALANCE_ALL,
+        "refresh_all_balances": Operation.BALANCE,
         "inline_number": Operation.UPDATE,
     }
 
@@ -242,10 +243,17 @@ class NewApiActions(MainScreenBase):
             "The gateway tests all channels in the background; it may auto-disable failing channels "
             "(auto-ban) and re-enable recovered ones. Refresh later to see the results.",
             lambda backend: backend.test_all(),
-            lambda message: f"Server-side test started ({message}).",
+            lambda message: f"Server-side test started ({message})." if message else "Server-side test started.",
         )
 
     def action_refresh_all_balances(self) -> None:
+        """The server's own refresh where it works; else (One API, whose route does nothing) each
+        channel's balance in turn, through the per-channel route that does."""
+        session = self.loaded_session()
+        capabilities = session.capabilities if session else None
+        if capabilities is not None and not capabilities.supports(Operation.BALANCE_ALL):
+            self._refresh_each_balance()
+            return
         self._maintenance(
             Operation.BALANCE_ALL,
             "Refresh every balance on the server?",
@@ -253,4 +261,32 @@ class NewApiActions(MainScreenBase):
             lambda backend: backend.update_all_balances(),
             lambda _result: "Balances refreshed.",
             reload=True,
+        )
+
+    def _refresh_each_balance(self) -> None:
+        session = self.loaded_session()
+        if session is None or session.backend is None or not self.require_operation(Operation.BALANCE):
+            return
+        backend, channels = session.backend, list(session.channels)
+        by_id = {channel.id: channel for channel in channels}
+
+        def refreshed(result: ChannelResult) -> None:
+            channel = by_id.get(result.channel_id)
+            if channel is not None and self.current is session:
+                self.show_channel(with_balance(channel, result))
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                settings = self.batch_settings(read_only=True)
+                self.run_batch("Balance", channels, balance_operation(backend), settings, on_result=refreshed)
+
+        label = session.capabilities.flavor_label if session.capabilities else "This server"
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Refresh the balance of all {len(channels)} channels?",
+                f"{label} has no working refresh of every balance, so each channel's balance is "
+                "refreshed in turn, as b does for a selection.",
+                confirm_label="Run",
+            ),
+            confirmed,
         )

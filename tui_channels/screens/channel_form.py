@@ -3,7 +3,9 @@
 What the fields start at, what is wrong with them and what gets sent all come from
 `services.channel_form.ChannelForm`; this screen draws the editors, shows each problem at its field
 as soon as the field was touched (and all of them on Save), and saves in a worker. A refusal from
-the server is shown in the dialog and everything typed stays. The result is the saved channel.
+the server is shown in the dialog and everything typed stays. The result is the saved channel; a
+channel created but not stored as asked (`services.creation`) closes the dialog with a warning,
+since saving again would create it twice.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from ..backends.base import Backend, FieldKind, FieldSpec, Operation
 from ..errors import ChannelsError
 from ..models import Channel
 from ..services.model_list import model_suggestions
+from ..services.model_mapping import model_mapping
 from ..services.channel_form import ChannelForm, FormMode, Values
+from ..services.creation import CreatedNotAsAsked, create_channel
+from ..services.upstream_models import channel_models, key_models
 from ..widgets.form_fields import FieldEditor, GroupsEditor, ModelsEditor, TextEditor, UrlListEditor, build_editor
 from .model_editor import Fetch, ModelEditorScreen
 from .workers import work
@@ -139,6 +144,7 @@ class ChannelFormScreen(ModalScreen[Channel | None]):
                 fetch=fetch,
                 fetch_unavailable=unavailable,
                 suggest=lambda: model_suggestions(self._backend, tag=str(self.values().get("tag") or "") or None),
+                mapping=lambda: model_mapping({"model_mapping": self.values().get("model_mapping")}),
             ),
             lambda models: editor.set_models(models) if models is not None else None,
         )
@@ -151,12 +157,12 @@ class ChannelFormScreen(ModalScreen[Channel | None]):
         if upstream.saved and channel is not None:
             if not capabilities.supports(Operation.FETCH_MODELS):
                 return None, capabilities.unsupported_reason(Operation.FETCH_MODELS)
-            return (lambda: self._backend.fetch_models(channel)), ""
+            return (lambda: channel_models(self._backend, channel)), ""
         if not capabilities.supports(Operation.FETCH_MODELS_ADHOC):
             return None, capabilities.unsupported_reason(Operation.FETCH_MODELS_ADHOC)
         if upstream.missing:
             return None, upstream.missing
-        return (lambda: self._backend.fetch_models_adhoc(upstream.type_code, upstream.base_url, upstream.key)), ""
+        return (lambda: key_models(self._backend, upstream.type_code, upstream.base_url, upstream.key)), ""
 
     # -- saving ------------------------------------------------------------------------------------
 
@@ -196,7 +202,11 @@ class ChannelFormScreen(ModalScreen[Channel | None]):
             if form.mode is FormMode.EDIT and form.channel is not None:
                 saved = await self._backend.update_channel(form.channel, form.changes(values))
             else:
-                saved = await self._backend.create_channel(form.spec(values))
+                saved = await create_channel(self._backend, form.spec(values))
+        except CreatedNotAsAsked as error:
+            self.app.notify(error.message, title=error.title, severity="error", timeout=15)
+            self.dismiss(error.channel)
+            return
         except ChannelsError as error:
             self._problem(f"{error.title}: {error.message}")
             button.disabled = False

@@ -51,7 +51,9 @@ class CopyReportScreen(PlanPreview):
                 self.plan.supply_key(row, key)
                 self.refresh_rows()
 
-        self.app.push_screen(
-            PromptDialog(f"Key for {row.spec.name}", "The upstream API key (kept in memory only)", password=True),
-            typed,
+        what = (
+            f"The pool's {row.key_count} upstream keys, separated by spaces (kept in memory only)"
+            if row.key_count > 1
+            else "The upstream API key (kept in memory only)"
         )
+        self.app.push_screen(PromptDialog(f"Key for {row.spec.name}", what, password=True), typed)

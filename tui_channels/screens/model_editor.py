@@ -8,7 +8,7 @@ and changes nothing until the user accepts.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -50,6 +50,10 @@ def describe_diff(diff: UpstreamDiff) -> str:
         lines.append(f"New ({len(diff.new)}): {preview(diff.new)}")
     if diff.gone:
         lines.append(f"No longer offered ({len(diff.gone)}): {preview(diff.gone)}")
+    if diff.aliases:
+        lines.append(f"Model-mapping aliases, kept ({len(diff.aliases)}): {preview(diff.aliases)}")
+    if diff.targets:
+        lines.append(f"Mapping targets, reached through their alias ({len(diff.targets)}): {preview(diff.targets)}")
     return "\n".join(lines)
 
 
@@ -74,9 +78,12 @@ class ModelEditorScreen(ModalScreen[tuple[str, ...] | None]):
         fetch_unavailable: str = "",
         save: Save | None = None,
         suggest: Fetch | None = None,
+        mapping: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
-        """`suggest` loads known model names that the "add models" box completes while typing."""
+        """`suggest` loads known model names that the "add models" box completes while typing;
+        `mapping` gives the channel's model mapping, whose aliases and targets a fetch respects."""
         super().__init__()
+        self._mapping = mapping
         self._suggest = suggest
         self._title = title
         self._checklist = ModelChecklist(models)
@@ -207,7 +214,7 @@ class ModelEditorScreen(ModalScreen[tuple[str, ...] | None]):
         except ChannelsError as error:
             self._show_upstream(f"{error.title}: {error.message}", offer=False)
             return
-        self._diff = upstream_diff(self._checklist.selected, names)
+        self._diff = upstream_diff(self._checklist.selected, names, self._mapping() if self._mapping else None)
         self._show_upstream(describe_diff(self._diff), offer=not self._diff.unchanged)
 
     def _show_upstream(self, text: str, *, offer: bool) -> None:

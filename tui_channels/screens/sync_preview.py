@@ -1,7 +1,8 @@
 """What a model sync would change, channel by channel, before anything is written.
 
-Shows the totals and, per channel, the models added and removed; the "keep models the upstream
-does not offer" switch re-plans from the upstream lists already fetched. Applying dismisses with
+Shows the totals and, per channel, the models added and removed and what the channel's model
+mapping kept or left off (aliases stay, targets are not added); the "keep models the upstream does
+not offer" switch re-plans from the upstream lists already fetched. Applying dismisses with
 the previewed results, which the caller writes exactly as shown.
 """
 
@@ -43,9 +44,10 @@ def preview_line(result: ChannelResult) -> Content:
     """One channel of the preview: its name and, for a change, the added and removed models."""
     head = Content.assemble((f"{result.channel_id:>6} ", "$text-muted"), (result.name, "bold"))
     if not is_change(result):
-        label = "unchanged" if result.outcome is Outcome.OK else result.outcome.value
-        detail = f"  {result.message}" if result.outcome is not Outcome.OK else ""
-        return Content.assemble(head, "  ", (f"{label}{detail}", _STYLES[result.outcome]))
+        if result.outcome is Outcome.OK:
+            return Content.assemble(head, "  ", (result.message or "unchanged", _STYLES[result.outcome]))
+        text = f"{result.outcome.value}  {result.message}"
+        return Content.assemble(head, "  ", (text, _STYLES[result.outcome]))
     parts = [head, "  ", (result.message, "bold")]
     if result.added_models:
         parts += ["\n        ", ("+ ", "$text-success"), _names(result.added_models)]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ..backends.base import Backend
 from ..errors import ChannelsError, NotFound
 from ..models import Channel, ChannelStatus
+from . import trash
 from .batch import Operation, failed, skipped, succeeded
 from .results import ChannelResult
 
@@ -40,6 +41,31 @@ def delete(backend: Backend) -> Operation:
         return succeeded(channel, "deleted")
 
     return run
+
+
+def not_deleted(trashed: trash.Trashed, result: ChannelResult) -> None:
+    """Keep the trash true after one delete: a channel the server did not delete (refused, failed,
+    cancelled before it ran) is marked, so restore never offers it. Raises `TrashError`."""
+    entry = trashed.entries.get(result.channel_id)
+    if not result.ok and entry is not None:
+        trash.mark_not_deleted([entry], reason=result.message or result.outcome.value)
+
+
+async def delete_disabled(backend: Backend, disabled: Sequence[Channel], trashed: trash.Trashed) -> int:
+    """The server's "delete every disabled channel", with the trash kept true; returns its count.
+
+    The records of `disabled` were written first. A failed call marks them all not deleted; after a
+    successful one, those still listed (re-enabled meanwhile) are marked.
+    """
+    try:
+        count = await backend.delete_disabled()  # type: ignore[attr-defined]
+    except ChannelsError as error:
+        trash.mark_not_deleted(trashed.entries.values(), reason=error.message)
+        raise
+    remaining = {channel.id for channel in await backend.list_channels()}
+    survivors = [trashed.entries[c.id] for c in disabled if c.id in remaining and c.id in trashed.entries]
+    trash.mark_not_deleted(survivors, reason="still on the server after deleting the disabled channels")
+    return count
 
 
 def set_tag(backend: Backend, tag: str | None) -> Operation:

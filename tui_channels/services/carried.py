@@ -26,3 +26,5 @@ class Carried:
     needs_key: bool = False
     models_error: str = ""
     """Why the spec has no models ("" when it has some, or when none is what the original meant)."""
+    key_count: int = 1
+    """How many keys to supply when `needs_key`: a multi-key pool's size where the target keeps pools."""

@@ -33,8 +33,8 @@ MULTI_KEY_MODE = "multi_key_mode"
 COPY_SUFFIX = " copy"
 URL_HINT = "Enter a full URL starting with http:// or https://, e.g. https://api.example.com/v1."
 
-_LIST_WIRE_NAMES = {FieldKind.URL_LIST: "base_urls", FieldKind.KEY_LIST: "keys"}
-"""List editors read and send the server's list field, not the field's neutral name."""
+LIST_WIRE_NAMES = {FieldKind.URL_LIST: "base_urls", FieldKind.KEY_LIST: "keys"}
+"""List editors read and send the server's list field (legacy Octopus), not the field's neutral name."""
 _REGEX_FIELDS = frozenset({"match_regex"})
 _URL_FIELDS = frozenset({"base_url"})
 _TEXT_KINDS = frozenset({FieldKind.TEXT, FieldKind.SECRET, FieldKind.INT, FieldKind.NUMBER, FieldKind.JSON})
@@ -108,18 +108,21 @@ def unique_name(name: str, taken: Iterable[str]) -> str:
 
 
 def key_entries(capabilities: Capabilities, channel: Channel) -> tuple[KeyEntry, ...]:
-    """The channel's keys as the server returned them: a key list, one key, or none (New API)."""
+    """The channel's keys as the server returned them: a key list, one key, or none (New API).
+
+    A list entry without a key (legacy Octopus stores such "ghost" entries) is no key: left out.
+    """
     spec = capabilities.field("key")
     if spec is not None and spec.kind is FieldKind.KEY_LIST:
         return tuple(
             KeyEntry(
-                key=str(entry.get("channel_key") or ""),
+                key=str(entry.get("channel_key")),
                 enabled=bool(entry.get("enabled")),
                 remark=str(entry.get("remark") or ""),
                 id=entry.get("id") if isinstance(entry.get("id"), int) else None,
             )
-            for entry in channel.raw.get(_LIST_WIRE_NAMES[FieldKind.KEY_LIST]) or []
-            if isinstance(entry, Mapping)
+            for entry in channel.raw.get(LIST_WIRE_NAMES[FieldKind.KEY_LIST]) or []
+            if isinstance(entry, Mapping) and entry.get("channel_key")
         )
     return (KeyEntry(key=channel.key),) if channel.key else ()
 
@@ -304,7 +307,7 @@ class ChannelForm:
         if kind is FieldKind.KEY_LIST:
             return self._initial_keys(channel) or (KeyEntry(),)
         if kind is FieldKind.URL_LIST:
-            entries = channel.raw.get(_LIST_WIRE_NAMES[kind]) or []
+            entries = channel.raw.get(LIST_WIRE_NAMES[kind]) or []
             urls = tuple(
                 UrlEntry(str(e.get("url") or ""), int(e.get("delay") or 0)) for e in entries if isinstance(e, Mapping)
             )
@@ -474,7 +477,7 @@ class ChannelForm:
     def _wire(self, spec: FieldSpec, value: Any) -> tuple[str, Any]:
         """(name to send under, value as the backend takes it) for one field's form value."""
         kind = spec.kind
-        name = _LIST_WIRE_NAMES.get(kind, spec.name)
+        name = LIST_WIRE_NAMES.get(kind, spec.name)
         if kind in (FieldKind.TEXT, FieldKind.SECRET, FieldKind.JSON):
             return name, value.strip()
         if kind in _NUMERIC_KINDS and not value.strip():
@@ -550,9 +553,9 @@ class ChannelForm:
         extra: dict[str, Any] = {}
         for spec in self.fields:
             name, value = self._wire(spec, values[spec.name])
-            if spec.name in NEUTRAL_FIELDS and spec.kind not in _LIST_WIRE_NAMES:
+            if spec.name in NEUTRAL_FIELDS and spec.kind not in LIST_WIRE_NAMES:
                 neutral[spec.name] = value
-            elif spec.kind in _LIST_WIRE_NAMES or value != self._wire(spec, blank[spec.name])[1]:
+            elif spec.kind in LIST_WIRE_NAMES or value != self._wire(spec, blank[spec.name])[1]:
                 extra[name] = value
         keys = extra.get("keys") or []
         urls = extra.get("base_urls") or []
@@ -592,7 +595,7 @@ class ChannelForm:
 
     def _is_list(self, name: str) -> bool:
         spec = self._by_name.get(name)
-        return spec is not None and spec.kind in _LIST_WIRE_NAMES
+        return spec is not None and spec.kind in LIST_WIRE_NAMES
 
     def _draft_base_url(self, values: Values) -> str:
         value = values.get("base_url")

@@ -10,6 +10,8 @@ or weight. Claude Code Hub shares user groups and weights with New API and model
 redirect rules, but its priority runs the other way (the lowest wins), so a priority never carries
 between it and another backend; its limits, circuit breaker and other provider settings carry only
 to another Claude Code Hub (`claudecodehub_mapping`).
+A New API multi-key pool stays a pool (its keys supplied by the user, its multi-key mode kept)
+where the target can hold one: New API v0.8.8+, legacy Octopus's and AxonHub's key lists.
 Everything dropped is listed, per channel, so the user sees it before confirming.
 """
 
@@ -20,11 +22,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..backends.axonhub.wire import KEY_LIST_LABEL
-from ..backends.base import Capabilities
+from ..backends.base import Capabilities, FieldKind, Operation
 from ..models import BackendKind, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode
 from . import base_urls
 from . import claudecodehub_mapping as claudecodehub
 from .carried import Carried, Origin
+from .channel_form import MULTI_KEY_MODE
 
 _OPENAI_LIKE = frozenset(
     {
@@ -179,9 +182,7 @@ def _target_url(channel: Channel, origin: Origin, target: Capabilities) -> str:
     if target.kind is BackendKind.AXONHUB and kind == "anthropic":
         return base_urls.without_version(url)
     segment = _OCTOPUS_SEGMENT.get(kind, "/v1")
-    if kind == "openai" and target.flavor == "octopus-current":
-        return base_urls.clean(url)
-    return base_urls.with_version(url, segment)
+    return base_urls.for_octopus(url, target.version, legacy=target.flavor == "octopus-legacy", segment=segment)
 
 
 def _status(channel: Channel, carried: Carried) -> ChannelStatus:
@@ -224,7 +225,7 @@ def map_channel(channel: Channel, origin: Origin, target: Capabilities) -> Carri
     else:
         _octopus_to_octopus(raw, origin, target, carried)
     if origin.kind is BackendKind.NEWAPI and _multi_key_size(raw) > 1:
-        carried.losses.append(f"multi-key pool of {_multi_key_size(raw)} keys: only one key is carried")
+        _multi_key_pool(raw, target, carried)
     _fit_name(carried, target)
     return carried
 
@@ -241,6 +242,44 @@ def _fit_name(carried: Carried, target: Capabilities) -> None:
 def _multi_key_size(raw: Mapping[str, Any]) -> int:
     info = raw.get("channel_info")
     return int(info.get("multi_key_size") or 0) if isinstance(info, Mapping) and info.get("is_multi_key") else 0
+
+
+def _multi_key_pool(raw: Mapping[str, Any], target: Capabilities, carried: Carried) -> None:
+    """A New API multi-key pool: recreated as a pool where the target can hold one, else one key."""
+    info = raw["channel_info"]
+    size = _multi_key_size(raw)
+    carried.key_count = size
+    if not can_hold_several_keys(target, multi_key_mode=True):
+        carried.losses.append(
+            f"multi-key pool of {size} keys: {target.flavor_label} holds one key per channel, so supply one"
+        )
+        carried.key_count = 1
+        return
+    if target.kind is BackendKind.NEWAPI:
+        carried.spec.extra[MULTI_KEY_MODE] = info.get("multi_key_mode") or "random"
+    statuses = info.get("multi_key_status_list") or {}
+    off = sum(1 for status in statuses.values() if status not in (None, 1))
+    if off:
+        carried.losses.append(f"{off} disabled key{'s' if off > 1 else ''} of the pool: every key starts enabled")
+
+
+def can_hold_several_keys(capabilities: Capabilities, *, multi_key_mode: bool) -> bool:
+    """Whether one channel on this server can hold several keys: a key list (legacy Octopus, AxonHub
+    where its key field is a list), or a New API multi-key pool (`mode: multi_to_single`, v0.8.8+)
+    when a multi-key mode is chosen."""
+    key_field = capabilities.field("key")
+    if key_field is not None and (key_field.kind is FieldKind.KEY_LIST or key_field.label == KEY_LIST_LABEL):
+        return True
+    return multi_key_mode and capabilities.supports(Operation.MULTI_KEY)
+
+
+def several_keys_problem(capabilities: Capabilities, spec: ChannelSpec) -> str:
+    """Why `spec`'s key cannot be created as one channel (several lines the server would split or
+    refuse), or "": the same rule the preview and the create follow, so they never disagree."""
+    lines = [line for line in spec.key.splitlines() if line.strip()]
+    if len(lines) <= 1 or can_hold_several_keys(capabilities, multi_key_mode=bool(spec.extra.get(MULTI_KEY_MODE))):
+        return ""
+    return f"{len(lines)} keys given: {capabilities.flavor_label} holds one key per channel here, so supply one"
 
 
 def _newapi_to_newapi(channel: Channel, target: Capabilities, carried: Carried) -> None:
@@ -352,7 +391,7 @@ def _octopus_to_newapi(raw: Mapping[str, Any], target: Capabilities, carried: Ca
 def _extra_urls_and_keys(raw: Mapping[str, Any], carried: Carried, target_label: str) -> None:
     """Legacy Octopus channels hold several base URLs, several keys and an auto-group mode."""
     urls = raw.get("base_urls") or []
-    keys = raw.get("keys") or []
+    keys = [k for k in raw.get("keys") or [] if isinstance(k, Mapping) and k.get("channel_key")]
     if len(urls) > 1:
         carried.losses.append(f"{len(urls) - 1} more base URLs: {target_label} keeps one (the fastest is carried)")
     if len(keys) > 1:

@@ -22,6 +22,8 @@ from ..backends.base import Backend, Capabilities
 from ..models import Channel, ChannelSpec, split_list
 from . import base_urls
 from .batch import BatchSettings, succeeded
+from .channel_mapping import several_keys_problem
+from .creation import CreatedNotAsAsked, create_channel
 from .results import ChannelResult, Outcome
 
 
@@ -53,6 +55,10 @@ class PlannedChannel:
     """The original's key is unknown (New API never returns keys): the user must supply it."""
     models_optional: bool = False
     """The target takes a channel without models (Claude Code Hub: it then serves every model)."""
+    key_count: int = 1
+    """How many keys the user supplies: a multi-key pool recreated as a pool needs all of them."""
+    capabilities: Capabilities | None = field(default=None, repr=False)
+    """The target's capabilities, for the rule on several keys (set by `ChannelPlan.build`)."""
 
     @property
     def state(self) -> RowState:
@@ -68,7 +74,12 @@ class PlannedChannel:
         if self.duplicate and not self.force:
             return self.duplicate
         if self.needs_key and not self.spec.key:
+            if self.key_count > 1:
+                return f"the server never returns keys: supply the pool's {self.key_count} keys, separated by spaces"
             return "the server never returns this channel's key: supply it"
+        several = several_keys_problem(self.capabilities, self.spec) if self.capabilities else ""
+        if several:
+            return several
         if not self.spec.models and (self.models_error or not self.models_optional):
             return f"no models ({self.models_error or 'none listed'}): type them"
         return ""
@@ -140,6 +151,7 @@ class ChannelPlan:
         plan = cls(title, site, capabilities, rows, DuplicateIndex(existing))
         for row in rows:
             row.models_optional = capabilities.models_optional
+            row.capabilities = capabilities
         names: dict[str, int] = {}
         pairs: dict[tuple[str, str], int] = {}
         for row in rows:
@@ -171,7 +183,8 @@ class ChannelPlan:
         row.spec.models = split_list(models)
 
     def supply_key(self, row: PlannedChannel, key: str) -> None:
-        row.spec.key = key.strip()
+        """The key the user typed; for a pool, its keys separated by spaces (one per line is kept)."""
+        row.spec.key = "\n".join(key.split()) if row.key_count > 1 else key.strip()
         self.recheck(row)
 
     def placeholders(self) -> list[Channel]:
@@ -210,7 +223,11 @@ class CreateRun:
             message = f"{row.state.value}: {row.reason}"
             skipped = ChannelResult(placeholder.id, placeholder.name, Outcome.SKIPPED, message)
             return _with_state(skipped, row.state.value)
-        channel = await self.backend.create_channel(row.spec)
+        try:
+            channel = await create_channel(self.backend, row.spec)
+        except CreatedNotAsAsked as error:
+            self.created[row.position] = error.channel
+            raise
         self.created[row.position] = channel
         return _with_state(succeeded(placeholder, f"created as channel #{channel.id}", value=channel.id), "created")
 

@@ -3,7 +3,8 @@
 New API tests a channel on its own route (optionally with a chosen model) and records the
 response time; Octopus has no test route, so its backend times a model fetch with the channel's
 own settings instead. Either way a failed upstream is a failed result with the upstream's message,
-and the result's `value` is the response time in seconds.
+and the result's `value` is the response time in seconds. A listing test whose upstream listed no
+models failed (see `upstream_models`), whatever the gateway answered.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import time
 from dataclasses import replace
 
 from ..backends.base import Backend, Capabilities
-from ..models import BackendKind, Channel
+from ..models import BackendKind, Channel, TestResult
 from .batch import Operation, failed, skipped, succeeded
 from .channel_view import format_duration_ms
 from .results import ChannelResult, Outcome
+from .upstream_models import EmptyUpstream
 
 NEWAPI_UNTESTABLE_TYPES: frozenset[int] = frozenset({2, 5, 36, 50, 51, 52, 54})
 """New API types its test route refuses (Midjourney, Suno, Kling, Jimeng, Vidu, DoubaoVideo;
@@ -49,13 +51,24 @@ def connectivity_operation(backend: Backend, model: str | None = None) -> Operat
         if reason is not None:
             return skipped(channel, reason)
         outcome = await backend.test_channel(channel, model)
+        if outcome.ok and outcome.models_listed == 0:
+            return failed(channel, EmptyUpstream().message, value=outcome.seconds)
         if not outcome.ok:
-            return failed(channel, outcome.message or "the test failed", value=outcome.seconds)
+            return failed(channel, failure_text(outcome), value=outcome.seconds)
         timing = "" if outcome.seconds is None else f" in {format_duration_ms(response_ms(outcome.seconds))}"
         detail = f" · {outcome.message}" if outcome.message else ""
         return succeeded(channel, f"answered{timing}{detail}", value=outcome.seconds)
 
     return run_test
+
+
+def failure_text(outcome: TestResult) -> str:
+    """A failed test in words: the gateway's message, its error code and how long it took."""
+    details = [f"error code {outcome.error_code}"] if outcome.error_code else []
+    if outcome.seconds:
+        details.append(f"after {format_duration_ms(response_ms(outcome.seconds))}")
+    text = outcome.message or "the test failed"
+    return f"{text} ({', '.join(details)})" if details else text
 
 
 def with_test_result(channel: Channel, result: ChannelResult, now: float | None = None) -> Channel:

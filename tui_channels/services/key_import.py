@@ -6,10 +6,12 @@ The rules, in one place:
 - type: the site's OpenAI-compatible type (New API 1, Octopus "OpenAI Chat": legacy 0, current
   "openai"; AxonHub "openai"; Claude Code Hub "openai-compatible");
 - base URL: New API and Claude Code Hub append `/v1` themselves, so a trailing version segment is
-  dropped; legacy Octopus and AxonHub get `/v1` appended unless the URL already ends with a version
-  segment; current Octopus gets the URL as given (the server normalises it);
+  dropped; Octopus gets it by the rule of its release (`base_urls.for_octopus`: before v0.10.0
+  `/v1` is appended unless the path has a version segment anywhere; from v0.10.0 the server
+  appends it, and a URL with another version segment gets a `#` so that it does not); AxonHub gets
+  `/v1` unless the path has a version segment anywhere;
 - models: fetched from the upstream with that very key through the site's ad-hoc model fetch; when
-  that fails, or lists nothing, the row is blocked until the user types the models;
+  that fails, or lists nothing (`upstream_models`), the row is blocked until the user types them;
 - New API: groups `default` unless the user picks others, priority 0, weight 0, enabled;
   Claude Code Hub: the same groups, the server's default priority (0) and weight (1), enabled, a
   name of at most 64 characters; Octopus: enabled, `auto_sync` on; AxonHub: enabled (it creates
@@ -30,6 +32,7 @@ from ..models import BackendKind, Channel, ChannelSpec, TypeCode, split_list
 from . import base_urls
 from .channel_plan import ChannelPlan, PlannedChannel
 from .key_library import UpstreamKey
+from .upstream_models import EMPTY_UPSTREAM, EmptyUpstream, key_models
 
 AUTO_SUFFIX = "(auto)"
 DEFAULT_GROUPS = ("default",)
@@ -61,9 +64,9 @@ def target_base_url(capabilities: Capabilities, url: str) -> str:
     """The base URL as the site wants it for an OpenAI-compatible channel (see the module rules)."""
     if capabilities.kind in (BackendKind.NEWAPI, BackendKind.CLAUDECODEHUB):
         return base_urls.without_version(url)
-    if capabilities.flavor in ("octopus-legacy", "axonhub"):
-        return base_urls.with_version(url)
-    return base_urls.clean(url)
+    if capabilities.kind is BackendKind.OCTOPUS:
+        return base_urls.for_octopus(url, capabilities.version, legacy=capabilities.flavor == "octopus-legacy")
+    return base_urls.with_version(url)
 
 
 def _spec(capabilities: Capabilities, key: UpstreamKey, groups: Sequence[str]) -> ChannelSpec:
@@ -142,14 +145,16 @@ async def fetch_models(
         nonlocal done
         async with limit:
             try:
-                models = await backend.fetch_models_adhoc(row.spec.type, row.spec.base_url, row.spec.key)
+                models = await key_models(backend, row.spec.type, row.spec.base_url, row.spec.key)
             except AuthError:
                 raise
+            except EmptyUpstream:
+                row.models_error = EMPTY_UPSTREAM
             except ChannelsError as error:
                 row.models_error = error.message
             else:
                 plan.set_models(row, ",".join(models))
-                row.models_error = "" if models else "the upstream listed none"
+                row.models_error = ""
         done += 1
         if on_progress is not None:
             on_progress(done, len(wanted))

@@ -142,7 +142,10 @@ def _csv_entries(lines: list[tuple[int, str]]) -> list[tuple[str, _Entry]]:
 
 
 def parse_keys(text: str, *, base_url: str | None = None, source: str | None = None) -> list[UpstreamKey]:
-    """Keys from pasted text or a file's content, without duplicates (same base URL and key).
+    """Keys from pasted text or a file's content, one per entry, in order, repeats included.
+
+    A repeat (same base URL and key) is not dropped here: an import plan lists it as already
+    present, naming the row it repeats, and the key library keeps one of each (`unique`).
 
     `base_url` fills in entries without one (bare keys need it: `BaseUrlNeeded` otherwise);
     `source` names the source site of entries without one (default: the base URL's host).
@@ -163,7 +166,7 @@ def parse_keys(text: str, *, base_url: str | None = None, source: str | None = N
                     f"These are {len(lines)} bare keys; give the base URL they belong to (asked once for all)."
                 )
             entries = [(f"Line {n}", _Entry(key=line)) for n, line in lines]
-    return unique([_build(entry, where, base_url=base_url, source=source) for where, entry in entries])
+    return [_build(entry, where, base_url=base_url, source=source) for where, entry in entries]
 
 
 def read_key_file(path: Path, *, base_url: str | None = None, source: str | None = None) -> list[UpstreamKey]:

@@ -7,12 +7,13 @@ the list the server gets back reads like the one it gave; unchecking keeps a nam
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..backends.base import BackendBase, Operation
 from ..errors import ChannelsError
 from ..models import split_list
+from .model_mapping import upstream_changes
 
 
 def parse_names(text: str) -> tuple[str, ...]:
@@ -26,23 +27,30 @@ class UpstreamDiff:
 
     upstream: tuple[str, ...]
     new: tuple[str, ...]
-    """Offered by the upstream and not checked yet."""
+    """Offered by the upstream and not checked yet (mapping targets left out)."""
     gone: tuple[str, ...]
-    """Checked now, but no longer offered by the upstream."""
+    """Checked now, but no longer offered by the upstream (mapping aliases left out)."""
+    aliases: tuple[str, ...] = ()
+    """Checked model-mapping aliases the upstream does not list: they stay."""
+    targets: tuple[str, ...] = ()
+    """Mapping targets the upstream lists: reached through their alias, so not offered as new."""
 
     @property
     def unchanged(self) -> bool:
         return not self.new and not self.gone
 
 
-def upstream_diff(current: Iterable[str], upstream: Iterable[str]) -> UpstreamDiff:
-    offered = tuple(dict.fromkeys(upstream))
-    checked = tuple(dict.fromkeys(current))
-    offered_set, checked_set = frozenset(offered), frozenset(checked)
+def upstream_diff(
+    current: Iterable[str], upstream: Iterable[str], mapping: Mapping[str, str] | None = None
+) -> UpstreamDiff:
+    """The diff by the rules of `model_mapping.upstream_changes` (aliases stay, targets are not added)."""
+    changes = upstream_changes(current, upstream, mapping or {})
     return UpstreamDiff(
-        upstream=offered,
-        new=tuple(m for m in offered if m not in checked_set),
-        gone=tuple(m for m in checked if m not in offered_set),
+        upstream=tuple(dict.fromkeys(upstream)),
+        new=changes.add,
+        gone=changes.remove,
+        aliases=changes.aliases_kept,
+        targets=changes.targets_not_added,
     )
 
 

@@ -8,7 +8,8 @@ it writes only channels whose model set changed, and sends only the models field
 Channels that cannot list their models (a server or channel type without a model listing, an
 Octopus channel without a key), Claude Code Hub providers that serve every model (a sync would
 narrow them to a list) and channels the rules leave out are skipped with the reason, never
-counted as failures.
+counted as failures. An upstream that lists no models is a failure (`upstream_models`): a sync
+never empties a channel's synced models because a key stopped working.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from ..errors import ConfigError
 from ..models import BackendKind, Channel, split_list
 from .batch import Operation as BatchOperation
 from .batch import failed, skipped, succeeded
+from .model_mapping import describe, model_mapping, upstream_changes
 from .results import ChannelResult, Outcome
+from .upstream_models import channel_models
 
 NEWAPI_LISTABLE_TYPES: frozenset[int] = frozenset(
     {1, 4, 14, 17, 20, 23, 24, 25, 26, 27, 31, 34, 35, 40, 42, 43, 45, 47, 48, 57, 58, 59, 60}
@@ -132,23 +135,32 @@ def skip_reason(channel: Channel, capabilities: Capabilities, options: SyncOptio
     return None
 
 
+def allowed_models(channel: Channel, upstream: Sequence[str], options: SyncOptions) -> list[str]:
+    """The upstream's models that the site's and the channel's rules let onto the channel."""
+    return [m for m in dict.fromkeys(upstream) if options.allows(channel.id, m)]
+
+
 def plan_models(channel: Channel, upstream: Sequence[str], options: SyncOptions) -> tuple[str, ...]:
     """The channel's models after a sync: its current ones that stay, in order, then the new ones.
 
     A current model stays if the rules allow it and the upstream offers it, if it was added by
-    hand, or (with `keep_unlisted`) if the upstream does not offer it at all.
+    hand, if it is a model-mapping alias (`model_mapping`), or (with `keep_unlisted`) if the
+    upstream does not offer it at all. A model the upstream offers is not added when it is only a
+    mapping target: requests for it already reach the channel through its alias.
     """
     offered = set(upstream)
-    wanted = [m for m in dict.fromkeys(upstream) if options.allows(channel.id, m)]
+    wanted = allowed_models(channel, upstream, options)
     wanted_set = set(wanted)
     pinned = hand_added_models(channel)
+    mapping = model_mapping(channel.raw)
     current = set(channel.models)
     kept = [
         m
         for m in channel.models
-        if m in wanted_set or m in pinned or (options.keep_unlisted and m not in offered)
+        if m in wanted_set or m in pinned or m in mapping or (options.keep_unlisted and m not in offered)
     ]
-    return (*kept, *(m for m in wanted if m not in current))
+    targets = set(mapping.values())
+    return (*kept, *(m for m in wanted if m not in current and m not in targets))
 
 
 def is_change(result: ChannelResult) -> bool:
@@ -173,15 +185,18 @@ def planned(channel: Channel, upstream: Sequence[str], options: SyncOptions) -> 
     new = plan_models(channel, upstream, options)
     extra = {UPSTREAM_MODELS: list(upstream)}
     if not new and channel.models:
-        reason = "the upstream listed no models" if not upstream else "no upstream model passes the sync rules"
         return failed(
             channel,
-            f"{reason}; a sync would leave the channel without models, so it is left as it is",
+            "no upstream model passes the sync rules; a sync would leave the channel without models, "
+            "so it is left as it is",
             old_models=channel.models,
             new_models=channel.models,
             extra=extra,
         )
-    return succeeded(channel, diff_text(channel.models, new), old_models=channel.models, new_models=new, extra=extra)
+    mapping = model_mapping(channel.raw)
+    notes = describe(upstream_changes(channel.models, allowed_models(channel, upstream, options), mapping), mapping)
+    message = diff_text(channel.models, new) + (f" · {notes}" if notes else "")
+    return succeeded(channel, message, old_models=channel.models, new_models=new, extra=extra)
 
 
 def preview_operation(backend: Backend, options: SyncOptions) -> BatchOperation:
@@ -192,7 +207,7 @@ def preview_operation(backend: Backend, options: SyncOptions) -> BatchOperation:
         reason = skip_reason(channel, capabilities, options)
         if reason is not None:
             return skipped(channel, reason)
-        return planned(channel, await backend.fetch_models(channel), options)
+        return planned(channel, await channel_models(backend, channel), options)
 
     return preview
 

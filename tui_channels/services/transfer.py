@@ -278,6 +278,7 @@ def plan_transfer(
                 models_error=carried.models_error,
                 losses=tuple(carried.losses),
                 needs_key=carried.needs_key,
+                key_count=carried.key_count,
             )
         )
     return ChannelPlan.build(title, site, target, rows, existing)

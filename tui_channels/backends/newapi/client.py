@@ -61,6 +61,19 @@ SLOW_CALL_TIMEOUT = 120.0
 
 _STATUS_TO_WIRE = {True: 1, False: 2}
 
+PERMISSION_PROBES = (
+    (
+        "POST",
+        "/api/channel/fetch_models",
+        "channel.sensitive_write",
+        "create, copy or delete channels, nor change their keys, types, base URLs or overrides",
+    ),
+    ("PUT", "/api/channel/", "channel.write", "edit channels"),
+    ("POST", "/api/channel/status/batch", "channel.operate", "enable, disable or test channels"),
+)
+"""(method, route, permission, what the account cannot do without it): routes that each need one
+permission (`router/channel-router.go`, 2026) and refuse an unreadable body without acting."""
+
 
 @dataclass(slots=True)
 class _Protocol:
@@ -138,6 +151,23 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
     async def verify(self) -> Capabilities:
         return await self.connect()
 
+    async def missing_permissions(self) -> tuple[str, ...]:
+        """Probe New API's per-route permissions (current servers, newapi.md §1b) without changing anything.
+
+        Each probe sends a body the handler cannot read (`[]`): a server that lets the account through
+        answers it with a parse error, one that does not answers 403 before the handler runs. A route
+        the server lacks (older servers, One API) proves nothing and is skipped.
+        """
+        missing = []
+        for method, path, permission, effect in PERMISSION_PROBES:
+            try:
+                await self._call(method, path, json_body=[], action="probe the account's permissions")
+            except PermissionDenied:
+                missing.append(f"{permission} (it cannot {effect})")
+            except BackendError:
+                continue
+        return tuple(missing)
+
     async def close(self) -> None:
         await self._http.aclose()
 
@@ -152,6 +182,10 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             items = data
         elif isinstance(data, dict) and isinstance(data.get("items"), list):
             protocol.one_based_pages = True
+            if protocol.flavor.name == "newapi-legacy" and self._forced_flavor == "auto":
+                protocol.flavor = FLAVORS["newapi"]
+                protocol.operations = protocol.flavor.operations
+                protocol.wrapped_add = protocol.flavor.wrapped_add
             items = data["items"]
         else:
             raise BadResponse("The channel list had an unexpected shape; is this a New API-compatible gateway?")
@@ -263,10 +297,10 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         if status in (400, 409):
             raise RequestRejected(f"The gateway refused to {action}: {message or f'HTTP {status}'}")
         if status >= 500:
+            said = f": {message.rstrip('.')}." if message else "."
             raise ServerError(
-                f"The gateway failed while trying to {action} (HTTP {status})"
-                + (f": {message}" if message else ".")
-                + " See the gateway's logs; retrying later may help."
+                f"The gateway failed while trying to {action} (HTTP {status}){said} "
+                "See the gateway's logs; retrying later may help."
             )
         raise BadResponse(f"Unexpected HTTP {status} from {path} while trying to {action}.")
 
@@ -401,6 +435,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             "base_url": spec.base_url,
             "models": join_list(spec.models),
             "group": join_list(spec.groups) or "default",
+            "status": _STATUS_TO_WIRE[spec.status.is_enabled],
         }
         if spec.priority is not None:
             record["priority"] = spec.priority
@@ -417,11 +452,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         else:
             body = record
         await self._call("POST", "/api/channel/", json_body=body, action=f"create channel {spec.name!r}")
-        created = await self._find_created(spec)
-        if spec.status is not ChannelStatus.ENABLED:
-            await self.set_status(created.id, False)
-            created = replace(created, status=ChannelStatus.MANUALLY_DISABLED)
-        return created
+        return await self._find_created(spec)
 
     async def _find_created(self, spec: ChannelSpec) -> Channel:
         """The add route returns no id: find the newest channel with that exact name and type."""
@@ -540,36 +571,43 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             action=f"test channel {channel.name!r}",
             allow_failure=True,
         )
-        seconds = body.get("time")
-        seconds = float(seconds) if isinstance(seconds, (int, float)) else None
-        if body.get("success") is False:
-            return TestResult(ok=False, seconds=seconds, message=str(body.get("message") or "test failed"))
-        return TestResult(ok=True, seconds=seconds, message=str(body.get("message") or ""))
+        return _test_result(body)
 
     async def test_all(self) -> str:
+        """Start the server's own test of every channel; returns what it said ("" when nothing):
+        current servers queue a task (`data: {task_id, status}`), older ones answer a bare success."""
         self.capabilities.require(Operation.TEST_ALL)
         body = await self._call("GET", "/api/channel/test", action="start the server-side test of all channels")
-        return str(body.get("message") or "started")
+        data = body.get("data")
+        if isinstance(data, Mapping) and data.get("task_id"):
+            return f"task {data['task_id']}, {data.get('status') or 'queued'}"
+        return str(body.get("message") or "")
 
     async def fetch_models(self, channel: Channel) -> list[str]:
         self.capabilities.require(Operation.FETCH_MODELS)
-        body = await self._call(
-            "GET",
-            f"/api/channel/fetch_models/{channel.id}",
-            timeout=SLOW_CALL_TIMEOUT,
-            action=f"fetch the upstream models of {channel.name!r}",
-        )
+        try:
+            body = await self._call(
+                "GET",
+                f"/api/channel/fetch_models/{channel.id}",
+                timeout=SLOW_CALL_TIMEOUT,
+                action=f"fetch the upstream models of {channel.name!r}",
+            )
+        except RequestRejected as error:
+            raise _upstream_failed(error) from None
         return model_ids(body.get("data"))
 
     async def fetch_models_adhoc(self, type_code: TypeCode, base_url: str, key: str) -> list[str]:
         self.capabilities.require(Operation.FETCH_MODELS_ADHOC)
-        body = await self._call(
-            "POST",
-            "/api/channel/fetch_models",
-            json_body={"type": type_code, "base_url": base_url, "key": key},
-            timeout=SLOW_CALL_TIMEOUT,
-            action="fetch the upstream models for this key",
-        )
+        try:
+            body = await self._call(
+                "POST",
+                "/api/channel/fetch_models",
+                json_body={"type": type_code, "base_url": base_url, "key": key},
+                timeout=SLOW_CALL_TIMEOUT,
+                action="fetch the upstream models for this key",
+            )
+        except RequestRejected as error:
+            raise _upstream_failed(error) from None
         return model_ids(body.get("data"))
 
     async def update_balance(self, channel_id: int) -> float:
@@ -627,6 +665,32 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         await self._call(
             "POST", f"/api/channel/tag/{route}", json_body={"tag": tag}, action=f"{route[:-1]} tag {tag!r}"
         )
+
+
+def _test_result(body: Mapping[str, Any]) -> TestResult:
+    """A test answer in either shape: `time` and `error_code` at the top level (New API up to 2026-08),
+    or inside `data` (`{"success":true,"data":{"time":1.234}}`, newer servers); time in seconds."""
+    data = body.get("data") if isinstance(body.get("data"), Mapping) else {}
+    seconds = data.get("time", body.get("time"))
+    code = data.get("error_code") or body.get("error_code") or ""
+    ok = body.get("success") is not False
+    message = str(body.get("message") or ("" if ok else "test failed"))
+    return TestResult(
+        ok=ok,
+        seconds=float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None,
+        message=message,
+        error_code=str(code),
+    )
+
+
+def _upstream_failed(error: RequestRejected) -> RequestRejected:
+    """A model fetch the gateway answered with `success:false`: its upstream failed, not the gateway."""
+    reason = error.message.split(": ", 1)[-1].rstrip(".")
+    return RequestRejected(
+        f"The upstream did not list its models ({reason}). Check the channel's base URL and key, "
+        "and that the upstream is up.",
+        title="Upstream failed",
+    )
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -8,6 +8,7 @@ shapes it actually sees (pagination, `channel_info`, a 404 on a newer route).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ...channel_types import NEWAPI_TYPES, ONEAPI_TYPES
@@ -117,10 +118,13 @@ _ONEAPI_OPERATIONS = frozenset(
         Operation.TEST,
         Operation.TEST_ALL,
         Operation.BALANCE,
-        Operation.BALANCE_ALL,
+        Operation.GROUPS,
         Operation.MODEL_CATALOG,
     }
 )
+"""One API's routes (`router/api.go`, v0.6.11): `GET /api/group/` too, but no working refresh of all
+balances — its `GET /api/channel/update_balance` answers success and does nothing (the call is
+commented out in `controller/channel-billing.go`), so the app refreshes each channel instead."""
 
 
 _COLUMNS = frozenset(COLUMNS_ALL) - {"auto_sync", "upstream"}
@@ -174,11 +178,25 @@ FLAVORS: dict[str, Flavor] = {
 }
 
 
+CURRENT_FROM = (0, 8, 4)
+"""The first New API release with 1-based pages and object list answers (newapi.md, version timeline)."""
+_RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
+
+
 def flavor_from_status(data: dict[str, object]) -> Flavor:
-    """Pick the flavor from `GET /api/status` data: One API lacks `setup` and has `chat_link`."""
+    """Pick the flavor from `GET /api/status` data, which needs no credentials.
+
+    One API lacks `setup` and has `chat_link`; a New API reporting a release before v0.8.4 is the
+    legacy generation (dev builds say `v0.0.0`, and `main-…` builds no release: they count as
+    current until the first channel page says otherwise).
+    """
     system_name = str(data.get("system_name") or "")
     if "veloera" in system_name.lower():
         return FLAVORS["veloera"]
     if "setup" not in data and "enable_batch_update" not in data and "chat_link" in data:
         return FLAVORS["oneapi"]
+    match = _RELEASE.match(str(data.get("version") or ""))
+    release = tuple(int(part) for part in match.groups()) if match else None
+    if release is not None and (0, 0, 0) < release < CURRENT_FROM:
+        return FLAVORS["newapi-legacy"]
     return FLAVORS["newapi"]

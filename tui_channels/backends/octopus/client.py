@@ -1,8 +1,9 @@
 """Octopus backend: login sessions, the `{code, message, data}` envelope, and the channel routes.
 
 Follows ../shared/api/octopus.md. Both generations log in with a username and password; legacy
-answers a JWT to send as a Bearer header, current sets an `auth` cookie. The session lives in
-memory only, is renewed shortly before it expires, and a 401 on an admin call triggers one fresh
+answers a JWT to send as a Bearer header, current sets an `auth` cookie; the login's `expire` is in
+minutes on legacy servers and in seconds on current ones. The session lives in memory only, is
+renewed shortly before the token says it expires, and a 401 on an admin call triggers one fresh
 login and one retry. Record mapping and request bodies live in `wire.py`, the capability
 description in `fields.py`.
 """
@@ -10,6 +11,9 @@ description in `fields.py`.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import math
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -40,7 +44,7 @@ from .fields import GENERATIONS, build_capabilities
 from .groups import active_item_id, group_from_wire
 from .groups import create_body as group_create_body
 from .groups import update_body as group_update_body
-from .wire import adhoc_body, channel_from_wire, create_body, is_legacy_record, update_body
+from .wire import adhoc_body, channel_from_wire, create_body, dropped_key_states, is_legacy_record, update_body
 
 LOGIN = "/api/v1/user/login"
 STATUS = "/api/v1/user/status"
@@ -78,16 +82,14 @@ def _is_envelope(payload: Any) -> bool:
     return isinstance(payload, dict) and isinstance(payload.get("code"), int) and "message" in payload
 
 
-def _seconds_until(expire_at: Any) -> float | None:
-    """Seconds left until a legacy `expire_at` (RFC 3339, or a Unix time as a number or string)."""
-    if isinstance(expire_at, (int, float)) or (isinstance(expire_at, str) and expire_at.isdigit()):
-        return float(expire_at) - time.time()
-    if isinstance(expire_at, str):
-        try:
-            return datetime.fromisoformat(expire_at.replace("Z", "+00:00")).timestamp() - time.time()
-        except ValueError:
-            return None
-    return None
+def _granted_seconds(token: str) -> float | None:
+    """How long a session JWT was issued for (`exp` − `iat`), or None when it does not say."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return float(claims["exp"]) - float(claims["iat"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
 
 
 class OctopusBackend(BackendBase):
@@ -131,7 +133,9 @@ class OctopusBackend(BackendBase):
         """
         self._http.set_header("Authorization", None)
         self._http.set_header("Cookie", None)
-        credentials = {"username": self._username, "password": self._password, "expire": self._session_seconds}
+        if self._legacy is None:
+            self._legacy = await self._probe_generation()
+        credentials = {"username": self._username, "password": self._password, "expire": self._expire()}
         response = await self._http.request("POST", LOGIN, json_body=credentials)
         self._http.cookies.clear()
         if response.status_code == 401:
@@ -145,12 +149,12 @@ class OctopusBackend(BackendBase):
         legacy = self._detect(bool(token), cookie is not None)
         if cookie is not None and not legacy:
             self._http.set_header("Cookie", f"{COOKIE}={cookie.value}")
-            reported = cookie.expires - time.time() if cookie.expires else None
+            session = cookie.value
         else:
             self._http.set_header("Authorization", f"Bearer {token}")
-            reported = _seconds_until(data.get("expire_at"))
+            session = str(token)
         self._legacy = legacy
-        lifetime = self._lifetime(reported)
+        lifetime = self._lifetime(_granted_seconds(session))
         self._renew_at = time.monotonic() + lifetime - min(RENEW_MARGIN, lifetime / 5)
         self._session_id += 1
 
@@ -170,15 +174,31 @@ class OctopusBackend(BackendBase):
             )
         return legacy
 
-    def _lifetime(self, reported: float | None) -> float:
-        """The session length: as requested, unless the server clearly granted less.
+    async def _probe_generation(self) -> bool | None:
+        """Legacy (True) or current (False) from an unauthenticated call, before the first login.
 
-        Servers report expiry in whole seconds (and legacy in server clock time), so a value within a
-        second of the request, or an impossible one, means the requested length was granted.
+        The login's `expire` is in minutes on legacy servers and in seconds on current ones
+        (v0.9.28 and v0.11.0 `auth.GenerateJWTToken`), so the unit must be known before logging in.
+        Without credentials legacy answers 400 (no Authorization header) and current 401 (no cookie).
+        """
+        response = await self._http.request("GET", STATUS)
+        return {400: True, 401: False}.get(response.status_code)
+
+    def _expire(self) -> int:
+        """The login's `expire` for the session length wanted: minutes on legacy, seconds otherwise."""
+        if self._legacy:
+            return max(1, math.ceil(self._session_seconds / 60))
+        return self._session_seconds
+
+    def _lifetime(self, granted: float | None) -> float:
+        """The session length: as requested, unless the server granted less.
+
+        `granted` comes from the session token itself (its `exp` minus `iat`), so it does not depend
+        on the server's clock agreeing with ours, nor on which unit the server read `expire` in.
         """
         requested = float(self._session_seconds)
-        if reported is not None and 0 < reported < requested - 1:
-            return reported
+        if granted is not None and 0 < granted < requested:
+            return granted
         return requested
 
     async def _relogin(self, seen_session: int) -> None:
@@ -220,11 +240,22 @@ class OctopusBackend(BackendBase):
         return await self._http.request(method, path, json_body=body, timeout=timeout)
 
     async def _call(
-        self, method: str, path: str, action: str, body: Any = None, *, name: str | None = None
+        self,
+        method: str,
+        path: str,
+        action: str,
+        body: Any = None,
+        *,
+        name: str | None = None,
+        upstream: bool = False,
     ) -> Any:
-        return self._unwrap(await self._exchange(method, path, body), action, name=name)
+        """`upstream`: the call reaches an upstream through the server (a model fetch), so a 5xx means
+        the upstream failed, and the message points there rather than at the gateway."""
+        return self._unwrap(await self._exchange(method, path, body), action, name=name, upstream=upstream)
 
-    def _unwrap(self, response: httpx.Response, action: str, *, name: str | None = None) -> Any:
+    def _unwrap(
+        self, response: httpx.Response, action: str, *, name: str | None = None, upstream: bool = False
+    ) -> Any:
         """The envelope's `data` on success; otherwise the typed error for its status and message."""
         status, path = response.status_code, response.request.url.path
         try:
@@ -247,7 +278,15 @@ class OctopusBackend(BackendBase):
             )
         if status == 200 and payload["code"] == 200:
             return payload.get("data")
-        raise self._error(status if status != 200 else payload["code"], str(payload["message"]), action, name)
+        code = status if status != 200 else payload["code"]
+        if upstream and code >= 500:
+            raise ServerError(
+                f"The upstream failed while Octopus at {self._host} tried to {action}: "
+                f"{_scrub(str(payload['message'])).rstrip('.')}. Check the channel's base URL and key, and "
+                "that the upstream is up.",
+                title="Upstream failed",
+            )
+        raise self._error(code, str(payload["message"]), action, name)
 
     def _no_route(self, path: str) -> NotSupported:
         return NotSupported(
@@ -372,6 +411,16 @@ class OctopusBackend(BackendBase):
         if len(body) == 1:
             return self._channel(raw)
         data = await self._call("POST", UPDATE, f"update channel {channel.name!r}", body, name=body.get("name"))
+        added = body.get("keys_to_add") or []
+        fix = dropped_key_states(added, raw, data) if isinstance(data, dict) else []
+        if fix:
+            action = f"disable the keys just added to {channel.name!r}"
+            data = await self._call("POST", UPDATE, action, {"id": channel.id, "keys_to_update": fix})
+            if dropped_key_states(added, raw, data):
+                raise RequestRejected(
+                    f"Octopus at {self._host} saved {channel.name!r} but keeps the keys just added to it enabled, "
+                    "although they were added disabled. Disable them in the channel's key list."
+                )
         return self._channel(data)
 
     async def set_status(self, channel_id: int, enabled: bool) -> None:
@@ -394,12 +443,13 @@ class OctopusBackend(BackendBase):
 
     async def fetch_models(self, channel: Channel) -> list[str]:
         action = f"fetch models for {channel.name!r}"
-        return self._model_names(await self._call("POST", FETCH_MODEL, action, _fetch_record(channel)))
+        answer = await self._call("POST", FETCH_MODEL, action, _fetch_record(channel), upstream=True)
+        return self._model_names(answer)
 
     async def fetch_models_adhoc(self, type_code: TypeCode, base_url: str, key: str) -> list[str]:
         await self._ensure_session()
         body = adhoc_body(type_code, base_url, key, legacy=bool(self._legacy))
-        return self._model_names(await self._call("POST", FETCH_MODEL, "fetch models", body))
+        return self._model_names(await self._call("POST", FETCH_MODEL, "fetch models", body, upstream=True))
 
     async def test_channel(self, channel: Channel, model: str | None = None) -> TestResult:
         """A timed model fetch with the channel's settings (Octopus has no test route).
@@ -415,10 +465,10 @@ class OctopusBackend(BackendBase):
             names = self._model_names(self._unwrap(response, f"test {channel.name!r}"))
         except (ServerError, RequestRejected) as exc:
             return TestResult(ok=False, seconds=seconds, message=_server_message(response) or exc.message)
-        if model is not None and model not in names:
+        if names and model is not None and model not in names:
             message = f"The upstream answered but does not list {model}."
-            return TestResult(ok=False, seconds=seconds, message=message)
-        return TestResult(ok=True, seconds=seconds, message=f"{len(names)} models listed")
+            return TestResult(ok=False, seconds=seconds, message=message, models_listed=len(names))
+        return TestResult(ok=True, seconds=seconds, message=f"{len(names)} models listed", models_listed=len(names))
 
     # Server-side model sync
 

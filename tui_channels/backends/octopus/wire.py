@@ -53,14 +53,18 @@ def preferred_key(record: Mapping[str, Any]) -> str | None:
 
 
 def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
-    """A neutral `Channel`; `models` shows synced and custom models together, `raw` keeps the record."""
+    """A neutral `Channel`; `models` shows synced and custom models together, `raw` keeps the record.
+
+    Legacy key entries without a key ("ghost" entries the server accepts and keeps) are not keys:
+    they count neither in `key_count` nor as enabled.
+    """
     enabled = record.get("enabled")
     status = {True: ChannelStatus.ENABLED, False: ChannelStatus.MANUALLY_DISABLED}.get(
         enabled if isinstance(enabled, bool) else None, ChannelStatus.UNKNOWN
     )
     models = split_list(f"{record.get('model') or ''},{record.get('custom_model') or ''}")
-    keys = record.get("keys")
-    several = isinstance(keys, list) and len(keys) > 1
+    keys = [k for k in record.get("keys") or [] if isinstance(k, Mapping) and k.get("channel_key")]
+    several = len(keys) > 1
     return Channel(
         id=int(record["id"]),
         name=str(record.get("name") or ""),
@@ -71,7 +75,7 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
         models=models,
         response_time_ms=_average_wait(record.get("stats")),
         key_count=len(keys) if several else None,
-        enabled_key_count=sum(1 for k in keys if isinstance(k, Mapping) and k.get("enabled")) if several else None,
+        enabled_key_count=sum(1 for k in keys if k.get("enabled")) if several else None,
         auto_sync=bool(record.get("auto_sync")),
         raw=dict(record),
     )
@@ -266,3 +270,21 @@ def key_changes(current: Sequence[Mapping[str, Any]], desired: Iterable[Mapping[
         if values:
             changes[name] = values
     return changes
+
+
+def dropped_key_states(
+    added: Iterable[Mapping[str, Any]], before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """`keys_to_update` entries that disable keys the server stored enabled although they were added off.
+
+    Legacy Octopus stores every key of `keys_to_add` enabled (GORM `default:true` drops a false), so
+    an update that adds a disabled key needs a second update for it. `before` and `after` are the
+    channel's records around the first update; new keys are those whose id `before` did not have.
+    """
+    off = {str(k.get("channel_key")) for k in added if not k.get("enabled", True)}
+    old_ids = {k.get("id") for k in before.get("keys") or [] if isinstance(k, Mapping)}
+    return [
+        {"id": k.get("id"), "enabled": False}
+        for k in after.get("keys") or []
+        if isinstance(k, Mapping) and k.get("id") not in old_ids and k.get("enabled") and k.get("channel_key") in off
+    ]

@@ -40,6 +40,8 @@ from .store import (
 )
 
 PRIVILEGE_MESSAGE = "Unauthorized, insufficient privileges"
+INVALID_PARAMS = "Invalid parameters"
+"""The current flavor's answer to a status in a PUT, or a status request it cannot read."""
 SENSITIVE_COLUMNS = frozenset(
     {"key", "type", "base_url", "openai_organization", "setting", "settings", "other"}
     | {"header_override", "param_override"}
@@ -377,7 +379,7 @@ class ChannelApi:
         if error:
             return fail(error)
         if self.flavor.current and "status" in body:
-            return fail("invalid params")
+            return fail(INVALID_PARAMS)
         channel_id = values.pop("id", 0)
         row = self.table.get(channel_id)
         if not channel_id and not self.flavor.current:
@@ -431,23 +433,20 @@ class ChannelApi:
     # -- status --------------------------------------------------------------------------------
 
     async def set_status(self, request: Request, arg: str) -> JSONResponse:
+        """`data` says whether anything changed: a missing channel, like an unchanged one, is `false`."""
         channel_id, error = go_atoi(arg)
-        if error:
-            return fail(error)
-        body, error = await read_object(request, "controller.ChannelStatusRequest")
+        body, bad_body = await read_object(request, "controller.ChannelStatusRequest")
         status = body.get("status")
-        if error or status not in (1, 2) or isinstance(status, bool):
-            return fail("invalid params")
+        if error or bad_body or status not in (1, 2) or isinstance(status, bool):
+            return fail(INVALID_PARAMS)
         row = self.table.get(channel_id or 0)
-        if row is None:
-            return fail("record not found")
-        return reply(True, data=change_status(row, status, "manual operation"))
+        return reply(True, data=row is not None and change_status(row, status, "manual operation"))
 
     async def set_status_batch(self, request: Request, _arg: str) -> JSONResponse:
         body, error = await read_object(request, "controller.ChannelBatchStatusRequest")
         ids, status = _int_list(body.get("ids")), body.get("status")
         if error or not ids or status not in (1, 2) or isinstance(status, bool):
-            return fail("invalid params")
+            return fail(INVALID_PARAMS)
         rows = [row for i in ids if (row := self.table.get(i)) is not None]
         return reply(True, data=sum(change_status(row, status, "manual operation") for row in rows))
 

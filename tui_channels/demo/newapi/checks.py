@@ -68,12 +68,16 @@ class CheckApi:
         outcome = await self.probe(row, request.query_params.get("model", ""))
         if outcome.ok:
             self._record_test(row, outcome.seconds)
-        top: dict[str, Any] = {"time": outcome.seconds}
+        # a failed request is answered with time 0, as `TestChannel` does for a local error
+        top: dict[str, Any] = {"time": outcome.seconds if outcome.ok else 0.0}
         if self.flavor.oneapi:
             return reply(outcome.ok, outcome.message, **top, modelName=outcome.model)
-        if not outcome.ok and self.flavor.current:
-            top["error_code"] = outcome.error_code
-        return reply(outcome.ok, "" if outcome.ok else outcome.message, **top)
+        message = "" if outcome.ok else outcome.message
+        if self.flavor.current:
+            # the newer answer: the result in the envelope's data, the error code with it
+            data = top if outcome.ok else {**top, "error_code": outcome.error_code}
+            return reply(outcome.ok, message, data=data)
+        return reply(outcome.ok, message, **top)
 
     async def probe(self, row: dict[str, Any], model: str) -> Outcome:
         """Send the test chat completion with the channel's first key and time it."""
@@ -190,6 +194,10 @@ class CheckApi:
         return reply(True, balance=self._query_balance(row))
 
     async def update_all_balances(self, _request: Request, _arg: str) -> JSONResponse:
+        """New API refreshes every enabled channel it can; One API answers success and does nothing
+        (its `UpdateAllChannelsBalance` has the refresh commented out)."""
+        if self.flavor.oneapi:
+            return reply(True)
         for row in self.table:
             if row["status"] == 1 and not is_multi_key(row) and self._balance_supported(row):
                 self._query_balance(row)

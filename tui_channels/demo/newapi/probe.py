@@ -39,7 +39,12 @@ class Reply:
 
     @property
     def error_code(self) -> str:
-        return "do_request_failed" if self.transport_error else "bad_response_status_code"
+        """The upstream's own `error.code` when it gives one (as New API relays it), else New API's."""
+        if self.transport_error:
+            return "do_request_failed"
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        code = error.get("code") if isinstance(error, dict) else None
+        return code if isinstance(code, str) and code else "bad_response_status_code"
 
 
 class Upstream:

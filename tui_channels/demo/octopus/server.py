@@ -3,7 +3,10 @@
 Follows ../shared/api/octopus.md: the `{code, message, data}` envelope with HTTP status == code,
 signed JWT sessions that really expire (a body token on legacy, an `auth` cookie on current), the
 channel routes, and `fetch-model` calls that really reach the fake upstream over HTTP, so clients
-meet the same shapes and failures as on a real server.
+meet the same shapes and failures as on a real server. Traps of the real servers included: a create
+stores the channel (and, on legacy, each key; also each key an update adds) enabled whatever was
+asked; a model fetch whose upstream refuses the key answers HTTP 200 with an empty list; legacy key
+entries may have no key at all.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -55,7 +57,6 @@ UNIQUE_NAME = "UNIQUE constraint failed: channels.name"
 
 _LEGACY_TYPE = {"openai": 0, "openai_responses": 1, "anthropic": 2, "gemini": 3, "volcengine": 4}
 _PROVIDER_TYPE = {"anthropic": "anthropic", "gemini": "gemini"}
-_VERSION_SEGMENT = re.compile(r"/v\d+[a-z0-9]*(?=/|$)")
 _NULLABLE = frozenset({"param_override", "channel_proxy", "match_regex"})
 
 
@@ -168,11 +169,14 @@ class Sessions:
 
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
+        self.issued: list[int] = []
+        """The length in seconds of every session issued, for tests."""
 
     def issue(self, seconds: int) -> tuple[str, float]:
+        self.issued.append(seconds)
         now = time.time()
         expires = now + seconds
-        claims = {"iss": "octopus", "iat": int(now), "nbf": int(now), "exp": expires}
+        claims = {"iss": "octopus", "iat": now, "nbf": int(now), "exp": expires}
         signing_input = f"{_b64_json({'alg': 'HS256', 'typ': 'JWT'})}.{_b64_json(claims)}"
         return f"{signing_input}.{self._sign(signing_input)}", expires
 
@@ -213,12 +217,22 @@ def _rfc3339_nano(timestamp: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
 
 
-def normalise_base_url(type_code: str, url: str) -> str:
-    """Current generation: append the version segment (`/v1`, Volcengine `/v3`) when it is missing."""
-    url = url.strip().rstrip("/")
-    if not url or _VERSION_SEGMENT.search(urlsplit(url).path):
-        return url
-    return f"{url}/v3" if type_code == "volcengine" else f"{url}/v1"
+def request_base_url(type_code: str, url: str) -> str:
+    """Current generation, when it calls the upstream: AxonHub's `NormalizeBaseURL(url, version)`.
+
+    The stored base URL is kept as given; at request time a URL ending with `#` is used without
+    it, any other gets the type's version (`v1`, Volcengine `v3`, Gemini `v1beta` unless it ends
+    with `/v1`) appended unless it already ends with that version or has it as a path segment.
+    """
+    if url.endswith("#"):
+        return url[:-1].rstrip("/")
+    trimmed = url.rstrip("/")
+    version = {"volcengine": "v3", "gemini": "v1beta"}.get(type_code, "v1")
+    if type_code == "gemini" and trimmed.endswith("/v1"):
+        return trimmed
+    if not url or url.endswith(f"/{version}") or f"/{version}/" in url:
+        return trimmed
+    return f"{trimmed}/{version}"
 
 
 def normalise_models(model: str, custom_model: str) -> tuple[str, str]:
@@ -355,7 +369,8 @@ class OctopusServer:
             raise ApiError(400, INVALID_JSON) from exc
 
     def _session_seconds(self, expire: int) -> int:
-        seconds = {0: DEFAULT_SESSION_SECONDS, -1: LONG_SESSION_SECONDS}.get(expire, expire)
+        """The session a login's `expire` asks for: minutes on legacy, seconds on current (0: 15 min, -1: 30 days)."""
+        seconds = {0: DEFAULT_SESSION_SECONDS, -1: LONG_SESSION_SECONDS}.get(expire, expire * (60 if self.legacy else 1))
         if seconds < 0:
             seconds = DEFAULT_SESSION_SECONDS
         if self.max_session_seconds is not None:
@@ -391,11 +406,11 @@ class OctopusServer:
         if not body.name.strip():
             raise ApiError(400, INVALID_PARAM)
         self._check_unique(body.name, None)
-        fields = body.model_dump()
+        fields = {**body.model_dump(), "enabled": True}  # GORM `default:true`: a false is not stored
         channel_id = self._next_id
         self._next_id += 1
         if self.legacy:
-            fields["keys"] = [self._new_key(channel_id, key) for key in fields["keys"]]
+            fields["keys"] = [self._new_key(channel_id, {**key, "enabled": True}) for key in fields["keys"]]
         record = self._store(channel_id, fields)
         return copy.deepcopy(record)
 
@@ -526,7 +541,12 @@ class OctopusServer:
         )
 
     async def _fetch_upstream(self, channel: dict[str, Any]) -> list[str]:
-        """GET `{base_url}/models` on the channel's upstream with its key; errors become HTTP 500."""
+        """GET `{base_url}/models` on the channel's upstream with its key, as both generations do.
+
+        The server decodes the body without looking at the status: an upstream that refuses the key
+        (401) or fails (404, 500) with a JSON error object yields an empty list and HTTP 200. Only a
+        transport failure or a body that is not JSON becomes HTTP 500 with Go's error text.
+        """
         base_url, key = self._upstream_of(channel)
         headers = {h["header_key"]: h["header_value"] for h in channel.get("custom_header") or []}
         headers["Authorization"] = f"Bearer {key}"
@@ -537,14 +557,13 @@ class OctopusServer:
             message = f"fetch models: upstream did not answer within {self.upstream_timeout:g}s"
             raise ApiError(500, message) from exc
         except httpx.HTTPError as exc:
-            raise ApiError(500, f"fetch models: {type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            message = f"fetch models: upstream returned {response.status_code}: {_upstream_error(response)}"
-            raise ApiError(500, message)
+            raise ApiError(500, f'Get "{base_url}/models": {type(exc).__name__}: {exc}') from exc
         try:
-            names = [str(entry["id"]) for entry in response.json()["data"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ApiError(500, "fetch models: upstream answered an unexpected model list") from exc
+            body = response.json()
+        except ValueError as exc:
+            raise ApiError(500, "invalid character looking for beginning of value") from exc
+        entries = body.get("data") if isinstance(body, dict) else None
+        names = [str(e["id"]) for e in entries or [] if isinstance(e, dict) and e.get("id")]
         pattern = channel.get("match_regex")
         if pattern:
             try:
@@ -561,7 +580,7 @@ class OctopusServer:
             keys = [k["channel_key"] for k in channel.get("keys") or [] if k["enabled"] and k["channel_key"]]
             base_url, key = (urls[0]["url"] if urls else ""), (keys[0] if keys else "")
         else:
-            base_url, key = normalise_base_url(channel["type"], channel["base_url"]), channel["key"]
+            base_url, key = request_base_url(channel["type"], channel["base_url"]), channel["key"]
         if not base_url or not key:
             raise ApiError(400, INVALID_PARAM)
         return base_url.rstrip("/"), key
@@ -571,16 +590,20 @@ class OctopusServer:
             raise ApiError(500, UNIQUE_NAME)
 
     def _apply_key_changes(self, record: dict[str, Any], body: LegacyUpdateIn) -> None:
-        """Legacy keys change only through keys_to_delete, keys_to_update and keys_to_add."""
-        keys: list[dict[str, Any]] = record["keys"]
+        """Legacy keys change only through keys_to_delete, keys_to_update and keys_to_add, in that order.
+
+        As in `op/channel.go`: ids of other channels' keys or of no key match nothing and are ignored;
+        an added key may be empty (a ghost entry), and is stored enabled whatever was asked (GORM
+        `default:true` drops a false).
+        """
+        deleted = set(body.keys_to_delete)
+        keys = [key for key in record["keys"] if key["id"] not in deleted]
         by_id = {key["id"]: key for key in keys}
-        referenced = [*body.keys_to_delete, *(k.id for k in body.keys_to_update)]
-        if any(i not in by_id for i in referenced) or any(not k.channel_key.strip() for k in body.keys_to_add):
-            raise ApiError(400, INVALID_PARAM)
         for update in body.keys_to_update:
-            by_id[update.id].update(update.model_dump(exclude_none=True, exclude={"id"}))
-        kept = [key for key in keys if key["id"] not in set(body.keys_to_delete)]
-        record["keys"] = kept + [self._new_key(record["id"], key.model_dump()) for key in body.keys_to_add]
+            if update.id in by_id:
+                by_id[update.id].update(update.model_dump(exclude_none=True, exclude={"id"}))
+        added = [self._new_key(record["id"], {**key.model_dump(), "enabled": True}) for key in body.keys_to_add]
+        record["keys"] = keys + added
 
     def _new_key(self, channel_id: int, key: dict[str, Any], **stored: Any) -> dict[str, Any]:
         entry = {
@@ -630,7 +653,6 @@ class OctopusServer:
 
     @staticmethod
     def _normalise_current(record: dict[str, Any]) -> None:
-        record["base_url"] = normalise_base_url(record["type"], record["base_url"])
         record["model"], record["custom_model"] = normalise_models(record["model"], record["custom_model"])
 
     def _seed(self, seeds: list[SeedChannel], seed: int) -> None:
@@ -714,15 +736,6 @@ def _stats(channel_id: int) -> dict[str, Any]:
         "request_success": 0,
         "request_failed": 0,
     }
-
-
-def _upstream_error(response: httpx.Response) -> str:
-    """The upstream's own error text: `error.message` of an OpenAI-style body, else the raw body."""
-    try:
-        body = response.json()
-        return str(body["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return response.text.strip()[:300] or response.reason_phrase
 
 
 def build_octopus_server(
