@@ -21,7 +21,10 @@ from tui_channels.backends.registry import family_of
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.errors import NotFound, NotSupported, RequestRejected
 from tui_channels.models import Channel, ChannelSpec, ChannelStatus
+from tui_channels.services.connectivity import connectivity_operation
+from tui_channels.services.creation import create_channel
 from tui_channels.services.key_import import openai_type, target_base_url
+from tui_channels.services.results import Outcome
 from tui_channels.services.transfer import CATALOGS
 
 from .backend_helpers import FLAVORS, connected_site
@@ -133,8 +136,10 @@ async def test_get_answers_the_channel_as_listed(subject: Subject) -> None:
 
 @pytest.mark.parametrize("status", [ChannelStatus.ENABLED, ChannelStatus.MANUALLY_DISABLED])
 async def test_create_makes_one_channel_in_the_chosen_status(subject: Subject, status: ChannelStatus) -> None:
+    """Through the create path every screen and command uses: some servers drop the status (Octopus
+    stores every new channel enabled), and `services.creation` sets it again and verifies it."""
     spec = subject.spec(status=status)
-    created = await subject.backend.create_channel(spec)
+    created = await create_channel(subject.backend, spec)
     assert created.name == spec.name
     assert created.status.is_enabled is status.is_enabled
     listed = [c for c in await subject.backend.list_channels() if c.name == spec.name]
@@ -202,11 +207,13 @@ async def test_a_working_channel_passes_its_test(subject: Subject) -> None:
 
 
 async def test_a_failing_upstream_is_a_failed_result_not_an_error(subject: Subject) -> None:
+    """A failed result of the connectivity test: Octopus answers a refused key with an empty model
+    list, which the test service (`services.upstream_models`) counts as a failure like any other."""
     spec = subject.spec()
     spec.key = "sk-invalid-0123456789abcdef"
     created = await subject.backend.create_channel(spec)
-    result = await subject.backend.test_channel(created)
-    assert not result.ok
+    result = await connectivity_operation(subject.backend)(created)
+    assert result.outcome is Outcome.FAILED
     assert "sk-invalid-0123456789abcdef" not in result.message
 
 

@@ -90,10 +90,13 @@ async def test_current_reports_the_first_failure_after_syncing_the_rest(
 ) -> None:
     only_auto_sync(site, 1, 2)
     record = site.server.channels[1]
-    if "keys" in record:
-        record["keys"][0]["channel_key"] = "sk-invalid-key"
+    # an upstream that refuses the key lists nothing without an error (both generations, like
+    # fetch-model); one that cannot be reached is what the server reports as a failure
+    dead = "http://127.0.0.1:9/v1"
+    if "base_urls" in record:
+        record["base_urls"] = [{"url": dead, "delay": 0}]
     else:
-        record["key"] = "sk-invalid-key"
+        record["base_url"] = dead
 
     report = await run_server_sync(backend)
 
@@ -105,7 +108,7 @@ async def test_current_reports_the_first_failure_after_syncing_the_rest(
         name = site.server.record(1)["name"]
         assert report.problem and report.problem.startswith(f"failed to fetch models for channel {name}: ")
         assert [r.channel_id for r in failed] == [1]
-        assert "Incorrect API key" in failed[0].message
+        assert f'Get "{dead}/models"' in failed[0].message
 
 
 async def test_current_refuses_a_second_run_while_one_is_running(

@@ -448,8 +448,9 @@ async def test_a_pool_copied_where_channels_hold_one_key_is_blocked_until_one_ke
     )
     [row] = plan.rows
     assert any("holds one key per channel, so supply one" in loss for loss in row.losses)
-    plan.supply_key(row, "\n".join(keys))  # pasted as a pool anyway
-    assert row.state is RowState.BLOCKED and "3 keys given" in row.reason
+    for pasted in ("\n".join(keys), " ".join(keys)):  # the pool's keys given anyway
+        plan.supply_key(row, pasted)
+        assert row.state is RowState.BLOCKED and "3 keys given" in row.reason
     results = await BatchRun(
         plan.placeholders(), CreateRun(target_backend, plan), creation_settings(BatchSettings())
     ).run()

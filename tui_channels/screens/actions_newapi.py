@@ -283,7 +283,8 @@ class NewApiActions(MainScreenBase):
         label = session.capabilities.flavor_label if session.capabilities else "This server"
         self.app.push_screen(
             ConfirmScreen(
-                f"Refresh the balance of all {len(channels)} channels?",
+                "Refresh the balance of the one channel?" if len(channels) == 1
+                else f"Refresh the balance of all {len(channels)} channels?",
                 f"{label} has no working refresh of every balance, so each channel's balance is "
                 "refreshed in turn, as b does for a selection.",
                 confirm_label="Run",

@@ -183,8 +183,9 @@ class ChannelPlan:
         row.spec.models = split_list(models)
 
     def supply_key(self, row: PlannedChannel, key: str) -> None:
-        """The key the user typed; for a pool, its keys separated by spaces (one per line is kept)."""
-        row.spec.key = "\n".join(key.split()) if row.key_count > 1 else key.strip()
+        """The key the user typed; several keys (a pool's), separated by spaces or lines, become one
+        key per line, which the row's rule on several keys then accepts or blocks."""
+        row.spec.key = "\n".join(key.split())
         self.recheck(row)
 
     def placeholders(self) -> list[Channel]:

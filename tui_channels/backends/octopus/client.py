@@ -282,7 +282,7 @@ class OctopusBackend(BackendBase):
         if upstream and code >= 500:
             raise ServerError(
                 f"The upstream failed while Octopus at {self._host} tried to {action}: "
-                f"{_scrub(str(payload['message'])).rstrip('.')}. Check the channel's base URL and key, and "
+                f"{str(payload['message']).rstrip('.')}. Check the channel's base URL and key, and "
                 "that the upstream is up.",
                 title="Upstream failed",
             )
