@@ -150,17 +150,15 @@ def plan_models(channel: Channel, upstream: Sequence[str], options: SyncOptions)
     """
     offered = set(upstream)
     wanted = allowed_models(channel, upstream, options)
-    wanted_set = set(wanted)
     pinned = hand_added_models(channel)
-    mapping = model_mapping(channel.raw)
-    current = set(channel.models)
+    changes = upstream_changes(channel.models, wanted, model_mapping(channel.raw))
+    removed = set(changes.remove)
     kept = [
         m
         for m in channel.models
-        if m in wanted_set or m in pinned or m in mapping or (options.keep_unlisted and m not in offered)
+        if m not in removed or m in pinned or (options.keep_unlisted and m not in offered)
     ]
-    targets = set(mapping.values())
-    return (*kept, *(m for m in wanted if m not in current and m not in targets))
+    return (*kept, *changes.add)
 
 
 def is_change(result: ChannelResult) -> bool:

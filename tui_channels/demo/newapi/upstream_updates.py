@@ -20,6 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from ...services.model_mapping import model_mapping, upstream_changes
 from .channels import fail, read_json, reply
 from .probe import Upstream, model_ids
 from .store import ChannelTable, Flavor, key_lines
@@ -55,23 +56,15 @@ def store_settings(row: dict[str, Any], settings: dict[str, Any]) -> None:
     )
 
 
-def mapping_of(row: dict[str, Any]) -> dict[str, str]:
-    try:
-        parsed = json.loads(row.get("model_mapping") or "{}")
-    except ValueError:
-        return {}
-    if not isinstance(parsed, dict):
-        return {}
-    return {str(s).strip(): str(t).strip() for s, t in parsed.items() if str(s).strip() and str(t).strip()}
-
-
 def pending_changes(
     local: list[str], upstream: list[str], ignored: list[str], mapping: dict[str, str]
 ) -> tuple[list[str], list[str]]:
-    """collectPendingUpstreamModelChangesFromModels: (models to add, models to remove)."""
-    local, upstream = names(local), names(upstream)
-    sources, targets = set(mapping), set(mapping.values())
-    covered = set(local) | targets
+    """collectPendingUpstreamModelChangesFromModels: (models to add, models to remove).
+
+    The alias rule (sources never removed, targets never added) is `services.model_mapping`'s, the
+    one the app's own sync follows; ignored models and `regex:` patterns are never proposed.
+    """
+    changes = upstream_changes(local, upstream, mapping)
 
     def ignored_name(model: str) -> bool:
         for rule in names(ignored):
@@ -85,9 +78,7 @@ def pending_changes(
                 return True
         return False
 
-    add = [m for m in upstream if m not in covered and not ignored_name(m)]
-    remove = [m for m in local if m not in sources and m not in set(upstream)]
-    return add, remove
+    return [m for m in changes.add if not ignored_name(m)], list(changes.remove)
 
 
 class UpstreamUpdateApi:
@@ -249,7 +240,7 @@ class UpstreamUpdateApi:
             store_settings(row, settings)
             return (answer.error if not answer.ok else "invalid OpenAI Models response"), 0
         local = names(row["models"].split(","))
-        add, remove = pending_changes(local, upstream, names(settings.get(IGNORED)), mapping_of(row))
+        add, remove = pending_changes(local, upstream, names(settings.get(IGNORED)), model_mapping(row))
         auto_added = 0
         if auto_apply and settings.get(AUTO_SYNC) and add:
             row["models"] = ",".join([*local, *add])
