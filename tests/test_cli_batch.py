@@ -59,17 +59,21 @@ def test_a_run_where_every_channel_succeeds_exits_0(gateway: DemoGateway, cli, c
     assert all(" ok " in line for line in lines[1:])
 
 
-def test_sync_dry_run_previews_writes_nothing_and_exits_0(gateway: DemoGateway, cli, configured):
+def test_sync_dry_run_previews_writes_nothing_and_exits_1_when_a_preview_failed(
+    gateway: DemoGateway, cli, configured
+):
     site = configured(newapi_site(gateway, channels=15))
     before = {i: newapi_models(site, i) for i in site.server.store}
     result = cli("channels", "sync", "--site", site.name, "--all", "--dry-run", "--json")
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err
     entries = report(result)
     assert {i: newapi_models(site, i) for i in site.server.store} == before
     assert not site.stats.requests("PUT", "/api/channel/")
     changing = [e for e in entries.values() if e.get("added_models") or e.get("removed_models")]
     assert changing and all(e["old_models"] == list(before[e["channel_id"]]) for e in changing)
-    assert any(e["outcome"] == "failed" for e in entries.values())  # seeded bad keys, still exit 0
+    assert any(e["outcome"] == "failed" for e in entries.values())  # seeded bad keys: exit 1
+    ids = ",".join(map(str, working_ids(site)[:4]))
+    assert cli("channels", "sync", "--site", site.name, "--ids", ids, "--dry-run").code == 0
 
 
 def test_sync_writes_the_changes_it_reports(gateway: DemoGateway, cli, configured):

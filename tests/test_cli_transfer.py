@@ -67,12 +67,14 @@ def fresh_key() -> str:
 
 
 class TestKeysImport:
-    def test_dry_run_prints_the_preview_with_masked_keys_and_exits_0(self, cli, register, gateway, tmp_path):
+    def test_dry_run_prints_the_preview_with_masked_keys_and_exits_1_for_a_blocked_row(
+        self, cli, register, gateway, tmp_path
+    ):
         site = register(octopus(gateway))
         good, dead = fresh_key(), "sk-invalid-" + random_secrets.token_hex(8)
         path = key_file(tmp_path, gateway, ("good", good), ("dead", dead))
         result = cli("keys", "import", "--site", site, "--file", str(path), "--dry-run", "--json")
-        assert result.code == 0, result.err
+        assert result.code == 1, result.err
         report = json.loads(result.out)
         assert [(r["name"], r["state"]) for r in report["rows"]] == [
             ("relay | good (auto)", "ready"),

@@ -27,11 +27,12 @@ import pytest
 
 from tui_channels.app import ChannelsApp
 from tui_channels.backends.newapi.client import NewApiBackend
+from tui_channels.backends.registry import create_backend
 from tui_channels.cli import main
 from tui_channels.config import AppConfig, load_config, save_config
 from tui_channels.demo.faults import FaultKind
 from tui_channels.demo.gateway import DemoGateway, DemoSite
-from tui_channels.models import ChannelSpec
+from tui_channels.models import Channel, ChannelSpec
 from tui_channels.screens.main import MainScreen
 from tui_channels.secret_store import env_var_name
 
@@ -362,3 +363,29 @@ def test_every_screen_worker_is_guarded() -> None:
         if path.name != "workers.py" and re.search(r"^from textual import .*\bwork\b", path.read_text(), re.M)
     ]
     assert offenders == []
+
+
+async def test_a_bug_in_one_channel_of_a_batch_fails_that_channel_only(newapi: DemoSite) -> None:
+    from tui_channels.services.batch import BatchRun, BatchSettings
+    from tui_channels.services.connectivity import connectivity_operation
+    from tui_channels.services.results import Outcome
+
+    backend = create_backend(demo_profile(newapi), newapi.secret)
+    try:
+        await backend.connect()
+        channels = (await backend.list_channels())[:3]
+        test = connectivity_operation(backend, None)
+
+        async def operation(channel: Channel) -> object:
+            if channel is channels[1]:
+                secret = newapi.secret
+                raise ZeroDivisionError(f"bug near {secret}")
+            return await test(channel)
+
+        results = await BatchRun(channels, operation, BatchSettings(concurrency=2)).run()
+    finally:
+        await backend.close()
+    assert results[1].outcome is Outcome.FAILED
+    assert results[1].message.startswith("ZeroDivisionError: bug near …")
+    assert newapi.secret not in results[1].message
+    assert {r.channel_id for r in results} == {c.id for c in channels}

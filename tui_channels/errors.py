@@ -107,6 +107,16 @@ class BadResponse(BackendError):
     title = "Unexpected response"
 
 
+class BadRecord(BadResponse):
+    """One record of a list cannot be read as a channel (not an object, no usable id).
+
+    List parsers skip such a record and keep its message as a warning; only a page that cannot be
+    read at all fails the whole listing.
+    """
+
+    title = "Record skipped"
+
+
 class RequestRejected(BackendError):
     """The server understood the request and refused it (`success:false` or an error code)."""
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import InvalidSecret, NotSupported
+from ..errors import BadRecord, ChannelsError, InvalidSecret, NotSupported
 from ..model_groups import GroupSpec, ModelGroup
 from ..models import BackendKind, Channel, ChannelSpec, TestResult, TypeCatalog, TypeCode
 from ..validation import check_secret
+from .wire_values import describe as describe_record
 
 if TYPE_CHECKING:
     from .http import RetryPolicy
@@ -197,7 +198,15 @@ class Backend(Protocol):
         """Check that the credentials work for admin channel calls (connect plus one cheap call)."""
 
     async def list_channels(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
-        """Every channel on the server, all pages, in the server's order."""
+        """Every channel on the server, all pages, in the server's order.
+
+        A record that cannot be read as a channel (not an object, no usable id) is skipped and
+        named in `list_warnings`; a page that cannot be read raises `BadResponse`.
+        """
+
+    @property
+    def list_warnings(self) -> Sequence[str]:
+        """One line per record the last `list_channels` skipped; empty when none was."""
 
     async def search_channels(self, keyword: str) -> list[Channel]:
         """Server-side search; weak on some servers, so the UI filters client-side as well."""
@@ -238,6 +247,8 @@ class BackendBase:
     """Shared behaviour: optional operations answer `NotSupported` unless a backend overrides them."""
 
     _capabilities: Capabilities | None = None
+    list_warnings: Sequence[str] = ()
+    """One line per record the last `list_channels` skipped (see `Backend.list_warnings`)."""
     detected_label: str | None = None
     """What the server was recognised as before authentication (for verification messages)."""
 
@@ -407,6 +418,20 @@ class BackendFamily:
     @property
     def label(self) -> str:
         return self.kind.label
+
+    def read_channel(self, record: Any, types: TypeCatalog, position: int = 0) -> Channel:
+        """`channel_from_wire`, with a record it cannot read as `BadRecord` naming the record.
+
+        Parsers read leniently, but some refuse a record without a usable id with `KeyError`,
+        `TypeError` or `ValueError`; this is where that becomes the project's own error, so no
+        record, from a server or a file, raises anything else (tests/test_wire_properties.py).
+        """
+        try:
+            return self.channel_from_wire(record, types)
+        except ChannelsError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            raise BadRecord(f"{describe_record(record, position)} cannot be read as a channel.") from None
 
     def check_secret(self, secret: str) -> str:
         """The secret trimmed, or `InvalidSecret` saying what is wrong with it (never showing it)."""

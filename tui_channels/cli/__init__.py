@@ -18,12 +18,26 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ChannelsError, describe
-from .common import UsageError
+from .common import ReaderGone, UsageError
 from .parser import build_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit code."""
+    """Run the command line; returns the process exit code.
+
+    A reader that stops early (`tui-channels channels list | head -1`) silences standard output or
+    error for the rest of the run (`ReaderGone`); the command still finishes and exits with its own
+    status, with no BrokenPipeError traceback.
+    """
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ReaderGone(sys.stdout), ReaderGone(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

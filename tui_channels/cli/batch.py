@@ -4,7 +4,7 @@ Progress goes to standard error: one line rewritten in place on a terminal, a pl
 few seconds otherwise. The report goes to standard output: a table, or with `--json` a list of
 per-channel results. Exit code 0 when no channel failed or was cancelled (skipped channels were
 left out on purpose: a type the gateway cannot test or list, a channel the sync rules exclude);
-with `--dry-run`, 0 once the preview is computed, that is when the batch was not stopped.
+the same with `--dry-run`: a sync preview that failed for a channel exits 1.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..services.batch import BatchProgress, BatchRun, BatchSettings, format_eta,
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteSession
 from .channels import matches_search
-from .common import format_table
+from .common import format_table, warn_skipped
 
 TTY_INTERVAL = 0.1
 PLAIN_INTERVAL = 5.0
@@ -90,6 +90,7 @@ async def _run(
     session = SiteSession(profile=profile, secrets=SecretStore())
     try:
         channels = chosen(await session.load(), args)
+        warn_skipped(session.warnings)
         backend = await session.connect()
         concurrency = args.concurrency or profile.concurrency
         if args.action == "sync":
@@ -151,7 +152,7 @@ async def _sync(
     ).run()
     stopped = any(result.outcome is Outcome.CANCELLED for result in previews)
     if args.dry_run or stopped:
-        return previews, args.dry_run and not stopped
+        return previews, not stopped and succeeded(previews)
     plans = sync.changes(previews)
     applied = await BatchRun(
         [channel for channel in channels if channel.id in plans],

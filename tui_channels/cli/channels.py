@@ -17,7 +17,7 @@ from ..models import Channel, mask_secret, neutral_record
 from ..secret_store import SecretStore
 from ..services.channel_view import CELL_TEXT, ViewState, matches_facets
 from ..services.sites import SiteSession
-from .common import format_table
+from .common import format_table, warn_skipped
 
 COLUMNS = ("id", "name", "type", "status", "models", "group", "priority", "base_url")
 """Table columns, with the same cell text as the app's table; only those the backend has are shown."""
@@ -48,6 +48,7 @@ async def _load(profile: SiteProfile) -> tuple[list[Channel], Capabilities]:
     session = SiteSession(profile=profile, secrets=SecretStore())
     try:
         channels = await session.load()
+        warn_skipped(session.warnings)
         assert session.capabilities is not None
         return channels, session.capabilities
     finally:

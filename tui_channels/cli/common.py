@@ -6,22 +6,96 @@ Imports none of the command modules, so each of them (and the grammar) can impor
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 
 class UsageError(Exception):
     """A command line that parses but makes no sense; reported like argparse's own errors."""
 
 
+class ReaderGone:
+    """A text stream that goes quiet once its reader has gone (`… | head -1`), instead of raising.
+
+    The first `BrokenPipeError` points the stream's file descriptor at the null device, so later
+    writes, and the interpreter's last flush, succeed; everything else is the wrapped stream's.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._go_quiet()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._go_quiet()
+
+    def _go_quiet(self) -> None:
+        self._gone = True
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+MAX_CELL = 60
+MAX_LAST_CELL = 200
+"""Display cells a table column may take (the last column, often a message, a little more): a longer
+value is shortened with an ellipsis, so one huge name cannot pad every row. `--json` keeps it whole."""
+
+
 def format_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Columns padded to their widest cell (wide CJK characters count double), None as empty."""
-    cells = [[_cell(value) for value in row] for row in (headers, *rows)]
+    """Columns padded to their widest cell (wide CJK characters count double), None as empty.
+
+    A cell longer than `MAX_CELL` (`MAX_LAST_CELL` in the last column) ends in "…".
+    """
+    last = len(headers) - 1
+    cells = [
+        [_shortened(_cell(value), MAX_LAST_CELL if column == last else MAX_CELL) for column, value in enumerate(row)]
+        for row in (headers, *rows)
+    ]
     widths = [max(_width(row[column]) for row in cells) for column in range(len(headers))]
     return "\n".join(
         "  ".join(text + " " * (width - _width(text)) for text, width in zip(row, widths)).rstrip()
         for row in cells
     )
+
+
+def _shortened(text: str, limit: int) -> str:
+    if _width(text) <= limit:
+        return text
+    kept, width = [], 0
+    for char in text:
+        width += _char_width(char)
+        if width > limit - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
+
+
+def warn_skipped(warnings: Iterable[str]) -> None:
+    """One `warning:` line on standard error per channel record a listing skipped."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _cell(value: object) -> str:
@@ -31,7 +105,11 @@ def _cell(value: object) -> str:
 
 
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return sum(map(_char_width, text))
+
+
+def _char_width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
 
 
 def id_list(text: str) -> tuple[int, ...]:

@@ -23,8 +23,8 @@ BATCH_COMMANDS = {
 """`channels` actions that run a batch over a site's channels, and their one-line help."""
 
 EXIT_RULE = (
-    "Exit code 0 when every row was created or skipped as already present (with --dry-run: when the "
-    "preview was computed), 1 when a row failed or was blocked, 2 for usage errors."
+    "Exit code 0 when every row was created or skipped as already present (with --dry-run: when no "
+    "row is blocked), 1 when a row failed or was blocked, 2 for usage errors."
 )
 """How `keys import` and `channels restore` end, for their help."""
 

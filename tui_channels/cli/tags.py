@@ -15,7 +15,7 @@ from ..errors import ChannelsError
 from ..secret_store import SecretStore
 from ..services.sites import SiteSession
 from ..services.tag_view import group_by_tag, tag_changes
-from .common import UsageError, format_table
+from .common import UsageError, format_table, warn_skipped
 from .parser import EDIT_OPTIONS
 
 
@@ -40,6 +40,7 @@ async def _with_backend(site: str, command: Callable[[Backend], Awaitable[int]])
 
 async def _list(backend: Backend, as_json: bool) -> int:
     groups = group_by_tag(await backend.list_channels())
+    warn_skipped(backend.list_warnings)
     rows: list[dict[str, Any]] = [
         {"tag": g.tag or None, "channels": g.count, "enabled": g.enabled, "disabled": g.disabled, "status": g.status}
         for g in groups

@@ -2,8 +2,8 @@
 
 Import and restore print the preview (ready / already present / blocked, with reasons), then,
 unless `--dry-run`, create the ready channels and print one result per row. Exit codes: 0 when
-every row was created or skipped as already present (a dry run: when the preview was computed),
-1 when a row failed or was blocked, or the operation failed, 2 for usage errors. Keys are always
+every row was created or skipped as already present (a dry run: when no row is blocked), 1 when a
+row failed or was blocked, or the operation failed, 2 for usage errors. Keys are always
 masked in the output.
 """
 
@@ -24,7 +24,7 @@ from ..models import mask_secret, split_list
 from ..secret_store import SecretStore
 from ..services import trash
 from ..services.batch import BatchRun, BatchSettings
-from ..services.channel_plan import ChannelPlan, CreateRun, PlannedChannel, all_done, creation_settings
+from ..services.channel_plan import ChannelPlan, CreateRun, PlannedChannel, RowState, all_done, creation_settings
 from ..services.key_import import DEFAULT_GROUPS, plan_import
 from ..services.key_library import BaseUrlNeeded, UpstreamKey, read_key_file
 from ..services.results import ChannelResult
@@ -40,7 +40,7 @@ from ..services.transfer import (
     write_export,
 )
 from ..services.group_transfer import GroupRowState, create_groups, groups_for_export, plan_groups
-from .common import UsageError, format_table
+from .common import UsageError, format_table, warn_skipped
 from .groups import group_plan_json, group_plan_table
 
 
@@ -85,6 +85,7 @@ async def _with_site(profile: SiteProfile, work: Callable[[SiteSession], Awaitab
     session = SiteSession(profile=profile, secrets=SecretStore())
     try:
         await session.load()
+        warn_skipped(session.warnings)
         return await work(session)
     finally:
         await session.disconnect()
@@ -146,7 +147,7 @@ async def _finish(plan: ChannelPlan, session: SiteSession, args: argparse.Namesp
     preview = [_row_json(plan, row) for row in plan.rows]
     if args.dry_run:
         _print({"site": plan.site, "summary": plan.summary(), "rows": preview}, args, _preview_table(preview))
-        return 0
+        return 1 if any(row.state is RowState.BLOCKED for row in plan.rows) else 0
     assert session.backend is not None
     results = await _create(plan, session.backend, session.profile.concurrency)
     report = {"site": plan.site, "summary": plan.summary(), "rows": preview, "results": [r.to_json() for r in results]}

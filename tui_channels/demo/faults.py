@@ -30,6 +30,7 @@ class FaultKind(str, enum.Enum):
     HANG = "hang"
     ECHO = "echo"
     BODY = "body"
+    REWRITE = "rewrite"
 
 
 @dataclass
@@ -43,7 +44,9 @@ class Fault:
     when not None. ECHO answers the server's error envelope with HTTP `status` (401 by default)
     quoting the request's `Authorization` header and body back, as a debug build or a chatty proxy
     does. BODY answers `body` (JSON-encoded unless it is bytes) with HTTP `status` (200 by
-    default): a record of the wrong shape, a page a proxy rewrote.
+    default): a page a proxy replaced. REWRITE lets the server answer, then passes its decoded
+    JSON through `rewrite` and sends what that returns: the server's real page, with a record of
+    the wrong shape or a field of the wrong type.
     """
 
     kind: FaultKind
@@ -55,6 +58,7 @@ class Fault:
     retry_after: float | None = None
     status: int | None = None
     body: Any = None
+    rewrite: Callable[[Any], Any] | None = None
     hits: int = 0
     _seen: int = field(default=0, repr=False)
 
@@ -239,12 +243,33 @@ class FaultMiddleware:
             elif fault.kind is FaultKind.LATENCY:
                 await asyncio.sleep(fault.delay)
                 await self.app(scope, _replay(body), answer)
+            elif fault.kind is FaultKind.REWRITE:
+                await self._rewritten(fault, scope, body, answer)
             else:
                 await self._apply(fault, answer, scope, body)
         finally:
             if request is not None:
                 self.stats.answered(answer.logged(request))
             self.stats.finished()
+
+    async def _rewritten(self, fault: Fault, scope: dict[str, Any], body: bytes, send: Any) -> None:
+        """The server's own answer, its JSON passed through `fault.rewrite`."""
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            else:
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, _replay(body), keep)
+        assert fault.rewrite is not None, "a REWRITE fault needs a rewrite function"
+        content = json.dumps(fault.rewrite(json.loads(b"".join(chunks)))).encode()
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(content)).encode()))
+        await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
+        await send({"type": "http.response.body", "body": content})
 
     async def _apply(self, fault: Fault, send: Any, scope: dict[str, Any], request_body: bytes) -> None:
         kind = fault.kind

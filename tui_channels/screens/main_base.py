@@ -204,6 +204,21 @@ class MainScreenBase(Screen[None]):
         settle_heap()
         if session is self.current:
             self._show_session(session)
+            self._warn_skipped(session)
+
+    def _warn_skipped(self, session: SiteSession) -> None:
+        """Say which records the load skipped (the first three, then how many more)."""
+        if not session.warnings:
+            return
+        shown = "\n".join(session.warnings[:3])
+        more = len(session.warnings) - 3
+        self.notify(
+            shown + (f"\n…and {more} more." if more > 0 else ""),
+            title=f"{len(session.warnings)} channel records skipped",
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
 
     # -- what the body shows ----------------------------------------------------------------
 

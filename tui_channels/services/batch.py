@@ -11,7 +11,8 @@ through `BatchRun`, so they all share the same guarantees:
   the channel's requests queue for the site's request budget, so pacing is never a timeout;
 - `cancel()` stops new work at once; read-only operations in flight are interrupted, writes are
   let finish, so every channel ends either done or untouched;
-- one `ChannelResult` per channel, delivered as it arrives and in input order at the end.
+- one `ChannelResult` per channel, delivered as it arrives and in input order at the end; an
+  unexpected error (a bug) fails that channel with one line, never the whole batch.
 
 No Textual here: the app and the CLI both drive it.
 """
@@ -33,6 +34,7 @@ from ..errors import (
     RateLimited,
     ServerError,
     Unreachable,
+    describe,
 )
 from ..models import Channel
 from .results import ChannelResult, Outcome
@@ -213,6 +215,8 @@ class BatchRun:
                 continue
             except ChannelsError as error:
                 return self._result(channel, Outcome.FAILED, error.message, attempts, started)
+            except Exception as error:
+                return self._result(channel, Outcome.FAILED, describe(error)[1], attempts, started)
             finally:
                 self._in_flight.pop(position, None)
             return replace(result, attempts=attempts, duration=time.monotonic() - started)

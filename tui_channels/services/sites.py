@@ -42,6 +42,8 @@ class SiteSession:
     channels: list[Channel] = field(default_factory=list)
     state: LoadState = LoadState.IDLE
     error: ChannelsError | None = None
+    warnings: list[str] = field(default_factory=list)
+    """Records the last load skipped, one line each (see `Backend.list_warnings`)."""
     view: ViewState = field(default_factory=ViewState)
     cursor_id: int | None = None
     selected: set[int] = field(default_factory=set)
@@ -107,6 +109,7 @@ class SiteSession:
             self.state = LoadState.READY if self.channels else LoadState.IDLE
             raise
         self.channels = channels
+        self.warnings = list(backend.list_warnings)
         self.state = LoadState.READY
         self.selected &= {c.id for c in channels}
         await self._read_extras(backend)

@@ -33,7 +33,7 @@ from ..channel_types import (
     ONEAPI_TYPES,
 )
 from ..config import data_dir, write_atomic
-from ..errors import ChannelsError
+from ..errors import BadRecord, ChannelsError
 from ..models import BackendKind, Channel, ChannelStatus, TypeCatalog
 from .channel_mapping import Origin, map_channel
 from .channel_plan import ChannelPlan, PlannedChannel
@@ -217,9 +217,9 @@ def rebuilt_channel(
     if types is None:
         raise TransferFileError(f"Channels of the unknown backend flavor {flavor!r} cannot be restored.")
     try:
-        channel = family_of(kind).channel_from_wire(record, types)
-    except (KeyError, TypeError, ValueError):
-        name = record.get("name")
+        channel = family_of(kind).read_channel(record, types)
+    except BadRecord:
+        name = record.get("name") if isinstance(record, Mapping) else None
         raise TransferFileError(f"The saved record of {name!r} is broken; it cannot be restored.") from None
     saved = next((s for s in ChannelStatus if s.value == status), channel.status)
     return replace(channel, key=channel.key or key, status=saved)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from ...errors import BadResponse
 from ...models import ChannelStatus
 from ..base import Capabilities, Operation
+from ..wire_values import as_int, as_list, as_text
 from .wire import model_ids
 
 TAG_EDIT_FIELDS = (
@@ -106,8 +107,8 @@ class NewApiAdmin:
         body = await self._call("POST", "/api/channel/fix", action="fix the channel abilities")
         data = body.get("data")
         if isinstance(data, dict):
-            return FixResult(int(data.get("success") or 0), int(data.get("fails") or 0))
-        return FixResult(int(data or 0), 0)
+            return FixResult(as_int(data.get("success")) or 0, as_int(data.get("fails")) or 0)
+        return FixResult(as_int(data) or 0, 0)
 
     async def key_status(self: _Caller, channel_id: int, page: int = 1, page_size: int = 50) -> KeyStatusPage:
         """One page of a multi-key channel's keys with their status and disabled reason."""
@@ -123,22 +124,23 @@ class NewApiAdmin:
             raise BadResponse("The key status answer had no data object.")
         keys = tuple(
             KeyStatus(
-                index=int(item.get("index", 0)),
-                status=_KEY_STATUS.get(int(item.get("status") or 0), ChannelStatus.UNKNOWN),
-                preview=str(item.get("key_preview") or ""),
-                reason=str(item.get("reason") or ""),
-                disabled_time=int(item["disabled_time"]) if item.get("disabled_time") else None,
+                index=index,
+                status=_KEY_STATUS.get(as_int(item.get("status")) or 0, ChannelStatus.UNKNOWN),
+                preview=as_text(item.get("key_preview")),
+                reason=as_text(item.get("reason")),
+                disabled_time=as_int(item.get("disabled_time")) or None,
             )
-            for item in data.get("keys") or []
+            for item in as_list(data.get("keys"))
+            if isinstance(item, dict) and (index := as_int(item.get("index", 0))) is not None
         )
         return KeyStatusPage(
             keys=keys,
-            total=int(data.get("total") or len(keys)),
-            page=int(data.get("page") or page),
-            total_pages=int(data.get("total_pages") or 1),
-            enabled=int(data.get("enabled_count") or 0),
-            manually_disabled=int(data.get("manual_disabled_count") or 0),
-            auto_disabled=int(data.get("auto_disabled_count") or 0),
+            total=as_int(data.get("total")) or len(keys),
+            page=as_int(data.get("page")) or page,
+            total_pages=as_int(data.get("total_pages")) or 1,
+            enabled=as_int(data.get("enabled_count")) or 0,
+            manually_disabled=as_int(data.get("manual_disabled_count")) or 0,
+            auto_disabled=as_int(data.get("auto_disabled_count")) or 0,
         )
 
     async def manage_keys(self: _Caller, channel_id: int, action: str, key_index: int | None = None) -> str:

@@ -20,6 +20,7 @@ import httpx
 from ...errors import (
     AuthError,
     BackendError,
+    BadRecord,
     BadResponse,
     NotFound,
     NotSupported,
@@ -40,6 +41,7 @@ from ...models import (
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json
 from ..ratelimit import RequestBudget
+from ..wire_values import as_int
 from .admin import NewApiAdmin
 from .flavors import FLAVORS, UPSTREAM_FIELDS, USER_ID_HEADERS, Flavor, flavor_from_status
 from .upstream import DETECT, NewApiUpstream
@@ -56,6 +58,8 @@ from .wire import (
 
 PAGE_SIZE = 100
 PAGE_CONCURRENCY = 6
+MAX_PAGES = 1000
+"""A `total` that would take more pages than this is not trusted: the pages are read in turn instead."""
 SLOW_CALL_TIMEOUT = 120.0
 """Tests, model fetches and balance queries wait for the upstream: they get a long timeout."""
 
@@ -192,7 +196,8 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         if not protocol.one_based_pages or protocol.flavor.name != "newapi":
             protocol.wrapped_add = False
             return
-        wrapped = "channel_info" in items[0] if items else await self._route_exists("POST", "/api/channel/copy/0")
+        sample = next((item for item in items if isinstance(item, Mapping)), None)
+        wrapped = "channel_info" in sample if sample is not None else await self._route_exists("POST", "/api/channel/copy/0")
         protocol.wrapped_add = wrapped
         if not wrapped:
             protocol.operations = protocol.operations - {Operation.COPY, Operation.MULTI_KEY}
@@ -307,12 +312,14 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
     # -- listing ---------------------------------------------------------------------------
 
     async def list_channels(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
+        """Every channel, all pages; a record that cannot be a channel is skipped into `list_warnings`."""
         protocol = self._require_protocol()
         if protocol.one_based_pages:
             records = await self._list_one_based(on_progress)
         else:
             records = await self._list_zero_based(on_progress)
-        return self._to_channels(records)
+        channels, self.list_warnings = self._to_channels(records)
+        return channels
 
     async def _page(self, page: int) -> Any:
         body = await self._call(
@@ -320,13 +327,14 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         )
         return body.get("data")
 
-    async def _list_one_based(self, on_progress: ProgressCallback | None) -> list[dict[str, Any]]:
+    async def _list_one_based(self, on_progress: ProgressCallback | None) -> list[Any]:
         first = await self._page(1)
-        if not isinstance(first, dict):
-            raise BadResponse("The channel list changed shape between pages; try refreshing.")
-        items: list[dict[str, Any]] = list(first.get("items") or [])
-        total = int(first.get("total") or len(items))
-        page_size = int(first.get("page_size") or PAGE_SIZE) or PAGE_SIZE
+        items = _page_items(first, 1)
+        page_size = as_int(first.get("page_size")) or PAGE_SIZE
+        page_size = page_size if page_size > 0 else PAGE_SIZE
+        total = as_int(first.get("total"))
+        if total is None or total > page_size * MAX_PAGES:
+            return await self._list_until_short_page(items, page_size, on_progress)
         if on_progress:
             on_progress(len(items), total)
         pages = math.ceil(total / page_size)
@@ -335,10 +343,9 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         limit = asyncio.Semaphore(PAGE_CONCURRENCY)
         loaded = [len(items)]
 
-        async def fetch(page: int) -> list[dict[str, Any]]:
+        async def fetch(page: int) -> list[Any]:
             async with limit:
-                data = await self._page(page)
-            page_items = list(data.get("items") or []) if isinstance(data, dict) else []
+                page_items = _page_items(await self._page(page), page)
             loaded[0] += len(page_items)
             if on_progress:
                 on_progress(loaded[0], total)
@@ -348,21 +355,43 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             items.extend(page_items)
         return items
 
-    async def _list_zero_based(self, on_progress: ProgressCallback | None) -> list[dict[str, Any]]:
+    async def _list_until_short_page(
+        self, items: list[Any], page_size: int, on_progress: ProgressCallback | None
+    ) -> list[Any]:
+        """Pages one after the other, for a server whose `total` is not a plausible number: until a
+        short page, or one that brings no channel not seen yet."""
+        seen = _record_ids(items)
+        page, last = 1, items
+        while len(last) >= page_size:
+            page += 1
+            last = _page_items(await self._page(page), page)
+            fresh = _record_ids(last) - seen
+            if not fresh:
+                break
+            seen |= fresh
+            items.extend(last)
+            if on_progress:
+                on_progress(len(items), None)
+        return items
+
+    async def _list_zero_based(self, on_progress: ProgressCallback | None) -> list[Any]:
         protocol = self._require_protocol()
         expected = protocol.flavor.fixed_page_size or PAGE_SIZE
-        items: list[dict[str, Any]] = []
+        items: list[Any] = []
         seen: set[int] = set()
         page = 0
         while True:
             data = await self._page(page)
             if not isinstance(data, list):
-                raise BadResponse("The channel list changed shape between pages; try refreshing.")
-            fresh = [item for item in data if int(item.get("id", -1)) not in seen]
+                raise BadResponse(
+                    f"Page {page + 1} of the channel list could not be read: the server answered "
+                    f"{_shape(data)} where it had answered a list. Try refreshing."
+                )
+            fresh = _record_ids(data) - seen
             if not fresh:
                 break
-            seen.update(int(item["id"]) for item in fresh)
-            items.extend(fresh)
+            seen |= fresh
+            items.extend(record for record in data if _record_id(record) is None or _record_id(record) in fresh)
             if on_progress:
                 on_progress(len(items), None)
             if len(data) < expected:
@@ -370,13 +399,19 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             page += 1
         return items
 
-    def _to_channels(self, records: Sequence[Mapping[str, Any]]) -> list[Channel]:
+    def _to_channels(self, records: Sequence[Any]) -> tuple[list[Channel], list[str]]:
+        """The channels of `records` (the first of each id), and one warning per record skipped."""
         types = self.capabilities.types
         unique: dict[int, Channel] = {}
-        for record in records:
-            channel = channel_from_wire(record, types)
+        skipped = []
+        for position, record in enumerate(records):
+            try:
+                channel = channel_from_wire(record, types, position)
+            except BadRecord as error:
+                skipped.append(error.message)
+                continue
             unique.setdefault(channel.id, channel)
-        return list(unique.values())
+        return list(unique.values()), skipped
 
     async def search_channels(self, keyword: str) -> list[Channel]:
         self.capabilities.require(Operation.SEARCH)
@@ -385,8 +420,8 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         if not protocol.one_based_pages:
             body = await self._call("GET", "/api/channel/search", params=params, action="search channels")
             data = body.get("data")
-            return self._to_channels(data if isinstance(data, list) else [])
-        records: list[dict[str, Any]] = []
+            return self._to_channels(data if isinstance(data, list) else [])[0]
+        records: list[Any] = []
         page = 1
         while True:
             body = await self._call(
@@ -397,12 +432,12 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             )
             data = body.get("data")
             if isinstance(data, list):
-                return self._to_channels(data)
-            batch = list((data or {}).get("items") or [])
+                return self._to_channels(data)[0]
+            batch = _page_items(data, page)
             records.extend(batch)
-            total = int((data or {}).get("total") or 0)
+            total = as_int(data.get("total")) or 0
             if not batch or len(records) >= total:
-                return self._to_channels(records)
+                return self._to_channels(records)[0]
             page += 1
 
     async def get_channel(self, channel_id: int) -> Channel:
@@ -551,12 +586,12 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         body = await self._call(
             "POST", "/api/channel/batch", json_body={"ids": list(channel_ids)}, action="delete channels"
         )
-        return int(body.get("data") or 0)
+        return as_int(body.get("data")) or 0
 
     async def delete_disabled(self) -> int:
         self.capabilities.require(Operation.DELETE_DISABLED)
         body = await self._call("DELETE", "/api/channel/disabled", action="delete disabled channels")
-        return int(body.get("data") or 0)
+        return as_int(body.get("data")) or 0
 
     # -- upstream-facing operations ----------------------------------------------------------
 
@@ -646,9 +681,10 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             action=f"copy channel {channel_id}",
         )
         data = body.get("data")
-        if not isinstance(data, dict) or "id" not in data:
+        new_id = as_int(data.get("id")) if isinstance(data, dict) else None
+        if new_id is None:
             raise BadResponse("The copy answer carried no new channel id.")
-        return int(data["id"])
+        return new_id
 
     async def set_tag(self, channel_ids: Sequence[int], tag: str | None) -> None:
         self.capabilities.require(Operation.BATCH_TAG)
@@ -691,6 +727,35 @@ def _upstream_failed(error: RequestRejected) -> RequestRejected:
         "and that the upstream is up.",
         title="Upstream failed",
     )
+
+
+def _page_items(data: Any, page: int) -> list[Any]:
+    """The records of a 1-based page (`{items, total, …}`), or one line on why it cannot be read."""
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        return list(data["items"])
+    if isinstance(data, dict) and data.get("items") is None and not data.get("total"):
+        return []
+    raise BadResponse(
+        f"Page {page} of the channel list could not be read: the server answered {_shape(data)} "
+        "where a page of channels ({items, total}) belongs. Try refreshing; if it persists, the "
+        "server or a proxy in front of it is answering something else."
+    )
+
+
+def _shape(data: Any) -> str:
+    if isinstance(data, dict):
+        return "an object whose items are not a list" if "items" in data else "an object without items"
+    return {list: "a list", str: "text", bool: "a boolean", int: "a number", float: "a number"}.get(
+        type(data), "null" if data is None else "something else"
+    )
+
+
+def _record_id(record: Any) -> int | None:
+    return as_int(record.get("id")) if isinstance(record, Mapping) else None
+
+
+def _record_ids(records: Sequence[Any]) -> set[int]:
+    return {number for number in map(_record_id, records) if number is not None}
 
 
 def _json_or_none(response: httpx.Response) -> Any:

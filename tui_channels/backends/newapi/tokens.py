@@ -16,6 +16,7 @@ import httpx
 
 from ...errors import AuthError, BadResponse, NotFound, NotSupported, PermissionDenied, RequestRejected, ServerError
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
+from ..wire_values import as_int, as_list, as_text
 from .flavors import USER_ID_HEADERS
 from .wire import classify_refusal
 
@@ -60,14 +61,15 @@ class UserToken:
 
 
 def _token(record: Any) -> UserToken:
-    if not isinstance(record, dict) or not isinstance(record.get("id"), int):
+    token_id = as_int(record.get("id")) if isinstance(record, dict) else None
+    if token_id is None:
         raise BadResponse("A token in the list had no numeric id; is this a New API-family site?")
-    raw_key = str(record.get("key") or "")
+    raw_key = as_text(record.get("key"))
     return UserToken(
-        id=record["id"],
-        name=str(record.get("name") or f"token {record['id']}"),
-        status=int(record.get("status") or 0),
-        group=str(record.get("group") or ""),
+        id=token_id,
+        name=as_text(record.get("name")) or f"token {token_id}",
+        status=as_int(record.get("status")) or 0,
+        group=as_text(record.get("group")),
         key=usable_key(raw_key) if raw_key and not is_masked(raw_key) else None,
     )
 
@@ -170,15 +172,15 @@ class TokenClient:
         return await self._call("GET", "/api/token/", params=params, action="list the account's tokens")
 
     async def _one_based(self, first: dict[str, Any], on_progress: Callable[[int], None] | None) -> list[Any]:
-        records = list(first.get("items") or [])
-        total = int(first.get("total") or len(records))
+        records = as_list(first.get("items"))
+        total = as_int(first.get("total")) or len(records)
         page = 1
         while len(records) < total:
             if on_progress:
                 on_progress(len(records))
             page += 1
             data = await self._page(page)
-            items = list(data.get("items") or []) if isinstance(data, dict) else []
+            items = as_list(data.get("items")) if isinstance(data, dict) else []
             if not items:
                 break
             records.extend(items)
@@ -186,7 +188,7 @@ class TokenClient:
 
     async def _zero_based(self, first: list[Any], on_progress: Callable[[int], None] | None) -> list[Any]:
         records, page, batch = list(first), 0, first
-        seen = {r.get("id") for r in first if isinstance(r, dict)}
+        seen = {as_int(r.get("id")) for r in first if isinstance(r, dict)}
         while len(batch) >= SMALLEST_PAGE:
             if on_progress:
                 on_progress(len(records))
@@ -194,10 +196,10 @@ class TokenClient:
             batch = await self._page(page)
             if not isinstance(batch, list):
                 raise BadResponse(f"The token list of {self._host} changed shape between pages.")
-            fresh = [r for r in batch if isinstance(r, dict) and r.get("id") not in seen]
+            fresh = [r for r in batch if isinstance(r, dict) and as_int(r.get("id")) not in seen]
             if not fresh:
                 break
-            seen.update(r.get("id") for r in fresh)
+            seen.update(as_int(r.get("id")) for r in fresh)
             records.extend(fresh)
         return records
 

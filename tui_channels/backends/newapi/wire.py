@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
-from ...models import Channel, ChannelStatus, TypeCatalog, UpstreamWatch, join_list, split_list
+from ...models import Channel, ChannelStatus, TypeCatalog, UpstreamWatch, join_list
+from ..wire_values import as_float, as_int, as_mapping, as_names, as_text, record_id
 
 _STATUS_FROM_WIRE = {
     1: ChannelStatus.ENABLED,
@@ -32,17 +33,8 @@ NOT_CLEARABLE = frozenset({"name", "models", "group", "other", "type", "settings
 """Plain (non-pointer) fields: the server ignores "" and 0 for them, so a PUT cannot clear them."""
 
 
-def _int_or_none(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _nonzero(value: Any) -> int | None:
-    number = _int_or_none(value)
+    number = as_int(value)
     return number or None
 
 
@@ -51,12 +43,12 @@ def multi_key_counts(record: Mapping[str, Any]) -> tuple[int | None, int | None]
 
     `multi_key_status_list` maps stringified key indexes to a status; a key it omits is enabled.
     """
-    info = record.get("channel_info")
-    if not isinstance(info, Mapping) or not info.get("is_multi_key"):
+    info = as_mapping(record.get("channel_info"))
+    if info is None or not info.get("is_multi_key"):
         return None, None
-    size = _int_or_none(info.get("multi_key_size")) or 0
-    statuses = info.get("multi_key_status_list") or {}
-    disabled = sum(1 for status in statuses.values() if _int_or_none(status) not in (None, 1))
+    size = as_int(info.get("multi_key_size")) or 0
+    statuses = as_mapping(info.get("multi_key_status_list")) or {}
+    disabled = sum(1 for status in statuses.values() if as_int(status) not in (None, 1))
     return size, max(size - disabled, 0)
 
 
@@ -103,27 +95,32 @@ def upstream_watch(record: Mapping[str, Any]) -> UpstreamWatch | None:
     )
 
 
-def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
-    """Map one channel record (list item, get, or update answer) to a `Channel`."""
-    balance = record.get("balance")
-    key = record.get("key") or None
+def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: int = 0) -> Channel:
+    """Map one channel record (list item, get, or update answer) to a `Channel`.
+
+    Lenient (`wire_values`): an id or number as a string, models or groups as a JSON list are read
+    for what they mean; a field of another type reads as absent. A record that is not an object or
+    has no usable id raises `BadRecord` naming it (by its `position` in the list).
+    """
+    channel_id = record_id(record, position)
     key_count, enabled_keys = multi_key_counts(record)
+    key = record.get("key")
     return Channel(
-        id=int(record["id"]),
-        name=str(record.get("name") or ""),
-        type=types.get(_int_or_none(record.get("type")) or 0),
-        status=_STATUS_FROM_WIRE.get(_int_or_none(record.get("status")) or 0, ChannelStatus.UNKNOWN),
-        base_url=str(record.get("base_url") or ""),
-        key=key,
-        models=split_list(record.get("models")),
-        groups=split_list(record.get("group")),
-        priority=_int_or_none(record.get("priority")),
-        weight=_int_or_none(record.get("weight")),
-        tag=record.get("tag") or None,
-        balance=float(balance) if isinstance(balance, (int, float)) else None,
+        id=channel_id,
+        name=as_text(record.get("name")),
+        type=types.get(as_int(record.get("type")) or 0),
+        status=_STATUS_FROM_WIRE.get(as_int(record.get("status")) or 0, ChannelStatus.UNKNOWN),
+        base_url=as_text(record.get("base_url")),
+        key=key if isinstance(key, str) and key else None,
+        models=as_names(record.get("models")),
+        groups=as_names(record.get("group")),
+        priority=as_int(record.get("priority")),
+        weight=as_int(record.get("weight")),
+        tag=as_text(record.get("tag")) or None,
+        balance=as_float(record.get("balance")),
         response_time_ms=_nonzero(record.get("response_time")),
         test_time=_nonzero(record.get("test_time")),
-        used_quota=_int_or_none(record.get("used_quota")),
+        used_quota=as_int(record.get("used_quota")),
         created_time=_nonzero(record.get("created_time")),
         key_count=key_count,
         enabled_key_count=enabled_keys,
@@ -183,6 +180,5 @@ def model_ids(data: Any) -> list[str]:
     """Model names from a list answer: plain strings, or OpenAI-style objects with an `id`."""
     if not isinstance(data, list):
         raise BadResponse("The model list answer was not a list.")
-    names = [str(item.get("id")) if isinstance(item, dict) else str(item) for item in data]
-    return list(dict.fromkeys(name for name in names if name))
+    return list(as_names(data))
 

@@ -26,6 +26,7 @@ from ...channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
 from ...errors import (
     AuthError,
     BackendError,
+    BadRecord,
     BadResponse,
     ConfigError,
     NotFound,
@@ -40,6 +41,7 @@ from ...redact import scrub
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
+from ..wire_values import as_names
 from .fields import GENERATIONS, build_capabilities
 from .groups import active_item_id, group_from_wire
 from .groups import create_body as group_create_body
@@ -331,18 +333,13 @@ class OctopusBackend(BackendBase):
         return OCTOPUS_LEGACY_TYPES if self._legacy else OCTOPUS_CURRENT_TYPES
 
     def _channel(self, record: Any) -> Channel:
-        try:
-            return channel_from_wire(record, self._types)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise BadResponse(
-                f"Octopus at {self._host} returned a channel record without a usable id. "
-                "The server may be a version this app does not know."
-            ) from None
+        """One record the server answered for a single channel; `BadRecord` when it is not one."""
+        return channel_from_wire(record, self._types)
 
     def _model_names(self, data: Any) -> list[str]:
         if not isinstance(data, list):
             raise BadResponse(f"Octopus at {self._host} answered a model fetch without a list of model names.")
-        return [str(name) for name in data]
+        return list(as_names(data))
 
     # Backend protocol
 
@@ -367,10 +364,19 @@ class OctopusBackend(BackendBase):
         data = await self._call("GET", LIST, "list channels")
         if not isinstance(data, list):
             raise BadResponse(f"Octopus at {self._host} answered the channel list without a list of channels.")
-        channels = [self._channel(record) for record in data]
+        channels: dict[int, Channel] = {}
+        skipped = []
+        for position, record in enumerate(data):
+            try:
+                channel = channel_from_wire(record, self._types, position)
+            except BadRecord as error:
+                skipped.append(error.message)
+                continue
+            channels.setdefault(channel.id, channel)
+        self.list_warnings = skipped
         if on_progress is not None:
             on_progress(len(channels), len(channels))
-        return channels
+        return list(channels.values())
 
     async def search_channels(self, keyword: str) -> list[Channel]:
         """Octopus has no search route: filter the full list by id, name, base URL or model."""

@@ -21,6 +21,7 @@ from ...models import (
     join_list,
     split_list,
 )
+from ..wire_values import as_float, as_int, as_list, as_names, as_text, record_id
 
 KEY_FIELDS = ("enabled", "channel_key", "remark")
 UNSUPPORTED_FIELDS = frozenset({"groups", "priority", "weight", "tag"})
@@ -35,40 +36,44 @@ def is_legacy_record(record: Mapping[str, Any]) -> bool:
 def preferred_url(record: Mapping[str, Any]) -> str:
     """The base URL the server uses: the single one, or the lowest-delay legacy entry."""
     if not is_legacy_record(record):
-        return str(record.get("base_url") or "")
-    urls = [u for u in record.get("base_urls") or [] if isinstance(u, Mapping) and u.get("url")]
+        return as_text(record.get("base_url"))
+    urls = [u for u in as_list(record.get("base_urls")) if isinstance(u, Mapping) and as_text(u.get("url"))]
     if not urls:
         return ""
-    return str(min(urls, key=lambda u: u.get("delay") or 0)["url"])
+    return as_text(min(urls, key=lambda u: as_float(u.get("delay")) or 0.0)["url"])
 
 
 def preferred_key(record: Mapping[str, Any]) -> str | None:
     """The key the server uses: the single one, or the first enabled legacy key."""
     if not is_legacy_record(record):
-        return record.get("key") or None
-    for entry in record.get("keys") or []:
-        if isinstance(entry, Mapping) and entry.get("enabled") and entry.get("channel_key"):
-            return str(entry["channel_key"])
+        return as_text(record.get("key")) or None
+    for entry in as_list(record.get("keys")):
+        if isinstance(entry, Mapping) and entry.get("enabled") and as_text(entry.get("channel_key")):
+            return as_text(entry["channel_key"])
     return None
 
 
-def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
+def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: int = 0) -> Channel:
     """A neutral `Channel`; `models` shows synced and custom models together, `raw` keeps the record.
 
     Legacy key entries without a key ("ghost" entries the server accepts and keeps) are not keys:
-    they count neither in `key_count` nor as enabled.
+    they count neither in `key_count` nor as enabled. Lenient (`wire_values`): an id as a string,
+    models as a JSON list are read for what they mean; a record that is not an object or has no
+    usable id raises `BadRecord` naming it.
     """
+    channel_id = record_id(record, position)
     enabled = record.get("enabled")
     status = {True: ChannelStatus.ENABLED, False: ChannelStatus.MANUALLY_DISABLED}.get(
         enabled if isinstance(enabled, bool) else None, ChannelStatus.UNKNOWN
     )
-    models = split_list(f"{record.get('model') or ''},{record.get('custom_model') or ''}")
-    keys = [k for k in record.get("keys") or [] if isinstance(k, Mapping) and k.get("channel_key")]
+    models = split_list(",".join((*as_names(record.get("model")), *as_names(record.get("custom_model")))))
+    keys = [k for k in as_list(record.get("keys")) if isinstance(k, Mapping) and k.get("channel_key")]
     several = len(keys) > 1
+    type_code = record.get("type")
     return Channel(
-        id=int(record["id"]),
-        name=str(record.get("name") or ""),
-        type=types.get(record.get("type")),
+        id=channel_id,
+        name=as_text(record.get("name")),
+        type=types.get(type_code if isinstance(type_code, (int, str)) and not isinstance(type_code, bool) else ""),
         status=status,
         base_url=preferred_url(record),
         key=preferred_key(record),
@@ -76,7 +81,7 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
         response_time_ms=_average_wait(record.get("stats")),
         key_count=len(keys) if several else None,
         enabled_key_count=sum(1 for k in keys if k.get("enabled")) if several else None,
-        auto_sync=bool(record.get("auto_sync")),
+        auto_sync=record.get("auto_sync") is True or as_int(record.get("auto_sync")) == 1,
         raw=dict(record),
     )
 
@@ -85,9 +90,9 @@ def _average_wait(stats: Any) -> int | None:
     """Mean wait per request from the cumulative `stats`, or None before the first request."""
     if not isinstance(stats, Mapping):
         return None
-    requests = (stats.get("request_success") or 0) + (stats.get("request_failed") or 0)
-    wait = stats.get("wait_time") or 0
-    return int(wait / requests) if requests and wait else None
+    requests = (as_int(stats.get("request_success")) or 0) + (as_int(stats.get("request_failed")) or 0)
+    wait = as_float(stats.get("wait_time")) or 0
+    return int(wait / requests) if requests > 0 and wait > 0 else None
 
 
 def check_regex(pattern: Any) -> None:

@@ -1,0 +1,116 @@
+"""Lenient readers of wire values, shared by every backend's record parsers.
+
+Servers, forks and proxies answer with types the contract does not promise: an id as a string, a
+model list as a JSON list instead of a comma-separated string, a count as `"12"`. Where the meaning
+is clear the value is read (a list of models is a list of models); where it is not, the field
+reads as absent; and a record that cannot be a channel at all (not an object, no usable id)
+raises `BadRecord`, which the list parsers turn into "skipped" with a warning naming the record.
+None of these functions raises anything else, whatever the input.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import BadRecord
+from ..models import split_list
+
+MAX_SHOWN = 60
+"""Characters of a record's name or text quoted in a warning."""
+
+
+def as_int(value: Any) -> int | None:
+    """A whole number from an int, a finite float or a numeric string; None otherwise (and for bools)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return int(number) if math.isfinite(number) else None
+    return None
+
+
+def as_float(value: Any) -> float | None:
+    """A finite number from an int, a float or a numeric string; None otherwise (and for bools)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def as_text(value: Any) -> str:
+    """Text from a string or a number; "" for anything else (a list, an object, null)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return str(value)
+    return ""
+
+
+def as_names(value: Any) -> tuple[str, ...]:
+    """Names (models, groups) from a comma-separated string or a list of names or `{id|name}` objects."""
+    if isinstance(value, str):
+        return split_list(value)
+    if isinstance(value, (list, tuple)):
+        names = []
+        for item in value:
+            if isinstance(item, Mapping):
+                item = item.get("id", item.get("name"))
+            text = as_text(item)
+            if text:
+                names.append(text)
+        return split_list(",".join(names))
+    return ()
+
+
+def as_mapping(value: Any) -> Mapping[str, Any] | None:
+    return value if isinstance(value, Mapping) else None
+
+
+def as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def record_id(record: Any, position: int, *, field: str = "id") -> int:
+    """The record's numeric id, or `BadRecord` naming the record when it has none usable."""
+    if not isinstance(record, Mapping):
+        raise BadRecord(f"{describe(record, position)} is not a channel object; it was skipped.")
+    number = as_int(record.get(field))
+    if number is None or number < 0:
+        raise BadRecord(f"{describe(record, position)} has no usable {field}; it was skipped.")
+    return number
+
+
+def describe(record: Any, position: int) -> str:
+    """A record as a warning names it: its position in the list, and its name or a glimpse of it."""
+    where = f"Channel record #{position + 1}"
+    if isinstance(record, Mapping):
+        name = as_text(record.get("name")).strip()
+        return f"{where} ({name[:MAX_SHOWN]!r})" if name else where
+    kind = {str: "a string", int: "a number", float: "a number", bool: "a boolean", list: "a list"}.get(
+        type(record), "null" if record is None else type(record).__name__
+    )
+    return f"{where} ({kind})"
