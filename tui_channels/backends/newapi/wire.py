@@ -177,7 +177,13 @@ def classify_refusal(message: str, *, action: str) -> Exception:
 
 
 def model_ids(data: Any) -> list[str]:
-    """Model names from a list answer: plain strings, or OpenAI-style objects with an `id`."""
+    """Model names from a list answer: plain strings, or OpenAI-style objects with an `id`.
+
+    `null` is an empty list: legacy New API (v0.6.3) answers an upstream that listed nothing with
+    `data: null` on `GET /api/channel/fetch_models/:id` and `POST /api/channel/fetch_models`.
+    """
+    if data is None:
+        return []
     if not isinstance(data, list):
         raise BadResponse("The model list answer was not a list.")
     return list(as_names(data))

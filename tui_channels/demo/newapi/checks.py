@@ -158,7 +158,7 @@ class CheckApi:
         ids = model_ids(answer.body)
         if ids is None:
             return fail("解析响应失败: the upstream did not answer with a model list")
-        return reply(True, data=ids)
+        return reply(True, data=self._listed(ids))
 
     async def fetch_models_adhoc(self, request: Request, _arg: str) -> JSONResponse:
         body, error = await read_json(request)
@@ -178,7 +178,11 @@ class CheckApi:
             return reply(True, data=ids) if ids is not None else fail("解析响应失败: not a model list")
         if answer.transport_error or ids is None:
             return fail(answer.transport_error or "Failed to fetch models", status=500)
-        return JSONResponse({"success": True, "data": ids})
+        return JSONResponse({"success": True, "data": self._listed(ids)})
+
+    def _listed(self, ids: list[str]) -> list[str] | None:
+        """Legacy servers (v0.6.x) answer an empty upstream list with `data: null` (Go's nil slice)."""
+        return ids if ids or self.flavor.current else None
 
     # -- balance -------------------------------------------------------------------------------
 
