@@ -65,6 +65,15 @@ class TestDialogs:
     def test_help(self, snap_compare):
         assert snapshot(snap_compare, press=["question_mark"])
 
+    def test_column_picker_at_80x24_keeps_its_hint(self, snap_compare):
+        assert snapshot(snap_compare, size=(80, 24), press=["c"])
+
+    def test_sort_picker_at_80x24_keeps_its_hint(self, snap_compare):
+        assert snapshot(snap_compare, size=(80, 24), press=["o"])
+
+    def test_a_confirmation_at_80x24_shows_its_own_keys(self, snap_compare):
+        assert snapshot(snap_compare, size=(80, 24), press=["f5"])
+
 
 class TestNewApiCompleteness:
     def test_tag_mode_with_one_tag_open(self, snap_compare):

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from .config import PREFERENCES, AppConfig, load_config, save_config
 from .errors import ConfigError, describe
+from .key_gate import KeyGate
 from .redact import scrub
 from .screens.main import MainScreen
 from .screens.workers import report_unexpected
@@ -31,10 +32,12 @@ STYLES = Path(__file__).resolve().parent.parent / "styles"
 DEFAULT_THEME = "textual-dark"
 
 
-class ChannelsApp(App[None]):
+class ChannelsApp(KeyGate):
     """tui-channels: one keyboard for the channels of every gateway you run."""
 
     TITLE = "tui-channels"
+    NOTIFICATION_TIMEOUT = 4
+    """Seconds a notification stays; errors and warnings that need reading pass their own."""
     CSS_PATH = [
         STYLES / "app.tcss",
         STYLES / "main.tcss",

@@ -223,7 +223,7 @@ class NewApiActions(MainScreenBase):
         except ChannelsError as error:
             self.report_error(error)
             return
-        self.notify(done(result), timeout=10)
+        self.notify(done(result), timeout=6)
         if reload:
             self.reload_channels()
 

@@ -9,11 +9,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ..services.results import ChannelResult, Outcome, tally
+from .dialog import Dialog
 
 OUTCOME_STYLES = {
     Outcome.OK: "green",
@@ -35,7 +35,7 @@ def error_report(results: Sequence[ChannelResult]) -> str:
     return "\n".join(f"{r.channel_id}\t{r.name}\t{r.message}" for r in results if r.outcome is Outcome.FAILED)
 
 
-class BatchResultsScreen(ModalScreen[str | None]):
+class BatchResultsScreen(Dialog[str | None]):
     """Results of one batch; dismisses with "retry" when the user asks to run the failures again."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -10,12 +10,12 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from ..backends.base import Capabilities, Operation
 from ..models import Channel, mask_secret
 from ..services.channel_view import format_balance, format_compact, format_duration_ms, relative_time
+from .dialog import Dialog
 
 SECRET_FIELDS = frozenset({"key", "channel_key", "keys"})
 
@@ -65,7 +65,7 @@ def summary_rows(channel: Channel, capabilities: Capabilities) -> Iterator[tuple
             yield label, value
 
 
-class ChannelDetailScreen(ModalScreen[None]):
+class ChannelDetailScreen(Dialog[None]):
     """The neutral summary, then the server's full record (keys masked)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

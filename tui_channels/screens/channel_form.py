@@ -16,7 +16,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Collapsible, Label, Static
 
 from ..backends.base import Backend, FieldKind, FieldSpec, Operation
@@ -28,11 +27,12 @@ from ..services.channel_form import ChannelForm, FormMode, Values
 from ..services.creation import CreatedNotAsAsked, create_channel
 from ..services.upstream_models import channel_models, key_models
 from ..widgets.form_fields import FieldEditor, GroupsEditor, ModelsEditor, TextEditor, UrlListEditor, build_editor
+from .dialog import Dialog
 from .model_editor import Fetch, ModelEditorScreen
 from .workers import work
 
 
-class ChannelFormScreen(ModalScreen[Channel | None]):
+class ChannelFormScreen(Dialog[Channel | None]):
     """One channel's fields; Save sends only what changed (edit) or creates the channel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -9,12 +9,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from .dialog import Dialog
 
-class ColumnPicker(ModalScreen[list[str] | None]):
+
+class ColumnPicker(Dialog[list[str] | None]):
     """A checklist of the backend's columns: space toggles, shift+up/down moves, Enter applies."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -9,13 +9,14 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from .dialog import Dialog
 
 Section = tuple[str, Sequence[tuple[str, str]]]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """A scrollable list of (key, what it does) per section."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

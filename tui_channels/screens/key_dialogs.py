@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from ..backends.registry import family_of
@@ -17,10 +16,11 @@ from ..config import KeySourceProfile
 from ..errors import ChannelsError, InvalidSecret
 from ..models import BackendKind
 from ..services.key_library import BaseUrlNeeded, KeyInputError, UpstreamKey, parse_keys, read_key_file, verify_account
+from .dialog import Dialog
 from .workers import work
 
 
-class AddKeysDialog(ModalScreen[list[UpstreamKey] | None]):
+class AddKeysDialog(Dialog[list[UpstreamKey] | None]):
     """Paste keys or name a file; bare keys take the base URL typed once below them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -72,7 +72,7 @@ class AddKeysDialog(ModalScreen[list[UpstreamKey] | None]):
             self.dismiss(None)
 
 
-class AccountDialog(ModalScreen[tuple[KeySourceProfile, str] | None]):
+class AccountDialog(Dialog[tuple[KeySourceProfile, str] | None]):
     """A relay account: checked with the relay (`/api/user/self`) before it is saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -14,7 +14,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 from ..config import KeySourceProfile
@@ -28,6 +27,7 @@ from ..services.key_library import (
     remove_account,
 )
 from .confirm import ConfirmScreen
+from .dialog import Dialog
 from .key_dialogs import AccountDialog, AddKeysDialog
 from .workers import work
 from .workspace import Workspace, workspace_of
@@ -40,7 +40,7 @@ class _Row:
     """The relay account the key was listed from; None for a pasted key."""
 
 
-class KeyLibraryScreen(ModalScreen[list[UpstreamKey] | None]):
+class KeyLibraryScreen(Dialog[list[UpstreamKey] | None]):
     """Dismisses with the keys to import, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -8,7 +8,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -17,6 +16,7 @@ from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services.channel_view import relative_time
 from .confirm import ConfirmScreen
+from .dialog import Dialog
 from .workers import work
 
 PAGE_SIZE = 50
@@ -40,7 +40,7 @@ def key_line(key: KeyStatus) -> Text:
     return text
 
 
-class KeyManagerScreen(ModalScreen[bool]):
+class KeyManagerScreen(Dialog[bool]):
     """Dismisses with True when a key changed, so the table can refresh the channel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

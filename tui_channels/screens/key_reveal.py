@@ -8,13 +8,13 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from ..services.channel_form import KeyEntry
+from .dialog import Dialog
 
 
-class KeyRevealScreen(ModalScreen[None]):
+class KeyRevealScreen(Dialog[None]):
     """The keys of one channel, unmasked until the dialog closes; nothing else shows them whole."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -115,7 +115,7 @@ class MainScreenBase(Screen[None]):
         Binding("S", "manage_sites", "Manage sites", show=False),
         Binding("R", "last_results", "Last batch results", show=False),
         Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit", show=False),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self, initial_site: str | None = None) -> None:
@@ -741,7 +741,7 @@ class MainScreenBase(Screen[None]):
             self.notify(result.message or result.outcome.value, title=f"{title}: {result.name}", severity=severity)
             return
         if time.monotonic() - started > LONG_RUN_SECONDS:
-            self.notify(summary_line(results), title=f"{title} finished", timeout=15)
+            self.notify(summary_line(results), title=f"{title} finished", timeout=8)
 
         def closed(answer: str | None) -> None:
             if answer == "retry":
@@ -760,4 +760,4 @@ class MainScreenBase(Screen[None]):
 
     def report_error(self, error: ChannelsError) -> None:
         """The one way actions show a client error: a notification with its title and message."""
-        self.notify(error.message, title=error.title, severity="error", timeout=10)
+        self.notify(error.message, title=error.title, severity="error", timeout=8)

@@ -14,14 +14,14 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Label, SelectionList, Static
+from textual.widgets import Button, Label, OptionList, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ..errors import ChannelsError
 from ..services.model_list import ModelChecklist, UpstreamDiff, upstream_diff
 from ..widgets.form_fields import ListInput
+from .dialog import Dialog
 from .workers import work
 
 Fetch = Callable[[], Awaitable[list[str]]]
@@ -57,7 +57,7 @@ def describe_diff(diff: UpstreamDiff) -> str:
     return "\n".join(lines)
 
 
-class ModelEditorScreen(ModalScreen[tuple[str, ...] | None]):
+class ModelEditorScreen(Dialog[tuple[str, ...] | None]):
     """The result is the checked models in list order, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -150,15 +150,20 @@ class ModelEditorScreen(ModalScreen[tuple[str, ...] | None]):
         return self._checklist.visible(self._needle)
 
     def _refresh_list(self) -> None:
-        """Rebuild the shown options from the checklist, keeping the highlight where it was."""
+        """Rebuild the shown options from the checklist, keeping the highlight where it was.
+
+        The rebuild announces no highlight: the list reads a highlight message's row when it handles
+        it, and after a quick second rebuild (typing a filter) that row may no longer exist.
+        """
         checklist = self._checklist
         shown = self._list
         highlighted = shown.highlighted
-        shown.clear_options()
         visible = self._visible()
-        shown.add_options([Selection(name, name, checklist.is_checked(name)) for name in visible])
-        if visible:
-            shown.highlighted = min(highlighted or 0, len(visible) - 1)
+        with shown.prevent(OptionList.OptionHighlighted):
+            shown.clear_options()
+            shown.add_options([Selection(name, name, checklist.is_checked(name)) for name in visible])
+            if visible:
+                shown.highlighted = min(highlighted or 0, len(visible) - 1)
         self._refresh_count()
 
     def on_selection_list_selection_toggled(self, event: SelectionList.SelectionToggled) -> None:

@@ -15,11 +15,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static
 
 from ..models import join_list, mask_secret
 from ..services.channel_plan import ChannelPlan, PlannedChannel, RowState
+from .dialog import Dialog
 from .transfer_dialogs import PromptDialog
 
 STATE_STYLES = {RowState.READY: "green", RowState.PRESENT: "yellow", RowState.BLOCKED: "red"}
@@ -35,7 +35,7 @@ def key_cell(row: PlannedChannel) -> str:
     return "needed" if row.needs_key or not row.problem else "—"
 
 
-class PlanPreview(ModalScreen[bool]):
+class PlanPreview(Dialog[bool]):
     """Dismisses with True when the user confirms creating the ready rows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -10,11 +10,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..models import Channel
+from .dialog import Dialog
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ class ScopeChoice:
     text: str
 
 
-class ScopePicker(ModalScreen[ScopeChoice | None]):
+class ScopePicker(Dialog[ScopeChoice | None]):
     """The scopes as a list; with a `prompt`, Enter on a scope moves on to the text line."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]

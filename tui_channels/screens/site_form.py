@@ -7,7 +7,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..backends.registry import FAMILIES, family_of
@@ -16,6 +15,7 @@ from ..errors import ConfigError, InvalidSecret
 from ..models import BackendKind
 from ..secret_store import SecretStore
 from ..services.verify import Check, verify_site
+from .dialog import Dialog
 from .workers import work
 
 LOGIN_INPUTS = {
@@ -30,7 +30,7 @@ def format_checks(checks: list[Check]) -> str:
     return "\n".join(f"{c.mark} {c.name}: {c.detail}" for c in checks)
 
 
-class SiteForm(ModalScreen[tuple[SiteProfile, str] | None]):
+class SiteForm(Dialog[tuple[SiteProfile, str] | None]):
     """The fields of a profile; the result is (profile, typed secret or "" to keep the stored one).
 
     The secret goes to the secret store on save, never to the config.

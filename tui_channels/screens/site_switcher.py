@@ -9,14 +9,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..config import SiteProfile
+from .dialog import Dialog
 
 
-class SiteSwitcher(ModalScreen[str | None]):
+class SiteSwitcher(Dialog[str | None]):
     """A list of sites; Enter switches, Esc keeps the current one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]

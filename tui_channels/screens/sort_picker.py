@@ -8,14 +8,14 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..widgets.channel_table import COLUMNS
+from .dialog import Dialog
 
 
-class SortPicker(ModalScreen[tuple[str, bool] | None]):
+class SortPicker(Dialog[tuple[str, bool] | None]):
     """Visible columns; the result is (column, descending)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]

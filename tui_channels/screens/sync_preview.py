@@ -15,12 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..services.results import ChannelResult, Outcome
 from ..services.sync import is_change, totals
+from .dialog import Dialog
 
 SHOWN_MODELS = 12
 """Model names listed per line before the rest is summarised as "… and N more"."""
@@ -56,7 +56,7 @@ def preview_line(result: ChannelResult) -> Content:
     return Content.assemble(*parts)
 
 
-class SyncPreviewScreen(ModalScreen[list[ChannelResult] | None]):
+class SyncPreviewScreen(Dialog[list[ChannelResult] | None]):
     """The preview; dismisses with the results to apply, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -81,12 +81,12 @@ class SyncPreviewScreen(ModalScreen[list[ChannelResult] | None]):
         with Vertical(classes="dialog", id="sync-preview"):
             yield Label("Model sync preview", classes="dialog-title")
             yield Label(id="sync-totals")
-            yield Checkbox("Keep models the upstream does not offer", self._keep, id="sync-keep")
-            yield OptionList(id="sync-list")
+            yield Checkbox("Keep models the upstream does not offer (k)", self._keep, id="sync-keep", compact=True)
+            yield OptionList(id="sync-list", compact=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", variant="primary", id="sync-apply")
-                yield Button("Cancel", id="sync-cancel")
-            yield Label("a applies · k keeps models the upstream does not offer · Esc cancels", classes="dialog-hint")
+                yield Button("Apply", variant="primary", id="sync-apply", compact=True)
+                yield Button("Cancel", id="sync-cancel", compact=True)
+                yield Label("a applies · Esc cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self._render_preview()

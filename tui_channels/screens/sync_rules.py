@@ -8,11 +8,11 @@ from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from ..config import SiteProfile, SyncRules
 from ..models import Channel
+from .dialog import Dialog
 
 
 def parse_rules(text: str) -> tuple[str, ...]:
@@ -24,7 +24,7 @@ def rules_text(rules: tuple[str, ...]) -> str:
     return ", ".join(rules)
 
 
-class SyncRulesScreen(ModalScreen[SiteProfile | None]):
+class SyncRulesScreen(Dialog[SiteProfile | None]):
     """The result is the site profile with its new rules (validated), or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

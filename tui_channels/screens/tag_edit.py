@@ -7,15 +7,15 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ..services.tag_view import TagGroup, tag_changes
+from .dialog import Dialog
 
 PREVIEW_LIMIT = 12
 
 
-class TagEditScreen(ModalScreen[dict[str, Any] | None]):
+class TagEditScreen(Dialog[dict[str, Any] | None]):
     """Fields to change for every channel of one tag; the result is the change set to send."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

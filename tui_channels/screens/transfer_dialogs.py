@@ -11,8 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
@@ -20,9 +19,10 @@ from textual.widgets.selection_list import Selection
 from ..config import SiteProfile
 from ..models import Channel
 from ..services.transfer import TrashedChannel
+from .dialog import Dialog
 
 
-class PromptDialog(ModalScreen[str | None]):
+class PromptDialog(Dialog[str | None]):
     """One line of text (models, groups, a key); Enter accepts, Esc cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -55,10 +55,17 @@ class ExportChoice:
     path: Path
 
 
-class ExportDialog(ModalScreen[ExportChoice | None]):
-    """Which channels (selection, filtered view, all), whether with keys, and the file."""
+class ExportDialog(Dialog[ExportChoice | None]):
+    """Which channels (selection, filtered view, all), whether with keys, and the file.
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    "Include API keys" is offered only where the server returns keys (Octopus); elsewhere a note
+    says the file will hold none.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "export", "Export", priority=True),
+    ]
 
     def __init__(
         self, site: str, scopes: Sequence[tuple[str, str, tuple[Channel, ...]]], path: Path, *, returns_keys: bool
@@ -71,34 +78,36 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
 
     def compose(self) -> ComposeResult:
         options = [(f"{label} ({len(channels):,})", key) for key, (label, channels) in self._scopes.items()]
-        with Vertical(classes="dialog form", id="export-dialog"):
+        with VerticalScroll(classes="dialog form", id="export-dialog"):
             yield Label(f"Export channels of {self._site}", classes="dialog-title")
             yield Label("Channels")
             yield Select(options, value=options[0][1], allow_blank=False, id="export-scope")
-            yield Checkbox("Include API keys", False, id="export-keys", disabled=not self._returns_keys)
-            yield Static(
-                "Keys are written in plain text (the file is readable by you only)."
-                if self._returns_keys
-                else "This server never returns channel keys: the file will hold none.",
-                id="export-keys-note",
-                classes="transfer-note",
-            )
+            if self._returns_keys:
+                yield Checkbox("Include API keys", False, id="export-keys")
+                note = "Keys are written in plain text (the file is readable by you only)."
+            else:
+                note = "This server never returns channel keys: the file will hold none."
+            yield Static(note, id="export-keys-note", classes="transfer-note")
             yield Label("File")
             yield Input(str(self._path), id="export-path")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-go")
                 yield Button("Cancel", id="export-cancel")
+                yield Label("ctrl+s exports · Esc cancels", classes="dialog-hint")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id != "export-go":
+        if event.button.id == "export-go":
+            self.action_export()
+        else:
             self.dismiss(None)
-            return
+
+    def action_export(self) -> None:
         path = self.query_one("#export-path", Input).value.strip()
         if not path:
             self.notify("Give the file to write.", severity="warning")
             return
         _, channels = self._scopes[str(self.query_one("#export-scope", Select).value)]
-        include = self.query_one("#export-keys", Checkbox).value
+        include = self._returns_keys and self.query_one("#export-keys", Checkbox).value
         self.dismiss(ExportChoice(channels, include, Path(path).expanduser()))
 
 
@@ -110,7 +119,7 @@ class RestoreChoice:
     trashed: tuple[TrashedChannel, ...] = ()
 
 
-class RestoreDialog(ModalScreen[RestoreChoice | None]):
+class RestoreDialog(Dialog[RestoreChoice | None]):
     """Restore from an export file, or pick deleted channels from the trash."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -170,7 +179,7 @@ class RestoreDialog(ModalScreen[RestoreChoice | None]):
         self.dismiss(RestoreChoice(path=Path(path).expanduser()))
 
 
-class SitePicker(ModalScreen[str | None]):
+class SitePicker(Dialog[str | None]):
     """The site to copy channels to (every site but the current one)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]

@@ -7,11 +7,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..models import ChannelType, TypeCatalog, TypeCode
+from .dialog import Dialog
 
 
 def matching_types(types: TypeCatalog, needle: str) -> list[ChannelType]:
@@ -20,7 +20,7 @@ def matching_types(types: TypeCatalog, needle: str) -> list[ChannelType]:
     return [t for t in types if not needle or needle in t.name.lower() or needle == str(t.code).lower()]
 
 
-class TypePicker(ModalScreen[TypeCode | None]):
+class TypePicker(Dialog[TypeCode | None]):
     """A filter box over the type list; Enter takes the highlighted type, Esc keeps the old one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -19,7 +19,7 @@ from ..services.channel_view import STATUS_FILTERS
 
 Options = Sequence[tuple[str, Any]]
 
-_STATUS_LABELS = {"all": "All statuses", "enabled": "Enabled", "disabled": "Disabled"}
+_STATUS_LABELS = {"all": "Any status", "enabled": "Enabled", "disabled": "Disabled"}
 
 
 class FilterBar(Horizontal):

@@ -1,0 +1,70 @@
+"""At 80x24, what a user reads is not cut: hints, labels, placeholders, enough rows, small toasts."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+from textual.widgets._toast import Toast
+
+from tui_channels.app import ChannelsApp
+from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.model_editor import ModelEditorScreen
+from tui_channels.screens.scope_picker import ScopePicker
+from tui_channels.screens.sync_preview import SyncPreviewScreen
+
+from .ui_helpers import demo_session, running_app, screen_text, wait_for, wait_loaded, wait_screen
+
+SMALL = (80, 24)
+
+
+async def test_the_search_placeholder_fits_at_80_columns():
+    async with running_app(size=SMALL) as (app, _pilot, _demo):
+        assert "/ search name, URL, id, model" in screen_text(app)
+
+
+async def test_the_model_editor_buttons_read_in_full_at_80_columns():
+    async with running_app(size=SMALL) as (app, pilot, _demo):
+        await pilot.press("m")
+        await wait_screen(pilot, ModelEditorScreen)
+        text = screen_text(app)
+        assert "Fetch from upstream (f)" in text and "Clear (u)" in text
+
+
+async def test_the_sync_preview_lists_at_least_ten_lines_at_80x24():
+    async with running_app(size=SMALL) as (app, pilot, _demo):
+        await pilot.press("y")
+        picker = await wait_screen(pilot, ScopePicker)
+        picker.query_one(OptionList).highlighted = picker._scopes.index(
+            next(scope for scope in picker._scopes if scope.key == "all")
+        )
+        await pilot.press("enter")
+        preview = await wait_screen(pilot, SyncPreviewScreen, timeout=30)
+        await wait_for(pilot, lambda: preview.query_one("#sync-list").size.height > 0)
+        assert preview.query_one("#sync-list").size.height >= 10
+        assert "a applies · Esc cancels" in screen_text(app)
+
+
+async def test_notifications_are_short_and_out_of_the_way():
+    with demo_session():
+        app = ChannelsApp()
+        async with app.run_test(size=SMALL, notifications=True) as pilot:
+            await wait_loaded(pilot)
+            app.notify("Exported 60 channels to /tmp/somewhere/demo-newapi-20260101.json.", title="Export")
+            await wait_for(pilot, lambda: bool(app.screen.query(Toast)))
+            toast = app.screen.query_one(Toast)
+            await wait_for(pilot, lambda: toast.region.height > 0)
+            assert toast.region.width <= 44
+            assert toast.region.height <= 3, "one line of title and at most two of message"
+            assert toast.region.y <= 2, "up under the site bar, away from the table's last rows and dialog buttons"
+            assert app.NOTIFICATION_TIMEOUT <= 5
+
+
+async def test_a_long_confirmation_keeps_its_buttons_in_sight_at_80x24():
+    async with running_app(size=SMALL) as (app, pilot, _demo):
+        await pilot.press(*["space"] * 12, "d")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        dialog = confirm.query_one("#confirm").region
+        for button in ("#confirm-yes", "#confirm-no"):
+            region = confirm.query_one(button).region
+            assert region.height and dialog.contains_region(region), button
+        text = screen_text(app)
+        assert "Cancel" in text and "Type 12, then Enter" in text
