@@ -6,8 +6,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import textual.app
+import textual.pilot
 
 from tui_channels.demo.gateway import DemoGateway
+
+from .settle import settle_active_app
 
 
 @pytest.fixture(scope="session")
@@ -15,6 +19,26 @@ def gateway() -> Iterator[DemoGateway]:
     """The demo gateway with its fake upstream running; tests add the sites they need."""
     with DemoGateway() as demo:
         yield demo
+
+
+@pytest.fixture(autouse=True)
+def _wait_on_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Pilot waits for the app's queues to drain, not for the CPU to look idle (see settle.py)."""
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", settle_active_app)
+    monkeypatch.setattr(textual.app, "wait_for_idle", settle_active_app)
+
+
+@pytest.fixture(autouse=True)
+def _no_toasts_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notifications are recorded (tests read `app._notifications`) but not drawn: a toast stays for
+    a number of seconds, so whether a snapshot showed one depended on how fast the machine was."""
+    original = textual.app.App.__init__
+
+    def without_toasts(self: textual.app.App, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        self._disable_notifications = True
+
+    monkeypatch.setattr(textual.app.App, "__init__", without_toasts)
 
 
 @pytest.fixture(autouse=True)

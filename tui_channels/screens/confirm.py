@@ -35,7 +35,7 @@ class ConfirmScreen(Dialog[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm"):
             yield Label(self._title, classes="dialog-title")
-            with VerticalScroll(id="confirm-body"):
+            with VerticalScroll(id="confirm-body", can_focus=False):
                 yield Static(self._message, id="confirm-message", markup=False)
             if self._typed is not None:
                 yield Label(f"Type {self._typed} to confirm:")
