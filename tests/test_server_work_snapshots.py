@@ -12,9 +12,18 @@ from textual.pilot import Pilot
 
 from tui_channels.app import ChannelsApp
 from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.confirm import ConfirmScreen
 
-from .ui_helpers import SNAPSHOT_PORT_BASE, demo_session, wait_loaded, wait_screen
+from .ui_helpers import (
+    SNAPSHOT_PORT_BASE,
+    demo_session,
+    is_loaded,
+    wait_for,
+    wait_loaded,
+    wait_screen,
+    without_toasts,
+)
 
 pytestmark = pytest.mark.xdist_group("snapshots")
 
@@ -43,6 +52,15 @@ class TestServerSync:
     def test_confirmation_at_120x40(self, snap_compare):
         assert snapshot(snap_compare, confirm_server_sync)
 
+    def test_report_after_the_run(self, snap_compare):
+        async def steps(pilot: Pilot) -> None:
+            await confirm_server_sync(pilot)
+            await pilot.click("#confirm-yes")
+            await wait_screen(pilot, BatchResultsScreen, timeout=20)
+            await wait_for(pilot, lambda: is_loaded(pilot.app))
+            await without_toasts(pilot)
+
+        assert snapshot(snap_compare, steps)
 
 
 async def review_server_findings(pilot: Pilot) -> None:
