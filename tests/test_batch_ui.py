@@ -23,6 +23,7 @@ from tui_channels.widgets.batch_progress import BatchProgressBar
 from .batch_helpers import key_of, newapi_models, working_ids
 from .ui_helpers import (
     app_on_sites,
+    choose_this_apps_sync,
     batch_idle,
     demo_session,
     main_screen,
@@ -45,15 +46,6 @@ async def select(pilot, channel_ids: list[int]) -> None:
 def channel_in(app: ChannelsApp, channel_id: int):
     """The app's copy of a channel of the current site."""
     return next(c for c in main_screen(app).current.channels if c.id == channel_id)
-
-
-async def choose_this_apps_sync(pilot) -> None:
-    """Current New API finds upstream changes itself: `y` asks which sync; take this app's own."""
-    from tui_channels.screens.upstream_review import SyncSourcePicker
-
-    source = await wait_screen(pilot, SyncSourcePicker)
-    source.query_one("OptionList").highlighted = 2
-    await pilot.press("enter")
 
 
 def progress_visible(app: ChannelsApp) -> bool:

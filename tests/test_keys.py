@@ -29,6 +29,7 @@ from textual.widgets import Footer, Input
 import tui_channels.screens as screens_package
 from tui_channels.app import ChannelsApp
 from tui_channels.backends.base import Capabilities
+from tui_channels.model_groups import GroupSpec, ModelGroup
 from tui_channels.models import Channel
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.channel_detail import ChannelDetailScreen
@@ -43,6 +44,10 @@ from tui_channels.screens.key_library import KeyLibraryScreen
 from tui_channels.screens.key_manager import KeyManagerScreen
 from tui_channels.screens.key_reveal import KeyRevealScreen
 from tui_channels.screens.main import MainScreen
+from tui_channels.screens.group_form import GroupFormScreen
+from tui_channels.screens.group_members import MatchingPreview, MemberPicker
+from tui_channels.screens.group_plan import GroupPlanScreen, TrashedGroupPicker
+from tui_channels.screens.groups import GroupsScreen
 from tui_channels.screens.model_editor import ModelEditorScreen
 from tui_channels.screens.number_prompt import NumberPrompt
 from tui_channels.screens.scope_picker import Scope, ScopePicker
@@ -55,6 +60,7 @@ from tui_channels.screens.sync_rules import SyncRulesScreen
 from tui_channels.screens.tag_edit import TagEditScreen
 from tui_channels.screens.transfer_dialogs import ExportDialog, PromptDialog, RestoreDialog, SitePicker
 from tui_channels.screens.type_picker import TypePicker
+from tui_channels.screens.upstream_review import SyncSourcePicker, UpstreamReviewScreen
 from tui_channels.services.batch import failed, succeeded
 from tui_channels.services.channel_form import ChannelForm
 from tui_channels.services.channel_mapping import Origin
@@ -69,11 +75,22 @@ pytestmark = pytest.mark.xdist_group("keys")
 
 @dataclass
 class Context:
-    """What the screen factories build from: the running app on the demo New API site."""
+    """What the screen factories build from: the running app on the demo New API site, and the demo
+    Octopus site's session loaded beside it (for the screens of Octopus groups)."""
 
     app: ChannelsApp
     main: MainScreen
     session: SiteSession
+    octopus: SiteSession
+
+    @property
+    def groups(self) -> GroupSpec:
+        capabilities = self.octopus.capabilities
+        assert capabilities is not None and capabilities.groups is not None
+        return capabilities.groups
+
+    def group(self) -> ModelGroup:
+        return ModelGroup(None, "gpt-4o", self.groups.default_mode)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -134,6 +151,16 @@ FACTORIES: dict[type[Screen], Callable[[Context], Screen]] = {
     SyncRulesScreen: lambda ctx: SyncRulesScreen(ctx.session.profile, ctx.channel),
     TagEditScreen: lambda ctx: TagEditScreen(TagGroup("team-a", (ctx.channel,))),
     TypePicker: lambda ctx: TypePicker(ctx.capabilities.types, ctx.channel.type.code),
+    SyncSourcePicker: lambda ctx: SyncSourcePicker(60, 5, 8),
+    UpstreamReviewScreen: lambda ctx: UpstreamReviewScreen([], ctx.session.channels),
+    GroupsScreen: lambda ctx: GroupsScreen(ctx.octopus),
+    GroupFormScreen: lambda ctx: GroupFormScreen(
+        ctx.group(), ctx.groups, ctx.octopus.channels, title="New group", taken=[]
+    ),
+    MemberPicker: lambda ctx: MemberPicker(ctx.octopus.channels, set()),
+    MatchingPreview: lambda ctx: MatchingPreview(ctx.group(), ctx.groups, ctx.octopus.channels, "gpt", False),
+    GroupPlanScreen: lambda ctx: GroupPlanScreen("Copy groups", []),
+    TrashedGroupPicker: lambda ctx: TrashedGroupPicker([]),
 }
 """How to build each screen the app can push, from the running app."""
 
@@ -190,7 +217,10 @@ async def test_every_binding_runs_something() -> None:
     async with running_app() as (app, pilot, _demo):
         main = main_screen(app)
         assert main.current is not None
-        ctx = Context(app, main, main.current)
+        octopus = app.sessions.get(next(site for site in app.config.sites if site.kind == "octopus"))
+        await octopus.load()
+        await octopus.load_groups()
+        ctx = Context(app, main, main.current, octopus)
         problems = binding_problems(app, main)
         help_bindings = [(main, b) for _title, bindings in main._own_bindings() for b in bindings]
         help_bindings += [(main.table, b) for b in main.table.BINDINGS if isinstance(b, Binding)]

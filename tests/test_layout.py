@@ -11,14 +11,25 @@ from tui_channels.screens.model_editor import ModelEditorScreen
 from tui_channels.screens.scope_picker import ScopePicker
 from tui_channels.screens.sync_preview import SyncPreviewScreen
 
-from .ui_helpers import demo_session, running_app, screen_text, wait_for, wait_loaded, wait_screen
+from .ui_helpers import (
+    choose_this_apps_sync,
+    demo_session,
+    running_app,
+    screen_text,
+    wait_for,
+    wait_loaded,
+    wait_screen,
+)
 
 SMALL = (80, 24)
 
 
-async def test_the_search_placeholder_fits_at_80_columns():
-    async with running_app(size=SMALL) as (app, _pilot, _demo):
-        assert "/ search name, URL, id, model" in screen_text(app)
+async def test_the_search_placeholder_is_never_cut():
+    """New API shows five filters: at 80 columns the placeholder is a shorter one, whole."""
+    for size, placeholder in ((SMALL, "/ search"), ((120, 40), "/ search name, URL, id, model")):
+        async with running_app(size=size) as (app, _pilot, _demo):
+            shown = screen_text(app).splitlines()[1].split("  ")[0].strip()
+            assert shown == placeholder
 
 
 async def test_the_model_editor_buttons_read_in_full_at_80_columns():
@@ -37,6 +48,7 @@ async def test_the_sync_preview_lists_at_least_ten_lines_at_80x24():
             next(scope for scope in picker._scopes if scope.key == "all")
         )
         await pilot.press("enter")
+        await choose_this_apps_sync(pilot)
         preview = await wait_screen(pilot, SyncPreviewScreen, timeout=30)
         await wait_for(pilot, lambda: preview.query_one("#sync-list").size.height > 0)
         assert preview.query_one("#sync-list").size.height >= 10

@@ -18,6 +18,7 @@ from tui_channels.demo.gateway import DemoSite
 from tui_channels.demo.session import DemoSession
 from tui_channels.backends.registry import family_of
 from tui_channels.screens.main import MainScreen
+from tui_channels.screens.upstream_review import SyncSourcePicker
 from tui_channels.secret_store import env_var_name
 from tui_channels.services.sites import LoadState
 
@@ -121,3 +122,10 @@ async def wait_screen(pilot: Pilot, screen_type: type[ScreenT], timeout: float =
     """Wait until the top screen is a `screen_type` and return it."""
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), timeout)
     return pilot.app.screen  # type: ignore[return-value]
+
+
+async def choose_this_apps_sync(pilot: Pilot) -> None:
+    """Current New API finds upstream changes itself: `y` asks which sync; take this app's own."""
+    source = await wait_screen(pilot, SyncSourcePicker)
+    source.query_one("OptionList").highlighted = 2
+    await pilot.press("enter")

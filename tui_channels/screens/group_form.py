@@ -16,13 +16,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from ..model_groups import GroupMember, GroupSpec, ModelGroup
 from ..models import Channel
 from ..services.model_groups import default_pattern, group_problems
+from .dialog import Dialog
 from .group_members import MatchingPreview, MemberPicker
 from .number_prompt import NumberPrompt
 
@@ -45,7 +45,7 @@ def member_line(member: GroupMember, group: ModelGroup, spec: GroupSpec, channel
     return text
 
 
-class GroupFormScreen(ModalScreen[ModelGroup | None]):
+class GroupFormScreen(Dialog[ModelGroup | None]):
     """Dismisses with the edited group, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

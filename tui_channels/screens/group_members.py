@@ -14,13 +14,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..model_groups import GroupMember, GroupSpec, ModelGroup
 from ..models import Channel
 from ..services.model_groups import matching_members, model_pairs
+from .dialog import Dialog
 
 SHOWN = 500
 """Pairs listed at once; typing narrows the list."""
@@ -36,7 +36,7 @@ def pair_line(channel: Channel, model: str) -> Text:
     return text
 
 
-class MemberPicker(ModalScreen[tuple[int, str] | None]):
+class MemberPicker(Dialog[tuple[int, str] | None]):
     """Every (channel, model) not in the group yet; type to filter, Enter picks."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -86,7 +86,7 @@ class MemberPicker(ModalScreen[tuple[int, str] | None]):
         self.dismiss((int(channel_id), model))
 
 
-class MatchingPreview(ModalScreen[list[GroupMember] | None]):
+class MatchingPreview(Dialog[list[GroupMember] | None]):
     """The members a pattern would add to the group, listed before they are added."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

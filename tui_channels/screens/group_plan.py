@@ -12,11 +12,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ..services.group_transfer import GroupRowState, PlannedGroup, TrashedGroup
+from .dialog import Dialog
 
 _STATE_STYLE = {GroupRowState.READY: "green", GroupRowState.PRESENT: "yellow", GroupRowState.BLOCKED: "red"}
 
@@ -38,7 +38,7 @@ def plan_text(rows: Sequence[PlannedGroup]) -> Text:
     return text
 
 
-class GroupPlanScreen(ModalScreen[bool]):
+class GroupPlanScreen(Dialog[bool]):
     """The plan; Create dismisses with True (only ready rows are created)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -79,7 +79,7 @@ class GroupPlanScreen(ModalScreen[bool]):
             self.dismiss(False)
 
 
-class TrashedGroupPicker(ModalScreen[list[TrashedGroup] | None]):
+class TrashedGroupPicker(Dialog[list[TrashedGroup] | None]):
     """Deleted groups, newest first; space marks, Enter restores the marked (or the highlighted) ones."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

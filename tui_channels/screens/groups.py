@@ -15,7 +15,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -34,6 +33,7 @@ from ..services.group_transfer import (
 from ..services.model_groups import memberships, serving_members
 from ..services.sites import SiteSession
 from .confirm import ConfirmScreen
+from .dialog import Dialog
 from .group_form import GroupFormScreen, member_line
 from .group_plan import GroupPlanScreen, TrashedGroupPicker
 from .workers import work
@@ -71,7 +71,7 @@ def group_line(group: ModelGroup, spec: GroupSpec, channels: dict[int, Channel],
     return text
 
 
-class GroupsScreen(ModalScreen[None]):
+class GroupsScreen(Dialog[None]):
     """The groups of one Octopus site; `channel` narrows the list to the groups routing to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -15,12 +15,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..models import Channel
 from ..services.upstream_updates import Decision, ModelChange, describe
+from .dialog import Dialog
 
 SOURCES = {
     "review": "Review what the server found, and apply or ignore it per model",
@@ -30,7 +30,7 @@ SOURCES = {
 _DECISION_STYLE = {Decision.APPLY: "bold green", Decision.IGNORE: "yellow", Decision.LEAVE: "dim"}
 
 
-class SyncSourcePicker(ModalScreen[str | None]):
+class SyncSourcePicker(Dialog[str | None]):
     """Dismisses with "review", "check" or "sync"."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -74,7 +74,7 @@ def change_line(change: ModelChange, name: str) -> Text:
     return text
 
 
-class UpstreamReviewScreen(ModalScreen[list[ModelChange] | None]):
+class UpstreamReviewScreen(Dialog[list[ModelChange] | None]):
     """Every model the server found; space cycles what to do with the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -22,6 +22,16 @@ Options = Sequence[tuple[str, Any]]
 _STATUS_LABELS = {"all": "Any status", "enabled": "Enabled", "disabled": "Disabled"}
 
 
+class SearchBox(Input):
+    """The search input; its placeholder shortens rather than being cut when the bar is crowded."""
+
+    PLACEHOLDERS = ("/ search name, URL, id, model", "/ search name, URL, id", "/ search")
+
+    def on_resize(self) -> None:
+        room = self.content_region.width - 1
+        self.placeholder = next((p for p in self.PLACEHOLDERS if len(p) <= room), self.PLACEHOLDERS[-1])
+
+
 class FilterBar(Horizontal):
     """`/`-focused search plus status, type, group, tag and sync pickers (only those the backend has)."""
 
@@ -34,7 +44,7 @@ class FilterBar(Horizontal):
             self.value = value
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ search name, URL, id, model", id="search")
+        yield SearchBox(placeholder=SearchBox.PLACEHOLDERS[0], id="search")
         yield Select(
             [(_STATUS_LABELS[s], s) for s in STATUS_FILTERS],
             value="all",
