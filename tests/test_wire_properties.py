@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tui_channels.backends.newapi import wire as newapi_wire
@@ -62,6 +62,7 @@ FIELD_NAMES = sorted(
         *("balance", "response_time", "test_time", "used_quota", "created_time", "channel_info"),
         *("enabled", "model", "custom_model", "base_urls", "keys", "stats", "delay", "url", "channel_key"),
         *("multi_key_size", "multi_key_status_list", "is_multi_key", "items", "total", "page_size"),
+        *("baseURL", "supportedModels", "credentials", "tags", "url", "isEnabled", "providerType", "allowedModels"),
     }
 )
 RECORDS = st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=6), JSON, max_size=12)
@@ -155,10 +156,28 @@ PAGES = st.fixed_dictionaries(
     {"items": st.lists(RECORDS | JSON, max_size=5)},
     optional={"total": SCALARS, "page": SCALARS, "page_size": SCALARS},
 )
-LIST_DATA = st.lists(RECORDS | JSON, max_size=6) | PAGES | JSON
+CONNECTIONS = st.fixed_dictionaries(
+    {"edges": st.lists(st.fixed_dictionaries({"node": RECORDS | JSON}) | JSON, max_size=5) | JSON},
+    optional={
+        "totalCount": SCALARS,
+        "pageInfo": st.fixed_dictionaries({}, optional={"hasNextPage": st.booleans(), "endCursor": SCALARS}) | JSON,
+    },
+)
+"""GraphQL connections (AxonHub): edges of nodes, a count and the cursor."""
+LIST_DATA = st.lists(RECORDS | JSON, max_size=6) | PAGES | CONNECTIONS | JSON
+
+def claudecodehub_envelope(data: Any) -> Any:
+    return {"items": data}
+
+
+def axonhub_envelope(data: Any) -> Any:
+    return {"data": {"queryChannels": data}}
+
 
 Start = Callable[[DemoGateway, str], DemoSite]
-NEWAPI_LIST, OCTOPUS_LIST = "/api/channel/", "/api/v1/channel/list"
+NEWAPI_LIST, OCTOPUS_LIST, CLAUDECODEHUB_LIST = "/api/channel/", "/api/v1/channel/list", "/api/v1/providers"
+AXONHUB_GRAPHQL = "POST /admin/graphql"
+"""AxonHub answers every query on one route: only the channel list's answer is replaced there."""
 
 LISTINGS: list[tuple[str, Start, str, Callable[[Any], Any]]] = [
     ("newapi", lambda gw, name: gw.add_newapi(name, channels=2), NEWAPI_LIST, newapi_envelope),
@@ -166,6 +185,8 @@ LISTINGS: list[tuple[str, Start, str, Callable[[Any], Any]]] = [
     ("oneapi", lambda gw, name: gw.add_newapi(name, flavor="oneapi", channels=2), NEWAPI_LIST, newapi_envelope),
     ("octopus-current", lambda gw, name: gw.add_octopus(name, channels=2), OCTOPUS_LIST, octopus_envelope),
     ("octopus-legacy", lambda gw, name: gw.add_octopus(name, generation="legacy"), OCTOPUS_LIST, octopus_envelope),
+    ("claudecodehub", lambda gw, name: gw.add_claudecodehub(name, channels=2), CLAUDECODEHUB_LIST, claudecodehub_envelope),
+    ("axonhub", lambda gw, name: gw.add_axonhub(name, channels=2), AXONHUB_GRAPHQL, axonhub_envelope),
 ]
 """One line per backend generation: (label, start its demo site, channel list route, envelope)."""
 
@@ -178,12 +199,13 @@ def listing(request: pytest.FixtureRequest, gateway: DemoGateway) -> tuple[DemoS
 
 @OVER_SOCKETS
 @given(data=LIST_DATA, wrapped=st.booleans())
+@example(data={"edges": 5, "pageInfo": []}, wrapped=True)
 def test_any_channel_list_answer_lists_or_fails_with_our_error(
     listing: tuple[DemoSite, str, Callable[[Any], Any]], data: Any, wrapped: bool
 ) -> None:
     site, route, envelope = listing
     body = envelope(data) if wrapped else data
-    fault = site.faults.add(FaultKind.BODY, route, method="GET", times=None, body=body)
+    fault = serve(site, route, body)
     try:
         channels, warnings = asyncio.run(_connect_and_list(site))
     except ChannelsError as error:
@@ -194,6 +216,19 @@ def test_any_channel_list_answer_lists_or_fails_with_our_error(
     for channel in channels:
         check_channel(channel)
     assert all(isinstance(line, str) and "\n" not in line for line in warnings)
+
+
+def serve(site: DemoSite, route: str, body: Any) -> Any:
+    """Have the site answer its channel list with `body`; on a GraphQL route only the list query."""
+    if route != AXONHUB_GRAPHQL:
+        return site.faults.add(FaultKind.BODY, route, method="GET", times=None, body=body)
+    method, path = route.split()
+
+    def listing_replaced(answer: Any) -> Any:
+        data = answer.get("data") if isinstance(answer, dict) else None
+        return body if isinstance(data, dict) and "queryChannels" in data else answer
+
+    return site.faults.add(FaultKind.REWRITE, path, method=method, times=None, rewrite=listing_replaced)
 
 
 async def _connect_and_list(site: DemoSite) -> tuple[list[Channel], list[str]]:

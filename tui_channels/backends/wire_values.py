@@ -11,11 +11,11 @@ None of these functions raises anything else, whatever the input.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import BadRecord
-from ..models import split_list
+from ..models import Channel, split_list
 
 MAX_SHOWN = 60
 """Characters of a record's name or text quoted in a warning."""
@@ -114,3 +114,18 @@ def describe(record: Any, position: int) -> str:
         type(record), "null" if record is None else type(record).__name__
     )
     return f"{where} ({kind})"
+
+
+def read_records(records: Iterable[Any], read: Callable[[Any, int], Channel]) -> tuple[list[Channel], list[str]]:
+    """The channels `read` makes of `records` (the first of each id, in order), and the message of
+    each record it refused with `BadRecord`: the list parsers' one rule for a listing."""
+    channels: dict[int, Channel] = {}
+    skipped = []
+    for position, record in enumerate(records):
+        try:
+            channel = read(record, position)
+        except BadRecord as error:
+            skipped.append(error.message)
+            continue
+        channels.setdefault(channel.id, channel)
+    return list(channels.values()), skipped

@@ -30,6 +30,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema
 
 from ...errors import (
     AuthError,
+    BadRecord,
     BadResponse,
     NotFound,
     NotSupported,
@@ -41,6 +42,7 @@ from ...redact import remember
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
+from ..wire_values import describe, read_records
 from .errors import graphql_error
 from .fields import build_capabilities
 from .schema import CHANNEL_FIELDS, Features, as_input, selection
@@ -283,23 +285,35 @@ class AxonHubBackend(BackendBase):
         return page
 
     async def _all(self, where: Mapping[str, Any] | None, on_progress: ProgressCallback | None) -> list[Channel]:
-        channels: dict[int, Channel] = {}
+        """Every channel `where` selects, page by page; a node that cannot be a channel is skipped
+        into `list_warnings`, a page that cannot be read raises `BadResponse`."""
+        nodes: list[Any] = []
         after: str | None = None
         while True:
             page = await self._page(after, PAGE_SIZE, where)
-            for edge in page.get("edges") or []:
-                node = edge.get("node") if isinstance(edge, dict) else None
-                if isinstance(node, dict):
-                    channel = self._channel(node)
-                    channels.setdefault(channel.id, channel)
+            edges = page.get("edges")
+            if edges is not None and not isinstance(edges, list):
+                raise BadResponse(f"AxonHub at {self._host} answered a page of channels whose edges are not a list.")
+            nodes.extend(edge.get("node") if isinstance(edge, dict) else edge for edge in edges or [])
             total = page.get("totalCount")
             if on_progress is not None:
-                on_progress(len(channels), total if isinstance(total, int) else None)
-            info = page.get("pageInfo") or {}
+                on_progress(len(nodes), total if isinstance(total, int) and not isinstance(total, bool) else None)
+            info = page.get("pageInfo")
+            info = info if isinstance(info, dict) else {}
             cursor = info.get("endCursor")
             if not info.get("hasNextPage") or not cursor or cursor == after:
-                return list(channels.values())
+                channels, self.list_warnings = read_records(nodes, self._listed)
+                return channels
             after = cursor
+
+    def _listed(self, node: Any, position: int) -> Channel:
+        """One node of a list; `BadRecord` naming it when it cannot be a channel, so the list goes on."""
+        if not isinstance(node, dict):
+            raise BadRecord(f"{describe(node, position)} is not a channel object; it was skipped.")
+        try:
+            return channel_from_wire(node, self._types)
+        except (KeyError, TypeError, ValueError):
+            raise BadRecord(f"{describe(node, position)} has no usable global id; it was skipped.") from None
 
     def _channel(self, record: Mapping[str, Any]) -> Channel:
         try:

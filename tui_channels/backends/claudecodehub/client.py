@@ -18,11 +18,12 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ...channel_types import CLAUDECODEHUB_TYPES
-from ...errors import BadResponse, NotFound, NotSupported, RequestRejected
+from ...errors import BadRecord, BadResponse, NotFound, NotSupported, RequestRejected
 from ...models import Channel, ChannelSpec, TestResult, TypeCode
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of, looks_like_html
 from ..ratelimit import RequestBudget
+from ..wire_values import describe, read_records
 from .fields import FLAVOR_LABEL, build_capabilities
 from .problems import brief, error_for
 from .wire import (
@@ -148,6 +149,17 @@ class ClaudeCodeHubBackend(BackendBase):
                 "status or type. The server may be a version this app does not support."
             ) from None
 
+    def _listed(self, record: Any, position: int) -> Channel:
+        """One provider of a list; `BadRecord` naming it when it cannot be one, so the list goes on."""
+        if not isinstance(record, dict):
+            raise BadRecord(f"{describe(record, position)} is not a channel object; it was skipped.")
+        try:
+            return channel_from_wire(record, CLAUDECODEHUB_TYPES)
+        except ValueError:
+            raise BadRecord(
+                f"{describe(record, position)} has no usable id, name, URL, status or type; it was skipped."
+            ) from None
+
     async def _record(self, method: str, path: str, action: str, **options: Any) -> Channel:
         response = await self._send(method, path, action, **options)
         return self._channel(decode_json(response))
@@ -200,7 +212,7 @@ class ClaudeCodeHubBackend(BackendBase):
     async def list_channels(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
         """Every provider in one answer: the list route has no pages."""
         listing = await self._json("GET", PROVIDERS, "list providers", ProviderList)
-        channels = [self._channel(record) for record in listing.items]
+        channels, self.list_warnings = read_records(listing.items, self._listed)
         if on_progress is not None:
             on_progress(len(channels), len(channels))
         return channels
@@ -209,7 +221,7 @@ class ClaudeCodeHubBackend(BackendBase):
         """The server's `q` search: case-insensitive, over name, URL, group tag and provider type."""
         params = {"q": keyword.strip()} if keyword.strip() else None
         listing = await self._json("GET", PROVIDERS, "search providers", ProviderList, params=params)
-        return [self._channel(record) for record in listing.items]
+        return read_records(listing.items, self._listed)[0]
 
     async def get_channel(self, channel_id: int) -> Channel:
         return await self._record("GET", PROVIDER.format(id=channel_id), f"read provider {channel_id}")

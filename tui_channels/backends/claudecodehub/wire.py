@@ -98,7 +98,8 @@ class ProviderRecord(_Read):
 
 
 class ProviderList(_Read):
-    items: list[dict[str, Any]]
+    items: list[Any]
+    """Each read on its own (`client._listed`): one record of the wrong shape skips, not the list."""
 
 
 class RevealedKey(_Read):

@@ -20,7 +20,6 @@ import httpx
 from ...errors import (
     AuthError,
     BackendError,
-    BadRecord,
     BadResponse,
     NotFound,
     NotSupported,
@@ -41,7 +40,7 @@ from ...models import (
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json
 from ..ratelimit import RequestBudget
-from ..wire_values import as_int
+from ..wire_values import as_int, read_records
 from .admin import NewApiAdmin
 from .flavors import FLAVORS, UPSTREAM_FIELDS, USER_ID_HEADERS, Flavor, flavor_from_status
 from .upstream import DETECT, NewApiUpstream
@@ -402,16 +401,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
     def _to_channels(self, records: Sequence[Any]) -> tuple[list[Channel], list[str]]:
         """The channels of `records` (the first of each id), and one warning per record skipped."""
         types = self.capabilities.types
-        unique: dict[int, Channel] = {}
-        skipped = []
-        for position, record in enumerate(records):
-            try:
-                channel = channel_from_wire(record, types, position)
-            except BadRecord as error:
-                skipped.append(error.message)
-                continue
-            unique.setdefault(channel.id, channel)
-        return list(unique.values()), skipped
+        return read_records(records, lambda record, at: channel_from_wire(record, types, at))
 
     async def search_channels(self, keyword: str) -> list[Channel]:
         self.capabilities.require(Operation.SEARCH)

@@ -26,7 +26,6 @@ from ...channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
 from ...errors import (
     AuthError,
     BackendError,
-    BadRecord,
     BadResponse,
     ConfigError,
     NotFound,
@@ -41,7 +40,7 @@ from ...redact import scrub
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
-from ..wire_values import as_names
+from ..wire_values import as_names, read_records
 from .fields import GENERATIONS, build_capabilities
 from .groups import active_item_id, group_from_wire
 from .groups import create_body as group_create_body
@@ -364,19 +363,10 @@ class OctopusBackend(BackendBase):
         data = await self._call("GET", LIST, "list channels")
         if not isinstance(data, list):
             raise BadResponse(f"Octopus at {self._host} answered the channel list without a list of channels.")
-        channels: dict[int, Channel] = {}
-        skipped = []
-        for position, record in enumerate(data):
-            try:
-                channel = channel_from_wire(record, self._types, position)
-            except BadRecord as error:
-                skipped.append(error.message)
-                continue
-            channels.setdefault(channel.id, channel)
-        self.list_warnings = skipped
+        channels, self.list_warnings = read_records(data, lambda record, at: channel_from_wire(record, self._types, at))
         if on_progress is not None:
             on_progress(len(channels), len(channels))
-        return list(channels.values())
+        return channels
 
     async def search_channels(self, keyword: str) -> list[Channel]:
         """Octopus has no search route: filter the full list by id, name, base URL or model."""
