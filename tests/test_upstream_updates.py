@@ -13,8 +13,10 @@ import pytest
 from tui_channels.backends.base import Operation
 from tui_channels.backends.http import RetryPolicy
 from tui_channels.backends.newapi.client import NewApiBackend
+from tui_channels.backends.newapi.upstream import APPLY
 from tui_channels.cli import main
 from tui_channels.config import AppConfig, SiteProfile, save_config
+from tui_channels.demo.faults import FaultKind
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.demo.newapi.upstream_updates import (
     CHECK,
@@ -197,6 +199,28 @@ def test_cli_upstream(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch, cap
     assert main(["channels", "upstream", "list", "--site", legacy.name]) == 1
     assert "upstream updates is not supported by this server: New API (legacy)" in capsys.readouterr().err
     assert main(["channels", "upstream", "apply", "--site", site.name]) == 2
+
+
+def test_cli_apply_goes_on_past_a_refused_channel_and_exits_1(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    site = gateway.add_newapi("cli-upstream-refused", flavor="newapi", channels=4)
+    for row in site.server.store.values():
+        store_settings(row, {})
+    watched(gateway, site, 1, models="gpt-4o")
+    watched(gateway, site, 2, models="gpt-4o")
+    monkeypatch.setenv(env_var_name(site.name), site.secret)
+    save_config(AppConfig(sites=[SiteProfile(name=site.name, kind="newapi", url=site.url, user_id=site.user_id)]))
+    assert main(["channels", "upstream", "check", "--site", site.name, "--ids", "1,2"]) == 0
+    capsys.readouterr()
+    refusal = {"success": False, "message": "channel is being updated"}
+    site.faults.add(FaultKind.BODY, APPLY, method="POST", times=1, body=refusal)
+
+    assert main(["channels", "upstream", "apply", "--site", site.name, "--ids", "1,2", "--json"]) == 1
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert "channel is being updated" in rows[1]["error"] and "models_after" not in rows[1]
+    assert "error" not in rows[2] and "gpt-4o-mini" in rows[2]["models_after"]
+    assert site.server.record(2)["models"] != "gpt-4o"
 
 
 async def test_apply_all_is_safe_to_run_twice(

@@ -4,7 +4,8 @@
 (`--all`: its background check of every watched channel, followed to the end; `--ids`: those
 channels, one by one); `apply` applies what it found (`--all`: its own apply-all; `--ids`: those
 channels, `--ignore-added` to ignore the added models instead of adding them). On a server without
-these routes every action says so and exits 1.
+these routes every action says so and exits 1. A channel the server refuses does not stop the
+others: its row says why, and the command exits 1.
 """
 
 from __future__ import annotations
@@ -167,14 +168,18 @@ async def _apply(session: SiteSession, args: argparse.Namespace) -> int:
         )
     if not args.dry_run:
         for row in planned:
-            done = await backend.apply_upstream_updates(  # type: ignore[attr-defined]
-                row["id"], add=row["add"], remove=row["remove"], ignore=row["ignore"]
-            )
+            try:
+                done = await backend.apply_upstream_updates(  # type: ignore[attr-defined]
+                    row["id"], add=row["add"], remove=row["remove"], ignore=row["ignore"]
+                )
+            except ChannelsError as error:
+                row["error"] = f"{error.title}: {error.message}"
+                continue
             row["models_after"] = list(done.models)
     if args.json:
         print(json.dumps(planned, indent=2, ensure_ascii=False))
     else:
-        state = "would apply" if args.dry_run else "applied"
+        done = "would apply" if args.dry_run else "applied"
         print(
             format_table(
                 ("ID", "NAME", "ADD", "IGNORE", "REMOVE", "STATE"),
@@ -185,10 +190,10 @@ async def _apply(session: SiteSession, args: argparse.Namespace) -> int:
                         ", ".join(r["add"]),
                         ", ".join(r["ignore"]),
                         ", ".join(r["remove"]),
-                        state,
+                        f"failed: {r['error']}" if "error" in r else done,
                     )
                     for r in planned
                 ),
             )
         )
-    return 0
+    return 1 if any("error" in r for r in planned) else 0
