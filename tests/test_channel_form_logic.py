@@ -28,8 +28,8 @@ from tui_channels.services.channel_form import (
     KeyEntry,
     UrlEntry,
     key_entries,
-    looks_like_url,
     unique_name,
+    url_problem,
 )
 from tui_channels.services.model_list import ModelChecklist, parse_names, upstream_diff
 from tui_channels.services.creation import create_channel
@@ -392,8 +392,13 @@ async def test_upstream_is_the_saved_channel_until_the_draft_differs(newapi) -> 
 def test_unique_names_and_url_shapes() -> None:
     assert unique_name("a", []) == "a copy"
     assert unique_name("a", ["a copy", "a copy 2"]) == "a copy 3"
-    assert looks_like_url("https://api.example.com/v1")
-    assert not looks_like_url("api.example.com") and not looks_like_url("https://a b.com")
+    assert url_problem("https://api.example.com/v1") is None
+    assert url_problem("https://api.example.com/v1?api-version=2024-06-01") is None
+    assert url_problem("api.example.com") == URL_HINT
+    assert url_problem("https://a b.com") == "The URL must not contain spaces, line breaks or control characters."
+    assert url_problem("https://api.example.com:99999/v1") == "The URL has port 99999, outside 1–65535."
+    assert url_problem("https://api.example.com:abc") == "The URL has a port that is not a number ('abc')."
+    assert url_problem("https://[::1/v1") == "The URL has a host that is not a valid address (an unclosed [ ?)."
 
 
 # -- the model checklist ----------------------------------------------------------------------------

@@ -272,6 +272,7 @@ async def test_preview_states_ready_present_and_blocked_with_reasons(gateway, ki
         UpstreamKey(name="dead", source="relay", base_url=url, key="sk-invalid-" + random_secrets.token_hex(6)),
         UpstreamKey(name="hidden", source="relay", base_url=url, key=None),
         UpstreamKey(name="nowhere", source="relay", base_url="", key=fresh_key()),
+        UpstreamKey(name="bad port", source="relay", base_url="https://relay.example.com:99999/v1", key=fresh_key()),
         UpstreamKey(name="good", source="relay", base_url=url, key=fresh_key()),
     ]
     preview = await plan(backend, keys)
@@ -281,9 +282,10 @@ async def test_preview_states_ready_present_and_blocked_with_reasons(gateway, ki
         (RowState.BLOCKED, "no models"),
         (RowState.BLOCKED, "the relay did not reveal this key"),
         (RowState.BLOCKED, "base URL missing"),
+        (RowState.BLOCKED, "base URL has port 99999, outside 1–65535"),
         (RowState.PRESENT, "the same name as row 1 of this list"),
     ]
-    assert preview.summary() == "1 ready · 1 already present · 3 blocked"
+    assert preview.summary() == "1 ready · 1 already present · 4 blocked"
     named = await plan(backend, [UpstreamKey(name="x", source="y", base_url=url, key=fresh_key())])
     named.rows[0].spec.name = existing.name
     named.recheck(named.rows[0])

@@ -10,7 +10,7 @@ and turn it into their own error. Messages about secrets never quote the secret.
 from __future__ import annotations
 
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 MAX_PORT = 65535
 
@@ -21,13 +21,35 @@ def check_url(value: str) -> str:
     Raises `ValueError` naming the part that is wrong.
     """
     value = value.strip().rstrip("/")
-    if any(char.isspace() or not char.isprintable() for char in value):
-        raise ValueError("must not contain spaces, line breaks or control characters")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an http:// or https:// address, such as https://gateway.example.com")
+    parts = _address(value, "https://gateway.example.com")
     if parts.username is not None or parts.password is not None:
         raise ValueError("must not contain a user name or password; the secret is stored separately")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError("must not contain a query (?…) or a fragment (#…); give the gateway's root address")
+    return value
+
+
+def check_upstream_url(value: str) -> str:
+    """A channel's upstream base URL: http(s), a host, a port in 1–65535 if any; any path.
+
+    Looser than `check_url` (the gateway, not this app, sends to it, and some upstreams want a
+    query), but a URL no request could reach is refused. Raises `ValueError` naming the part.
+    """
+    value = value.strip()
+    _address(value, "https://api.example.com/v1")
+    return value
+
+
+def _address(value: str, example: str) -> SplitResult:
+    """`value` split, once its scheme, host and port are known to be usable."""
+    if any(char.isspace() or not char.isprintable() for char in value):
+        raise ValueError("must not contain spaces, line breaks or control characters")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise ValueError("has a host that is not a valid address (an unclosed [ ?)") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http:// or https:// address, such as {example}")
     if not parts.hostname:
         raise ValueError("has no host name after the scheme")
     _check_port(parts.netloc)
@@ -35,9 +57,7 @@ def check_url(value: str) -> str:
         parts.hostname.encode("idna")
     except UnicodeError:
         raise ValueError(f"has a host name that is not a valid domain name ({parts.hostname})") from None
-    if parts.query or parts.fragment or value.endswith(("?", "#")):
-        raise ValueError("must not contain a query (?…) or a fragment (#…); give the gateway's root address")
-    return value
+    return parts
 
 
 def _check_port(netloc: str) -> None:

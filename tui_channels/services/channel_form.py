@@ -18,10 +18,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..backends.base import Capabilities, FieldKind, FieldSpec
 from ..models import NEUTRAL_FIELDS, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode, split_list
+from ..validation import check_upstream_url
 
 Values = dict[str, Any]
 
@@ -91,9 +91,19 @@ class Upstream:
         return "Enter the API key first: the models are fetched with the key and base URL in the form."
 
 
-def looks_like_url(text: str) -> bool:
-    parts = urlsplit(text.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in text.strip())
+def url_problem(text: str) -> str | None:
+    """Why `text` cannot be an upstream base URL (`validation.check_upstream_url`), or None.
+
+    A value that is not an http(s) address at all gets `URL_HINT`; a bad port, host or a stray
+    space gets what exactly is wrong, since the server would store it and every request fail.
+    """
+    if not text.strip().lower().startswith(("http://", "https://")):
+        return URL_HINT
+    try:
+        check_upstream_url(text)
+    except ValueError as problem:
+        return f"The URL {problem}."
+    return None
 
 
 def unique_name(name: str, taken: Iterable[str]) -> str:
@@ -428,8 +438,8 @@ class ChannelForm:
             return _json_object_error(text)
         if spec.name in _REGEX_FIELDS:
             return _regex_error(text)
-        if spec.name in _URL_FIELDS and not looks_like_url(text):
-            return URL_HINT
+        if spec.name in _URL_FIELDS:
+            return url_problem(text)
         return None
 
     def _missing(self, spec: FieldSpec, values: Values) -> str | None:
@@ -451,8 +461,9 @@ class ChannelForm:
         for entry in entries:
             if not entry.url.strip():
                 return "Fill in the empty URL row, or remove it."
-            if not looks_like_url(entry.url):
-                return f"{entry.url.strip()!r}: {URL_HINT}"
+            problem = url_problem(entry.url)
+            if problem:
+                return f"{entry.url.strip()!r}: {problem}"
         return None
 
     @staticmethod

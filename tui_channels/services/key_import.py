@@ -29,6 +29,7 @@ from ..backends.base import Backend, Capabilities, Operation
 from ..channel_types import OPENAI_COMPATIBLE
 from ..errors import AuthError, ChannelsError
 from ..models import BackendKind, Channel, ChannelSpec, TypeCode, split_list
+from ..validation import check_upstream_url
 from . import base_urls
 from .channel_plan import ChannelPlan, PlannedChannel
 from .key_library import UpstreamKey
@@ -36,6 +37,15 @@ from .upstream_models import EMPTY_UPSTREAM, EmptyUpstream, key_models
 
 AUTO_SUFFIX = "(auto)"
 DEFAULT_GROUPS = ("default",)
+
+
+def _url_problem(url: str) -> str | None:
+    """What is wrong with a key's base URL (it "has port 99999, …"), or None."""
+    try:
+        check_upstream_url(url)
+    except ValueError as problem:
+        return str(problem)
+    return None
 
 
 def channel_name(source: str, key_name: str) -> str:
@@ -113,6 +123,8 @@ async def plan_import(
         row = PlannedChannel(position, _spec(capabilities, key, groups), origin=f"{key.source} · {key.masked_key}")
         if not row.spec.base_url:
             row.problem = "base URL missing"
+        elif problem := _url_problem(key.base_url):
+            row.problem = f"base URL {problem}"
         elif not key.key:
             row.problem = "the relay did not reveal this key: paste it instead"
         rows.append(row)
