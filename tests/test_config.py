@@ -212,6 +212,11 @@ class TestSiteRules:
             ({"kind": "newapi", "user_id": 1, "url": "gw.example.com"}, "url: must be an http"),
             ({"kind": "newapi", "user_id": 1, "url": "https://"}, "url: must be an http"),
             ({"kind": "newapi", "user_id": 1, "url": "https://me:pw@gw"}, "must not contain a user name or password"),
+            ({"kind": "newapi", "user_id": 1, "url": "https://gw:99999"}, "url: has port 99999, outside 1–65535"),
+            ({"kind": "newapi", "user_id": 1, "url": "https://gw:abc"}, "url: has a port that is not a number"),
+            ({"kind": "newapi", "user_id": 1, "url": "https://gw:"}, "url: has an empty port after ':'"),
+            ({"kind": "newapi", "user_id": 1, "url": "https://g w.example"}, "url: must not contain spaces"),
+            ({"kind": "newapi", "user_id": 1, "url": "https://gw?x=1"}, "url: must not contain a query"),
         ],
     )
     def test_invalid(self, fields: dict[str, Any], expected: str) -> None:
