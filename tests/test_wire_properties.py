@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tui_channels.backends.newapi import upstream as newapi_upstream
 from tui_channels.backends.newapi import wire as newapi_wire
 from tui_channels.backends.octopus import wire as octopus_wire
 from tui_channels.backends.registry import FAMILIES, create_backend
@@ -63,6 +64,7 @@ FIELD_NAMES = sorted(
         *("enabled", "model", "custom_model", "base_urls", "keys", "stats", "delay", "url", "channel_key"),
         *("multi_key_size", "multi_key_status_list", "is_multi_key", "items", "total", "page_size"),
         *("baseURL", "supportedModels", "credentials", "tags", "url", "isEnabled", "providerType", "allowedModels"),
+        *("channel_id", "failed_channel_ids", "results", "processed_channels", "added_models", "removed_models"),
     }
 )
 RECORDS = st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=6), JSON, max_size=12)
@@ -83,6 +85,8 @@ PARSERS: list[tuple[str, Callable[[Any], Any]]] = [
     ("New API multi-key counts", lambda value: newapi_wire.multi_key_counts(mapping(value))),
     ("Octopus preferred base URL", lambda value: octopus_wire.preferred_url(mapping(value))),
     ("Octopus preferred key", lambda value: octopus_wire.preferred_key(mapping(value))),
+    ("New API upstream apply answer", lambda value: newapi_upstream.applied_from_wire(mapping(value), 1)),
+    ("New API upstream apply-all answer", lambda value: newapi_upstream.apply_all_report(mapping(value))),
 ]
 """Wire parsers other than the record parsers, one line each: (what it reads, the parser)."""
 

@@ -9,12 +9,13 @@ connect and leaves `Operation.UPSTREAM_UPDATES` out.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ...errors import BadResponse
 from ..base import Capabilities, Operation
+from ..wire_values import as_int, as_list
 
 DETECT = "/api/channel/upstream_updates/detect"
 APPLY = "/api/channel/upstream_updates/apply"
@@ -77,16 +78,33 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
-def _applied(data: dict[str, Any], channel_id: int) -> UpstreamApplied:
+def applied_from_wire(data: Mapping[str, Any], channel_id: int) -> UpstreamApplied:
+    """One channel's apply result; lenient (`wire_values`): an odd field reads as absent."""
     models = data.get("models")
     return UpstreamApplied(
-        channel_id=int(data.get("id") or data.get("channel_id") or channel_id),
+        channel_id=as_int(data.get("id")) or as_int(data.get("channel_id")) or channel_id,
         added=_names(data.get("added_models")),
         removed=_names(data.get("removed_models")),
         ignored=_names(data.get("ignored_models")),
         remaining_add=_names(data.get("remaining_models")),
         remaining_remove=_names(data.get("remaining_remove_models")),
         models=tuple(m for m in str(models).split(",") if m) if isinstance(models, str) else (),
+    )
+
+
+def apply_all_report(data: Mapping[str, Any]) -> ApplyAllReport:
+    """The apply-all answer's `data`; lenient (`wire_values`): an odd count reads as 0, an odd id is left out."""
+    failed = (as_int(i) for i in as_list(data.get("failed_channel_ids")))
+    return ApplyAllReport(
+        channels=as_int(data.get("processed_channels")) or 0,
+        added=as_int(data.get("added_models")) or 0,
+        removed=as_int(data.get("removed_models")) or 0,
+        failed_ids=tuple(i for i in failed if i is not None),
+        applied=tuple(
+            applied_from_wire(r, as_int(r.get("channel_id")) or 0)
+            for r in as_list(data.get("results"))
+            if isinstance(r, Mapping)
+        ),
     )
 
 
@@ -147,7 +165,7 @@ class NewApiUpstream:
         data = body.get("data")
         if not isinstance(data, dict):
             raise BadResponse("The upstream apply answered without a data object.")
-        return _applied(data, channel_id)
+        return applied_from_wire(data, channel_id)
 
     async def apply_all_upstream_updates(self: _Caller) -> ApplyAllReport:
         """Apply everything found on every enabled, watched channel (nothing is ignored)."""
@@ -158,14 +176,7 @@ class NewApiUpstream:
         data = body.get("data")
         if not isinstance(data, dict):
             raise BadResponse("The apply-all answer had no data object.")
-        results = data.get("results") if isinstance(data.get("results"), list) else []
-        return ApplyAllReport(
-            channels=int(data.get("processed_channels") or 0),
-            added=int(data.get("added_models") or 0),
-            removed=int(data.get("removed_models") or 0),
-            failed_ids=tuple(int(i) for i in data.get("failed_channel_ids") or []),
-            applied=tuple(_applied(r, int(r.get("channel_id") or 0)) for r in results if isinstance(r, dict)),
-        )
+        return apply_all_report(data)
 
     async def start_upstream_check_all(self: _Caller) -> str:
         """Queue the server's check of every watched channel (a system task); returns its task id.
