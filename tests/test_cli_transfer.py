@@ -209,6 +209,8 @@ class TestExportAndRestore:
         target = register(octopus(gateway, channels=0))
         out = tmp_path / "na.json"
         assert cli("channels", "export", "--site", source, "--all", "--out", str(out)).code == 0
+        preview = cli("channels", "restore", "--site", target, "--file", str(out), "--dry-run")
+        assert preview.code == 1 and "blocked" in preview.out
         result = cli("channels", "restore", "--site", target, "--file", str(out), "--json")
         assert result.code == 1
         rows = json.loads(result.out)["rows"]
