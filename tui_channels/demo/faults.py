@@ -230,8 +230,13 @@ class FaultMiddleware:
             return
         method, path = scope["method"], scope["path"]
         self.stats.started(method, path)
-        answer = _AnswerRecorder(send)
         request: LoggedRequest | None = None
+
+        def log_answer(recorded: _AnswerRecorder) -> None:
+            if request is not None:
+                self.stats.answered(recorded.logged(request))
+
+        answer = _AnswerRecorder(send, on_complete=log_answer)
         try:
             body = await _read_body(receive)
             content_type = dict(scope.get("headers") or []).get(b"content-type", b"").decode("latin-1")
@@ -248,8 +253,8 @@ class FaultMiddleware:
             else:
                 await self._apply(fault, answer, scope, body)
         finally:
-            if request is not None:
-                self.stats.answered(answer.logged(request))
+            if not answer.complete:
+                log_answer(answer)
             self.stats.finished()
 
     async def _rewritten(self, fault: Fault, scope: dict[str, Any], body: bytes, send: Any) -> None:
@@ -310,10 +315,16 @@ class FaultMiddleware:
 
 
 class _AnswerRecorder:
-    """A `send` that passes everything on and keeps the status, headers and body it saw."""
+    """A `send` that passes everything on and keeps the status, headers and body it saw.
 
-    def __init__(self, send: Any) -> None:
+    `on_complete` runs before the last body chunk goes out, so a client that has read the whole
+    answer always finds it logged (logging after the app returned raced the client).
+    """
+
+    def __init__(self, send: Any, *, on_complete: Callable[["_AnswerRecorder"], None]) -> None:
         self._send = send
+        self._on_complete = on_complete
+        self.complete = False
         self.status = 0
         self.headers: dict[str, str] = {}
         self.chunks: list[bytes] = []
@@ -324,6 +335,9 @@ class _AnswerRecorder:
             self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in message.get("headers", [])}
         elif message["type"] == "http.response.body":
             self.chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                self.complete = True
+                self._on_complete(self)
         await self._send(message)
 
     def logged(self, request: LoggedRequest) -> LoggedAnswer:
