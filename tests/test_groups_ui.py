@@ -70,7 +70,9 @@ async def test_create_a_group_with_a_member_and_every_matching_model(generation:
             assert record["relay_config"]["member_stream_first_event_timeout_seconds"] == 20
             assert record["relay_config"]["member_affinity_seconds"] == 300
             first = min(record["items"], key=lambda i: i["priority"])
-            assert record["active_item_id"] == first["id"], "a manual group gets an active member"
+            # The active member is set by a second request after the create: wait for it, not for the create.
+            await wait_for(pilot, lambda: stored(server)["gpt-4o"]["active_item_id"] != 0)
+            assert stored(server)["gpt-4o"]["active_item_id"] == first["id"], "a manual group gets an active member"
 
 
 async def test_edit_priority_weight_and_remove_a_member(generation: str):
