@@ -208,7 +208,7 @@ def test_snapshot_progress_bar_mid_run(snap_compare, stepped_clock):
             demo.gateway.upstream.key_delays[key_of(site, channel_id)] = 60.0
         await pilot.press("t")
         screen = main_screen(pilot.app)
-        await wait_for(pilot, lambda: screen._batch is not None and screen._batch.progress().done == 2)
+        await wait_for(pilot, lambda: screen._batch is not None and screen._batch.progress().total.done == 2)
         await wait_for(pilot, lambda: "2/5" in screen_text(pilot.app))
 
     assert batch_snapshot(snap_compare, two_of_five_done)

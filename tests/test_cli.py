@@ -427,12 +427,13 @@ class TestOpenApp:
         """Stand in for `tui_channels.app`, recording what the app would have seen."""
         calls: list[dict[str, object]] = []
 
-        def run_app(site: str | None) -> int:
+        def run_app(site: str | None, fleet: bool = False) -> int:
             config = load_config()
             store = SecretStore()
             calls.append(
                 {
                     "site": site,
+                    "fleet": fleet,
                     "sites": [s.name for s in config.sites],
                     "last_site": config.last_site,
                     "secrets": {s.name: store.location(s.name) for s in config.sites},
@@ -454,6 +455,11 @@ class TestOpenApp:
         assert cli("--site", "p").code == 0
         assert opened[0]["site"] == "p"
 
+    def test_site_all_opens_every_site(self, cli: Callable[..., Result], opened: list[dict[str, object]]) -> None:
+        save_config(AppConfig(sites=[SiteProfile(name="p", kind="newapi", url="http://x", user_id=1)]))
+        assert cli("--site", "all").code == 0
+        assert (opened[0]["site"], opened[0]["fleet"]) == (None, True)
+
     def test_unknown_site_fails_before_opening(
         self, cli: Callable[..., Result], opened: list[dict[str, object]]
     ) -> None:
@@ -468,6 +474,7 @@ class TestOpenApp:
         assert opened == [
             {
                 "site": None,
+                "fleet": False,
                 "sites": ["demo-newapi", "demo-octopus", "demo-axonhub", "demo-claudecodehub"],
                 "last_site": "demo-newapi",
                 "secrets": {

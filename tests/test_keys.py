@@ -29,6 +29,7 @@ from textual.widgets import Footer, Input
 import tui_channels.screens as screens_package
 from tui_channels.app import ChannelsApp
 from tui_channels.backends.base import Capabilities
+from tui_channels.config import HealthSettings
 from tui_channels.model_groups import GroupSpec, ModelGroup
 from tui_channels.models import Channel
 from tui_channels.screens.batch_results import BatchResultsScreen
@@ -37,6 +38,8 @@ from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.column_picker import ColumnPicker
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.copy_report import CopyReportScreen
+from tui_channels.screens.find import FindScreen
+from tui_channels.screens.health import HealthScreen
 from tui_channels.screens.help import HelpScreen
 from tui_channels.screens.import_preview import ImportPreviewScreen
 from tui_channels.screens.key_dialogs import AccountDialog, AddKeysDialog
@@ -53,7 +56,7 @@ from tui_channels.screens.number_prompt import NumberPrompt
 from tui_channels.screens.scope_picker import Scope, ScopePicker
 from tui_channels.screens.site_form import SiteForm
 from tui_channels.screens.site_manager import SiteManagerScreen
-from tui_channels.screens.site_switcher import SiteSwitcher
+from tui_channels.screens.site_switcher import Destination, SiteSwitcher
 from tui_channels.screens.sort_picker import SortPicker
 from tui_channels.screens.sync_preview import SyncPreviewScreen
 from tui_channels.screens.sync_rules import SyncRulesScreen
@@ -64,7 +67,8 @@ from tui_channels.screens.upstream_review import SyncSourcePicker, UpstreamRevie
 from tui_channels.services.batch import failed, succeeded
 from tui_channels.services.channel_form import ChannelForm
 from tui_channels.services.channel_mapping import Origin
-from tui_channels.services.sites import SiteSession
+from tui_channels.services.fleet import Fleet
+from tui_channels.services.sites import SiteChannels, SiteSession
 from tui_channels.services.tag_view import TagGroup
 from tui_channels.services.transfer import plan_transfer
 
@@ -123,10 +127,15 @@ FACTORIES: dict[type[Screen], Callable[[Context], Screen]] = {
     ChannelDetailScreen: lambda ctx: ChannelDetailScreen(ctx.channel, ctx.capabilities),
     ColumnPicker: lambda ctx: ColumnPicker([("id", "ID"), ("name", "Name")], ["id", "name"]),
     SortPicker: lambda ctx: SortPicker(["id", "name"], "id", False),
-    SiteSwitcher: lambda ctx: SiteSwitcher(ctx.app.config.sites, ctx.session.name),
+    SiteSwitcher: lambda ctx: SiteSwitcher(ctx.app.config.sites, Destination(ctx.session.name)),
     ScopePicker: lambda ctx: ScopePicker(
-        "Test", [Scope("cursor", "This channel", (ctx.channel,))], prompt="Model", placeholder="model"
+        "Test",
+        [Scope("cursor", "This channel", (SiteChannels(ctx.session, (ctx.channel,)),))],
+        prompt="Model",
+        placeholder="model",
     ),
+    FindScreen: lambda ctx: FindScreen(Fleet([ctx.session, ctx.octopus]), (), text="gpt"),
+    HealthScreen: lambda ctx: HealthScreen(Fleet([ctx.session, ctx.octopus]), HealthSettings(), dict),
     NumberPrompt: lambda ctx: NumberPrompt("Set priority", "For one channel.", 3, minimum=0),
     KeyRevealScreen: lambda ctx: KeyRevealScreen("a channel", ()),
     CopyReportScreen: lambda ctx: CopyReportScreen(ctx.plan()),

@@ -52,8 +52,13 @@ async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float =
 
 
 def is_loaded(app: ChannelsApp) -> bool:
-    """True once the current site's load finished (whatever its outcome)."""
+    """True once the current site's load finished (whatever its outcome); in the fleet view, once
+    every site's load did."""
     screen = main_screen(app)
+    if screen.fleet is not None:
+        return not screen.fleet.pending_sites() and not any(
+            w.group == "load" and w.is_running for w in screen.workers
+        )
     session = screen.current
     return (
         session is not None
@@ -72,11 +77,12 @@ def batch_idle(app: ChannelsApp) -> bool:
 
 @asynccontextmanager
 async def running_app(
-    size: tuple[int, int] = (120, 40), *, site: str | None = None, **demo_options
+    size: tuple[int, int] = (120, 40), *, site: str | None = None, fleet: bool = False, **demo_options
 ) -> AsyncIterator[tuple[ChannelsApp, Pilot, DemoSession]]:
-    """The app against a fresh demo session, with the first site loaded."""
+    """The app against a fresh demo session, with the first site loaded (with `fleet`, every site
+    in the fleet view)."""
     with demo_session(**demo_options) as demo:
-        app = ChannelsApp(site=site)
+        app = ChannelsApp(site=site, fleet=fleet)
         async with app.run_test(size=size) as pilot:
             await wait_loaded(pilot)
             yield app, pilot, demo

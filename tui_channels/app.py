@@ -54,20 +54,23 @@ class ChannelsApp(KeyGate):
         self,
         *,
         site: str | None = None,
+        fleet: bool = False,
         config: AppConfig | None = None,
         secrets: SecretStore | None = None,
     ) -> None:
+        """Open on `site`, or with `fleet` on every site at once; else where the user left off."""
         super().__init__()
         self.config = config if config is not None else load_config()
         self.secrets = secrets if secrets is not None else SecretStore()
         self.sessions = SiteSessions(self.secrets)
         self._initial_site = site
         self._preferences_unsaved = False
+        self._initial_fleet = fleet
 
     def on_mount(self) -> None:
         theme = self.config.ui.theme
         self.theme = theme if theme in self.available_themes else DEFAULT_THEME
-        self.push_screen(MainScreen(self._initial_site))
+        self.push_screen(MainScreen(self._initial_site, fleet=self._initial_fleet))
 
     def watch_theme(self, theme: str) -> None:
         """Remember the theme the user picked (Textual's theme switcher, in the command palette)."""
@@ -162,8 +165,9 @@ class ChannelsApp(KeyGate):
         await self.sessions.close()
 
 
-def run_app(*, site: str | None = None) -> int:
-    """Open the app on `site`, or on the last used site; returns the exit status (1 after a crash)."""
-    app = ChannelsApp(site=site)
+def run_app(*, site: str | None = None, fleet: bool = False) -> int:
+    """Open the app on `site` (with `fleet`, on every site), or where the user left off; returns the
+    exit status (1 after a crash)."""
+    app = ChannelsApp(site=site, fleet=fleet)
     app.run()
     return app.return_code or 0

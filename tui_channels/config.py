@@ -270,17 +270,42 @@ class SortPref(BaseModel):
     """Largest first when true."""
 
 
+FLEET_COLUMNS = "fleet"
+"""The key of the fleet view's columns in `UiPrefs.columns` (beside the backend kinds)."""
+
+
 class UiPrefs(BaseModel):
     """What the user arranged in the UI, remembered between runs."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     columns: dict[str, list[str]] = Field(default_factory=dict)
-    """Visible table columns per backend kind (`newapi`, `octopus`), in display order."""
+    """Visible table columns per backend kind (`newapi`, `octopus`, …), and for the fleet view
+    (`fleet`), in display order."""
     sort: dict[str, SortPref] = Field(default_factory=dict)
     """Table sort order per site name."""
+    fleet_sort: SortPref | None = None
+    """Table sort order of the fleet view (every site at once); unset sorts by site."""
+    fleet_opened: bool = False
+    """The fleet view was on screen last: the app opens on it again when no site is named."""
     theme: str | None = None
     """Textual theme name; unset means the app's default."""
+
+
+class HealthSettings(BaseModel):
+    """What the fleet's health report flags (`[health]` in config.toml, `H` and `fleet health`)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    slow_ms: int = Field(default=5000, ge=1)
+    """A channel whose last response time (as its server records it: New API's last test, Octopus's
+    mean wait per request) is above this many milliseconds is slow."""
+    low_balance: float = Field(default=1.0, ge=0)
+    """A channel whose upstream balance (USD, where the server queries balances: New API) is below
+    this is low; a balance the server never queried is not reported."""
+    shared_upstreams: bool = True
+    """Report one upstream (the same base URL and key) serving on several sites; keys are known only
+    where servers return them (Octopus, AxonHub)."""
 
 
 class AppConfig(BaseModel):
@@ -319,6 +344,8 @@ class AppConfig(BaseModel):
         return isinstance(other, AppConfig) and self.model_dump() == other.model_dump()
 
     __hash__ = None  # type: ignore[assignment]
+    health: HealthSettings = Field(default_factory=HealthSettings)
+    """Thresholds of the fleet's health report."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> AppConfig:
@@ -426,8 +453,23 @@ def _raw_site_name(data: Mapping[str, Any] | None, index: int) -> str | None:
     return name.strip() if isinstance(name, str) and name.strip() else None
 
 
+RESERVED_SITE_NAMES = frozenset({"all"})
+"""Names a new site cannot take: `tui-channels --site all` opens every site at once."""
+
+
 def new_site(**fields: Any) -> SiteProfile:
-    """Build a profile from user input, as a `ConfigError` with a readable message when invalid."""
+    """Build a profile from user input, as a `ConfigError` with a readable message when invalid.
+
+    A site added or edited here cannot take a reserved name (one written by hand in config.toml
+    loads, but opens from the site switcher only).
+    """
+    name = fields.get("name")
+    if isinstance(name, str) and name.strip().casefold() in RESERVED_SITE_NAMES:
+        raise ConfigError(
+            f'the site name "{name.strip()}" is reserved: `--site {name.strip()}` opens every site at once. '
+            "Choose another name.",
+            title="Invalid site settings",
+        )
     try:
         return SiteProfile(**fields)
     except ValidationError as exc:

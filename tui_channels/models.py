@@ -147,6 +147,9 @@ class Channel:
     weight: int | None = None
     tag: str | None = None
     balance: float | None = None
+    balance_time: int | None = None
+    """When the server last queried the balance (unix seconds); None when it never did, so a 0
+    balance there means "unknown", not "empty"."""
     response_time_ms: int | None = None
     test_time: int | None = None
     used_quota: int | None = None

@@ -2,9 +2,8 @@
 
 `parser.py` holds the grammar and `common.py` what the commands share; each command group runs
 from its own module (`sites`, `channels`, `batch`, `transfer`, `tags`, `groups`, `server`,
-`upstream`), imported only when one of its commands runs, and the app (with Textual) only when it
-opens. So `--help` and the plain
-commands start fast.
+`upstream`, `fleet`), imported only when one of its commands runs, and the app (with Textual) only
+when it opens. So `--help` and the plain commands start fast.
 
 Exit codes: 0 success, 1 the operation failed (a `ChannelsError`, shown as one line) or any channel
 of a batch failed, 2 usage error, 130 interrupted. An unexpected error (a bug) is one line too,
@@ -106,14 +105,21 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import server
 
         return server.run(args)
+    if args.group == "fleet":
+        from . import fleet
+
+        return fleet.run(args)
     return _open_app(args.open_site)
 
 
 def _open_app(site: str | None) -> int:
-    if site is not None:
-        from ..config import load_config
+    """Open the app; `--site all` opens the fleet view (every site at once)."""
+    from ..config import load_config
+    from ..services.fleet import SITE_ALL
 
+    fleet = site == SITE_ALL
+    if site is not None and not fleet:
         load_config().site(site)
     from ..app import run_app
 
-    return run_app(site=site)
+    return run_app(site=None if fleet else site, fleet=fleet)

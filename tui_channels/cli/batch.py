@@ -23,7 +23,7 @@ from ..config import SiteProfile, load_config
 from ..errors import NotFound
 from ..models import Channel
 from ..secret_store import SecretStore
-from ..services import balance, connectivity, sync
+from ..services import balance, connectivity, sync, test_log
 from ..services.batch import BatchProgress, BatchRun, BatchSettings, format_eta, skipped
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteSession
@@ -45,19 +45,21 @@ class ProgressLine:
 
     def reporter(self, title: str) -> Callable[[BatchProgress], None]:
         def show(progress: BatchProgress) -> None:
-            done = progress.done >= progress.total
-            now = time.monotonic()
-            if not done and now - self._shown_at < (TTY_INTERVAL if self.tty else PLAIN_INTERVAL):
-                return
-            self._shown_at = now
-            text = progress_text(title, progress)
-            if self.tty:
-                self.stream.write(f"\r\x1b[2K{text}" + ("\n" if done else ""))
-            else:
-                self.stream.write(text + "\n")
-            self.stream.flush()
+            self.show(progress_text(title, progress), done=progress.done >= progress.total)
 
         return show
+
+    def show(self, text: str, *, done: bool) -> None:
+        """Write a progress line now if it is due (always when `done`), else skip it."""
+        now = time.monotonic()
+        if not done and now - self._shown_at < (TTY_INTERVAL if self.tty else PLAIN_INTERVAL):
+            return
+        self._shown_at = now
+        if self.tty:
+            self.stream.write(f"\r\x1b[2K{text}" + ("\n" if done else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
 
 
 def progress_text(title: str, progress: BatchProgress) -> str:
@@ -104,9 +106,19 @@ async def _run(
             return _planned(backend, channels, args.action, verb), True
         settings = BatchSettings(concurrency=concurrency, read_only=True)
         results = await BatchRun(channels, operation, settings, on_progress=progress.reporter(args.action)).run()
+        if args.action == "test":
+            _keep_tests(profile.name, results)
         return results, succeeded(results)
     finally:
         await session.disconnect()
+
+
+def _keep_tests(site: str, results: Sequence[ChannelResult]) -> None:
+    """Record the test results for `fleet health`; a failure to record is a warning, not a failed run."""
+    try:
+        test_log.record(site, results)
+    except test_log.TestLogError as error:
+        print(f"warning: {error.message}; these results will not show in `fleet health`", file=sys.stderr)
 
 
 def chosen(channels: Sequence[Channel], args: argparse.Namespace) -> list[Channel]:

@@ -123,6 +123,14 @@ def id_list(text: str) -> tuple[int, ...]:
     return ids
 
 
+def name_list(text: str) -> tuple[str, ...]:
+    """`--sites a,b`: site names separated by commas."""
+    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one site")
+    return names
+
+
 def positive_int(text: str) -> int:
     """A count or an id given on the command line: a whole number, 1 or more."""
     try:

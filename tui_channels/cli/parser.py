@@ -11,7 +11,7 @@ import argparse
 
 from .. import __version__
 from ..backends.registry import FAMILIES
-from .common import id_list, positive_int
+from .common import id_list, name_list, positive_int
 
 KINDS = tuple(kind.value for kind in FAMILIES)
 
@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(group=None, parser=parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--site", dest="open_site", metavar="NAME", help="open the app on this site")
+    parser.add_argument(
+        "--site", dest="open_site", metavar="NAME", help="open the app on this site; `all` opens every site at once"
+    )
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_keys_commands(groups)
     _add_tags_commands(groups)
     _add_groups_commands(groups)
+    _add_fleet_commands(groups)
     return parser
 
 
@@ -191,6 +194,106 @@ def _add_batch_command(actions: argparse._SubParsersAction, action: str, summary
         )
     if action == "test":
         batch.add_argument("--model", metavar="NAME", help="test with this model instead of each channel's own")
+
+
+FLEET_EXIT_RULE = (
+    "Exit code 0 when every site answered and no channel failed (skipped channels, left out on "
+    "purpose or on a server without the operation, do not count), 1 otherwise, 2 for usage errors."
+)
+
+
+def _add_fleet_commands(groups: argparse._SubParsersAction) -> None:
+    fleet = groups.add_parser(
+        "fleet",
+        help="every site at once: batches across sites, health, where a URL, model or key is",
+        description="Work on every configured site at once (or on those --sites names). Sites load "
+        "together; a site that does not answer is reported and the others go on.",
+    )
+    actions = fleet.add_subparsers(title="actions", metavar="ACTION", required=True)
+    for action, summary in BATCH_COMMANDS.items():
+        batch = actions.add_parser(
+            action,
+            help=f"{summary}, on every site at once",
+            description=f"{summary[0].upper()}{summary[1:]}, on every site at once: each site under its "
+            "own concurrency and request budget. Progress (per site) goes to standard error, a report "
+            "grouped by site to standard output. " + FLEET_EXIT_RULE,
+        )
+        batch.set_defaults(group="fleet", action=action, parser=batch)
+        _add_sites_option(batch)
+        scope = batch.add_mutually_exclusive_group(required=True)
+        scope.add_argument("--all", action="store_true", help="every channel of every site")
+        scope.add_argument(
+            "--search", metavar="KEYWORD", help="channels whose name or base URL contains it, or whose id it is"
+        )
+        batch.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="compute and print the preview, write nothing"
+            if action == "sync"
+            else "list the channels it would work on, send nothing to them",
+        )
+        batch.add_argument("--json", action="store_true", help="print JSON: each site's outcome and every result")
+        batch.add_argument(
+            "--concurrency", type=positive_int, metavar="N", help="channels in flight per site (default: each site's)"
+        )
+        if action == "sync":
+            batch.add_argument("--keep-unlisted", action="store_true", help="keep models the upstream does not offer")
+        if action == "test":
+            batch.add_argument("--model", metavar="NAME", help="test with this model instead of each channel's own")
+
+    listing = actions.add_parser(
+        "list",
+        help="every channel of every site, with its site",
+        description="Load every site at once and print its channels (keys masked). " + FLEET_EXIT_RULE,
+    )
+    listing.set_defaults(group="fleet", action="list", parser=listing)
+    _add_sites_option(listing)
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing.add_argument(
+        "--search", metavar="KEYWORD", help="keep channels whose name or base URL contains it, or whose id it is"
+    )
+    listing.add_argument(
+        "--status", choices=("enabled", "disabled"), help="disabled covers manually and automatically disabled"
+    )
+
+    health = actions.add_parser(
+        "health",
+        help="what needs attention across the fleet",
+        description="Auto-disabled channels, channels whose last test failed, slow channels, low "
+        "balances, channels without models, one upstream (base URL and key) serving on several "
+        "sites, and sites that do not answer. Thresholds are the [health] settings of config.toml. "
+        "Exit code 0 when nothing needs attention, 1 when something does, 2 for usage errors.",
+    )
+    health.set_defaults(group="fleet", action="health", parser=health)
+    _add_sites_option(health)
+    health.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    health.add_argument(
+        "--slow-ms", type=positive_int, metavar="MS", help="slow above this response time (default: [health] slow_ms)"
+    )
+    health.add_argument(
+        "--low-balance", type=float, metavar="USD", help="low under this balance (default: [health] low_balance)"
+    )
+
+    find = actions.add_parser(
+        "find",
+        help="every channel on every site that has a base URL, a model or an upstream key",
+        description="Type a base URL (or part of one), a model name or an upstream key once; see every "
+        "channel of every site that has it. Keys are matched where a server returns them (Octopus, "
+        "AxonHub) and through the key library; New API never returns keys, and the report says so. "
+        "Exit code 0 when something was found, 1 when nothing was, 2 for usage errors.",
+    )
+    find.set_defaults(group="fleet", action="find", parser=find)
+    find.add_argument(
+        "text", help="a base URL, a model name or an upstream key; - reads it from standard input (keep keys out of shell history)"
+    )
+    _add_sites_option(find)
+    find.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_sites_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sites", type=name_list, metavar="A,B", help="only these sites (default: every configured site)"
+    )
 
 
 def _add_keys_commands(groups: argparse._SubParsersAction) -> None:

@@ -54,9 +54,13 @@ class DemoSite:
 class DemoGateway:
     """Starts and stops the emulated servers; usable as a context manager."""
 
-    def __init__(self, *, upstream_delay: float = 0.0, port_base: int | None = None) -> None:
+    def __init__(
+        self, *, upstream_delay: float = 0.0, port_base: int | None = None, upstream_url: str | None = None
+    ) -> None:
         """`port_base` pins the ports (upstream first, then each site in order) for screenshots
         and snapshot tests, whose pictures show site URLs; by default every server gets a free one.
+        `upstream_url` points the sites at a fake upstream served elsewhere (another process,
+        `demo.serve`) instead of starting one here.
         """
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run_loop, name="demo-gateway", daemon=True)
@@ -67,7 +71,7 @@ class DemoGateway:
         self.upstream_faults = FaultInjector()
         self.upstream_stats = RequestStats()
         self.upstream: Any = None
-        self.upstream_url = ""
+        self.upstream_url = upstream_url or ""
         self._upstream_delay = upstream_delay
         self._next_port = port_base
 
@@ -86,13 +90,15 @@ class DemoGateway:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
 
     def start(self) -> DemoGateway:
-        """Start the loop thread and the fake upstream provider."""
+        """Start the loop thread and the fake upstream provider (unless it is served elsewhere)."""
         if self._started:
             return self
         from .upstream import build_upstream
 
         self._thread.start()
         self._started = True
+        if self.upstream_url:
+            return self
         self.upstream = build_upstream(delay=self._upstream_delay)
         port = self._serve(self.upstream, self.upstream_faults, self.upstream_stats)
         self.upstream_url = f"http://127.0.0.1:{port}"

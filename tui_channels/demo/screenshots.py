@@ -22,7 +22,8 @@ PORT_BASE = 28390
 @dataclass(frozen=True)
 class Shot:
     name: str
-    site: str
+    site: str | None
+    """The site the app opens on; None opens the fleet view (every site)."""
     keys: tuple[str, ...] = ()
     size: tuple[int, int] = (120, 36)
     settle: float = 0.3
@@ -50,11 +51,15 @@ SHOTS = (
     Shot("claudecodehub-form", CLAUDECODEHUB_SITE, ("e",)),
     Shot("groups", OCTOPUS_SITE, ("v",)),
     Shot("upstream-review", NEWAPI_SITE, ("y", "enter", "enter")),
+    Shot("fleet", None, ("slash", *"gpt-4o", "enter", "space", "space", "down", "space")),
+    Shot("health", None, ("H",), settle=1.0),
 )
 
 
 def _loaded(app: ChannelsApp) -> bool:
     screen = next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
+    if screen is not None and screen.fleet is not None:
+        return not screen.fleet.pending_sites()
     return (
         screen is not None
         and screen.current is not None
@@ -64,7 +69,7 @@ def _loaded(app: ChannelsApp) -> bool:
 
 async def take(shot: Shot, folder: Path) -> Path:
     with DemoSession(port_base=PORT_BASE):
-        app = ChannelsApp(site=shot.site)
+        app = ChannelsApp(site=shot.site, fleet=shot.site is None)
         async with app.run_test(size=shot.size) as pilot:
             while not _loaded(app):
                 await pilot.pause(0.05)

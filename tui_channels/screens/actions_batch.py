@@ -1,14 +1,17 @@
 """Background work: tests, model sync, balances, tags, as a mixin of the main screen.
 
-Every action runs through `run_batch` (progress bar, Esc cancels, results screen) and updates the
-table rows live as results arrive. `t` tests the selection (or the cursor channel) at once; the
-other actions first ask what to apply to: the cursor channel, the selection, the filtered view
-or all channels.
+Every action runs through `run_batches` (progress bar, Esc cancels, results screen) and updates
+the table rows live as results arrive. `t` tests the selection (or the cursor channel) at once;
+the other actions first ask what to apply to: the cursor channel, the selection, the filtered
+view or all channels. In the fleet view each of these spans sites: every site runs its share at
+once, through its own backend and under its own concurrency and request budget, and a site whose
+server lacks the operation has its channels skipped, with the reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -16,11 +19,13 @@ from textual.binding import Binding, BindingType
 from ..backends.base import Operation
 from ..config import SiteProfile
 from ..models import Channel
+from ..services import test_log, upstream_updates
 from ..services.balance import balance_operation, with_balance
 from ..services.connectivity import connectivity_operation, with_test_result
+from ..services.fleet import spread
+from ..services.fleet_batch import SiteBatch, by_site
 from ..services.results import ChannelResult, Outcome
-from ..services.sites import SiteSession
-from ..services import upstream_updates
+from ..services.sites import SiteChannels, SiteSession
 from ..services.sync import SyncOptions, apply_operation, changes, preview_operation, replan
 from ..services.tagging import tag_operation, with_tag
 from .main_base import MainScreenBase
@@ -33,7 +38,7 @@ Change = Callable[[Channel, ChannelResult], Channel]
 
 
 class BatchActions(MainScreenBase):
-    """Tests, model sync, balance refresh and tags over many channels."""
+    """Tests, model sync, balance refresh and tags over many channels, on one site or many."""
 
     HELP_TITLE: ClassVar[str] = "Background work"
     BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [
@@ -58,9 +63,12 @@ class BatchActions(MainScreenBase):
         "balance": Operation.BALANCE,
         "set_tag": Operation.BATCH_TAG,
     }
+    FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"test", "test_scope", "sync", "sync_rules", "balance", "set_tag"}
+    )
 
     def action_sync_rules(self) -> None:
-        session = self.current
+        session = self.cursor_session() if self.fleet is not None else self.current
         if session is None:
             return
 
@@ -71,116 +79,128 @@ class BatchActions(MainScreenBase):
             app.config.replace_site(session.name, profile)
             app.save_config()
             session.profile = profile
-            self.notify("Model sync rules saved; the next sync (y) applies them.")
+            self.notify(f"Model sync rules of {session.name} saved; the next sync (y) applies them.")
 
         self.app.push_screen(SyncRulesScreen(session.profile, self.table.cursor_channel), saved)
 
     # -- scopes --------------------------------------------------------------------------------
 
-    def scopes(self, session: SiteSession) -> list[Scope]:
+    def scopes(self) -> list[Scope]:
         """What an action can apply to right now: cursor, selection, filtered view, all."""
+        source = self.shown
         table = self.table
+        if source is None:
+            return []
         found: list[Scope] = []
         cursor = table.cursor_channel
-        if cursor is not None:
-            found.append(Scope("cursor", f"This channel: {cursor.name}", (cursor,)))
-        selected = table.selected_ids
-        if selected:
-            chosen = tuple(c for c in session.channels if c.id in selected)
-            found.append(Scope("selection", "Selected channels", chosen))
+        key = table.cursor_key
+        if cursor is not None and key is not None:
+            found.append(Scope("cursor", f"This channel: {cursor.name}", tuple(source.locate([key]))))
+        if table.selected_ids:
+            found.append(Scope("selection", "Selected channels", tuple(source.locate(table.selected_ids))))
         if table.row_count < table.total_count:
-            index = table.index
-            view = tuple(index.channel(p) for p in index.view(table.view_state))
-            found.append(Scope("view", "Channels in the filtered view", view))
-        found.append(Scope("all", "All channels of the site", tuple(session.channels)))
+            found.append(Scope("view", "Channels in the filtered view", tuple(self.view_sites())))
+        everything = "All channels of every site" if self.fleet is not None else "All channels of the site"
+        found.append(Scope("all", everything, tuple(source.everything())))
         return found
 
     def pick_scope(
         self,
         title: str,
-        then: Callable[[SiteSession, ScopeChoice], None],
+        then: Callable[[ScopeChoice], None],
         *,
         prompt: str | None = None,
         placeholder: str = "",
         value: str = "",
     ) -> None:
         """Ask what to apply an action to (and a line of text, with `prompt`), then call `then`."""
-        session = self.loaded_session()
-        if session is None:
+        source = self.shown
+        if source is None or source is not self._table_source:
+            self.notify("Load a site's channels first (r loads, s switches sites).", severity="warning")
             return
         default = "selection" if self.table.selected_ids else "cursor"
 
         def chosen(choice: ScopeChoice | None) -> None:
-            if choice is not None and session is self.current:
-                then(session, choice)
+            if choice is not None and source is self.shown:
+                then(choice)
 
         picker = ScopePicker(
-            title, self.scopes(session), default=default, prompt=prompt, placeholder=placeholder, value=value
+            title, self.scopes(), default=default, prompt=prompt, placeholder=placeholder, value=value
         )
         self.app.push_screen(picker, chosen)
 
-    def live_rows(
-        self, session: SiteSession, channels: Sequence[Channel], change: Change
-    ) -> Callable[[ChannelResult], None]:
-        """An `on_result` that shows each channel as the result leaves it, in its own site's session."""
-        by_id = {channel.id: channel for channel in channels}
+    def live_rows(self, change: Change) -> Callable[[SiteSession, Sequence[Channel]], Callable[[ChannelResult], None]]:
+        """Per site, an `on_result` that shows each channel as the result leaves it, in its own session."""
 
-        def arrived(result: ChannelResult) -> None:
-            channel = by_id.get(result.channel_id)
-            if channel is None:
-                return
-            updated = change(channel, result)
-            if updated is not channel:
-                by_id[channel.id] = updated
-                self.show_saved(session, updated)
+        def for_site(session: SiteSession, channels: Sequence[Channel]) -> Callable[[ChannelResult], None]:
+            by_id = {channel.id: channel for channel in channels}
 
-        return arrived
+            def arrived(result: ChannelResult) -> None:
+                channel = by_id.get(result.channel_id)
+                if channel is None:
+                    return
+                updated = change(channel, result)
+                if updated is not channel:
+                    by_id[channel.id] = updated
+                    self.show_saved(session, updated)
+
+            return arrived
+
+        return for_site
 
     # -- tests ---------------------------------------------------------------------------------
 
     def action_test(self) -> None:
-        session = self.loaded_session()
-        if session is not None:
-            self.start_test(session, self.target_channels(), None)
+        if self.shown is None or self.shown is not self._table_source:
+            self.notify("Load a site's channels first (r loads, s switches sites).", severity="warning")
+            return
+        self.start_test(self.target_sites(), None)
 
     def action_test_scope(self) -> None:
         self.pick_scope(
             "Test channels",
-            lambda session, choice: self.start_test(session, choice.scope.channels, choice.text or None),
+            lambda choice: self.start_test(choice.scope.targets, choice.text or None),
             prompt="Model to test with",
             placeholder="empty: each channel's own test model",
         )
 
-    def start_test(self, session: SiteSession, channels: Sequence[Channel], model: str | None) -> None:
-        backend = session.backend
-        if backend is None:
-            return
-        self.run_batch(
-            f"Test with {model}" if model else "Test",
-            channels,
-            connectivity_operation(backend, model),
-            self.batch_settings(read_only=True),
-            on_result=self.live_rows(session, channels, with_test_result),
+    def start_test(self, targets: Sequence[SiteChannels], model: str | None) -> None:
+        batches = self.site_batches(
+            targets,
+            Operation.TEST,
+            lambda _session, backend: connectivity_operation(backend, model),
+            read_only=True,
+            on_result=self.live_rows(with_test_result),
         )
+        if batches is not None:
+            self.run_batches(f"Test with {model}" if model else "Test", batches, on_done=self.keep_tests)
+
+    def keep_tests(self, results: list[ChannelResult]) -> None:
+        """Record the test results for the health view (servers do not keep whether a test passed)."""
+        try:
+            test_log.record_by_site(results)
+        except test_log.TestLogError as error:
+            self.notify(f"{error.message}; these results will not show in the health view.", severity="warning")
 
     # -- model sync ----------------------------------------------------------------------------
 
     def action_sync(self) -> None:
         self.pick_scope("Sync models from the upstreams", self.choose_sync)
 
-    def choose_sync(self, session: SiteSession, choice: ScopeChoice) -> None:
+    def choose_sync(self, choice: ScopeChoice) -> None:
         """Where the server finds upstream changes itself (current New API), offer them beside this
-        app's sync; elsewhere go straight to the sync preview."""
-        channels = choice.scope.channels
-        capabilities = session.capabilities
+        app's sync; elsewhere, and over several sites, go straight to the sync preview."""
+        targets = [t for t in choice.scope.targets if t.channels]
+        capabilities = targets[0].session.capabilities if len(targets) == 1 else None
         if capabilities is None or not capabilities.supports(Operation.UPSTREAM_UPDATES):
-            self.preview_sync(session, channels)
+            self.preview_sync(targets)
             return
+        session, channels = targets[0].session, targets[0].channels
         found = upstream_updates.with_findings(channels)
 
         def chosen(source: str | None) -> None:
             if source == "sync":
-                self.preview_sync(session, channels)
+                self.preview_sync(targets)
             elif source == "review":
                 self.review_upstream(session, found)
             elif source == "check":
@@ -214,8 +234,9 @@ class BatchActions(MainScreenBase):
             "Upstream check",
             channels,
             upstream_updates.check_operation(backend, saved),
-            self.batch_settings(read_only=True),
+            self.batch_settings(read_only=True, session=session),
             on_finish=checked,
+            session=session,
         )
 
     def review_upstream(self, session: SiteSession, channels: Sequence[Channel]) -> None:
@@ -238,16 +259,30 @@ class BatchActions(MainScreenBase):
             upstream_updates.apply_operation(
                 backend, decisions, lambda channel: self.show_saved(session, channel)
             ),
-            self.batch_settings(read_only=False),
+            self.batch_settings(read_only=False, session=session),
+            session=session,
         )
 
-    def preview_sync(self, session: SiteSession, channels: Sequence[Channel]) -> None:
+    def preview_sync(self, targets: Sequence[SiteChannels]) -> None:
         """Fetch and plan (read-only), then show the preview; nothing is written before Apply."""
-        backend = session.backend
-        if backend is None:
+        options = {t.name: SyncOptions.from_profile(t.session.profile) for t in targets}
+        sessions = {t.name: t.session for t in targets}
+        channels = {t.name: {c.id: c for c in t.channels} for t in targets}
+        batches = self.site_batches(
+            targets,
+            Operation.FETCH_MODELS,
+            lambda session, backend: preview_operation(backend, options[session.name]),
+            read_only=True,
+        )
+        if batches is None:
             return
-        options = SyncOptions.from_profile(session.profile)
-        by_id = {channel.id: channel for channel in channels}
+
+        def replanned(results: list[ChannelResult], keep: bool) -> list[ChannelResult]:
+            again: list[ChannelResult] = []
+            for site, found in by_site(results).items():
+                planned = replan(found, channels[site], options[site].with_keep(keep))
+                again.extend(replace(result, site=site) for result in planned)
+            return again
 
         def previewed(results: list[ChannelResult]) -> None:
             if any(result.outcome is Outcome.CANCELLED for result in results):
@@ -256,75 +291,79 @@ class BatchActions(MainScreenBase):
 
             def chosen(plans: list[ChannelResult] | None) -> None:
                 if plans is not None:
-                    self.apply_sync(session, by_id, plans)
+                    self.apply_sync(sessions, channels, plans)
 
             screen = SyncPreviewScreen(
                 results,
-                keep=options.keep_unlisted,
-                replan=lambda keep: replan(results, by_id, options.with_keep(keep)),
+                keep=False,
+                replan=lambda keep: replanned(results, keep),
+                reach=spread(targets) if len(targets) > 1 else "",
             )
             self.app.push_screen(screen, chosen)
 
-        self.run_batch(
-            "Sync preview",
-            channels,
-            preview_operation(backend, options),
-            self.batch_settings(read_only=True),
-            on_finish=previewed,
-        )
+        self.run_batches("Sync preview", batches, on_finish=previewed)
 
     def apply_sync(
-        self, session: SiteSession, channels: dict[int, Channel], previews: list[ChannelResult]
+        self,
+        sessions: dict[str, SiteSession],
+        channels: dict[str, dict[int, Channel]],
+        previews: list[ChannelResult],
     ) -> None:
-        """Write exactly the previewed model lists of the channels that change."""
-        backend = session.backend
-        plans = changes(previews)
-        if backend is None or not plans:
-            return
-        self.run_batch(
-            "Model sync",
-            [channels[channel_id] for channel_id in plans],
-            apply_operation(backend, plans, on_saved=lambda saved: self.show_saved(session, saved)),
-            self.batch_settings(read_only=False),
-        )
+        """Write exactly the previewed model lists of the channels that change, each on its own site."""
+        batches = []
+        for site, found in by_site(previews).items():
+            session = sessions[site]
+            plans = changes(found)
+            if session.backend is None or not plans:
+                continue
+
+            def saved(channel: Channel, session: SiteSession = session) -> None:
+                self.show_saved(session, channel)
+
+            batches.append(
+                SiteBatch(
+                    site,
+                    [channels[site][channel_id] for channel_id in plans],
+                    apply_operation(session.backend, plans, on_saved=saved),
+                    self.batch_settings(read_only=False, session=session),
+                )
+            )
+        if batches:
+            self.run_batches("Model sync", batches)
 
     # -- balances and tags -----------------------------------------------------------------------
 
     def action_balance(self) -> None:
-        self.pick_scope("Refresh balances", self.start_balance)
+        self.pick_scope("Refresh balances", lambda choice: self.start_balance(choice.scope.targets))
 
-    def start_balance(self, session: SiteSession, choice: ScopeChoice) -> None:
-        backend = session.backend
-        if backend is None:
-            return
-        channels = choice.scope.channels
-        self.run_batch(
-            "Balance",
-            channels,
-            balance_operation(backend),
-            self.batch_settings(read_only=True),
-            on_result=self.live_rows(session, channels, with_balance),
+    def start_balance(self, targets: Sequence[SiteChannels]) -> None:
+        batches = self.site_batches(
+            targets,
+            Operation.BALANCE,
+            lambda _session, backend: balance_operation(backend),
+            read_only=True,
+            on_result=self.live_rows(with_balance),
         )
+        if batches is not None:
+            self.run_batches("Balance", batches)
 
     def action_set_tag(self) -> None:
         cursor = self.table.cursor_channel
         self.pick_scope(
             "Set the tag",
-            self.start_tagging,
+            lambda choice: self.start_tagging(choice.scope.targets, choice.text),
             prompt="Tag",
             placeholder="empty clears the tag",
             value=(cursor.tag or "") if cursor is not None else "",
         )
 
-    def start_tagging(self, session: SiteSession, choice: ScopeChoice) -> None:
-        backend = session.backend
-        if backend is None:
-            return
-        channels = choice.scope.channels
-        self.run_batch(
-            f"Tag {choice.text}" if choice.text else "Clear tag",
-            channels,
-            tag_operation(backend, choice.text),
-            self.batch_settings(read_only=False),
-            on_result=self.live_rows(session, channels, with_tag),
+    def start_tagging(self, targets: Sequence[SiteChannels], tag: str) -> None:
+        batches = self.site_batches(
+            targets,
+            Operation.BATCH_TAG,
+            lambda _session, backend: tag_operation(backend, tag),
+            read_only=False,
+            on_result=self.live_rows(with_tag),
         )
+        if batches is not None:
+            self.run_batches(f"Tag {tag}" if tag else "Clear tag", batches)

@@ -5,11 +5,16 @@ enable / disable, m models, k reveal the key (where the server returns or reveal
 disabled channel (New API). Deletes and status changes of one or many channels run through the
 batch engine, with a result per channel; forms and the model editor save on their own and hand the
 saved channel back, which the table then shows in place.
+
+In the fleet view an action on the cursor channel goes to that channel's site, a new channel asks
+for its site first, and deletes and status changes of a selection go to each channel's own site
+(a site whose server cannot do it is skipped, and says why); the delete confirmation says how
+many channels on how many sites.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import ClassVar
 
@@ -20,12 +25,13 @@ from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services import bulk, trash
 from ..services.channel_form import COPY_SUFFIX, ChannelForm, FormMode, KeyEntry, key_entries
+from ..services.fleet import spread, split_by_support
 from ..services.model_groups import memberships, stranded
 from ..services.model_list import model_suggestions
 from ..services.model_mapping import model_mapping
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
-from ..services.sites import SiteSession
+from ..services.sites import SiteChannels, SiteSession
 from ..services.tag_view import TagGroup
 from ..services.upstream_models import channel_models
 from .channel_form import ChannelFormScreen
@@ -33,6 +39,7 @@ from .confirm import ConfirmScreen
 from .key_reveal import KeyRevealScreen
 from .main_base import MainScreenBase
 from .model_editor import ModelEditorScreen
+from .transfer_dialogs import SitePicker
 from .workers import work
 
 NAMED = 10
@@ -72,7 +79,8 @@ def group_notes(session: SiteSession, channels: Sequence[Channel], *, deleting: 
     return "\n".join(lines)
 
 
-def delete_message(channels: Sequence[Channel]) -> str:
+def delete_message(channels: Sequence[Channel], targets: Sequence[SiteChannels] = ()) -> str:
+    """What the delete confirmation says; over several sites (`targets`), the channels per site."""
     enabled = sum(c.status.is_enabled for c in channels)
     count = len(channels)
     if enabled:
@@ -80,8 +88,12 @@ def delete_message(channels: Sequence[Channel]) -> str:
         state = f"{serving} and serving requests."
     else:
         state = "None of them is enabled." if count > 1 else "It is not enabled."
+    if len(targets) > 1:
+        listed = "\n".join(f"{t.name} ({len(t.channels):,}):\n{channel_lines(t.channels, mark_enabled=True)}" for t in targets)
+    else:
+        listed = channel_lines(channels, mark_enabled=True)
     return (
-        f"{channel_lines(channels, mark_enabled=True)}\n\n{state}\n"
+        f"{listed}\n\n{state}\n"
         "Each record is first copied to the local trash (trash.jsonl in the data folder), "
         "from which it can be restored."
     )
@@ -114,12 +126,21 @@ class ChannelActions(MainScreenBase):
         Binding("X", "delete_disabled", "Delete all disabled channels", show=False),
     ]
     BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [("d", "delete"), ("+/-", "enable/disable")]
+    FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "new_channel", "edit_channel", "duplicate_channel", "delete_channels", "enable_channels",
+            "disable_channels", "edit_models", "reveal_key",
+        }
+    )
 
     # -- what every action starts from ----------------------------------------------------------
 
-    def _ready(self, operation: Operation) -> tuple[SiteSession, Backend, Capabilities] | None:
-        """The loaded site, its backend and capabilities, if it can do `operation`; else says why."""
-        session = self.loaded_session()
+    def _ready(
+        self, operation: Operation, session: SiteSession | None = None
+    ) -> tuple[SiteSession, Backend, Capabilities] | None:
+        """The site (the cursor channel's by default), its backend and capabilities, if it can do
+        `operation`; else says why."""
+        session = session or self.cursor_session()
         if session is None or session.backend is None or session.capabilities is None:
             return None
         capabilities = session.capabilities
@@ -142,13 +163,34 @@ class ChannelActions(MainScreenBase):
                 return
             if form.mode is FormMode.EDIT:
                 self.show_saved(session, channel)
-            elif self.current is session:
-                self.reload_channels(cursor_id=channel.id)
+            elif self.shows(session):
+                self.reload_channels(cursor_id=channel.id, session=session)
 
         self.app.push_screen(ChannelFormScreen(form, backend, title=title), saved)
 
     def action_new_channel(self) -> None:
-        ready = self._ready(Operation.CREATE)
+        fleet = self.fleet
+        if fleet is None:
+            self._new_channel_on(self.loaded_session())
+            return
+        able = [
+            s for s in fleet.sessions if s.capabilities is not None and s.capabilities.supports(Operation.CREATE)
+        ]
+        if not able:
+            self.notify("No loaded site can create channels; r loads the sites.", severity="warning")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._new_channel_on(fleet.session(name))
+
+        profiles = [s.profile for s in able]
+        self.app.push_screen(SitePicker("New channel on which site?", profiles), chosen)
+
+    def _new_channel_on(self, session: SiteSession | None) -> None:
+        if session is None:
+            return
+        ready = self._ready(Operation.CREATE, session)
         if ready is not None:
             session, backend, capabilities = ready
             self._open_form(session, backend, ChannelForm(capabilities), f"New channel on {session.name}")
@@ -201,8 +243,8 @@ class ChannelActions(MainScreenBase):
             return
 
         def closed(_saved: Channel | None) -> None:
-            if self.current is session:
-                self.reload_channels(cursor_id=new_id)
+            if self.shows(session):
+                self.reload_channels(cursor_id=new_id, session=session)
 
         form = ChannelForm(capabilities, FormMode.EDIT, copy)
         title = f"Edit the copy of {channel.name} (new channel {new_id})"
@@ -237,7 +279,7 @@ class ChannelActions(MainScreenBase):
         self.app.push_screen(editor, closed)
 
     def action_reveal_key(self) -> None:
-        session = self.loaded_session()
+        session = self.cursor_session()
         channel = self._cursor() if session else None
         capabilities = session.capabilities if session else None
         if channel is None or capabilities is None or session is None:
@@ -268,74 +310,88 @@ class ChannelActions(MainScreenBase):
     # -- delete ---------------------------------------------------------------------------------
 
     def action_delete_channels(self) -> None:
-        ready = self._ready(Operation.DELETE)
-        if ready is None:
-            return
-        session, backend, _capabilities = ready
-        channels = self.target_channels()
-        if not channels:
+        targets = [t for t in self.target_sites() if t.channels]
+        if not targets:
             self.notify("No channel to delete: move the cursor to one or select some.", severity="warning")
             return
+        able, unable = split_by_support(targets, Operation.DELETE)
+        for target, reason in unable:
+            self.notify(f"{len(target.channels):,} channels on {target.name} stay: {reason}", severity="warning")
+        if not able:
+            return
+        channels = [c for t in able for c in t.channels]
         count = len(channels)
-        title = f"Delete channel {channels[0].name}?" if count == 1 else f"Delete {count} channels?"
+        if len(able) > 1:
+            title = f"Delete {spread(able)}?"
+        else:
+            title = f"Delete channel {channels[0].name}?" if count == 1 else f"Delete {count} channels?"
         typed = str(count) if count > TYPED_ABOVE or any(c.status.is_enabled for c in channels) else None
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._delete(session, backend, channels)
+                self._delete(able)
 
-        notes = group_notes(session, channels, deleting=True)
-        message = delete_message(channels) + (f"\n\n{notes}" if notes else "")
-        if notes.startswith("⚠") and typed is None:
+        notes = "\n".join(note for t in able if (note := group_notes(t.session, t.channels, deleting=True)))
+        message = delete_message(channels, able) + (f"\n\n{notes}" if notes else "")
+        if "⚠" in notes and typed is None:
             typed = str(count)
         screen = ConfirmScreen(title, message, confirm_label="Delete", typed=typed)
         self.app.push_screen(screen, confirmed)
 
-    def _delete(self, session: SiteSession, backend: Backend, channels: list[Channel]) -> None:
+    def _delete(self, targets: list[SiteChannels]) -> None:
         if self.batch_running:
             self.notify("A batch is already running; Esc cancels it.", severity="warning")
             return
-        self._trash_then_delete(session, backend, channels)
+        self._trash_then_delete(targets)
 
     @work(exclusive=True, group="channel-action")
-    async def _trash_then_delete(self, session: SiteSession, backend: Backend, channels: list[Channel]) -> None:
-        """Trash first (with the keys the server only reveals on request), then one delete per channel
-        through the batch engine; rows go as they succeed."""
-        capabilities = session.capabilities
-        if capabilities is None:
-            return
+    async def _trash_then_delete(self, targets: list[SiteChannels]) -> None:
+        """Trash first (every site's records, with the keys a server only reveals on request, or
+        nothing is deleted), then one delete per channel through the batch engine, each on its own
+        site; rows go as they succeed. A delete the server refuses leaves a note on its trash record."""
+        trashed: dict[str, trash.Trashed] = {}
         try:
-            kept = await with_keys(backend, channels)
-            trashed = trash.append(kept, site=session.name, capabilities=capabilities)
+            for target in targets:
+                backend, capabilities = target.session.backend, target.session.capabilities
+                if backend is None or capabilities is None:
+                    self.notify(f"{target.name} is not connected any more; reload it and try again.", severity="warning")
+                    return
+                kept = await with_keys(backend, list(target.channels))
+                trashed[target.name] = trash.append(kept, site=target.name, capabilities=capabilities)
         except ChannelsError as error:
             self.report_error(error)
             return
-        pending: set[int] = set()
 
-        def flush() -> None:
-            gone = set(pending)
-            pending.clear()
-            if self.current is session:
-                self.forget_channels(gone)
-            else:
-                session.forget_channels(gone)
+        def on_result(session: SiteSession, _channels: Sequence[Channel]) -> Callable[[ChannelResult], None]:
+            pending: set[int] = set()
 
-        def deleted(result: ChannelResult) -> None:
-            if result.ok:
-                if not pending:
-                    self.call_after_refresh(flush)
-                pending.add(result.channel_id)
-                return
-            try:
-                bulk.not_deleted(trashed, result)
-            except trash.TrashError as error:
-                self.report_error(error)
+            def flush() -> None:
+                gone = set(pending)
+                pending.clear()
+                self.forget_channels(gone, session)
 
-        settings = self.batch_settings(read_only=False)
-        self.run_batch("Delete", channels, bulk.delete(backend), settings, on_result=deleted)
+            def deleted(result: ChannelResult) -> None:
+                if result.ok:
+                    if not pending:
+                        self.call_after_refresh(flush)
+                    pending.add(result.channel_id)
+                    return
+                try:
+                    bulk.not_deleted(trashed[session.name], result)
+                except trash.TrashError as error:
+                    self.report_error(error)
+
+            return deleted
+
+        batches = self.site_batches(
+            targets, Operation.DELETE, lambda _session, backend: bulk.delete(backend), read_only=False, on_result=on_result
+        )
+        if batches is not None:
+            self.run_batches("Delete", batches)
 
     def action_delete_disabled(self) -> None:
-        ready = self._ready(Operation.DELETE_DISABLED)
+        site = self.loaded_session()
+        ready = self._ready(Operation.DELETE_DISABLED, site) if site is not None else None
         if ready is None:
             return
         session, backend, _capabilities = ready
@@ -368,8 +424,8 @@ class ChannelActions(MainScreenBase):
             self.report_error(error)
             return
         self.notify(f"The server deleted {count} disabled channels; their records are in the trash.", title="Deleted")
-        if self.current is session:
-            self.reload_channels()
+        if self.shows(session):
+            self.reload_channels(session=session)
 
     # -- enable / disable -------------------------------------------------------------------------
 
@@ -380,29 +436,42 @@ class ChannelActions(MainScreenBase):
         self._set_status(enabled=False)
 
     def _set_status(self, *, enabled: bool) -> None:
-        ready = self._ready(Operation.SET_STATUS)
-        if ready is None:
-            return
-        session, backend, capabilities = ready
-        group = self.table.cursor_group
-        if group is not None and group.tag and self.table.cursor_channel is None and not self.table.selected_ids:
-            self._set_tag_status(group, enabled, capabilities)
-            return
-        channels = self.target_channels()
-        by_id = {c.id: c for c in channels}
+        if self.fleet is None:
+            session = self.loaded_session()
+            ready = self._ready(Operation.SET_STATUS, session) if session is not None else None
+            if ready is None:
+                return
+            _session, _backend, capabilities = ready
+            group = self.table.cursor_group
+            if group is not None and group.tag and self.table.cursor_channel is None and not self.table.selected_ids:
+                self._set_tag_status(group, enabled, capabilities)
+                return
 
-        def changed(result: ChannelResult) -> None:
-            if result.ok and result.value and result.channel_id in by_id:
-                channel = replace(by_id[result.channel_id], status=ChannelStatus(result.value))
-                self.show_saved(session, channel)
+        def on_result(session: SiteSession, channels: Sequence[Channel]) -> Callable[[ChannelResult], None]:
+            by_id = {c.id: c for c in channels}
 
-        title = "Enable" if enabled else "Disable"
-        settings = self.batch_settings(read_only=False)
+            def changed(result: ChannelResult) -> None:
+                if result.ok and result.value and result.channel_id in by_id:
+                    self.show_saved(session, replace(by_id[result.channel_id], status=ChannelStatus(result.value)))
+
+            return changed
+
+        targets = [t for t in self.target_sites() if t.channels]
 
         def run() -> None:
-            self.run_batch(title, channels, bulk.set_status(backend, enabled), settings, on_result=changed)
+            batches = self.site_batches(
+                targets,
+                Operation.SET_STATUS,
+                lambda _session, backend: bulk.set_status(backend, enabled),
+                read_only=False,
+                on_result=on_result,
+            )
+            if batches is not None:
+                self.run_batches("Enable" if enabled else "Disable", batches)
 
-        notes = "" if enabled else group_notes(session, channels, deleting=False)
+        notes = "" if enabled else "\n".join(
+            note for t in targets if (note := group_notes(t.session, t.channels, deleting=False))
+        )
         if not notes:
             run()
             return
@@ -411,6 +480,7 @@ class ChannelActions(MainScreenBase):
             if yes:
                 run()
 
+        channels = [c for t in targets for c in t.channels]
         count = len(channels)
         heading = f"Disable {channels[0].name}?" if count == 1 else f"Disable {count} channels?"
         message = f"{channel_lines(channels)}\n\nGroups that would serve no enabled channel any more:\n{notes}"

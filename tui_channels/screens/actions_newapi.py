@@ -42,6 +42,7 @@ class NewApiActions(MainScreenBase):
         Binding("f7", "refresh_all_balances", "Refresh all balances", show=False),
         Binding("f7", "unsupported('refresh_all_balances')", show=False),
     ]
+    FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset({"key_manager"})
     ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {
         "edit_tag": Operation.TAG_EDIT,
         "key_manager": Operation.MULTI_KEY,
@@ -175,9 +176,9 @@ class NewApiActions(MainScreenBase):
     # -- multi-key channels ---------------------------------------------------------------------
 
     def action_key_manager(self) -> None:
-        session = self.loaded_session()
+        session = self.cursor_session()
         channel = self.table.cursor_channel
-        if session is None or channel is None or not self.require_operation(Operation.MULTI_KEY):
+        if session is None or channel is None or not self.require_operation(Operation.MULTI_KEY, session):
             return
         if not channel.is_multi_key:
             self.notify(f"{channel.name} has a single key; multi-key channels show a key count.", severity="warning")
@@ -185,7 +186,7 @@ class NewApiActions(MainScreenBase):
 
         def closed(changed: bool | None) -> None:
             if changed:
-                self.reload_channels(channel.id)
+                self.reload_channels(channel.id, session=session)
 
         self.app.push_screen(KeyManagerScreen(session.backend, channel), closed)
 

@@ -105,8 +105,8 @@ class ServerActions(MainScreenBase):
         except ChannelsError as error:
             self.report_error(error)
             return
-        if session is self.current:
-            self.reload_channels()
+        if self.shows(session):
+            self.reload_channels(session=session)
         else:
             await self._reload_quietly(session)
         self.last_batch = (SERVER_SYNC_TITLE, report.results)

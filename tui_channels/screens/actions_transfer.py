@@ -26,7 +26,7 @@ from ..services.key_library import UpstreamKey
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
 from ..services.group_transfer import ExportedGroup, PlannedGroup, create_groups, groups_for_export, plan_groups
-from ..services.sites import LoadState, SiteSession
+from ..services.sites import LoadState, SiteChannels, SiteSession
 from ..services.transfer import (
     default_export_path,
     export_channels,
@@ -56,6 +56,7 @@ class TransferActions(MainScreenBase):
 
     HELP_TITLE: ClassVar[str] = "Keys and transfers"
     BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [("x", "export"), ("C", "copy to site")]
+    FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset({"copy_to_site"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("K", "key_library", "Import keys from the key library", show=False),
         Binding("x", "export", "Export channels to a file", show=False),
@@ -97,10 +98,7 @@ class TransferActions(MainScreenBase):
 
         def arrived(result: ChannelResult) -> None:
             channel = run.created.get(result.channel_id)
-            if channel is None:
-                return
-            session.replace_channel(channel)
-            if session is self.current:
+            if channel is not None:
                 self._show_new_channel(session, channel)
 
         settings = creation_settings(BatchSettings(concurrency=session.profile.concurrency))
@@ -110,13 +108,14 @@ class TransferActions(MainScreenBase):
             self.app.push_screen(BatchResultsScreen(title, results, retryable=False), lambda _answer: then and then())
 
         finished = results_then if then is not None else None
-        self.run_batch(title, plan.placeholders(), run, settings, on_result=arrived, on_finish=finished)
+        self.run_batch(title, plan.placeholders(), run, settings, on_result=arrived, on_finish=finished, session=session)
 
     def _show_new_channel(self, session: SiteSession, channel: Channel) -> None:
-        """Add a created channel to the table: index it, filter and sort again, then count it."""
-        self.table.update_channel(channel)
-        self.table.apply_view(session.view)
-        self.show_channel(channel)
+        """Add a created channel to its site, and to the table if the site is on screen (where it
+        is filtered and sorted in)."""
+        self.show_saved(session, channel)
+        if self.shows(session) and self.shown is not None:
+            self.table.apply_view(self.shown.view)
 
     # -- keys --------------------------------------------------------------------------------
 
@@ -285,40 +284,50 @@ class TransferActions(MainScreenBase):
     # -- copy --------------------------------------------------------------------------------
 
     def action_copy_to_site(self) -> None:
-        session = self.loaded_session()
-        if session is None or session.capabilities is None:
-            return
-        channels = self.target_channels()
-        if not channels:
+        targets = [t for t in self.target_sites() if t.channels]
+        if not targets:
             self.notify("No channel to copy: move the cursor to one or select some.", severity="warning")
             return
-        others = [site for site in self.workspace.config.sites if site.name != session.name]
+        origins: dict[str, Origin] = {}
+        for target in targets:
+            capabilities = target.session.capabilities
+            if capabilities is None:
+                self.notify(f"{target.name} is not connected; reload it (r) and try again.", severity="warning")
+                return
+            origins[target.name] = Origin(target.name, capabilities.kind, capabilities.flavor)
+        sources = {target.name for target in targets}
+        others = [site for site in self.workspace.config.sites if site.name not in sources]
         if not others:
             self.notify("There is no other site to copy to; add one with S.", severity="warning")
             return
-        origin = Origin(session.name, session.capabilities.kind, session.capabilities.flavor)
+        count = sum(len(t.channels) for t in targets)
+        origin_label = targets[0].name if len(targets) == 1 else f"{len(targets)} sites"
 
         def chosen(name: str | None) -> None:
             if name:
-                self._copy_to(name, session, channels, origin)
+                self._copy_to(name, targets, origins)
 
-        self.app.push_screen(SitePicker(f"Copy {len(channels)} channels of {session.name} to…", others), chosen)
+        self.app.push_screen(SitePicker(f"Copy {count} channels of {origin_label} to…", others), chosen)
 
     @work(group="transfer", exclusive=True)
-    async def _copy_to(self, name: str, source: SiteSession, channels: list[Channel], origin: Origin) -> None:
-        """Read the keys the source only reveals on request, connect to the target (and load its
+    async def _copy_to(self, name: str, sources: list[SiteChannels], origins: dict[str, Origin]) -> None:
+        """Read the keys each source only reveals on request, connect to the target (and load its
         channels, for the duplicate check), then preview."""
         target = self.workspace.sessions.get(self.workspace.config.site(name))
+        items: list[Item] = []
         try:
-            if source.backend is not None:
-                channels = await with_keys(source.backend, channels)
-            items = [(channel, origin) for channel in channels]
+            for source in sources:
+                channels = list(source.channels)
+                if source.session.backend is not None:
+                    channels = await with_keys(source.session.backend, channels)
+                items.extend((channel, origins[source.name]) for channel in channels)
             if target.state is not LoadState.READY:
                 self.notify(f"Loading the channels of {name}…", timeout=3)
                 await target.load()
+                self._show_loaded(target)
         except ChannelsError as error:
             self.report_error(error)
             return
         if self._creatable(target):
-            title = f"Copy {len(items)} channels from {source.name} to {name}"
-            self._plan_transfer(target, items, title, f"Copy to {name}")
+            where = sources[0].name if len(sources) == 1 else f"{len(sources)} sites"
+            self._plan_transfer(target, items, f"Copy {len(items)} channels from {where} to {name}", f"Copy to {name}")

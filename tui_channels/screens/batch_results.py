@@ -1,4 +1,7 @@
-"""The per-channel report of a finished batch: filter, search, copy the errors, retry the failures."""
+"""The per-channel report of a finished batch: filter, search, copy the errors, retry the failures.
+
+A batch over several sites (the fleet) is grouped by site, each under a heading with its counts.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from ..services.fleet_batch import by_site
 from ..services.results import ChannelResult, Outcome, tally
 from .dialog import Dialog
 
@@ -27,12 +31,26 @@ FILTERS = [("All", "all"), ("OK", "ok"), ("Failed", "failed"), ("Skipped", "skip
 def summary_line(results: Sequence[ChannelResult]) -> str:
     counts = tally(results)
     parts = [f"{counts[o]:,} {o.value}" for o in Outcome if counts[o]]
-    return f"{len(results):,} channels: " + ", ".join(parts) if parts else "No channels."
+    sites = {r.site for r in results}
+    where = f" on {len(sites)} sites" if len(sites) > 1 else ""
+    return f"{len(results):,} channels{where}: " + ", ".join(parts) if parts else "No channels."
 
 
 def error_report(results: Sequence[ChannelResult]) -> str:
-    """The failed channels' messages, one per line, for the clipboard."""
-    return "\n".join(f"{r.channel_id}\t{r.name}\t{r.message}" for r in results if r.outcome is Outcome.FAILED)
+    """The failed channels' messages, one per line (site first when there is one), for the clipboard."""
+    return "\n".join(
+        "\t".join(([r.site] if r.site else []) + [str(r.channel_id), r.name, r.message])
+        for r in results
+        if r.outcome is Outcome.FAILED
+    )
+
+
+def site_heading(site: str, results: Sequence[ChannelResult]) -> Text:
+    counts = tally(results)
+    text = Text()
+    text.append(f"── {site} ", style="bold")
+    text.append(", ".join(f"{counts[o]:,} {o.value}" for o in Outcome if counts[o]), style="dim")
+    return text
 
 
 class BatchResultsScreen(Dialog[str | None]):
@@ -76,30 +94,42 @@ class BatchResultsScreen(Dialog[str | None]):
             r
             for r in self._results
             if (wanted == "all" or r.outcome.value == wanted)
-            and (not needle or needle in f"{r.channel_id} {r.name} {r.message}".lower())
+            and (not needle or needle in f"{r.site} {r.channel_id} {r.name} {r.message}".lower())
         ]
 
     def _render_results(self) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
-        for result in self._visible():
-            text = Text()
-            text.append(f"{result.outcome.value:<9}", style=OUTCOME_STYLES[result.outcome])
-            text.append(f" {result.channel_id:>6} ")
-            text.append(result.name, style="bold")
-            if result.attempts > 1:
-                text.append(f"  ({result.attempts} attempts)", style="dim")
-            if result.duration:
-                text.append(f"  {result.duration:.1f}s", style="dim")
-            if result.message:
-                text.append(f"\n        {result.message}")
-            if result.old_models is not None and (result.added_models or result.removed_models):
-                text.append(
-                    f"\n        +{len(result.added_models)} {', '.join(result.added_models[:8])}"
-                    f"  −{len(result.removed_models)} {', '.join(result.removed_models[:8])}",
-                    style="dim",
-                )
-            options.add_option(Option(text))
+        visible = self._visible()
+        groups = by_site(self._results)
+        if len(groups) <= 1:
+            options.add_options(self._option(result) for result in visible)
+            return
+        shown = by_site(visible)
+        for site, results in groups.items():
+            if site in shown:
+                options.add_option(Option(site_heading(site, results), disabled=True))
+                options.add_options(self._option(result) for result in shown[site])
+
+    @staticmethod
+    def _option(result: ChannelResult) -> Option:
+        text = Text()
+        text.append(f"{result.outcome.value:<9}", style=OUTCOME_STYLES[result.outcome])
+        text.append(f" {result.channel_id:>6} ")
+        text.append(result.name, style="bold")
+        if result.attempts > 1:
+            text.append(f"  ({result.attempts} attempts)", style="dim")
+        if result.duration:
+            text.append(f"  {result.duration:.1f}s", style="dim")
+        if result.message:
+            text.append(f"\n        {result.message}")
+        if result.old_models is not None and (result.added_models or result.removed_models):
+            text.append(
+                f"\n        +{len(result.added_models)} {', '.join(result.added_models[:8])}"
+                f"  −{len(result.removed_models)} {', '.join(result.removed_models[:8])}",
+                style="dim",
+            )
+        return Option(text)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self._render_results()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .actions_batch import BatchActions
 from .actions_channels import ChannelActions
+from .actions_fleet import FleetActions
 from .actions_groups import GroupActions
 from .actions_newapi import NewApiActions
 from .actions_server import ServerActions
@@ -12,6 +13,13 @@ from .main_base import MainScreenBase
 
 
 class MainScreen(
-    ChannelActions, BatchActions, TransferActions, NewApiActions, GroupActions, ServerActions, MainScreenBase
+    ChannelActions,
+    BatchActions,
+    TransferActions,
+    NewApiActions,
+    GroupActions,
+    ServerActions,
+    FleetActions,
+    MainScreenBase,
 ):
-    """Everything a user does with a site's channels, from the keyboard."""
+    """Everything a user does with a site's channels, or with every site's, from the keyboard."""

@@ -1,12 +1,23 @@
-"""The core of the main screen: site, channel table, filters, sort, columns, selection, help.
+"""The core of the main screen: site (or fleet), channel table, filters, sort, columns, selection.
 
 `MainScreen` (main.py) adds the channel actions of each area as Screen mixins, each in its own
 module (`actions_*.py`) with its own `BINDINGS`. Textual merges the bindings of every class in
-the MRO. The mixins use only these members of this base: `current` (the site session), `table`,
-`loaded_session()` and `target_channels()`, `show_channel()` / `show_saved()` /
-`forget_channels()` / `reload_channels()` for a changed, new or removed channel,
-`require_operation()`, `run_batch()` with `batch_settings()` and `batch_running`,
-`report_error()`, and `workspace` (config, secrets, sessions).
+the MRO.
+
+The screen shows one site's session or the fleet (every site at once, `services.fleet.Fleet`),
+through one table and one set of filters, sorts, columns and selection: both give the table's
+rows (`rows`), turn selected rows back into each site's channels (`locate`) and keep their own
+view state. A fleet row is keyed by (site, id), so nothing here confuses two sites' channel 7,
+and an action on a fleet selection goes to each channel's own site and backend.
+
+The mixins use only these members of this base: `current` (the one site shown, None in the
+fleet) and `shown`, `table`, `loaded_session()` (for actions on one site as a whole),
+`cursor_session()` (the cursor channel's site, also in the fleet), `target_channels()` (one site)
+and `target_sites()` / `view_sites()` (per site, also in the fleet), `shows()`,
+`show_channel()` / `show_saved()` / `forget_channels()` / `reload_channels()` for a changed, new
+or removed channel, `require_operation()`, `run_batch()` (one site) and `run_batches()` (one per
+site) with `batch_settings()` and `batch_running`, `report_error()`, and `workspace` (config,
+secrets, sessions). Each mixin names in `FLEET_ACTIONS` the actions that also work in the fleet.
 """
 
 from __future__ import annotations
@@ -24,27 +35,30 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, LoadingIndicator, Static
 
-from ..backends.base import COLUMNS_ALL, Capabilities, Operation
-from ..config import SortPref
+from ..backends.base import COLUMNS_ALL, Backend, Capabilities, Operation
+from ..config import FLEET_COLUMNS, SortPref
 from ..errors import ChannelsError
 from ..models import Channel
-from ..services.channel_view import distinct_values, flag_choices, relative_time
-from ..services.model_groups import describe_memberships, memberships
-from ..services.batch import BatchProgress, BatchRun, BatchSettings
+from ..services.batch import BatchSettings
 from ..services.batch import Operation as BatchOperation
+from ..services.channel_view import SITE_COLUMN, ChannelRef, distinct_values, flag_choices, relative_time
+from ..services.fleet import Fleet, fleet_summary
+from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, failed_keys, site_batch
+from ..services.model_groups import describe_memberships, memberships
 from ..services.results import ChannelResult
-from ..services.sites import LoadState, SiteSession
+from ..services.sites import LoadState, SiteChannels, SiteSession
 from ..widgets.batch_bar import BatchBar
 from ..widgets.batch_progress import BatchProgressBar
 from ..widgets.channel_table import COLUMNS, ChannelTable
 from ..widgets.empty_state import EmptyState
 from ..widgets.filter_bar import FilterBar
+from ..widgets.fleet_status import FleetStatus
 from ..widgets.site_bar import SiteBar
+from .batch_results import BatchResultsScreen, summary_line
 from .channel_detail import ChannelDetailScreen
 from .column_picker import ColumnPicker
-from .batch_results import BatchResultsScreen, summary_line
 from .help import HelpScreen
-from .site_switcher import SiteSwitcher
+from .site_switcher import Destination, SiteSwitcher
 from .sort_picker import SortPicker
 from .workers import work
 from .workspace import Workspace, workspace_of
@@ -54,6 +68,12 @@ LONG_RUN_SECONDS = 10.0
 
 DEFAULT_HIDDEN = frozenset({"base_url"})
 """Columns hidden until the user picks them (base URLs are long and rarely needed at a glance)."""
+
+ONE_SITE_AT_A_TIME = "This works on one site at a time: press s and pick a site (F comes back to all sites)."
+"""What an action for a single site says in the fleet view."""
+
+Shown = SiteSession | Fleet
+"""What the main screen shows: one site, or the fleet."""
 
 
 def settle_heap() -> None:
@@ -72,14 +92,18 @@ def offered_columns(capabilities: Capabilities) -> list[str]:
     return [c for c in COLUMNS_ALL if c in capabilities.columns]
 
 
-def visible_columns(capabilities: Capabilities, remembered: list[str] | None) -> list[str]:
-    """The user's remembered columns for this backend family, or the defaults; never one it lacks."""
-    offered = offered_columns(capabilities)
+def visible_columns(
+    offered: Sequence[str], remembered: list[str] | None, hidden: frozenset[str] = frozenset()
+) -> list[str]:
+    """The user's remembered columns (per backend family, or the fleet's), or the defaults.
+
+    Never a column that is not `offered`; `hidden` are offered but left out by default.
+    """
     if remembered:
         kept = [c for c in remembered if c in offered]
         if kept:
             return kept
-    return [c for c in offered if c not in DEFAULT_HIDDEN and c not in capabilities.hidden_columns]
+    return [c for c in offered if c not in DEFAULT_HIDDEN and c not in hidden]
 
 
 class MainScreenBase(Screen[None]):
@@ -97,12 +121,22 @@ class MainScreenBase(Screen[None]):
     ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {}
     """Action name -> the server operation it needs; each mixin declares its own. Unsupported
     actions show disabled in the footer, say why in help and the palette, and explain when used."""
+    FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "focus_search", "switch_site", "refresh", "sort", "reverse_sort", "sort_by", "columns",
+            "details", "select_all", "invert_selection", "clear_selection", "escape", "manage_sites",
+            "last_results", "help", "quit", "fleet", "unsupported",
+        }
+    )
+    """Actions that also work in the fleet view; each mixin declares its own. Any other action
+    works on one site at a time, and says so when used in the fleet."""
 
     AUTO_FOCUS = "ChannelTable"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search"),
         Binding("s", "switch_site", "Sites"),
+        Binding("F", "fleet", "All sites (fleet view)", show=False),
         Binding("r", "refresh", "Refresh"),
         Binding("o", "sort", "Sort", show=False),
         Binding("O", "reverse_sort", "Reverse sort", show=False),
@@ -118,22 +152,38 @@ class MainScreenBase(Screen[None]):
         Binding("q", "app.quit", "Quit", show=False),
     ]
 
-    def __init__(self, initial_site: str | None = None) -> None:
+    def __init__(self, initial_site: str | None = None, *, fleet: bool = False) -> None:
         super().__init__()
         self._initial_site = initial_site
-        self.current: SiteSession | None = None
-        self._table_session: SiteSession | None = None
+        self._initial_fleet = fleet
+        self.shown: Shown | None = None
+        """What the table shows: one site's session, or the fleet (every site)."""
+        self._fleet: Fleet | None = None
+        self._table_source: Shown | None = None
         self._table_channels: list | None = None
-        self._batch: BatchRun | None = None
+        self._table_generations: dict[str, int] = {}
+        """For the fleet table: the load generation of each site its rows come from."""
+        self._batch: FleetRun | None = None
         self.last_batch: tuple[str, list[ChannelResult]] | None = None
 
     @property
     def workspace(self) -> Workspace:
         return workspace_of(self.app)
 
+    @property
+    def current(self) -> SiteSession | None:
+        """The one site on screen; None in the fleet view (and before any site is open)."""
+        return self.shown if isinstance(self.shown, SiteSession) else None
+
+    @property
+    def fleet(self) -> Fleet | None:
+        """The fleet when the fleet view is on screen."""
+        return self.shown if isinstance(self.shown, Fleet) else None
+
     def compose(self) -> ComposeResult:
         yield SiteBar(id="site-bar")
         yield FilterBar(id="filter-bar")
+        yield FleetStatus(id="fleet-status")
         with ContentSwitcher(initial="empty", id="body"):
             yield ChannelTable(id="table")
             yield EmptyState(id="empty")
@@ -150,11 +200,15 @@ class MainScreenBase(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(BatchBar).display = False
+        self.query_one(FleetStatus).display = False
         config = self.workspace.config
         if not config.sites:
             self._show_first_run()
             return
         names = [s.name for s in config.sites]
+        if self._initial_fleet or (self._initial_site is None and config.ui.fleet_opened):
+            self.open_fleet()
+            return
         wanted = self._initial_site or config.last_site
         self.open_site(wanted if wanted in names else names[0])
 
@@ -170,23 +224,51 @@ class MainScreenBase(Screen[None]):
             pref = app.config.ui.sort.get(name)
             if pref is not None:
                 session.view = replace(session.view, sort_column=pref.column, descending=pref.descending)
-        self.current = session
-        if app.config.last_site != name:
+        self.shown = session
+        if app.config.last_site != name or app.config.ui.fleet_opened:
             app.config.last_site = name
+            app.config.ui.fleet_opened = False
             app.save_config()
         if session.state in (LoadState.READY, LoadState.FAILED, LoadState.AUTH_FAILED):
-            self._show_session(session)
+            self._show_source(session)
         else:
             self.load_channels(session)
 
+    def open_fleet(self) -> None:
+        """Show every site's channels in one table; sites not loaded yet load all at once."""
+        app = self.workspace
+        self._remember_view()
+        fleet = self._fleet
+        sessions = [app.sessions.get(profile) for profile in app.config.sites]
+        if fleet is None:
+            fleet = self._fleet = Fleet(sessions)
+            pref = app.config.ui.fleet_sort
+            if pref is not None:
+                fleet.view = replace(fleet.view, sort_column=pref.column, descending=pref.descending)
+        else:
+            fleet.set_sessions(sessions)
+        self.shown = fleet
+        if not app.config.ui.fleet_opened:
+            app.config.ui.fleet_opened = True
+            app.save_config()
+        self._show_source(fleet)
+        if fleet.pending_sites():
+            self.load_fleet(fleet, reload=False)
+
+    def shows(self, session: SiteSession) -> bool:
+        """Whether `session`'s channels are on screen: it is the site shown, or part of the fleet shown."""
+        shown = self.shown
+        if shown is session:
+            return True
+        return isinstance(shown, Fleet) and session in shown.sessions
+
     def _remember_view(self) -> None:
-        """Keep the outgoing site's cursor and selection for when the user comes back."""
-        session = self._table_session
-        if session is None:
+        """Keep the outgoing view's cursor and selection for when the user comes back."""
+        source = self._table_source
+        if source is None:
             return
-        cursor = self.table.cursor_channel
-        session.cursor_id = cursor.id if cursor else None
-        session.selected = set(self.table.selected_ids)
+        source.cursor_id = self.table.cursor_key
+        source.selected = set(self.table.selected_ids)
 
     @work(exclusive=True, group="load")
     async def load_channels(self, session: SiteSession) -> None:
@@ -197,14 +279,77 @@ class MainScreenBase(Screen[None]):
         except ChannelsError as error:
             self.report_error(error)
         except asyncio.CancelledError:
-            if session is self.current:
+            if self.shows(session):
                 self.notify("Loading cancelled.", timeout=3)
-                self._show_session(session)
+                self._show_loaded(session)
             raise
         settle_heap()
-        if session is self.current:
-            self._show_session(session)
+        self._show_loaded(session)
+
+    def _show_loaded(self, session: SiteSession) -> None:
+        """A site's load ended: show it if it is the site on screen, or its rows in the fleet."""
+        if self.shown is session:
+            self._show_source(session)
             self._warn_skipped(session)
+        elif self.shown is not None and self.shows(session):
+            self._fleet_site_loaded(session)
+
+    @work(exclusive=True, group="load")
+    async def load_fleet(self, fleet: Fleet, *, reload: bool) -> None:
+        """Load the fleet's sites all at once, each with its own progress; Esc cancels them all."""
+        self._update_fleet_status()
+        try:
+            await fleet.load(
+                reload=reload,
+                on_progress=lambda _session, _done, _total: self._update_fleet_status(),
+                on_loaded=self._fleet_site_loaded,
+            )
+        except asyncio.CancelledError:
+            if self.shown is fleet:
+                self.notify("Loading cancelled; the sites already loaded stay.", timeout=3)
+                self._show_source(fleet)
+            raise
+        settle_heap()
+        if self.shown is fleet:
+            self._show_source(fleet)
+            failed = fleet.failed_sites()
+            if failed:
+                names = ", ".join(s.name for s in failed)
+                self.notify(
+                    f"{len(failed)} of {len(fleet.sessions)} sites did not load: {names}. "
+                    "Their errors show above the table; r tries again.",
+                    severity="warning",
+                    timeout=8,
+                )
+
+    def _fleet_site_loaded(self, session: SiteSession) -> None:
+        """One site of the fleet finished loading: its rows replace the old ones at once. A cursor on
+        the first row stays there, whatever site's rows arrive above it."""
+        fleet = self.fleet
+        if fleet is None or session not in fleet.sessions:
+            return
+        self._warn_skipped(session)
+        if self._table_source is fleet:
+            at_top = self.table.cursor_row == 0
+            self.table.replace_site(session.name, session.channels)
+            if at_top:
+                self.table.move_cursor(0)
+            self._table_generations[session.name] = session.generation
+            if not fleet.pending_sites():  # the pickers list every site's values once, at the end
+                self._fill_filter_choices(fleet)
+            self._show_table_or_no_match()
+        else:
+            self._show_source(fleet)
+        self._update_fleet_status()
+
+    def _update_fleet_status(self) -> None:
+        fleet = self.fleet
+        panel = self.query_one(FleetStatus)
+        if fleet is None:
+            panel.display = False
+            return
+        panel.show_sites(fleet)
+        self._update_site_bar()
 
     def _warn_skipped(self, session: SiteSession) -> None:
         """Say which records the load skipped (the first three, then how many more)."""
@@ -214,7 +359,8 @@ class MainScreenBase(Screen[None]):
         more = len(session.warnings) - 3
         self.notify(
             shown + (f"\n…and {more} more." if more > 0 else ""),
-            title=f"{len(session.warnings)} channel records skipped",
+            title=f"{len(session.warnings)} channel records skipped"
+            + (f" on {session.name}" if isinstance(self.shown, Fleet) else ""),
             severity="warning",
             timeout=15,
             markup=False,
@@ -237,6 +383,7 @@ class MainScreenBase(Screen[None]):
 
     def _show_first_run(self) -> None:
         self.query_one(SiteBar).show(site="no site", backend="")
+        self.query_one(FleetStatus).display = False
         self.query_one(EmptyState).show(
             "No sites yet",
             "tui-channels manages the channels of New API / One API and Octopus gateways.\n"
@@ -247,7 +394,7 @@ class MainScreenBase(Screen[None]):
         self._switch("empty")
 
     def _show_loading(self, session: SiteSession, done: int, total: int | None) -> None:
-        if session is not self.current:
+        if session is not self.shown:
             return
         self._update_site_bar()
         progress = f"{done:,} of {total:,}" if total else f"{done:,}"
@@ -256,13 +403,14 @@ class MainScreenBase(Screen[None]):
         )
         self._switch("loading")
 
-    def _show_session(self, session: SiteSession) -> None:
-        """Bring the body in line with the session's state: table, or the right empty state."""
+    def _show_source(self, source: Shown) -> None:
+        """Bring the body in line with what is shown: the table, or the right empty state."""
         self.refresh_bindings()
+        self._update_fleet_status() if isinstance(source, Fleet) else self._hide_fleet_status()
         self._update_site_bar()
         empty = self.query_one(EmptyState)
-        if session.state is LoadState.AUTH_FAILED:
-            error = session.error
+        error = source.error if isinstance(source, SiteSession) else None
+        if isinstance(source, SiteSession) and source.state is LoadState.AUTH_FAILED:
             empty.show(
                 f"🔒 {error.title if error else 'Credentials refused'}",
                 error.message if error else "",
@@ -270,64 +418,124 @@ class MainScreenBase(Screen[None]):
             )
             self._switch("empty")
             return
-        if session.state is LoadState.FAILED and not session.channels:
-            error = session.error
+        if isinstance(source, SiteSession) and source.state is LoadState.FAILED and not source.channels:
             empty.show(
-                f"⚠ Could not load channels from {session.name}",
+                f"⚠ Could not load channels from {source.name}",
                 f"{error.title}: {error.message}" if error else "",
                 "Press r to retry, or S to check the site's URL and settings.",
             )
             self._switch("empty")
             return
-        if session.state is LoadState.IDLE and not session.channels:
-            empty.show(session.name, "The channels are not loaded.", "Press r to load them.")
+        if isinstance(source, Fleet) and source.state is LoadState.FAILED and not source.channel_count:
+            empty.show(
+                "⚠ No site could be loaded",
+                "Every site's error shows above.",
+                "Press r to retry, or S to check the sites' URLs and settings.",
+            )
             self._switch("empty")
             return
-        self._fill_table(session)
+        if isinstance(source, SiteSession) and source.state is LoadState.IDLE and not source.channels:
+            empty.show(source.name, "The channels are not loaded.", "Press r to load them.")
+            self._switch("empty")
+            return
+        self._fill_table(source)
         self._show_table_or_no_match()
 
-    def _fill_table(self, session: SiteSession) -> None:
-        """Hand the session's channels, columns, view, cursor and selection to the table."""
-        capabilities = session.capabilities
+    def _hide_fleet_status(self) -> None:
+        self.query_one(FleetStatus).display = False
+
+    def _fill_table(self, source: Shown) -> None:
+        """Hand the shown channels, columns, view, cursor and selection to the table."""
         table = self.table
-        if capabilities is not None:
-            remembered = self.workspace.config.ui.columns.get(capabilities.kind.value)
-            table.set_columns(visible_columns(capabilities, remembered), capabilities.column_labels)
-            self._fill_filter_choices(session, capabilities)
-        if self._table_session is not session or self._table_channels is not session.channels:
-            table.set_channels(session.channels)
-            self._table_session, self._table_channels = session, session.channels
-            table.set_selection(session.selected)
+        offered = self._offered_columns(source)
+        if offered:
+            remembered = self.workspace.config.ui.columns.get(self._columns_key(source))
+            labels = source.capabilities.column_labels if isinstance(source, SiteSession) and source.capabilities else {}
+            table.set_columns(visible_columns(offered, remembered, self._hidden_columns(source)), labels)
+        self._fill_filter_choices(source)
+        if self._table_is_stale(source):
+            channels, sites = source.rows()
+            table.set_channels(channels, sites, source.view)
+            self._table_source, self._table_channels = source, source.channels if sites is None else None
+            self._table_generations = {s.name: s.generation for s in source.sessions}
+            table.set_selection(source.selected)
+        view = source.view
         self.query_one(FilterBar).show_state(
-            search=session.view.search,
-            status=session.view.status,
-            type_code=session.view.type_code,
-            group=session.view.group,
-            tag=session.view.tag,
-            flag=session.view.flag,
+            search=view.search,
+            status=view.status,
+            type_code=view.type_name if isinstance(source, Fleet) else view.type_code,
+            group=view.group,
+            tag=view.tag,
+            flag=view.flag,
+            site=view.site,
         )
-        table.apply_view(session.view)
-        if session.cursor_id is not None:
-            table.move_cursor_to_channel(session.cursor_id)
+        table.apply_view(view)
+        if source.cursor_id is not None:
+            table.move_cursor_to_channel(source.cursor_id)
         self._update_batch_bar()
 
-    def _fill_filter_choices(self, session: SiteSession, capabilities: Capabilities) -> None:
-        channels = session.channels
+    def _table_is_stale(self, source: Shown) -> bool:
+        """Whether the table must be filled again: another view, or another load since."""
+        if self._table_source is not source:
+            return True
+        if isinstance(source, SiteSession):
+            return self._table_channels is not source.channels
+        return self._table_generations != {s.name: s.generation for s in source.sessions}
+
+    def _offered_columns(self, source: Shown) -> list[str]:
+        """The columns the shown sites can fill; the fleet adds its site column first."""
+        if isinstance(source, SiteSession):
+            return offered_columns(source.capabilities) if source.capabilities else []
+        filled = set().union(*(c.columns for c in source.capabilities_loaded()))
+        return [SITE_COLUMN, *(c for c in COLUMNS_ALL if c in filled)]
+
+    @staticmethod
+    def _hidden_columns(source: Shown) -> frozenset[str]:
+        if isinstance(source, SiteSession):
+            return source.capabilities.hidden_columns if source.capabilities else frozenset()
+        loaded = source.capabilities_loaded()
+        return frozenset.intersection(*(c.hidden_columns for c in loaded)) if loaded else frozenset()
+
+    @staticmethod
+    def _columns_key(source: Shown) -> str:
+        """Where the column choice is remembered: per backend family, and one for the fleet."""
+        if isinstance(source, Fleet):
+            return FLEET_COLUMNS
+        return source.capabilities.kind.value if source.capabilities else ""
+
+    def _fill_filter_choices(self, source: Shown) -> None:
+        channels = source.channels
+        if isinstance(source, SiteSession):
+            capabilities = source.capabilities
+            if capabilities is None:
+                return
+            columns: set[str] = set(capabilities.columns)
+            types = distinct_values(channels, "type")
+            sites = None
+        else:
+            columns = set().union(*(c.columns for c in source.capabilities_loaded()))
+            types = distinct_values(channels, "type_name")
+            sites = [(s.name, s.name) for s in source.sessions]
         self.query_one(FilterBar).set_choices(
-            types=distinct_values(channels, "type"),
-            groups=distinct_values(channels, "group") if "group" in capabilities.columns else None,
-            tags=distinct_values(channels, "tag") if "tag" in capabilities.columns else None,
-            flags=flag_choices(capabilities.columns),
+            types=types,
+            groups=distinct_values(channels, "group") if "group" in columns else None,
+            tags=distinct_values(channels, "tag") if "tag" in columns else None,
+            flags=flag_choices(columns),
+            sites=sites,
         )
 
     def _show_table_or_no_match(self) -> None:
-        session = self.current
+        source = self.shown
         table = self.table
-        if session is None:
+        if source is None:
             return
         if table.total_count == 0:
+            if isinstance(source, Fleet) and source.pending_sites():
+                self._show_fleet_loading(source)
+                return
+            where = "No site" if isinstance(source, Fleet) else source.name
             self.query_one(EmptyState).show(
-                f"{session.name} has no channels yet",
+                f"{where} has no channels yet",
                 "Channels are the upstream providers this gateway routes requests to.",
                 "Press r after adding channels in the gateway, or S to pick another site.",
             )
@@ -343,10 +551,27 @@ class MainScreenBase(Screen[None]):
             self._switch("table")
         self._update_site_bar()
 
+    def _show_fleet_loading(self, fleet: Fleet) -> None:
+        self.query_one("#loading-text", Static).update(
+            f"Loading {len(fleet.pending_sites())} of {len(fleet.sessions)} sites … (progress above)\nEsc cancels"
+        )
+        self._switch("loading")
+
     def _update_site_bar(self) -> None:
-        session = self.current
-        if session is None:
+        source = self.shown
+        if source is None:
             return
+        if isinstance(source, Fleet):
+            loaded = bool(source.channel_count)
+            self.query_one(SiteBar).show(
+                site=source.name,
+                backend=fleet_summary(source),
+                shown=self.table.row_count if loaded and self._table_source is source else None,
+                total=source.channel_count if loaded else None,
+                selected=len(self.table.selected_ids) if loaded and self._table_source is source else 0,
+            )
+            return
+        session = source
         capabilities = session.capabilities
         backend = (
             f"{capabilities.flavor_label} {capabilities.version}"
@@ -380,22 +605,28 @@ class MainScreenBase(Screen[None]):
     # -- events ---------------------------------------------------------------------------------
 
     def on_filter_bar_changed(self, event: FilterBar.Changed) -> None:
-        session = self.current
-        if session is None or session is not self._table_session:
+        source = self.shown
+        if source is None or source is not self._table_source:
             return
-        session.view = replace(session.view, **{event.field: event.value})
-        self.table.apply_view(session.view)
+        field = "type_name" if event.field == "type_code" and isinstance(source, Fleet) else event.field
+        source.view = replace(source.view, **{field: event.value})
+        self.table.apply_view(source.view)
         self._show_table_or_no_match()
 
     def on_channel_table_selection_changed(self, event: ChannelTable.SelectionChanged) -> None:
-        if self.current is not None and self.current is self._table_session:
-            self.current.selected = set(self.table.selected_ids)
+        if self.shown is not None and self.shown is self._table_source:
+            self.shown.selected = set(self.table.selected_ids)
         self._update_site_bar()
         self._update_batch_bar()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
             self.table.focus()
+
+    def on_fleet_status_open_site(self, event: FleetStatus.OpenSite) -> None:
+        """A failed site's line in the fleet was clicked: open that site, with its own error screen."""
+        if self.workspace.config.has_site(event.site):
+            self.open_site(event.site)
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -414,33 +645,64 @@ class MainScreenBase(Screen[None]):
 
     def action_escape(self) -> None:
         """Cancel a batch or a load in progress; else clear the search and filters."""
-        if self.cancel_background():
+        if not self.cancel_background():
+            self.clear_filters()
+
+    def clear_filters(self) -> None:
+        """Show every channel again: no search, no filter (the sort stays)."""
+        source = self.shown
+        if source is None:
             return
-        session = self.current
-        if session is None:
-            return
-        session.view = replace(session.view, search="", status="all", type_code=None, group=None, tag=None, flag=None)
-        if session is self._table_session:
-            self.query_one(FilterBar).show_state(search="", status="all", type_code=None, group=None, tag=None)
-            self.table.apply_view(session.view)
+        source.view = replace(
+            source.view,
+            search="",
+            status="all",
+            type_code=None,
+            type_name=None,
+            group=None,
+            tag=None,
+            flag=None,
+            site=None,
+        )
+        if source is self._table_source:
+            self.query_one(FilterBar).show_state(
+                search="", status="all", type_code=None, group=None, tag=None, flag=None, site=None
+            )
+            self.table.apply_view(source.view)
             self._show_table_or_no_match()
         self.table.focus()
 
     def action_refresh(self) -> None:
-        if self.current is not None:
-            self._remember_view()
-            self.load_channels(self.current)
+        """Load the site again; in the fleet, every site at once."""
+        if self.shown is None:
+            return
+        self._remember_view()
+        if isinstance(self.shown, Fleet):
+            self.load_fleet(self.shown, reload=True)
+        else:
+            self.load_channels(self.shown)
+
+    def action_fleet(self) -> None:
+        if not self.workspace.config.sites:
+            self.action_manage_sites()
+            return
+        if self.fleet is None:
+            self.open_fleet()
 
     def action_switch_site(self) -> None:
         config = self.workspace.config
         if not config.sites:
             self.action_manage_sites()
             return
-        current = self.current.name if self.current else None
+        current = Destination(None) if self.fleet is not None else Destination(self.current.name if self.current else "")
 
-        def chosen(name: str | None) -> None:
-            if name and name != current:
-                self.open_site(name)
+        def chosen(destination: Destination | None) -> None:
+            if destination is None or destination == current:
+                return
+            if destination.site is None:
+                self.open_fleet()
+            else:
+                self.open_site(destination.site)
 
         self.app.push_screen(SiteSwitcher(config.sites, current), chosen)
 
@@ -452,18 +714,24 @@ class MainScreenBase(Screen[None]):
     def _after_site_manager(self, changed: set[str] | None) -> None:
         """Reload what the manager changed; reopen the current site if it was edited or removed."""
         config = self.workspace.config
+        if not config.sites:
+            self.shown = self._table_source = None
+            self._show_first_run()
+            return
+        if isinstance(self.shown, Fleet):
+            self._table_source = None
+            self.open_fleet()
+            return
         current = self.current.name if self.current else None
         if current is not None and not config.has_site(current):
-            self.current = self._table_session = None
-        if not config.sites:
-            self._show_first_run()
-        elif self.current is None or (changed and current in changed):
-            self._table_session = None
+            self.shown = self._table_source = None
+        if self.shown is None or (changed and current in changed):
+            self._table_source = None
             self.open_site(current if current and config.has_site(current) else config.sites[0].name)
 
     def action_sort(self) -> None:
-        session = self.current
-        if session is None or session.capabilities is None:
+        source = self.shown
+        if source is None or not self.table.columns:
             return
 
         def chosen(choice: tuple[str, bool] | None) -> None:
@@ -472,45 +740,49 @@ class MainScreenBase(Screen[None]):
 
         self.app.push_screen(
             SortPicker(
-                self.table.columns, session.view.sort_column, session.view.descending, labels=self.table.label_of
+                self.table.columns, source.view.sort_column, source.view.descending, labels=self.table.label_of
             ),
             chosen,
         )
 
     def action_reverse_sort(self) -> None:
-        if self.current is not None:
-            self.sort_by(self.current.view.sort_column, not self.current.view.descending)
+        if self.shown is not None:
+            self.sort_by(self.shown.view.sort_column, not self.shown.view.descending)
 
     def sort_by(self, column: str, descending: bool) -> None:
-        """Sort the table and remember the choice for this site."""
-        session = self.current
-        if session is None:
+        """Sort the table and remember the choice for this site (or for the fleet)."""
+        source = self.shown
+        if source is None:
             return
-        session.view = replace(session.view, sort_column=column, descending=descending)
+        source.view = replace(source.view, sort_column=column, descending=descending)
         app = self.workspace
-        app.config.ui.sort[session.name] = SortPref(column=column, descending=descending)
+        pref = SortPref(column=column, descending=descending)
+        if isinstance(source, Fleet):
+            app.config.ui.fleet_sort = pref
+        else:
+            app.config.ui.sort[source.name] = pref
         app.save_config()
-        if session is self._table_session:
-            self.table.apply_view(session.view)
+        if source is self._table_source:
+            self.table.apply_view(source.view)
 
     def action_columns(self) -> None:
-        session = self.current
-        capabilities = session.capabilities if session else None
-        if capabilities is None:
+        source = self.shown
+        if source is None:
             return
+        offered = self._offered_columns(source)
+        if not offered:
+            return
+        key = self._columns_key(source)
 
         def chosen(columns: list[str] | None) -> None:
             if columns:
                 app = self.workspace
-                app.config.ui.columns[capabilities.kind.value] = columns
+                app.config.ui.columns[key] = columns
                 app.save_config()
                 self.table.set_columns(columns)
 
         self.app.push_screen(
-            ColumnPicker(
-                [(c, capabilities.column_labels.get(c, COLUMNS[c].label)) for c in offered_columns(capabilities)],
-                self.table.columns,
-            ),
+            ColumnPicker([(c, self.table.label_of(c)) for c in offered], self.table.columns),
             chosen,
         )
 
@@ -519,7 +791,7 @@ class MainScreenBase(Screen[None]):
             self.table.toggle_group()
             return
         channel = self.table.cursor_channel
-        session = self.current
+        session = self.cursor_session(quiet=True)
         if channel is None or session is None or session.capabilities is None:
             return
         spec = session.capabilities.groups
@@ -581,58 +853,138 @@ class MainScreenBase(Screen[None]):
     # -- what action mixins build on ----------------------------------------------------------
 
     def loaded_session(self) -> SiteSession | None:
-        """The current session when its channels are on screen; otherwise says why and gives None."""
+        """The current site when its channels are on screen; otherwise says why and gives None.
+
+        For actions on one site as a whole: in the fleet view it says to open a site first.
+        """
+        if self.fleet is not None:
+            self.notify(ONE_SITE_AT_A_TIME, title="One site at a time", severity="warning")
+            return None
         session = self.current
-        if session is None or session is not self._table_session or session.backend is None:
+        if session is None or session is not self._table_source or session.backend is None:
             self.notify("Load a site's channels first (r loads, s switches sites).", severity="warning")
             return None
         return session
 
-    def target_channels(self) -> list[Channel]:
-        """What an action applies to: the selected channels if any, else the cursor channel."""
+    def cursor_session(self, *, quiet: bool = False) -> SiteSession | None:
+        """The site of the cursor channel: the current site, or in the fleet the row's own site.
+
+        For actions on the cursor channel; says why and gives None when it is not loaded.
+        """
+        if self.fleet is None:
+            return self.loaded_session() if not quiet else self._loaded_quietly()
+        key = self.table.cursor_key
+        session = self.fleet.session_of(key) if key is not None else None
+        if session is None or session.backend is None:
+            if not quiet:
+                self.notify("Move the cursor to a channel of a loaded site first.", severity="warning")
+            return None
+        return session
+
+    def _loaded_quietly(self) -> SiteSession | None:
         session = self.current
+        return session if session is not None and session is self._table_source else None
+
+    def target_channels(self) -> list[Channel]:
+        """What an action on one site applies to: the selected channels if any, else the cursor one.
+
+        One site only; actions that also work in the fleet use `target_sites()`.
+        """
+        session = self.current
+        if session is None:
+            return []
         selected = self.table.selected_ids
-        if session is not None and selected:
+        if selected:
             return [c for c in session.channels if c.id in selected]
         cursor = self.table.cursor_channel
         return [cursor] if cursor is not None else []
 
+    def target_sites(self) -> list[SiteChannels]:
+        """What an action applies to, per site: the selected channels if any, else the cursor one.
+
+        On one site that is one entry; in the fleet, one per site the selection reaches.
+        """
+        source = self.shown
+        if source is None or source is not self._table_source:
+            return []
+        selected = self.table.selected_ids
+        if selected:
+            return source.locate(selected)
+        key = self.table.cursor_key
+        return source.locate([key]) if key is not None else []
+
+    def view_sites(self) -> list[SiteChannels]:
+        """The channels of the filtered view, per site."""
+        source = self.shown
+        if source is None:
+            return []
+        index = self.table.index
+        return source.by_site((index.site(p), index.channel(p)) for p in index.view(self.table.view_state))
+
     def show_channel(self, channel: Channel) -> None:
-        """A channel changed or was created: update the session, its row and the counts in place."""
+        """A channel of the current site changed or was created: update its row and the counts."""
         session = self.current
         if session is None:
             return
-        session.replace_channel(channel)
-        self.table.update_channel(channel)
-        self._update_site_bar()
+        self.show_saved(session, channel)
 
     def show_saved(self, session: SiteSession, channel: Channel) -> None:
-        """Show a changed channel if its site is on screen, else just keep its session in step."""
-        if session is self.current:
-            self.show_channel(channel)
+        """A channel of `session` changed: keep the session in step, and its row if it is on screen."""
+        session.replace_channel(channel)
+        if self._table_source is session:
+            self.table.update_channel(channel)
+        elif isinstance(self._table_source, Fleet) and session in self._table_source.sessions:
+            self.table.update_channel(channel, session.name)
         else:
-            session.replace_channel(channel)
+            return
+        self._update_site_bar()
 
-    def forget_channels(self, channel_ids: set[int]) -> None:
-        """Channels were deleted: drop them from the session and the table."""
-        session = self.current
+    def forget_channels(self, channel_ids: set[int], session: SiteSession | None = None) -> None:
+        """Channels of `session` (the current site by default) were deleted: drop their rows."""
+        session = session or self.current
         if session is None:
             return
         session.forget_channels(channel_ids)
-        self.table.set_channels(session.channels)
-        self._table_channels = session.channels
-        self.table.apply_view(session.view)
+        if self._table_source is session:
+            self.table.set_channels(session.channels, state=session.view)
+            self._table_channels = session.channels
+        elif isinstance(self._table_source, Fleet) and session in self._table_source.sessions:
+            self.table.replace_site(session.name, session.channels)
+            self._table_generations[session.name] = session.generation
+        else:
+            return
+        self.table.apply_view(self._table_source.view)
         self._show_table_or_no_match()
 
-    def reload_channels(self, cursor_id: int | None = None) -> None:
-        """Reload the list from the server (after a create or a bulk change), cursor on `cursor_id`."""
-        session = self.current
+    def reload_channels(self, cursor_id: int | None = None, session: SiteSession | None = None) -> None:
+        """Reload a site from the server (after a create or a bulk change), cursor on `cursor_id`.
+
+        `session` defaults to the current site; in the fleet only that site loads again.
+        """
+        session = session or self.current
         if session is None:
             return
         self._remember_view()
+        if isinstance(self.shown, Fleet) and self.shows(session):
+            if cursor_id is not None:
+                self.shown.cursor_id = ChannelRef(session.name, cursor_id)
+            self._reload_in_fleet(session)
+            return
         if cursor_id is not None:
             session.cursor_id = cursor_id
-        self.load_channels(session)
+        if self.shown is session:
+            self.load_channels(session)
+
+    @work(group="site-reload")
+    async def _reload_in_fleet(self, session: SiteSession) -> None:
+        try:
+            await session.load()
+        except ChannelsError as error:
+            self.report_error(error)
+        self._fleet_site_loaded(session)
+        fleet = self.fleet
+        if fleet is not None and fleet.cursor_id is not None and self._table_source is fleet:
+            self.table.move_cursor_to_channel(fleet.cursor_id)
 
     def _operation_for(self, action: str) -> Operation | None:
         for cls in type(self).__mro__:
@@ -641,8 +993,17 @@ class MainScreenBase(Screen[None]):
                 return operation
         return None
 
+    def _works_in_fleet(self, action: str) -> bool:
+        return any(action in cls.__dict__.get("FLEET_ACTIONS", ()) for cls in type(self).__mro__)
+
     def unsupported_reason(self, action: str) -> str | None:
-        """Why the current site cannot do `action`, or None when it can (or nothing is loaded)."""
+        """Why `action` cannot run here, or None when it can (or nothing is loaded).
+
+        In the fleet, an action for one site at a time says so; the others are checked site by
+        site when they run (channels of a site that lacks the operation are skipped, with why).
+        """
+        if self.fleet is not None:
+            return None if self._works_in_fleet(action) else ONE_SITE_AT_A_TIME
         operation = self._operation_for(action)
         capabilities = self.current.capabilities if self.current else None
         if operation is None or capabilities is None or capabilities.supports(operation):
@@ -653,8 +1014,11 @@ class MainScreenBase(Screen[None]):
         """Show actions the connected server lacks as disabled (None) in the footer.
 
         A disabled binding lets the key fall through to the next binding for it: mixins add a
-        hidden `unsupported('<action>')` binding after each such key, which says why.
+        hidden `unsupported('<action>')` binding after each such key, which says why. In the
+        fleet every key stays live: an action for one site says so when pressed.
         """
+        if self.fleet is not None:
+            return True
         return None if self.unsupported_reason(action) else True
 
     def action_unsupported(self, action: str) -> None:
@@ -663,9 +1027,10 @@ class MainScreenBase(Screen[None]):
         if reason is not None:
             self.notify(reason, title="Not available", severity="warning")
 
-    def require_operation(self, operation: Operation) -> bool:
-        """True if the site supports `operation`; otherwise say why in a notification."""
-        capabilities = self.current.capabilities if self.current else None
+    def require_operation(self, operation: Operation, session: SiteSession | None = None) -> bool:
+        """True if the site (the current one by default) supports `operation`; else says why."""
+        session = session or self.current
+        capabilities = session.capabilities if session else None
         if capabilities is None:
             self.notify("Load a site's channels first (r loads, s switches sites).", severity="warning")
             return False
@@ -674,10 +1039,44 @@ class MainScreenBase(Screen[None]):
             return False
         return True
 
-    def batch_settings(self, *, read_only: bool) -> BatchSettings:
-        """Engine settings for the current site (its configured concurrency)."""
-        concurrency = self.current.profile.concurrency if self.current else BatchSettings.concurrency
+    def batch_settings(self, *, read_only: bool, session: SiteSession | None = None) -> BatchSettings:
+        """Engine settings for a site (the current one by default): its configured concurrency."""
+        session = session or self.current
+        concurrency = session.profile.concurrency if session else BatchSettings.concurrency
         return BatchSettings(concurrency=concurrency, read_only=read_only)
+
+    def site_batches(
+        self,
+        targets: Sequence[SiteChannels],
+        operation: Operation,
+        build: Callable[[SiteSession, Backend], BatchOperation],
+        *,
+        read_only: bool,
+        on_result: Callable[[SiteSession, Sequence[Channel]], Callable[[ChannelResult], None] | None] | None = None,
+    ) -> list[SiteBatch] | None:
+        """One `SiteBatch` per target site, each with its own backend's operation (`build(session,
+        backend)`) and settings.
+
+        A site whose server lacks `operation` is in the batch with its channels skipped and the
+        reason, and a notification says so before the run; None (after saying why) when no site
+        of the targets can do it.
+        """
+        batches: list[SiteBatch] = []
+        refused: list[str] = []
+        for target in targets:
+            session = target.session
+            callback = on_result(session, target.channels) if on_result is not None else None
+            settings = self.batch_settings(read_only=read_only, session=session)
+            batch = site_batch(target, operation, build, settings, callback)
+            if batch.skip_reason:
+                refused.append(f"{len(target.channels):,} on {session.name}: {batch.skip_reason}")
+            batches.append(batch)
+        if refused and len(refused) == len(batches):
+            self.notify("\n".join(refused), title="Not available", severity="warning")
+            return None
+        if refused:
+            self.notify("Skipped: " + "\n".join(refused), title="Some sites cannot do this", severity="warning")
+        return batches
 
     @property
     def batch_running(self) -> bool:
@@ -692,39 +1091,59 @@ class MainScreenBase(Screen[None]):
         *,
         on_result: Callable[[ChannelResult], None] | None = None,
         on_finish: Callable[[list[ChannelResult]], None] | None = None,
+        session: SiteSession | None = None,
     ) -> None:
-        """Run `operation` over `channels` in the background, with the progress bar and a report.
+        """Run `operation` over channels of one site (the current one by default) in the background
+        (see `run_batches`)."""
+        session = session or self.current
+        if session is None:
+            return
+        batch = SiteBatch(session.name, list(channels), operation, settings, on_result=on_result)
+        self.run_batches(title, [batch], on_finish=on_finish)
 
-        `on_result` sees each result as it arrives (to update rows live). The table stays usable;
-        Esc cancels. One channel reports in a notification, several open the results screen;
-        `on_finish`, when given, gets the results instead (a sync preview shows its own screen).
+    def run_batches(
+        self,
+        title: str,
+        batches: Sequence[SiteBatch],
+        *,
+        on_finish: Callable[[list[ChannelResult]], None] | None = None,
+        on_done: Callable[[list[ChannelResult]], None] | None = None,
+        retry: Callable[[set[tuple[str, int]]], None] | None = None,
+    ) -> None:
+        """Run one batch over one or several sites, each under its own settings, all at once.
+
+        The progress bar shows the whole run (and each site when there are several); the table
+        stays usable; Esc cancels. One channel reports in a notification, several open the
+        results screen (grouped by site); `on_finish`, when given, gets the results instead (a
+        sync preview shows its own screen). `on_done` sees the results first, whatever happens
+        next (to keep them). `retry`, given the (site, id) of the failed channels, runs them
+        again; by default the same batches over them.
         """
         if self._batch is not None:
             self.notify("A batch is already running; Esc cancels it.", severity="warning")
             return
-        if not channels:
+        if not any(batch.channels for batch in batches):
             self.notify("No channel to work on: move the cursor to one or select some.", severity="warning")
             return
-        self._run_batch(title, list(channels), operation, settings, on_result, on_finish)
+        self._run_batches(title, [b for b in batches if b.channels], on_finish, on_done, retry)
 
     @work(group="batch")
-    async def _run_batch(
+    async def _run_batches(
         self,
         title: str,
-        channels: list[Channel],
-        operation: BatchOperation,
-        settings: BatchSettings,
-        on_result: Callable[[ChannelResult], None] | None,
+        batches: list[SiteBatch],
         on_finish: Callable[[list[ChannelResult]], None] | None,
+        on_done: Callable[[list[ChannelResult]], None] | None,
+        retry: Callable[[set[tuple[str, int]]], None] | None,
     ) -> None:
         bar = self.query_one(BatchProgressBar)
 
-        def progressed(progress: BatchProgress) -> None:
+        def progressed(progress: FleetProgress) -> None:
             bar.show(title, progress, cancelling=run.cancelled)
 
-        run = BatchRun(channels, operation, settings, on_result=on_result, on_progress=progressed)
+        run = FleetRun(batches, on_progress=progressed)
         self._batch = run
-        bar.start(title, len(channels))
+        bar.start(title, run.total, [b.site for b in batches])
         started = time.monotonic()
         try:
             results = await run.run()
@@ -732,6 +1151,8 @@ class MainScreenBase(Screen[None]):
             self._batch = None
             bar.finish()
         self.last_batch = (title, results)
+        if on_done is not None:
+            on_done(results)
         if on_finish is not None:
             on_finish(results)
             return
@@ -743,11 +1164,22 @@ class MainScreenBase(Screen[None]):
         if time.monotonic() - started > LONG_RUN_SECONDS:
             self.notify(summary_line(results), title=f"{title} finished", timeout=8)
 
+        def again(failed: set[tuple[str, int]]) -> None:
+            if retry is not None:
+                retry(failed)
+                return
+            retried = [
+                replace(
+                    batch,
+                    channels=[c for c in batch.channels if (batch.site, c.id) in failed],
+                )
+                for batch in batches
+            ]
+            self.run_batches(f"{title} (retry)", retried, on_done=on_done)
+
         def closed(answer: str | None) -> None:
             if answer == "retry":
-                failed_ids = {r.channel_id for r in results if r.outcome.value == "failed"}
-                retry = [c for c in channels if c.id in failed_ids]
-                self.run_batch(f"{title} (retry)", retry, operation, settings, on_result=on_result)
+                again(failed_keys(results))
 
         self.app.push_screen(BatchResultsScreen(title, results), closed)
 

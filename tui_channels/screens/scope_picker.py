@@ -1,5 +1,6 @@
 """Choose what a batch applies to (the cursor channel, the selection, the filtered view or all),
-optionally with one line of text for it (a model to test with, a tag to set)."""
+optionally with one line of text for it (a model to test with, a tag to set). In the fleet view a
+scope spans sites, and says how many."""
 
 from __future__ import annotations
 
@@ -14,19 +15,28 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..models import Channel
+from ..services.fleet import spread
+from ..services.sites import SiteChannels
 from .dialog import Dialog
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """A set of channels as the user names it: `key` is cursor, selection, view or all."""
+    """A set of channels as the user names it (`key` is cursor, selection, view or all), per site."""
 
     key: str
     label: str
-    channels: tuple[Channel, ...]
+    targets: tuple[SiteChannels, ...]
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        """Every channel of the scope, site after site (ids repeat across sites)."""
+        return tuple(c for target in self.targets for c in target.channels)
 
     @property
     def title(self) -> str:
+        if len(self.targets) > 1:
+            return f"{self.label}  ({spread(self.targets)})"
         count = len(self.channels)
         return f"{self.label}  ({count:,} channel{'' if count == 1 else 's'})"
 

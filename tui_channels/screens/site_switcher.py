@@ -1,9 +1,10 @@
-"""Pick another site: every configured profile with its backend family and URL."""
+"""Pick another site, or all of them: every configured profile with its backend family and URL,
+under an "All sites" entry that opens the fleet view."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,39 +14,59 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..config import SiteProfile
+from ..services.fleet import FLEET_NAME
 from .dialog import Dialog
 
 
-class SiteSwitcher(Dialog[str | None]):
-    """A list of sites; Enter switches, Esc keeps the current one."""
+class Destination(NamedTuple):
+    """Where the switcher goes: a site by name, or the fleet (every site) when `site` is None."""
+
+    site: str | None
+
+
+class SiteSwitcher(Dialog[Destination | None]):
+    """"All sites" and a list of sites; Enter switches, Esc keeps the current one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, sites: Sequence[SiteProfile], current: str | None) -> None:
+    def __init__(self, sites: Sequence[SiteProfile], current: Destination | None) -> None:
         super().__init__()
         self._sites = list(sites)
         self._current = current
+        self._destinations = [Destination(None), *(Destination(site.name) for site in self._sites)]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Switch site", classes="dialog-title")
-            yield OptionList(*(self._option(site) for site in self._sites), id="sites")
-            yield Label("Enter switches · Esc cancels · S in the main screen manages sites", classes="dialog-hint")
+            yield OptionList(self._fleet_option(), *(self._option(site) for site in self._sites), id="sites")
+            yield Label(
+                "Enter switches · Esc cancels · F opens all sites · S manages sites", classes="dialog-hint"
+            )
+
+    def _marker(self, destination: Destination) -> str:
+        return "● " if destination == self._current else "  "
+
+    def _fleet_option(self) -> Option:
+        text = Text()
+        text.append(self._marker(Destination(None)), style="bold")
+        text.append(FLEET_NAME, style="bold")
+        count = len(self._sites)
+        text.append(f"  every site's channels in one table ({count} site{'' if count == 1 else 's'})", style="dim")
+        return Option(text)
 
     def _option(self, site: SiteProfile) -> Option:
         text = Text()
-        text.append("● " if site.name == self._current else "  ", style="bold")
+        text.append(self._marker(Destination(site.name)), style="bold")
         text.append(site.name, style="bold")
         text.append(f"  {site.kind.label}", style="dim")
         text.append(f"  {site.url}")
-        return Option(text, id=site.name)
+        return Option(text)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        names = [s.name for s in self._sites]
-        if self._current in names:
-            options.highlighted = names.index(self._current)
+        if self._current in self._destinations:
+            options.highlighted = self._destinations.index(self._current)
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(self._destinations[event.option_index])

@@ -40,9 +40,11 @@ def _names(models: Sequence[str]) -> str:
     return f"{shown} … and {more} more" if more > 0 else shown
 
 
-def preview_line(result: ChannelResult) -> Content:
-    """One channel of the preview: its name and, for a change, the added and removed models."""
-    head = Content.assemble((f"{result.channel_id:>6} ", "$text-muted"), (result.name, "bold"))
+def preview_line(result: ChannelResult, *, with_site: bool = False) -> Content:
+    """One channel of the preview: its name (after its site, over several sites) and, for a
+    change, the added and removed models."""
+    site = (f"{result.site}  ", "$text-accent") if with_site else ""
+    head = Content.assemble(site, (f"{result.channel_id:>6} ", "$text-muted"), (result.name, "bold"))
     if not is_change(result):
         if result.outcome is Outcome.OK:
             return Content.assemble(head, "  ", (result.message or "unchanged", _STYLES[result.outcome]))
@@ -71,15 +73,19 @@ class SyncPreviewScreen(Dialog[list[ChannelResult] | None]):
         *,
         keep: bool,
         replan: Callable[[bool], list[ChannelResult]],
+        reach: str = "",
     ) -> None:
+        """`reach` says how far the sync goes when it spans sites ("40 channels on 3 sites")."""
         super().__init__()
         self._previews = list(previews)
         self._keep = keep
         self._replan = replan
+        self._reach = reach
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sync-preview"):
-            yield Label("Model sync preview", classes="dialog-title")
+            title = f"Model sync preview: {self._reach}" if self._reach else "Model sync preview"
+            yield Label(title, classes="dialog-title")
             yield Label(id="sync-totals")
             yield Checkbox("Keep models the upstream does not offer (k)", self._keep, id="sync-keep", compact=True)
             yield OptionList(id="sync-list", compact=True)
@@ -101,9 +107,10 @@ class SyncPreviewScreen(Dialog[list[ChannelResult] | None]):
         ordered = sorted(
             self._previews, key=lambda r: _ORDER["change"] if is_change(r) else _ORDER[r.outcome]
         )
+        with_site = len({r.site for r in self._previews}) > 1
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options(Option(preview_line(result)) for result in ordered)
+        options.add_options(Option(preview_line(result, with_site=with_site)) for result in ordered)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()

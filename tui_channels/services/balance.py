@@ -6,6 +6,7 @@ with a refusal, which is reported as skipped with the reason, not as a failure.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from ..backends.base import Backend
@@ -39,8 +40,8 @@ def balance_operation(backend: Backend) -> Operation:
     return refresh
 
 
-def with_balance(channel: Channel, result: ChannelResult) -> Channel:
-    """The channel with the balance a successful refresh reported."""
+def with_balance(channel: Channel, result: ChannelResult, now: float | None = None) -> Channel:
+    """The channel with the balance a successful refresh reported, queried just now."""
     if result.outcome is not Outcome.OK or not isinstance(result.value, (int, float)):
         return channel
-    return replace(channel, balance=float(result.value))
+    return replace(channel, balance=float(result.value), balance_time=int(time.time() if now is None else now))

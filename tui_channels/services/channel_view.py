@@ -9,14 +9,18 @@ back to it on backspace) instead of sorting again.
 
 A view is a list of *positions*: indexes into the index's channel list, stable for the life of
 the index (`update` replaces a channel at its position; a channel with a new id is appended).
+
+The same index serves one site and the fleet (every site at once). On one site a row's key is the
+channel id; in the fleet two sites may both have a channel 7, so each position also records its
+site and a row's key is a `ChannelRef` (site, id). Nothing that works on rows uses a bare id there.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..models import Channel, ChannelStatus, TypeCode
 
@@ -36,6 +40,20 @@ _STATUS_RANK = {
 }
 
 
+class ChannelRef(NamedTuple):
+    """A channel's identity across sites: its site's name and its id there."""
+
+    site: str
+    id: int
+
+
+RowKey = int | ChannelRef
+"""A table row's identity: the channel id on one site, a `ChannelRef` in the fleet."""
+
+SITE_COLUMN = "site"
+"""The fleet's own column: the site a row belongs to (no backend offers it)."""
+
+
 @dataclass
 class ViewState:
     """What the user asked to see: a search, facet filters and a sort."""
@@ -47,6 +65,10 @@ class ViewState:
     tag: str | None = None
     flag: str | None = None
     """A key of `FLAG_FILTERS`, or None for no such filter."""
+    site: str | None = None
+    """The fleet's site filter: only this site's channels; None shows every site."""
+    type_name: str | None = None
+    """The fleet's type filter, by name: type codes mean different things on different backends."""
     sort_column: str = "id"
     descending: bool = False
 
@@ -137,12 +159,18 @@ def haystack(channel: Channel) -> str:
 
 
 def matches_facets(channel: Channel, state: ViewState) -> bool:
-    """Whether `channel` passes the status, type, group, tag and flag filters of `state`."""
+    """Whether `channel` passes the status, type, group, tag and flag filters of `state`.
+
+    The site filter needs the channel's site, which the channel does not know: `ChannelIndex`
+    applies it.
+    """
     if state.status == "enabled" and not channel.status.is_enabled:
         return False
     if state.status == "disabled" and not channel.status.is_disabled:
         return False
     if state.type_code is not None and channel.type.code != state.type_code:
+        return False
+    if state.type_name is not None and channel.type.name != state.type_name:
         return False
     if state.group is not None and state.group not in channel.groups:
         return False
@@ -151,69 +179,140 @@ def matches_facets(channel: Channel, state: ViewState) -> bool:
     return state.tag is None or channel.tag == state.tag
 
 
-class ChannelIndex:
-    """The loaded channels, indexed for filter-as-you-type and sorting (see the module docstring)."""
+def _facets(state: ViewState) -> tuple[Any, ...]:
+    return (state.status, state.type_code, state.type_name, state.group, state.tag, state.flag, state.site)
 
-    def __init__(self, channels: Iterable[Channel] = ()) -> None:
+
+_NO_FACETS = _facets(ViewState())
+
+
+class ChannelIndex:
+    """The loaded channels, indexed for filter-as-you-type and sorting (see the module docstring).
+
+    With `sites` (one site name per channel) it is a fleet index: rows are keyed by `ChannelRef`,
+    the site column sorts and the site filter applies.
+    """
+
+    def __init__(self, channels: Iterable[Channel] = (), sites: Sequence[str] | None = None) -> None:
         self._channels: list[Channel] = list(channels)
-        self._positions: dict[int, int] = {c.id: p for p, c in enumerate(self._channels)}
+        self._sites: list[str] | None = None if sites is None else list(sites)
+        if self._sites is not None and len(self._sites) != len(self._channels):
+            raise ValueError("a fleet index needs exactly one site name per channel")
+        self._keys: list[RowKey] = self._keys_of(self._channels, self._sites)
+        self._positions: dict[RowKey, int] = {k: p for p, k in enumerate(self._keys)}
         self._haystacks: list[str] = [haystack(c) for c in self._channels]
-        self._keys: dict[str, list[Any]] = {}
+        self._keys_by_column: dict[str, list[Any]] = {}
         self._orders: dict[tuple[str, bool], list[int]] = {}
         self._facet_masks: dict[tuple[Any, ...], tuple[ViewState, bytearray]] = {}
         self._prefix_matches: list[tuple[str, list[int]]] = []
 
+    @staticmethod
+    def _keys_of(channels: Sequence[Channel], sites: Sequence[str] | None) -> list[RowKey]:
+        if sites is None:
+            return [c.id for c in channels]
+        return [ChannelRef(site, c.id) for site, c in zip(sites, channels)]
+
     def __len__(self) -> int:
         return len(self._channels)
+
+    @property
+    def is_fleet(self) -> bool:
+        """True when rows span sites (keyed by `ChannelRef`)."""
+        return self._sites is not None
 
     def channel(self, position: int) -> Channel:
         return self._channels[position]
 
-    def position(self, channel_id: int) -> int | None:
-        """The position of the channel with `channel_id`, or `None` if it is not loaded."""
-        return self._positions.get(channel_id)
+    def key(self, position: int) -> RowKey:
+        """The row key of the channel at `position`."""
+        return self._keys[position]
 
-    def update(self, channel: Channel) -> int:
-        """Replace the channel with the same id (or append a new one) and return its position.
+    def site(self, position: int) -> str | None:
+        """The site of the channel at `position` in a fleet index; None on one site."""
+        return None if self._sites is None else self._sites[position]
 
-        Only the caches the change invalidates are dropped: a new test result leaves the search
-        cache and the orders by name intact.
+    def position(self, key: RowKey) -> int | None:
+        """The position of the row with `key`, or `None` if it is not loaded."""
+        return self._positions.get(key)
+
+    def key_for(self, channel: Channel, site: str | None = None) -> RowKey:
+        """The row key `channel` has (or would have) here; a fleet index needs its site."""
+        if self._sites is None:
+            return channel.id
+        if site is None:
+            raise ValueError(f"channel {channel.id} has no site: fleet rows are keyed by (site, id)")
+        return ChannelRef(site, channel.id)
+
+    def update(self, channel: Channel, site: str | None = None) -> int:
+        """Replace the row with the same key (or append a new one) and return its position.
+
+        A fleet index needs the channel's `site`. Only the caches the change invalidates are
+        dropped: a new test result leaves the search cache and the orders by name intact.
         """
-        position = self._positions.get(channel.id)
+        key = self.key_for(channel, site)
+        position = self._positions.get(key)
         if position is None:
-            return self._append(channel)
+            return self._append(channel, key, site)
         self._channels[position] = channel
         text = haystack(channel)
         if text != self._haystacks[position]:
             self._haystacks[position] = text
             self._prefix_matches.clear()
-        for column, keys in self._keys.items():
-            key = SORT_KEYS[column](channel)
-            if key != keys[position]:
-                keys[position] = key
+        for column, keys in self._keys_by_column.items():
+            key_value = self._sort_key(column, channel, site)
+            if key_value != keys[position]:
+                keys[position] = key_value
                 self._orders.pop((column, False), None)
                 self._orders.pop((column, True), None)
         for probe, mask in self._facet_masks.values():
-            mask[position] = matches_facets(channel, probe)
+            mask[position] = self._passes(channel, site, probe)
         return position
 
-    def _append(self, channel: Channel) -> int:
+    def _append(self, channel: Channel, key: RowKey, site: str | None) -> int:
         position = len(self._channels)
         self._channels.append(channel)
-        self._positions[channel.id] = position
+        if self._sites is not None and site is not None:
+            self._sites.append(site)
+        self._keys.append(key)
+        self._positions[key] = position
         self._haystacks.append(haystack(channel))
-        for column, keys in self._keys.items():
-            keys.append(SORT_KEYS[column](channel))
+        for column, keys in self._keys_by_column.items():
+            keys.append(self._sort_key(column, channel, site))
         for probe, mask in self._facet_masks.values():
-            mask.append(matches_facets(channel, probe))
+            mask.append(self._passes(channel, site, probe))
         self._orders.clear()
         self._prefix_matches.clear()
         return position
 
+    def replace_site(self, site: str, channels: Sequence[Channel]) -> None:
+        """A fleet index: put `channels` in place of every row of `site` (a site loaded again).
+
+        The other sites' rows keep their haystacks and sort keys; positions change, so views
+        computed before are stale.
+        """
+        if self._sites is None:
+            raise ValueError("replace_site applies to a fleet index")
+        sites = self._sites
+        kept = [p for p in range(len(self._channels)) if sites[p] != site]
+        added = list(channels)
+        self._channels = [self._channels[p] for p in kept] + added
+        self._sites = [sites[p] for p in kept] + [site] * len(added)
+        self._haystacks = [self._haystacks[p] for p in kept] + [haystack(c) for c in added]
+        self._keys = [self._keys[p] for p in kept] + [ChannelRef(site, c.id) for c in added]
+        self._positions = {k: p for p, k in enumerate(self._keys)}
+        for column, keys in self._keys_by_column.items():
+            self._keys_by_column[column] = [keys[p] for p in kept] + [
+                self._sort_key(column, c, site) for c in added
+            ]
+        self._orders.clear()
+        self._facet_masks.clear()
+        self._prefix_matches.clear()
+
     def view(self, state: ViewState) -> list[int]:
         """Positions of the channels `state` shows, in its sort order; a new list each call.
 
-        Ties are broken by ascending id in both directions; missing values come last.
+        Ties are broken by ascending key (id, or site then id) in both directions; missing values
+        come last.
         """
         if state.status not in STATUS_FILTERS:
             raise ValueError(f"unknown status filter {state.status!r}; expected one of {STATUS_FILTERS}")
@@ -228,27 +327,35 @@ class ChannelIndex:
         return list(order)
 
     def _order(self, column: str, descending: bool) -> list[int]:
-        """All positions sorted by `column`, cached; built from the ascending-id order."""
-        if column not in SORT_KEYS:
+        """All positions sorted by `column`, cached; built from the ascending-key order."""
+        if column not in SORT_KEYS and not (column == SITE_COLUMN and self._sites is not None):
             raise ValueError(f"unknown sort column {column!r}")
         cached = self._orders.get((column, descending))
         if cached is not None:
             return cached
-        ids = [c.id for c in self._channels]
-        by_id = sorted(range(len(ids)), key=ids.__getitem__)
+        by_key = sorted(range(len(self._keys)), key=self._keys.__getitem__)
         keys = self._sort_keys(column)
-        present = [p for p in by_id if keys[p] is not None]
-        missing = [p for p in by_id if keys[p] is None]
-        # Python's sort is stable even with reverse=True, so equal keys keep ascending ids.
+        present = [p for p in by_key if keys[p] is not None]
+        missing = [p for p in by_key if keys[p] is None]
+        # Python's sort is stable even with reverse=True, so equal keys keep ascending row keys.
         order = sorted(present, key=keys.__getitem__, reverse=descending) + missing
         self._orders[(column, descending)] = order
         return order
 
+    def _sort_key(self, column: str, channel: Channel, site: str | None) -> Any:
+        if column == SITE_COLUMN:
+            return (site or "").casefold()
+        return SORT_KEYS[column](channel)
+
     def _sort_keys(self, column: str) -> list[Any]:
-        keys = self._keys.get(column)
+        keys = self._keys_by_column.get(column)
         if keys is None:
-            key = SORT_KEYS[column]
-            keys = self._keys[column] = [key(c) for c in self._channels]
+            if column == SITE_COLUMN and self._sites is not None:
+                keys = [site.casefold() for site in self._sites]
+            else:
+                key = SORT_KEYS[column]
+                keys = [key(c) for c in self._channels]
+            self._keys_by_column[column] = keys
         return keys
 
     def _search(self, needle: str) -> list[int] | None:
@@ -270,18 +377,32 @@ class ChannelIndex:
         kept.append((needle, found))
         return found
 
+    @staticmethod
+    def _passes(channel: Channel, site: str | None, probe: ViewState) -> bool:
+        return (probe.site is None or site == probe.site) and matches_facets(channel, probe)
+
     def _facet_mask(self, state: ViewState) -> bytearray | None:
         """A per-position pass/fail mask for the facet filters, cached; `None` when none is set."""
-        facets = (state.status, state.type_code, state.group, state.tag, state.flag)
-        if facets == ("all", None, None, None, None):
+        facets = _facets(state)
+        if facets == _NO_FACETS:
             return None
         cached = self._facet_masks.get(facets)
         if cached is not None:
             return cached[1]
         probe = ViewState(
-            status=state.status, type_code=state.type_code, group=state.group, tag=state.tag, flag=state.flag
+            status=state.status,
+            type_code=state.type_code,
+            type_name=state.type_name,
+            group=state.group,
+            tag=state.tag,
+            flag=state.flag,
+            site=state.site,
         )
-        mask = bytearray(matches_facets(c, probe) for c in self._channels)
+        sites = self._sites
+        if sites is None:
+            mask = bytearray(matches_facets(c, probe) for c in self._channels)
+        else:
+            mask = bytearray(self._passes(c, s, probe) for c, s in zip(self._channels, sites))
         if len(self._facet_masks) >= _FACET_CACHE_SIZE:
             self._facet_masks.clear()
         self._facet_masks[facets] = (probe, mask)
@@ -291,20 +412,23 @@ class ChannelIndex:
 def distinct_values(channels: Iterable[Channel], kind: str) -> list[tuple[str, Any]]:
     """`(label, value)` choices for a filter picker, sorted by label; `value` goes into `ViewState`.
 
-    `kind` is "type" (value: the type code, label: its name), "group" (each group a channel serves)
-    or "tag" (non-empty tags).
+    `kind` is "type" (value: the type code, label: its name), "type_name" (value and label: the
+    name, for the fleet, where codes differ between backends), "group" (each group a channel
+    serves) or "tag" (non-empty tags).
     """
     found: dict[Any, str] = {}
     for channel in channels:
         if kind == "type":
             found.setdefault(channel.type.code, channel.type.name)
+        elif kind == "type_name":
+            found.setdefault(channel.type.name, channel.type.name)
         elif kind == "group":
             found.update((group, group) for group in channel.groups)
         elif kind == "tag":
             if channel.tag:
                 found[channel.tag] = channel.tag
         else:
-            raise ValueError(f"unknown filter kind {kind!r}; expected type, group or tag")
+            raise ValueError(f"unknown filter kind {kind!r}; expected type, type_name, group or tag")
     return sorted(((label, value) for value, label in found.items()), key=lambda item: item[0].casefold())
 
 

@@ -28,7 +28,8 @@ class ChannelResult:
 
     `value` is the operation's payload (a test's seconds, a balance, a new channel id…);
     `old_models` / `new_models` are set by model sync. `message` goes to screens and reports, so it
-    is scrubbed of secrets as the result is built.
+    is scrubbed of secrets as the result is built. `site` names the channel's site in a batch that
+    spans sites (`services.fleet_batch`); empty in a one-site batch of the command line.
     """
 
     channel_id: int
@@ -41,6 +42,7 @@ class ChannelResult:
     old_models: tuple[str, ...] | None = None
     new_models: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    site: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", scrub(self.message))
@@ -74,6 +76,8 @@ class ChannelResult:
             data["removed_models"] = list(self.removed_models)
         if not data["extra"]:
             del data["extra"]
+        if not data["site"]:
+            del data["site"]
         return data
 
 

@@ -8,6 +8,7 @@ as long as the app runs. Nothing here imports Textual; the screens drive it from
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from ..errors import AuthError, ChannelsError, InvalidSecret, PermissionDenied, 
 from ..model_groups import ModelGroup
 from ..models import Channel
 from ..secret_store import SecretStore
-from .channel_view import ViewState
+from .channel_view import RowKey, ViewState
 
 
 class LoadState(enum.Enum):
@@ -34,7 +35,11 @@ class LoadState(enum.Enum):
 
 @dataclass
 class SiteSession:
-    """A site's backend, channels and remembered view state."""
+    """A site's backend, channels and remembered view state.
+
+    It is also what the main screen shows when it shows one site: `rows`, `key_of`, `session_of`
+    and `locate` are the same as the fleet's (`services.fleet.Fleet`), with rows keyed by id.
+    """
 
     profile: SiteProfile
     secrets: SecretStore
@@ -52,6 +57,8 @@ class SiteSession:
     groups: list[ModelGroup] | None = None
     """The site's model groups (Octopus), read with every load; None where there are none or unknown."""
     groups_error: ChannelsError | None = None
+    generation: int = 0
+    """Goes up each time `channels` is replaced (a load, a delete), so a view can tell it is stale."""
 
     @property
     def name(self) -> str:
@@ -110,6 +117,7 @@ class SiteSession:
             raise
         self.channels = channels
         self.warnings = list(backend.list_warnings)
+        self.generation += 1
         self.state = LoadState.READY
         self.selected &= {c.id for c in channels}
         await self._read_extras(backend)
@@ -138,6 +146,39 @@ class SiteSession:
         self.groups_error = None
         return self.groups
 
+    # -- as what the main screen shows ------------------------------------------------------
+
+    @property
+    def sessions(self) -> list[SiteSession]:
+        """The sites shown: this one (the fleet shows several)."""
+        return [self]
+
+    def capabilities_of(self, key: RowKey) -> Capabilities | None:
+        return self.capabilities
+
+    def rows(self) -> tuple[list[Channel], list[str] | None]:
+        """The table's rows: this site's channels (no site per row: they are keyed by id)."""
+        return self.channels, None
+
+    def key_of(self, session: SiteSession, channel: Channel) -> RowKey:
+        return channel.id
+
+    def session_of(self, key: RowKey) -> SiteSession | None:
+        return self if isinstance(key, int) else None
+
+    def locate(self, keys: Iterable[RowKey]) -> list[SiteChannels]:
+        """The channels with these ids, as this site's target of an action (empty when none is loaded)."""
+        wanted = {k for k in keys if isinstance(k, int)}
+        channels = tuple(c for c in self.channels if c.id in wanted)
+        return [SiteChannels(self, channels)] if channels else []
+
+    def everything(self) -> list[SiteChannels]:
+        return [SiteChannels(self, tuple(self.channels))] if self.channels else []
+
+    def by_site(self, rows: Iterable[tuple[str | None, Channel]]) -> list[SiteChannels]:
+        channels = tuple(channel for _site, channel in rows)
+        return [SiteChannels(self, channels)] if channels else []
+
     def replace_channel(self, channel: Channel) -> None:
         """Keep the session's copy in step with a channel the UI just changed."""
         for position, existing in enumerate(self.channels):
@@ -148,12 +189,25 @@ class SiteSession:
 
     def forget_channels(self, channel_ids: set[int]) -> None:
         self.channels = [c for c in self.channels if c.id not in channel_ids]
+        self.generation += 1
         self.selected -= channel_ids
 
     async def disconnect(self) -> None:
         if self.backend is not None:
             backend, self.backend = self.backend, None
             await backend.close()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteChannels:
+    """Channels of one site that an action applies to, with the session that reaches the site."""
+
+    session: SiteSession
+    channels: tuple[Channel, ...]
+
+    @property
+    def name(self) -> str:
+        return self.session.name
 
 
 def request_budget(profile: SiteProfile) -> RequestBudget | None:

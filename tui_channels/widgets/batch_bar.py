@@ -22,4 +22,4 @@ class BatchBar(Static):
             text.append("  ")
             text.append(key, style="bold")
             text.append(f" {label}")
-        self.update(text)
+        self.update(text, layout=False)  # one line: its display toggles the layout

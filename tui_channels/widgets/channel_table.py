@@ -3,8 +3,9 @@
 Stock `DataTable` builds a row object per channel, so filtering 10,000 channels means clearing and
 re-adding thousands of rows per keystroke. `ChannelTable` instead renders only the lines on screen
 straight from a `ChannelIndex` and a list of positions (the current view): a filter or a sort swaps
-that list, sets `virtual_size` and refreshes. Selection is a set of channel ids, so it survives
-filtering and re-sorting. Colours and layout live in `styles/channel_table.tcss`.
+that list, sets `virtual_size` and refreshes. Selection is a set of row keys (channel ids on one
+site, `ChannelRef` (site, id) in the fleet), so it survives filtering and re-sorting and never
+mixes up two sites' channel 7. Colours and layout live in `styles/channel_table.tcss`.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..backends.base import COLUMNS_ALL
 from ..models import Channel, ChannelStatus
-from ..services.channel_view import CELL_TEXT, ChannelIndex, ViewState
+from ..services.channel_view import CELL_TEXT, SITE_COLUMN, ChannelIndex, RowKey, ViewState
 from ..services.tag_view import TagGroup, group_by_tag
 
 
@@ -65,9 +67,10 @@ COLUMNS: dict[str, Column] = {
         Column("response_time", "Resp.", 7, "right"),
         Column("test_time", "Tested", 9),
         Column("used_quota", "Used", 6, "right"),
+        Column(SITE_COLUMN, "Site", 12),
     )
 }
-"""Layout per column key of `COLUMNS_ALL`."""
+"""Layout per column key of `COLUMNS_ALL`, plus the fleet's site column."""
 
 GAP = 1
 """Blank cells between two columns."""
@@ -117,6 +120,12 @@ class ChannelTable(ScrollView, can_focus=True):
 
     Line 0 is the fixed header; line `y` >= 1 shows view row `scroll_y + y - 1`.
     """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    """A filter changes the row count with every keystroke. Textual's own `virtual_size` asks for a
+    layout pass of the whole screen when it changes, which re-renders every widget on it (the
+    largest cost of a keystroke at 100,000 rows); the table only needs its scrollbars updated, and
+    a scrollbar that appears or goes still lays the screen out (`show_vertical_scrollbar` does)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_selection", "Select", show=False),
@@ -182,8 +191,8 @@ class ChannelTable(ScrollView, can_focus=True):
         self._groups: list[TagGroup] = []
         self._expanded: set[str] = set()
         self._cursor = 0
-        self._cursor_id: int | None = self._id_at(0)
-        self._selected: set[int] = set()
+        self._cursor_key: RowKey | None = self._key_at(0)
+        self._selected: set[RowKey] = set()
         self._labels: Mapping[str, str] = {}
         self._columns: list[Column] = [MARK_COLUMN, *self._checked_columns(columns)]
         self._widths: list[int] = [c.width for c in self._columns]
@@ -211,19 +220,38 @@ class ChannelTable(ScrollView, can_focus=True):
         """Channels loaded, whatever the filter."""
         return len(self._index)
 
-    def set_channels(self, channels: Iterable[Channel]) -> None:
-        """Replace every channel; the view state, the cursor channel and the surviving selection stay."""
-        self._index = ChannelIndex(channels)
-        kept = {i for i in self._selected if self._index.position(i) is not None}
+    def set_channels(
+        self, channels: Iterable[Channel], sites: Sequence[str] | None = None, state: ViewState | None = None
+    ) -> None:
+        """Replace every channel; the cursor channel and the surviving selection stay, and so does
+        the view state unless `state` gives the new one (a fleet view sorts by site, one site cannot).
+
+        With `sites` (one site name per channel) the table is a fleet table, keyed by `ChannelRef`.
+        """
+        self._index = ChannelIndex(channels, sites)
+        if state is not None:
+            self._state = replace(state)
+        self._after_rows_changed()
+
+    def replace_site(self, site: str, channels: Sequence[Channel]) -> None:
+        """A fleet table: show `channels` in place of `site`'s rows (that site loaded again)."""
+        self._index.replace_site(site, channels)
+        self._after_rows_changed()
+
+    def _after_rows_changed(self) -> None:
+        kept = {k for k in self._selected if self._index.position(k) is not None}
         changed = kept != self._selected
         self._selected = kept
         self.apply_view(self._state)
         if changed:
             self.post_message(self.SelectionChanged(self, len(kept)))
 
-    def update_channel(self, channel: Channel) -> None:
-        """Show a changed channel in its row, in place: the view is not filtered or sorted again."""
-        position = self._index.update(channel)
+    def update_channel(self, channel: Channel, site: str | None = None) -> None:
+        """Show a changed channel in its row, in place: the view is not filtered or sorted again.
+
+        A fleet table needs the channel's `site`.
+        """
+        position = self._index.update(channel, site)
         top = round(self.scroll_y)
         on_screen = self._rows[top : top + self._page_height]
         if position in on_screen:
@@ -235,7 +263,7 @@ class ChannelTable(ScrollView, can_focus=True):
         self._matched = self._index.view(self._state)
         group = self.cursor_group
         self._rows = self._grouped_rows() if self._tag_mode else self._matched
-        position = None if self._cursor_id is None else self._index.position(self._cursor_id)
+        position = None if self._cursor_key is None else self._index.position(self._cursor_key)
         if position is None and group is not None:
             position = self._header_row_value(group.tag)
         try:
@@ -296,7 +324,7 @@ class ChannelTable(ScrollView, can_focus=True):
         if group is None:
             return
         self._expanded ^= {group.tag}
-        self._cursor_id = None
+        self._cursor_key = None
         self._rows = self._grouped_rows()
         self._update_virtual_size()
         self.move_cursor(self._rows.index(self._header_row_value(group.tag)))  # type: ignore[arg-type]
@@ -338,6 +366,10 @@ class ChannelTable(ScrollView, can_focus=True):
         self._update_virtual_size()
         self.refresh()
 
+    def watch_virtual_size(self, size: Size) -> None:
+        self._scroll_update(size)
+        self.refresh()
+
     def _update_virtual_size(self) -> None:
         width = sum(self._widths) + GAP * (len(self._widths) - 1)
         self.virtual_size = Size(width, len(self._rows) + 1)
@@ -359,9 +391,22 @@ class ChannelTable(ScrollView, can_focus=True):
             return None
         return self._index.channel(self._rows[row])
 
-    def _id_at(self, row: int) -> int | None:
-        channel = self._channel_at(row)
-        return channel.id if channel else None
+    @property
+    def cursor_key(self) -> RowKey | None:
+        """The row key of the cursor channel: its id, or in the fleet its `ChannelRef`."""
+        return self._key_at(self._cursor)
+
+    @property
+    def cursor_site(self) -> str | None:
+        """In the fleet, the site of the cursor channel; None on one site or off a channel."""
+        if not 0 <= self._cursor < len(self._rows) or self._rows[self._cursor] < 0:
+            return None
+        return self._index.site(self._rows[self._cursor])
+
+    def _key_at(self, row: int) -> RowKey | None:
+        if not 0 <= row < len(self._rows) or self._rows[row] < 0:
+            return None
+        return self._index.key(self._rows[row])
 
     @property
     def _page_height(self) -> int:
@@ -376,9 +421,9 @@ class ChannelTable(ScrollView, can_focus=True):
             self._refresh_row(old_row)
             self._refresh_row(row)
         self._scroll_to_cursor()
-        channel_id = self._id_at(row)
-        if channel_id != self._cursor_id:
-            self._cursor_id = channel_id
+        key = self._key_at(row)
+        if key != self._cursor_key:
+            self._cursor_key = key
             self.post_message(self.CursorMoved(self, self.cursor_channel))
 
     def _refresh_row(self, row: int) -> None:
@@ -393,9 +438,9 @@ class ChannelTable(ScrollView, can_focus=True):
             # force: the scrollbars may not have caught up with a virtual size set in this same call.
             self.scroll_to(y=top, animate=False, force=True)
 
-    def move_cursor_to_channel(self, channel_id: int) -> None:
-        """Put the cursor on the channel with `channel_id`, if the current view shows it."""
-        position = self._index.position(channel_id)
+    def move_cursor_to_channel(self, key: RowKey) -> None:
+        """Put the cursor on the row with `key` (a channel id, in the fleet a `ChannelRef`), if shown."""
+        position = self._index.position(key)
         if position in self._rows:
             self.move_cursor(self._rows.index(position))
 
@@ -436,28 +481,28 @@ class ChannelTable(ScrollView, can_focus=True):
     # Selection
 
     @property
-    def selected_ids(self) -> frozenset[int]:
-        """Ids of the selected channels, visible or filtered out."""
+    def selected_ids(self) -> frozenset[RowKey]:
+        """Row keys of the selected channels, visible or filtered out (in the fleet: `ChannelRef`s)."""
         return frozenset(self._selected)
 
-    def _set_selection(self, selected: set[int]) -> None:
+    def _set_selection(self, selected: set[RowKey]) -> None:
         if selected != self._selected:
             self._selected = selected
             self.refresh()
             self.post_message(self.SelectionChanged(self, len(selected)))
 
-    def set_selection(self, channel_ids: Iterable[int]) -> None:
-        """Select exactly these channels (those loaded), e.g. to restore a site's selection."""
-        self._set_selection({i for i in channel_ids if self._index.position(i) is not None})
+    def set_selection(self, keys: Iterable[RowKey]) -> None:
+        """Select exactly these rows (those loaded), e.g. to restore a site's selection."""
+        self._set_selection({k for k in keys if self._index.position(k) is not None})
 
     def action_toggle_selection(self) -> None:
         self.toggle_selection()
 
     def toggle_selection(self) -> None:
         """Select or unselect the cursor's channel (on a tag header: the whole tag), then move down."""
-        channel = self.cursor_channel
-        if channel is not None:
-            self._set_selection(self._selected ^ {channel.id})
+        key = self.cursor_key
+        if key is not None:
+            self._set_selection(self._selected ^ {key})
         elif (group := self.cursor_group) is not None:
             ids = set(group.ids)
             self._set_selection(self._selected - ids if ids <= self._selected else self._selected | ids)
@@ -465,9 +510,9 @@ class ChannelTable(ScrollView, can_focus=True):
             return
         self.move_cursor(self._cursor + 1)
 
-    def _visible_ids(self) -> set[int]:
-        channel = self._index.channel
-        return {channel(p).id for p in self._matched}
+    def _visible_ids(self) -> set[RowKey]:
+        key = self._index.key
+        return {key(p) for p in self._matched}
 
     def select_all_visible(self) -> None:
         """Add every channel of the current view to the selection."""
@@ -560,7 +605,7 @@ class ChannelTable(ScrollView, can_focus=True):
     def _row_strip(self, row: int) -> Strip:
         position = self._rows[row]
         channel = self._index.channel(position)
-        selected = channel.id in self._selected
+        selected = self._index.key(position) in self._selected
         style = self._style
         if selected:
             style += self._layer("channel-table--selected")
@@ -574,6 +619,8 @@ class ChannelTable(ScrollView, can_focus=True):
                 pieces.append((" " * GAP, style))
             if column is MARK_COLUMN:
                 text, part = ("✓", "channel-table--mark") if selected else (" ", None)
+            elif column.key == SITE_COLUMN:
+                text, part = fit(self._index.site(position) or "", width, column.align), None
             else:
                 text = fit(CELL_TEXT[column.key](channel, now), width, column.align)
                 part = _STATUS_COMPONENTS[channel.status] if column.key == "status" else None

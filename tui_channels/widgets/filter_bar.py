@@ -12,7 +12,9 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input, Select
 
 from ..services.channel_view import STATUS_FILTERS
@@ -23,20 +25,41 @@ _STATUS_LABELS = {"all": "Any status", "enabled": "Enabled", "disabled": "Disabl
 
 
 class SearchBox(Input):
-    """The search input; its placeholder shortens rather than being cut when the bar is crowded."""
+    """The search input: its placeholder shortens rather than being cut when the bar is crowded,
+    and its text never changes its size.
+
+    Textual's `Input` sets its `virtual_size` (the text's width) on every keystroke, and that
+    reactive lays the whole screen out again. The box is one line of fixed width, so its text's
+    width only matters for scrolling the text, which reads it directly.
+    """
 
     PLACEHOLDERS = ("/ search name, URL, id, model", "/ search name, URL, id", "/ search")
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def on_resize(self) -> None:
         room = self.content_region.width - 1
         self.placeholder = next((p for p in self.PLACEHOLDERS if len(p) <= room), self.PLACEHOLDERS[-1])
 
+_PROMPTS = {
+    "#type-filter": ("Any type", "Type"),
+    "#group-filter": ("Any group", "Group"),
+    "#tag-filter": ("Any tag", "Tag"),
+    "#flag-filter": ("Any sync", "Sync"),
+    "#site-filter": ("Any site", "Site"),
+}
+"""Each picker's prompt on one site, and in the fleet (six pickers must fit 80 columns there)."""
+
 
 class FilterBar(Horizontal):
-    """`/`-focused search plus status, type, group, tag and sync pickers (only those the backend has)."""
+    """`/`-focused search plus status, type, group, tag and sync pickers (only those the backend
+    has), and in the fleet view a site picker."""
 
     class Changed(Message):
-        """A filter changed; `field` is one of search, status, type_code, group, tag, flag."""
+        """A filter changed; `field` is one of search, status, type_code, group, tag, flag, site.
+
+        In the fleet the type picker's values are type names (`type_code` still names the field).
+        """
 
         def __init__(self, field: str, value: Any) -> None:
             super().__init__()
@@ -52,17 +75,32 @@ class FilterBar(Horizontal):
             compact=True,
             id="status-filter",
         )
-        yield Select([], prompt="Any type", compact=True, id="type-filter")
-        yield Select([], prompt="Any group", compact=True, id="group-filter")
-        yield Select([], prompt="Any tag", compact=True, id="tag-filter")
-        yield Select([], prompt="Any sync", compact=True, id="flag-filter")
+        for selector, (prompt, _short) in _PROMPTS.items():
+            yield Select([], prompt=prompt, compact=True, id=selector.removeprefix("#"))
 
     def set_choices(
-        self, *, types: Options, groups: Options | None, tags: Options | None, flags: Options = ()
+        self,
+        *,
+        types: Options,
+        groups: Options | None,
+        tags: Options | None,
+        flags: Options = (),
+        sites: Options | None = None,
     ) -> None:
-        """New option lists for the facets; a facet the backend lacks (None, or no flags) is hidden."""
+        """New option lists for the facets; a facet the backend lacks (None, or no flags) is hidden,
+        and the site picker shows only with `sites` (the fleet)."""
         self._fill("#type-filter", types)
-        for selector, options in (("#group-filter", groups), ("#tag-filter", tags), ("#flag-filter", flags or None)):
+        facets = (
+            ("#group-filter", groups),
+            ("#tag-filter", tags),
+            ("#flag-filter", flags or None),
+            ("#site-filter", sites),
+        )
+        fleet = sites is not None
+        self.set_class(fleet, "-fleet")
+        for selector, (prompt, short) in _PROMPTS.items():
+            self.query_one(selector, Select).prompt = short if fleet else prompt
+        for selector, options in facets:
             select = self.query_one(selector, Select)
             select.display = options is not None
             self._fill(selector, options or ())
@@ -84,6 +122,7 @@ class FilterBar(Horizontal):
         group: str | None,
         tag: str | None,
         flag: str | None = None,
+        site: str | None = None,
     ) -> None:
         """Show a remembered view state (after switching back to a site) without re-announcing it."""
         with self.prevent(Input.Changed, Select.Changed):
@@ -94,6 +133,7 @@ class FilterBar(Horizontal):
                 ("#group-filter", group),
                 ("#tag-filter", tag),
                 ("#flag-filter", flag),
+                ("#site-filter", site),
             )
             for selector, value in filters:
                 select = self.query_one(selector, Select)
@@ -114,6 +154,7 @@ class FilterBar(Horizontal):
             "group-filter": "group",
             "tag-filter": "tag",
             "flag-filter": "flag",
+            "site-filter": "site",
         }[event.select.id or ""]
         value = None if event.value is Select.NULL else event.value
         self.post_message(self.Changed(field, value))

@@ -32,4 +32,4 @@ class SiteBar(Static):
             text.append(f"{selected:,} selected", style="bold")
         if note:
             text.append(f"   {note}", style="dim")
-        self.update(text)
+        self.update(text, layout=False)  # one line, always: no layout pass per keystroke

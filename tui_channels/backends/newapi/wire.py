@@ -118,6 +118,7 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
         weight=as_int(record.get("weight")),
         tag=as_text(record.get("tag")) or None,
         balance=as_float(record.get("balance")),
+        balance_time=_nonzero(record.get("balance_updated_time")),
         response_time_ms=_nonzero(record.get("response_time")),
         test_time=_nonzero(record.get("test_time")),
         used_quota=as_int(record.get("used_quota")),

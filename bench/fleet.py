@@ -1,0 +1,157 @@
+"""Benchmark: the fleet view over 20 demo sites of 5,000 channels each (100,000 channels), New API
+and Octopus mixed.
+
+The emulated sites run in processes of their own (`tui_channels.demo.serve`, two processes of ten
+sites each), so the figures are the app's: the real `ChannelsApp` runs headless at 160x50 in this
+process, opened on the fleet view, with each site configured as a user would (secrets in the
+environment, a throw-away config folder). Printed:
+
+- load: from starting the app until every site is loaded and the table has painted all 100,000
+  rows (sites load at once; New API pages of 100, Octopus in one answer);
+- filter keystroke: from a key pressed in the search box (`pilot.press`, as a user types and
+  backspaces) until the table has filtered and the screen has been repainted; p50 and p95;
+- sort: from `sort_by` (what the sort picker and the palette call) until repainted, over several
+  columns each way; the first sort by a column computes its keys, later ones reuse them;
+- resident memory of this process after the load, and its peak.
+
+Goals: load < 5 s, keystroke p95 < 30 ms, RSS < 400 MB. Prints figures only; nothing asserts on
+time. Run: `.venv/bin/python bench/fleet.py [--sites 20] [--channels 5000]` when the machine is
+quiet (`uptime`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from tui_channels.app import ChannelsApp
+from tui_channels.config import AppConfig, SiteProfile
+from tui_channels.demo.serve import GatewayProcess, ServedSite
+from tui_channels.screens.main import MainScreen
+from tui_channels.secret_store import env_var_name
+
+SIZE = (160, 50)
+PROCESSES = 2
+
+TYPED = (
+    "o", "p", "e", "n", "backspace", "backspace", "backspace", "backspace",
+    "c", "l", "a", "u", "d", "e", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace",
+    "g", "p", "t", "minus", "4", "o", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace",
+    "d", "e", "e", "p", "backspace", "backspace", "backspace", "backspace",
+    "b", "a", "c", "k", "u", "p", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace",
+)
+"""Keys pressed in the search box, in order (run twice)."""
+
+SORTS = tuple(
+    (column, descending)
+    for column in ("name", "site", "status", "type", "models", "id")
+    for descending in (False, True)
+)
+
+
+def status_mib(field: str) -> float:
+    """A memory figure of this process (VmRSS now, VmHWM the peak) from /proc/self/status, in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def plan(names: list[str], channels: int) -> dict[str, object]:
+    """Half the sites New API, half Octopus, alternating, each seeded differently."""
+    sites = []
+    for number, name in enumerate(names):
+        kind = "newapi" if number % 2 == 0 else "octopus"
+        sites.append({"name": name, "kind": kind, "channels": channels, "seed": 100 + number})
+    return {"sites": sites}
+
+
+def profile(site: ServedSite) -> SiteProfile:
+    login = {"user_id": site.user_id} if site.user_id else {"username": site.username}
+    return SiteProfile(name=site.name, kind=site.kind, url=site.url, **login)
+
+
+def percentile(samples: list[float], p: int) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
+
+
+async def measure(sites: list[ServedSite], total: int) -> None:
+    for site in sites:
+        os.environ[env_var_name(site.name)] = site.secret
+    config = AppConfig(sites=[profile(site) for site in sites])
+    app = ChannelsApp(config=config, fleet=True)
+    before = status_mib("VmRSS")
+    started = time.perf_counter()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        table = screen.table
+        while screen.fleet is None or screen.fleet.pending_sites() or table.total_count < total:
+            await pilot.pause(0.01)
+        await table.wait_for_refresh()
+        loaded = time.perf_counter() - started
+        await pilot.pause(0.5)
+        rss = status_mib("VmRSS")
+        print(f"{len(sites)} sites, {table.total_count:,} channels")
+        print(f"load (app start to every row painted): {loaded:.2f} s   (goal < 5 s)")
+
+        await pilot.press("slash")
+        keystrokes: list[float] = []
+        search = screen.query_one("#search")
+        for key in TYPED * 2:
+            start = time.perf_counter()
+            await pilot.press(key)
+            while table.view_state.search != search.value:  # type: ignore[attr-defined]
+                await pilot.pause(0)
+            await table.wait_for_refresh()
+            keystrokes.append((time.perf_counter() - start) * 1000)
+        print(
+            f"filter keystroke through the search box, n={len(keystrokes)}: "
+            f"p50 {percentile(keystrokes, 50):.1f} ms, p95 {percentile(keystrokes, 95):.1f} ms   (goal p95 < 30 ms)"
+        )
+
+        sorts: list[float] = []
+        for column, descending in SORTS:
+            start = time.perf_counter()
+            screen.sort_by(column, descending)
+            await table.wait_for_refresh()
+            sorts.append((time.perf_counter() - start) * 1000)
+        print(
+            f"sort over every row, n={len(sorts)}: p50 {percentile(sorts, 50):.1f} ms, "
+            f"p95 {percentile(sorts, 95):.1f} ms, slowest {max(sorts):.1f} ms (a column's first sort)"
+        )
+        print(
+            f"resident memory: {rss:.0f} MiB after the load (+{rss - before:.0f} MiB for the fleet), "
+            f"peak {status_mib('VmHWM'):.0f} MiB   (goal < 400 MB)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=20)
+    parser.add_argument("--channels", type=int, default=5000, help="channels per site")
+    args = parser.parse_args()
+    names = [f"fleet-{number:02d}" for number in range(1, args.sites + 1)]
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tui-channels-bench-")))
+        os.environ["TUI_CHANNELS_CONFIG_DIR"] = str(folder / "config")
+        os.environ["TUI_CHANNELS_DATA_DIR"] = str(folder / "data")
+        os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+        started = time.perf_counter()
+        shares = [names[i::PROCESSES] for i in range(PROCESSES)]
+        processes = [stack.enter_context(GatewayProcess(plan(share, args.channels))) for share in shares]
+        sites = [site for process in processes for site in process.sites]
+        print(
+            f"gateways: {PROCESSES} processes (pids {', '.join(str(p.pid) for p in processes)}), "
+            f"seeded in {time.perf_counter() - started:.1f} s; the app runs in pid {os.getpid()}"
+        )
+        asyncio.run(measure(sites, args.sites * args.channels))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""The fleet view (every site at once) driven from the keyboard, over New API, Octopus and AxonHub
+demo sites whose channel ids overlap (each has a channel 7)."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, Select
+
+from tui_channels.app import ChannelsApp
+from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.screens.batch_results import BatchResultsScreen
+from tui_channels.screens.channel_form import ChannelFormScreen
+from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.find import FindScreen
+from tui_channels.screens.fleet_jump import Jump
+from tui_channels.screens.health import HealthScreen
+from tui_channels.screens.scope_picker import ScopePicker
+from tui_channels.services import trash
+from tui_channels.services.channel_view import ChannelRef
+from tui_channels.services.results import Outcome
+
+from .ui_helpers import (
+    batch_idle,
+    demo_session,
+    main_screen,
+    running_app,
+    screen_text,
+    wait_for,
+    wait_loaded,
+    wait_screen,
+)
+
+SITES = (NEWAPI_SITE, OCTOPUS_SITE, AXONHUB_SITE, CLAUDECODEHUB_SITE)
+
+
+def ref(site: str, channel_id: int) -> ChannelRef:
+    return ChannelRef(site, channel_id)
+
+
+async def select_rows(pilot, *keys: ChannelRef) -> None:
+    """Move the cursor to each row and press space, as a user would."""
+    table = main_screen(pilot.app).table
+    for key in keys:
+        table.move_cursor_to_channel(key)
+        assert table.cursor_key == key
+        await pilot.press("space")
+
+
+async def test_the_fleet_lists_every_site_with_a_site_column():
+    async with running_app(fleet=True) as (app, pilot, demo):
+        screen = main_screen(app)
+        counts = {s.name: len(s.channels) for s in screen.fleet.sessions}
+        assert counts == {NEWAPI_SITE: 60, OCTOPUS_SITE: 15, AXONHUB_SITE: 15, CLAUDECODEHUB_SITE: 15}
+        assert len(demo.gateway.sites[OCTOPUS_SITE].server.channels) == 15
+        assert screen.table.total_count == 105
+        assert screen.table.columns[0] == "site"
+        text = screen_text(app)
+        assert "All sites" in text and "105 of 105 channels" in text and "4 sites" in text
+        positions = {screen.table.index.position(ref(site, 7)) for site in SITES}
+        assert None not in positions and len(positions) == 4
+
+
+async def test_f_the_switcher_and_the_palette_reach_the_fleet():
+    async with running_app() as (app, pilot, _demo):
+        screen = main_screen(app)
+        assert screen.current.name == NEWAPI_SITE
+        await pilot.press("F")
+        await wait_loaded(pilot)
+        assert screen.fleet is not None and screen.table.total_count == 105
+        await pilot.press("s")
+        assert "All sites" in screen_text(app)
+        await pilot.press("down", "down", "enter")
+        await wait_loaded(pilot)
+        assert screen.current is not None and screen.current.name == OCTOPUS_SITE
+        await pilot.press("s", "home", "enter")
+        await wait_loaded(pilot)
+        assert screen.fleet is not None
+        titles = {command.title for command in app.get_system_commands(screen)}
+        assert "All sites (fleet view)" in titles
+
+
+async def test_the_fleet_opens_again_next_time_and_no_site_can_be_called_all(cli):
+    with demo_session():
+        async with ChannelsApp(fleet=True).run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+        async with ChannelsApp().run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            assert main_screen(pilot.app).fleet is not None
+            await pilot.press("s", "down", "enter")
+            await wait_loaded(pilot)
+        async with ChannelsApp().run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            assert main_screen(pilot.app).current.name == NEWAPI_SITE
+        refused = cli("sites", "add", "all", "--kind", "newapi", "--url", "http://127.0.0.1:9", "--user-id", "1")
+        assert refused.code == 2 and "reserved" in refused.err
+
+
+async def test_a_site_that_fails_shows_its_error_and_the_others_load():
+    with demo_session() as demo:
+        octopus = demo.gateway.sites[OCTOPUS_SITE]
+        fault = octopus.faults.add("server_error", "/api/v1/channel/list", times=None)
+        app = ChannelsApp(fleet=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            screen = main_screen(app)
+            assert screen.table.total_count == 90
+            text = screen_text(app)
+            assert "✗ demo-octopus" in text and "1 failed" in text
+            octopus.faults.remove(fault)
+            await pilot.press("r")
+            await wait_loaded(pilot)
+            assert screen.table.total_count == 105
+            assert "✗" not in screen_text(app)
+
+
+async def test_the_cursor_stays_on_the_first_row_while_sites_arrive_ahead_of_it():
+    """AxonHub sorts first but answers last: its rows go in above the cursor, which stays on top."""
+    with demo_session() as demo:
+        demo.gateway.sites[AXONHUB_SITE].faults.add("latency", "*", times=None, delay=1.0)
+        app = ChannelsApp(fleet=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            screen = main_screen(app)
+            assert screen.table.total_count == 105
+            assert screen.table.cursor_row == 0
+            assert screen.table.cursor_site == AXONHUB_SITE
+
+
+async def test_search_filters_the_site_filter_and_sort_work_over_every_site():
+    async with running_app(fleet=True) as (app, pilot, _demo):
+        screen = main_screen(app)
+        site_filter = screen.query_one("#site-filter", Select)
+        assert site_filter.display
+        site_filter.value = OCTOPUS_SITE
+        await wait_for(pilot, lambda: screen.table.row_count == 15)
+        assert {screen.table.index.site(p) for p in screen.table.index.view(screen.table.view_state)} == {OCTOPUS_SITE}
+        site_filter.value = Select.NULL
+        await wait_for(pilot, lambda: screen.table.row_count == 105)
+        await pilot.press("slash", *"claude")
+        shown = [screen.table.index.channel(p) for p in screen.table.index.view(screen.table.view_state)]
+        assert shown and all("claude" in " ".join((c.name, c.base_url, *c.models)).lower() for c in shown)
+        assert len({screen.table.index.site(p) for p in screen.table.index.view(screen.table.view_state)}) > 1
+        await pilot.press("escape", "escape")
+        screen.sort_by("name", False)
+        await pilot.pause()
+        assert app.config.ui.fleet_sort is not None and app.config.ui.fleet_sort.column == "name"
+        names = [screen.table.index.channel(p).name.casefold() for p in screen.table.index.view(screen.table.view_state)]
+        assert names == sorted(names)
+
+
+async def test_a_selection_is_per_site_and_a_test_goes_to_each_channels_own_site():
+    async with running_app(fleet=True) as (app, pilot, demo):
+        screen = main_screen(app)
+        newapi, octopus, axonhub, _hub = (demo.gateway.sites[name] for name in SITES)
+        await select_rows(pilot, ref(NEWAPI_SITE, 3), ref(OCTOPUS_SITE, 3))
+        assert screen.table.selected_ids == {ref(NEWAPI_SITE, 3), ref(OCTOPUS_SITE, 3)}
+        axonhub_requests = axonhub.stats.total
+        octopus_fetches = octopus.stats.count("POST", "/api/v1/channel/fetch-model")
+        await pilot.press("t")
+        results = await wait_screen(pilot, BatchResultsScreen)
+        assert newapi.stats.count("GET", "/api/channel/test/*") == 1
+        assert newapi.stats.count("GET", "/api/channel/test/3") == 1
+        assert octopus.stats.count("POST", "/api/v1/channel/fetch-model") == octopus_fetches + 1
+        assert axonhub.stats.total == axonhub_requests
+        assert {(r.site, r.channel_id) for r in results._results} == {(NEWAPI_SITE, 3), (OCTOPUS_SITE, 3)}
+        text = screen_text(app)
+        assert f"── {NEWAPI_SITE}" in text and f"── {OCTOPUS_SITE}" in text and "on 2 sites" in text
+
+
+async def test_balance_over_two_sites_skips_the_one_that_has_no_balances_and_says_why():
+    async with running_app(fleet=True) as (app, pilot, _demo):
+        screen = main_screen(app)
+        await select_rows(pilot, ref(NEWAPI_SITE, 3), ref(OCTOPUS_SITE, 3))
+        await pilot.press("b")
+        await wait_screen(pilot, ScopePicker)
+        assert "2 channels on 2 sites" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+        _title, results = screen.last_batch
+        by_site = {r.site: r for r in results}
+        assert by_site[OCTOPUS_SITE].outcome is Outcome.SKIPPED
+        assert "balance" in by_site[OCTOPUS_SITE].message.lower()
+        assert by_site[NEWAPI_SITE].outcome is not Outcome.SKIPPED or "balance" in by_site[NEWAPI_SITE].message
+
+
+async def test_delete_over_two_sites_says_how_many_on_how_many_and_deletes_only_those():
+    async with running_app(fleet=True) as (app, pilot, demo):
+        screen = main_screen(app)
+        newapi, octopus, axonhub, _hub = (demo.gateway.sites[name] for name in SITES)
+        await select_rows(pilot, ref(NEWAPI_SITE, 8), ref(OCTOPUS_SITE, 8))
+        await pilot.press("d")
+        await wait_screen(pilot, ConfirmScreen)
+        text = screen_text(app)
+        assert "Delete 2 channels on 2 sites?" in text
+        assert f"{NEWAPI_SITE} (1)" in text and f"{OCTOPUS_SITE} (1)" in text
+        if "Type 2 to confirm" in text:
+            await pilot.press("2", "enter")
+        else:
+            await pilot.click("#confirm-yes")
+        await wait_for(pilot, lambda: batch_idle(app) and screen.table.index.position(ref(NEWAPI_SITE, 8)) is None)
+        await wait_for(pilot, lambda: screen.table.index.position(ref(OCTOPUS_SITE, 8)) is None)
+        assert 8 not in newapi.server.store
+        assert 8 not in octopus.server.channels
+        assert axonhub.server.record(8)
+        assert screen.table.index.position(ref(AXONHUB_SITE, 8)) is not None
+        assert sorted((r["site"], r["channel"]["id"]) for r in trash.read()) == [(NEWAPI_SITE, 8), (OCTOPUS_SITE, 8)]
+
+
+async def test_disable_over_three_sites_reaches_each_site():
+    async with running_app(fleet=True) as (app, pilot, demo):
+        screen = main_screen(app)
+        rows = [ref(site, 2) for site in SITES]
+        await select_rows(pilot, *rows)
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+        _title, results = screen.last_batch
+        assert {(r.site, r.channel_id): r.outcome for r in results} == {
+            (site, 2): Outcome.OK for site in SITES
+        }
+        for site in SITES:
+            channel = screen.table.index.channel(screen.table.index.position(ref(site, 2)))
+            assert channel.status.is_disabled
+
+
+async def test_the_cursor_channel_is_edited_on_its_own_site_and_site_wide_actions_say_one_site():
+    async with running_app(fleet=True) as (app, pilot, demo):
+        screen = main_screen(app)
+        octopus_name = demo.gateway.sites[OCTOPUS_SITE].server.record(7)["name"]
+        screen.table.move_cursor_to_channel(ref(OCTOPUS_SITE, 7))
+        await pilot.press("e")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        assert f"Edit channel 7: {octopus_name}" in screen_text(app)
+        assert form._backend is screen.fleet.session(OCTOPUS_SITE).backend
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        app.clear_notifications()
+        await pilot.press("X")
+        await wait_for(pilot, lambda: any("one site at a time" in n.message for n in app._notifications))
+
+
+async def test_health_opens_the_fleet_and_a_row_leads_to_its_channel():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        newapi = demo.gateway.sites[NEWAPI_SITE]
+        auto = min(i for i in newapi.server.store if newapi.server.record(i)["status"] == 3)
+        await pilot.press("H")
+        await wait_screen(pilot, HealthScreen)
+        assert screen.fleet is not None
+        await wait_for(pilot, lambda: not screen.fleet.pending_sites())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("slash", *"no channel is called this", "enter")
+        assert screen.table.row_count == 0
+        await pilot.press("H")
+        health = await wait_screen(pilot, HealthScreen)
+        await wait_for(pilot, lambda: Jump(NEWAPI_SITE, auto) in health._rows)
+        assert "Auto-disabled" in screen_text(app)
+        health.query_one(OptionList).highlighted = health._rows.index(Jump(NEWAPI_SITE, auto))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.table.cursor_key == ref(NEWAPI_SITE, auto)
+
+
+async def test_where_is_it_finds_a_model_on_every_site_and_goes_to_the_match():
+    async with running_app(fleet=True) as (app, pilot, _demo):
+        screen = main_screen(app)
+        await pilot.press("w")
+        finder = await wait_screen(pilot, FindScreen)
+        await pilot.press(*"gpt-4o-mini", "enter")
+        await wait_for(pilot, lambda: any(row is not None for row in finder._rows))
+        sites = {row.site for row in finder._rows if row is not None}
+        assert sites == set(SITES)
+        assert "matches on 4 of 4 sites" in screen_text(app)
+        target = next(row for row in finder._rows if row is not None and row.site == OCTOPUS_SITE)
+        finder.query_one(OptionList).highlighted = finder._rows.index(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.table.cursor_key == ref(OCTOPUS_SITE, target.channel_id)
