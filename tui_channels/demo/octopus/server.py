@@ -273,6 +273,7 @@ class OctopusServer:
         self._next_id = 1
         self._next_key_id = 1
         self._sync_lock = asyncio.Lock()
+        self._upstream: httpx.AsyncClient | None = None
         self.groups = GroupStore(legacy=self.legacy, channels=self.channels)
         self._seed(seed_channels(channels, seed=seed, upstream_url=upstream_url), seed)
         self._seed_groups()
@@ -551,8 +552,7 @@ class OctopusServer:
         headers = {h["header_key"]: h["header_value"] for h in channel.get("custom_header") or []}
         headers["Authorization"] = f"Bearer {key}"
         try:
-            async with httpx.AsyncClient(timeout=self.upstream_timeout) as client:
-                response = await client.get(f"{base_url}/models", headers=headers)
+            response = await self._http().get(f"{base_url}/models", headers=headers, timeout=self.upstream_timeout)
         except httpx.TimeoutException as exc:
             message = f"fetch models: upstream did not answer within {self.upstream_timeout:g}s"
             raise ApiError(500, message) from exc
@@ -572,6 +572,13 @@ class OctopusServer:
                 raise ApiError(500, f"invalid match_regex: {exc}") from exc
             names = [name for name in names if regex.search(name)]
         return names
+
+    def _http(self) -> httpx.AsyncClient:
+        """One pooled client for every upstream call, as the server's Go HTTP client is (a new
+        client per call would spend the emulation's CPU on TLS contexts, not on the server's work)."""
+        if self._upstream is None:
+            self._upstream = httpx.AsyncClient()
+        return self._upstream
 
     def _upstream_of(self, channel: dict[str, Any]) -> tuple[str, str]:
         """Legacy: the lowest-delay base URL and the first enabled key; current: the single pair."""
