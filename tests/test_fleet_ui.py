@@ -14,6 +14,7 @@ from tui_channels.screens.find import FindScreen
 from tui_channels.screens.fleet_jump import Jump
 from tui_channels.screens.health import HealthScreen
 from tui_channels.screens.scope_picker import ScopePicker
+from tui_channels.screens.sync_preview import SyncPreviewScreen
 from tui_channels.services import trash
 from tui_channels.services.channel_view import ChannelRef
 from tui_channels.services.results import Outcome
@@ -164,6 +165,53 @@ async def test_a_selection_is_per_site_and_a_test_goes_to_each_channels_own_site
         assert {(r.site, r.channel_id) for r in results._results} == {(NEWAPI_SITE, 3), (OCTOPUS_SITE, 3)}
         text = screen_text(app)
         assert f"── {NEWAPI_SITE}" in text and f"── {OCTOPUS_SITE}" in text and "on 2 sites" in text
+
+
+async def test_a_batch_over_sites_shows_each_sites_count_while_a_slow_one_works():
+    """Octopus never answers its model fetches: New API's share finishes and says so beside it."""
+    with demo_session() as demo:
+        demo.gateway.sites[OCTOPUS_SITE].faults.add("hang", "/api/v1/channel/fetch-model", times=None)
+        app = ChannelsApp(fleet=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            screen = main_screen(app)
+            await select_rows(pilot, ref(NEWAPI_SITE, 3), ref(NEWAPI_SITE, 4), ref(OCTOPUS_SITE, 3))
+            await pilot.press("t")
+            await wait_for(pilot, lambda: f"{NEWAPI_SITE} 2/2" in screen_text(app))
+            text = screen_text(app)
+            assert "by site:" in text and f"{OCTOPUS_SITE} 0/1" in text and " 2/3 " in text
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+            _title, results = screen.last_batch
+            by_site = {(r.site, r.channel_id): r.outcome for r in results}
+            assert by_site[(OCTOPUS_SITE, 3)] is Outcome.CANCELLED
+            assert by_site[(NEWAPI_SITE, 3)] is not Outcome.CANCELLED
+
+
+async def test_a_sync_over_two_sites_previews_both_then_each_site_writes_its_own():
+    async with running_app(fleet=True) as (app, pilot, demo):
+        newapi, octopus = demo.gateway.sites[NEWAPI_SITE], demo.gateway.sites[OCTOPUS_SITE]
+        chosen = [ref(NEWAPI_SITE, n) for n in (3, 5, 6)] + [ref(OCTOPUS_SITE, n) for n in (2, 3, 7)]
+        await select_rows(pilot, *chosen)
+        await pilot.press("y")
+        await wait_screen(pilot, ScopePicker)
+        assert "6 channels on 2 sites" in screen_text(app)
+        await pilot.press("enter")
+        preview = await wait_screen(pilot, SyncPreviewScreen)
+        planned = {(r.site, r.channel_id): r for r in preview._previews}
+        assert set(planned) == {(k.site, k.id) for k in chosen}
+        changing = {key for key, r in planned.items() if r.added_models or r.removed_models}
+        assert {site for site, _id in changing} == {NEWAPI_SITE, OCTOPUS_SITE}
+        assert not newapi.stats.requests("PUT", "/api/channel/")
+        assert not octopus.stats.requests("POST", "/api/v1/channel/update")
+        await pilot.press("a")
+        await wait_screen(pilot, BatchResultsScreen)
+        written = {(NEWAPI_SITE, r.json()["id"]) for r in newapi.stats.requests("PUT", "/api/channel/")}
+        written |= {(OCTOPUS_SITE, r.json()["id"]) for r in octopus.stats.requests("POST", "/api/v1/channel/update")}
+        assert written == changing
+        for site, channel_id in changing:
+            shown = next(c for c in main_screen(app).fleet.session(site).channels if c.id == channel_id)
+            assert set(shown.models) == set(planned[(site, channel_id)].new_models or ())
 
 
 async def test_balance_over_two_sites_skips_the_one_that_has_no_balances_and_says_why():
