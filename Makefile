@@ -35,6 +35,7 @@ screenshots: $(STAMP_TEST)
 bench: $(STAMP_TEST)
 	$(PY) bench/table.py
 	$(PY) bench/batch.py
+	$(PY) bench/fleet.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,51 +1,51 @@
 """Benchmark: the batch engine against the demo gateway, 1,000 channels, upstreams with a fixed delay.
 
-Every upstream call (a test's chat completion, a model list) answers after `--delay` seconds, so a
-batch is bound by waiting, and its ideal wall time is channels x delay / concurrency. For a batch
-test and a batch sync at each concurrency, in the same run, this prints the wall time, the ideal
-and their ratio (1.00 would be a perfect engine, the gap is the cost of HTTP, the emulated gateway
-and our client, all in this one machine). A sync is timed as its preview (one upstream model list
-per channel, the delay-bound part the ideal describes) and its apply (one write per changed
-channel, no upstream); the site's model lists are put back as seeded before each sync, so every
-run has the same work.
+The fake upstream providers run in a process of their own and the emulated gateways in another
+(`tui_channels.demo.serve`), so the figures measure the client: this process runs only the batch
+engine and the backend clients. Every upstream call (a test's chat completion, a model list)
+answers after `--delay` seconds, so a batch is bound by waiting, and its ideal wall time is
+channels x delay / concurrency. For a batch test and a batch sync at each concurrency this prints
+the wall time, the ideal and their ratio (1.00 would be a perfect engine). A sync is timed as its
+preview (one upstream model list per channel, the delay-bound part the ideal describes) and its
+apply (one write per changed channel, no upstream); each concurrency syncs its own site seeded
+alike, so every run has the same work.
+
+A fleet batch then tests 5 sites at once (New API and Octopus, 200 channels each), each site
+under the concurrency given, as the app and `tui-channels fleet test` run it; its ideal is one
+site's channels x delay / concurrency, since the sites run side by side.
 
 A last run has the gateway answer HTTP 429 (with a `Retry-After`) to one test request in three;
 it must still finish with every channel done, and prints the counts.
 
 No request budget is used here: it paces requests on purpose and would measure the budget, not
-the engine. Nothing asserts on time. Run: `.venv/bin/python bench/batch.py [--channels N]`.
+the engine. Nothing asserts on time. Run: `.venv/bin/python bench/batch.py [--channels N]`, when
+the machine is quiet (`uptime`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
+import os
 import time
 from collections.abc import Sequence
+from contextlib import AsyncExitStack, ExitStack
 
+from tui_channels.backends.base import Backend
 from tui_channels.backends.http import RetryPolicy
-from tui_channels.backends.newapi.client import NewApiBackend
-from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.backends.registry import create_backend
+from tui_channels.config import SiteProfile
+from tui_channels.demo.serve import GatewayProcess, ServedSite
 from tui_channels.services import connectivity, sync
 from tui_channels.services.batch import BatchRun, BatchSettings
+from tui_channels.services.fleet_batch import FleetRun, SiteBatch
 from tui_channels.services.results import ChannelResult, Outcome, tally
 
 SEED = 7
 RETRY_AFTER = 0.2
-_sites = itertools.count()
-
-
-def new_site(gateway: DemoGateway, channels: int) -> DemoSite:
-    return gateway.add_newapi(f"bench-{next(_sites)}", channels=channels, seed=SEED)
-
-
-async def connected(site: DemoSite) -> NewApiBackend:
-    backend = NewApiBackend(
-        site.url, access_token=site.secret, user_id=site.user_id, retry=RetryPolicy(max_retries=3, base_delay=0.2)
-    )
-    await backend.connect()
-    return backend
+FLEET_SITES = 5
+FLEET_CHANNELS = 200
+RETRY = RetryPolicy(max_retries=3, base_delay=0.2)
 
 
 def counts(results: Sequence[ChannelResult]) -> str:
@@ -58,13 +58,19 @@ def line(label: str, concurrency: int, wall: float, ideal: float | None, detail:
     return f"{label:<14} c={concurrency:<3} {wall:7.2f} s  ideal {ideal_text}   {detail}"
 
 
-async def batch_test(site: DemoSite, concurrency: int) -> tuple[float, list[ChannelResult]]:
+async def connected(site: ServedSite) -> Backend:
+    login = {"user_id": site.user_id} if site.user_id else {"username": site.username}
+    profile = SiteProfile(name=site.name, kind=site.kind, url=site.url, **login)
+    backend = create_backend(profile, site.secret, retry=RETRY)
+    await backend.connect()
+    return backend
+
+
+async def batch_test(site: ServedSite, concurrency: int) -> tuple[float, list[ChannelResult]]:
     backend = await connected(site)
     try:
         channels = await backend.list_channels()
-        run = BatchRun(
-            channels, connectivity.connectivity_operation(backend), BatchSettings(concurrency=concurrency)
-        )
+        run = BatchRun(channels, connectivity.connectivity_operation(backend), BatchSettings(concurrency=concurrency))
         started = time.perf_counter()
         results = await run.run()
         return time.perf_counter() - started, results
@@ -72,7 +78,7 @@ async def batch_test(site: DemoSite, concurrency: int) -> tuple[float, list[Chan
         await backend.close()
 
 
-async def batch_sync(site: DemoSite, concurrency: int) -> tuple[float, float, list[ChannelResult], int]:
+async def batch_sync(site: ServedSite, concurrency: int) -> tuple[float, float, list[ChannelResult], int]:
     """(preview seconds, apply seconds, preview results, channels written)."""
     backend = await connected(site)
     try:
@@ -95,43 +101,83 @@ async def batch_sync(site: DemoSite, concurrency: int) -> tuple[float, float, li
         await backend.close()
 
 
-async def main(gateway: DemoGateway, channels: int, delay: float, levels: Sequence[int]) -> None:
+async def fleet_test(sites: Sequence[ServedSite], concurrency: int) -> tuple[float, list[ChannelResult]]:
+    """Every site tested at once, each under `concurrency`, as `fleet test` runs it."""
+    async with AsyncExitStack() as stack:
+        batches = []
+        for site in sites:
+            backend = await connected(site)
+            stack.push_async_callback(backend.close)
+            channels = await backend.list_channels()
+            operation = connectivity.connectivity_operation(backend)
+            batches.append(SiteBatch(site.name, channels, operation, BatchSettings(concurrency=concurrency)))
+        started = time.perf_counter()
+        results = await FleetRun(batches).run()
+        return time.perf_counter() - started, results
+
+
+async def main(
+    gateways: GatewayProcess, fleet: GatewayProcess, channels: int, delay: float, levels: Sequence[int]
+) -> None:
+    sites = {site.name: site for site in gateways.sites}
     print(f"{channels:,} channels, upstream delay {delay * 1000:.0f} ms, concurrency {', '.join(map(str, levels))}\n")
-    test_site = new_site(gateway, channels)
     for concurrency in levels:
-        ideal = channels * delay / concurrency
-        wall, results = await batch_test(test_site, concurrency)
-        print(line("test", concurrency, wall, ideal, counts(results)))
+        wall, results = await batch_test(sites["test"], concurrency)
+        print(line("test", concurrency, wall, channels * delay / concurrency, counts(results)))
     print()
-    sync_site = new_site(gateway, channels)
-    seeded = {channel_id: row["models"] for channel_id, row in sync_site.server.store.items()}
     for concurrency in levels:
-        for channel_id, models in seeded.items():
-            sync_site.server.store[channel_id]["models"] = models
+        preview, apply, previews, written = await batch_sync(sites[f"sync-{concurrency}"], concurrency)
         ideal = channels * delay / concurrency
-        preview, apply, previews, written = await batch_sync(sync_site, concurrency)
         print(line("sync preview", concurrency, preview, ideal, counts(previews)))
         print(line("sync apply", concurrency, apply, None, f"{written:,} channels written"))
         print(line("sync total", concurrency, preview + apply, ideal, ""))
     print()
-    await rate_limited(gateway, channels, delay, max(levels))
+    for concurrency in levels:
+        wall, results = await fleet_test(fleet.sites, concurrency)
+        ideal = FLEET_CHANNELS * delay / concurrency
+        label = f"fleet test {len(fleet.sites)}x{FLEET_CHANNELS}"
+        print(line(label, concurrency, wall, ideal, counts(results)))
+    print()
+    await rate_limited(gateways, sites["rate-limited"], delay, max(levels))
 
 
-async def rate_limited(gateway: DemoGateway, channels: int, delay: float, concurrency: int) -> None:
-    site = new_site(gateway, channels)
-    fault = site.faults.add("rate_limit", "/api/channel/test/*", every=3, times=None, retry_after=RETRY_AFTER)
+async def rate_limited(gateways: GatewayProcess, site: ServedSite, delay: float, concurrency: int) -> None:
     wall, results = await batch_test(site, concurrency)
     attempts = sum(r.attempts for r in results)
     finished = sum(r.outcome in (Outcome.OK, Outcome.FAILED, Outcome.SKIPPED) for r in results)
     print(
         f"429 on 1 test request in 3 (Retry-After {RETRY_AFTER:g} s), c={concurrency}: {wall:.2f} s, "
-        f"{finished:,}/{len(results):,} channels done ({counts(results)}); "
-        f"the gateway answered {fault.hits:,} x 429, "
-        f"{site.stats.count('GET', '/api/channel/test/*'):,} test requests, {attempts:,} engine attempts"
+        f"{finished:,}/{len(results):,} channels done ({counts(results)}); {attempts:,} engine attempts"
     )
     failures = {r.message for r in results if r.outcome is Outcome.FAILED}
     if failures:
         print("failures (upstream answers, seeded bad keys):", "; ".join(sorted(failures)))
+
+
+def gateway_plan(upstream_url: str, channels: int, levels: Sequence[int]) -> dict[str, object]:
+    site = {"kind": "newapi", "channels": channels, "seed": SEED}
+    limited = {
+        **site,
+        "name": "rate-limited",
+        "faults": [
+            {"kind": "rate_limit", "path": "/api/channel/test/*", "every": 3, "times": None, "retry_after": RETRY_AFTER}
+        ],
+    }
+    return {
+        "upstream_url": upstream_url,
+        "sites": [{**site, "name": "test"}, *({**site, "name": f"sync-{c}"} for c in levels), limited],
+    }
+
+
+def fleet_plan(upstream_url: str) -> dict[str, object]:
+    kinds = ("newapi", "octopus")
+    return {
+        "upstream_url": upstream_url,
+        "sites": [
+            {"name": f"fleet-{n}", "kind": kinds[n % 2], "channels": FLEET_CHANNELS, "seed": SEED + n}
+            for n in range(FLEET_SITES)
+        ],
+    }
 
 
 def cli() -> None:
@@ -141,8 +187,15 @@ def cli() -> None:
     parser.add_argument("--concurrency", default="1,4,16", help="comma-separated levels")
     args = parser.parse_args()
     levels = [int(level) for level in args.concurrency.split(",")]
-    with DemoGateway(upstream_delay=args.delay) as gateway:
-        asyncio.run(main(gateway, args.channels, args.delay, levels))
+    with ExitStack() as stack:
+        upstream = stack.enter_context(GatewayProcess({"upstream_delay": args.delay}))
+        gateways = stack.enter_context(GatewayProcess(gateway_plan(upstream.upstream_url, args.channels, levels)))
+        fleet = stack.enter_context(GatewayProcess(fleet_plan(upstream.upstream_url)))
+        print(
+            f"processes: upstream pid {upstream.pid}, gateways pid {gateways.pid}, fleet gateways pid "
+            f"{fleet.pid}; the client runs in pid {os.getpid()}"
+        )
+        asyncio.run(main(gateways, fleet, args.channels, args.delay, levels))
 
 
 if __name__ == "__main__":
