@@ -14,6 +14,10 @@ A fleet batch then tests 5 sites at once (New API and Octopus, 200 channels each
 under the concurrency given, as the app and `tui-channels fleet test` run it; its ideal is one
 site's channels x delay / concurrency, since the sites run side by side.
 
+Beside each test figure, the CPU seconds the client, the upstream and the gateway processes spent
+during it say which one bound the run: on two cores, a gateway process near the wall time is the
+emulation's limit, not the client's.
+
 A last run has the gateway answer HTTP 429 (with a `Retry-After`) to one test request in three;
 it must still finish with every channel done, and prints the counts.
 
@@ -30,6 +34,7 @@ import os
 import time
 from collections.abc import Sequence
 from contextlib import AsyncExitStack, ExitStack
+from pathlib import Path
 
 from tui_channels.backends.base import Backend
 from tui_channels.backends.http import RetryPolicy
@@ -53,6 +58,27 @@ def counts(results: Sequence[ChannelResult]) -> str:
     return ", ".join(f"{found[o]:,} {o.value}" for o in Outcome if found[o])
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds each process spent during a run: whether the client or a server was the bound."""
+
+    def __init__(self, processes: dict[str, int]) -> None:
+        self.processes = processes
+        self._start: dict[str, float] = {}
+
+    def start(self) -> None:
+        self._start = {name: cpu_seconds(pid) for name, pid in self.processes.items()}
+
+    def report(self) -> str:
+        spent = {name: cpu_seconds(pid) - self._start[name] for name, pid in self.processes.items()}
+        return "CPU s: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in spent.items())
+
+
 def line(label: str, concurrency: int, wall: float, ideal: float | None, detail: str) -> str:
     ideal_text = f"{ideal:7.2f} s  x{wall / ideal:5.2f}" if ideal else f"{'':9}  {'':6}"
     return f"{label:<14} c={concurrency:<3} {wall:7.2f} s  ideal {ideal_text}   {detail}"
@@ -66,11 +92,15 @@ async def connected(site: ServedSite) -> Backend:
     return backend
 
 
-async def batch_test(site: ServedSite, concurrency: int) -> tuple[float, list[ChannelResult]]:
+async def batch_test(
+    site: ServedSite, concurrency: int, cpu: CpuMeter | None = None
+) -> tuple[float, list[ChannelResult]]:
     backend = await connected(site)
     try:
         channels = await backend.list_channels()
         run = BatchRun(channels, connectivity.connectivity_operation(backend), BatchSettings(concurrency=concurrency))
+        if cpu is not None:
+            cpu.start()
         started = time.perf_counter()
         results = await run.run()
         return time.perf_counter() - started, results
@@ -101,7 +131,9 @@ async def batch_sync(site: ServedSite, concurrency: int) -> tuple[float, float, 
         await backend.close()
 
 
-async def fleet_test(sites: Sequence[ServedSite], concurrency: int) -> tuple[float, list[ChannelResult]]:
+async def fleet_test(
+    sites: Sequence[ServedSite], concurrency: int, cpu: CpuMeter
+) -> tuple[float, list[ChannelResult]]:
     """Every site tested at once, each under `concurrency`, as `fleet test` runs it."""
     async with AsyncExitStack() as stack:
         batches = []
@@ -111,19 +143,26 @@ async def fleet_test(sites: Sequence[ServedSite], concurrency: int) -> tuple[flo
             channels = await backend.list_channels()
             operation = connectivity.connectivity_operation(backend)
             batches.append(SiteBatch(site.name, channels, operation, BatchSettings(concurrency=concurrency)))
+        cpu.start()
         started = time.perf_counter()
         results = await FleetRun(batches).run()
         return time.perf_counter() - started, results
 
 
 async def main(
-    gateways: GatewayProcess, fleet: GatewayProcess, channels: int, delay: float, levels: Sequence[int]
+    gateways: GatewayProcess,
+    fleet: GatewayProcess,
+    channels: int,
+    delay: float,
+    levels: Sequence[int],
+    cpu: CpuMeter,
 ) -> None:
     sites = {site.name: site for site in gateways.sites}
     print(f"{channels:,} channels, upstream delay {delay * 1000:.0f} ms, concurrency {', '.join(map(str, levels))}\n")
     for concurrency in levels:
-        wall, results = await batch_test(sites["test"], concurrency)
-        print(line("test", concurrency, wall, channels * delay / concurrency, counts(results)))
+        wall, results = await batch_test(sites["test"], concurrency, cpu)
+        detail = f"{counts(results)}; {cpu.report()}"
+        print(line("test", concurrency, wall, channels * delay / concurrency, detail))
     print()
     for concurrency in levels:
         preview, apply, previews, written = await batch_sync(sites[f"sync-{concurrency}"], concurrency)
@@ -133,10 +172,10 @@ async def main(
         print(line("sync total", concurrency, preview + apply, ideal, ""))
     print()
     for concurrency in levels:
-        wall, results = await fleet_test(fleet.sites, concurrency)
+        wall, results = await fleet_test(fleet.sites, concurrency, cpu)
         ideal = FLEET_CHANNELS * delay / concurrency
         label = f"fleet test {len(fleet.sites)}x{FLEET_CHANNELS}"
-        print(line(label, concurrency, wall, ideal, counts(results)))
+        print(line(label, concurrency, wall, ideal, f"{counts(results)}; {cpu.report()}"))
     print()
     await rate_limited(gateways, sites["rate-limited"], delay, max(levels))
 
@@ -195,7 +234,10 @@ def cli() -> None:
             f"processes: upstream pid {upstream.pid}, gateways pid {gateways.pid}, fleet gateways pid "
             f"{fleet.pid}; the client runs in pid {os.getpid()}"
         )
-        asyncio.run(main(gateways, fleet, args.channels, args.delay, levels))
+        cpu = CpuMeter(
+            {"client": os.getpid(), "upstream": upstream.pid, "gateway": gateways.pid, "fleet gateways": fleet.pid}
+        )
+        asyncio.run(main(gateways, fleet, args.channels, args.delay, levels, cpu))
 
 
 if __name__ == "__main__":
