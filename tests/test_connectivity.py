@@ -117,15 +117,33 @@ async def test_balances_refresh_and_types_without_one_are_skipped(gateway):
         channels = await backend.list_channels()
         results = await run_batch(channels, balance_operation(backend))
     outcomes = {r.outcome for r in results}
-    assert outcomes == {Outcome.OK, Outcome.SKIPPED}
+    assert {Outcome.OK, Outcome.SKIPPED} <= outcomes <= {Outcome.OK, Outcome.SKIPPED, Outcome.FAILED}
     for result, channel in zip(results, channels):
-        if result.outcome is Outcome.OK:
+        if result.outcome is Outcome.FAILED:
+            assert result.message.startswith("The upstream did not report its balance")
+            assert "invalid" in key_of(site, channel.id) or "broken" in key_of(site, channel.id)
+        elif result.outcome is Outcome.OK:
             assert result.value == site.server.record(channel.id)["balance"]
             assert with_balance(channel, result).balance == result.value
             assert result.message == f"${result.value:,.2f}"
         else:
             assert "cannot query the balance" in result.message
             assert with_balance(channel, result) is channel
+
+
+@pytest.mark.parametrize("flavor", ["newapi", "newapi-legacy", "oneapi"])
+async def test_a_balance_the_upstream_would_not_give_is_blamed_on_the_upstream(gateway, flavor):
+    """The gateway answers an upstream's refusal with `success:false` and `status code: 401`."""
+    site = newapi_site(gateway, channels=20, flavor=flavor)
+    async with connected(site) as backend:
+        channels = await backend.list_channels()
+        results = await run_batch(channels, balance_operation(backend))
+        target = next(c for c, r in zip(channels, results) if r.outcome is Outcome.OK)
+        set_key(site, target.id, "sk-invalid-fidelity")
+        [refused] = await run_batch([target], balance_operation(backend))
+    assert refused.outcome is Outcome.FAILED
+    assert refused.message.startswith("The upstream did not report its balance (status code: 401).")
+    assert "gateway" not in refused.message
 
 
 async def test_tags_are_set_and_cleared_per_channel(gateway):

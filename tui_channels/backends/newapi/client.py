@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -637,12 +638,15 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
 
     async def update_balance(self, channel_id: int) -> float:
         self.capabilities.require(Operation.BALANCE)
-        body = await self._call(
-            "GET",
-            f"/api/channel/update_balance/{channel_id}",
-            timeout=SLOW_CALL_TIMEOUT,
-            action=f"query the balance of channel {channel_id}",
-        )
+        try:
+            body = await self._call(
+                "GET",
+                f"/api/channel/update_balance/{channel_id}",
+                timeout=SLOW_CALL_TIMEOUT,
+                action=f"query the balance of channel {channel_id}",
+            )
+        except RequestRejected as error:
+            raise _balance_failed(error) from None
         balance = body.get("balance")
         if not isinstance(balance, (int, float)):
             raise BadResponse("The balance answer had no number in its top-level 'balance' field.")
@@ -746,6 +750,23 @@ def _record_id(record: Any) -> int | None:
 
 def _record_ids(records: Sequence[Any]) -> set[int]:
     return {number for number in map(_record_id, records) if number is not None}
+
+
+_UPSTREAM_ANSWER = re.compile(r'^(status code: \d+|(Get|Post) ")')
+"""How New API words a failed upstream call in `updateChannelBalance` (`GetResponseBody`, `http.Client`)."""
+
+
+def _balance_failed(error: RequestRejected) -> RequestRejected:
+    """A balance query the gateway answered with `success:false`: the upstream's fault when the
+    reason is an upstream's HTTP status or transport error, else the gateway's own refusal."""
+    reason = error.message.split(": ", 1)[-1].rstrip(".")
+    if not _UPSTREAM_ANSWER.match(reason):
+        return error
+    return RequestRejected(
+        f"The upstream did not report its balance ({reason}). Check the channel's base URL and key, "
+        "and that the upstream is up.",
+        title="Upstream failed",
+    )
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -187,6 +187,9 @@ class CheckApi:
     # -- balance -------------------------------------------------------------------------------
 
     async def update_balance(self, _request: Request, arg: str) -> JSONResponse:
+        """The server asks the upstream for its balance; an upstream that refuses or is down is
+        answered as `success:false` with `status code: 401` or the transport error, as New API's
+        `updateChannelBalance` does (the upstream's model list stands in for its billing route)."""
         channel_id, error = go_atoi(arg)
         row = self.table.get(channel_id or 0)
         if error or row is None:
@@ -195,6 +198,10 @@ class CheckApi:
             return fail("多密钥渠道不支持余额查询")
         if not self._balance_supported(row):
             return fail("尚未实现")
+        keys = key_lines(row["key"])
+        answer = await self.upstream.models(self._base_url(row), keys[0] if keys else "")
+        if not answer.ok:
+            return fail(answer.transport_error or f"status code: {answer.status}")
         return reply(True, balance=self._query_balance(row))
 
     async def update_all_balances(self, _request: Request, _arg: str) -> JSONResponse:
