@@ -341,10 +341,13 @@ async def test_batch_delete_falls_back_to_one_by_one_on_one_api(gateway):
 # -- upstream-facing --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flavor", ["newapi", "newapi-legacy"])
-async def test_connectivity_test_reports_time_and_failures(gateway, flavor):
-    """Current servers answer inside the envelope's data, legacy ones at the top level: both are read."""
+@pytest.mark.parametrize("shape", ["newapi", "newapi-enveloped", "newapi-legacy"])
+async def test_connectivity_test_reports_time_and_failures(gateway, shape):
+    """Time and error code at the top level (current and legacy builds) or inside the envelope's
+    data (reported from newer builds): both shapes are read."""
+    flavor = shape.removesuffix("-enveloped")
     site = new_site(gateway, flavor)
+    site.server.checks.enveloped_tests = shape.endswith("-enveloped")
     backend = await connected(site)
     channels = {c.id: c for c in await backend.list_channels()}
     good = next(c for c in channels.values() if "invalid" not in site.server.record(c.id)["key"] and not c.raw.get("channel_info", {}).get("is_multi_key") and c.type.code == 1)

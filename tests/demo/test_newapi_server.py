@@ -273,17 +273,29 @@ def test_channel_test_calls_the_upstream_and_reports_time(gateway, flavor):
         good = http.get("/api/channel/test/1", params={"model": "gpt-4o"}).json()
         bad = http.get("/api/channel/test/2").json()
     assert gateway.upstream_stats.count("POST", "/p/*/v1/chat/completions") >= calls + 2
-    # the current flavor answers in the newer shape: the result inside the envelope's data
-    result, failure = (good["data"], bad["data"]) if flavor == "newapi" else (good, bad)
-    assert good["success"] is True and isinstance(result["time"], float) and result["time"] > 0
-    assert site.server.record(1)["response_time"] == round(result["time"] * 1000)
-    assert bad["success"] is False and "Incorrect API key" in bad["message"]
+    # every build answers at the top level (current with the error code, as 2026-08 main does)
+    assert good["success"] is True and isinstance(good["time"], float) and good["time"] > 0
+    assert site.server.record(1)["response_time"] == round(good["time"] * 1000)
+    assert bad["success"] is False and "Incorrect API key" in bad["message"] and "data" not in good
     if flavor == "oneapi":
         assert good["modelName"] == "gpt-4o" and good["message"] == "pong"
     elif flavor == "newapi":
-        assert failure["error_code"] == "invalid_api_key" and "time" not in good
+        assert bad["error_code"] == "invalid_api_key" and bad["time"] == 0
     else:
-        assert "error_code" not in bad and "data" not in good
+        assert "error_code" not in bad
+
+
+def test_the_enveloped_test_answer_puts_time_and_error_code_in_data(gateway):
+    """The shape reported from newer builds, which the client reads as well."""
+    site = new_site(gateway, channels=3)
+    site.server.checks.enveloped_tests = True
+    site.server.store[1].update(key="sk-good-test-key", status=1)
+    site.server.store[2]["key"] = "sk-invalid-test-key"
+    with client(site) as http:
+        good = http.get("/api/channel/test/1", params={"model": "gpt-4o"}).json()
+        bad = http.get("/api/channel/test/2").json()
+    assert good["success"] is True and good["data"]["time"] > 0 and "time" not in good
+    assert bad["success"] is False and bad["data"]["error_code"] == "invalid_api_key"
 
 
 def test_test_all_runs_in_the_background_once_at_a_time(gateway):

@@ -54,6 +54,9 @@ class CheckApi:
         self._balance_queries: dict[int, int] = {}
         self._test_run: asyncio.Task[None] | None = None
         self._test_task: dict[str, str] = {}
+        self.enveloped_tests = False
+        """Answer tests inside the envelope's `data` (`{"success":true,"data":{"time":…}}`), a shape
+        reported from newer builds; the current build here (2026-08) answers at the top level."""
 
     def _base_url(self, row: dict[str, Any]) -> str:
         return row.get("base_url") or self.flavor.types.get(row["type"]).default_base_url
@@ -73,10 +76,10 @@ class CheckApi:
         if self.flavor.oneapi:
             return reply(outcome.ok, outcome.message, **top, modelName=outcome.model)
         message = "" if outcome.ok else outcome.message
-        if self.flavor.current:
-            # the newer answer: the result in the envelope's data, the error code with it
-            data = top if outcome.ok else {**top, "error_code": outcome.error_code}
-            return reply(outcome.ok, message, data=data)
+        if self.flavor.current and not outcome.ok:
+            top["error_code"] = outcome.error_code
+        if self.flavor.current and self.enveloped_tests:
+            return reply(outcome.ok, message, data=top)
         return reply(outcome.ok, message, **top)
 
     async def probe(self, row: dict[str, Any], model: str) -> Outcome:

@@ -147,7 +147,7 @@ class NewApiServer:
         self.limiter = FixedWindow(*rate_limit) if rate_limit else None
         self._started = int(time.time())
         channel_api = ChannelApi(self.flavor, self.table, sensitive_write=self.role >= ROLES["root"])
-        check_api = CheckApi(self.flavor, self.table, Upstream(upstream_timeout))
+        self.checks = check_api = CheckApi(self.flavor, self.table, Upstream(upstream_timeout))
         self.upstream_updates = UpstreamUpdateApi(self.flavor, self.table, Upstream(upstream_timeout))
         if self.flavor.current:
             seed_watch(list(self.table), PROVIDERS, now=self._started)
