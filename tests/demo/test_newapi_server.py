@@ -337,13 +337,17 @@ def test_fetch_models_saved_and_adhoc(gateway):
 def test_balance_is_top_level_and_only_for_queryable_types(gateway):
     site = new_site(gateway, channels=40)
     store = site.server.store
-    openai = next(i for i, r in store.items() if r["type"] == 1 and not r["channel_info"]["is_multi_key"])
+    single = [i for i, r in store.items() if r["type"] == 1 and not r["channel_info"]["is_multi_key"]]
+    openai, refused = single[0], single[1]
+    store[openai]["key"], store[refused]["key"] = "sk-balance-works", "sk-invalid-balance"
     anthropic = next(i for i, r in store.items() if r["type"] == 14 and not r["channel_info"]["is_multi_key"])
     pooled = next(i for i, r in store.items() if r["channel_info"]["is_multi_key"])
     with client(site) as http:
         ok = http.get(f"/api/channel/update_balance/{openai}").json()
+        upstream_refused = http.get(f"/api/channel/update_balance/{refused}").json()
         unsupported = http.get(f"/api/channel/update_balance/{anthropic}").json()
         multi = http.get(f"/api/channel/update_balance/{pooled}").json()
+    assert upstream_refused == {"success": False, "message": "status code: 401"}
     assert ok["success"] is True and "data" not in ok and ok["balance"] == site.server.record(openai)["balance"]
     assert site.server.record(openai)["balance_updated_time"] >= int(time.time()) - 5
     assert unsupported["success"] is False
