@@ -29,7 +29,20 @@ from tui_channels.demo.newapi.upstream_updates import (
 from tui_channels.errors import NotSupported, RequestRejected
 from tui_channels.secret_store import env_var_name
 from tui_channels.services.channel_form import ChannelForm, FormMode
-from tui_channels.services.upstream_updates import Decision, ModelChange, by_channel, proposed, wait_for_task
+from tui_channels.services.results import Outcome
+from tui_channels.services.upstream_updates import (
+    LEFT_AS_IT_IS,
+    ChannelDecisions,
+    Decision,
+    ModelChange,
+    apply_operation,
+    by_channel,
+    proposed,
+    stripped,
+    wait_for_task,
+)
+
+from .batch_helpers import run_batch
 
 _names = itertools.count(1)
 UPSTREAM = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "text-embedding-3-small", "o3"]
@@ -232,3 +245,45 @@ async def test_apply_all_is_safe_to_run_twice(
         backend.apply_all_upstream_updates(), backend.apply_all_upstream_updates()
     )
     assert first.channels == second.channels == 0
+
+
+def test_findings_that_would_empty_a_channel_are_never_applied(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """An upstream listing nothing makes the server find every model gone (as New API 2026-08 does):
+    `apply --ids` and `apply --all` leave that channel as it is, name it and exit 1; the others apply."""
+    site = gateway.add_newapi("cli-upstream-empty", flavor="newapi", channels=6)
+    for row in site.server.store.values():
+        store_settings(row, {})
+    watched(gateway, site, 1, models="gpt-4o,gone-model")
+    watched(gateway, site, 2, models="gpt-4o,gone-model")
+    gateway.upstream.key_models[site.server.store[1]["key"]] = []
+    monkeypatch.setenv(env_var_name(site.name), site.secret)
+    save_config(AppConfig(sites=[SiteProfile(name=site.name, kind="newapi", url=site.url, user_id=site.user_id)]))
+
+    assert main(["channels", "upstream", "check", "--site", site.name, "--ids", "1,2"]) == 0
+    assert settings_of(site.server.record(1))[REMOVED] == ["gpt-4o", "gone-model"]
+    capsys.readouterr()
+    assert main(["channels", "upstream", "apply", "--site", site.name, "--ids", "1"]) == 1
+    assert "the upstream listed no models" in capsys.readouterr().err
+    assert site.server.record(1)["models"] == "gpt-4o,gone-model"
+    assert main(["channels", "upstream", "apply", "--site", site.name, "--all"]) == 1
+    assert "left as it is" in capsys.readouterr().out
+    assert site.server.record(1)["models"] == "gpt-4o,gone-model"
+    assert site.server.record(2)["models"].split(",") == ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3"]
+
+
+async def test_the_review_leaves_the_removals_that_would_empty_a_channel_pending(
+    gateway: DemoGateway, site: DemoSite, backend: NewApiBackend
+) -> None:
+    watched(gateway, site, 5, models="gpt-4o,gone-model")
+    gateway.upstream.key_models[site.server.store[5]["key"]] = []
+    await backend.detect_upstream_updates(5)
+    channel = await backend.get_channel(5)
+    assert stripped([channel]) == [channel]
+    changes = proposed([channel])
+    assert {c.decision for c in changes} == {Decision.LEAVE}
+    forced = {5: ChannelDecisions(remove=("gpt-4o", "gone-model"))}
+    [result] = await run_batch([channel], apply_operation(backend, forced))
+    assert result.outcome is Outcome.FAILED and result.message == LEFT_AS_IT_IS
+    assert site.server.record(5)["models"] == "gpt-4o,gone-model"

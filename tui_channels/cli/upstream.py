@@ -3,9 +3,11 @@
 `list` prints the channels the server watches with what it found; `check` asks it to check now
 (`--all`: its background check of every watched channel, followed to the end; `--ids`: those
 channels, one by one); `apply` applies what it found (`--all`: its own apply-all; `--ids`: those
-channels, `--ignore-added` to ignore the added models instead of adding them). On a server without
-these routes every action says so and exits 1. A channel the server refuses does not stop the
-others: its row says why, and the command exits 1.
+channels, `--ignore-added` to ignore the added models instead of adding them). A channel the
+findings would leave without models (its upstream listed none) is left as it is and named, the
+others applied one by one. A channel the server refuses does not stop the others: its row says
+why. Either makes the command exit 1; so does a server without these routes, which every action
+names.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from ..models import Channel
 from ..secret_store import SecretStore
 from ..services.channel_view import relative_time
 from ..services.sites import SiteSession
-from ..services.upstream_updates import upstream_summary, wait_for_task, with_findings
+from ..services.upstream_updates import (
+    LEFT_AS_IT_IS,
+    leaves_no_models,
+    upstream_summary,
+    wait_for_task,
+    with_findings,
+)
 from .batch import chosen
 from .common import UsageError, format_table
 
@@ -135,7 +143,20 @@ async def _check(session: SiteSession, args: argparse.Namespace) -> int:
 async def _apply(session: SiteSession, args: argparse.Namespace) -> int:
     backend = session.backend
     assert backend is not None
-    if args.all and not args.dry_run:
+    targets = with_findings(session.channels if args.all else chosen(session.channels, args))
+    planned = []
+    for channel in targets:
+        assert channel.upstream is not None
+        added = list(channel.upstream.added)
+        add, ignore = ([], added) if args.ignore_added else (added, [])
+        remove = list(channel.upstream.removed)
+        planned.append({"id": channel.id, "name": channel.name, "add": add, "ignore": ignore, "remove": remove})
+        if leaves_no_models(channel, add, remove):
+            planned[-1]["left_as_it_is"] = LEFT_AS_IT_IS
+    blocked_rows = [r for r in planned if "left_as_it_is" in r]
+    for row in blocked_rows:
+        print(f"{row['id']} {row['name']}: {LEFT_AS_IT_IS}.", file=sys.stderr)
+    if args.all and not args.dry_run and not blocked_rows:
         report = await backend.apply_all_upstream_updates()  # type: ignore[attr-defined]
         document = {
             "channels": report.channels,
@@ -152,22 +173,10 @@ async def _apply(session: SiteSession, args: argparse.Namespace) -> int:
             else f"{report.channels} channels: +{report.added} −{report.removed} models"
         )
         return 1 if report.failed_ids else 0
-    targets = with_findings(session.channels if args.all else chosen(session.channels, args))
-    planned = []
-    for channel in targets:
-        assert channel.upstream is not None
-        added = list(channel.upstream.added)
-        planned.append(
-            {
-                "id": channel.id,
-                "name": channel.name,
-                "add": [] if args.ignore_added else added,
-                "ignore": added if args.ignore_added else [],
-                "remove": list(channel.upstream.removed),
-            }
-        )
     if not args.dry_run:
         for row in planned:
+            if "left_as_it_is" in row:
+                continue
             try:
                 done = await backend.apply_upstream_updates(  # type: ignore[attr-defined]
                     row["id"], add=row["add"], remove=row["remove"], ignore=row["ignore"]
@@ -179,7 +188,13 @@ async def _apply(session: SiteSession, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(planned, indent=2, ensure_ascii=False))
     else:
-        done = "would apply" if args.dry_run else "applied"
+        state = "would apply" if args.dry_run else "applied"
+
+        def state_of(row: dict[str, Any]) -> str:
+            if "left_as_it_is" in row:
+                return "left as it is"
+            return f"failed: {row['error']}" if "error" in row else state
+
         print(
             format_table(
                 ("ID", "NAME", "ADD", "IGNORE", "REMOVE", "STATE"),
@@ -190,10 +205,10 @@ async def _apply(session: SiteSession, args: argparse.Namespace) -> int:
                         ", ".join(r["add"]),
                         ", ".join(r["ignore"]),
                         ", ".join(r["remove"]),
-                        f"failed: {r['error']}" if "error" in r else done,
+                        state_of(r),
                     )
                     for r in planned
                 ),
             )
         )
-    return 1 if any("error" in r for r in planned) else 0
+    return 1 if blocked_rows or any("error" in r for r in planned) else 0

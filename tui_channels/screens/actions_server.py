@@ -17,7 +17,7 @@ from ..errors import ChannelsError
 from ..services.channel_view import relative_time
 from ..services.server_sync import participants, run_server_sync
 from ..services.sites import SiteSession
-from ..services.upstream_updates import upstream_summary, wait_for_task, with_findings
+from ..services.upstream_updates import proposed, stripped, upstream_summary, wait_for_task, with_findings
 from .actions_channels import channel_lines
 from .batch_results import BatchResultsScreen
 from .confirm import ConfirmScreen
@@ -173,17 +173,25 @@ class ServerActions(MainScreenBase):
         found = [
             c for c in with_findings(session.channels) if c.status.is_enabled and c.upstream and c.upstream.checks
         ]
+        emptied = stripped(found)
         added = sum(len(c.upstream.added) for c in found if c.upstream)
         removed = sum(len(c.upstream.removed) for c in found if c.upstream)
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
+            if yes and emptied:
+                self.apply_upstream(session, proposed(found))  # type: ignore[attr-defined]
+            elif yes:
                 self._apply_upstream_all(session)
 
         message = (
             f"The server adds {added} and removes {removed} models on {len(found)} channels (loaded list):\n"
             f"{channel_lines(found)}\n\nNothing is ignored; y reviews the changes one by one instead."
         )
+        if emptied:
+            message += (
+                f"\n\nLeft as they are, since applying would leave them without models (their upstreams "
+                f"listed none of their models):\n{channel_lines(emptied)}\nThe others are applied one by one."
+            )
         screen = ConfirmScreen(
             f"Apply every upstream change on {session.name}?", message, confirm_label="Apply all"
         )

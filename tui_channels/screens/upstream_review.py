@@ -3,7 +3,8 @@
 `SyncSourcePicker` is what `y` asks on such a server: review what the server found, ask it to check
 now, or run this app's own sync. `UpstreamReviewScreen` lists each model the server found, added
 or removed upstream, with what to do with it: apply, ignore (added models, for good) or leave it
-pending; it dismisses with the decisions, which the main screen applies channel by channel.
+pending; it dismisses with the decisions, which the main screen applies channel by channel. The
+removals of a channel they would leave without models start as "leave", and the summary says so.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..models import Channel
-from ..services.upstream_updates import Decision, ModelChange, describe
+from ..services.upstream_updates import Decision, ModelChange, describe, stripped
 from .dialog import Dialog
 
 SOURCES = {
@@ -90,6 +91,13 @@ class UpstreamReviewScreen(Dialog[list[ModelChange] | None]):
         super().__init__()
         self._changes = list(changes)
         self._names = {c.id: c.name for c in channels}
+        emptied = ", ".join(c.name for c in stripped(channels))
+        self._note = (
+            f"\nLeft pending: the removals from {emptied}, which would leave them without models "
+            "(the upstream listed none of their models)."
+            if emptied
+            else ""
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="upstream-review"):
@@ -110,7 +118,7 @@ class UpstreamReviewScreen(Dialog[list[ModelChange] | None]):
         self.query_one(OptionList).focus()
 
     def _draw(self) -> None:
-        self.query_one("#review-summary", Label).update(describe(self._changes))
+        self.query_one("#review-summary", Label).update(describe(self._changes) + self._note)
         options = self.query_one(OptionList)
         highlighted = options.highlighted
         options.clear_options()

@@ -1,7 +1,10 @@
 """The server's own upstream model findings (current New API): review, apply or ignore, check again.
 
 New API checks the upstream of each watched channel itself and keeps the models it added and
-removed (docs/contracts/newapi-upstream-updates.md). This module turns those findings into
+removed (docs/contracts/newapi-upstream-updates.md). An upstream that refused the key with an
+empty list, or lists nothing, makes the server (2026-08) find every model of the channel removed:
+applying that would leave the channel without models, so those removals stay pending and an apply
+that would empty a channel is refused (`leaves_no_models`), whether per channel or for all. This module turns those findings into
 per-model decisions (apply the change, ignore an added model for good, or leave it pending), and
 runs the checks and the applies channel by channel through the batch engine, each result with the
 channel's models before and after, and the channel as the server now holds it.
@@ -20,9 +23,15 @@ from ..backends.base import Backend
 from ..errors import NotFound, PermissionDenied, RequestTimeout
 from ..models import Channel
 from .batch import Operation as BatchOperation
-from .batch import succeeded
+from .batch import failed, succeeded
 from .results import ChannelResult
 from .sync import diff_text
+from .upstream_models import EMPTY_UPSTREAM
+
+LEFT_AS_IT_IS = (
+    f"{EMPTY_UPSTREAM}; applying what the server found would leave the channel without models, "
+    "so it is left as it is"
+)
 
 
 class Decision(str, enum.Enum):
@@ -56,13 +65,31 @@ def with_findings(channels: Iterable[Channel]) -> list[Channel]:
     return sorted((c for c in channels if c.upstream is not None and c.upstream.pending), key=lambda c: c.id)
 
 
+def leaves_no_models(channel: Channel, add: Iterable[str], remove: Iterable[str]) -> bool:
+    """Whether adding `add` and removing `remove` would leave a channel that has models with none."""
+    gone = set(remove)
+    return bool(channel.models) and not list(add) and all(m in gone for m in channel.models)
+
+
+def stripped(channels: Iterable[Channel]) -> list[Channel]:
+    """The channels whose findings, applied whole, would leave them without models."""
+    return [
+        c
+        for c in with_findings(channels)
+        if c.upstream is not None and leaves_no_models(c, c.upstream.added, c.upstream.removed)
+    ]
+
+
 def proposed(channels: Iterable[Channel]) -> list[ModelChange]:
-    """Every pending change of these channels, each to be applied unless the user decides otherwise."""
+    """Every pending change of these channels, each to be applied unless the user decides otherwise;
+    the removals of a channel they would leave without models are left pending."""
     changes = []
+    emptied = {c.id for c in stripped(channels)}
     for channel in with_findings(channels):
         assert channel.upstream is not None
+        removal = Decision.LEAVE if channel.id in emptied else Decision.APPLY
         changes += [ModelChange(channel.id, m, True) for m in channel.upstream.added]
-        changes += [ModelChange(channel.id, m, False) for m in channel.upstream.removed]
+        changes += [ModelChange(channel.id, m, False, removal) for m in channel.upstream.removed]
     return changes
 
 
@@ -114,10 +141,13 @@ Saved = Callable[[Channel], None]
 def apply_operation(
     backend: Backend, decisions: Mapping[int, ChannelDecisions], on_saved: Saved | None = None
 ) -> BatchOperation:
-    """Apply one channel's decisions on the server, then read the channel back (models and findings)."""
+    """Apply one channel's decisions on the server, then read the channel back (models and findings);
+    decisions that would leave the channel without models fail without reaching the server."""
 
     async def apply(channel: Channel) -> ChannelResult:
         chosen = decisions[channel.id]
+        if leaves_no_models(channel, chosen.add, chosen.remove):
+            return failed(channel, LEFT_AS_IT_IS, old_models=channel.models, new_models=channel.models)
         done = await backend.apply_upstream_updates(  # type: ignore[attr-defined]
             channel.id, add=chosen.add, remove=chosen.remove, ignore=chosen.ignore
         )
