@@ -19,7 +19,7 @@ from tui_channels.demo.upstream import PROVIDERS
 from tui_channels.errors import RequestRejected
 from tui_channels.models import ChannelStatus, split_list
 from tui_channels.secret_store import env_var_name
-from tui_channels.services.server_sync import named_failure, run_server_sync, sync_report
+from tui_channels.services.server_sync import WouldEmpty, named_failure, run_server_sync, sync_report
 
 from .test_channel_view import make
 
@@ -109,6 +109,26 @@ async def test_current_reports_the_first_failure_after_syncing_the_rest(
         assert report.problem and report.problem.startswith(f"failed to fetch models for channel {name}: ")
         assert [r.channel_id for r in failed] == [1]
         assert f'Get "{dead}/models"' in failed[0].message
+
+
+async def test_a_sync_that_would_empty_a_channel_is_not_started(
+    gateway: DemoGateway, site: DemoSite, backend: OctopusBackend
+) -> None:
+    """A refused key lists nothing without an error, and the server would write that empty list."""
+    only_auto_sync(site, 1, 2)
+    record = site.server.channels[2]
+    if "keys" in record:
+        record["keys"] = [dict(record["keys"][0], channel_key="sk-invalid-server-sync")]
+    else:
+        record["key"] = "sk-invalid-server-sync"
+    syncs = len(site.stats.requests("POST", SYNC))
+
+    with pytest.raises(WouldEmpty) as caught:
+        await run_server_sync(backend)
+
+    assert caught.value.channels[0].id == 2 and "the upstream listed no models" in caught.value.message
+    assert len(site.stats.requests("POST", SYNC)) == syncs
+    assert site.server.record(1)["model"] == site.server.record(2)["model"] == "stale-model"
 
 
 async def test_current_refuses_a_second_run_while_one_is_running(

@@ -4,18 +4,43 @@ Octopus syncs the models of its `auto_sync` channels itself and answers only whe
 (docs/contracts/octopus-groups.md §6). It reports at most its first failure, so the report here
 comes from comparing the channel list before and after the run: every channel that takes part gets
 a result, the changed ones with their added and removed models.
+
+An upstream that refuses the key answers Octopus with an empty list, and the server's sync then
+writes that empty list over the channel's synced models (v0.9.28 and v0.11.0 `task/sync.go`). So
+the upstream of every channel that takes part is asked first, and a sync that would empty a channel
+is not started (`WouldEmpty`), as this app's own sync never leaves a channel without models.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..backends.base import Backend
+from ..errors import ChannelsError
 from ..models import Channel
 from .batch import failed, skipped, succeeded
 from .results import ChannelResult
 from .sync import diff_text
+from .upstream_models import EMPTY_UPSTREAM, EmptyUpstream, channel_models
+
+PREFLIGHT_CONCURRENCY = 4
+"""Upstreams asked at once before the server's sync."""
+
+
+class WouldEmpty(ChannelsError):
+    """The server's sync was not started: it would empty the synced models of these channels."""
+
+    title = "Sync not started"
+
+    def __init__(self, channels: Sequence[Channel]) -> None:
+        names = ", ".join(f"{c.name} (#{c.id})" for c in channels)
+        super().__init__(
+            f"The server's sync would remove every synced model from {names}: {EMPTY_UPSTREAM}. "
+            "Fix the key or base URL, or turn the channel's auto sync off, then sync again; nothing was changed."
+        )
+        self.channels = list(channels)
 
 @dataclass(frozen=True, slots=True)
 class ServerSyncReport:
@@ -79,12 +104,36 @@ def sync_report(before: Sequence[Channel], after: Sequence[Channel], problem: st
     return ServerSyncReport(results, problem)
 
 
+async def listing_nothing(backend: Backend, channels: Sequence[Channel]) -> list[Channel]:
+    """The auto-sync channels whose upstream lists no models now; a fetch that fails otherwise is left
+    to the server, which skips such a channel without writing anything."""
+    gate = asyncio.Semaphore(PREFLIGHT_CONCURRENCY)
+
+    async def lists_nothing(channel: Channel) -> bool:
+        async with gate:
+            try:
+                await channel_models(backend, channel)
+            except EmptyUpstream:
+                return True
+            except ChannelsError:
+                return False
+            return False
+
+    taking_part = participants(channels)
+    empty = await asyncio.gather(*(lists_nothing(c) for c in taking_part))
+    return [c for c, nothing in zip(taking_part, empty) if nothing]
+
+
 async def run_server_sync(backend: Backend) -> ServerSyncReport:
     """Ask the server to sync, wait for it to finish, and report per channel from the lists before and after.
 
-    Raises the backend's errors: `NotSupported` on a server without its own sync, `RequestRejected`
-    while a run is already in progress.
+    Raises `WouldEmpty` (before the server is asked) when the upstream of a channel that takes part
+    lists no models, and the backend's errors: `NotSupported` on a server without its own sync,
+    `RequestRejected` while a run is already in progress.
     """
     before = await backend.list_channels()
+    emptied = await listing_nothing(backend, before)
+    if emptied:
+        raise WouldEmpty(emptied)
     problem = await backend.server_sync()  # type: ignore[attr-defined]
     return sync_report(before, await backend.list_channels(), problem)
