@@ -99,7 +99,9 @@ class ServerActions(MainScreenBase):
         backend = session.backend
         if backend is None:
             return
-        self.notify(f"The server is syncing the models of {session.name}; the report follows when it ends.")
+        self.notify(
+            f"Asking the auto-sync upstreams of {session.name}, then the server syncs them; the report follows."
+        )
         try:
             report = await run_server_sync(backend)
         except ChannelsError as error:
