@@ -320,11 +320,15 @@ class TestVerify:
         assert checks(result)[1] == ("✓", "Backend", "New API (legacy), version v0.6.3.1")
         assert checks(result)[2][:2] == ("✗", "Credentials")
 
-    def test_wrong_password(self, cli: Callable[..., Result], octopus_site: DemoSite) -> None:
+    @pytest.mark.parametrize("generation", ["current", "legacy"])
+    def test_wrong_password(self, cli: Callable[..., Result], gateway: DemoGateway, generation: str) -> None:
+        """The generation is told apart before the login, so a wrong password still names it."""
+        octopus_site = gateway.add_octopus(f"cli-oc-{generation}", generation=generation, channels=2)
         register(cli, octopus_site, secret="not-the-password")
         result = cli("sites", "verify", octopus_site.name)
         assert result.code == 1
-        assert checks(result)[1] == ("✓", "Backend", "answered like an Octopus server")
+        label = "Octopus (legacy)" if generation == "legacy" else "Octopus"
+        assert checks(result)[1] == ("✓", "Backend", f"{label}, version known only after a login")
         assert checks(result)[2][:2] == ("✗", "Credentials")
         assert "not-the-password" not in result.text
 

@@ -41,7 +41,7 @@ from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
 from ..wire_values import as_names, read_records
-from .fields import GENERATIONS, build_capabilities
+from .fields import GENERATIONS, build_capabilities, generation_label
 from .groups import active_item_id, group_from_wire
 from .groups import create_body as group_create_body
 from .groups import update_body as group_update_body
@@ -136,6 +136,8 @@ class OctopusBackend(BackendBase):
         self._http.set_header("Cookie", None)
         if self._legacy is None:
             self._legacy = await self._probe_generation()
+        if self._legacy is not None and self.detected_label is None:
+            self.detected_label = f"{generation_label(self._legacy)}, version known only after a login"
         credentials = {"username": self._username, "password": self._password, "expire": self._expire()}
         response = await self._http.request("POST", LOGIN, json_body=credentials)
         self._http.cookies.clear()

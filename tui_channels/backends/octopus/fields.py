@@ -103,11 +103,15 @@ _CURRENT_FIELDS = (
 )
 
 
+def generation_label(legacy: bool) -> str:
+    return "Octopus (legacy)" if legacy else "Octopus"
+
+
 def build_capabilities(*, legacy: bool, version: str) -> Capabilities:
     return Capabilities(
         kind=BackendKind.OCTOPUS,
         flavor="octopus-legacy" if legacy else "octopus-current",
-        flavor_label="Octopus (legacy)" if legacy else "Octopus",
+        flavor_label=generation_label(legacy),
         version=version,
         types=OCTOPUS_LEGACY_TYPES if legacy else OCTOPUS_CURRENT_TYPES,
         fields=_LEGACY_FIELDS if legacy else _CURRENT_FIELDS,
