@@ -122,6 +122,33 @@ async def test_f9_applies_everything_after_confirming_and_f8_checks_every_upstre
         )
 
 
+async def test_f9_leaves_a_channel_it_would_empty_as_it_is_and_applies_the_others():
+    """The server finds every model gone when an upstream lists nothing; F9 never applies that."""
+    from tui_channels.demo.newapi.upstream_updates import DETECTED, REMOVED, settings_of, store_settings
+
+    async with running_app(site=NEWAPI_SITE) as (app, pilot, demo):
+        server = demo.gateway.sites[NEWAPI_SITE].server
+        target_id, row = next(iter(pending_rows(server).items()))
+        models = row["models"]
+        settings = settings_of(row)
+        settings.update({DETECTED: [], REMOVED: models.split(",")})
+        store_settings(row, settings)
+        await pilot.press("r")
+
+        def reloaded() -> bool:
+            channel = next(c for c in main_screen(app).current.channels if c.id == target_id)
+            return channel.upstream is not None and not channel.upstream.added
+
+        await wait_for(pilot, reloaded, timeout=20)
+        await wait_loaded(pilot)
+        await pilot.press("f9")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert "Left as they are" in confirm._message and row["name"] in confirm._message
+        await pilot.click("#confirm-yes")
+        await wait_for(pilot, lambda: list(pending_rows(server)) == [target_id], timeout=20)
+        assert server.record(target_id)["models"] == models
+
+
 async def test_on_a_legacy_new_api_the_upstream_actions_say_why():
     async with running_app(site=NEWAPI_SITE, newapi_flavor="newapi-legacy") as (app, pilot, _demo):
         await pilot.press("f9")
