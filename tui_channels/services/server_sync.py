@@ -42,6 +42,7 @@ class WouldEmpty(ChannelsError):
         )
         self.channels = list(channels)
 
+
 @dataclass(frozen=True, slots=True)
 class ServerSyncReport:
     """What one run did: a result per channel taking part, and the server's own failure message."""

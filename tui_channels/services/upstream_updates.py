@@ -1,13 +1,13 @@
 """The server's own upstream model findings (current New API): review, apply or ignore, check again.
 
 New API checks the upstream of each watched channel itself and keeps the models it added and
-removed (docs/contracts/newapi-upstream-updates.md). An upstream that refused the key with an
-empty list, or lists nothing, makes the server (2026-08) find every model of the channel removed:
-applying that would leave the channel without models, so those removals stay pending and an apply
-that would empty a channel is refused (`leaves_no_models`), whether per channel or for all. This module turns those findings into
-per-model decisions (apply the change, ignore an added model for good, or leave it pending), and
-runs the checks and the applies channel by channel through the batch engine, each result with the
-channel's models before and after, and the channel as the server now holds it.
+removed (docs/contracts/newapi-upstream-updates.md). An upstream that lists nothing (a refused key
+can answer so) makes the server (2026-08) find every model of the channel removed: applying that
+would leave the channel without models, so those removals stay pending and an apply that would
+empty a channel is refused (`leaves_no_models`), per channel or for all. This module turns those
+findings into per-model decisions (apply the change, ignore an added model for good, or leave it
+pending), and runs the checks and the applies channel by channel through the batch engine, each
+result with the channel's models before and after, and the channel as the server now holds it.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ def stripped(channels: Iterable[Channel]) -> list[Channel]:
 def proposed(channels: Iterable[Channel]) -> list[ModelChange]:
     """Every pending change of these channels, each to be applied unless the user decides otherwise;
     the removals of a channel they would leave without models are left pending."""
+    channels = list(channels)
     changes = []
     emptied = {c.id for c in stripped(channels)}
     for channel in with_findings(channels):
