@@ -34,7 +34,10 @@ async def _server_sync(site: str, as_json: bool) -> int:
     try:
         backend = await session.connect()
         backend.capabilities.require(Operation.SERVER_SYNC)
-        print(f"Asking the upstreams of the auto-sync channels of {site}, then the server syncs them; waiting…", file=sys.stderr)
+        print(
+            f"Asking the upstreams of the auto-sync channels of {site}, then the server syncs them; waiting…",
+            file=sys.stderr,
+        )
         report = await run_server_sync(backend)
     finally:
         await session.disconnect()
