@@ -202,6 +202,8 @@ class TestExportAndRestore:
         restored = list(target_site.server.channels.values())
         assert [(c["name"], c["key"]) for c in restored] == [(one.name, one.key)]
         assert cli("channels", "restore", "--site", target, "--trash", "--deleted-from", "nowhere").code == 2
+        alone = cli("channels", "restore", "--site", target, "--trash", "--json")
+        assert alone.code == 2 and f"nothing deleted from {target}" in alone.err, "no other site's channels"
         assert cli("channels", "restore", "--site", target, "--file", "x.json", "--ids", "1").code == 2
 
     def test_a_new_api_export_restored_into_octopus_is_blocked_without_keys(self, cli, register, gateway, tmp_path):

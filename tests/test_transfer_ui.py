@@ -17,6 +17,7 @@ from tui_channels.secret_store import SecretStore
 from tui_channels.services import trash
 from tui_channels.services.channel_plan import RowState
 from tui_channels.services.key_library import KeyLibrary, UpstreamKey
+from tui_channels.widgets.picker import Picker
 
 from .ui_helpers import (
     batch_idle,
@@ -185,6 +186,38 @@ async def test_deleted_channels_are_restored_from_the_trash():
         await wait_for(pilot, lambda: batch_idle(app) and doomed.name in {c.name for c in screen.current.channels})
         server = demo.gateway.sites[OCTOPUS_SITE].server
         assert [c["key"] for c in server.channels.values() if c["name"] == doomed.name] == [doomed.key]
+
+
+async def test_the_restore_dialog_offers_only_the_channels_deleted_from_its_site():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, _demo):
+        screen = main_screen(app)
+        mine, theirs = screen.current.channels[:2]
+        capabilities = screen.current.capabilities
+        trash.append([mine], site=OCTOPUS_SITE, capabilities=capabilities)
+        trash.append([theirs], site=NEWAPI_SITE, capabilities=capabilities)
+        await pilot.press("L")
+        dialog = await wait_screen(pilot, RestoreDialog)
+        picker = dialog.query_one("#restore-trash", Picker)
+        assert [option.prompt.plain.split("#")[-1] for option in picker.options] == [f"{mine.id} {mine.name}"]
+
+
+async def test_the_trash_picker_marks_only_picked_rows_and_a_picks_all_or_none():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, _demo):
+        screen = main_screen(app)
+        trash.append(screen.current.channels[:3], site=OCTOPUS_SITE, capabilities=screen.current.capabilities)
+        await pilot.press("L")
+        dialog = await wait_screen(pilot, RestoreDialog)
+        picker = dialog.query_one("#restore-trash", Picker)
+        picker.focus()
+        await pilot.press("space")
+        await wait_for(pilot, lambda: len(picker.selected) == 1)
+        buttons = [picker.render_line(y).text[:3] for y in range(3)]
+        assert buttons[0] != buttons[1] == buttons[2]
+        assert "X" not in buttons[1]
+        await pilot.press("a")
+        await wait_for(pilot, lambda: sorted(picker.selected) == [0, 1, 2])
+        await pilot.press("a")
+        await wait_for(pilot, lambda: picker.selected == [])
 
 
 # -- snapshots ----------------------------------------------------------------------------------

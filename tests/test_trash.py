@@ -92,3 +92,21 @@ def test_a_damaged_line_is_reported_with_its_number(tmp_path) -> None:
     path.write_text('{"raw": {"id": 1}}\n[1]\n', encoding="utf-8")
     with pytest.raises(trash.TrashError, match="Line 2 of .* not a trash record"):
         trash.read(path)
+
+
+def test_each_site_reads_only_its_own_deleted_channels_and_groups(octopus_channels, tmp_path):
+    from tui_channels.model_groups import ModelGroup
+    from tui_channels.services.group_transfer import read_group_trash, trash_groups
+    from tui_channels.services.transfer import trashed_channels
+
+    capabilities, (first, second, *_rest) = octopus_channels
+    trash.append([first], site="home", capabilities=capabilities, path=tmp_path / "t.jsonl")
+    trash.append([second], site="work", capabilities=capabilities, path=tmp_path / "t.jsonl")
+    records = trash.read(tmp_path / "t.jsonl")
+    assert [t.channel.name for t in trashed_channels(records, site="home")] == [first.name]
+    assert [t.channel.name for t in trashed_channels(records)] == [second.name, first.name]
+
+    groups = tmp_path / "g.jsonl"
+    trash_groups([ModelGroup(1, "home-group", 1)], [], site="home", flavor="octopus", path=groups)
+    trash_groups([ModelGroup(2, "work-group", 1)], [], site="work", flavor="octopus", path=groups)
+    assert [t.group.name for t in read_group_trash(groups, site="work")] == ["work-group"]

@@ -2,7 +2,7 @@
 
 `list` prints one row per group (or JSON with every member); `export` prints every member as a row,
 or with `--json` the groups file (`--out F` writes it), which `restore` reads back, members mapped
-to the site's channels by name. `restore --trash` takes the groups deleted with this app instead.
+to the site's channels by name. `restore --trash` takes the groups deleted from the site with this app instead.
 Exit codes: 0 success, 1 when a group could not be restored or the site has no groups, 2 usage.
 """
 
@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.action == "restore" and bool(args.file) == bool(args.trash):
         raise UsageError("name one source: --file F or --trash")
+    if args.action == "restore" and args.file and (args.deleted_from or args.name):
+        raise UsageError("--deleted-from and --name go with --trash")
     return asyncio.run(_with_groups(args.site, commands[args.action]))
 
 
@@ -162,10 +164,14 @@ async def _restore(session: SiteSession, args: argparse.Namespace) -> int:
         export = _read_groups_file(Path(args.file))
         items = [(g, export.site, export.flavor) for g in export.groups]
     else:
-        trashed = read_group_trash()
+        origin = args.deleted_from or session.name
+        trashed = read_group_trash(site=origin)
         items = [(t.group, t.site, t.flavor) for t in trashed if args.name is None or t.group.name in args.name]
         if not items:
-            raise UsageError("no deleted group matches; `groups restore --trash` alone takes every deleted group")
+            raise UsageError(
+                f"no group deleted from {origin} matches; `groups restore --trash` alone takes every group "
+                "deleted from the site (--deleted-from SITE: from another site)"
+            )
     rows = plan_groups(items, session.capabilities, session.channels, session.groups or [], site=session.name)
     outcomes = [] if args.dry_run else await create_groups(session.backend, rows)
     if args.json:

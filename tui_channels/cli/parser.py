@@ -346,9 +346,11 @@ def _add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
     restoring.add_argument("--site", required=True, metavar="NAME", help="the site to create channels on")
     source = restoring.add_mutually_exclusive_group(required=True)
     source.add_argument("--file", metavar="F", help="an export file")
-    source.add_argument("--trash", action="store_true", help="channels from the local delete trash")
+    source.add_argument(
+        "--trash", action="store_true", help="channels deleted from the site, from the local delete trash"
+    )
     restoring.add_argument(
-        "--deleted-from", metavar="SITE", help="with --trash: only channels deleted from this site"
+        "--deleted-from", metavar="SITE", help="with --trash: channels deleted from this other site instead"
     )
     restoring.add_argument(
         "--ids", type=id_list, nargs="+", metavar="1,2,3", help="with --trash: only these (former) channel ids"
@@ -429,7 +431,10 @@ def _add_groups_commands(groups: argparse._SubParsersAction) -> None:
     restoring.set_defaults(group="groups", action="restore", parser=restoring)
     restoring.add_argument("--site", required=True, metavar="NAME")
     restoring.add_argument("--file", metavar="F", help="a file of `groups export --json`")
-    restoring.add_argument("--trash", action="store_true", help="groups deleted with this app")
+    restoring.add_argument("--trash", action="store_true", help="groups deleted from the site with this app")
+    restoring.add_argument(
+        "--deleted-from", metavar="SITE", help="with --trash: groups deleted from this other site instead"
+    )
     restoring.add_argument(
         "--name", action="append", metavar="GROUP", help="with --trash: only this group (repeatable)"
     )

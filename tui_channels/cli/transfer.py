@@ -63,14 +63,17 @@ def _restore_items(args: argparse.Namespace) -> tuple[list[Any], str, list[Any]]
         export = read_export(Path(args.file))
         return exported_channels(export), args.file, [(g, export.site, export.flavor) for g in export.groups]
     wanted = {i for group in args.ids for i in group} if args.ids else None
+    origin = args.deleted_from or args.site
     items = [
         (t.channel, t.origin)
-        for t in trashed_channels(trash.read())
-        if (args.deleted_from is None or t.origin.site == args.deleted_from)
-        and (wanted is None or t.channel.id in wanted)
+        for t in trashed_channels(trash.read(), site=origin)
+        if wanted is None or t.channel.id in wanted
     ]
     if not items:
-        raise UsageError("nothing in the trash matches; `--trash` alone lists every deleted channel")
+        raise UsageError(
+            f"nothing deleted from {origin} in the trash matches; `--trash` alone takes every channel deleted "
+            "from the site (--deleted-from SITE: from another site)"
+        )
     return items, "the trash", []
 
 

@@ -208,7 +208,7 @@ class TransferActions(MainScreenBase):
         if session is None or not self._creatable(session):
             return
         try:
-            deleted = trashed_channels(trash.read())
+            deleted = trashed_channels(trash.read(), site=session.name)
         except ChannelsError as error:
             self.report_error(error)
             deleted = []

@@ -16,6 +16,7 @@ from textual.widgets import Button, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ..services.group_transfer import GroupRowState, PlannedGroup, TrashedGroup
+from ..widgets.picker import Picker
 from .dialog import Dialog
 
 _STATE_STYLE = {GroupRowState.READY: "green", GroupRowState.PRESENT: "yellow", GroupRowState.BLOCKED: "red"}
@@ -101,9 +102,9 @@ class TrashedGroupPicker(Dialog[list[TrashedGroup] | None]):
                 )
                 for position, t in enumerate(self._trashed)
             ]
-            yield SelectionList[int](*selections, id="trash-groups")
+            yield Picker[int](*selections, id="trash-groups")
             yield Label(
-                "space marks · Enter plans the restore (members mapped by channel name) · Esc cancels",
+                "space marks · a marks all · Enter plans the restore (members mapped by channel name) · Esc cancels",
                 classes="dialog-hint",
             )
 

@@ -324,12 +324,12 @@ class GroupsScreen(Dialog[None]):
 
     def action_restore_groups(self) -> None:
         try:
-            trashed = read_group_trash()
+            trashed = read_group_trash(site=self._session.name)
         except ChannelsError as error:
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return
         if not trashed:
-            self.notify("The group trash is empty: no group was deleted with this app.")
+            self.notify(f"The group trash holds no group deleted from {self._session.name} with this app.")
             return
 
         def chosen(picked: list | None) -> None:

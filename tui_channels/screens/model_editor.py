@@ -21,6 +21,7 @@ from textual.widgets.selection_list import Selection
 from ..errors import ChannelsError
 from ..services.model_list import ModelChecklist, UpstreamDiff, upstream_diff
 from ..widgets.form_fields import ListInput
+from ..widgets.picker import Checklist
 from .dialog import Dialog
 from .workers import work
 
@@ -99,7 +100,7 @@ class ModelEditorScreen(Dialog[tuple[str, ...] | None]):
             with Horizontal(id="model-filter-row"):
                 yield ListInput(placeholder="Filter models…", id="model-filter", compact=True)
                 yield Static(id="model-count")
-            yield SelectionList[str](id="model-list", compact=True)
+            yield Checklist[str](id="model-list", compact=True)
             with Horizontal(classes="dialog-buttons", id="model-tools"):
                 yield Button("All (a)", id="model-all", compact=True)
                 yield Button("Invert (i)", id="model-invert", compact=True)

@@ -19,6 +19,7 @@ from textual.widgets.selection_list import Selection
 from ..config import SiteProfile
 from ..models import Channel
 from ..services.transfer import TrashedChannel
+from ..widgets.picker import Picker
 from .dialog import Dialog
 
 
@@ -138,22 +139,21 @@ class RestoreDialog(Dialog[RestoreChoice | None]):
                 yield Input(self._default_path, placeholder="path to an export file", id="restore-path")
                 yield Button("Read file", variant="primary", id="restore-file")
             if self._trashed:
-                yield Label("Or from the delete trash (newest first; space picks)")
-                yield SelectionList[int](
+                yield Label(f"Or deleted from {self._site} (newest first · space picks · a all)")
+                yield Picker[int](
                     *(Selection(self._label(t), i) for i, t in enumerate(self._trashed)), id="restore-trash"
                 )
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Restore picked", id="restore-trash-go")
                     yield Button("Cancel", id="restore-cancel")
             else:
-                yield Static("The delete trash is empty.", classes="transfer-note")
+                yield Static(f"The trash holds no channel deleted from {self._site}.", classes="transfer-note")
 
     @staticmethod
     def _label(trashed: TrashedChannel) -> Text:
         text = Text()
         text.append(trashed.deleted_at.replace("T", " ").removesuffix("Z"), style="dim")
-        text.append(f"  {trashed.origin.site}  ")
-        text.append(f"#{trashed.channel.id} {trashed.channel.name}", style="bold")
+        text.append(f"  #{trashed.channel.id} {trashed.channel.name}", style="bold")
         return text
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -165,7 +165,7 @@ class RestoreDialog(Dialog[RestoreChoice | None]):
         elif event.button.id == "restore-trash-go":
             picked = self.query_one("#restore-trash", SelectionList).selected
             if not picked:
-                self.notify("Pick deleted channels with space first.", severity="warning")
+                self.notify("Pick deleted channels with space (a picks all) first.", severity="warning")
                 return
             self.dismiss(RestoreChoice(trashed=tuple(self._trashed[i] for i in sorted(picked))))
         else:

@@ -181,8 +181,11 @@ def trash_groups(
     return target
 
 
-def read_group_trash(path: Path | None = None) -> list[TrashedGroup]:
-    """Every deleted group, newest first; empty when none was ever deleted."""
+def read_group_trash(path: Path | None = None, *, site: str | None = None) -> list[TrashedGroup]:
+    """Every deleted group, newest first; empty when none was ever deleted.
+
+    With `site`, only the groups deleted from that site (the file holds every site's).
+    """
     source = path or group_trash_path()
     try:
         text = source.read_text(encoding="utf-8")
@@ -199,6 +202,8 @@ def read_group_trash(path: Path | None = None) -> list[TrashedGroup]:
             group = ExportedGroup.model_validate(record["group"])
         except (ValueError, KeyError, TypeError, ValidationError):
             raise GroupFileError(f"Line {number} of {source} is not a group trash record.") from None
+        if site is not None and record.get("site") != site:
+            continue
         trashed.append(
             TrashedGroup(
                 group,

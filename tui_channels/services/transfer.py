@@ -241,10 +241,16 @@ class TrashedChannel:
     deleted_at: str
 
 
-def trashed_channels(records: Sequence[Mapping[str, Any]]) -> list[TrashedChannel]:
-    """The trash's records, newest first, as channels ready to plan a restore."""
+def trashed_channels(records: Sequence[Mapping[str, Any]], *, site: str | None = None) -> list[TrashedChannel]:
+    """The trash's records, newest first, as channels ready to plan a restore.
+
+    With `site`, only the channels deleted from that site (the trash file holds every site's: a
+    restore offers a site its own deleted channels, never another site's).
+    """
     trashed = []
     for record in records:
+        if site is not None and record.get("site") != site:
+            continue
         try:
             kind = BackendKind(record.get("backend"))
         except ValueError:

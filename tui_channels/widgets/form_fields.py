@@ -23,6 +23,7 @@ from ..backends.base import FieldKind, FieldSpec
 from ..models import ChannelStatus, TypeCatalog, TypeCode, mask_secret
 from ..screens.type_picker import TypePicker
 from ..services.channel_form import Header, KeyEntry, UrlEntry
+from .picker import Checklist
 
 
 class ListInput(Input):
@@ -217,7 +218,7 @@ class GroupsEditor(FieldEditor):
     """A checklist of the server's user groups; groups the channel has are kept even if unlisted."""
 
     def compose_input(self) -> ComposeResult:
-        yield SelectionList[str](*((g, g, True) for g in self._start), compact=True, classes="field-input")
+        yield Checklist[str](*((g, g, True) for g in self._start), compact=True, classes="field-input")
 
     def _listed(self) -> list[str]:
         return [str(option.value) for option in self.query_one(SelectionList).options]  # type: ignore[attr-defined]
