@@ -6,6 +6,8 @@ import pytest
 
 import json
 
+from textual.widgets import ContentSwitcher
+
 from tui_channels.app import ChannelsApp
 from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.copy_report import CopyReportScreen
@@ -186,6 +188,27 @@ async def test_deleted_channels_are_restored_from_the_trash():
         await wait_for(pilot, lambda: batch_idle(app) and doomed.name in {c.name for c in screen.current.channels})
         server = demo.gateway.sites[OCTOPUS_SITE].server
         assert [c["key"] for c in server.channels.values() if c["name"] == doomed.name] == [doomed.key]
+
+
+async def test_a_restore_into_an_emptied_site_replaces_the_empty_message_with_the_table():
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        screen = main_screen(app)
+        doomed = screen.current.channels[0]
+        trash.append([doomed], site=OCTOPUS_SITE, capabilities=screen.current.capabilities)
+        demo.gateway.sites[OCTOPUS_SITE].server.channels.clear()
+        await pilot.press("r")
+        await wait_loaded(pilot)
+        body = screen.query_one("#body", ContentSwitcher)
+        assert body.current == "empty"
+        await pilot.press("L")
+        dialog = await wait_screen(pilot, RestoreDialog)
+        dialog.query_one("#restore-trash").select(0)
+        await pilot.click("#restore-trash-go")
+        await wait_screen(pilot, CopyReportScreen)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: batch_idle(app) and len(screen.current.channels) == 1)
+        await wait_for(pilot, lambda: body.current == "table")
+        assert screen.table.row_count == 1
 
 
 async def test_the_restore_dialog_offers_only_the_channels_deleted_from_its_site():

@@ -116,6 +116,7 @@ class TransferActions(MainScreenBase):
         self.show_saved(session, channel)
         if self.shows(session) and self.shown is not None:
             self.table.apply_view(self.shown.view)
+            self._show_table_or_no_match()
 
     # -- keys --------------------------------------------------------------------------------
 

@@ -929,7 +929,10 @@ class MainScreenBase(Screen[None]):
         self.show_saved(session, channel)
 
     def show_saved(self, session: SiteSession, channel: Channel) -> None:
-        """A channel of `session` changed: keep the session in step, and its row if it is on screen."""
+        """A channel of `session` changed or was created: keep the session in step, and its row if
+        it is on screen. The body follows too: the first channel to arrive on an empty site replaces
+        the empty-site message with the table, whatever path it came by (a restore, a copy, a key import).
+        """
         session.replace_channel(channel)
         if self._table_source is session:
             self.table.update_channel(channel)
@@ -937,7 +940,10 @@ class MainScreenBase(Screen[None]):
             self.table.update_channel(channel, session.name)
         else:
             return
-        self._update_site_bar()
+        if session.state is LoadState.READY:
+            self._show_table_or_no_match()
+        else:
+            self._update_site_bar()
 
     def forget_channels(self, channel_ids: set[int], session: SiteSession | None = None) -> None:
         """Channels of `session` (the current site by default) were deleted: drop their rows."""
