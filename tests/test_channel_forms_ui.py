@@ -115,6 +115,30 @@ async def test_a_one_api_channel_can_be_given_the_servers_groups(gateway, monkey
         assert (record["name"], record["group"]) == ("one-api-vip", "default,vip")
 
 
+async def test_esc_closes_an_untouched_form_and_asks_before_dropping_edits(gateway, monkeypatch) -> None:
+    site = newapi(gateway)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        await pilot.press("n")
+        await wait_screen(pilot, ChannelFormScreen)
+        await pilot.press("escape")
+        await back_to_main(pilot)
+
+        await pilot.press("n")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        await pilot.press(*"half-typed")
+        await wait_for(pilot, lambda: field_input(form, "name").value == "half-typed")
+        await pilot.press("escape")
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("n")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        assert field_input(form, "name").value == "half-typed", "n goes back to the form as it was"
+        form.query_one("#form-cancel", Button).press()
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await back_to_main(pilot)
+        assert "half-typed" not in {r["name"] for r in site.server.store.values()}
+
+
 async def test_validation_is_inline_and_save_is_refused(gateway, monkeypatch) -> None:
     site = newapi(gateway)
     async with app_on_sites(monkeypatch, site) as (app, pilot):

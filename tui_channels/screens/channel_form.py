@@ -27,18 +27,16 @@ from ..services.channel_form import ChannelForm, FormMode, Values
 from ..services.creation import CreatedNotAsAsked, create_channel
 from ..services.upstream_models import channel_models, key_models
 from ..widgets.form_fields import FieldEditor, GroupsEditor, ModelsEditor, TextEditor, UrlListEditor, build_editor
-from .dialog import Dialog
+from .form_dialog import FormDialog
 from .model_editor import Fetch, ModelEditorScreen
 from .workers import work
 
 
-class ChannelFormScreen(Dialog[Channel | None]):
-    """One channel's fields; Save sends only what changed (edit) or creates the channel."""
+class ChannelFormScreen(FormDialog[Channel | None]):
+    """One channel's fields; Save sends only what changed (edit) or creates the channel; Esc asks
+    before it drops edits."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "save", "Save", priority=True)]
 
     def __init__(self, form: ChannelForm, backend: Backend, *, title: str) -> None:
         super().__init__()
@@ -95,6 +93,9 @@ class ChannelFormScreen(Dialog[Channel | None]):
     def values(self) -> Values:
         """What the editors hold now, by field name."""
         return {editor.spec.name: editor.value for editor in self._editors()}
+
+    def edits(self) -> Values:
+        return self.values()
 
     def on_field_editor_changed(self, event: FieldEditor.Changed) -> None:
         name = event.editor.spec.name
@@ -170,7 +171,7 @@ class ChannelFormScreen(Dialog[Channel | None]):
         if event.button.id == "form-save":
             self.action_save()
         elif event.button.id == "form-cancel":
-            self.dismiss(None)
+            self.action_cancel()
 
     def action_save(self) -> None:
         """Refuse with the reasons at the fields while anything is invalid; else save in a worker."""

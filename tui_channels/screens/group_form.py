@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from ..model_groups import GroupMember, GroupSpec, ModelGroup
 from ..models import Channel
 from ..services.model_groups import default_pattern, group_problems
-from .dialog import Dialog
+from .form_dialog import FormDialog
 from .group_members import MatchingPreview, MemberPicker
 from .number_prompt import NumberPrompt
 
@@ -45,11 +45,10 @@ def member_line(member: GroupMember, group: ModelGroup, spec: GroupSpec, channel
     return text
 
 
-class GroupFormScreen(Dialog[ModelGroup | None]):
+class GroupFormScreen(FormDialog[ModelGroup | None]):
     """Dismisses with the edited group, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("a", "add_member", "Add member"),
         Binding("m", "add_matching", "Add matching"),
@@ -261,4 +260,4 @@ class GroupFormScreen(Dialog[ModelGroup | None]):
         if event.button.id == "group-save":
             self.action_save()
         else:
-            self.dismiss(None)
+            self.action_cancel()

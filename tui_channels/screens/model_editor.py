@@ -22,7 +22,7 @@ from ..errors import ChannelsError
 from ..services.model_list import ModelChecklist, UpstreamDiff, upstream_diff
 from ..widgets.form_fields import ListInput
 from ..widgets.picker import Checklist
-from .dialog import Dialog
+from .form_dialog import FormDialog
 from .workers import work
 
 Fetch = Callable[[], Awaitable[list[str]]]
@@ -58,11 +58,10 @@ def describe_diff(diff: UpstreamDiff) -> str:
     return "\n".join(lines)
 
 
-class ModelEditorScreen(Dialog[tuple[str, ...] | None]):
+class ModelEditorScreen(FormDialog[tuple[str, ...] | None]):
     """The result is the checked models in list order, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("a", "select_all", "Select all shown"),
         Binding("i", "invert", "Invert shown"),
@@ -146,6 +145,10 @@ class ModelEditorScreen(Dialog[tuple[str, ...] | None]):
     @property
     def _list(self) -> SelectionList[str]:
         return self.query_one("#model-list", SelectionList)
+
+    def edits(self) -> tuple[tuple[str, ...], str]:
+        """The checked models in order, and what is typed to add (the filter is no edit)."""
+        return self._checklist.selected, self.query_one("#model-add", ListInput).value
 
     def _visible(self) -> list[str]:
         return self._checklist.visible(self._needle)
@@ -254,7 +257,7 @@ class ModelEditorScreen(Dialog[tuple[str, ...] | None]):
             "upstream-add": lambda: self._accept(drop_gone=False),
             "upstream-dismiss": self._accept_nothing,
             "model-save": self.action_save,
-            "model-cancel": lambda: self.dismiss(None),
+            "model-cancel": self.action_cancel,
         }
         action = actions.get(event.button.id or "")
         if action is not None:

@@ -15,7 +15,7 @@ from ..errors import ConfigError, InvalidSecret
 from ..models import BackendKind
 from ..secret_store import SecretStore
 from ..services.verify import Check, verify_site
-from .dialog import Dialog
+from .form_dialog import FormDialog
 from .workers import work
 
 LOGIN_INPUTS = {
@@ -30,14 +30,13 @@ def format_checks(checks: list[Check]) -> str:
     return "\n".join(f"{c.mark} {c.name}: {c.detail}" for c in checks)
 
 
-class SiteForm(Dialog[tuple[SiteProfile, str] | None]):
+class SiteForm(FormDialog[tuple[SiteProfile, str] | None]):
     """The fields of a profile; the result is (profile, typed secret or "" to keep the stored one).
 
     The secret goes to the secret store on save, never to the config.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+t", "verify", "Verify", priority=True),
     ]
@@ -203,4 +202,4 @@ class SiteForm(Dialog[tuple[SiteProfile, str] | None]):
         elif event.button.id == "verify":
             self.action_verify()
         else:
-            self.dismiss(None)
+            self.action_cancel()

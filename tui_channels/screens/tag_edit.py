@@ -10,16 +10,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from ..services.tag_view import TagGroup, tag_changes
-from .dialog import Dialog
+from .form_dialog import FormDialog
 
 PREVIEW_LIMIT = 12
 
 
-class TagEditScreen(Dialog[dict[str, Any] | None]):
+class TagEditScreen(FormDialog[dict[str, Any] | None]):
     """Fields to change for every channel of one tag; the result is the change set to send."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+s", "apply", "Apply", priority=True),
     ]
 
@@ -80,4 +79,4 @@ class TagEditScreen(Dialog[dict[str, Any] | None]):
         if event.button.id == "tag-apply":
             self.action_apply()
         else:
-            self.dismiss(None)
+            self.action_cancel()

@@ -1,0 +1,64 @@
+"""The base of every dialog of fields: Esc never drops edits without asking."""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar
+
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import SelectionList, TextArea
+
+from .confirm import ConfirmScreen
+from .dialog import Dialog
+
+ResultT = TypeVar("ResultT")
+
+
+class DiscardConfirm(ConfirmScreen):
+    """Asked when Esc would drop a form's edits: y discards them, n (or Esc) goes back to the form."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Discard your edits?",
+            "This form has edits that are not saved. y discards them and closes it; n goes back to it.",
+            confirm_label="Discard",
+        )
+
+
+class FormDialog(Dialog[ResultT]):
+    """A dialog of fields: Esc (or its Cancel button, through `action_cancel`) closes it at once
+    while nothing was edited, and asks first (y discards, n goes back to the form) when something was.
+
+    "Edited" is what `edits()` returns, compared with what it returned once the dialog was mounted
+    (Textual runs this `on_mount` after the subclass's, so after its setup): by default the value of
+    every input, text area, select, checkbox and checklist; a subclass may say better.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def edits(self) -> object:
+        """What the user can change, in a form that compares equal while nothing was edited."""
+        fields = self.query("Input, TextArea, Select, Checkbox, SelectionList")
+        return [(type(field).__name__, field.id, _value(field)) for field in fields]
+
+    def on_mount(self) -> None:
+        self._opened = self.edits()
+
+    def action_cancel(self) -> None:
+        if self.edits() == self._opened:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(DiscardConfirm(), answered)
+
+
+def _value(field: Widget) -> object:
+    if isinstance(field, TextArea):
+        return field.text
+    if isinstance(field, SelectionList):
+        return tuple(field.selected)
+    return getattr(field, "value", None)
