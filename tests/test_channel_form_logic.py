@@ -162,6 +162,11 @@ async def test_validation_reasons_per_kind(newapi) -> None:
     assert error(name="  ") == {"name": "Name is required."}
     assert error(key="") == {"key": "API key is required."}
     assert error(priority="ten") == {"priority": "Enter a whole number, such as 0 or 10."}
+    too_big = {"priority": "Enter a whole number from -9223372036854775808 to 9223372036854775807: the server stores a 64-bit integer."}
+    assert error(priority="99999999999999999999") == error(priority="9223372036854775808") == too_big
+    assert error(priority="-" + "9" * 5000) == too_big, "a number too long for int() is refused, not a crash"
+    assert error(priority="9223372036854775807") == {}
+    assert error(priority="+-5") == {"priority": "Enter a whole number, such as 0 or 10."}
     assert error(model_mapping="[1, 2]") == {"model_mapping": 'Must be a JSON object, like {"name": "value"}.'}
     assert error(param_override='{"a": ')["param_override"].startswith("Not valid JSON:")
     assert "line 1" in error(param_override='{"a": ')["param_override"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Label, Static
 
 from tui_channels.config import load_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
@@ -14,6 +14,7 @@ from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.key_reveal import KeyRevealScreen
 from tui_channels.screens.main import MainScreen
+from tui_channels.screens.number_prompt import NumberPrompt
 from tui_channels.services import trash
 
 from .ui_helpers import app_on_sites, is_loaded, main_screen, screen_text, wait_for, wait_screen
@@ -67,6 +68,23 @@ async def test_the_form_holds_weight_and_priority_to_the_servers_ranges(gateway,
             60, 2, "claude", "sk-hub-from-ui-0001",
         )
         assert "isEnabled" not in body and "group_tag" not in body
+
+
+async def test_the_weight_key_holds_the_weight_to_the_servers_range(gateway, monkeypatch) -> None:
+    site = hub(gateway)
+    target = min(site.server.providers)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        main_screen(app).table.move_cursor_to_channel(target)
+        await pilot.press("W")
+        prompt = await wait_screen(pilot, NumberPrompt)
+        prompt.query_one(Input).value = "1000"
+        await pilot.press("enter")
+        error = prompt.query_one("#number-error", Label)
+        await wait_for(pilot, lambda: str(error.render()) == "Enter a whole number from 1 to 100.")
+        assert app.screen is prompt
+        prompt.query_one(Input).value = "60"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: site.server.providers[target]["weight"] == 60)
 
 
 async def test_an_edit_sends_only_the_changed_limit_and_an_emptied_one_as_null(gateway, monkeypatch) -> None:

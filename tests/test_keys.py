@@ -53,7 +53,7 @@ from tui_channels.screens.group_members import MatchingPreview, MemberPicker
 from tui_channels.screens.group_plan import GroupPlanScreen, TrashedGroupPicker
 from tui_channels.screens.groups import GroupsScreen
 from tui_channels.screens.model_editor import ModelEditorScreen
-from tui_channels.screens.number_prompt import NumberPrompt
+from tui_channels.screens.number_prompt import NumberPrompt, number_spec
 from tui_channels.screens.scope_picker import Scope, ScopePicker
 from tui_channels.screens.site_form import SiteForm
 from tui_channels.screens.site_manager import SiteManagerScreen
@@ -137,7 +137,7 @@ FACTORIES: dict[type[Screen], Callable[[Context], Screen]] = {
     ),
     FindScreen: lambda ctx: FindScreen(Fleet([ctx.session, ctx.octopus]), (), text="gpt"),
     HealthScreen: lambda ctx: HealthScreen(Fleet([ctx.session, ctx.octopus]), HealthSettings(), dict),
-    NumberPrompt: lambda ctx: NumberPrompt("Set priority", "For one channel.", 3, minimum=0),
+    NumberPrompt: lambda ctx: NumberPrompt("Set priority", "For one channel.", number_spec(None, "priority"), 3),
     KeyRevealScreen: lambda ctx: KeyRevealScreen("a channel", ()),
     CopyReportScreen: lambda ctx: CopyReportScreen(ctx.plan()),
     ImportPreviewScreen: lambda ctx: ImportPreviewScreen(ctx.plan()),

@@ -18,7 +18,7 @@ from ..services.tag_view import TagGroup
 from .confirm import ConfirmScreen
 from .key_manager import KeyManagerScreen
 from .main_base import MainScreenBase
-from .number_prompt import NumberPrompt
+from .number_prompt import NumberPrompt, number_spec
 from .tag_edit import TagEditScreen
 from .workers import work
 
@@ -132,7 +132,8 @@ class NewApiActions(MainScreenBase):
             if value is not None:
                 self._apply_number(field, value, channels)
 
-        self.app.push_screen(NumberPrompt(f"Set {field}", f"For {label}.", current, minimum=0), chosen)
+        spec = number_spec(session.capabilities, field)
+        self.app.push_screen(NumberPrompt(f"Set {field}", f"For {label}.", spec, current), chosen)
 
     def _tag_number(self, field: str, group: TagGroup) -> None:
         if not self.require_operation(Operation.TAG_EDIT):
@@ -155,7 +156,8 @@ class NewApiActions(MainScreenBase):
                 confirmed,
             )
 
-        self.app.push_screen(NumberPrompt(f"Set {field} for a tag", f"Tag {group.label}.", minimum=0), chosen)
+        spec = number_spec(self.current.capabilities if self.current else None, field)
+        self.app.push_screen(NumberPrompt(f"Set {field} for a tag", f"Tag {group.label}.", spec), chosen)
 
     @work(group="tag-edit")
     async def _edit_tag_now(self, group: TagGroup, changes: dict[str, Any]) -> None:

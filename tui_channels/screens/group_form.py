@@ -24,7 +24,7 @@ from ..models import Channel
 from ..services.model_groups import default_pattern, group_problems
 from .form_dialog import FormDialog
 from .group_members import MatchingPreview, MemberPicker
-from .number_prompt import NumberPrompt
+from .number_prompt import NumberPrompt, number_spec
 
 
 def member_line(member: GroupMember, group: ModelGroup, spec: GroupSpec, channels: dict[int, Channel]) -> Text:
@@ -225,7 +225,7 @@ class GroupFormScreen(FormDialog[ModelGroup | None]):
                 self._set_members([changed if m.key == member.key else m for m in self.group.members], member.key)
 
         self.app.push_screen(
-            NumberPrompt(f"Set the {field} of {where}", detail, getattr(member, field), minimum=0), chosen
+            NumberPrompt(f"Set the {field} of {where}", detail, number_spec(None, field), getattr(member, field)), chosen
         )
 
     def action_make_active(self) -> None:

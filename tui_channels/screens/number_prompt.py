@@ -9,20 +9,26 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
+from ..backends.base import Capabilities, FieldKind, FieldSpec
+from ..services.channel_form import number_error
 from .dialog import Dialog
 
 
 class NumberPrompt(Dialog[int | None]):
-    """A title, what it applies to, and an integer input; Enter accepts, Esc cancels."""
+    """A title, what it applies to, and an integer input; Enter accepts, Esc cancels.
+
+    The number is checked against `spec`, the field's range as the backend declares it (Claude Code
+    Hub weight 1-100; int64 where a field declares no range), as the channel form checks it.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, title: str, detail: str, value: int | None = None, *, minimum: int | None = None) -> None:
+    def __init__(self, title: str, detail: str, spec: FieldSpec, value: int | None = None) -> None:
         super().__init__()
         self._title = title
         self._detail = detail
         self._value = value
-        self._minimum = minimum
+        self._spec = spec
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="number-prompt"):
@@ -36,14 +42,14 @@ class NumberPrompt(Dialog[int | None]):
         self.query_one(Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        error = self.query_one("#number-error", Label)
-        try:
-            number = int(text)
-        except ValueError:
-            error.update("Type a whole number.")
+        problem = number_error(self._spec, event.value)
+        if problem:
+            self.query_one("#number-error", Label).update(problem)
             return
-        if self._minimum is not None and number < self._minimum:
-            error.update(f"The smallest allowed value is {self._minimum}.")
-            return
-        self.dismiss(number)
+        self.dismiss(int(event.value.strip()))
+
+
+def number_spec(capabilities: Capabilities | None, name: str) -> FieldSpec:
+    """The backend's spec of the INT field `name` (its range), or a whole number of at least 0."""
+    spec = capabilities.field(name) if capabilities is not None else None
+    return spec if spec is not None and spec.kind is FieldKind.INT else FieldSpec(name, name, FieldKind.INT, minimum=0)

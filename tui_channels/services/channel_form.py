@@ -175,7 +175,15 @@ def _regex_error(text: str) -> str | None:
 
 
 def _is_int(text: str) -> bool:
-    return text.lstrip("+-").isdigit()
+    return re.fullmatch(r"[+-]?[0-9]+", text) is not None
+
+
+def _whole(text: str) -> int:
+    """`text` (digits) as an int; beyond 40 digits, a stand-in of its sign far outside any range
+    (Python refuses to convert very long digit strings at all)."""
+    if len(text) <= 40:
+        return int(text)
+    return -(10**40) if text.startswith("-") else 10**40
 
 
 def _number(text: str) -> float | None:
@@ -186,24 +194,39 @@ def _number(text: str) -> float | None:
     return value if value == value and value not in (float("inf"), float("-inf")) else None
 
 
-def _range_text(spec: FieldSpec) -> str:
-    low, high = spec.minimum, spec.maximum
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""The range of the servers' integer columns (Go `int64`: New API `priority`, every backend's ids),
+checked for an INT field that has no range of its own: a larger number is refused or wraps."""
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _range_text(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"from {low:g} to {high:g}"
-    return f"of at least {low:g}" if low is not None else f"of at most {high:g}"
+        return f"from {_number_text(low)} to {_number_text(high)}"
+    return f"of at least {_number_text(low)}" if low is not None else f"of at most {_number_text(high or 0)}"
 
 
-def _numeric_error(spec: FieldSpec, text: str) -> str | None:
-    """Why `text` is not a value of this INT or NUMBER field, or None."""
+def number_error(spec: FieldSpec, text: str) -> str | None:
+    """Why `text` is not a value of this INT or NUMBER field, or None: not a number, outside the
+    field's range, or (INT) outside int64, which no server column holds.
+
+    Whole numbers are compared exactly (as floats, 2**63 would pass for 2**63 - 1).
+    """
     whole = spec.kind is FieldKind.INT
-    value = float(int(text)) if whole and _is_int(text) else None if whole else _number(text)
+    text = text.strip()
+    value: float | None = _whole(text) if whole and _is_int(text) else None if whole else _number(text)
     noun = "a whole number" if whole else "a number"
     if value is None:
         return f"Enter {noun}, such as {spec.minimum or 0:g}." if spec.minimum is not None else (
             "Enter a whole number, such as 0 or 10." if whole else "Enter a number, such as 1 or 0.5."
         )
     if (spec.minimum is not None and value < spec.minimum) or (spec.maximum is not None and value > spec.maximum):
-        return f"Enter {noun} {_range_text(spec)}."
+        return f"Enter {noun} {_range_text(spec.minimum, spec.maximum)}."
+    if whole and not INT64_MIN <= value <= INT64_MAX:
+        return f"Enter {noun} {_range_text(INT64_MIN, INT64_MAX)}: the server stores a 64-bit integer."
     return None
 
 
@@ -431,7 +454,7 @@ class ChannelForm:
         if not text:
             return self._missing(spec, values)
         if spec.kind in _NUMERIC_KINDS:
-            return _numeric_error(spec, text)
+            return number_error(spec, text)
         if spec.kind is FieldKind.TEXT and spec.maximum is not None and len(text) > spec.maximum:
             return f"At most {spec.maximum:g} characters ({len(text)} now)."
         if spec.kind is FieldKind.JSON:
@@ -452,7 +475,7 @@ class ChannelForm:
         if spec.required:
             return f"{spec.label} is required."
         if spec.kind in _NUMERIC_KINDS and not spec.nullable and spec.minimum:
-            return f"Enter a number {_range_text(spec)}."
+            return f"Enter a number {_range_text(spec.minimum, spec.maximum)}."
         return None
 
     def _urls_error(self, entries: tuple[UrlEntry, ...], values: Values) -> str | None:
