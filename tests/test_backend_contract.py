@@ -23,7 +23,8 @@ from tui_channels.errors import NotFound, NotSupported, RequestRejected
 from tui_channels.models import Channel, ChannelSpec, ChannelStatus
 from tui_channels.services.connectivity import connectivity_operation
 from tui_channels.services.creation import create_channel
-from tui_channels.services.key_import import openai_type, target_base_url
+from tui_channels.services.base_urls import for_site
+from tui_channels.services.key_import import openai_type
 from tui_channels.services.results import Outcome
 from tui_channels.services.transfer import CATALOGS
 
@@ -65,7 +66,7 @@ class Subject:
             name=f"contract-{next(_names)}",
             type=openai_type(self.capabilities),
             key="sk-contract-0123456789abcdef",
-            base_url=target_base_url(self.capabilities, f"{self.upstream_url}/p/openai/v1"),
+            base_url=for_site(self.capabilities, f"{self.upstream_url}/p/openai/v1"),
             models=("gpt-4o", "gpt-4o-mini"),
             status=status,
         )

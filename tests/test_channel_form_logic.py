@@ -91,6 +91,15 @@ async def test_edit_starts_from_the_channel_with_an_empty_key(newapi) -> None:
     assert form.errors(values) == {}
 
 
+async def test_a_stored_base_url_with_v1_is_not_refused_until_it_is_changed(newapi) -> None:
+    site, backend = newapi
+    site.server.store[3].update(base_url="https://legacy.example.com/v1")
+    form = ChannelForm(backend.capabilities, FormMode.EDIT, await channel(backend, 3))
+    assert form.errors(form.initial) == {}
+    changed = form.errors({**form.initial, "base_url": "https://other.example.com/v1"})
+    assert changed["base_url"].endswith("enter https://other.example.com (as typed, requests would go to …/v1/v1/…).")
+
+
 async def test_edit_sends_only_what_changed_and_unknown_fields_survive(newapi) -> None:
     site, backend = newapi
     untouched = {
@@ -170,7 +179,15 @@ async def test_validation_reasons_per_kind(newapi) -> None:
     assert error(model_mapping="[1, 2]") == {"model_mapping": 'Must be a JSON object, like {"name": "value"}.'}
     assert error(param_override='{"a": ')["param_override"].startswith("Not valid JSON:")
     assert "line 1" in error(param_override='{"a": ')["param_override"]
-    assert error(base_url="api.example.com") == error(base_url="ftp://x") == {"base_url": URL_HINT}
+    hint = "Enter a full URL starting with http:// or https://. For example https://api.example.com"
+    assert error(base_url="api.example.com") == error(base_url="ftp://x") == {"base_url": hint}
+    assert URL_HINT in hint and "/v1" not in hint, "no /v1 suggested to a server that appends it"
+    label = backend.capabilities.flavor_label
+    assert error(base_url="https://relay.example.com/v1/") == {
+        "base_url": f"{label} appends /v1 itself: enter https://relay.example.com "
+        "(as typed, requests would go to …/v1/v1/…)."
+    }
+    assert error(base_url="https://api.ppinfra.com/v3/openai") == {}
     assert error(type=3) == {"base_url": "Azure channels need a base URL."}
     assert error(type=3, base_url="https://my.openai.azure.com") == {}
 

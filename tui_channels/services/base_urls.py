@@ -23,6 +23,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+from ..backends.base import Capabilities
+from ..models import BackendKind
+
 _VERSION = re.compile(r"^v\d+[a-z0-9]*$", re.IGNORECASE)
 _VERSION_TAIL = re.compile(r"/v\d+[a-z0-9]*$", re.IGNORECASE)
 _RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
@@ -85,6 +88,24 @@ def for_octopus(url: str, version: str, *, legacy: bool, segment: str = "/v1") -
     if path.endswith(appended) or f"{appended}/" in path:
         return url
     return f"{url}{KEEP_AS_GIVEN}"
+
+
+def for_site(capabilities: Capabilities, url: str) -> str:
+    """The base URL as the site's server wants it, by the rules above: New API and Claude Code Hub
+    append `/v1` themselves (a trailing version segment is dropped), Octopus by its release
+    (`for_octopus`), AxonHub gets `/v1` unless the path has a version segment anywhere."""
+    if capabilities.kind in (BackendKind.NEWAPI, BackendKind.CLAUDECODEHUB):
+        return without_version(url)
+    if capabilities.kind is BackendKind.OCTOPUS:
+        return for_octopus(url, capabilities.version, legacy=capabilities.flavor == "octopus-legacy")
+    return with_version(url)
+
+
+def appended_twice(capabilities: Capabilities, url: str) -> str | None:
+    """The URL without its trailing version segment when the site's server appends that segment
+    itself (so requests would go to `…/v1/v1/…`), else None."""
+    wanted = for_site(capabilities, url)
+    return wanted if wanted != clean(url) and clean(url).startswith(wanted) else None
 
 
 def comparable(url: str) -> str:

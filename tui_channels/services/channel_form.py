@@ -22,6 +22,7 @@ from typing import Any
 from ..backends.base import Capabilities, FieldKind, FieldSpec
 from ..models import NEUTRAL_FIELDS, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode, split_list
 from ..validation import check_upstream_url
+from . import base_urls
 
 Values = dict[str, Any]
 
@@ -31,7 +32,9 @@ DEFAULT_GROUPS = ("default",)
 MULTI_KEY_MODE = "multi_key_mode"
 """New API's key arrangement: "" for one key, or how a multi-key channel picks among its keys."""
 COPY_SUFFIX = " copy"
-URL_HINT = "Enter a full URL starting with http:// or https://, e.g. https://api.example.com/v1."
+URL_HINT = "Enter a full URL starting with http:// or https://."
+"""Each form adds an example of the URL its backend wants (`ChannelForm.url_hint`)."""
+URL_EXAMPLE = "https://api.example.com/v1"
 
 LIST_WIRE_NAMES = {FieldKind.URL_LIST: "base_urls", FieldKind.KEY_LIST: "keys"}
 """List editors read and send the server's list field (legacy Octopus), not the field's neutral name."""
@@ -91,14 +94,14 @@ class Upstream:
         return "Enter the API key first: the models are fetched with the key and base URL in the form."
 
 
-def url_problem(text: str) -> str | None:
+def url_problem(text: str, hint: str = URL_HINT) -> str | None:
     """Why `text` cannot be an upstream base URL (`validation.check_upstream_url`), or None.
 
-    A value that is not an http(s) address at all gets `URL_HINT`; a bad port, host or a stray
+    A value that is not an http(s) address at all gets `hint`; a bad port, host or a stray
     space gets what exactly is wrong, since the server would store it and every request fail.
     """
     if not text.strip().lower().startswith(("http://", "https://")):
-        return URL_HINT
+        return hint
     try:
         check_upstream_url(text)
     except ValueError as problem:
@@ -462,8 +465,26 @@ class ChannelForm:
         if spec.name in _REGEX_FIELDS:
             return _regex_error(text)
         if spec.name in _URL_FIELDS:
-            return url_problem(text)
+            return url_problem(text, self.url_hint()) or self._version_twice(text)
         return None
+
+    def url_hint(self) -> str:
+        """What a base URL looks like, with an example as this backend wants it (no `/v1` where the
+        server appends it itself: `base_urls.for_site`)."""
+        return f"{URL_HINT} For example {base_urls.for_site(self.capabilities, URL_EXAMPLE)}"
+
+    def _version_twice(self, text: str) -> str | None:
+        """Why a base URL ending in a version segment the server appends itself is refused (New
+        API, Claude Code Hub: requests would go to `…/v1/v1/…`); a stored URL left as it was passes."""
+        stored = self.channel.base_url if self.channel is not None and self.mode is FormMode.EDIT else None
+        wanted = base_urls.appended_twice(self.capabilities, text)
+        if wanted is None or (stored is not None and base_urls.clean(stored) == base_urls.clean(text)):
+            return None
+        segment = base_urls.clean(text)[len(wanted) :]
+        return (
+            f"{self.capabilities.flavor_label} appends {segment} itself: enter {wanted} "
+            f"(as typed, requests would go to …{segment}{segment}/…)."
+        )
 
     def _missing(self, spec: FieldSpec, values: Values) -> str | None:
         if spec.kind is FieldKind.SECRET:
@@ -484,7 +505,7 @@ class ChannelForm:
         for entry in entries:
             if not entry.url.strip():
                 return "Fill in the empty URL row, or remove it."
-            problem = url_problem(entry.url)
+            problem = url_problem(entry.url, self.url_hint())
             if problem:
                 return f"{entry.url.strip()!r}: {problem}"
         return None

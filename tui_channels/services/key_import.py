@@ -70,21 +70,12 @@ def openai_type(capabilities: Capabilities) -> TypeCode:
     return OPENAI_COMPATIBLE[capabilities.flavor]
 
 
-def target_base_url(capabilities: Capabilities, url: str) -> str:
-    """The base URL as the site wants it for an OpenAI-compatible channel (see the module rules)."""
-    if capabilities.kind in (BackendKind.NEWAPI, BackendKind.CLAUDECODEHUB):
-        return base_urls.without_version(url)
-    if capabilities.kind is BackendKind.OCTOPUS:
-        return base_urls.for_octopus(url, capabilities.version, legacy=capabilities.flavor == "octopus-legacy")
-    return base_urls.with_version(url)
-
-
 def _spec(capabilities: Capabilities, key: UpstreamKey, groups: Sequence[str]) -> ChannelSpec:
     spec = ChannelSpec(
         name=fitted_name(capabilities, channel_name(key.source, key.name)),
         type=openai_type(capabilities),
         key=key.key or "",
-        base_url=target_base_url(capabilities, key.base_url),
+        base_url=base_urls.for_site(capabilities, key.base_url),
     )
     if capabilities.kind is BackendKind.NEWAPI:
         spec.groups, spec.priority, spec.weight = tuple(groups), 0, 0

@@ -22,7 +22,12 @@ _COMMON_FIELDS = (
     FieldSpec("name", "Name", FieldKind.TEXT, required=True),
     FieldSpec("type", "Type", FieldKind.TYPE, required=True),
     FieldSpec("key", "API key", FieldKind.SECRET, required=True),
-    FieldSpec("base_url", "Base URL", FieldKind.TEXT, help="Empty uses the type's default"),
+    FieldSpec(
+        "base_url",
+        "Base URL",
+        FieldKind.TEXT,
+        help="Empty uses the type's default; no /v1: the server appends it.",
+    ),
     FieldSpec("models", "Models", FieldKind.MODELS),
     FieldSpec("status", "Status", FieldKind.STATUS),
     FieldSpec("groups", "Groups", FieldKind.GROUPS, help="User groups allowed to use this channel"),
