@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from textual.widgets import OptionList
 
 from tui_channels.app import ChannelsApp
 from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
@@ -75,6 +76,23 @@ async def test_t_tests_the_selection_updating_rows_live_then_shows_the_results()
         assert {r.channel_id for r in results._results} == {*fast, slow}
         assert all(r.outcome is Outcome.OK for r in results._results)
         assert "3 channels: 3 ok" in screen_text(app)
+
+
+async def test_a_hostile_server_name_is_drawn_on_one_line_in_the_results():
+    hostile = "evil\u202eevil\u200b\n" + "x" * 2000
+    async with running_app() as (app, pilot, demo):
+        site = demo.gateway.sites[NEWAPI_SITE]
+        target, other = working_ids(site)[:2]
+        site.server.store[target]["name"] = hostile
+        await pilot.press("r")
+        await wait_loaded(pilot)
+        await select(pilot, [target, other])
+        await pilot.press("t")
+        results = await wait_screen(pilot, BatchResultsScreen, timeout=10)
+        prompts = [results.query_one(OptionList).get_option_at_index(i).prompt.plain for i in range(2)]
+        line = next(p for p in prompts if "evil" in p).split("\n")[0]
+        assert "\u202e" not in line and "\u200b" not in line and len(line) < 100
+        assert "evil\ufffdevil\ufffd\ufffdxxx" in line
 
 
 async def test_escape_cancels_a_running_test_at_once():

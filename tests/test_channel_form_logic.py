@@ -169,6 +169,14 @@ async def test_validation_reasons_per_kind(newapi) -> None:
         return form.errors({**values, **changed})
 
     assert error(name="  ") == {"name": "Name is required."}
+    assert error(name="evil\u202eevil") == {
+        "name": "The name contains a text-direction control (U+202E, character 5); type the name without it."
+    }
+    assert error(name="a\u200bb") == {
+        "name": "The name contains an invisible character (U+200B, character 2); type the name without it."
+    }
+    assert error(name="two\nlines")["name"].startswith("The name contains a line break")
+    assert error(name="例え-relay 🚀") == {}
     assert error(key="") == {"key": "API key is required."}
     assert error(priority="ten") == {"priority": "Enter a whole number, such as 0 or 10."}
     too_big = {"priority": "Enter a whole number from -9223372036854775808 to 9223372036854775807: the server stores a 64-bit integer."}
@@ -513,3 +521,24 @@ class TestNamedDifferentlyOnReads:
         values["weight"] = "100"
         assert form.changes(values) == {"limit_daily_usd": 20.0, "weight": 100}
         assert form.changes({**values, "limit_daily_usd": ""}) == {"weight": 100}
+
+
+def test_tag_and_group_names_with_hidden_characters_are_refused() -> None:
+    from tui_channels.model_groups import ModelGroup
+    from tui_channels.services.model_groups import group_problems
+    from tui_channels.services.tag_view import tag_changes
+    from tui_channels.backends.octopus.groups import GROUP_SPECS
+
+    changes, errors = tag_changes({"new_tag": "team\u202ea"})
+    assert changes == {} and errors["new_tag"].startswith("the tag contains a text-direction control")
+    spec = next(iter(GROUP_SPECS.values()))
+    problems = group_problems(ModelGroup(None, "gpt\u200b-4o", spec.default_mode), [], spec, [])
+    assert any(p.startswith("The group name contains an invisible character (U+200B") for p in problems)
+
+
+def test_one_line_shows_hidden_characters_and_cuts_long_names() -> None:
+    from tui_channels.display import one_line
+
+    assert one_line("a\u202eb\u200bc\nd\x1b") == "a\ufffdb\ufffdc\ufffdd\ufffd"
+    assert one_line("x" * 100, limit=10) == "x" * 9 + "…"
+    assert one_line("例え 🚀") == "例え 🚀"

@@ -102,3 +102,27 @@ def check_secret(value: str, *, in_header: bool) -> str:
                 "header; check that it was copied whole and unchanged"
             )
     return value
+
+
+def check_name(value: str) -> str:
+    """A channel, tag or group name as typed, trimmed; refused when it would not show as it is.
+
+    No line break or other control character, and no invisible formatting character: a bidi
+    override (U+202E turns the rest of a line around), a zero-width space or joiner, a byte-order
+    mark. Raises `ValueError` with a one-line reason naming the character and its position.
+    """
+    value = value.strip()
+    for position, char in enumerate(value, start=1):
+        category = unicodedata.category(char)
+        if char in "\r\n" or category in ("Zl", "Zp"):
+            raise ValueError(f"contains a line break (character {position}); a name is one line")
+        if category == "Cc":
+            raise ValueError(f"contains a control character (U+{ord(char):04X}, character {position})")
+        if category == "Cf":
+            kind = "a text-direction control" if unicodedata.bidirectional(char) in _BIDI_CONTROLS else "an invisible character"
+            raise ValueError(f"contains {kind} (U+{ord(char):04X}, character {position}); type the name without it")
+    return value
+
+
+_BIDI_CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+"""Bidirectional classes of the explicit direction controls (U+202A-202E, U+2066-2069)."""

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from ..display import one_line
 from ..services.fleet_batch import by_site
 from ..services.results import ChannelResult, Outcome, tally
 from .dialog import Dialog
@@ -116,7 +117,7 @@ class BatchResultsScreen(Dialog[str | None]):
         text = Text()
         text.append(f"{result.outcome.value:<9}", style=OUTCOME_STYLES[result.outcome])
         text.append(f" {result.channel_id:>6} ")
-        text.append(result.name, style="bold")
+        text.append(one_line(result.name), style="bold")
         if result.attempts > 1:
             text.append(f"  ({result.attempts} attempts)", style="dim")
         if result.duration:

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
+from ..display import one_line
 from ..services.channel_plan import PlannedChannel
 from .plan_preview import PlanPreview, key_cell, state_cell
 from .transfer_dialogs import PromptDialog
@@ -24,14 +25,14 @@ class CopyReportScreen(PlanPreview):
         return (
             row.position,
             state_cell(row),
-            row.spec.name,
+            one_line(row.spec.name),
             type_name,
             key_cell(row),
             f"{len(row.losses)} item{'' if len(row.losses) == 1 else 's'}" if row.losses else "",
         )
 
     def detail(self, row: PlannedChannel) -> str:
-        lines = [f"Row {row.position}: {row.spec.name}  ({row.origin})"]
+        lines = [f"Row {row.position}: {one_line(row.spec.name)}  ({row.origin})"]
         if row.reason:
             lines.append(f"{row.state.value}: {row.reason}")
         if row.losses:

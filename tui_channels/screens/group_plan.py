@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from ..display import one_line
 from ..services.group_transfer import GroupRowState, PlannedGroup, TrashedGroup
 from ..widgets.picker import Picker
 from .dialog import Dialog
@@ -97,7 +98,7 @@ class TrashedGroupPicker(Dialog[list[TrashedGroup] | None]):
             yield Label("Restore deleted groups", classes="dialog-title")
             selections = [
                 Selection(
-                    f"{t.group.name}  ({len(t.group.members)} members)  deleted {t.deleted_at} from {t.site}",
+                    f"{one_line(t.group.name)}  ({len(t.group.members)} members)  deleted {t.deleted_at} from {t.site}",
                     position,
                 )
                 for position, t in enumerate(self._trashed)

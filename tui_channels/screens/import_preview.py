@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
+from ..display import one_line
 from ..models import join_list
 from ..services.channel_plan import PlannedChannel
 from ..services.key_import import set_groups
@@ -30,7 +31,7 @@ class ImportPreviewScreen(PlanPreview):
         return (
             row.position,
             state_cell(row),
-            row.spec.name,
+            one_line(row.spec.name),
             self.plan.effective_url(row.spec),
             len(row.spec.models),
             key_cell(row),
@@ -41,7 +42,7 @@ class ImportPreviewScreen(PlanPreview):
         listed = ", ".join(models[:SHOWN_MODELS])
         if len(models) > SHOWN_MODELS:
             listed += f" and {len(models) - SHOWN_MODELS} more"
-        lines = [f"Row {row.position}: {row.spec.name}  ({row.origin})"]
+        lines = [f"Row {row.position}: {one_line(row.spec.name)}  ({row.origin})"]
         if row.reason:
             lines.append(f"{row.state.value}: {row.reason}")
         lines.append(f"Models: {listed or '(none)'}")

@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ..display import one_line
 from ..services.results import ChannelResult, Outcome
 from ..services.sync import is_change, totals
 from .dialog import Dialog
@@ -44,7 +45,7 @@ def preview_line(result: ChannelResult, *, with_site: bool = False) -> Content:
     """One channel of the preview: its name (after its site, over several sites) and, for a
     change, the added and removed models."""
     site = (f"{result.site}  ", "$text-accent") if with_site else ""
-    head = Content.assemble(site, (f"{result.channel_id:>6} ", "$text-muted"), (result.name, "bold"))
+    head = Content.assemble(site, (f"{result.channel_id:>6} ", "$text-muted"), (one_line(result.name), "bold"))
     if not is_change(result):
         if result.outcome is Outcome.OK:
             return Content.assemble(head, "  ", (result.message or "unchanged", _STYLES[result.outcome]))

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from ..config import SiteProfile
+from ..display import one_line
 from ..models import Channel
 from ..services.transfer import TrashedChannel
 from ..widgets.picker import Picker
@@ -153,7 +154,7 @@ class RestoreDialog(Dialog[RestoreChoice | None]):
     def _label(trashed: TrashedChannel) -> Text:
         text = Text()
         text.append(trashed.deleted_at.replace("T", " ").removesuffix("Z"), style="dim")
-        text.append(f"  #{trashed.channel.id} {trashed.channel.name}", style="bold")
+        text.append(f"  #{trashed.channel.id} {one_line(trashed.channel.name)}", style="bold")
         return text
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..backends.base import Capabilities, FieldKind, FieldSpec
 from ..models import NEUTRAL_FIELDS, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode, split_list
-from ..validation import check_upstream_url
+from ..validation import check_name, check_upstream_url
 from . import base_urls
 
 Values = dict[str, Any]
@@ -458,6 +458,11 @@ class ChannelForm:
             return self._missing(spec, values)
         if spec.kind in _NUMERIC_KINDS:
             return number_error(spec, text)
+        if spec.name == "name":
+            try:
+                check_name(text)
+            except ValueError as problem:
+                return f"The name {problem}."
         if spec.kind is FieldKind.TEXT and spec.maximum is not None and len(text) > spec.maximum:
             return f"At most {spec.maximum:g} characters ({len(text)} now)."
         if spec.kind is FieldKind.JSON:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from ..model_groups import GroupMember, GroupSpec, ModelGroup
 from ..models import Channel
+from ..validation import check_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,11 @@ def group_problems(
         problems.append("A group needs a name: the model name clients will send.")
     elif name in set(taken):
         problems.append(f"Another group is already named {name!r}; group names must be unique.")
+    else:
+        try:
+            check_name(name)
+        except ValueError as problem:
+            problems.append(f"The group name {problem}.")
     if group.timeout is not None and group.timeout < spec.timeout_minimum:
         problems.append(f"The timeout must be {spec.timeout_minimum} s or more.")
     if spec.has_pattern and group.pattern:

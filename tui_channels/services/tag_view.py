@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import Channel, ChannelStatus
+from ..validation import check_name
 
 UNTAGGED = ""
 """The group key of channels without a tag."""
@@ -96,6 +97,12 @@ def tag_changes(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
         text = text.strip()
         if not text:
             continue
+        if field == "new_tag":
+            try:
+                check_name(text)
+            except ValueError as problem:
+                errors[field] = f"the tag {problem}"
+                continue
         if field in INT_FIELDS:
             try:
                 changes[field] = int(text)
