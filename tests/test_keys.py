@@ -263,6 +263,24 @@ def burst(app: App, *keys: str) -> None:
         app.post_message(events.Key(key, key if len(key) == 1 else None))
 
 
+async def test_keys_typed_ahead_in_a_form_land_in_the_field_they_were_typed_for() -> None:
+    """Tab then letters in one burst: each letter goes to the field focused by the Tabs before it,
+    also after the masked key field (Tab from Name goes over the Type button to the key)."""
+    async with running_app() as (app, pilot, _demo):
+        for attempt in range(5):
+            await pilot.press("n")
+            form = await wait_screen(pilot, ChannelFormScreen)
+            await wait_for(pilot, lambda: not app.holding_keys)
+            burst(app, *"abc", "tab", "tab", *"MNO", "tab", *"https://x.example.com")
+            await wait_for(pilot, lambda: not app.holding_keys and form.values()["base_url"].endswith(".com"))
+            values = form.values()
+            assert (values["name"], values["key"], values["base_url"]) == ("abc", "MNO", "https://x.example.com"), (
+                f"burst {attempt}"
+            )
+            form.dismiss(None)
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+
+
 async def test_keys_typed_while_the_model_editor_opens_reach_the_editor() -> None:
     """`m` and `u` in one burst: `u` clears the editor's checks; it never reaches the table below."""
     async with running_app() as (app, pilot, _demo):
