@@ -159,7 +159,7 @@ async def test_balance_is_unavailable_on_octopus_and_says_why():
         await pilot.press("b")
         await pilot.pause()
         assert not isinstance(app.screen, ScopePicker)
-        assert any("balance is not supported by this server: Octopus" in n.message for n in app._notifications)
+        assert any("Octopus does not support balances." in n.message for n in app._notifications)
         assert demo.gateway.sites[OCTOPUS_SITE].stats.count("GET", "*balance*") == 0
 
 
@@ -169,7 +169,7 @@ async def test_sync_is_unavailable_on_one_api_and_says_why(gateway, monkeypatch)
         await pilot.press("y")
         await pilot.pause()
         assert not isinstance(app.screen, ScopePicker)
-        assert any("fetch models is not supported by this server: One API" in n.message for n in app._notifications)
+        assert any("One API does not support fetching a channel's models from its upstream." in n.message for n in app._notifications)
         await pilot.press("t")  # tests work there: the cursor channel is tested
         await wait_for(pilot, lambda: site.stats.count("GET", "/api/channel/test/*") == 1 and batch_idle(app))
 

@@ -567,7 +567,7 @@ async def test_delete_all_disabled_is_explained_away_on_octopus(gateway, monkeyp
         await pilot.press("X")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
-        assert any("delete disabled is not supported" in str(n.message) for n in app._notifications)
+        assert any("does not support deleting every disabled channel at once" in str(n.message) for n in app._notifications)
         assert len(site.server.channels) == count
 
 

@@ -498,3 +498,14 @@ class TestOpenApp:
         assert len(json.loads(result.out)) == 8
         assert config_dir() == config_folder
         assert load_config() == AppConfig()
+
+
+def test_help_names_every_supported_gateway(capsys) -> None:
+    from tui_channels.backends.registry import FAMILIES
+    from tui_channels.cli.parser import build_parser
+
+    build_parser().print_help()
+    described = " ".join(capsys.readouterr().out.split())
+    for family in FAMILIES.values():
+        assert (family.servers or family.label) in described
+    assert "Claude Code Hub" in described and "One API" in described

@@ -112,7 +112,7 @@ def test_balance_on_octopus_is_an_operation_error(gateway: DemoGateway, cli, con
     site = configured(octopus_site(gateway, channels=4))
     result = cli("channels", "balance", "--site", site.name, "--all")
     assert result.code == 1
-    assert "balance is not supported by this server: Octopus" in result.err
+    assert "Octopus does not support balances." in result.err
 
 
 def test_unknown_ids_stop_before_any_work(gateway: DemoGateway, cli, configured):

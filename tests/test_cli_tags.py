@@ -68,4 +68,4 @@ def test_tags_on_octopus_say_it_is_not_supported(gateway, monkeypatch, capsys):
     monkeypatch.setenv(env_var_name("cli-tags-octo"), site.secret)
     save_config(AppConfig(sites=[SiteProfile(name="cli-tags-octo", kind="octopus", url=site.url, username=site.username)]))
     assert main(["tags", "disable", "x", "--site", "cli-tags-octo"]) == 1
-    assert "not supported by this server: Octopus" in capsys.readouterr().err
+    assert "Octopus does not support" in capsys.readouterr().err

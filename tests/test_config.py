@@ -175,7 +175,7 @@ class TestReadableErrors:
 
     def test_per_kind_rule(self) -> None:
         message = load_error('[[sites]]\nname = "o"\nkind = "octopus"\nurl = "http://x"\n')
-        assert 'site "o": username is required for an Octopus site' in message
+        assert 'site "o": An Octopus site needs the admin\'s username (username)' in message
 
     def test_duplicate_names(self) -> None:
         site = '[[sites]]\nname = "a"\nkind = "octopus"\nurl = "http://x"\nusername = "u"\n'
@@ -197,11 +197,11 @@ class TestSiteRules:
     @pytest.mark.parametrize(
         ("fields", "expected"),
         [
-            ({"kind": "newapi"}, "user_id is required"),
+            ({"kind": "newapi"}, "A New API site needs the admin's numeric user id (user_id)"),
             ({"kind": "newapi", "user_id": 1, "username": "u"}, "username applies to Octopus sites only"),
             ({"kind": "newapi", "user_id": 0}, "user_id"),
-            ({"kind": "octopus"}, "username is required"),
-            ({"kind": "octopus", "username": "  "}, "username is required"),
+            ({"kind": "octopus"}, "An Octopus site needs the admin's username (username)"),
+            ({"kind": "octopus", "username": "  "}, "An Octopus site needs the admin's username (username)"),
             ({"kind": "octopus", "username": "u", "user_id": 1}, "user_id applies to New API sites only"),
             ({"kind": "newapi", "user_id": 1, "flavor": "legacy"}, "flavor 'legacy' is not one of"),
             ({"kind": "octopus", "username": "u", "flavor": "oneapi"}, "flavor 'oneapi' is not one of"),

@@ -60,7 +60,7 @@ async def test_auto_sync_is_a_column_and_a_filter():
 async def test_f8_on_one_api_says_why_it_is_unavailable():
     async with running_app(site=NEWAPI_SITE, newapi_flavor="oneapi") as (app, pilot, _demo):
         await pilot.press("f8")
-        await wait_for(pilot, lambda: any("upstream updates is not supported" in str(n.message) for n in app._notifications))
+        await wait_for(pilot, lambda: any("does not support upstream model updates" in str(n.message) for n in app._notifications))
         assert not main_screen(app).query("#flag-filter").first().display
 
 
@@ -153,6 +153,6 @@ async def test_on_a_legacy_new_api_the_upstream_actions_say_why():
     async with running_app(site=NEWAPI_SITE, newapi_flavor="newapi-legacy") as (app, pilot, _demo):
         await pilot.press("f9")
         await wait_for(
-            pilot, lambda: any("upstream updates is not supported" in str(n.message) for n in app._notifications)
+            pilot, lambda: any("does not support upstream model updates" in str(n.message) for n in app._notifications)
         )
         assert "Upstream" not in screen_text(app).splitlines()[2]

@@ -217,7 +217,7 @@ async def test_one_api_cannot_list_models_so_every_channel_is_skipped(gateway):
     async with connected(site) as backend:
         previews = await run_batch(await backend.list_channels(), preview_operation(backend, SyncOptions()))
     assert {r.outcome for r in previews} == {Outcome.SKIPPED}
-    assert "fetch models is not supported" in previews[0].message
+    assert "does not support fetching a channel's models" in previews[0].message
 
 
 @pytest.mark.parametrize("failure", ["lists nothing", "refuses the key"])

@@ -84,7 +84,7 @@ async def test_the_probe_finds_the_routes_on_current_servers_only(
         client = NewApiBackend(other.url, access_token=other.secret, user_id=other.user_id)
         caps = await client.connect()
         assert not caps.supports(Operation.UPSTREAM_UPDATES) and "upstream" not in caps.columns
-        with pytest.raises(NotSupported, match="upstream updates is not supported by this server"):
+        with pytest.raises(NotSupported, match="does not support upstream model updates"):
             await client.detect_upstream_updates(1)
         await client.close()
 
@@ -210,7 +210,7 @@ def test_cli_upstream(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch, cap
     assert "succeeded: 1 channels checked" in capsys.readouterr().out
 
     assert main(["channels", "upstream", "list", "--site", legacy.name]) == 1
-    assert "upstream updates is not supported by this server: New API (legacy)" in capsys.readouterr().err
+    assert "New API (legacy) does not support upstream model updates." in capsys.readouterr().err
     assert main(["channels", "upstream", "apply", "--site", site.name]) == 2
 
 

@@ -207,8 +207,9 @@ class SiteProfile(BaseModel):
         family = family_of(self.kind)
         login = family.login
         if login is not None and not getattr(self, login.field):
-            hint = f" ({login.hint})" if login.hint else ""
-            raise ValueError(f"{login.field} is required for {family.article} {family.label} site{hint}")
+            raise ValueError(
+                f"{family.article.capitalize()} {family.label} site needs {login.hint or login.field} ({login.field})"
+            )
         uses = f"use {login.field}" if login is not None else f"need only their {family.secret}"
         for other in FAMILIES.values():
             field = other.login_field

@@ -62,6 +62,43 @@ class Operation(enum.Enum):
     BATCH_UPDATE = "batch_update"
 
 
+OPERATION_PHRASES: Mapping[Operation, str] = {
+    Operation.SEARCH: "searching on the server",
+    Operation.CREATE: "creating channels",
+    Operation.UPDATE: "editing channels",
+    Operation.DELETE: "deleting channels",
+    Operation.BATCH_DELETE: "deleting several channels at once",
+    Operation.DELETE_DISABLED: "deleting every disabled channel at once",
+    Operation.SET_STATUS: "enabling and disabling channels",
+    Operation.TEST: "channel tests",
+    Operation.TEST_ALL: "testing every channel at once",
+    Operation.FETCH_MODELS: "fetching a channel's models from its upstream",
+    Operation.FETCH_MODELS_ADHOC: "fetching models with a typed key",
+    Operation.BALANCE: "balances",
+    Operation.BALANCE_ALL: "refreshing every balance at once",
+    Operation.BATCH_TAG: "tagging several channels at once",
+    Operation.TAG_STATUS: "enabling and disabling a tag's channels",
+    Operation.TAG_EDIT: "editing a tag's channels",
+    Operation.COPY: "copying channels on the server",
+    Operation.GROUPS: "user groups",
+    Operation.FIX_ABILITIES: "rebuilding the abilities table",
+    Operation.MULTI_KEY: "channels with several keys",
+    Operation.MODEL_CATALOG: "a model catalog",
+    Operation.MODELS_ENABLED: "listing the enabled models",
+    Operation.SERVER_SYNC: "a model sync of its own (server sync)",
+    Operation.MODEL_GROUPS: "model groups",
+    Operation.UPSTREAM_UPDATES: "upstream model updates",
+    Operation.REVEAL_KEY: "revealing stored keys",
+    Operation.BATCH_UPDATE: "editing several channels at once",
+}
+"""What each operation is, for "<server> does not support <phrase>." messages."""
+
+
+def not_supported_message(operation: Operation, server: str = "This server") -> str:
+    """One sentence: `server` (a flavor label) does not support `operation`."""
+    return f"{server} does not support {OPERATION_PHRASES[operation]}."
+
+
 class FieldKind(enum.Enum):
     """How a form renders and validates a field."""
 
@@ -166,7 +203,7 @@ class Capabilities:
         reason = self.reasons.get(operation)
         if reason:
             return reason
-        return f"{operation.value.replace('_', ' ')} is not supported by this server: {self.flavor_label}"
+        return not_supported_message(operation, self.flavor_label)
 
     def require(self, operation: Operation) -> None:
         """Raise `NotSupported` with a readable reason unless the server has `operation`."""
@@ -260,7 +297,7 @@ class BackendBase:
 
     def _unsupported(self, operation: Operation) -> NotSupported:
         if self._capabilities is None:
-            return NotSupported(f"{operation.value.replace('_', ' ')} is not supported by this server")
+            return NotSupported(not_supported_message(operation))
         return NotSupported(self._capabilities.unsupported_reason(operation))
 
     async def delete_disabled(self) -> int:
@@ -411,6 +448,9 @@ class BackendFamily:
     """Requests per budget window when a profile sets none; None when the servers have no limit."""
     article: str = "a"
     """The indefinite article before the label in messages ("an Octopus site")."""
+    servers: str = ""
+    """The gateways this family administers, as the help and the first-run screen name them
+    ("New API / One API"); the label when empty."""
     secret_in_header: bool = True
     """The secret travels in an HTTP header (a token), so it must be ASCII; False when it is only
     sent in a JSON body (a login password)."""

@@ -30,6 +30,12 @@ def family_of(kind: BackendKind) -> BackendFamily:
     return FAMILIES[kind]
 
 
+def supported_gateways() -> str:
+    """Every family's gateways, for a sentence: "New API / One API, Octopus, AxonHub and Claude Code Hub"."""
+    names = [family.servers or family.label for family in FAMILIES.values()]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def create_backend(
     site: SiteAddress,
     secret: str,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from .. import __version__
-from ..backends.registry import FAMILIES
+from ..backends.registry import FAMILIES, supported_gateways
 from .common import id_list, name_list, positive_int
 
 KINDS = tuple(kind.value for kind in FAMILIES)
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line: `sites`, `channels`, `keys` and `tags` with their actions."""
     parser = argparse.ArgumentParser(
         prog="tui-channels",
-        description="Administer the channels of New API / One API, Octopus and AxonHub gateways.",
+        description=f"Administer the channels of {supported_gateways()} gateways.",
         epilog="Without a command, opens the app on the last used site.",
     )
     parser.set_defaults(group=None, parser=parser)

@@ -36,6 +36,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, LoadingIndicator, Static
 
 from ..backends.base import COLUMNS_ALL, Backend, Capabilities, Operation
+from ..backends.registry import supported_gateways
 from ..config import FLEET_COLUMNS, SortPref
 from ..errors import ChannelsError
 from ..models import Channel
@@ -386,7 +387,7 @@ class MainScreenBase(Screen[None]):
         self.query_one(FleetStatus).display = False
         self.query_one(EmptyState).show(
             "No sites yet",
-            "tui-channels manages the channels of New API / One API and Octopus gateways.\n"
+            f"tui-channels manages the channels of {supported_gateways()} gateways.\n"
             "Add a site with its URL and credentials to begin.",
             "Press S to add a site, or run `tui-channels sites add …` in a shell. "
             "`tui-channels --demo` tries it against a built-in demo gateway.",

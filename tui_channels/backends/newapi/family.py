@@ -39,5 +39,6 @@ NEWAPI = BackendFamily(
     create=create_client,
     channel_from_wire=channel_from_wire,
     request_budget=180,
+    servers="New API / One API",
 )
 """`request_budget`: the lowest stock New API limit (180 per 180 s per IP; newer servers allow 360)."""

@@ -33,7 +33,7 @@ def create_client(
 
 OCTOPUS = BackendFamily(
     kind=BackendKind.OCTOPUS,
-    login=Login("username"),
+    login=Login("username", "the admin's username"),
     secret="password",
     flavors=GENERATIONS,
     create=create_client,
