@@ -15,7 +15,7 @@ from tui_channels.screens.groups import GroupsScreen
 from tui_channels.screens.number_prompt import NumberPrompt
 from tui_channels.services.group_transfer import read_group_trash
 
-from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_screen
+from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_loaded, wait_screen
 
 
 def stored(server) -> dict[str, dict]:
@@ -126,7 +126,7 @@ async def test_delete_goes_to_the_trash_and_restore_maps_members_back():
         confirm.query_one("#confirm-typed", Input).value = name
         await pilot.click("#confirm-yes")
         await wait_for(pilot, lambda: name not in stored(server))
-        assert [t.group.name for t in read_group_trash()] == [name]
+        assert read_group_trash(site=OCTOPUS_SITE)[0].group.name == name, "the newest record is this group's"
 
         await wait_screen(pilot, GroupsScreen)
         await pilot.press("L")
@@ -150,7 +150,12 @@ async def test_a_channel_shows_its_groups_and_warns_before_stranding_one():
         server.channels[channel_id]["enabled"] = True
         screen = main_screen(app)
         await pilot.press("r")
-        await wait_for(pilot, lambda: not screen.current or screen.current.groups is not None)
+        await wait_loaded(pilot)
+        await wait_for(
+            pilot,
+            lambda: screen.current.groups is not None
+            and any(c.id == channel_id and c.status.is_enabled for c in screen.current.channels),
+        )
         screen.table.move_cursor_to_channel(channel_id)
         await pilot.press("V")
         groups = await wait_screen(pilot, GroupsScreen)
