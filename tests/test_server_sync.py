@@ -201,4 +201,4 @@ def test_cli_server_sync_on_new_api_says_it_is_not_supported(gateway: DemoGatewa
     monkeypatch.setenv(env_var_name(site.name), site.secret)
     save_config(AppConfig(sites=[SiteProfile(name=site.name, kind="newapi", url=site.url, user_id=site.user_id)]))
     assert main(["channels", "server-sync", "--site", site.name]) == 1
-    assert "New API does not support a model sync of its own (server sync)." in capsys.readouterr().err
+    assert "New API does not support server-side model sync." in capsys.readouterr().err

@@ -85,7 +85,7 @@ OPERATION_PHRASES: Mapping[Operation, str] = {
     Operation.MULTI_KEY: "channels with several keys",
     Operation.MODEL_CATALOG: "a model catalog",
     Operation.MODELS_ENABLED: "listing the enabled models",
-    Operation.SERVER_SYNC: "a model sync of its own (server sync)",
+    Operation.SERVER_SYNC: "server-side model sync",
     Operation.MODEL_GROUPS: "model groups",
     Operation.UPSTREAM_UPDATES: "upstream model updates",
     Operation.REVEAL_KEY: "revealing stored keys",
