@@ -440,3 +440,10 @@ def test_format_compact(value: int | None, expected: str) -> None:
 )
 def test_format_duration(ms: int | None, expected: str) -> None:
     assert format_duration_ms(ms) == expected
+
+
+def test_channels_naming_the_same_model_share_one_copy_of_the_name():
+    """Over 100,000 channels one copy of each model name instead of one per channel is tens of MiB."""
+    first = split_list(",".join(["gpt-4o", "claude-" + "sonnet-4"]))
+    second = split_list(" claude-sonnet-" + "4 ,\nqwen-max")
+    assert first[1] == second[0] and first[1] is second[0]

@@ -7,6 +7,8 @@ import asyncio
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui_channels.config import SiteProfile
 from tui_channels.models import ChannelStatus
@@ -56,6 +58,48 @@ class TestFleetIndex:
         assert len(index) == 4
         assert keys(index, ViewState(search="a-")) == [ChannelRef("a", 7)]
         assert keys(index, ViewState(site="b")) == [ChannelRef("b", i) for i in (1, 2, 3)]
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        arrivals=st.lists(
+            st.tuples(
+                st.sampled_from("abc"),
+                st.lists(st.tuples(st.integers(1, 6), st.sampled_from(["gpt", "claude", "a-b", ""])), max_size=6),
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+        state=st.builds(
+            ViewState,
+            search=st.sampled_from(["", "g", "gp", "c", "a-", "3"]),
+            status=st.sampled_from(["all", "enabled", "disabled"]),
+            site=st.sampled_from([None, "a", "b"]),
+            sort_column=st.sampled_from(["site", "id", "name", "status"]),
+            descending=st.booleans(),
+        ),
+    )
+    def test_sites_arriving_one_by_one_show_what_an_index_built_at_once_shows(self, arrivals, state):
+        """A site's rows are appended when it arrives and replaced when it loads again; with warm
+        caches (a view before each arrival) the views match an index built from the final rows."""
+        index = ChannelIndex([], [])
+        final: dict[str, list] = {}
+        for site, rows in arrivals:
+            unique = {number: name for number, name in rows}
+            channels = [
+                make(number, name=f"{name}-{number}", status=ChannelStatus.ENABLED if number % 2 else ChannelStatus.AUTO_DISABLED)
+                for number, name in unique.items()
+            ]
+            index.view(state)
+            index.view(replace(state, search=state.search[:1]))
+            index.replace_site(site, channels)
+            final.pop(site, None)
+            final[site] = channels
+        built = ChannelIndex(
+            [c for channels in final.values() for c in channels],
+            [site for site, channels in final.items() for _ in channels],
+        )
+        assert keys(index, state) == keys(built, state)
+        assert len(index) == len(built)
 
     def test_site_and_type_name_filters_and_the_site_sort(self):
         index = two_sites()

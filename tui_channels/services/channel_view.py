@@ -288,13 +288,18 @@ class ChannelIndex:
         """A fleet index: put `channels` in place of every row of `site` (a site loaded again).
 
         The other sites' rows keep their haystacks and sort keys; positions change, so views
-        computed before are stale.
+        computed before are stale. A site with no rows yet (the fleet's first load) is appended,
+        without rebuilding the other sites' rows.
         """
         if self._sites is None:
             raise ValueError("replace_site applies to a fleet index")
         sites = self._sites
-        kept = [p for p in range(len(self._channels)) if sites[p] != site]
         added = list(channels)
+        if site not in sites:
+            for channel in added:
+                self._append(channel, ChannelRef(site, channel.id), site)
+            return
+        kept = [p for p in range(len(self._channels)) if sites[p] != site]
         self._channels = [self._channels[p] for p in kept] + added
         self._sites = [sites[p] for p in kept] + [site] * len(added)
         self._haystacks = [self._haystacks[p] for p in kept] + [haystack(c) for c in added]

@@ -101,6 +101,8 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
     Lenient (`wire_values`): an id or number as a string, models or groups as a JSON list are read
     for what they mean; a field of another type reads as absent. A record that is not an object or
     has no usable id raises `BadRecord` naming it (by its `position` in the list).
+    `raw` is `record` itself, not a copy: records come from decoded answers that nothing else
+    holds, and a copy per channel held every record twice while a listing was read.
     """
     channel_id = record_id(record, position)
     key_count, enabled_keys = multi_key_counts(record)
@@ -126,7 +128,7 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
         key_count=key_count,
         enabled_key_count=enabled_keys,
         upstream=upstream_watch(record),
-        raw=dict(record),
+        raw=record,
     )
 
 

@@ -60,6 +60,8 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
     they count neither in `key_count` nor as enabled. Lenient (`wire_values`): an id as a string,
     models as a JSON list are read for what they mean; a record that is not an object or has no
     usable id raises `BadRecord` naming it.
+    `raw` is `record` itself, not a copy: records come from decoded answers that nothing else
+    holds, and a copy per channel held every record twice while a listing was read.
     """
     channel_id = record_id(record, position)
     enabled = record.get("enabled")
@@ -82,7 +84,7 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
         key_count=len(keys) if several else None,
         enabled_key_count=sum(1 for k in keys if k.get("enabled")) if several else None,
         auto_sync=record.get("auto_sync") is True or as_int(record.get("auto_sync")) == 1,
-        raw=dict(record),
+        raw=record,
     )
 
 
