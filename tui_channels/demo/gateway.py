@@ -51,6 +51,10 @@ class DemoSite:
     email: str | None = None
 
 
+SERVER_STOP_WAIT = 5.0
+"""Seconds a stopping gateway gives its servers to finish their shutdown before closing their sockets."""
+
+
 class DemoGateway:
     """Starts and stops the emulated servers; usable as a context manager."""
 
@@ -66,6 +70,7 @@ class DemoGateway:
         self._thread = threading.Thread(target=self._run_loop, name="demo-gateway", daemon=True)
         self._servers: list[uvicorn.Server] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._sockets: list[socket.socket] = []
         self._started = False
         self.sites: dict[str, DemoSite] = {}
         self.upstream_faults = FaultInjector()
@@ -115,7 +120,18 @@ class DemoGateway:
         self._started = False
 
     async def _wait_stopped(self) -> None:
-        await asyncio.wait(self._tasks, timeout=5)
+        """Let each server finish its shutdown, then close every listening socket whatever happened.
+
+        A server still shutting down when the wait ends (a loaded machine) used to leave its socket
+        listening, and the next gateway on the same fixed port failed to start.
+        """
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=SERVER_STOP_WAIT)
+        for uv in self._servers:
+            for server in getattr(uv, "servers", []):
+                server.close()
+        for sock in self._sockets:
+            sock.close()
 
     def _serve(self, server: EmulatedServer, faults: FaultInjector, stats: RequestStats) -> int:
         app = FaultMiddleware(server.app, faults=faults, stats=stats, error_body=server.error_body)
@@ -138,9 +154,15 @@ class DemoGateway:
         uv = uvicorn.Server(config)
         self._servers.append(uv)
 
+        self._sockets.append(sock)
+
         async def launch() -> None:
-            self._tasks.append(self._loop.create_task(uv.serve(sockets=[sock])))
+            task = self._loop.create_task(uv.serve(sockets=[sock]))
+            self._tasks.append(task)
             while not uv.started:
+                if task.done():
+                    task.result()
+                    raise RuntimeError(f"the demo server on port {port} stopped before it started")
                 await asyncio.sleep(0.005)
 
         self._call(launch())
