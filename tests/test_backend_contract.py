@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import pytest
 
 from tui_channels.backends.base import COLUMNS_ALL, Backend, BackendBase, Capabilities, Operation
-from tui_channels.backends.registry import family_of
+from tui_channels.backends.registry import family_of, type_catalog
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.errors import NotFound, NotSupported, RequestRejected
 from tui_channels.models import Channel, ChannelSpec, ChannelStatus
@@ -26,7 +26,6 @@ from tui_channels.services.creation import create_channel
 from tui_channels.services.base_urls import for_site
 from tui_channels.services.key_import import openai_type
 from tui_channels.services.results import Outcome
-from tui_channels.services.transfer import CATALOGS
 
 from .backend_helpers import FLAVORS, connected_site
 
@@ -107,7 +106,7 @@ async def test_column_labels_and_ranges_describe_what_the_site_shows(subject: Su
 async def test_records_turn_back_into_the_same_channels(subject: Subject) -> None:
     """Exports, the trash and restores rebuild channels from their records with the flavor's type list."""
     family = family_of(subject.capabilities.kind)
-    catalog = CATALOGS[subject.capabilities.flavor]
+    catalog = type_catalog(subject.capabilities.kind, subject.capabilities.flavor)
     for channel in await subject.backend.list_channels():
         rebuilt = family.channel_from_wire(channel.raw, catalog)
         assert rebuilt.type.code == channel.type.code and rebuilt.type.known
@@ -247,3 +246,74 @@ async def test_operations_the_server_lacks_raise_not_supported_with_the_reason(s
     with pytest.raises(NotSupported) as refused:
         await subject.backend.update_balance(1)  # type: ignore[attr-defined]
     assert refused.value.message == capabilities.unsupported_reason(Operation.BALANCE)
+
+
+async def test_list_returns_exactly_the_stored_channels(subject: Subject) -> None:
+    channels = await subject.backend.list_channels()
+    assert sorted(c.id for c in channels) == subject.site.server.channel_ids()
+
+
+async def test_a_missing_channel_is_not_found(subject: Subject) -> None:
+    with pytest.raises(NotFound):
+        await subject.backend.get_channel(987654)
+
+
+async def test_a_rename_leaves_the_server_record_as_it_was(subject: Subject) -> None:
+    """What the server stored, not what the client reports: an update that zeroes what it was not
+    sent (One Hub with `models`) would show here."""
+    created = await subject.backend.create_channel(subject.spec())
+    channel = {c.id: c for c in await subject.backend.list_channels()}[created.id]
+    before = subject.site.server.record(created.id)
+    await subject.backend.update_channel(channel, {"name": "renamed-by-contract"})
+    after = subject.site.server.record(created.id)
+    volatile = {"name", "updatedAt", "updated_at", "updated_time"}
+    assert after["name"] == "renamed-by-contract"
+    assert {k: v for k, v in after.items() if k not in volatile} == {k: v for k, v in before.items() if k not in volatile}
+
+
+async def test_a_models_edit_keeps_the_key_the_name_and_the_status(subject: Subject) -> None:
+    spec = subject.spec(status=ChannelStatus.MANUALLY_DISABLED)
+    created = await subject.backend.create_channel(spec)
+    channel = {c.id: c for c in await subject.backend.list_channels()}[created.id]
+    saved = await subject.backend.update_channel(channel, {"models": ("gpt-4.1",)})
+    assert saved.models == ("gpt-4.1",)
+    again = {c.id: c for c in await subject.backend.list_channels()}[created.id]
+    assert (again.models, again.name, again.status.is_disabled) == (("gpt-4.1",), spec.name, True)
+    if subject.capabilities.supports(Operation.REVEAL_KEY):
+        assert await subject.backend.reveal_key(created.id) == spec.key  # type: ignore[attr-defined]
+    else:
+        assert spec.key in str(subject.site.server.record(created.id))
+
+
+async def test_several_channels_are_deleted_at_once(subject: Subject) -> None:
+    if not subject.capabilities.supports(Operation.DELETE):
+        pytest.skip("this flavor cannot delete")
+    first, second, *_ = subject.site.server.channel_ids()
+    assert await subject.backend.delete_channels([first, second]) == 2
+    assert not {first, second} & set(subject.site.server.channel_ids())
+
+
+async def test_a_test_with_a_chosen_model(subject: Subject) -> None:
+    created = await subject.backend.create_channel(subject.spec())
+    result = await subject.backend.test_channel(created, "gpt-4o-mini")
+    assert result.ok, result.message
+
+
+async def test_an_operation_the_server_lacks_says_so_before_any_request(subject: Subject) -> None:
+    backend, capabilities = subject.backend, subject.capabilities
+    calls = {
+        Operation.COPY: lambda: backend.copy_channel(1),
+        Operation.BATCH_TAG: lambda: backend.set_tag([1], "x"),
+        Operation.TAG_STATUS: lambda: backend.set_tag_status("x", True),
+        Operation.TAG_EDIT: lambda: backend.edit_tag("x", {"priority": 1}),
+        Operation.BALANCE: lambda: backend.update_balance(1),
+        Operation.TEST_ALL: lambda: backend.test_all(),
+        Operation.DELETE_DISABLED: lambda: backend.delete_disabled(),
+        Operation.MODEL_CATALOG: lambda: backend.model_catalog(),
+    }
+    sent = sum(subject.site.stats.by_path.values())
+    for operation in (op for op in calls if not capabilities.supports(op)):
+        with pytest.raises(NotSupported) as refused:
+            await calls[operation]()
+        assert refused.value.message == capabilities.unsupported_reason(operation)
+    assert sum(subject.site.stats.by_path.values()) == sent

@@ -115,58 +115,53 @@ def _entry(code: int | str, name: str, base: object) -> ChannelType:
     )
 
 
-NEWAPI_TYPES = TypeCatalog(_entry(code, name, base) for code, name, base in _NEWAPI_TYPES)
+NEWAPI_TYPES = TypeCatalog((_entry(code, name, base) for code, name, base in _NEWAPI_TYPES), numbering="newapi")
 
 _ONEAPI_SHARED = [(c, *_ONEAPI_OVERRIDES.get(c, (n, b))) for c, n, b in _NEWAPI_TYPES if c <= 25]
 _ONEAPI_OWN = [(c, n, b) for c, (n, b) in _ONEAPI_OVERRIDES.items() if c > 25]
-ONEAPI_TYPES = TypeCatalog(_entry(*row) for row in _ONEAPI_SHARED + _ONEAPI_OWN)
+ONEAPI_TYPES = TypeCatalog((_entry(*row) for row in _ONEAPI_SHARED + _ONEAPI_OWN), numbering="oneapi")
 
+_OCTOPUS_LEGACY = [
+    (0, "OpenAI Chat", "https://api.openai.com/v1"),
+    (1, "OpenAI Responses", "https://api.openai.com/v1"),
+    (2, "Anthropic", "https://api.anthropic.com/v1"),
+    (3, "Gemini", "https://generativelanguage.googleapis.com/v1beta"),
+    (4, "Volcengine", "https://ark.cn-beijing.volces.com/api/v3"),
+    (5, "OpenAI Embedding", "https://api.openai.com/v1"),
+]
+_OCTOPUS_CURRENT = [
+    ("openai", "OpenAI Chat", "https://api.openai.com/v1"),
+    ("openai_responses", "OpenAI Responses", "https://api.openai.com/v1"),
+    ("anthropic", "Anthropic", "https://api.anthropic.com/v1"),
+    ("gemini", "Gemini", "https://generativelanguage.googleapis.com/v1beta"),
+    ("volcengine", "Volcengine", "https://ark.cn-beijing.volces.com/api/v3"),
+]
 OCTOPUS_LEGACY_TYPES = TypeCatalog(
-    ChannelType(code, name, base, base_url_required=True)
-    for code, name, base in [
-        (0, "OpenAI Chat", "https://api.openai.com/v1"),
-        (1, "OpenAI Responses", "https://api.openai.com/v1"),
-        (2, "Anthropic", "https://api.anthropic.com/v1"),
-        (3, "Gemini", "https://generativelanguage.googleapis.com/v1beta"),
-        (4, "Volcengine", "https://ark.cn-beijing.volces.com/api/v3"),
-        (5, "OpenAI Embedding", "https://api.openai.com/v1"),
-    ]
+    (ChannelType(code, name, base, base_url_required=True) for code, name, base in _OCTOPUS_LEGACY),
+    numbering="octopus-legacy",
 )
-
 OCTOPUS_CURRENT_TYPES = TypeCatalog(
-    ChannelType(code, name, base, base_url_required=True)
-    for code, name, base in [
-        ("openai", "OpenAI Chat", "https://api.openai.com/v1"),
-        ("openai_responses", "OpenAI Responses", "https://api.openai.com/v1"),
-        ("anthropic", "Anthropic", "https://api.anthropic.com/v1"),
-        ("gemini", "Gemini", "https://generativelanguage.googleapis.com/v1beta"),
-        ("volcengine", "Volcengine", "https://ark.cn-beijing.volces.com/api/v3"),
-    ]
+    (ChannelType(code, name, base, base_url_required=True) for code, name, base in _OCTOPUS_CURRENT),
+    numbering="octopus-current",
 )
 
 CLAUDECODEHUB_TYPES = TypeCatalog(
-    ChannelType(code, name, base, base_url_required=True)
-    for code, name, base in [
-        ("claude", "Claude", "https://api.anthropic.com"),
-        ("codex", "Codex", "https://api.openai.com"),
-        ("gemini", "Gemini", "https://generativelanguage.googleapis.com"),
-        ("openai-compatible", "OpenAI Compatible", "https://api.openai.com"),
-    ]
+    (
+        ChannelType(code, name, base, base_url_required=True)
+        for code, name, base in [
+            ("claude", "Claude", "https://api.anthropic.com"),
+            ("codex", "Codex", "https://api.openai.com"),
+            ("gemini", "Gemini", "https://generativelanguage.googleapis.com"),
+            ("openai-compatible", "OpenAI Compatible", "https://api.openai.com"),
+        ]
+    ),
+    numbering="claudecodehub",
 )
 """`PUBLIC_PROVIDER_TYPE_VALUES` (claude-code-hub.md §4): Anthropic Messages, OpenAI Responses,
 Gemini and OpenAI Chat Completions. Base URLs carry no version segment: the server appends
 `/v1/messages`, `/v1/responses`, `/v1beta/models/…` or `/v1/chat/completions` itself. The hidden
 legacy types `claude-auth` and `gemini-cli` are neither listed nor accepted by the REST API."""
 
-OPENAI_COMPATIBLE: dict[str, int | str] = {
-    "newapi": 1,
-    "oneapi": 1,
-    "octopus-legacy": 0,
-    "octopus-current": "openai",
-    "axonhub": "openai",
-    "claudecodehub": "openai-compatible",
-}
-"""The OpenAI-compatible type code per protocol, used when importing plain upstream keys."""
 
 _AXONHUB_TYPES: list[tuple[str, str, str]] = [
     ("openai", "OpenAI", "https://api.openai.com/v1"),
@@ -213,13 +208,17 @@ _AXONHUB_TYPES: list[tuple[str, str, str]] = [
 introspection and names unlisted values after their code."""
 
 AXONHUB_TYPES = TypeCatalog(
-    ChannelType(code, name, base, base_url_required=not base) for code, name, base in _AXONHUB_TYPES
+    (ChannelType(code, name, base, base_url_required=not base) for code, name, base in _AXONHUB_TYPES),
+    numbering="axonhub",
 )
 
 
 def axonhub_types(codes: list[str]) -> TypeCatalog:
     """The catalog of a connected AxonHub: its live enum values, known ones with their names."""
     return TypeCatalog(
-        AXONHUB_TYPES.get(code) if code in AXONHUB_TYPES else ChannelType(code, code, "", base_url_required=True)
-        for code in codes
+        (
+            AXONHUB_TYPES.get(code) if code in AXONHUB_TYPES else ChannelType(code, code, "", base_url_required=True)
+            for code in codes
+        ),
+        numbering="axonhub",
     )

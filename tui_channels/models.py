@@ -80,9 +80,14 @@ class ChannelType:
 
 
 class TypeCatalog:
-    """A backend's type list as data; unknown codes resolve to "Unknown (N)" instead of failing."""
+    """A backend's type list as data; unknown codes resolve to "Unknown (N)" instead of failing.
 
-    def __init__(self, types: Iterable[ChannelType]) -> None:
+    `numbering` names the code space: two catalogs with the same numbering give a code the same
+    meaning (Veloera's list is New API's up to 48), so a copy between them keeps type codes as they are.
+    """
+
+    def __init__(self, types: Iterable[ChannelType], *, numbering: str) -> None:
+        self.numbering = numbering
         self._types: tuple[ChannelType, ...] = tuple(types)
         self._by_code: dict[TypeCode, ChannelType] = {t.code: t for t in self._types}
 

@@ -148,6 +148,21 @@ class FieldSpec:
     """The wire field whose JSON object holds this field (New API's `settings`), or "" for a field of its own."""
 
 
+class VersionSegment(enum.Enum):
+    """How a server wants an OpenAI-compatible upstream's base URL written (`services/base_urls.py`)."""
+
+    STRIP = "strip"
+    """Without a trailing `/v1`: the server appends the API path itself (New API, One Hub)."""
+    APPEND = "append"
+    """With `/v1` (or the protocol's version segment) appended unless one is there (AxonHub)."""
+    BY_RELEASE = "by_release"
+    """By the rule of the server's release (Octopus: `base_urls.for_octopus`)."""
+
+
+PROTOCOLS = ("openai", "responses", "embedding", "anthropic", "gemini", "volcengine")
+"""The wire protocols a channel type can speak, as `services/channel_mapping.protocol()` names them."""
+
+
 COLUMNS_ALL: tuple[str, ...] = (
     "id",
     "name",
@@ -182,6 +197,7 @@ class Capabilities:
     columns: frozenset[str]
     operations: frozenset[Operation]
     returns_keys: bool = False
+    """Whether listed channels carry their stored key (Octopus); `Operation.REVEAL_KEY` reads one on request."""
     notes: tuple[str, ...] = field(default=())
     hidden_columns: frozenset[str] = frozenset()
     """Columns offered but hidden until the user picks them (little use on this server at a glance)."""
@@ -195,6 +211,23 @@ class Capabilities:
     Code Hub's priority, where the lowest wins)."""
     groups: GroupSpec | None = None
     """What the server's model groups have, where it has them (`Operation.MODEL_GROUPS`)."""
+    openai_type: TypeCode | None = None
+    """The OpenAI-compatible type, used when plain upstream keys become channels."""
+    base_url_style: VersionSegment = VersionSegment.STRIP
+    protocol_types: Mapping[str, TypeCode] = field(default_factory=dict)
+    """The type a channel speaking each of `PROTOCOLS` becomes here, when its own type has no equivalent."""
+    untestable_types: frozenset[TypeCode] = frozenset()
+    """Types the server's test route refuses."""
+    listable_types: frozenset[TypeCode] | None = None
+    """Types whose upstream model list the server can fetch; None means every type."""
+    upstream_needs_key: bool = False
+    """A test or model fetch uses the key the list returned, so a channel without one cannot be asked."""
+    test_needs_model: bool = False
+    """The server tests a channel with a model it is told (or the channel's test model), never a default."""
+    test_may_disable: bool = False
+    """A failed test may make the server disable the channel (say so before a batch test)."""
+    tag_fields: tuple[str, ...] = ()
+    """What a tag edit (`Backend.edit_tag`) can change, by the names `services/tag_view` uses."""
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.operations
@@ -387,6 +420,64 @@ class BackendBase:
         return ()
 
 
+@dataclass(frozen=True, slots=True)
+class Portable:
+    """A channel's settings in terms every family reads: what travels to a site of another family.
+
+    `unportable` names the origin's own settings that are set and that no other family has, each a
+    sentence with `{target}` where the target's name goes ("global proxy: {target} has no such
+    setting"), for the copy's loss report.
+    """
+
+    groups: tuple[str, ...] = ()
+    priority: int | None = None
+    weight: int | None = None
+    tag: str | None = None
+    model_mapping: str = ""
+    """A JSON object text: requested model -> upstream model."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Extra upstream request headers, plain values only."""
+    param_override: str = ""
+    """A JSON object text merged into request bodies."""
+    test_model: str = ""
+    proxy: str = ""
+    """A proxy URL for this channel's upstream requests."""
+    remark: str = ""
+    pinned_models: tuple[str, ...] = ()
+    """Models added by hand, kept apart from synced ones (Octopus `custom_model`, AxonHub `manualModels`)."""
+    unportable: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class CarriedSettings:
+    """What a channel's settings become on the target: the spec's fields, and what was lost."""
+
+    groups: tuple[str, ...] = ()
+    priority: int | None = None
+    weight: int | None = None
+    tag: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    losses: list[str] = field(default_factory=list)
+    key: str | None = None
+    """The key to send, where it is not the channel's own (several keys joined for a key list)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCarry:
+    """How a family's channels travel to other sites (copy, restore; `services/channel_mapping`).
+
+    `export` reads a channel as `Portable` settings and `adopt` writes them for a site of this
+    family, reporting what it cannot keep. `within` carries a channel to a site of the same family
+    wire field by wire field; a family that declares it is mapped this way to and from every other
+    family (the older families' own pairs keep their dedicated mapping in `channel_mapping`).
+    """
+
+    export: Callable[[Channel], Portable]
+    adopt: Callable[[Portable, Capabilities], CarriedSettings]
+    within: Callable[[Channel, str, Capabilities], CarriedSettings] | None = None
+    """(channel, the origin's flavor, the target's capabilities)."""
+
+
 class SiteAddress(Protocol):
     """What a family needs of a site profile to build its client (`config.SiteProfile` has it)."""
 
@@ -444,6 +535,9 @@ class BackendFamily:
     create: ClientFactory
     channel_from_wire: Callable[[Mapping[str, Any], TypeCatalog], Channel]
     """A server record (as listed, exported or trashed) as a neutral channel."""
+    catalogs: Mapping[str, TypeCatalog]
+    """The type list of each protocol flavor `Capabilities.flavor` can name (for files and the trash)."""
+    carry: ChannelCarry
     request_budget: int | None = None
     """Requests per budget window when a profile sets none; None when the servers have no limit."""
     article: str = "a"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..models import BackendKind
+from ..models import BackendKind, TypeCatalog
 from ..redact import remember
 from .axonhub.family import AXONHUB
 from .base import Backend, BackendFamily, SiteAddress
@@ -34,6 +34,11 @@ def supported_gateways() -> str:
     """Every family's gateways, for a sentence: "New API / One API, Octopus, AxonHub and Claude Code Hub"."""
     names = [family.servers or family.label for family in FAMILIES.values()]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def type_catalog(kind: BackendKind, flavor: str) -> TypeCatalog | None:
+    """The type list behind a flavor a file or the trash names; None for a flavor this version lacks."""
+    return FAMILIES[kind].catalogs.get(flavor)
 
 
 def create_backend(

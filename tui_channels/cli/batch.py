@@ -102,8 +102,11 @@ async def _run(
             operation, verb = balance.balance_operation(backend), "refreshed"
         else:
             operation, verb = connectivity.connectivity_operation(backend, args.model), "tested"
+            warning = connectivity.disable_warning(backend.capabilities)
+            if warning:
+                print(f"Note: {warning}", file=sys.stderr)
         if args.dry_run:
-            return _planned(backend, channels, args.action, verb), True
+            return _planned(backend, channels, args.action, verb, getattr(args, "model", None)), True
         settings = BatchSettings(concurrency=concurrency, read_only=True)
         results = await BatchRun(channels, operation, settings, on_progress=progress.reporter(args.action)).run()
         if args.action == "test":
@@ -136,12 +139,14 @@ def chosen(channels: Sequence[Channel], args: argparse.Namespace) -> list[Channe
     return [channel for channel in channels if matches_search(channel, keyword)]
 
 
-def _planned(backend: Backend, channels: Sequence[Channel], action: str, verb: str) -> list[ChannelResult]:
+def _planned(
+    backend: Backend, channels: Sequence[Channel], action: str, verb: str, model: str | None
+) -> list[ChannelResult]:
     """A dry run of a test or balance refresh: each channel and whether it would run."""
     capabilities = backend.capabilities
     results = []
     for channel in channels:
-        reason = connectivity.skip_reason(channel, capabilities) if action == "test" else None
+        reason = connectivity.skip_reason(channel, capabilities, model) if action == "test" else None
         results.append(skipped(channel, f"dry run: would be {verb}" if reason is None else reason))
     return results
 

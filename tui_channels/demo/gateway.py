@@ -24,6 +24,14 @@ NEWAPI_FLAVORS = ("newapi", "newapi-legacy", "oneapi", "veloera")
 OCTOPUS_GENERATIONS = ("current", "legacy")
 AXONHUB_GENERATIONS = ("current", "older")
 CLAUDECODEHUB_GENERATIONS = ("current", "legacy")
+EMULATED_FLAVORS = (
+    *NEWAPI_FLAVORS,
+    *(f"octopus-{generation}" for generation in OCTOPUS_GENERATIONS),
+    *(f"axonhub-{generation}" for generation in AXONHUB_GENERATIONS),
+    "claudecodehub",
+)
+"""Every server the demo emulates (the current generation of each family that has several), by the
+name `DemoSite.flavor` gives it; `add_flavor` also takes `claudecodehub-legacy`."""
 
 
 class EmulatedServer(Protocol):
@@ -32,6 +40,10 @@ class EmulatedServer(Protocol):
     app: Any
 
     def error_body(self, status: int, message: str) -> dict[str, Any]: ...
+
+    def channel_ids(self) -> list[int]:
+        """The ids of the stored channels, for tests to compare a listing with."""
+        ...
 
 
 @dataclass
@@ -226,6 +238,19 @@ class DemoGateway:
         )
         flavor = "claudecodehub" if generation == "current" else "claudecodehub-legacy"
         return self._add_site(name, BackendKind.CLAUDECODEHUB, flavor, server, server.admin_token, None, None)
+
+    def add_flavor(self, name: str, flavor: str, *, channels: int = 20, **options: Any) -> DemoSite:
+        """Add an emulated server of any flavor in `EMULATED_FLAVORS` (or `claudecodehub-legacy`)."""
+        if flavor.startswith("octopus-"):
+            return self.add_octopus(name, generation=flavor.removeprefix("octopus-"), channels=channels, **options)
+        if flavor.startswith("axonhub-"):
+            return self.add_axonhub(name, generation=flavor.removeprefix("axonhub-"), channels=channels, **options)
+        if flavor in ("claudecodehub", "claudecodehub-legacy"):
+            generation = "legacy" if flavor.endswith("-legacy") else "current"
+            return self.add_claudecodehub(name, generation=generation, channels=channels, **options)
+        if flavor in NEWAPI_FLAVORS:
+            return self.add_newapi(name, flavor=flavor, channels=channels, **options)
+        raise ValueError(f"unknown emulated flavor {flavor!r}; choose one of {', '.join(EMULATED_FLAVORS)}")
 
     def _add_site(
         self,

@@ -21,13 +21,14 @@ from ..config import SiteProfile
 from ..models import Channel
 from ..services import test_log, upstream_updates
 from ..services.balance import balance_operation, with_balance
-from ..services.connectivity import connectivity_operation, with_test_result
+from ..services.connectivity import connectivity_operation, disable_warning, with_test_result
 from ..services.fleet import spread
 from ..services.fleet_batch import SiteBatch, by_site
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteChannels, SiteSession
 from ..services.sync import SyncOptions, apply_operation, changes, preview_operation, replan
 from ..services.tagging import tag_operation, with_tag
+from .confirm import ConfirmScreen
 from .main_base import MainScreenBase
 from .scope_picker import Scope, ScopeChoice, ScopePicker
 from .sync_preview import SyncPreviewScreen
@@ -165,6 +166,32 @@ class BatchActions(MainScreenBase):
         )
 
     def start_test(self, targets: Sequence[SiteChannels], model: str | None) -> None:
+        """Test at once, or first ask when a server may switch off the channels whose test fails."""
+        warnings = [
+            warning
+            for warning in dict.fromkeys(
+                disable_warning(target.session.capabilities)
+                for target in targets
+                if target.session.capabilities is not None
+            )
+            if warning
+        ]
+        count = sum(len(target.channels) for target in targets)
+        if warnings and count > 1:
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._run_test(targets, model)
+
+            self.app.push_screen(
+                ConfirmScreen(f"Test {count} channels?", " ".join(warnings), confirm_label="Test"), confirmed
+            )
+            return
+        if warnings:
+            self.notify(" ".join(warnings), severity="warning")
+        self._run_test(targets, model)
+
+    def _run_test(self, targets: Sequence[SiteChannels], model: str | None) -> None:
         batches = self.site_batches(
             targets,
             Operation.TEST,

@@ -92,7 +92,8 @@ class NewApiActions(MainScreenBase):
             models = await backend.tag_models(group.tag)
         except ChannelsError:
             models = []
-        changes = await self.app.push_screen_wait(TagEditScreen(group, models))
+        fields = backend.capabilities.tag_fields
+        changes = await self.app.push_screen_wait(TagEditScreen(group, models, fields=fields))
         if changes:
             await self._send_tag_edit(group, changes)
 

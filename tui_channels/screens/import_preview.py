@@ -22,7 +22,7 @@ SHOWN_MODELS = 12
 
 class ImportPreviewScreen(PlanPreview):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g", "groups", "Groups (New API)"),
+        Binding("g", "groups", "Groups"),
     ]
     COLUMNS: ClassVar[tuple[str, ...]] = ("#", "State", "Channel", "Base URL", "Models", "Key")
     HINT: ClassVar[str] = "e edit models · f create anyway / skip · g groups · ctrl+s create · Esc cancels"

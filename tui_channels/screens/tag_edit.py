@@ -22,7 +22,7 @@ class TagEditScreen(FormDialog[dict[str, Any] | None]):
         Binding("ctrl+s", "apply", "Apply", priority=True),
     ]
 
-    FIELDS = (
+    LABELS = (
         ("new_tag", "Rename the tag to"),
         ("priority", "Priority"),
         ("weight", "Weight"),
@@ -33,10 +33,12 @@ class TagEditScreen(FormDialog[dict[str, Any] | None]):
         ("header_override", "Header override (JSON object)"),
     )
 
-    def __init__(self, group: TagGroup, models: list[str] | None = None) -> None:
+    def __init__(self, group: TagGroup, models: list[str] | None = None, *, fields: tuple[str, ...] = ()) -> None:
+        """`fields`: what the server can change by tag (`Capabilities.tag_fields`); all when empty."""
         super().__init__()
         self._group = group
         self._models = models or []
+        self._fields = tuple((name, label) for name, label in self.LABELS if not fields or name in fields)
 
     def compose(self) -> ComposeResult:
         group = self._group
@@ -51,7 +53,7 @@ class TagEditScreen(FormDialog[dict[str, Any] | None]):
                 markup=False,
             )
             yield Label("Leave a field empty to keep each channel's own value.", classes="dialog-hint")
-            for field, label in self.FIELDS:
+            for field, label in self._fields:
                 yield Label(label)
                 placeholder = ",".join(self._models) if field == "models" and self._models else ""
                 yield Input(placeholder=placeholder, id=f"tag-{field}")
@@ -64,9 +66,9 @@ class TagEditScreen(FormDialog[dict[str, Any] | None]):
         self.query_one("#tag-new_tag", Input).focus()
 
     def action_apply(self) -> None:
-        values = {field: self.query_one(f"#tag-{field}", Input).value for field, _ in self.FIELDS}
+        values = {field: self.query_one(f"#tag-{field}", Input).value for field, _ in self._fields}
         changes, errors = tag_changes(values)
-        for field, _ in self.FIELDS:
+        for field, _ in self._fields:
             self.query_one(f"#tag-{field}-error", Label).update(errors.get(field, ""))
         if errors:
             return

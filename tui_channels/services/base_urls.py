@@ -23,8 +23,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from ..backends.base import Capabilities
-from ..models import BackendKind
+from ..backends.base import Capabilities, VersionSegment
 
 _VERSION = re.compile(r"^v\d+[a-z0-9]*$", re.IGNORECASE)
 _VERSION_TAIL = re.compile(r"/v\d+[a-z0-9]*$", re.IGNORECASE)
@@ -94,9 +93,10 @@ def for_site(capabilities: Capabilities, url: str) -> str:
     """The base URL as the site's server wants it, by the rules above: New API and Claude Code Hub
     append `/v1` themselves (a trailing version segment is dropped), Octopus by its release
     (`for_octopus`), AxonHub gets `/v1` unless the path has a version segment anywhere."""
-    if capabilities.kind in (BackendKind.NEWAPI, BackendKind.CLAUDECODEHUB):
+    style = capabilities.base_url_style
+    if style is VersionSegment.STRIP:
         return without_version(url)
-    if capabilities.kind is BackendKind.OCTOPUS:
+    if style is VersionSegment.BY_RELEASE:
         return for_octopus(url, capabilities.version, legacy=capabilities.flavor == "octopus-legacy")
     return with_version(url)
 

@@ -9,10 +9,12 @@ a list of tags and a settings object (model mappings, prefixes, overrides) but n
 or weight. Claude Code Hub shares user groups and weights with New API and model mapping as exact
 redirect rules, but its priority runs the other way (the lowest wins), so a priority never carries
 between it and another backend; its limits, circuit breaker and other provider settings carry only
-to another Claude Code Hub (`claudecodehub_mapping`).
-A New API multi-key pool stays a pool (its keys supplied by the user, its multi-key mode kept)
-where the target can hold one: New API v0.8.8+, legacy Octopus's and AxonHub's key lists.
-Everything dropped is listed, per channel, so the user sees it before confirming.
+to another Claude Code Hub (`claudecodehub_mapping`). A family that declares how its channels
+travel within itself (`ChannelCarry.within`: One Hub) is mapped through the families' `Portable`
+settings instead, to and from every other family. A New API multi-key pool stays a pool (its keys
+supplied by the user, its multi-key mode kept) where the target can hold one: New API v0.8.8+,
+legacy Octopus's and AxonHub's key lists. Everything dropped is listed, per channel, so the user
+sees it before confirming.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..backends.axonhub.wire import KEY_LIST_LABEL
-from ..backends.base import Capabilities, FieldKind, Operation
+from ..backends.base import Capabilities, FieldKind, Operation, VersionSegment
+from ..backends.registry import family_of, type_catalog
 from ..models import BackendKind, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode
 from . import base_urls
 from . import claudecodehub_mapping as claudecodehub
@@ -46,29 +49,7 @@ _PROTOCOL_BY_NAME = {
     "volcengine": "volcengine",
     "doubao": "volcengine",
 }
-_NEWAPI_TYPE = {"openai": 1, "responses": 1, "embedding": 1, "anthropic": 14, "gemini": 24, "volcengine": 45}
-_ONEAPI_TYPE = {**_NEWAPI_TYPE, "volcengine": 40}
-_OCTOPUS_TYPE: dict[str, dict[str, TypeCode]] = {
-    "octopus-legacy": {"openai": 0, "responses": 1, "anthropic": 2, "gemini": 3, "volcengine": 4, "embedding": 5},
-    "octopus-current": {
-        "openai": "openai", "responses": "openai_responses", "anthropic": "anthropic",
-        "gemini": "gemini", "volcengine": "volcengine", "embedding": "openai",
-    },
-}
-_CLAUDECODEHUB_TYPE: dict[str, TypeCode] = {
-    "openai": "openai-compatible", "responses": "codex", "embedding": "openai-compatible",
-    "anthropic": "claude", "gemini": "gemini",
-}
 _OCTOPUS_SEGMENT = {"gemini": "/v1beta", "volcengine": "/api/v3"}
-_AXONHUB_TYPE: dict[str, tuple[str, ...]] = {
-    "openai": ("openai",),
-    "embedding": ("openai",),
-    "responses": ("openai_responses", "openai"),
-    "anthropic": ("anthropic",),
-    "gemini": ("gemini", "gemini_openai"),
-    "volcengine": ("volcengine", "doubao"),
-}
-"""AxonHub type codes per protocol, the preferred first (older servers lack some)."""
 _AXONHUB_OPENAI_CODES = frozenset(
     {
         "openai", "gemini_openai", "deepseek", "deepinfra", "moonshot", "zhipu", "zai", "openrouter", "vercel",
@@ -83,7 +64,6 @@ _AXONHUB_WIRE = (
     ("defaultTestModel", "test model"),
     ("orderingWeight", "display order"),
 )
-_NEWAPI_CATALOG_FLAVORS = frozenset({"newapi", "newapi-legacy", "veloera"})
 
 _NEWAPI_WIRE = (
     ("model_mapping", "model mapping"),
@@ -99,6 +79,7 @@ _NEWAPI_WIRE = (
     ("settings", "other settings"),
     ("system_prompt", "system prompt"),
     ("config", "config (region, keys, API version…)"),
+    ("model_prefix", "model prefix"),
 )
 _OCTOPUS_CARRIED = (
     "proxy", "auto_sync", "custom_header", "param_override", "channel_proxy", "match_regex", "custom_model",
@@ -130,32 +111,27 @@ def _meaningful(name: str, value: Any) -> bool:
     return value not in (None, "", "{}", [], {})
 
 
-def _same_catalog(origin: Origin, target: Capabilities) -> bool:
+def _same_numbering(channel: Channel, origin: Origin, target: Capabilities) -> bool:
+    """Whether the type code means the same on the target: one numbering, and the target knows it."""
     if origin.flavor == target.flavor:
         return True
-    return origin.flavor in _NEWAPI_CATALOG_FLAVORS and target.flavor in _NEWAPI_CATALOG_FLAVORS
+    types = type_catalog(origin.kind, origin.flavor)
+    return types is not None and types.numbering == target.types.numbering and channel.type.code in target.types
 
 
 def _target_type(channel: Channel, origin: Origin, target: Capabilities, carried: Carried) -> TypeCode | None:
-    if _same_catalog(origin, target):
+    """The same type where the numbering agrees, else the type of the same name, else the target's
+    type for the protocol the channel speaks (`Capabilities.protocol_types`)."""
+    if _same_numbering(channel, origin, target):
         return channel.type.code
+    named = target.types.by_name(channel.type.name)
+    if named is not None:
+        return named.code
     kind = protocol(channel.type)
-    if target.kind in (BackendKind.NEWAPI, BackendKind.AXONHUB):
-        named = target.types.by_name(channel.type.name)
-        if named is not None:
-            return named.code
-    if target.kind is BackendKind.NEWAPI:
-        table = _ONEAPI_TYPE if target.flavor == "oneapi" else _NEWAPI_TYPE
-    elif target.kind is BackendKind.AXONHUB:
-        table = {k: next((c for c in codes if c in target.types), codes[0]) for k, codes in _AXONHUB_TYPE.items()}
-    elif target.kind is BackendKind.CLAUDECODEHUB:
-        table = _CLAUDECODEHUB_TYPE
-    else:
-        table = _OCTOPUS_TYPE[target.flavor]
-    if kind is None or kind not in table:
+    if kind is None or kind not in target.protocol_types:
         carried.problem = f"type {channel.type.name} has no {target.flavor_label} equivalent"
         return None
-    code = table[kind]
+    code = target.protocol_types[kind]
     target_name = target.types.get(code).name
     if _canonical(target_name) != _canonical(channel.type.name):
         carried.losses.append(f"type {channel.type.name} becomes {target_name}")
@@ -174,15 +150,15 @@ def _target_url(channel: Channel, origin: Origin, target: Capabilities) -> str:
         return base_urls.clean(channel.base_url)
     url = channel.base_url or channel.type.default_base_url
     kind = protocol(channel.type) or "openai"
-    if target.kind is BackendKind.CLAUDECODEHUB:
-        return base_urls.without_version(url)
-    if target.kind is BackendKind.NEWAPI:
+    if target.base_url_style is VersionSegment.STRIP:
         stripped = base_urls.without_version(url)
         return stripped.removesuffix("/api") if kind == "volcengine" else stripped
     if target.kind is BackendKind.AXONHUB and kind == "anthropic":
         return base_urls.without_version(url)
     segment = _OCTOPUS_SEGMENT.get(kind, "/v1")
-    return base_urls.for_octopus(url, target.version, legacy=target.flavor == "octopus-legacy", segment=segment)
+    if target.base_url_style is VersionSegment.BY_RELEASE:
+        return base_urls.for_octopus(url, target.version, legacy=target.flavor == "octopus-legacy", segment=segment)
+    return base_urls.with_version(url, segment)
 
 
 def _status(channel: Channel, carried: Carried) -> ChannelStatus:
@@ -206,7 +182,9 @@ def map_channel(channel: Channel, origin: Origin, target: Capabilities) -> Carri
     spec.status = _status(channel, carried)
     carried.needs_key = not channel.key
     raw = channel.raw
-    if BackendKind.CLAUDECODEHUB in (origin.kind, target.kind):
+    if _carried_by_family(origin, target):
+        _by_family(channel, origin, target, carried)
+    elif BackendKind.CLAUDECODEHUB in (origin.kind, target.kind):
         handled = claudecodehub.carry(channel, origin, target, carried)
         if origin.kind is BackendKind.NEWAPI:
             _newapi_leftovers(raw, target, carried, handled)
@@ -228,6 +206,29 @@ def map_channel(channel: Channel, origin: Origin, target: Capabilities) -> Carri
         _multi_key_pool(raw, target, carried)
     _fit_name(carried, target)
     return carried
+
+
+def _carried_by_family(origin: Origin, target: Capabilities) -> bool:
+    """Whether a family's own `ChannelCarry` moves this channel: every pair with a family that
+    carries channels within itself (One Hub); the older families' pairs are mapped below."""
+    return any(family_of(kind).carry.within is not None for kind in (origin.kind, target.kind))
+
+
+def _by_family(channel: Channel, origin: Origin, target: Capabilities, carried: Carried) -> None:
+    """Within a family wire field by wire field; across families through `Portable` settings."""
+    target_carry = family_of(target.kind).carry
+    if origin.kind is target.kind and target_carry.within is not None:
+        settings = target_carry.within(channel, origin.flavor, target)
+    else:
+        portable = family_of(origin.kind).carry.export(channel)
+        settings = target_carry.adopt(portable, target)
+        settings.losses.extend(loss.format(target=target.flavor_label) for loss in portable.unportable)
+    spec = carried.spec
+    spec.groups, spec.priority, spec.weight, spec.tag = settings.groups, settings.priority, settings.weight, settings.tag
+    spec.extra = settings.extra
+    if settings.key is not None:
+        spec.key = settings.key
+    carried.losses.extend(settings.losses)
 
 
 def _fit_name(carried: Carried, target: Capabilities) -> None:
@@ -280,6 +281,9 @@ def several_keys_problem(capabilities: Capabilities, spec: ChannelSpec) -> str:
     if len(lines) <= 1 or can_hold_several_keys(capabilities, multi_key_mode=bool(spec.extra.get(MULTI_KEY_MODE))):
         return ""
     return f"{len(lines)} keys given: {capabilities.flavor_label} holds one key per channel here, so supply one"
+def _edited_by_entries(target: Capabilities, name: str) -> bool:
+    """Whether the target edits this JSON column entry by entry (Veloera's `setting.proxy`…)."""
+    return any(spec.name.startswith(f"{name}.") for spec in target.fields)
 
 
 def _newapi_to_newapi(channel: Channel, target: Capabilities, carried: Carried) -> None:
@@ -295,7 +299,7 @@ def _newapi_to_newapi(channel: Channel, target: Capabilities, carried: Carried) 
         if name == "auto_ban" and value is not None and target.field(name):
             spec.extra[name] = value
         elif _meaningful(name, value):
-            if target.field(name):
+            if target.field(name) or _edited_by_entries(target, name):
                 spec.extra[name] = value
             else:
                 carried.losses.append(f"{label}: {target.flavor_label} has no such field")

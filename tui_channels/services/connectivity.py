@@ -4,7 +4,8 @@ New API tests a channel on its own route (optionally with a chosen model) and re
 response time; Octopus has no test route, so its backend times a model fetch with the channel's
 own settings instead. Either way a failed upstream is a failed result with the upstream's message,
 and the result's `value` is the response time in seconds. A listing test whose upstream listed no
-models failed (see `upstream_models`), whatever the gateway answered.
+models failed (see `upstream_models`), whatever the gateway answered. What a server cannot test
+comes from its `Capabilities`.
 """
 
 from __future__ import annotations
@@ -13,28 +14,32 @@ import time
 from dataclasses import replace
 
 from ..backends.base import Backend, Capabilities
-from ..models import BackendKind, Channel, TestResult
+from ..models import Channel, TestResult
 from .batch import Operation, failed, skipped, succeeded
 from .channel_view import format_duration_ms
 from .results import ChannelResult, Outcome
 from .upstream_models import EmptyUpstream
 
-NEWAPI_UNTESTABLE_TYPES: frozenset[int] = frozenset({2, 5, 36, 50, 51, 52, 54})
-"""New API types its test route refuses (Midjourney, Suno, Kling, Jimeng, Vidu, DoubaoVideo;
-newapi.md §3.9). One API numbers its types differently and tests them all."""
 
-
-def skip_reason(channel: Channel, capabilities: Capabilities) -> str | None:
-    """Why a channel cannot be tested, or None when it can."""
-    if (
-        capabilities.kind is BackendKind.NEWAPI
-        and capabilities.flavor != "oneapi"
-        and channel.type.code in NEWAPI_UNTESTABLE_TYPES
-    ):
+def skip_reason(channel: Channel, capabilities: Capabilities, model: str | None = None) -> str | None:
+    """Why a channel cannot be tested (with `model`, when one is chosen), or None when it can."""
+    if channel.type.code in capabilities.untestable_types:
         return f"the gateway cannot test {channel.type.name} channels"
-    if capabilities.kind is BackendKind.OCTOPUS and not channel.key:
+    if capabilities.upstream_needs_key and not channel.key:
         return "the channel has no enabled key to test with"
+    if capabilities.test_needs_model and not model and not channel.models:
+        return "the channel has no model to test with: add one, or choose the test model"
     return None
+
+
+def disable_warning(capabilities: Capabilities) -> str:
+    """What to say before a batch test on a server that may switch failing channels off, or ""."""
+    if not capabilities.test_may_disable:
+        return ""
+    return (
+        f"{capabilities.flavor_label} may disable a channel whose test fails "
+        "(its own auto-disable rule); check the results for channels it switched off."
+    )
 
 
 def response_ms(seconds: float) -> int:
@@ -47,7 +52,7 @@ def connectivity_operation(backend: Backend, model: str | None = None) -> Operat
     capabilities = backend.capabilities
 
     async def run_test(channel: Channel) -> ChannelResult:
-        reason = skip_reason(channel, capabilities)
+        reason = skip_reason(channel, capabilities, model)
         if reason is not None:
             return skipped(channel, reason)
         outcome = await backend.test_channel(channel, model)

@@ -1,21 +1,21 @@
-"""Plan turning upstream keys into OpenAI-compatible channels of one site (any backend family).
+"""Plan turning upstream keys into OpenAI-compatible channels of one site, of any backend.
 
-The rules, in one place:
+The rules, in one place (each site's part of them comes from its `Capabilities`):
 
 - name: `<source site name> | <key name> (auto)`, never with a second `(auto)`;
-- type: the site's OpenAI-compatible type (New API 1, Octopus "OpenAI Chat": legacy 0, current
-  "openai"; AxonHub "openai"; Claude Code Hub "openai-compatible");
-- base URL: New API and Claude Code Hub append `/v1` themselves, so a trailing version segment is
-  dropped; Octopus gets it by the rule of its release (`base_urls.for_octopus`: before v0.10.0
-  `/v1` is appended unless the path has a version segment anywhere; from v0.10.0 the server
-  appends it, and a URL with another version segment gets a `#` so that it does not); AxonHub gets
-  `/v1` unless the path has a version segment anywhere;
+- type: the site's OpenAI-compatible type (`Capabilities.openai_type`: New API and One Hub 1,
+  Octopus "OpenAI Chat": legacy 0, current "openai"; AxonHub "openai"; Claude Code Hub
+  "openai-compatible");
+- base URL (`Capabilities.base_url_style`): New API, One Hub and Claude Code Hub append `/v1`
+  themselves, so a trailing version segment is dropped; Octopus gets it by the rule of its release
+  (`base_urls.for_octopus`: before v0.10.0 `/v1` is appended unless the path has a version segment
+  anywhere; from v0.10.0 the server appends it, and a URL with another version segment gets a `#`
+  so that it does not); AxonHub gets `/v1` unless the path has a version segment anywhere;
 - models: fetched from the upstream with that very key through the site's ad-hoc model fetch; when
   that fails, or lists nothing (`upstream_models`), the row is blocked until the user types them;
-- New API: groups `default` unless the user picks others, priority 0, weight 0, enabled;
-  Claude Code Hub: the same groups, the server's default priority (0) and weight (1), enabled, a
-  name of at most 64 characters; Octopus: enabled, `auto_sync` on; AxonHub: enabled (it creates
-  channels disabled; the status is set right after);
+- where the site has them: groups `default` unless the user picks others, priority and weight at
+  the field's default (else 0), `auto_sync` on (Octopus); a name cut to the longest the site takes;
+  always enabled (AxonHub creates channels disabled; its client sets the status right after);
 - duplicates (same name, or same base URL and key where keys are known) are "already present" and
   skipped unless the user says otherwise (see `channel_plan`).
 """
@@ -25,10 +25,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
-from ..backends.base import Backend, Capabilities, Operation
-from ..channel_types import OPENAI_COMPATIBLE
-from ..errors import AuthError, ChannelsError
-from ..models import BackendKind, Channel, ChannelSpec, TypeCode, split_list
+from ..backends.base import Backend, Capabilities, Operation, VersionSegment
+from ..errors import AuthError, ChannelsError, ConfigError
+from ..models import Channel, ChannelSpec, TypeCode, split_list
 from ..validation import check_upstream_url
 from . import base_urls
 from .channel_plan import ChannelPlan, PlannedChannel
@@ -65,32 +64,38 @@ def fitted_name(capabilities: Capabilities, name: str) -> str:
 
 def openai_type(capabilities: Capabilities) -> TypeCode:
     """The site's OpenAI-compatible type code."""
-    if capabilities.kind is BackendKind.NEWAPI:
-        return OPENAI_COMPATIBLE["oneapi" if capabilities.flavor == "oneapi" else "newapi"]
-    return OPENAI_COMPATIBLE[capabilities.flavor]
+    if capabilities.openai_type is None:
+        raise ConfigError(f"{capabilities.flavor_label} has no OpenAI-compatible channel type to import keys as.")
+    return capabilities.openai_type
 
 
 def _spec(capabilities: Capabilities, key: UpstreamKey, groups: Sequence[str]) -> ChannelSpec:
+    """The channel for one key: groups, priority and weight where the site has them, auto sync on
+    where it has that (Octopus)."""
     spec = ChannelSpec(
         name=fitted_name(capabilities, channel_name(key.source, key.name)),
         type=openai_type(capabilities),
         key=key.key or "",
         base_url=base_urls.for_site(capabilities, key.base_url),
+        groups=tuple(groups) if capabilities.field("groups") else (),
     )
-    if capabilities.kind is BackendKind.NEWAPI:
-        spec.groups, spec.priority, spec.weight = tuple(groups), 0, 0
-    elif capabilities.kind is BackendKind.CLAUDECODEHUB:
-        spec.groups = tuple(groups)
-    elif capabilities.kind is BackendKind.OCTOPUS:
-        spec.groups, spec.extra = (), {"auto_sync": True}
-    else:
-        spec.groups = ()
+    if capabilities.field("priority"):
+        spec.priority = _number_default(capabilities, "priority")
+    if capabilities.field("weight"):
+        spec.weight = _number_default(capabilities, "weight")
+    if capabilities.field("auto_sync"):
+        spec.extra = {"auto_sync": True}
     return spec
 
 
+def _number_default(capabilities: Capabilities, name: str) -> int:
+    """A new channel's priority or weight: the field's declared default, else 0."""
+    spec = capabilities.field(name)
+    return int(spec.default) if spec is not None and isinstance(spec.default, (int, float)) else 0
+
+
 def set_groups(plan: ChannelPlan, groups: str) -> tuple[str, ...]:
-    """Give every planned channel these groups (comma-separated; sites whose channels have user
-    groups); empty means `default`."""
+    """Give every planned channel these user groups (comma-separated); empty means `default`."""
     chosen = split_list(groups) or DEFAULT_GROUPS
     for row in plan.rows:
         row.spec.groups = chosen

@@ -21,18 +21,12 @@ from dataclasses import dataclass, field, replace
 from ..backends.base import Backend, Capabilities, Operation
 from ..config import SiteProfile, rule_regex
 from ..errors import ConfigError
-from ..models import BackendKind, Channel, split_list
+from ..models import Channel, split_list
 from .batch import Operation as BatchOperation
 from .batch import failed, skipped, succeeded
 from .model_mapping import describe, model_mapping, upstream_changes
 from .results import ChannelResult, Outcome
 from .upstream_models import channel_models
-
-NEWAPI_LISTABLE_TYPES: frozenset[int] = frozenset(
-    {1, 4, 14, 17, 20, 23, 24, 25, 26, 27, 31, 34, 35, 40, 42, 43, 45, 47, 48, 57, 58, 59, 60}
-)
-"""New API types whose upstream model list the server can fetch: the ones its own web UI offers
-"fetch models" for. Others (Azure, Midjourney, Suno, video and key-pair types…) have no such list."""
 
 UPSTREAM_MODELS = "upstream_models"
 """Key of a preview result's `extra` holding the upstream's own list, before the rules."""
@@ -126,9 +120,10 @@ def skip_reason(channel: Channel, capabilities: Capabilities, options: SyncOptio
         return "excluded from model sync by the site's rules"
     if not capabilities.supports(Operation.FETCH_MODELS):
         return capabilities.unsupported_reason(Operation.FETCH_MODELS)
-    if capabilities.kind is BackendKind.NEWAPI and channel.type.code not in NEWAPI_LISTABLE_TYPES:
+    listable = capabilities.listable_types
+    if listable is not None and channel.type.code not in listable:
         return f"the gateway cannot list the upstream models of {channel.type.name} channels"
-    if capabilities.kind is BackendKind.OCTOPUS and not channel.key:
+    if capabilities.upstream_needs_key and not channel.key:
         return "the channel has no enabled key to list its upstream models with"
     if channel.all_models:
         return "it serves every model (no model list), and a sync would restrict it to the upstream's list"

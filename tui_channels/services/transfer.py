@@ -23,34 +23,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..backends.base import Capabilities, Operation
-from ..backends.registry import family_of
-from ..channel_types import (
-    AXONHUB_TYPES,
-    CLAUDECODEHUB_TYPES,
-    NEWAPI_TYPES,
-    OCTOPUS_CURRENT_TYPES,
-    OCTOPUS_LEGACY_TYPES,
-    ONEAPI_TYPES,
-)
+from ..backends.registry import family_of, type_catalog
 from ..config import data_dir, write_atomic
 from ..errors import BadRecord, ChannelsError
-from ..models import BackendKind, Channel, ChannelStatus, TypeCatalog
+from ..models import BackendKind, Channel, ChannelStatus
 from .channel_mapping import Origin, map_channel
 from .channel_plan import ChannelPlan, PlannedChannel
 from .group_transfer import ExportedGroup
 
 EXPORT_FORMAT = "tui-channels/channels"
-CATALOGS: dict[str, TypeCatalog] = {
-    "newapi": NEWAPI_TYPES,
-    "newapi-legacy": NEWAPI_TYPES,
-    "veloera": NEWAPI_TYPES,
-    "oneapi": ONEAPI_TYPES,
-    "octopus-legacy": OCTOPUS_LEGACY_TYPES,
-    "octopus-current": OCTOPUS_CURRENT_TYPES,
-    "axonhub": AXONHUB_TYPES,
-    "claudecodehub": CLAUDECODEHUB_TYPES,
-}
-"""The type list of each backend flavor a file can come from."""
 
 
 class TransferFileError(ChannelsError):
@@ -200,7 +181,7 @@ def read_export(path: Path) -> ChannelExport:
             for e in exc.errors(include_url=False, include_input=False)[:3]
         )
         raise TransferFileError(f"{path} is not a tui-channels export ({where}).") from None
-    if export.flavor not in CATALOGS:
+    if type_catalog(export.kind, export.flavor) is None:
         raise TransferFileError(f"{path} comes from an unknown backend flavor {export.flavor!r}.")
     return export
 
@@ -213,7 +194,7 @@ def rebuilt_channel(
     `status` is the neutral status saved beside the record: the app changes a channel's status
     without reading its record again, so the record may still show the status it was loaded with.
     """
-    types = CATALOGS.get(flavor)
+    types = type_catalog(kind, flavor)
     if types is None:
         raise TransferFileError(f"Channels of the unknown backend flavor {flavor!r} cannot be restored.")
     try:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...channel_types import AXONHUB_TYPES
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, Login, SiteAddress
+from .carry import CARRY
 from .wire import channel_from_wire
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ AXONHUB = BackendFamily(
     flavors=("auto",),
     create=create_client,
     channel_from_wire=channel_from_wire,
+    catalogs={"axonhub": AXONHUB_TYPES},
+    carry=CARRY,
     article="an",
     secret_in_header=False,
 )

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from ...channel_types import axonhub_types
 from ...models import BackendKind
-from ..base import Capabilities, FieldKind, FieldSpec, Operation
+from ..base import Capabilities, FieldKind, FieldSpec, Operation, VersionSegment
 from .schema import Features
 from .wire import KEY_LIST_LABEL
 
 COLUMNS = frozenset({"id", "name", "type", "status", "models", "tag", "base_url"})
+
+PROTOCOL_TYPES: dict[str, tuple[str, ...]] = {
+    "openai": ("openai",),
+    "embedding": ("openai",),
+    "responses": ("openai_responses", "openai"),
+    "anthropic": ("anthropic",),
+    "gemini": ("gemini", "gemini_openai"),
+    "volcengine": ("volcengine", "doubao"),
+}
+"""AxonHub type codes per wire protocol, the preferred first (older servers lack some)."""
 
 
 def _operations(features: Features) -> tuple[frozenset[Operation], dict[Operation, str]]:
@@ -169,4 +179,7 @@ def build_capabilities(features: Features, *, version: str) -> Capabilities:
         returns_keys=features.readable_keys,
         notes=tuple(notes),
         reasons=reasons,
+        openai_type="openai",
+        base_url_style=VersionSegment.APPEND,
+        protocol_types={k: next((c for c in codes if c in features.types), codes[0]) for k, codes in PROTOCOL_TYPES.items()},
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...channel_types import CLAUDECODEHUB_TYPES
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, SiteAddress
+from .carry import CARRY
 from .wire import channel_from_wire
 
 if TYPE_CHECKING:
@@ -35,5 +37,7 @@ CLAUDECODEHUB = BackendFamily(
     flavors=("auto",),
     create=create_client,
     channel_from_wire=channel_from_wire,
+    catalogs={"claudecodehub": CLAUDECODEHUB_TYPES},
+    carry=CARRY,
 )
 """No request budget: the management API has no rate limit of its own (only the login route does)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...channel_types import CLAUDECODEHUB_TYPES
 from ...models import BackendKind
-from ..base import Capabilities, FieldKind, FieldSpec, Operation
+from ..base import Capabilities, FieldKind, FieldSpec, Operation, VersionSegment
 from .wire import MAX_WEIGHT, MIN_WEIGHT
 
 FLAVOR = "claudecodehub"
@@ -182,4 +182,10 @@ def build_capabilities(version: str) -> Capabilities:
         notes=NOTES,
         models_optional=True,
         column_labels={"priority": PRIORITY_HEADER},
+        openai_type="openai-compatible",
+        base_url_style=VersionSegment.STRIP,
+        protocol_types={
+            "openai": "openai-compatible", "responses": "codex", "embedding": "openai-compatible",
+            "anthropic": "claude", "gemini": "gemini",
+        },
     )

@@ -11,23 +11,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ...errors import BadResponse
+from ...errors import BadResponse, NotSupported
 from ...models import ChannelStatus
 from ..base import Capabilities, Operation
 from ..wire_values import as_int, as_list, as_text
 from .wire import model_ids
-
-TAG_EDIT_FIELDS = (
-    "new_tag",
-    "priority",
-    "weight",
-    "models",
-    "groups",
-    "model_mapping",
-    "param_override",
-    "header_override",
-)
-"""What `PUT /api/channel/tag` can change for every channel of a tag (note `groups`, not `group`)."""
 
 MULTI_KEY_ACTIONS = frozenset(
     {"enable_key", "disable_key", "delete_key", "enable_all_keys", "disable_all_keys", "delete_disabled_keys"}
@@ -77,9 +65,12 @@ class NewApiAdmin:
         """`PUT /api/channel/tag`: `changes` may hold new_tag, priority, weight, model_mapping,
         models, groups, param_override, header_override (the server's own names; note `groups`)."""
         self.capabilities.require(Operation.TAG_EDIT)
-        unknown = set(changes) - set(TAG_EDIT_FIELDS)
+        unknown = set(changes) - set(self.capabilities.tag_fields)
         if unknown:
-            raise ValueError(f"not editable by tag: {', '.join(sorted(unknown))}")
+            raise NotSupported(
+                f"{self.capabilities.flavor_label} cannot change {', '.join(sorted(unknown))} by tag; "
+                "edit the channels one by one instead."
+            )
         await self._call("PUT", "/api/channel/tag", json_body={"tag": tag, **changes}, action=f"edit tag {tag!r}")
 
     async def tag_models(self: _Caller, tag: str) -> list[str]:

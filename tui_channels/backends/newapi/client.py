@@ -38,7 +38,7 @@ from ...models import (
     TypeCode,
     join_list,
 )
-from ..base import BackendBase, Capabilities, Operation, ProgressCallback
+from ..base import BackendBase, Capabilities, Operation, ProgressCallback, VersionSegment
 from ..http import HttpTransport, RetryPolicy, decode_json
 from ..ratelimit import RequestBudget
 from ..wire_values import as_int, read_records
@@ -237,6 +237,12 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             operations=protocol.operations,
             returns_keys=False,
             notes=tuple(notes),
+            openai_type=1,
+            base_url_style=VersionSegment.STRIP,
+            protocol_types=flavor.protocol_types,
+            untestable_types=flavor.untestable_types,
+            listable_types=flavor.listable_types,
+            tag_fields=flavor.tag_fields if Operation.TAG_EDIT in protocol.operations else (),
         )
 
     # -- the envelope ----------------------------------------------------------------------

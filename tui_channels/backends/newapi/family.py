@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, Login, SiteAddress
 from .flavors import FLAVORS
+from .carry import CARRY
 from .wire import channel_from_wire
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ NEWAPI = BackendFamily(
     flavors=("auto", *FLAVORS),
     create=create_client,
     channel_from_wire=channel_from_wire,
+    carry=CARRY,
+    catalogs={name: flavor.types for name, flavor in FLAVORS.items()},
     request_budget=180,
     servers="New API / One API",
 )

@@ -9,10 +9,11 @@ shapes it actually sees (pagination, `channel_info`, a 404 on a newer route).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...channel_types import NEWAPI_TYPES, ONEAPI_TYPES
 from ...models import TypeCatalog
+from ...models import TypeCode
 from ..base import COLUMNS_ALL, FieldKind, FieldSpec, Operation
 
 USER_ID_HEADERS = ("New-Api-User", "Veloera-User", "voapi-user", "User-id", "Rix-Api-User", "neo-api-user")
@@ -135,6 +136,25 @@ commented out in `controller/channel-billing.go`), so the app refreshes each cha
 _COLUMNS = frozenset(COLUMNS_ALL) - {"auto_sync", "upstream"}
 """Columns every New API-family server fills (`upstream` is added where the probe finds the routes)."""
 
+NEWAPI_UNTESTABLE_TYPES: frozenset[TypeCode] = frozenset({2, 5, 36, 50, 51, 52, 54})
+"""Types New API's test route refuses (Midjourney, Suno, Kling, Jimeng, Vidu, DoubaoVideo; newapi.md §3.9)."""
+
+NEWAPI_LISTABLE_TYPES: frozenset[TypeCode] = frozenset(
+    {1, 4, 14, 17, 20, 23, 24, 25, 26, 27, 31, 34, 35, 40, 42, 43, 45, 47, 48, 57, 58, 59, 60}
+)
+"""New API types whose upstream model list the server can fetch: the ones its own web UI offers
+"fetch models" for. Others (Azure, Midjourney, Suno, video and key-pair types…) have no such list."""
+
+NEWAPI_PROTOCOL_TYPES: dict[str, TypeCode] = {
+    "openai": 1, "responses": 1, "embedding": 1, "anthropic": 14, "gemini": 24, "volcengine": 45,
+}
+ONEAPI_PROTOCOL_TYPES: dict[str, TypeCode] = {**NEWAPI_PROTOCOL_TYPES, "volcengine": 40}
+
+TAG_FIELDS = ("new_tag", "priority", "weight", "models", "groups", "model_mapping", "param_override", "header_override")
+"""What `PUT /api/channel/tag` can change on current New API (note `groups`, not `group`)."""
+LEGACY_TAG_FIELDS = TAG_FIELDS[:6]
+"""Before the override fields existed (New API v0.6, Veloera)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Flavor:
@@ -149,6 +169,10 @@ class Flavor:
     fields: tuple[FieldSpec, ...]
     operations: frozenset[Operation]
     columns: frozenset[str]
+    protocol_types: dict[str, TypeCode] = field(default_factory=lambda: NEWAPI_PROTOCOL_TYPES)
+    untestable_types: frozenset[TypeCode] = NEWAPI_UNTESTABLE_TYPES
+    listable_types: frozenset[TypeCode] | None = NEWAPI_LISTABLE_TYPES
+    tag_fields: tuple[str, ...] = TAG_FIELDS
 
 
 FLAVORS: dict[str, Flavor] = {
@@ -165,6 +189,7 @@ FLAVORS: dict[str, Flavor] = {
         _LEGACY_FIELDS,
         _NEWAPI_OPERATIONS,
         _COLUMNS,
+        tag_fields=LEGACY_TAG_FIELDS,
     ),
     "oneapi": Flavor(
         "oneapi",
@@ -176,9 +201,21 @@ FLAVORS: dict[str, Flavor] = {
         _ONEAPI_FIELDS,
         _ONEAPI_OPERATIONS,
         _COLUMNS - {"tag"},
+        protocol_types=ONEAPI_PROTOCOL_TYPES,
+        untestable_types=frozenset(),
+        tag_fields=(),
     ),
     "veloera": Flavor(
-        "veloera", "Veloera", False, False, None, NEWAPI_TYPES, _LEGACY_FIELDS, _NEWAPI_OPERATIONS, _COLUMNS
+        "veloera",
+        "Veloera",
+        False,
+        False,
+        None,
+        NEWAPI_TYPES,
+        _LEGACY_FIELDS,
+        _NEWAPI_OPERATIONS,
+        _COLUMNS,
+        tag_fields=LEGACY_TAG_FIELDS,
     ),
 }
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, Login, SiteAddress
 from .fields import GENERATIONS
+from .carry import CARRY
 from .wire import channel_from_wire
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ OCTOPUS = BackendFamily(
     flavors=GENERATIONS,
     create=create_client,
     channel_from_wire=channel_from_wire,
+    carry=CARRY,
+    catalogs={"octopus-legacy": OCTOPUS_LEGACY_TYPES, "octopus-current": OCTOPUS_CURRENT_TYPES},
     article="an",
     secret_in_header=False,
 )

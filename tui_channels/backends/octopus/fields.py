@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from ...channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
 from ...models import BackendKind
-from ..base import Capabilities, FieldKind, FieldSpec, Operation
+from ..base import Capabilities, FieldKind, FieldSpec, Operation, VersionSegment
 from .groups import CURRENT_SPEC, LEGACY_SPEC
 
 GENERATIONS = ("auto", "current", "legacy")
 """What a profile may pin: `auto` tells the generations apart from the server's answers."""
+
+LEGACY_PROTOCOL_TYPES = {"openai": 0, "responses": 1, "anthropic": 2, "gemini": 3, "volcengine": 4, "embedding": 5}
+CURRENT_PROTOCOL_TYPES = {
+    "openai": "openai", "responses": "openai_responses", "anthropic": "anthropic",
+    "gemini": "gemini", "volcengine": "volcengine", "embedding": "openai",
+}
+"""The Octopus type per wire protocol (octopus.md §4): Octopus types are protocols."""
 
 COLUMNS = frozenset(
     {"id", "name", "type", "status", "models", "auto_sync", "base_url", "response_time", "test_time"}
@@ -121,4 +128,8 @@ def build_capabilities(*, legacy: bool, version: str) -> Capabilities:
         notes=NOTES,
         hidden_columns=HIDDEN_COLUMNS,
         groups=LEGACY_SPEC if legacy else CURRENT_SPEC,
+        openai_type=0 if legacy else "openai",
+        base_url_style=VersionSegment.BY_RELEASE,
+        protocol_types=LEGACY_PROTOCOL_TYPES if legacy else CURRENT_PROTOCOL_TYPES,
+        upstream_needs_key=True,
     )

@@ -176,6 +176,9 @@ class AxonHubServer:
         """A channel as stored (global id aside), for tests to check what a client really wrote."""
         return self.records[channel_id]
 
+    def channel_ids(self) -> list[int]:
+        return sorted(self.records)
+
     def revoke_sessions(self) -> None:
         """Every issued token stops working, as after the JWT's seven days."""
         self.sessions.clear()

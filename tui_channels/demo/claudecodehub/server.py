@@ -180,6 +180,9 @@ class ClaudeCodeHubServer:
         """The provider as the server answers it, for tests to inspect."""
         return copy.deepcopy(self.providers[provider_id])
 
+    def channel_ids(self) -> list[int]:
+        return sorted(self.providers)
+
     # -- app and plumbing --------------------------------------------------------------------
 
     def _build_app(self) -> Starlette:

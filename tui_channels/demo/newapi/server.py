@@ -174,6 +174,9 @@ class NewApiServer:
         """A deep copy of one stored row, real key included."""
         return plain(self.table.rows[channel_id])
 
+    def channel_ids(self) -> list[int]:
+        return sorted(self.table.rows)
+
     def error_body(self, status: int, message: str) -> dict[str, Any]:
         """The flavor's own error envelope, used by the fault-injection middleware."""
         codes = {401: "AUTH_TOKEN_EXPIRED", 403: "AUTH_INSUFFICIENT_PRIVILEGE"}

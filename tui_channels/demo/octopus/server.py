@@ -286,6 +286,9 @@ class OctopusServer:
         """A deep copy of the stored channel, for tests to inspect."""
         return copy.deepcopy(self.channels[channel_id])
 
+    def channel_ids(self) -> list[int]:
+        return sorted(self.channels)
+
     def revoke_sessions(self) -> None:
         """Invalidate every issued token, as a password change does on a real server."""
         self.sessions.revoke()
