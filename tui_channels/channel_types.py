@@ -1,8 +1,8 @@
 """Channel type lists per backend family, as data (from ../shared/api contract notes).
 
-New API numbers its types 0-60 (gaps at 28-30 and 32); One API shares 0-25 and diverges from 26;
-legacy Octopus numbers its five outbound types 0-5, current Octopus and AxonHub name them with strings,
-and Claude Code Hub has four named provider types.
+New API numbers its types 0-60 (gaps at 28-30 and 32); Veloera has New API's up to 48; One API shares
+0-25 and diverges from 26; legacy Octopus numbers its five outbound types 0-5, current Octopus and
+AxonHub name them with strings, and Claude Code Hub has four named provider types.
 """
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ def _entry(code: int | str, name: str, base: object) -> ChannelType:
 
 
 NEWAPI_TYPES = TypeCatalog((_entry(code, name, base) for code, name, base in _NEWAPI_TYPES), numbering="newapi")
+
+VELOERA_TYPES = TypeCatalog((_entry(c, n, b) for c, n, b in _NEWAPI_TYPES if c <= 48), numbering="newapi")
+"""Veloera forked New API when its list ended at 48 (xAI); the numbers up to there are the same."""
 
 _ONEAPI_SHARED = [(c, *_ONEAPI_OVERRIDES.get(c, (n, b))) for c, n, b in _NEWAPI_TYPES if c <= 25]
 _ONEAPI_OWN = [(c, n, b) for c, (n, b) in _ONEAPI_OVERRIDES.items() if c > 25]

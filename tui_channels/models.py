@@ -100,6 +100,10 @@ class TypeCatalog:
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
 
+    @property
+    def codes(self) -> tuple[TypeCode, ...]:
+        return tuple(self._by_code)
+
     def get(self, code: TypeCode) -> ChannelType:
         """The type for `code`, or an "Unknown (code)" placeholder that keeps the code."""
         try:

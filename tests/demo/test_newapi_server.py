@@ -13,7 +13,7 @@ import pytest
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 
 _names = itertools.count()
-OLDER = ["newapi-legacy", "oneapi", "veloera"]
+OLDER = ["newapi-legacy", "oneapi"]
 
 
 def new_site(gateway: DemoGateway, flavor: str = "newapi", channels: int = 20, **options) -> DemoSite:
@@ -37,7 +37,7 @@ def client(site: DemoSite, **headers: str) -> Iterator[httpx.Client]:
     [
         ("newapi", "New API", "v1.0.0-rc.25", True),
         ("newapi-legacy", "New API", "v0.6.3.1", True),
-        ("veloera", "Veloera", "v0.3.8", True),
+        ("veloera", "Veloera", "v0.3.25", True),
         ("oneapi", "One API", "v0.6.11-alpha.1", False),
     ],
 )
@@ -132,10 +132,43 @@ def test_legacy_list_is_zero_based_and_a_bare_array(gateway, flavor):
     site = new_site(gateway, flavor, channels=25)
     with client(site) as http:
         pages = [http.get("/api/channel/", params={"p": p, "page_size": 10}).json()["data"] for p in range(4)]
-        default = http.get("/api/channel/").json()["data"]
+        negative = http.get("/api/channel/", params={"page_size": -1}).json()["data"]
     assert [len(page) for page in pages] == [10, 10, 5, 0]
     assert sorted(i["id"] for page in pages for i in page) == list(range(1, 26))
-    assert len(default) == 10 and "channel_info" not in default[0] and "header_override" not in default[0]
+    assert len(negative) == 10 and "channel_info" not in negative[0] and "header_override" not in negative[0]
+
+
+@pytest.mark.parametrize("page_size", [None, "0", "abc"])
+def test_veloera_lists_nothing_without_a_page_size(gateway, page_size):
+    site = new_site(gateway, "veloera", channels=25)
+    params = {"p": 0} if page_size is None else {"p": 0, "page_size": page_size}
+    with client(site) as http:
+        answer = http.get("/api/channel/", params=params).json()
+    assert answer == {"success": True, "message": "", "data": []}
+
+
+def test_veloera_turns_a_wrapped_body_into_a_blank_channel_and_keeps_a_key_whole(gateway):
+    site = new_site(gateway, "veloera", channels=4)
+    with client(site) as http:
+        wrapped = http.post("/api/channel/", json={"mode": "single", "channel": {"name": "w", "key": "sk-w"}}).json()
+        bare = http.post("/api/channel/", json={"name": "b", "type": 1, "key": "sk-a\nsk-b", "model_prefix": "az-"})
+        got = http.get("/api/channel/6").json()["data"]
+        listed = http.get("/api/channel/", params={"p": 0, "page_size": 10, "id_sort": "true"}).json()["data"]
+    assert wrapped == {"success": True, "message": ""}
+    blank = site.server.record(5)
+    assert (blank["type"], blank["name"], blank["key"], blank["models"]) == (0, "", "", "")
+    assert bare.json() == {"success": True, "message": ""}
+    assert site.server.channel_ids() == [1, 2, 3, 4, 5, 6]
+    assert got["key"] == "sk-a\nsk-b" and got["model_prefix"] == "az-"
+    assert all(item["key"] == "" for item in listed)
+
+
+def test_veloera_search_does_not_match_base_urls(gateway):
+    site = new_site(gateway, "veloera", channels=6)
+    base_url = site.server.record(2)["base_url"]
+    with client(site) as http:
+        found = http.get("/api/channel/search", params={"keyword": base_url}).json()["data"]
+    assert found == []
 
 
 def test_one_api_pages_are_fixed_at_ten_in_id_order(gateway):

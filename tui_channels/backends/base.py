@@ -122,7 +122,8 @@ class FieldKind(enum.Enum):
 class FieldSpec:
     """One editable channel field as a backend exposes it.
 
-    `name` is a neutral field name (see `models.NEUTRAL_FIELDS`) or the backend's wire field name.
+    `name` is a neutral field name (see `models.NEUTRAL_FIELDS`), the backend's wire field name, or
+    `column.key` for one entry of a JSON-object column (Veloera's `setting.proxy`).
     """
 
     name: str
@@ -138,7 +139,8 @@ class FieldSpec:
     """Set when the channel is created and never changed afterwards: an edit form shows it read-only."""
     minimum: float | None = None
     maximum: float | None = None
-    """INT and NUMBER fields: the range the server accepts, checked in the form."""
+    """INT and NUMBER fields: the range the server accepts; TEXT fields: `maximum` is the longest
+    text the server's column holds. Checked in the form."""
     nullable: bool = False
     """An empty INT or NUMBER field means "no value" (sent as null), not 0."""
     source: str = ""

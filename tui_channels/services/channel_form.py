@@ -140,6 +140,19 @@ def key_entries(capabilities: Capabilities, channel: Channel) -> tuple[KeyEntry,
     return (KeyEntry(key=channel.key),) if channel.key else ()
 
 
+def _stored(raw: Mapping[str, Any], name: str) -> Any:
+    """A wire field's stored value; `column.key` reads one entry of a JSON-object column."""
+    if name in raw or "." not in name:
+        return raw.get(name)
+    column, key = name.split(".", 1)
+    value = raw.get(column)
+    try:
+        data = json.loads(value) if isinstance(value, str) and value.strip() else value
+    except ValueError:
+        return None
+    return data.get(key) if isinstance(data, Mapping) else None
+
+
 def _json_text(value: Any) -> str:
     if value is None:
         return ""
@@ -355,7 +368,7 @@ class ChannelForm:
         if spec.name == MULTI_KEY_MODE:
             info = channel.raw.get("channel_info")
             return str(info.get("multi_key_mode") or "random") if channel.is_multi_key and isinstance(info, Mapping) else ""
-        return self._wire_to_form(spec, channel.raw.get(spec.source or spec.name))
+        return self._wire_to_form(spec, _stored(channel.raw, spec.source or spec.name))
 
     def _initial_keys(self, channel: Channel) -> tuple[KeyEntry, ...]:
         stored = key_entries(self.capabilities, channel)

@@ -52,7 +52,9 @@ from .wire import (
     PRIVILEGE_HINT,
     channel_from_wire,
     classify_refusal,
+    joined_keys,
     model_ids,
+    pack_entries,
     wire_value,
 )
 
@@ -64,6 +66,9 @@ SLOW_CALL_TIMEOUT = 120.0
 """Tests, model fetches and balance queries wait for the upstream: they get a long timeout."""
 
 _STATUS_TO_WIRE = {True: 1, False: 2}
+UPSTREAM_LIST_FAILED = "Failed to fetch models"
+"""Legacy New API and Veloera answer an upstream's refusal of an ad-hoc model list with HTTP 500 and
+this message (veloera.md §3.7): the upstream failed, not the gateway."""
 
 PERMISSION_PROBES = (
     (
@@ -116,6 +121,9 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         )
         self._forced_flavor = flavor
         self._protocol: _Protocol | None = None
+        self._probe_headers = {"Authorization": f"Bearer {access_token}", "Veloera-User": str(user_id)}
+        self._probe_address = (base_url, verify_tls, timeout)
+        self._user_id = user_id
 
     # -- connection ------------------------------------------------------------------------
 
@@ -136,6 +144,9 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             "GET", "/api/channel/", params={"p": 0, "page_size": 1}, action="list channels"
         )
         await self._refine_from_page(first.get("data"))
+        if self._forced_flavor == "auto" and self._protocol.flavor.name == "newapi-legacy":
+            if "checkin_enabled" not in data and await self._answers_as_veloera():
+                self._use_flavor(FLAVORS["veloera"])
         if self._require_protocol().flavor.name == "newapi" and await self._has_upstream_updates():
             self._protocol.operations |= {Operation.UPSTREAM_UPDATES}  # type: ignore[union-attr]
         self._capabilities = self._build_capabilities()
@@ -151,6 +162,30 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         except BackendError:
             return True
         return True
+
+    async def _answers_as_veloera(self) -> bool:
+        """Whether the server takes `Veloera-User` alone: Veloera before its check-in flag (veloera.md §1).
+
+        Legacy New API refuses that request (it wants `New-Api-User`), so one extra request at
+        connect tells the two apart; without a user id there is nothing to probe with.
+        """
+        if self._user_id is None:
+            return False
+        base_url, verify_tls, timeout = self._probe_address
+        probe = HttpTransport(base_url, verify_tls=verify_tls, timeout=timeout, headers=self._probe_headers)
+        try:
+            response = await probe.request("GET", "/api/channel/", params={"p": 0, "page_size": 1})
+            body = _json_or_none(response)
+        except BackendError:
+            return False
+        finally:
+            await probe.aclose()
+        return response.status_code == 200 and isinstance(body, dict) and body.get("success") is True
+
+    def _use_flavor(self, flavor: Flavor) -> None:
+        protocol = self._require_protocol()
+        protocol.flavor, protocol.operations = flavor, flavor.operations
+        self.detected_label = f"{flavor.label}, version {protocol.version}"
 
     async def verify(self) -> Capabilities:
         return await self.connect()
@@ -437,6 +472,11 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
                 return self._to_channels(records)[0]
             page += 1
 
+    async def reveal_key(self, channel_id: int) -> str:
+        """The stored key, where the server answers it on `GET /api/channel/:id` (Veloera; veloera.md §3.3)."""
+        self.capabilities.require(Operation.REVEAL_KEY)
+        return (await self.get_channel(channel_id)).key or ""
+
     async def get_channel(self, channel_id: int) -> Channel:
         body = await self._call("GET", f"/api/channel/{channel_id}", action=f"read channel {channel_id}")
         data = body.get("data")
@@ -449,7 +489,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
     async def create_channel(self, spec: ChannelSpec) -> Channel:
         self.capabilities.require(Operation.CREATE)
         protocol = self._require_protocol()
-        key = spec.key.strip()
+        key = joined_keys(spec.key, protocol.flavor.key_separator)
         if not key:
             raise RequestRejected("A channel needs an API key.")
         multi_key_mode = spec.extra.get("multi_key_mode")
@@ -477,6 +517,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             record["tag"] = spec.tag
         extra = {k: v for k, v in spec.extra.items() if k != "multi_key_mode"}
         record.update(self._fold_nested(extra, {}))
+        pack_entries(record, {})
         if protocol.wrapped_add:
             body: dict[str, Any] = {"mode": "multi_to_single" if multi_key_mode else "single", "channel": record}
             if multi_key_mode:
@@ -509,10 +550,13 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
                 continue
             if name == "key" and (not value or "•" in str(value)):
                 continue
+            if name == "key":
+                value = joined_keys(str(value), self._require_protocol().flavor.key_separator)
             if name in NEUTRAL_FIELDS:
                 body[NEUTRAL_TO_WIRE[name]] = wire_value(name, value)
             else:
                 body[name] = value
+        pack_entries(body, channel.raw)
         for wire_name in NOT_CLEARABLE & body.keys():
             if body[wire_name] in ("", None):
                 raise RequestRejected(
@@ -640,6 +684,14 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             )
         except RequestRejected as error:
             raise _upstream_failed(error) from None
+        except ServerError as error:
+            if UPSTREAM_LIST_FAILED not in error.message:
+                raise
+            raise RequestRejected(
+                "The upstream did not list its models for this key (the gateway answered HTTP 500: "
+                f"{UPSTREAM_LIST_FAILED}). Check the key and the base URL.",
+                title="Upstream failed",
+            ) from None
         return model_ids(body.get("data"))
 
     async def update_balance(self, channel_id: int) -> float:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ...channel_types import NEWAPI_TYPES, ONEAPI_TYPES
-from ...models import TypeCatalog
-from ...models import TypeCode
+from ...channel_types import NEWAPI_TYPES, ONEAPI_TYPES, VELOERA_TYPES
+from ...models import TypeCatalog, TypeCode
 from ..base import COLUMNS_ALL, FieldKind, FieldSpec, Operation
 
 USER_ID_HEADERS = ("New-Api-User", "Veloera-User", "voapi-user", "User-id", "Rix-Api-User", "neo-api-user")
@@ -98,6 +97,41 @@ UPSTREAM_FIELDS = (
 _LEGACY_ABSENT = {"header_override", "remark", "settings", "multi_key_mode", "key_mode"}
 _LEGACY_FIELDS = tuple(f for f in _NEWAPI_FIELDS if f.name not in _LEGACY_ABSENT)
 
+_VELOERA_FIELDS = tuple(
+    FieldSpec(
+        "key",
+        "API key",
+        FieldKind.SECRET,
+        required=True,
+        help="Several keys in one channel: separate them with commas (the server uses them in turn)",
+    )
+    if f.name == "key"
+    else f
+    for f in _LEGACY_FIELDS
+    if f.name != "setting"
+) + (
+    FieldSpec(
+        "model_prefix",
+        "Model prefix",
+        FieldKind.TEXT,
+        maximum=64,
+        help="Clients call <prefix><model> (e.g. az-gpt-4o) to reach only channels with this prefix",
+    ),
+    FieldSpec(
+        "setting.stream_support",
+        "Streaming",
+        FieldKind.CHOICE,
+        advanced=True,
+        help="For upstreams that only answer whole replies, the server fakes the stream",
+        choices=(("", "Stream and non-stream"), ("NON_STREAM_ONLY", "Non-stream only (stream emulated)")),
+    ),
+    FieldSpec("setting.force_format", "Force OpenAI format", FieldKind.BOOL, advanced=True),
+    FieldSpec("setting.thinking_to_content", "Thinking to content", FieldKind.BOOL, advanced=True),
+    FieldSpec("setting.proxy", "Proxy", FieldKind.TEXT, advanced=True, help="http:// or socks5:// proxy URL"),
+)
+"""Veloera's channel (veloera.md §4): New API v0.6's, plus the model prefix and its own `setting`
+options, edited one by one (the server keeps any other `setting` key as it was)."""
+
 _ONEAPI_FIELDS = _COMMON_FIELDS + (
     _MODEL_MAPPING,
     FieldSpec("system_prompt", "System prompt", FieldKind.TEXT, advanced=True),
@@ -108,7 +142,8 @@ _ONEAPI_FIELDS = _COMMON_FIELDS + (
 _OTHER_FAMILIES = frozenset(
     {Operation.SERVER_SYNC, Operation.MODEL_GROUPS, Operation.REVEAL_KEY, Operation.BATCH_UPDATE}
 )
-"""Operations of other families (Octopus, Claude Code Hub) no New API-family server has."""
+"""Operations of other families (Octopus, Claude Code Hub) no New API-family server has; Veloera
+reveals keys (`GET /api/channel/:id` answers the stored key)."""
 PROBED_OPERATIONS = frozenset({Operation.UPSTREAM_UPDATES})
 """Operations a current server may or may not have: the client adds them after a feature probe."""
 _CURRENT_OPERATIONS = frozenset(Operation) - _OTHER_FAMILIES - PROBED_OPERATIONS
@@ -173,6 +208,9 @@ class Flavor:
     untestable_types: frozenset[TypeCode] = NEWAPI_UNTESTABLE_TYPES
     listable_types: frozenset[TypeCode] | None = NEWAPI_LISTABLE_TYPES
     tag_fields: tuple[str, ...] = TAG_FIELDS
+    key_separator: str = "\n"
+    """How several keys of one channel are joined; an add splits `\n`-joined keys into channels
+    unless the body is wrapped in a multi-key mode. Veloera joins them with commas and splits nothing."""
 
 
 FLAVORS: dict[str, Flavor] = {
@@ -211,11 +249,14 @@ FLAVORS: dict[str, Flavor] = {
         False,
         False,
         None,
-        NEWAPI_TYPES,
-        _LEGACY_FIELDS,
-        _NEWAPI_OPERATIONS,
+        VELOERA_TYPES,
+        _VELOERA_FIELDS,
+        _NEWAPI_OPERATIONS | {Operation.REVEAL_KEY},
         _COLUMNS,
+        untestable_types=frozenset({2, 5, 36}),
+        listable_types=NEWAPI_LISTABLE_TYPES & frozenset(VELOERA_TYPES.codes),
         tag_fields=LEGACY_TAG_FIELDS,
+        key_separator=",",
     ),
 }
 
@@ -223,17 +264,19 @@ FLAVORS: dict[str, Flavor] = {
 CURRENT_FROM = (0, 8, 4)
 """The first New API release with 1-based pages and object list answers (newapi.md, version timeline)."""
 _RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
+VELOERA_MARKER = "check_in_enabled"
+"""A status key only Veloera has (New API spells its check-in flag `checkin_enabled`; veloera.md §2)."""
 
 
 def flavor_from_status(data: dict[str, object]) -> Flavor:
-    """Pick the flavor from `GET /api/status` data, which needs no credentials.
+    """Pick the flavor from what `GET /api/status` has, never from the site's (renamable) system name.
 
-    One API lacks `setup` and has `chat_link`; a New API reporting a release before v0.8.4 is the
-    legacy generation (dev builds say `v0.0.0`, and `main-…` builds no release: they count as
-    current until the first channel page says otherwise).
+    Veloera has `check_in_enabled`; One API lacks `setup` and `enable_batch_update` and has
+    `chat_link`; a New API reporting a release before v0.8.4 is the legacy generation (dev builds
+    say `v0.0.0`, and `main-…` builds no release: they count as current until the first channel
+    page says otherwise).
     """
-    system_name = str(data.get("system_name") or "")
-    if "veloera" in system_name.lower():
+    if VELOERA_MARKER in data:
         return FLAVORS["veloera"]
     if "setup" not in data and "enable_batch_update" not in data and "chat_link" in data:
         return FLAVORS["oneapi"]

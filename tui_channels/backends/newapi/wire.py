@@ -132,6 +132,43 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
     )
 
 
+def json_object(value: Any) -> dict[str, Any]:
+    """A JSON-object column (`setting`) as a dict: {} when empty or not an object."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    try:
+        data = json.loads(value) if isinstance(value, str) and value.strip() else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def pack_entries(body: dict[str, Any], raw: Mapping[str, Any]) -> None:
+    """Fold `column.key` entries of `body` (`setting.proxy`) into their JSON-object column.
+
+    The column starts from the body's own value or else the stored one (`raw`), so keys the form
+    does not show survive; an entry set to "", False or None is removed, and a column left empty is
+    sent as "" (which clears a pointer column on the server).
+    """
+    for name in [n for n in body if "." in n]:
+        column, key = name.split(".", 1)
+        data = json_object(body.get(column, raw.get(column)))
+        value = body.pop(name)
+        if value in ("", False, None):
+            data.pop(key, None)
+        else:
+            data[key] = value
+        body[column] = json.dumps(data, ensure_ascii=False) if data else ""
+
+
+def joined_keys(key: str, separator: str) -> str:
+    """Several keys typed on separate lines or with spaces, as the server joins them."""
+    if separator == "\n":
+        return key.strip()
+    parts = [part for line in key.split() for part in line.split(separator) if part]
+    return separator.join(parts)
+
+
 def wire_value(neutral_name: str, value: Any) -> Any:
     """A neutral field's value as New API expects it (lists become comma-separated strings)."""
     if neutral_name in ("models", "groups"):

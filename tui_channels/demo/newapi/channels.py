@@ -159,6 +159,8 @@ class ChannelApi:
         if not self.flavor.current:
             page = max(go_atoi(query.get("p"))[0] or 0, 0)
             size = go_atoi(query.get("page_size"))[0] or 0
+            if size == 0 and self.flavor.page_size_required:
+                return reply(True, data=[])
             size = size if size > 0 else 10
             ids = self.table.ordered(sort)
             return reply(True, data=self._views(self._page(ids, page * size, size, tag_mode)))
@@ -192,7 +194,7 @@ class ChannelApi:
             hits = [i for i in sorted(rows) if i == wanted_id or rows[i]["name"].lower().startswith(prefix)]
             return reply(True, data=self._views(hits))
         sort, group = self._sort(request), _group_filter(query.get("group"))
-        model, match = query.get("model", "").lower(), self._matcher(keyword)
+        model, match = query.get("model", "").lower(), self._matcher(keyword, self.flavor.search_base_url)
         ordered = self.table.ordered(sort)
         hits = [
             i
@@ -216,8 +218,8 @@ class ChannelApi:
         return reply(True, data={"items": items, "total": len(hits), "type_counts": type_counts})
 
     @staticmethod
-    def _matcher(keyword: str) -> Callable[[dict[str, Any]], bool]:
-        """`id = kw OR name LIKE %kw% OR key = kw OR base_url LIKE %kw%` (case-insensitive LIKE)."""
+    def _matcher(keyword: str, base_url: bool) -> Callable[[dict[str, Any]], bool]:
+        """`id = kw OR name LIKE %kw% OR key = kw [OR base_url LIKE %kw%]` (case-insensitive LIKE)."""
         wanted_id, lowered = go_atoi(keyword)[0], keyword.lower()
 
         def match(row: dict[str, Any]) -> bool:
@@ -225,7 +227,7 @@ class ChannelApi:
                 row["id"] == wanted_id
                 or lowered in row["name"].lower()
                 or row["key"] == keyword
-                or lowered in (row.get("base_url") or "").lower()
+                or (base_url and lowered in (row.get("base_url") or "").lower())
             )
 
         return match
@@ -234,7 +236,7 @@ class ChannelApi:
         row, error = self._row(arg)
         if row is None:
             return fail(error)
-        return reply(True, data=public_view(row))
+        return reply(True, data=public_view(row, keep_key=self.flavor.reads_keys))
 
     async def models(self, _request: Request, _arg: str) -> JSONResponse:
         items = self.table.memo(("models",), self._model_catalog)
@@ -303,6 +305,8 @@ class ChannelApi:
         values, error = bind(self.flavor, body) if not error else ({}, error)
         if error:
             return fail(error)
+        if not self.flavor.splits_keys:
+            return self._insert(values, [values.get("key", "")])
         keys = key_lines(values.get("key", ""))
         if not keys:
             return fail("empty slice found")
@@ -399,7 +403,7 @@ class ChannelApi:
         for name, value in values.items():
             if self.flavor.column_map[name].pointer or not is_zero(value):
                 row[name] = value
-        return reply(True, data=public_view(row, keep_key=self.flavor.oneapi))
+        return reply(True, data=public_view(row, keep_key=self.flavor.oneapi or self.flavor.reads_keys))
 
     def _touches_sensitive(self, body: dict[str, Any], values: dict[str, Any], row: dict[str, Any]) -> bool:
         """Whether the PUT changes a sensitive column, sets `key_mode`, or carries an unknown field."""

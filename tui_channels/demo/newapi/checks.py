@@ -20,9 +20,6 @@ from .channels import change_status, fail, read_json, reply
 from .probe import Upstream, model_ids, reply_text
 from .store import ChannelTable, Flavor, go_atoi, is_multi_key, key_lines
 
-UNTESTABLE_TYPES = frozenset({2, 5, 36, 50, 51, 52, 54})
-"""New API types whose test is refused: Midjourney, MidjourneyPlus, Suno, Kling, Jimeng, Vidu, DoubaoVideo."""
-
 BALANCE_TYPES = {
     "newapi": frozenset({1, 5, 8, 10, 12, 13, 20, 40, 43}),
     "oneapi": frozenset({1, 4, 5, 8, 10, 12, 13, 20, 36, 44}),
@@ -85,11 +82,10 @@ class CheckApi:
     async def probe(self, row: dict[str, Any], model: str) -> Outcome:
         """Send the test chat completion with the channel's first key and time it."""
         model = model or self._default_model(row)
-        if not self.flavor.oneapi and row["type"] in UNTESTABLE_TYPES:
+        if row["type"] in self.flavor.untestable_types:
             name = self.flavor.types.get(row["type"]).name
             return Outcome(False, 0.0, f"{name} channel test is not supported", "invalid_api_type", model)
-        keys = key_lines(row["key"])
-        answer = await self.upstream.chat(self._base_url(row), keys[0] if keys else "", model)
+        answer = await self.upstream.chat(self._base_url(row), self._test_key(row), model)
         seconds = max(1, round(answer.seconds * 1000)) / 1000
         if not answer.ok:
             return Outcome(False, seconds, answer.error, answer.error_code, model, answer.status)
@@ -97,6 +93,13 @@ class CheckApi:
         if text is None:
             return Outcome(False, seconds, "invalid response body", "bad_response_body", model, answer.status)
         return Outcome(True, seconds, text, "", model, answer.status)
+
+    def _test_key(self, row: dict[str, Any]) -> str:
+        """The first key of a multi-key pool; Veloera sends its key field as it is, commas and all."""
+        if not self.flavor.splits_keys:
+            return row["key"]
+        keys = key_lines(row["key"])
+        return keys[0] if keys else ""
 
     def _default_model(self, row: dict[str, Any]) -> str:
         if self.flavor.oneapi:
@@ -153,7 +156,7 @@ class CheckApi:
         row = self.table.get(channel_id or 0)
         if error or row is None:
             return fail(error or "record not found")
-        keys = key_lines(row["key"])
+        keys = key_lines(row["key"].replace(",", "\n")) if not self.flavor.splits_keys else key_lines(row["key"])
         answer = await self.upstream.models(self._base_url(row), keys[0] if keys else "")
         if not answer.ok:
             detail = answer.error if answer.transport_error or self.flavor.current else f"status code: {answer.status}"

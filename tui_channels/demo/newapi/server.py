@@ -69,7 +69,7 @@ ROUTES: tuple[tuple[str, str, str, str, frozenset[str]], ...] = (
     ("GET", "channel/fetch_models/:id", "fetch_models", ADMIN, _NEWAPI),
     ("POST", "channel/fetch_models", "fetch_models_adhoc", SENSITIVE, _NEWAPI),
     ("POST", "channel/batch/tag", "batch_tag", ADMIN, _NEWAPI),
-    ("GET", "channel/tag/models", "tag_models", ADMIN, _NEWAPI),
+    ("GET", "channel/tag/models", "tag_models", ADMIN, _CURRENT),
     ("POST", "channel/copy/:id", "copy_channel", SENSITIVE, _CURRENT),
     ("POST", "channel/multi_key/manage", "manage_multi_key", ADMIN, _CURRENT),
     ("POST", "channel/upstream_updates/apply", "apply_upstream", ADMIN, _CURRENT),
@@ -89,7 +89,7 @@ ROUTES: tuple[tuple[str, str, str, str, frozenset[str]], ...] = (
 _STATUS = {
     "newapi": ("New API", "v1.0.0-rc.25"),
     "newapi-legacy": ("New API", "v0.6.3.1"),
-    "veloera": ("Veloera", "v0.3.8"),
+    "veloera": ("Veloera", "v0.3.25"),
     "oneapi": ("One API", "v0.6.11-alpha.1"),
 }
 _HTML_INDEX = "<!doctype html><html><head><title>{}</title></head><body><div id=root></div></body></html>"
@@ -134,13 +134,19 @@ class NewApiServer:
         role: str = "root",
         rate_limit: tuple[int, float] | None = None,
         upstream_timeout: float = 30.0,
+        system_name: str | None = None,
+        check_in_flag: bool = True,
     ) -> None:
+        """`system_name` renames the site (what an operator sets in the web UI's settings);
+        `check_in_flag` False gives Veloera's status no `check_in_enabled`, like releases before it."""
         if flavor not in FLAVORS:
             raise ValueError(f"unknown New API flavor {flavor!r}")
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
         self.flavor: Flavor = FLAVORS[flavor]
         self.role = ROLES[role]
+        self.system_name = system_name or _STATUS[flavor][0]
+        self.check_in_flag = check_in_flag
         self.user_id = 1
         self.access_token = _token(flavor, seed)
         self.table = ChannelTable(seed_rows(self.flavor, channels, seed=seed, upstream_url=upstream_url))
@@ -189,7 +195,7 @@ class NewApiServer:
     async def _dispatch(self, request: Request) -> Response:
         method, path = request.method, request.url.path
         if not path.startswith(("/api/", "/v1/")) and path not in ("/api", "/v1"):
-            return HTMLResponse(_HTML_INDEX.format(_STATUS[self.flavor.name][0]))
+            return HTMLResponse(_HTML_INDEX.format(self.system_name))
         if method == "GET" and path == "/v1/models":
             return self._relay_models(request)
         segments = tuple(path[len("/api/") :].split("/")) if path.startswith("/api/") else ()
@@ -311,11 +317,11 @@ class NewApiServer:
     # -- non-channel routes --------------------------------------------------------------------
 
     async def status(self, _request: Request, _arg: str) -> JSONResponse:
-        system_name, version = _STATUS[self.flavor.name]
+        version = _STATUS[self.flavor.name][1]
         data: dict[str, Any] = {
             "version": version,
             "start_time": self._started,
-            "system_name": system_name,
+            "system_name": self.system_name,
             "logo": "",
             "footer_html": "",
             "server_address": "",
@@ -337,6 +343,12 @@ class NewApiServer:
                 enable_task=True,
                 chats=[{"Cherry Studio": "cherrystudio://providers/api-keys?v=1&data={cherryConfig}"}],
             )
+        if self.flavor.name == "veloera":
+            data.update(linuxdo_oauth=False, telegram_oauth=False, oidc_enabled=False)
+            if self.check_in_flag:
+                data.update(check_in_enabled=False)
+        elif self.flavor.current:
+            data.update(checkin_enabled=False)
         return reply(True, data=data)
 
     async def groups(self, _request: Request, _arg: str) -> JSONResponse:
@@ -357,5 +369,6 @@ def _token(flavor: str, seed: int) -> str:
 def build_newapi_server(
     flavor: str, *, upstream_url: str, channels: int, seed: int, **options: Any
 ) -> NewApiServer:
-    """Build the server `DemoGateway.add_newapi()` serves; options: role, rate_limit, upstream_timeout."""
+    """Build the server `DemoGateway.add_newapi()` serves; options: role, rate_limit, upstream_timeout,
+    system_name, check_in_flag."""
     return NewApiServer(flavor, upstream_url=upstream_url, channels=channels, seed=seed, **options)

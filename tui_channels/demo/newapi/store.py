@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ...channel_types import NEWAPI_TYPES, ONEAPI_TYPES
+from ...channel_types import NEWAPI_TYPES, ONEAPI_TYPES, VELOERA_TYPES
 from ...models import TypeCatalog
 from ..seed import SeedChannel, seed_channels
 
@@ -85,6 +85,7 @@ _CURRENT_ONLY = {"header_override", "remark", "channel_info", "settings"}
 
 CURRENT_COLUMNS = _columns(_NEWAPI_COLUMNS)
 LEGACY_COLUMNS = tuple(c for c in CURRENT_COLUMNS if c.name not in _CURRENT_ONLY)
+VELOERA_COLUMNS = LEGACY_COLUMNS + _columns("model_prefix:*string")
 ONEAPI_COLUMNS = _columns(_ONEAPI_COLUMNS)
 
 READ_ONLY = frozenset({"created_time", "test_time", "response_time", "balance", "balance_updated_time", "used_quota"})
@@ -93,13 +94,25 @@ READ_ONLY = frozenset({"created_time", "test_time", "response_time", "balance", 
 
 @dataclass(frozen=True)
 class Flavor:
-    """What differs between the four emulated servers."""
+    """What differs between the four emulated servers.
+
+    `splits_keys`: an add turns each line of the key into its own channel (every flavor but
+    Veloera, which stores the key as sent and uses comma-separated keys in turn).
+    `page_size_required`: a list without a positive `page_size` asks the database for `LIMIT 0` and
+    answers nothing (Veloera; veloera.md §3.1). `reads_keys`: `GET /:id` and the `PUT` answer carry
+    the stored key (Veloera; One API on PUT only). `search_base_url`: search also matches base URLs.
+    """
 
     name: str
     columns: tuple[Column, ...]
     types: TypeCatalog
     type_by_provider: dict[str, int]
     user_header: str | None
+    untestable_types: frozenset[int] = frozenset({2, 5, 36, 50, 51, 52, 54})
+    splits_keys: bool = True
+    page_size_required: bool = False
+    reads_keys: bool = False
+    search_base_url: bool = True
 
     @property
     def current(self) -> bool:
@@ -117,8 +130,19 @@ class Flavor:
 FLAVORS = {
     "newapi": Flavor("newapi", CURRENT_COLUMNS, NEWAPI_TYPES, NEWAPI_TYPE_BY_PROVIDER, None),
     "newapi-legacy": Flavor("newapi-legacy", LEGACY_COLUMNS, NEWAPI_TYPES, NEWAPI_TYPE_BY_PROVIDER, "New-Api-User"),
-    "veloera": Flavor("veloera", LEGACY_COLUMNS, NEWAPI_TYPES, NEWAPI_TYPE_BY_PROVIDER, "Veloera-User"),
-    "oneapi": Flavor("oneapi", ONEAPI_COLUMNS, ONEAPI_TYPES, ONEAPI_TYPE_BY_PROVIDER, None),
+    "veloera": Flavor(
+        "veloera",
+        VELOERA_COLUMNS,
+        VELOERA_TYPES,
+        NEWAPI_TYPE_BY_PROVIDER,
+        "Veloera-User",
+        untestable_types=frozenset({2, 5, 36}),
+        splits_keys=False,
+        page_size_required=True,
+        reads_keys=True,
+        search_base_url=False,
+    ),
+    "oneapi": Flavor("oneapi", ONEAPI_COLUMNS, ONEAPI_TYPES, ONEAPI_TYPE_BY_PROVIDER, None, untestable_types=frozenset()),
 }
 
 
