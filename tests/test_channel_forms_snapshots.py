@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList, TextArea
 
 from tui_channels.app import ChannelsApp
-from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, MORE_SITES, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.model_editor import ModelEditorScreen
@@ -133,6 +133,21 @@ class TestAxonHubForm:
             await wait_screen(pilot, ChannelFormScreen)
 
         assert snapshot(snap_compare, steps, site=AXONHUB_SITE, axonhub_generation="older")
+
+
+class TestEveryBackendsFormAt80x24:
+    """The create form of each backend on a small terminal: its own fields, nothing cut off."""
+
+    @pytest.mark.parametrize(
+        "site",
+        [NEWAPI_SITE, OCTOPUS_SITE, AXONHUB_SITE, CLAUDECODEHUB_SITE, *(name for name, _flavor in MORE_SITES)],
+    )
+    def test_create_form(self, snap_compare, site):
+        async def steps(pilot: Pilot) -> None:
+            await pilot.press("n")
+            await wait_screen(pilot, ChannelFormScreen)
+
+        assert snapshot(snap_compare, steps, site=site, size=(80, 24))
 
 
 class TestModelEditor:

@@ -17,10 +17,13 @@ import pytest
 from tui_channels.cli import main
 from tui_channels.config import AppConfig, SiteProfile, config_dir, load_config, save_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.demo.session import MORE_SITES
 from tui_channels.models import BackendKind
 from tui_channels.secret_store import SecretLocation, SecretStore
 
 from .test_secrets import MemoryKeyring, installed
+
+DEMO_MORE = [name for name, _flavor in MORE_SITES]
 
 
 @dataclass
@@ -479,13 +482,11 @@ class TestOpenApp:
             {
                 "site": None,
                 "fleet": False,
-                "sites": ["demo-newapi", "demo-octopus", "demo-axonhub", "demo-claudecodehub"],
+                "sites": ["demo-newapi", "demo-octopus", "demo-axonhub", "demo-claudecodehub", *DEMO_MORE],
                 "last_site": "demo-newapi",
                 "secrets": {
-                    "demo-newapi": SecretLocation.ENV,
-                    "demo-octopus": SecretLocation.ENV,
-                    "demo-axonhub": SecretLocation.ENV,
-                    "demo-claudecodehub": SecretLocation.ENV,
+                    name: SecretLocation.ENV
+                    for name in ("demo-newapi", "demo-octopus", "demo-axonhub", "demo-claudecodehub", *DEMO_MORE)
                 },
             }
         ]

@@ -6,14 +6,18 @@ import itertools
 import json
 
 import pytest
+from textual.widgets import Checkbox, Input, Select
 
 from tui_channels.backends.base import Operation
 from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.models import ChannelSpec
+from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.services.channel_form import ChannelForm, FormMode
+from tui_channels.widgets.form_fields import editor_id
 
 from .backend_helpers import FAST_RETRY
+from .ui_helpers import app_on_sites, wait_for, wait_screen
 
 _names = itertools.count()
 
@@ -156,3 +160,21 @@ async def test_types_stop_where_veloera_forked(veloera):
     _site, backend = veloera
     codes = [t.code for t in backend.capabilities.types]
     assert max(codes) == 48 and 49 not in codes
+
+
+async def test_the_app_creates_a_veloera_channel_with_its_own_options(gateway, monkeypatch):
+    site = new_site(gateway, channels=5)
+    async with app_on_sites(monkeypatch, site) as (_app, pilot):
+        await pilot.press("n")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        form.query_one(f"#{editor_id('name')} Input", Input).value = "from-the-form"
+        form.query_one(f"#{editor_id('key')} Input", Input).value = "sk-form-one sk-form-two"
+        form.query_one(f"#{editor_id('model_prefix')} Input", Input).value = "az-"
+        form.query_one(f"#{editor_id('setting.stream_support')} Select", Select).value = "NON_STREAM_ONLY"
+        form.query_one(f"#{editor_id('setting.force_format')} Checkbox", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(site.server.channel_ids()) == 6)
+    record = site.server.record(6)
+    assert (record["name"], record["key"], record["model_prefix"]) == ("from-the-form", "sk-form-one,sk-form-two", "az-")
+    assert json.loads(record["setting"]) == {"stream_support": "NON_STREAM_ONLY", "force_format": True}

@@ -22,10 +22,15 @@ NEWAPI_SITE = "demo-newapi"
 OCTOPUS_SITE = "demo-octopus"
 AXONHUB_SITE = "demo-axonhub"
 CLAUDECODEHUB_SITE = "demo-claudecodehub"
+VELOERA_SITE = "demo-veloera"
+MORE_SITES: tuple[tuple[str, str], ...] = ((VELOERA_SITE, "veloera"),)
+"""The other backends' sites, by name and emulated flavor (`DemoGateway.add_flavor`): one per backend."""
 
 
 class DemoSession:
-    """Starts the demo gateway with one site per backend family, configured and logged in."""
+    """Starts the demo gateway with a site of every backend, configured and logged in: New API,
+    Octopus, AxonHub and Claude Code Hub first (in that order, so pinned ports stay put), then
+    `MORE_SITES`."""
 
     def __init__(
         self,
@@ -45,7 +50,7 @@ class DemoSession:
 
     @property
     def octopus_channels(self) -> int:
-        """The Octopus, AxonHub and Claude Code Hub sites hold a quarter of the New API site's channels, at least 8."""
+        """The other sites hold a quarter of the New API site's channels, at least 8."""
         return max(8, self.channels // 4)
 
     def __enter__(self) -> DemoSession:
@@ -71,9 +76,13 @@ class DemoSession:
             AXONHUB_SITE, generation=self.axonhub_generation, channels=self.octopus_channels
         )
         hub = self.gateway.add_claudecodehub(CLAUDECODEHUB_SITE, channels=self.octopus_channels)
+        more = [
+            self.gateway.add_flavor(name, flavor, channels=self.octopus_channels, seed=4 + position)
+            for position, (name, flavor) in enumerate(MORE_SITES)
+        ]
         self._set_env("TUI_CHANNELS_CONFIG_DIR", str(folder / "config"))
         self._set_env("TUI_CHANNELS_DATA_DIR", str(folder / "data"))
-        sites = (newapi, octopus, axonhub, hub)
+        sites = (newapi, octopus, axonhub, hub, *more)
         for site in sites:
             self._set_env(env_var_name(site.name), site.secret)
         save_config(AppConfig(sites=[_profile(site) for site in sites], last_site=NEWAPI_SITE))

@@ -26,7 +26,15 @@ from ..services.model_mapping import model_mapping
 from ..services.channel_form import ChannelForm, FormMode, Values
 from ..services.creation import CreatedNotAsAsked, create_channel
 from ..services.upstream_models import channel_models, key_models
-from ..widgets.form_fields import FieldEditor, GroupsEditor, ModelsEditor, TextEditor, UrlListEditor, build_editor
+from ..widgets.form_fields import (
+    FieldEditor,
+    GroupsEditor,
+    ModelsEditor,
+    TextEditor,
+    UrlListEditor,
+    build_editor,
+    editor_id,
+)
 from .form_dialog import FormDialog
 from .model_editor import Fetch, ModelEditorScreen
 from .workers import work
@@ -88,7 +96,7 @@ class ChannelFormScreen(FormDialog[Channel | None]):
         return iter(self.query(FieldEditor).results(FieldEditor))
 
     def _editor_for(self, name: str) -> FieldEditor:
-        return self.query_one(f"#field-{name}", FieldEditor)
+        return self.query_one(f"#{editor_id(name)}", FieldEditor)
 
     def values(self) -> Values:
         """What the editors hold now, by field name."""

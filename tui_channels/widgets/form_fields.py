@@ -26,6 +26,11 @@ from ..services.channel_form import Header, KeyEntry, UrlEntry
 from .picker import Checklist
 
 
+def editor_id(name: str) -> str:
+    """The widget id of a field's editor (`setting.proxy` -> `field-setting--proxy`: ids take no dots)."""
+    return f"field-{name.replace('.', '--')}"
+
+
 class ListInput(Input):
     """A one-line input where a pasted multi-line list arrives whole, its lines joined by commas."""
 
@@ -53,7 +58,7 @@ class FieldEditor(Horizontal):
     def __init__(
         self, spec: FieldSpec, value: Any, *, required: bool = False, hint: str = "", locked: bool = False
     ) -> None:
-        super().__init__(id=f"field-{spec.name}", disabled=locked)
+        super().__init__(id=editor_id(spec.name), disabled=locked)
         self.spec = spec
         self._start = value
         self._required = required
