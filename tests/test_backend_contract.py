@@ -273,7 +273,7 @@ async def test_a_rename_leaves_the_server_record_as_it_was(subject: Subject) -> 
 
 async def test_a_models_edit_keeps_the_key_the_name_and_the_status(subject: Subject) -> None:
     spec = subject.spec(status=ChannelStatus.MANUALLY_DISABLED)
-    created = await subject.backend.create_channel(spec)
+    created = await create_channel(subject.backend, spec)
     channel = {c.id: c for c in await subject.backend.list_channels()}[created.id]
     saved = await subject.backend.update_channel(channel, {"models": ("gpt-4.1",)})
     assert saved.models == ("gpt-4.1",)
