@@ -29,7 +29,10 @@ from tui_channels.services.upstream_models import EMPTY_UPSTREAM
 
 from .backend_helpers import connected_site
 
-TARGETS = ["newapi", "newapi-legacy", "octopus-legacy", "octopus-current", "axonhub-current", "claudecodehub"]
+TARGETS = [
+    "newapi", "newapi-legacy", "octopus-legacy", "octopus-current", "axonhub-current", "claudecodehub", "onehub",
+    "donehub",
+]
 _names = itertools.count()
 
 
@@ -151,6 +154,8 @@ def test_channel_names_end_with_one_auto_suffix(source, key_name, expected):
         ("newapi", "openai", "", ""),
         ("claudecodehub", "openai", "/v1", ""),
         ("claudecodehub", "openai", "", ""),
+        ("onehub", "openai", "/v1", ""),
+        ("donehub", "openai", "", ""),
     ],
 )
 async def test_the_v1_rule_per_backend_and_generation(gateway, kind, provider, given, sent):

@@ -2,7 +2,8 @@
 
 New API numbers its types 0-60 (gaps at 28-30 and 32); Veloera has New API's up to 48; One API shares
 0-25 and diverges from 26; legacy Octopus numbers its five outbound types 0-5, current Octopus and
-AxonHub name them with strings, and Claude Code Hub has four named provider types.
+AxonHub name them with strings, Claude Code Hub has four named provider types, and One Hub shares
+New API's numbers up to 23 only (Done Hub adds 57-62 of its own).
 """
 
 from __future__ import annotations
@@ -123,6 +124,68 @@ VELOERA_TYPES = TypeCatalog((_entry(c, n, b) for c, n, b in _NEWAPI_TYPES if c <
 _ONEAPI_SHARED = [(c, *_ONEAPI_OVERRIDES.get(c, (n, b))) for c, n, b in _NEWAPI_TYPES if c <= 25]
 _ONEAPI_OWN = [(c, n, b) for c, (n, b) in _ONEAPI_OVERRIDES.items() if c > 25]
 ONEAPI_TYPES = TypeCatalog((_entry(*row) for row in _ONEAPI_SHARED + _ONEAPI_OWN), numbering="oneapi")
+
+_ONEHUB_TYPES: list[tuple[int, str, object]] = [
+    (1, "OpenAI", "https://api.openai.com"),
+    (3, "Azure", _REQUIRED),
+    (8, "Custom", _REQUIRED),
+    (11, "PaLM", "https://generativelanguage.googleapis.com"),
+    (14, "Anthropic", "https://api.anthropic.com"),
+    (15, "Baidu", "https://aip.baidubce.com"),
+    (16, "Zhipu", "https://open.bigmodel.cn/api/paas/v4"),
+    (17, "Ali", "https://dashscope.aliyuncs.com"),
+    (18, "Xunfei", "wss://spark-api.xf-yun.com"),
+    (19, "360", "https://ai.360.cn"),
+    (20, "OpenRouter", "https://openrouter.ai/api"),
+    (23, "Tencent", "https://hunyuan.cloud.tencent.com"),
+    (24, "Azure Speech", ""),
+    (25, "Gemini", "https://generativelanguage.googleapis.com"),
+    (26, "Baichuan", "https://api.baichuan-ai.com"),
+    (27, "MiniMax", "https://api.minimax.chat"),
+    (28, "DeepSeek", "https://api.deepseek.com"),
+    (29, "Moonshot", "https://api.moonshot.cn"),
+    (30, "Mistral", "https://api.mistral.ai"),
+    (31, "Groq", "https://api.groq.com/openai"),
+    (32, "AWS Bedrock", ""),
+    (33, "LingYiWanWu", "https://api.lingyiwanwu.com"),
+    (34, "Midjourney", _REQUIRED),
+    (35, "Cloudflare", "https://api.cloudflare.com"),
+    (36, "Cohere", "https://api.cohere.ai"),
+    (37, "Stability AI", "https://api.stability.ai/v2beta"),
+    (38, "Coze", "https://api.coze.com/open_api"),
+    (39, "Ollama", "https://ollama.com"),
+    (40, "Hunyuan", "https://hunyuan.tencentcloudapi.com"),
+    (41, "Suno", _REQUIRED),
+    (42, "VertexAI", ""),
+    (43, "LLAMA", ""),
+    (44, "Ideogram", "https://api.ideogram.ai"),
+    (45, "SiliconFlow", "https://api.siliconflow.cn"),
+    (46, "Flux", ""),
+    (47, "Jina", "https://api.jina.ai"),
+    (48, "Rerank", ""),
+    (49, "GitHub", "https://models.inference.ai.azure.com"),
+    (51, "Recraft", "https://external.api.recraft.ai"),
+    (52, "Replicate", "https://api.replicate.com"),
+    (53, "Kling", "https://api.klingai.com"),
+    (54, "Azure Databricks", _REQUIRED),
+    (55, "Azure OpenAI V1", _REQUIRED),
+    (56, "xAI", "https://api.x.ai"),
+]
+"""One Hub's `ChannelType*` constants (`common/config/constants.go`, onehub.md §5), named as New API
+names the same provider so copies find their type by name. From 24 on the numbers are One Hub's own."""
+
+_DONEHUB_OWN: list[tuple[int, str, object]] = [
+    (57, "Gemini CLI", ""),
+    (58, "Claude Code", ""),
+    (59, "Codex (OAuth)", ""),
+    (60, "Antigravity", ""),
+    (61, "VertexAI Express", ""),
+    (62, "AWS Bedrock (Messages)", ""),
+]
+"""Done Hub's additions (57-62 mean other providers on New API; 57-60 keep OAuth JSON in the key)."""
+
+ONEHUB_TYPES = TypeCatalog((_entry(*row) for row in _ONEHUB_TYPES), numbering="onehub")
+DONEHUB_TYPES = TypeCatalog((_entry(*row) for row in _ONEHUB_TYPES + _DONEHUB_OWN), numbering="onehub")
 
 _OCTOPUS_LEGACY = [
     (0, "OpenAI Chat", "https://api.openai.com/v1"),

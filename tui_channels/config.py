@@ -126,7 +126,7 @@ class SiteProfile(BaseModel):
     """A unique, non-empty label; also the keyring entry name of the site's secret."""
     kind: BackendKind
     """Backend family, one of `backends.registry.FAMILIES`: `newapi` (New API, One API and forks),
-    `octopus`, `axonhub` or `claudecodehub`."""
+    `octopus`, `axonhub`, `claudecodehub` or `onehub` (One Hub and Done Hub)."""
     url: str
     """Base URL of the gateway, http:// or https://, without a trailing slash."""
     user_id: int | None = Field(default=None, ge=1)

@@ -27,6 +27,8 @@ class BackendKind(str, enum.Enum):
     OCTOPUS = "octopus"
     AXONHUB = "axonhub"
     CLAUDECODEHUB = "claudecodehub"
+    ONEHUB = "onehub"
+    """One Hub and its fork Done Hub."""
 
     @property
     def label(self) -> str:
@@ -35,6 +37,7 @@ class BackendKind(str, enum.Enum):
             "octopus": "Octopus",
             "axonhub": "AxonHub",
             "claudecodehub": "Claude Code Hub",
+            "onehub": "One Hub",
         }[self.value]
 
 

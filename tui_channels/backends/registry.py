@@ -16,13 +16,14 @@ from .base import Backend, BackendFamily, SiteAddress
 from .claudecodehub.family import CLAUDECODEHUB
 from .newapi.family import NEWAPI
 from .octopus.family import OCTOPUS
+from .onehub.family import ONEHUB
 
 if TYPE_CHECKING:
     from .http import RetryPolicy
     from .ratelimit import RequestBudget
 
 FAMILIES: dict[BackendKind, BackendFamily] = {
-    family.kind: family for family in (NEWAPI, OCTOPUS, AXONHUB, CLAUDECODEHUB)
+    family.kind: family for family in (NEWAPI, OCTOPUS, AXONHUB, CLAUDECODEHUB, ONEHUB)
 }
 
 

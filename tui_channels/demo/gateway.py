@@ -1,4 +1,5 @@
-"""The embedded demo gateway: emulated New API / One API / Octopus / AxonHub / Claude Code Hub servers on 127.0.0.1.
+"""The embedded demo gateway: emulated New API / One API / Veloera / Octopus / AxonHub / Claude Code Hub /
+One Hub / Done Hub servers on 127.0.0.1.
 
 Every emulated server is a real uvicorn server on its own random free port, all of them served by
 one asyncio loop in a background thread, plus one fake upstream provider (`/v1/models`,
@@ -24,11 +25,13 @@ NEWAPI_FLAVORS = ("newapi", "newapi-legacy", "oneapi", "veloera")
 OCTOPUS_GENERATIONS = ("current", "legacy")
 AXONHUB_GENERATIONS = ("current", "older")
 CLAUDECODEHUB_GENERATIONS = ("current", "legacy")
+ONEHUB_FLAVORS = ("onehub", "donehub")
 EMULATED_FLAVORS = (
     *NEWAPI_FLAVORS,
     *(f"octopus-{generation}" for generation in OCTOPUS_GENERATIONS),
     *(f"axonhub-{generation}" for generation in AXONHUB_GENERATIONS),
     "claudecodehub",
+    *ONEHUB_FLAVORS,
 )
 """Every server the demo emulates (the current generation of each family that has several), by the
 name `DemoSite.flavor` gives it; `add_flavor` also takes `claudecodehub-legacy`."""
@@ -239,6 +242,18 @@ class DemoGateway:
         flavor = "claudecodehub" if generation == "current" else "claudecodehub-legacy"
         return self._add_site(name, BackendKind.CLAUDECODEHUB, flavor, server, server.admin_token, None, None)
 
+    def add_onehub(
+        self, name: str, *, flavor: str = "onehub", channels: int = 20, seed: int = 5, **options: Any
+    ) -> DemoSite:
+        """Add an emulated One Hub (`onehub`, v0.14) or Done Hub (`donehub`, v1.23)."""
+        if flavor not in ONEHUB_FLAVORS:
+            raise ValueError(f"unknown One Hub flavor {flavor!r}; choose onehub or donehub")
+        from .onehub.server import build_onehub_server
+
+        self.start()
+        server = build_onehub_server(flavor, upstream_url=self.upstream_url, channels=channels, seed=seed, **options)
+        return self._add_site(name, BackendKind.ONEHUB, flavor, server, server.access_token, None, None)
+
     def add_flavor(self, name: str, flavor: str, *, channels: int = 20, **options: Any) -> DemoSite:
         """Add an emulated server of any flavor in `EMULATED_FLAVORS` (or `claudecodehub-legacy`)."""
         if flavor.startswith("octopus-"):
@@ -250,6 +265,8 @@ class DemoGateway:
             return self.add_claudecodehub(name, generation=generation, channels=channels, **options)
         if flavor in NEWAPI_FLAVORS:
             return self.add_newapi(name, flavor=flavor, channels=channels, **options)
+        if flavor in ONEHUB_FLAVORS:
+            return self.add_onehub(name, flavor=flavor, channels=channels, **options)
         raise ValueError(f"unknown emulated flavor {flavor!r}; choose one of {', '.join(EMULATED_FLAVORS)}")
 
     def _add_site(

@@ -23,7 +23,9 @@ OCTOPUS_SITE = "demo-octopus"
 AXONHUB_SITE = "demo-axonhub"
 CLAUDECODEHUB_SITE = "demo-claudecodehub"
 VELOERA_SITE = "demo-veloera"
-MORE_SITES: tuple[tuple[str, str], ...] = ((VELOERA_SITE, "veloera"),)
+ONEHUB_SITE = "demo-onehub"
+DONEHUB_SITE = "demo-donehub"
+MORE_SITES: tuple[tuple[str, str], ...] = ((VELOERA_SITE, "veloera"), (ONEHUB_SITE, "onehub"), (DONEHUB_SITE, "donehub"))
 """The other backends' sites, by name and emulated flavor (`DemoGateway.add_flavor`): one per backend."""
 
 

@@ -1,0 +1,46 @@
+"""The One Hub family as the registry knows it: an access token alone (no user-id header)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...channel_types import DONEHUB_TYPES, ONEHUB_TYPES
+from ...models import BackendKind
+from ..base import Backend, BackendFamily, SiteAddress
+from .carry import CARRY
+from .fields import FLAVORS
+from .wire import channel_from_wire
+
+if TYPE_CHECKING:
+    from ..http import RetryPolicy
+    from ..ratelimit import RequestBudget
+
+
+def create_client(
+    site: SiteAddress, secret: str, *, retry: RetryPolicy | None, budget: RequestBudget | None
+) -> Backend:
+    from .client import OneHubBackend
+
+    return OneHubBackend(
+        site.url,
+        access_token=secret,
+        flavor=site.flavor,
+        verify_tls=site.verify_tls,
+        timeout=site.timeout,
+        retry=retry,
+        budget=budget,
+    )
+
+
+ONEHUB = BackendFamily(
+    kind=BackendKind.ONEHUB,
+    login=None,
+    secret="access token",
+    flavors=FLAVORS,
+    create=create_client,
+    channel_from_wire=channel_from_wire,
+    catalogs={"onehub": ONEHUB_TYPES, "donehub": DONEHUB_TYPES},
+    carry=CARRY,
+    request_budget=300,
+)
+"""`request_budget`: the stock limit on every `/api` route (`global.api_rate_limit`, 300 per 180 s per IP)."""

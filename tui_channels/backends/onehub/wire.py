@@ -1,0 +1,138 @@
+"""One Hub / Done Hub wire records <-> the neutral `Channel`, and how a full-record update is built.
+
+The channel object (onehub.md §4) has plain columns, which a merge update (`PUT` without `models`)
+skips when zero, and pointer columns (`weight`, `priority`, `base_url`, `model_mapping`,
+`model_headers`, `custom_parameter`, `proxy`, DH `header_override`, `cost_ratio`), which it writes
+whenever they are present. An update that carries `models` overwrites every column with what it
+was sent, so `full_update` starts from the stored record (`GET /api/channel/:id`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
+from ...models import Channel, ChannelStatus, TypeCatalog, join_list, split_list
+
+STATUS_FROM_WIRE = {1: ChannelStatus.ENABLED, 2: ChannelStatus.MANUALLY_DISABLED, 3: ChannelStatus.AUTO_DISABLED}
+STATUS_TO_WIRE = {True: 1, False: 2}
+
+NEUTRAL_TO_WIRE = {
+    "name": "name",
+    "type": "type",
+    "base_url": "base_url",
+    "key": "key",
+    "models": "models",
+    "groups": "group",
+    "priority": "priority",
+    "weight": "weight",
+    "tag": "tag",
+}
+
+MERGE_SAFE = frozenset({"status", "priority", "weight"})
+"""What goes in a merge update (no `models`): the server writes these without touching the rest."""
+
+READ_ONLY = frozenset({"used_quota"})
+"""Columns the overwrite path leaves alone (`Omit("UsedQuota")`), so an update need not send them."""
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
+    """One channel record (list item, tag member, get or update answer) as a `Channel`."""
+    balance = record.get("balance")
+    return Channel(
+        id=int(record["id"]),
+        name=str(record.get("name") or ""),
+        type=types.get(_int_or_none(record.get("type")) or 0),
+        status=STATUS_FROM_WIRE.get(_int_or_none(record.get("status")) or 0, ChannelStatus.UNKNOWN),
+        base_url=str(record.get("base_url") or ""),
+        key=str(record.get("key") or "") or None,
+        models=split_list(record.get("models") if isinstance(record.get("models"), str) else None),
+        groups=split_list(record.get("group") if isinstance(record.get("group"), str) else None),
+        priority=_int_or_none(record.get("priority")),
+        weight=_int_or_none(record.get("weight")),
+        tag=str(record.get("tag") or "") or None,
+        balance=float(balance) if isinstance(balance, (int, float)) and not isinstance(balance, bool) else None,
+        response_time_ms=_int_or_none(record.get("response_time")) or None,
+        test_time=_int_or_none(record.get("test_time")) or None,
+        used_quota=_int_or_none(record.get("used_quota")),
+        created_time=_int_or_none(record.get("created_time")) or None,
+        raw=dict(record),
+    )
+
+
+def wire_value(neutral_name: str, value: Any) -> Any:
+    """A neutral field's value as One Hub takes it (lists are comma-separated, a missing tag is "")."""
+    if neutral_name in ("models", "groups"):
+        return join_list(value)
+    if neutral_name == "tag":
+        return value or ""
+    if isinstance(value, ChannelStatus):
+        return STATUS_TO_WIRE[value.is_enabled]
+    return value
+
+
+def wire_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Changes by neutral or wire name, as wire fields and values."""
+    body: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "status":
+            body["status"] = wire_value(name, value)
+        elif name in NEUTRAL_TO_WIRE:
+            body[NEUTRAL_TO_WIRE[name]] = wire_value(name, value)
+        else:
+            body[name] = value
+    return body
+
+
+def full_update(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The whole record to `PUT` so that only `changes` change: the stored record (with its key),
+    the changes applied, the read-only columns left out."""
+    body = {name: value for name, value in stored.items() if name not in READ_ONLY}
+    body.update(changes)
+    return body
+
+
+def page_items(data: Any, what: str) -> tuple[list[dict[str, Any]], int | None]:
+    """(items, total) of a paged answer `{data, page, size, total_count}`, or of a bare array."""
+    if isinstance(data, list):
+        return [item for item in data if isinstance(item, dict)], None
+    if isinstance(data, dict) and isinstance(data.get("data"), (list, type(None))):
+        items = [item for item in data.get("data") or [] if isinstance(item, dict)]
+        total = data.get("total_count")
+        return items, int(total) if isinstance(total, int) and not isinstance(total, bool) else None
+    raise BadResponse(f"The {what} answer had an unexpected shape; is this a One Hub or Done Hub server?")
+
+
+def model_ids(data: Any) -> list[str]:
+    """Model names from `provider_models_list` (strings) or `GET /models` (objects with an `id`)."""
+    if not isinstance(data, list):
+        raise BadResponse("The model list answer was not a list.")
+    names = [str(item.get("id") or "") if isinstance(item, dict) else str(item) for item in data]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+_AUTH_MARKERS = ("无权进行此操作", "未登录", "access token", "用户已被封禁", "会话无效", "用户校验失败")
+
+
+def classify_refusal(message: str, *, action: str, site: str) -> Exception:
+    """A `success:false` answer as the typed error it amounts to (One Hub refuses with HTTP 200)."""
+    if "权限不足" in message:
+        return PermissionDenied(f"{site} refused to {action}: {message}. The account needs admin rights.")
+    if any(marker in message for marker in _AUTH_MARKERS):
+        return AuthError(
+            f"{site} refused the access token ({message}). Generate a new one in the web UI's profile "
+            "settings (it replaces the old one) and store it with `sites set-secret`."
+        )
+    if "record not found" in message:
+        return NotFound(f"Could not {action}: the channel does not exist on {site}.")
+    return RequestRejected(f"{site} refused to {action}: {message or 'no reason given'}")

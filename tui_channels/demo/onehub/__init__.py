@@ -1,0 +1,1 @@
+"""Emulated One Hub and Done Hub servers (see `server.py`)."""
