@@ -249,6 +249,22 @@ async def test_models_and_balance(gateway, hub):
     assert backend.capabilities.supports(Operation.BALANCE)
 
 
+async def test_an_unreachable_upstream_is_said_in_plain_words(gateway, hub):
+    """The servers say it in Chinese (`请求上游地址失败`, Done Hub adds the cause)."""
+    _site, backend = hub
+    created = await backend.create_channel(spec(gateway, base_url="http://127.0.0.1:9"))
+    result = await backend.test_channel(created)
+    assert not result.ok and result.message.startswith("the upstream could not be reached")
+    with pytest.raises(RequestRejected, match="could not be reached"):
+        await backend.fetch_models_adhoc(1, "http://127.0.0.1:9", "sk-adhoc-0123456789")
+
+
+async def test_user_groups_are_their_symbols_on_both(hub):
+    """One Hub lists the symbols, Done Hub objects with a `symbol` (seen on v1.23.18)."""
+    _site, backend = hub
+    assert await backend.list_groups() == ["default", "vip", "svip"]
+
+
 # -- connection ---------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ KINDS = tuple(kind.value for kind in FAMILIES)
 BATCH_COMMANDS = {
     "sync": "sync channels' models from their upstreams (a preview first; --dry-run stops there)",
     "test": "test channels' connectivity and record their response times",
-    "balance": "refresh channels' upstream balances (New API family)",
+    "balance": "refresh channels' upstream balances (New API family, One Hub)",
 }
 """`channels` actions that run a batch over a site's channels, and their one-line help."""
 
@@ -57,8 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="run against the embedded demo gateway with one seeded site per backend (New API, Octopus, "
-        "AxonHub, Claude Code Hub); "
-        "works with the commands below too",
+        "AxonHub, Claude Code Hub, Veloera, One Hub, Done Hub); works with the commands below too",
     )
     parser.add_argument(
         "--channels", type=positive_int, metavar="N", help="with --demo: channels on the New API demo site"
@@ -365,7 +364,7 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_tags_commands(groups: argparse._SubParsersAction) -> None:
-    tags = groups.add_parser("tags", help="list channel tags, enable, disable or edit a tag (New API)")
+    tags = groups.add_parser("tags", help="list channel tags, enable, disable or edit a tag (New API, One Hub)")
     actions = tags.add_subparsers(title="actions", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="every tag with its channel counts (untagged channels too)")
     listing.set_defaults(group="tags", action="list", parser=listing)

@@ -30,7 +30,6 @@ from ...errors import (
     BackendError,
     BadResponse,
     ConfigError,
-    NotFound,
     NotSupported,
     PermissionDenied,
     RequestRejected,
@@ -42,6 +41,7 @@ from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
 from .fields import FLAVORS, build_capabilities, flavor_from_status, is_onehub_status
 from .wire import (
+    plain_reason,
     MERGE_SAFE,
     STATUS_TO_WIRE,
     channel_from_wire,
@@ -63,7 +63,6 @@ TEST_FAILED = "测速失败，"
 """How a failed test's message starts (`controller/channel-test.go`), before `原因：<reason>`."""
 DISABLED_BY_TEST = "已被禁用，"
 """What follows it when the server disabled the channel because of the failure."""
-NO_TEST_MODEL = "请填写测速模型后再试"
 
 
 class OneHubBackend(BackendBase):
@@ -411,19 +410,26 @@ class OneHubBackend(BackendBase):
         return await self._provider_models(record, f"fetch the upstream models of {channel.name!r}")
 
     async def fetch_models_adhoc(self, type_code: TypeCode, base_url: str, key: str) -> list[str]:
-        record = {"type": type_code, "key": key.strip().split("\n")[0], "base_url": base_url}
-        return await self._provider_models(record, "fetch the upstream models for this key")
+        """A channel-shaped body with an empty `proxy`: One Hub v0.14.27 fails with HTTP 500 (a nil
+        proxy) on a body without one."""
+        record = {"type": type_code, "key": key.strip().split("\n")[0], "base_url": base_url, "proxy": ""}
+        return await self._provider_models(record, "fetch the upstream models with the given key")
 
     async def _provider_models(self, record: Mapping[str, Any], action: str) -> list[str]:
-        try:
-            body = await self._call(
-                "POST", "/api/channel/provider_models_list", json_body=record, timeout=SLOW_CALL_TIMEOUT, action=action
-            )
-        except ServerError:
+        body = await self._call(
+            "POST",
+            "/api/channel/provider_models_list",
+            json_body=record,
+            timeout=SLOW_CALL_TIMEOUT,
+            action=action,
+            allow_failure=True,
+        )
+        if body.get("success") is False:
             raise RequestRejected(
-                f"The upstream did not list its models ({self._host} failed with HTTP 500 on the upstream's "
-                "error, as One Hub does when the key is refused). Check the key and the base URL."
-            ) from None
+                f"The upstream did not list its models: {plain_reason(str(body.get('message') or ''))}. "
+                "Check the channel's base URL and key.",
+                title="Upstream failed",
+            )
         return model_ids(body.get("data"))
 
     async def update_balance(self, channel_id: int) -> float:
@@ -432,7 +438,14 @@ class OneHubBackend(BackendBase):
             f"/api/channel/update_balance/{channel_id}",
             timeout=SLOW_CALL_TIMEOUT,
             action=f"query the balance of channel {channel_id}",
+            allow_failure=True,
         )
+        if body.get("success") is False:
+            raise RequestRejected(
+                f"The balance of channel {channel_id} could not be read: "
+                f"{plain_reason(str(body.get('message') or ''))}.",
+                title="Upstream failed",
+            )
         balance = body.get("balance")
         if not isinstance(balance, (int, float)) or isinstance(balance, bool):
             raise BadResponse("The balance answer had no number in its top-level 'balance' field.")
@@ -444,9 +457,13 @@ class OneHubBackend(BackendBase):
         )
 
     async def list_groups(self) -> list[str]:
+        """The user groups' symbols: One Hub answers them as strings, Done Hub as objects with a `symbol`."""
         body = await self._call("GET", "/api/group/", action="list the user groups")
         data = body.get("data")
-        return [str(g) for g in data] if isinstance(data, list) else []
+        if not isinstance(data, list):
+            return []
+        symbols = [str(g.get("symbol") or "") if isinstance(g, dict) else str(g) for g in data]
+        return [symbol for symbol in symbols if symbol]
 
     async def model_catalog(self) -> list[str]:
         """Every model the server knows (`GET /api/channel/models`, an OpenAI-style list)."""
@@ -529,10 +546,7 @@ def test_failure(message: str) -> str:
     channel off because of it (the server words both in Chinese)."""
     rest = message.removeprefix(TEST_FAILED)
     disabled = rest.startswith(DISABLED_BY_TEST)
-    reason = rest.removeprefix(DISABLED_BY_TEST).removeprefix("原因：").strip()
-    if reason == NO_TEST_MODEL:
-        reason = "no test model: choose one or set the channel's test model"
-    reason = reason or "the test failed"
+    reason = plain_reason(rest.removeprefix(DISABLED_BY_TEST).removeprefix("原因：").strip())
     return f"{reason} (the server disabled the channel)" if disabled else reason
 
 

@@ -121,6 +121,26 @@ def model_ids(data: Any) -> list[str]:
     return list(dict.fromkeys(name for name in names if name))
 
 
+UPSTREAM_REASONS = (
+    ("请求上游地址失败", "the upstream could not be reached"),
+    ("请填写测速模型后再试", "no test model: choose one or set the channel's test model"),
+    ("不支持的模型类型", "the server cannot test this kind of model"),
+    ("provider not implemented", "the server cannot query this type's balance"),
+    ("channel not implemented", "the server cannot list this type's models"),
+)
+"""The servers' own words for an upstream-facing failure (`controller/channel-*.go`), in English."""
+
+
+def plain_reason(message: str) -> str:
+    """A test, model-list or balance failure in English where the server's phrase is known; what
+    follows the phrase (Done Hub adds the transport error) stays, in parentheses."""
+    for phrase, words in UPSTREAM_REASONS:
+        if message.startswith(phrase):
+            rest = message[len(phrase) :].lstrip(":： ")
+            return f"{words} ({rest})" if rest else words
+    return message or "no reason given"
+
+
 _AUTH_MARKERS = ("无权进行此操作", "未登录", "access token", "用户已被封禁", "会话无效", "用户校验失败")
 
 

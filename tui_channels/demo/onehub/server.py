@@ -211,6 +211,9 @@ class OneHubServer:
         return ok(data)
 
     async def _groups(self, request: Request) -> Response:
+        """One Hub lists the symbols; Done Hub objects (checked on v1.23.18, unlike the contract note)."""
+        if self.donehub:
+            return ok([{"symbol": g, "name": f"{g}分组", "description": "", "ratio": 1} for g in GROUPS])
         return ok(GROUPS)
 
     async def _list(self, request: Request) -> Response:
@@ -502,6 +505,8 @@ class OneHubServer:
             return False, 0.0, "测速失败，原因：不支持的模型类型", False
         reply = await self.upstream.chat(self._base_url(row), row["key"], model)
         seconds = round(reply.seconds, 3)
+        if reply.transport_error:
+            return False, 0.0, f"测速失败，原因：{self._unreachable()}", False
         if reply.ok:
             return True, seconds, "测速成功", False
         if reply.status == 401 and any(word in row["key"] for word in DISABLES):
@@ -533,7 +538,12 @@ class OneHubServer:
             if passed:
                 row["response_time"], row["test_time"] = int(seconds * 1000), int(time.time())
 
+    def _unreachable(self) -> str:
+        """What the servers say when the upstream cannot be reached (Done Hub adds the cause)."""
+        return "请求上游地址失败: connection refused" if self.donehub else "请求上游地址失败"
+
     async def _provider_models(self, request: Request) -> Response:
+        """One Hub v0.14.27 panics (HTTP 500, no body) on an ad-hoc body without `proxy`."""
         body = await _json(request)
         if not isinstance(body, dict):
             return fail("invalid character in the JSON body")
@@ -551,7 +561,11 @@ class OneHubServer:
             return fail("provider not found")
         if type_code in UNLISTABLE:
             return fail("channel not implemented")
+        if not self.donehub and record is body and "proxy" not in body:
+            return Response(status_code=500)
         reply = await self.upstream.models(self._base_url(record), key)
+        if reply.transport_error:
+            return fail(self._unreachable())
         names = model_ids(reply.body) if reply.ok else None
         if names is None:
             return fail(reply.error)
