@@ -1,0 +1,50 @@
+"""One Hub and Done Hub in the app: the form edits one field and the server keeps the rest."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from textual.widgets import Input
+
+from tui_channels.screens.channel_form import ChannelFormScreen
+from tui_channels.widgets.form_fields import ModelsEditor
+
+from .ui_helpers import app_on_sites, main_screen, wait_for, wait_screen
+
+_names = itertools.count()
+
+
+@pytest.mark.parametrize("flavor", ["onehub", "donehub"])
+async def test_renaming_in_the_form_leaves_the_rest_of_the_record(gateway, monkeypatch: pytest.MonkeyPatch, flavor):
+    site = gateway.add_onehub(f"oh-ui-{flavor}-{next(_names)}", flavor=flavor, channels=6)
+    untagged = min(i for i in site.server.channel_ids() if not site.server.record(i)["tag"])
+    before = site.server.record(untagged)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        screen = main_screen(app)
+        assert {"priority", "weight", "group", "tag", "balance"} <= set(screen.table.columns)
+        screen.table.move_cursor_to_channel(untagged)
+        await pilot.press("e")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        form.query_one("#field-name Input", Input).value = "renamed-in-the-app"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: site.server.record(untagged)["name"] == "renamed-in-the-app")
+    after = site.server.record(untagged)
+    assert {k: v for k, v in after.items() if k != "name"} == {k: v for k, v in before.items() if k != "name"}
+
+
+async def test_a_channel_created_in_the_form_gets_the_servers_types_and_defaults(gateway, monkeypatch):
+    site = gateway.add_onehub(f"oh-ui-new-{next(_names)}", flavor="onehub", channels=2)
+    async with app_on_sites(monkeypatch, site) as (_app, pilot):
+        await pilot.press("n")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        form.query_one("#field-name Input", Input).value = "made-in-the-form"
+        form.query_one("#field-key Input", Input).value = "sk-made-in-the-form-0123"
+        form.query_one("#field-models", ModelsEditor).set_models(("gpt-4o",))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(site.server.channel_ids()) == 3)
+    record = site.server.record(max(site.server.channel_ids()))
+    assert (record["name"], record["type"], record["key"], record["models"]) == (
+        "made-in-the-form", 1, "sk-made-in-the-form-0123", "gpt-4o"
+    )
+    assert (record["status"], record["weight"], record["pre_cost"], record["group"]) == (1, 1, 1, "default")
