@@ -8,9 +8,10 @@ import pytest
 from textual.widgets import Input
 
 from tui_channels.screens.channel_form import ChannelFormScreen
+from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.widgets.form_fields import ModelsEditor
 
-from .ui_helpers import app_on_sites, main_screen, wait_for, wait_screen
+from .ui_helpers import app_on_sites, main_screen, screen_text, wait_for, wait_screen
 
 _names = itertools.count()
 
@@ -48,3 +49,14 @@ async def test_a_channel_created_in_the_form_gets_the_servers_types_and_defaults
         "made-in-the-form", 1, "sk-made-in-the-form-0123", "gpt-4o"
     )
     assert (record["status"], record["weight"], record["pre_cost"], record["group"]) == (1, 1, 1, "default")
+
+
+async def test_a_batch_test_asks_first_because_the_server_may_switch_channels_off(gateway, monkeypatch):
+    site = gateway.add_onehub(f"oh-ui-test-{next(_names)}", flavor="donehub", channels=4)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        await pilot.press("a", "t")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert "may disable a channel whose test fails" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is not confirm)
+    assert not site.stats.requests("GET", "/api/channel/test/1")
