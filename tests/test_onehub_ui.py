@@ -9,6 +9,7 @@ from textual.widgets import Input
 
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.tag_edit import TagEditScreen
 from tui_channels.widgets.form_fields import ModelsEditor
 
 from .ui_helpers import app_on_sites, main_screen, screen_text, wait_for, wait_screen
@@ -60,3 +61,21 @@ async def test_a_batch_test_asks_first_because_the_server_may_switch_channels_of
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is not confirm)
     assert not site.stats.requests("GET", "/api/channel/test/1")
+
+
+@pytest.mark.parametrize("flavor", ["onehub", "donehub"])
+async def test_edit_by_tag_reaches_every_member_and_keeps_their_keys(gateway, monkeypatch, flavor):
+    site = gateway.add_onehub(f"oh-ui-tag-{flavor}-{next(_names)}", flavor=flavor, channels=20)
+    tag = next(t for t in site.server.table.tags() if len(site.server.table.tag_members(t)) > 1)
+    members = {m["id"]: m["key"] for m in site.server.table.tag_members(tag)}
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        main_screen(app).table.move_cursor_to_channel(min(members))
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, TagEditScreen))
+        app.screen.query_one("#tag-priority").value = "42"
+        app.screen.query_one("#tag-new_tag").value = "gold"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not site.server.table.tag_members(tag))
+    gold = site.server.table.tag_members("gold")
+    assert {m["id"]: m["key"] for m in gold} == members
+    assert {m["priority"] for m in gold} == {42}

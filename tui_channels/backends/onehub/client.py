@@ -495,8 +495,9 @@ class OneHubBackend(BackendBase):
 
     async def edit_tag(self, tag: str, changes: Mapping[str, Any]) -> None:
         """Priority (and on Done Hub weight) through the tag's own route; weight on One Hub channel by
-        channel; the shared fields by `PUT /api/channel_tag/:tag` with the tag's whole record, keys
-        included, read first (a key left out deletes its channel; Done Hub blanks what is left out)."""
+        channel; then the shared fields (a new tag name last of all) by `PUT /api/channel_tag/:tag`
+        with the tag's whole record, keys included, read first (a key left out deletes its channel;
+        Done Hub blanks what is left out)."""
         self.capabilities.require(Operation.TAG_EDIT)
         unknown = set(changes) - set(self.capabilities.tag_fields)
         if unknown:
@@ -505,6 +506,15 @@ class OneHubBackend(BackendBase):
                 "edit the channels one by one instead."
             )
         path = f"/api/channel_tag/{quote(tag, safe='')}"
+        if "priority" in changes:
+            await self._call(
+                "PUT",
+                f"{path}/priority",
+                json_body={"type": "priority", "value": int(changes["priority"])},
+                action=f"set the priority of tag {tag!r}",
+            )
+        if "weight" in changes:
+            await self._tag_weight(tag, int(changes["weight"]))
         shared = {k: v for k, v in changes.items() if k not in ("priority", "weight")}
         if shared:
             current = await self._call("GET", path, action=f"read tag {tag!r}")
@@ -516,15 +526,6 @@ class OneHubBackend(BackendBase):
                 wire = {"new_tag": "tag", "groups": "group"}.get(name, name)
                 body[wire] = value
             await self._call("PUT", path, json_body=body, action=f"edit tag {tag!r}")
-        if "priority" in changes:
-            await self._call(
-                "PUT",
-                f"{path}/priority",
-                json_body={"type": "priority", "value": int(changes["priority"])},
-                action=f"set the priority of tag {tag!r}",
-            )
-        if "weight" in changes:
-            await self._tag_weight(tag, int(changes["weight"]))
 
     async def _tag_weight(self, tag: str, weight: int) -> None:
         if self.capabilities.flavor == "donehub":
