@@ -71,7 +71,7 @@ RECORDS = st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=6), JS
 """Objects that look like channel records: the fields servers send, each with any JSON value."""
 ANYTHING = JSON | RECORDS
 
-NO_TYPES = TypeCatalog([])
+NO_TYPES = TypeCatalog([], numbering="none")
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
