@@ -375,3 +375,12 @@ async def test_new_api_gemini_becomes_one_hub_gemini(gateway):
     assert row.spec.type == 25
     await source_backend.close()
     await target_backend.close()
+
+
+async def test_a_record_that_cannot_be_a_channel_is_skipped_with_a_warning(gateway, hub):
+    site, backend = hub
+    row = site.server.table.insert({"name": "broken-row", "type": 1, "key": "sk-broken-row", "models": "m"})
+    row["id"] = "not-a-number"
+    listed = await backend.list_channels()
+    assert "broken-row" not in {c.name for c in listed}
+    assert any("broken-row" in warning for warning in backend.list_warnings)

@@ -27,6 +27,7 @@ import httpx
 
 from ...errors import (
     AuthError,
+    BadRecord,
     BackendError,
     BadResponse,
     ConfigError,
@@ -39,6 +40,7 @@ from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCode,
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
+from ..wire_values import read_records
 from .fields import FLAVORS, build_capabilities, flavor_from_status, is_onehub_status
 from .wire import (
     plain_reason,
@@ -170,12 +172,11 @@ class OneHubBackend(BackendBase):
         raise RequestRejected(f"{self._host} refused to {action}: {message or f'HTTP {status}'}")
 
     def _channel(self, record: Any) -> Channel:
-        if not isinstance(record, dict):
-            raise BadResponse(f"{self._host} answered a channel that is not an object.")
+        """A single record the server answered (get, update): one it cannot be is a bad answer."""
         try:
             return channel_from_wire(record, self.capabilities.types)
-        except (KeyError, TypeError, ValueError):
-            raise BadResponse(f"{self._host} answered a channel record without a usable id.") from None
+        except BadRecord as error:
+            raise BadResponse(f"{self._host} answered a channel the app cannot read: {error.message}") from None
 
     # -- listing -------------------------------------------------------------------------------
 
@@ -215,7 +216,8 @@ class OneHubBackend(BackendBase):
         return await self._pages(path, {}, f"list the channels tagged {tag!r}")
 
     async def list_channels(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
-        """The untagged channels (pages of the list), then every tag's members, newest first."""
+        """The untagged channels (pages of the list), then every tag's members, newest first; a record
+        that cannot be a channel is skipped into `list_warnings`."""
         done: dict[str, int] = {"untagged": 0}
 
         def untagged(count: int, total: int | None) -> None:
@@ -237,8 +239,10 @@ class OneHubBackend(BackendBase):
 
         for found in await asyncio.gather(*(members(tag) for tag in await self.tags())):
             records.extend(found)
-        channels = {channel.id: channel for channel in (self._channel(r) for r in records)}
-        ordered = sorted(channels.values(), key=lambda c: c.id, reverse=True)
+        channels, self.list_warnings = read_records(
+            records, lambda record, at: channel_from_wire(record, self.capabilities.types, at)
+        )
+        ordered = sorted(channels, key=lambda c: c.id, reverse=True)
         if on_progress:
             on_progress(len(ordered), len(ordered))
         return ordered
@@ -261,8 +265,10 @@ class OneHubBackend(BackendBase):
             or lowered in str(record.get("base_url") or "").lower()
             or needle == record.get("key")
         ]
-        found = {c.id: c for c in (self._channel(r) for r in [*by_name, *by_key, *tagged])}
-        return sorted(found.values(), key=lambda c: c.id, reverse=True)
+        found, _skipped = read_records(
+            [*by_name, *by_key, *tagged], lambda record, at: channel_from_wire(record, self.capabilities.types, at)
+        )
+        return sorted(found, key=lambda c: c.id, reverse=True)
 
     async def get_channel(self, channel_id: int) -> Channel:
         """One channel with its full key (`GET /api/channel/:id`)."""

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
-from ...models import Channel, ChannelStatus, TypeCatalog, join_list, split_list
+from ...models import Channel, ChannelStatus, TypeCatalog, join_list
+from ..wire_values import as_float, as_int, as_names, as_text, record_id
 
 STATUS_FROM_WIRE = {1: ChannelStatus.ENABLED, 2: ChannelStatus.MANUALLY_DISABLED, 3: ChannelStatus.AUTO_DISABLED}
 STATUS_TO_WIRE = {True: 1, False: 2}
@@ -37,35 +38,33 @@ READ_ONLY = frozenset({"used_quota"})
 """Columns the overwrite path leaves alone (`Omit("UsedQuota")`), so an update need not send them."""
 
 
-def _int_or_none(value: Any) -> int | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: int = 0) -> Channel:
+    """One channel record (list item, tag member, get or update answer) as a `Channel`.
 
-
-def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog) -> Channel:
-    """One channel record (list item, tag member, get or update answer) as a `Channel`."""
-    balance = record.get("balance")
+    Lenient (`wire_values`): numbers as strings and models or groups as lists are read for what they
+    mean; a field of another type reads as absent. A record that is not an object or has no usable
+    id raises `BadRecord` naming it (by its `position` in the list).
+    """
+    channel_id = record_id(record, position)
+    type_code = as_int(record.get("type"))
+    status = as_int(record.get("status"))
     return Channel(
-        id=int(record["id"]),
-        name=str(record.get("name") or ""),
-        type=types.get(_int_or_none(record.get("type")) or 0),
-        status=STATUS_FROM_WIRE.get(_int_or_none(record.get("status")) or 0, ChannelStatus.UNKNOWN),
-        base_url=str(record.get("base_url") or ""),
-        key=str(record.get("key") or "") or None,
-        models=split_list(record.get("models") if isinstance(record.get("models"), str) else None),
-        groups=split_list(record.get("group") if isinstance(record.get("group"), str) else None),
-        priority=_int_or_none(record.get("priority")),
-        weight=_int_or_none(record.get("weight")),
-        tag=str(record.get("tag") or "") or None,
-        balance=float(balance) if isinstance(balance, (int, float)) and not isinstance(balance, bool) else None,
-        response_time_ms=_int_or_none(record.get("response_time")) or None,
-        test_time=_int_or_none(record.get("test_time")) or None,
-        used_quota=_int_or_none(record.get("used_quota")),
-        created_time=_int_or_none(record.get("created_time")) or None,
+        id=channel_id,
+        name=as_text(record.get("name")),
+        type=types.get(type_code if type_code is not None else 0),
+        status=STATUS_FROM_WIRE.get(status if status is not None else 0, ChannelStatus.UNKNOWN),
+        base_url=as_text(record.get("base_url")),
+        key=as_text(record.get("key")) or None,
+        models=as_names(record.get("models")),
+        groups=as_names(record.get("group")),
+        priority=as_int(record.get("priority")),
+        weight=as_int(record.get("weight")),
+        tag=as_text(record.get("tag")) or None,
+        balance=as_float(record.get("balance")),
+        response_time_ms=as_int(record.get("response_time")) or None,
+        test_time=as_int(record.get("test_time")) or None,
+        used_quota=as_int(record.get("used_quota")),
+        created_time=as_int(record.get("created_time")) or None,
         raw=dict(record),
     )
 
