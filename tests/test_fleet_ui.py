@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import OptionList, Select
 
 from tui_channels.app import ChannelsApp
-from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, MORE_SITES, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.confirm import ConfirmScreen
@@ -31,6 +31,9 @@ from .ui_helpers import (
 )
 
 SITES = (NEWAPI_SITE, OCTOPUS_SITE, AXONHUB_SITE, CLAUDECODEHUB_SITE)
+ALL_SITES = (*SITES, *(name for name, _flavor in MORE_SITES))
+TOTAL = 60 + 15 * (len(ALL_SITES) - 1)
+"""Every demo site's channels: 60 on the New API site, 15 on each other one."""
 
 
 def ref(site: str, channel_id: int) -> ChannelRef:
@@ -50,14 +53,14 @@ async def test_the_fleet_lists_every_site_with_a_site_column():
     async with running_app(fleet=True) as (app, pilot, demo):
         screen = main_screen(app)
         counts = {s.name: len(s.channels) for s in screen.fleet.sessions}
-        assert counts == {NEWAPI_SITE: 60, OCTOPUS_SITE: 15, AXONHUB_SITE: 15, CLAUDECODEHUB_SITE: 15}
+        assert counts == {name: 60 if name == NEWAPI_SITE else 15 for name in ALL_SITES}
         assert len(demo.gateway.sites[OCTOPUS_SITE].server.channels) == 15
-        assert screen.table.total_count == 105
+        assert screen.table.total_count == TOTAL
         assert screen.table.columns[0] == "site"
         text = screen_text(app)
-        assert "All sites" in text and "105 of 105 channels" in text and "4 sites" in text
-        positions = {screen.table.index.position(ref(site, 7)) for site in SITES}
-        assert None not in positions and len(positions) == 4
+        assert "All sites" in text and f"{TOTAL} of {TOTAL} channels" in text and f"{len(ALL_SITES)} sites" in text
+        positions = {screen.table.index.position(ref(site, 7)) for site in ALL_SITES}
+        assert None not in positions and len(positions) == len(ALL_SITES)
 
 
 async def test_f_the_switcher_and_the_palette_reach_the_fleet():
@@ -66,7 +69,7 @@ async def test_f_the_switcher_and_the_palette_reach_the_fleet():
         assert screen.current.name == NEWAPI_SITE
         await pilot.press("F")
         await wait_loaded(pilot)
-        assert screen.fleet is not None and screen.table.total_count == 105
+        assert screen.fleet is not None and screen.table.total_count == TOTAL
         await pilot.press("s")
         assert "All sites" in screen_text(app)
         await pilot.press("down", "down", "enter")
@@ -103,13 +106,13 @@ async def test_a_site_that_fails_shows_its_error_and_the_others_load():
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_loaded(pilot)
             screen = main_screen(app)
-            assert screen.table.total_count == 90
+            assert screen.table.total_count == TOTAL - 15
             text = screen_text(app)
             assert "✗ demo-octopus" in text and "1 failed" in text
             octopus.faults.remove(fault)
             await pilot.press("r")
             await wait_loaded(pilot)
-            assert screen.table.total_count == 105
+            assert screen.table.total_count == TOTAL
             assert "✗" not in screen_text(app)
 
 
@@ -121,7 +124,7 @@ async def test_the_cursor_stays_on_the_first_row_while_sites_arrive_ahead_of_it(
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_loaded(pilot)
             screen = main_screen(app)
-            assert screen.table.total_count == 105
+            assert screen.table.total_count == TOTAL
             assert screen.table.cursor_row == 0
             assert screen.table.cursor_site == AXONHUB_SITE
 
@@ -135,7 +138,7 @@ async def test_search_filters_the_site_filter_and_sort_work_over_every_site():
         await wait_for(pilot, lambda: screen.table.row_count == 15)
         assert {screen.table.index.site(p) for p in screen.table.index.view(screen.table.view_state)} == {OCTOPUS_SITE}
         site_filter.value = Select.NULL
-        await wait_for(pilot, lambda: screen.table.row_count == 105)
+        await wait_for(pilot, lambda: screen.table.row_count == TOTAL)
         await pilot.press("slash", *"claude")
         shown = [screen.table.index.channel(p) for p in screen.table.index.view(screen.table.view_state)]
         assert shown and all("claude" in " ".join((c.name, c.base_url, *c.models)).lower() for c in shown)
@@ -316,8 +319,8 @@ async def test_where_is_it_finds_a_model_on_every_site_and_goes_to_the_match():
         await pilot.press(*"gpt-4o-mini", "enter")
         await wait_for(pilot, lambda: any(row is not None for row in finder._rows))
         sites = {row.site for row in finder._rows if row is not None}
-        assert sites == set(SITES)
-        assert "matches on 4 of 4 sites" in screen_text(app)
+        assert sites == set(ALL_SITES)
+        assert f"matches on {len(ALL_SITES)} of {len(ALL_SITES)} sites" in screen_text(app)
         target = next(row for row in finder._rows if row is not None and row.site == OCTOPUS_SITE)
         finder.query_one(OptionList).highlighted = finder._rows.index(target)
         await pilot.press("enter")
