@@ -52,6 +52,7 @@ from tui_channels.screens.group_form import GroupFormScreen
 from tui_channels.screens.group_members import MatchingPreview, MemberPicker
 from tui_channels.screens.group_plan import GroupPlanScreen, TrashedGroupPicker
 from tui_channels.screens.groups import GroupsScreen
+from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.model_editor import ModelEditorScreen
 from tui_channels.screens.number_prompt import NumberPrompt, number_spec
 from tui_channels.screens.scope_picker import Scope, ScopePicker
@@ -165,6 +166,7 @@ FACTORIES: dict[type[Screen], Callable[[Context], Screen]] = {
     SyncSourcePicker: lambda ctx: SyncSourcePicker(60, 5, 8),
     UpstreamReviewScreen: lambda ctx: UpstreamReviewScreen([], ctx.session.channels),
     GroupsScreen: lambda ctx: GroupsScreen(ctx.octopus),
+    HistoryScreen: lambda ctx: HistoryScreen(ctx.session.name),
     GroupFormScreen: lambda ctx: GroupFormScreen(
         ctx.group(), ctx.groups, ctx.octopus.channels, title="New group", taken=[]
     ),

@@ -48,6 +48,7 @@ class ChannelsApp(KeyGate):
         STYLES / "transfer.tcss",
         STYLES / "groups.tcss",
         STYLES / "server_work.tcss",
+        STYLES / "history.tcss",
     ]
 
     def __init__(

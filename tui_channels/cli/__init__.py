@@ -2,8 +2,8 @@
 
 `parser.py` holds the grammar and `common.py` what the commands share; each command group runs
 from its own module (`sites`, `channels`, `batch`, `transfer`, `tags`, `groups`, `server`,
-`upstream`, `fleet`), imported only when one of its commands runs, and the app (with Textual) only
-when it opens. So `--help` and the plain commands start fast.
+`upstream`, `fleet`, `history`), imported only when one of its commands runs, and the app (with
+Textual) only when it opens. So `--help` and the plain commands start fast.
 
 Exit codes: 0 success, 1 the operation failed (a `ChannelsError`, shown as one line) or any channel
 of a batch failed, 2 usage error, 130 interrupted. An unexpected error (a bug) is one line too,
@@ -109,6 +109,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import fleet
 
         return fleet.run(args)
+    if args.group == "history":
+        from . import history
+
+        return history.run(args)
     return _open_app(args.open_site)
 
 

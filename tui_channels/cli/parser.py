@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tags_commands(groups)
     _add_groups_commands(groups)
     _add_fleet_commands(groups)
+    _add_history_commands(groups)
     return parser
 
 
@@ -383,6 +384,51 @@ def _add_tags_commands(groups: argparse._SubParsersAction) -> None:
     edit.add_argument("--site", required=True, metavar="NAME")
     for field, summary in EDIT_OPTIONS.items():
         edit.add_argument(f"--{field.replace('_', '-')}", dest=field, metavar="VALUE", help=summary)
+
+
+def _add_history_commands(groups: argparse._SubParsersAction) -> None:
+    history = groups.add_parser(
+        "history",
+        help="list the changes this tool made to your sites, and undo one",
+        description="Every write the app and these commands send (create, edit, status, delete, tag, sync, "
+        "import, restore, undo) is journalled per site in the data folder, with the values before and "
+        "after (never a secret). Without an action: list them, oldest first.",
+    )
+    history.set_defaults(group="history", action="list", parser=history)
+    history.add_argument("--site", metavar="NAME", help="only this site's changes (default: every site's)")
+    history.add_argument("--channel", metavar="ID", help="only changes to this channel (id, or exact name)")
+    history.add_argument(
+        "--since", metavar="WHEN", help="only changes since: 30m, 12h, 7d, 2w, or a UTC date or time"
+    )
+    history.add_argument(
+        "--op",
+        metavar="OP",
+        help="only this operation or action: create, edit, status, delete, tag, sync, import, restore, undo…",
+    )
+    history.add_argument("--batch", metavar="ID", help="only the entries of this batch (a bulk action, an import)")
+    history.add_argument("--limit", type=positive_int, metavar="N", help="only the newest N")
+    history.add_argument("--json", action="store_true", help="print the entries as JSON")
+    actions = history.add_subparsers(title="actions", metavar="ACTION")
+    undo = actions.add_parser(
+        "undo",
+        help="put back the values from before a change",
+        description="Read the channels again and, if the server still holds the values the change left, "
+        "send the values from before it (a delete is undone by creating the channels again from the "
+        "trash; a create by deleting the channel, to the trash first, which needs --yes or a typed y). "
+        "Refused, with the reason, when the channel changed since, is gone, or the change cannot be "
+        "undone (a secret, the server's own sync, maintenance). The undo is journalled too. Exit code "
+        "0 when every channel was put back, 1 otherwise, 2 for usage errors.",
+    )
+    undo.set_defaults(group="history", action="undo", parser=undo)
+    undo.add_argument("entry", type=positive_int, metavar="ENTRY_ID", help="the entry's id (per site)")
+    undo.add_argument("--site", required=True, metavar="NAME", help="the site the entry belongs to")
+    undo.add_argument("--yes", action="store_true", help="confirm an undo that deletes channels")
+    undo.add_argument(
+        "--batch",
+        action="store_true",
+        help="undo every entry of the entry's batch that can be (newest first; deletes are left to their own undo)",
+    )
+    undo.add_argument("--json", action="store_true", help="print the results as JSON")
 
 
 def _add_server_sync_command(actions: argparse._SubParsersAction) -> None:

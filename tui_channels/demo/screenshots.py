@@ -28,6 +28,8 @@ class Shot:
     size: tuple[int, int] = (120, 36)
     settle: float = 0.3
     """Seconds to let the app work after the keys (a batch finishing, a list loading)."""
+    then: tuple[str, ...] = ()
+    """Keys pressed once the first ones have settled (another screen opened on their outcome)."""
 
 
 SHOTS = (
@@ -53,6 +55,7 @@ SHOTS = (
     Shot("upstream-review", NEWAPI_SITE, ("y", "enter", "enter")),
     Shot("fleet", None, ("slash", *"gpt-4o", "enter", "space", "space", "down", "space")),
     Shot("health", None, ("H",), settle=1.0),
+    Shot("history", NEWAPI_SITE, ("minus", "down", "P", *"5", "enter"), settle=1.5, then=("h", "down")),
 )
 
 
@@ -75,6 +78,9 @@ async def take(shot: Shot, folder: Path) -> Path:
                 await pilot.pause(0.05)
             await pilot.press(*shot.keys)
             await pilot.pause(shot.settle)
+            if shot.then:
+                await pilot.press(*shot.then)
+                await pilot.pause(shot.settle)
             return Path(app.save_screenshot(filename=f"{shot.name}.svg", path=str(folder)))
 
 

@@ -223,7 +223,7 @@ class TransferActions(MainScreenBase):
                 self.report_error(error)
                 return
             title = f"Restore {len(items)} channels from {source} into {session.name}"
-            self._plan_transfer(session, items, title, "Restore channels", groups=groups)
+            self._plan_transfer(session, items, title, "Restore channels", "restore", groups=groups)
 
         folder = default_export_path(session.name).parent
         self.app.push_screen(RestoreDialog(session.name, f"{folder}/", deleted), chosen)
@@ -243,13 +243,14 @@ class TransferActions(MainScreenBase):
         items: Sequence[Item],
         title: str,
         batch_title: str,
+        action: str,
         *,
         groups: Sequence[tuple[ExportedGroup, str, str]] = (),
     ) -> None:
         capabilities = target.capabilities
         if capabilities is None or not items:
             return
-        plan = plan_transfer(items, capabilities, target.channels, site=target.name, title=title)
+        plan = plan_transfer(items, capabilities, target.channels, site=target.name, title=title, action=action)
         then = (lambda: self._restore_groups(target, groups)) if groups and capabilities.groups else None
         self._preview(CopyReportScreen(plan), target, batch_title, then=then)
 
@@ -331,4 +332,5 @@ class TransferActions(MainScreenBase):
             return
         if self._creatable(target):
             where = sources[0].name if len(sources) == 1 else f"{len(sources)} sites"
-            self._plan_transfer(target, items, f"Copy {len(items)} channels from {where} to {name}", f"Copy to {name}")
+            title = f"Copy {len(items)} channels from {where} to {name}"
+            self._plan_transfer(target, items, title, f"Copy to {name}", "copy")

@@ -6,6 +6,7 @@ from .actions_batch import BatchActions
 from .actions_channels import ChannelActions
 from .actions_fleet import FleetActions
 from .actions_groups import GroupActions
+from .actions_history import HistoryActions
 from .actions_newapi import NewApiActions
 from .actions_server import ServerActions
 from .actions_transfer import TransferActions
@@ -20,6 +21,7 @@ class MainScreen(
     GroupActions,
     ServerActions,
     FleetActions,
+    HistoryActions,
     MainScreenBase,
 ):
     """Everything a user does with a site's channels, or with every site's, from the keyboard."""

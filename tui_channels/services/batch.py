@@ -12,7 +12,8 @@ through `BatchRun`, so they all share the same guarantees:
 - `cancel()` stops new work at once; read-only operations in flight are interrupted, writes are
   let finish, so every channel ends either done or untouched;
 - one `ChannelResult` per channel, delivered as it arrives and in input order at the end; an
-  unexpected error (a bug) fails that channel with one line, never the whole batch.
+  unexpected error (a bug) fails that channel with one line, never the whole batch;
+- the writes it sends share one batch id in the history journal, so they can be undone together.
 
 No Textual here: the app and the CLI both drive it.
 """
@@ -37,6 +38,7 @@ from ..errors import (
     describe,
 )
 from ..models import Channel
+from .recorder import one_batch
 from .results import ChannelResult, Outcome
 
 Operation = Callable[[Channel], Awaitable[ChannelResult]]
@@ -160,10 +162,11 @@ class BatchRun:
         queue: asyncio.Queue[int] = asyncio.Queue()
         for position in range(len(self.channels)):
             queue.put_nowait(position)
-        workers = [
-            asyncio.create_task(self._worker(queue))
-            for _ in range(max(1, min(self.settings.concurrency, len(self.channels))))
-        ]
+        with one_batch():
+            workers = [
+                asyncio.create_task(self._worker(queue))
+                for _ in range(max(1, min(self.settings.concurrency, len(self.channels))))
+            ]
         try:
             await asyncio.gather(*workers)
         except asyncio.CancelledError:

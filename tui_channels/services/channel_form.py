@@ -617,6 +617,24 @@ class ChannelForm:
             changes[HAND_ADDED] = custom
         return changes
 
+    def sent_values(self, names: Iterable[str]) -> dict[str, Any]:
+        """The channel's value of each named field as `changes` would send it (by the name
+        `update_channel` takes); names the form has no field for are left out.
+
+        The history journal records values this way, so an undo sends a field back exactly as an
+        edit would. A backend that keeps hand-added models apart gets its whole model list under
+        `models`, as a model sync sends it. A secret field is "" here, like an untouched key.
+        """
+        wanted = set(names)
+        sent: dict[str, Any] = {}
+        for spec in self.fields:
+            name, value = self._wire(spec, self.initial[spec.name])
+            if name in wanted:
+                sent[name] = value
+        if "models" in sent and self._keeps_hand_added and self.channel is not None:
+            sent["models"] = tuple(self.channel.models)
+        return sent
+
     def spec(self, values: Values) -> ChannelSpec:
         """Create and duplicate: the new channel; wire fields go to `extra` where they differ from a blank form."""
         if self.mode is FormMode.EDIT:

@@ -24,6 +24,7 @@ from . import base_urls
 from .batch import BatchSettings, succeeded
 from .channel_mapping import several_keys_problem
 from .creation import CreatedNotAsAsked, create_channel
+from .recorder import acting
 from .results import ChannelResult, Outcome
 
 
@@ -137,6 +138,8 @@ class ChannelPlan:
     capabilities: Capabilities
     rows: list[PlannedChannel]
     index: DuplicateIndex = field(repr=False)
+    action: str = "create"
+    """What creating the rows is, for the history journal: import, restore, copy."""
 
     @classmethod
     def build(
@@ -146,9 +149,11 @@ class ChannelPlan:
         capabilities: Capabilities,
         rows: list[PlannedChannel],
         existing: Iterable[Channel],
+        *,
+        action: str = "create",
     ) -> ChannelPlan:
         """A plan with every row matched against the site's channels, then against earlier rows."""
-        plan = cls(title, site, capabilities, rows, DuplicateIndex(existing))
+        plan = cls(title, site, capabilities, rows, DuplicateIndex(existing), action)
         for row in rows:
             row.models_optional = capabilities.models_optional
             row.capabilities = capabilities
@@ -207,11 +212,15 @@ def creation_settings(settings: BatchSettings) -> BatchSettings:
 
 
 class CreateRun:
-    """The batch operation that creates a plan's channels; rows not ready come back skipped."""
+    """The batch operation that creates a plan's channels; rows not ready come back skipped.
 
-    def __init__(self, backend: Backend, plan: ChannelPlan) -> None:
+    The history journal names each create by the plan's action, or as an undo of `undoes`.
+    """
+
+    def __init__(self, backend: Backend, plan: ChannelPlan, *, undoes: int | None = None) -> None:
         self.backend = backend
         self.plan = plan
+        self.undoes = undoes
         self.created: dict[int, Channel] = {}
 
     async def __call__(self, placeholder: Channel) -> ChannelResult:
@@ -225,7 +234,8 @@ class CreateRun:
             skipped = ChannelResult(placeholder.id, placeholder.name, Outcome.SKIPPED, message)
             return _with_state(skipped, row.state.value)
         try:
-            channel = await create_channel(self.backend, row.spec)
+            with acting("undo" if self.undoes is not None else self.plan.action, undoes=self.undoes):
+                channel = await create_channel(self.backend, row.spec)
         except CreatedNotAsAsked as error:
             self.created[row.position] = error.channel
             raise

@@ -124,7 +124,7 @@ async def plan_import(
         elif not key.key:
             row.problem = "the relay did not reveal this key: paste it instead"
         rows.append(row)
-    plan = ChannelPlan.build(f"Import {len(rows)} keys into {site}", site, capabilities, rows, existing)
+    plan = ChannelPlan.build(f"Import {len(rows)} keys into {site}", site, capabilities, rows, existing, action="import")
     await fetch_models(backend, plan, concurrency=concurrency, on_progress=on_progress)
     return plan
 

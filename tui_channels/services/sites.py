@@ -21,6 +21,7 @@ from ..model_groups import ModelGroup
 from ..models import Channel
 from ..secret_store import SecretStore
 from .channel_view import RowKey, ViewState
+from .recorder import JournaledBackend
 
 
 class LoadState(enum.Enum):
@@ -74,12 +75,16 @@ class SiteSession:
             return None
 
     async def connect(self) -> Backend:
-        """The connected backend, connecting (and detecting the protocol) on first use."""
+        """The connected backend, connecting (and detecting the protocol) on first use.
+
+        It journals every write it sends in the site's history journal (`recorder`), whoever asks.
+        """
         if self.backend is not None and self.capabilities is not None:
             return self.backend
         secret = self.secrets.require(self.profile.name)
         try:
-            backend = create_backend(self.profile, secret, budget=request_budget(self.profile))
+            client = create_backend(self.profile, secret, budget=request_budget(self.profile))
+            backend = JournaledBackend(client, self.profile.name)
         except InvalidSecret as error:
             raise InvalidSecret(f"{error.message} {self.secrets.fix_hint(self.profile.name)}") from None
         try:

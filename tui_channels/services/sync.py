@@ -25,6 +25,7 @@ from ..models import Channel, split_list
 from .batch import Operation as BatchOperation
 from .batch import failed, skipped, succeeded
 from .model_mapping import describe, model_mapping, upstream_changes
+from .recorder import acting
 from .results import ChannelResult, Outcome
 from .upstream_models import channel_models
 
@@ -236,7 +237,8 @@ def apply_operation(
     async def apply(channel: Channel) -> ChannelResult:
         plan = plans[channel.id]
         new = plan.new_models or ()
-        saved = await backend.update_channel(channel, {"models": list(new)})
+        with acting("sync"):
+            saved = await backend.update_channel(channel, {"models": list(new)})
         if on_saved is not None:
             on_saved(saved)
         summary = diff_text(plan.old_models or (), new)

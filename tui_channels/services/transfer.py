@@ -251,8 +251,10 @@ def plan_transfer(
     *,
     site: str,
     title: str,
+    action: str = "restore",
 ) -> ChannelPlan:
-    """The preview of recreating each channel (from its origin) on `site`, which holds `existing`."""
+    """The preview of recreating each channel (from its origin) on `site`, which holds `existing`;
+    `action` says what it is for the history journal ("restore" or "copy")."""
     rows = []
     for position, (channel, origin) in enumerate(items, start=1):
         carried = map_channel(channel, origin, target)
@@ -268,4 +270,4 @@ def plan_transfer(
                 key_count=carried.key_count,
             )
         )
-    return ChannelPlan.build(title, site, target, rows, existing)
+    return ChannelPlan.build(title, site, target, rows, existing, action=action)

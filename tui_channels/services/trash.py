@@ -17,7 +17,7 @@ Format: UTF-8 JSON Lines, one deleted channel per line:
       "site": "home-gateway",                 # the site profile's name
       "backend": "newapi",                    # "newapi" or "octopus"
       "flavor": "newapi",                     # protocol flavor, e.g. newapi-legacy, octopus-legacy
-      "reason": "delete",                     # "delete" (d) or "delete_disabled" (X)
+      "reason": "delete",                     # "delete" (d), "delete_disabled" (X) or "undo" (of a create)
       "channel": {                            # the neutral fields, as the app showed them
         "id": 12, "name": "openai-main-01", "type": 1, "type_name": "OpenAI",
         "status": "enabled", "base_url": "", "key": null, "models": ["gpt-4o"],

@@ -1,0 +1,114 @@
+"""`tui-channels history` and `history undo` over a New API and an Octopus demo site."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+
+import pytest
+
+from tui_channels.config import AppConfig, save_config
+from tui_channels.demo.gateway import DemoSite
+from tui_channels.secret_store import SecretStore, env_var_name
+from tui_channels.services import trash
+from tui_channels.services.journal import Journal
+from tui_channels.services.sites import SiteSession
+
+from .ui_helpers import demo_profile
+
+_count = itertools.count(1)
+
+
+@pytest.fixture
+def sites(gateway, monkeypatch) -> tuple[DemoSite, DemoSite]:
+    number = next(_count)
+    newapi = gateway.add_newapi(f"hist-newapi-{number}", channels=12)
+    octopus = gateway.add_octopus(f"hist-octopus-{number}", channels=6)
+    for site in (newapi, octopus):
+        monkeypatch.setenv(env_var_name(site.name), site.secret)
+    save_config(AppConfig(sites=[demo_profile(newapi), demo_profile(octopus)]))
+    return newapi, octopus
+
+
+def _history(cli, *args: str) -> list[dict]:
+    result = cli("history", *args, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_changes_from_commands_are_listed_and_filtered(cli, sites) -> None:
+    newapi, octopus = sites
+    assert cli("tags", "disable", "backup", "--site", newapi.name).code == 0
+    assert cli("tags", "edit", "premium", "--site", newapi.name, "--priority", "4").code == 0
+    assert cli("channels", "sync", "--site", octopus.name, "--all").code in (0, 1)
+    everything = _history(cli)
+    assert {e["site"] for e in everything} == {newapi.name, octopus.name}
+    on_newapi = _history(cli, "--site", newapi.name)
+    assert [(e["id"], e["op"]) for e in on_newapi] == [(1, "tag_status"), (2, "tag_edit")]
+    assert on_newapi[0]["outcome"] == "ok" and on_newapi[0]["at"].endswith("Z")
+    backup = [i for i, r in newapi.server.store.items() if r["tag"] == "backup"]
+    assert {c["id"] for c in on_newapi[0]["changes"]} == set(backup)
+    assert _history(cli, "--op", "sync") == [e for e in everything if e["action"] == "sync"]
+    assert [e["op"] for e in _history(cli, "--site", newapi.name, "--channel", str(backup[0]))] == ["tag_status"]
+    assert _history(cli, "--since", "1h", "--limit", "1") == everything[-1:]
+    table = cli("history", "--site", newapi.name)
+    assert "tag disable" in table.out and "tag backup" in table.out and "WHEN (UTC)" in table.out
+
+
+def test_undo_puts_values_back_and_refuses_twice(cli, sites) -> None:
+    newapi, _octopus = sites
+    backup = [i for i, r in newapi.server.store.items() if r["tag"] == "backup"]
+    before = {i: newapi.server.record(i)["status"] for i in backup}
+    assert cli("tags", "disable", "backup", "--site", newapi.name).code == 0
+    undo = cli("history", "undo", "1", "--site", newapi.name)
+    assert undo.code == 0, undo.err
+    assert {i: newapi.server.record(i)["status"] for i in backup} == before
+    again = cli("history", "undo", "1", "--site", newapi.name)
+    assert again.code == 1 and "undone already" in again.err
+    entries = _history(cli, "--site", newapi.name)
+    assert entries[0]["outcome"].startswith("undone #") and all(e["undoes"] == 1 for e in entries[1:])
+
+
+def test_undo_refuses_what_changed_since_and_names_the_field(cli, sites) -> None:
+    newapi, _octopus = sites
+    assert cli("tags", "edit", "premium", "--site", newapi.name, "--priority", "4").code == 0
+    member = next(i for i, r in newapi.server.store.items() if r["tag"] == "premium")
+    newapi.server.store[member]["priority"] = 77
+    undo = cli("history", "undo", "1", "--site", newapi.name)
+    assert undo.code == 1 and "changed since" in undo.err and "priority is 77" in undo.err
+
+
+def test_undo_of_a_delete_recreates_from_the_trash_and_of_that_create_needs_yes(cli, sites, monkeypatch) -> None:
+    _newapi, octopus = sites
+
+    async def delete_first() -> str:
+        session = SiteSession(profile=demo_profile(octopus), secrets=SecretStore())
+        try:
+            channels = await session.load()
+            trash.append([channels[0]], site=octopus.name, capabilities=session.backend.capabilities)
+            await session.backend.delete_channel(channels[0].id)
+            return channels[0].name
+        finally:
+            await session.disconnect()
+
+    name = asyncio.run(delete_first())
+    recreated = cli("history", "undo", "1", "--site", octopus.name, "--json")
+    assert recreated.code == 0, recreated.err
+    assert name in recreated.err and any(r["name"] == name for r in octopus.server.channels.values())
+    entry = Journal(octopus.name).entries()[-1]
+    assert (entry.op, entry.undoes) == ("create", 1)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    refused = cli("history", "undo", str(entry.id), "--site", octopus.name)
+    assert refused.code == 2 and "--yes" in refused.err
+    deleted = cli("history", "undo", str(entry.id), "--site", octopus.name, "--yes")
+    assert deleted.code == 0 and not any(r["name"] == name for r in octopus.server.channels.values())
+
+
+def test_usage_errors_and_unknown_entries(cli, sites) -> None:
+    newapi, _octopus = sites
+    assert cli("history", "--since", "yesterday").code == 2
+    missing = cli("history", "undo", "99", "--site", newapi.name)
+    assert missing.code == 1 and "has no entry 99" in missing.err
+    empty = cli("history", "--site", newapi.name)
+    assert empty.code == 0 and "No change" in empty.err

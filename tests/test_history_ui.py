@@ -1,0 +1,178 @@
+"""The history screen from the keyboard, over a New API and an Octopus demo site: changes made in
+the app are listed per site or for every site, filtered, and undone after a confirmation."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from dataclasses import replace
+
+from textual.widgets import Button, DataTable
+
+from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.model_groups import GroupMember, ModelGroup
+from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.copy_report import CopyReportScreen
+from tui_channels.screens import history as history_screen
+from tui_channels.screens.history import HistoryScreen
+from tui_channels.screens.main import MainScreen
+from tui_channels.services.journal import Change, Journal
+
+from .ui_helpers import app_on_sites, is_loaded, main_screen, screen_text, wait_for, wait_screen
+
+_names = itertools.count(1)
+
+
+def _sites(gateway: DemoGateway) -> tuple[DemoSite, DemoSite]:
+    number = next(_names)
+    return (
+        gateway.add_newapi(f"ui-hist-na-{number}", channels=12),
+        gateway.add_octopus(f"ui-hist-oct-{number}", channels=6),
+    )
+
+
+async def _on_channel(pilot, channel_id: int) -> None:
+    screen = main_screen(pilot.app)
+    screen.table.move_cursor_to_channel(channel_id)
+    await pilot.pause()
+
+
+async def _back_to_main(pilot) -> MainScreen:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, MainScreen) and is_loaded(pilot.app))
+    return main_screen(pilot.app)
+
+
+async def _open_history(pilot) -> HistoryScreen:
+    await pilot.press("h")
+    screen = await wait_screen(pilot, HistoryScreen)
+    await wait_for(pilot, lambda: screen.loaded)
+    return screen
+
+
+async def _disable(pilot, site: DemoSite, channel_id: int, flag: str) -> None:
+    await _on_channel(pilot, channel_id)
+    await pilot.press("minus")
+    await wait_for(pilot, lambda: site.server.record(channel_id)[flag] in (False, 2))
+    await _back_to_main(pilot)
+
+
+async def test_changes_on_two_sites_are_listed_and_one_is_undone(gateway, monkeypatch) -> None:
+    newapi, octopus = _sites(gateway)
+    na_channel = next(i for i, r in newapi.server.store.items() if r["status"] == 1)
+    oct_channel = next(i for i, r in octopus.server.channels.items() if r["enabled"])
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        await _disable(pilot, newapi, na_channel, "status")
+        main_screen(app).open_site(octopus.name)
+        await _back_to_main(pilot)
+        await _disable(pilot, octopus, oct_channel, "enabled")
+
+        history = await _open_history(pilot)
+        table = history.query_one(DataTable)
+        assert table.row_count == 1 and f"{octopus.name} · 1 entry" in screen_text(app)
+        await pilot.press("a")
+        assert table.row_count == 2 and "every site" in screen_text(app)
+        await pilot.press("down")
+        assert f"Entry 1 on {newapi.name}" in screen_text(app)
+
+        await pilot.press("u")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert "status disabled → enabled" in str(confirm.query_one("#confirm-message").render())
+        confirm.query_one("#confirm-yes", Button).press()
+        await wait_for(pilot, lambda: newapi.server.record(na_channel)["status"] == 1)
+        await wait_for(pilot, lambda: "undone" in screen_text(app))
+        undo = Journal(newapi.name).entries()[-1]
+        assert (undo.undoes, undo.op, undo.ok) == (1, "status", True)
+
+        await pilot.press("slash", *octopus.name, "enter")
+        assert table.row_count == 1
+        await pilot.press("slash", *["backspace"] * len(octopus.name), *"undo", "enter")
+        assert table.row_count == 1 and f"Entry 2 on {newapi.name}" in screen_text(app)
+        await pilot.press("escape")
+        await _back_to_main(pilot)
+        assert octopus.server.record(oct_channel)["enabled"] is False
+
+
+async def test_a_deleted_new_api_channel_comes_back_once_its_key_is_typed(gateway, monkeypatch) -> None:
+    newapi, octopus = _sites(gateway)
+    gone = next(i for i, r in newapi.server.store.items() if r["status"] != 1)
+    name = newapi.server.record(gone)["name"]
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        await _on_channel(pilot, gone)
+        await pilot.press("delete")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        confirm.query_one("#confirm-yes", Button).press()
+        await wait_for(pilot, lambda: gone not in newapi.server.store)
+        await _back_to_main(pilot)
+
+        await _open_history(pilot)
+        await pilot.press("u")
+        report = await wait_screen(pilot, CopyReportScreen)
+        assert "supply it" in screen_text(app)
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press(*"sk-history-typed-key-0123", "enter")
+        await wait_for(pilot, lambda: report.plan.rows[0].spec.key != "")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any(r["name"] == name for r in newapi.server.store.values()))
+        await wait_screen(pilot, HistoryScreen)
+        await wait_for(pilot, lambda: "undo #1" in screen_text(app))
+        await pilot.press("escape")
+        screen = await _back_to_main(pilot)
+        await wait_for(pilot, lambda: any(c.name == name for c in screen.current.channels))
+
+
+async def test_an_undo_that_cannot_be_done_says_why(gateway, monkeypatch) -> None:
+    newapi, octopus = _sites(gateway)
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        session = main_screen(app).current
+        channel = session.channels[0]
+        await session.backend.update_channel(channel, {"key": "sk-history-rotated-0123456789"})
+        await session.backend.update_channel(channel, {"priority": 9})
+        newapi.server.store[channel.id]["priority"] = 11
+        await _open_history(pilot)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: any("priority is 11" in str(n.message) for n in app._notifications))
+        await pilot.press("down")
+        assert "Cannot be undone: it changed key" in screen_text(app)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: any("cannot be undone: it changed key" in str(n.message) for n in app._notifications))
+        assert isinstance(app.screen, HistoryScreen)
+
+
+async def test_an_octopus_group_edit_is_undone_from_the_history(gateway, monkeypatch) -> None:
+    newapi, octopus = _sites(gateway)
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        main_screen(app).open_site(octopus.name)
+        session = (await _back_to_main(pilot)).current
+        backend = session.backend
+        spec = backend.capabilities.groups
+        members = tuple(GroupMember(c.id, c.models[0]) for c in session.channels[:2])
+        saved = await backend.create_model_group(ModelGroup(None, "history-fast", spec.default_mode, members))
+        await backend.update_model_group(saved, replace(saved, name="history-faster", members=members[:1]))
+
+        await _open_history(pilot)
+        assert "group history-faster" in screen_text(app) and "group edit" in screen_text(app)
+        await pilot.press("u")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert "name history-faster → history-fast" in str(confirm.query_one("#confirm-message").render())
+        confirm.query_one("#confirm-yes", Button).press()
+        await wait_for(pilot, lambda: "undone" in screen_text(app))
+        [group] = [g for g in await backend.list_model_groups() if g.id == saved.id]
+        assert group.name == "history-fast" and len(group.members) == 2
+        assert Journal(octopus.name).entries()[-1].undoes == 2
+
+
+async def test_a_long_history_shows_its_newest_entries_and_the_filter_reaches_all(gateway, monkeypatch) -> None:
+    newapi, octopus = _sites(gateway)
+    monkeypatch.setattr(history_screen, "SHOWN_AT_MOST", 3)
+    journal = Journal(newapi.name)
+    for number in range(1, 8):
+        change = Change(id=number, name=f"old-{number}", before={"priority": 0}, after={"priority": number})
+        journal.append(at=datetime.now(UTC), backend="newapi", flavor="newapi", op="update", changes=(change,))
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        await _back_to_main(pilot)
+        history = await _open_history(pilot)
+        table = history.query_one(DataTable)
+        assert table.row_count == 3 and "7 entries · the newest 3 shown" in screen_text(app)
+        await pilot.press("slash", *"old-1", "enter")
+        assert table.row_count == 1 and "Entry 1 on" in screen_text(app)

@@ -1,0 +1,307 @@
+"""Undo through the Backend interface on every emulated backend: values put back after the server is
+checked, deletes created again from the trash, creates deleted to the trash, and every refusal
+with its reason. The "other admin" who changes a channel meanwhile is a second, unjournalled client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from tui_channels.backends.base import Backend, Operation
+from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.models import Channel, ChannelSpec, ChannelStatus
+from tui_channels.secret_store import SecretStore, env_var_name
+from tui_channels.services import trash
+from tui_channels.services.batch import BatchRun, BatchSettings
+from tui_channels.services.creation import create_channel
+from tui_channels.services.channel_plan import CreateRun, RowState, creation_settings
+from tui_channels.services.journal import Entry, Journal
+from tui_channels.services.recorder import JournaledBackend
+from tui_channels.services.results import Outcome
+from tui_channels.services.sites import SiteSession
+from tui_channels.services.undo import UndoKind, UndoRefused, apply_undo, plan_undo
+
+from .backend_helpers import FLAVORS, emulated_site
+from .ui_helpers import demo_profile
+
+
+@dataclass
+class Subject:
+    site: DemoSite
+    session: SiteSession
+    backend: JournaledBackend
+    other: Backend
+    """Another admin's client: its writes are not journalled."""
+    channels: list[Channel]
+
+    def entries(self) -> list[Entry]:
+        return Journal(self.site.name).entries()
+
+    def last(self) -> Entry:
+        return self.entries()[-1]
+
+
+async def _subject(gateway: DemoGateway, flavor: str, monkeypatch: pytest.MonkeyPatch) -> Subject:
+    site, other = emulated_site(gateway, flavor, channels=6, prefix="undo")
+    monkeypatch.setenv(env_var_name(site.name), site.secret)
+    session = SiteSession(profile=demo_profile(site), secrets=SecretStore())
+    channels = await session.load()
+    await other.connect()
+    assert isinstance(session.backend, JournaledBackend)
+    return Subject(site, session, session.backend, other, channels)
+
+
+@pytest.fixture(params=FLAVORS)
+async def subject(request: pytest.FixtureRequest, gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Subject]:
+    made = await _subject(gateway, request.param, monkeypatch)
+    yield made
+    await made.session.disconnect()
+    await made.other.close()
+
+
+async def test_an_edit_is_put_back_and_the_undo_is_journalled(subject: Subject) -> None:
+    channel = subject.channels[0]
+    await subject.backend.update_channel(channel, {"name": channel.name + "-edited"})
+    edit = subject.last()
+    plan = await plan_undo(subject.backend, edit)
+    results = await apply_undo(subject.backend, plan, site=subject.site.name)
+    assert [r.outcome for r in results] == [Outcome.OK]
+    assert (await subject.other.get_channel(channel.id)).name == channel.name
+    undo = subject.last()
+    assert (undo.undoes, undo.action, undo.changes[0].after) == (edit.id, "undo", {"name": channel.name})
+
+
+async def test_a_status_change_is_put_back(subject: Subject) -> None:
+    channel = subject.channels[1]
+    await subject.backend.set_status(channel.id, not channel.status.is_enabled)
+    plan = await plan_undo(subject.backend, subject.last())
+    await apply_undo(subject.backend, plan, site=subject.site.name)
+    assert (await subject.other.get_channel(channel.id)).status.is_enabled is channel.status.is_enabled
+
+
+async def test_a_channel_changed_since_is_refused_naming_what_differs(subject: Subject) -> None:
+    channel = subject.channels[0]
+    edited = await subject.backend.update_channel(channel, {"name": channel.name + "-mine"})
+    await subject.other.update_channel(edited, {"name": channel.name + "-theirs"})
+    with pytest.raises(UndoRefused, match="changed since.*-theirs"):
+        await plan_undo(subject.backend, subject.last())
+
+
+async def test_a_channel_deleted_since_is_refused(subject: Subject) -> None:
+    if not subject.backend.capabilities.supports(Operation.DELETE):
+        pytest.skip("this server cannot delete channels")
+    channel = subject.channels[2]
+    await subject.backend.update_channel(channel, {"name": channel.name + "-x"})
+    await subject.other.delete_channel(channel.id)
+    with pytest.raises(UndoRefused, match="not on the server any more"):
+        await plan_undo(subject.backend, subject.last())
+
+
+async def test_an_undo_done_already_is_refused(subject: Subject) -> None:
+    channel = subject.channels[0]
+    await subject.backend.update_channel(channel, {"name": channel.name + "-once"})
+    edit = subject.last()
+    await apply_undo(subject.backend, await plan_undo(subject.backend, edit), site=subject.site.name)
+    with pytest.raises(UndoRefused, match="undone already"):
+        await plan_undo(subject.backend, edit)
+
+
+async def test_a_changed_key_cannot_be_put_back(subject: Subject) -> None:
+    channel = subject.channels[0]
+    key_field = "keys" if subject.backend.capabilities.field("key").kind.value == "key_list" else "key"
+    if key_field == "keys":
+        pytest.skip("a key list is edited as a list")
+    await subject.backend.update_channel(channel, {"key": "sk-undo-new-key-0123456789"})
+    with pytest.raises(UndoRefused, match="key.*never holds"):
+        await plan_undo(subject.backend, subject.last())
+
+
+async def test_a_created_channel_is_deleted_to_the_trash_if_unchanged(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = await _subject(gateway, "octopus-current", monkeypatch)
+    try:
+        source = made.channels[0]
+        spec_name = source.name + "-new"
+        created = await made.backend.create_channel(
+            _spec_from(source, spec_name, key="sk-undo-created-0123456789")
+        )
+        plan = await plan_undo(made.backend, made.last())
+        assert plan.kind is UndoKind.DELETE_CREATED and "Delete" in plan.describe()
+        results = await apply_undo(made.backend, plan, site=made.site.name)
+        assert [r.outcome for r in results] == [Outcome.OK]
+        assert created.id not in {c.id for c in await made.other.list_channels()}
+        [record] = [r for r in trash.read() if r["channel"]["id"] == created.id]
+        assert record["reason"] == "undo" and record["site"] == made.site.name
+        assert made.last().op == "delete" and made.last().undoes is not None
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def test_a_created_channel_changed_since_is_not_deleted(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = await _subject(gateway, "newapi", monkeypatch)
+    try:
+        created = await made.backend.create_channel(_spec_from(made.channels[0], "undo-made", key="sk-undo-0123456789abc"))
+        entry = made.last()
+        await made.other.update_channel(created, {"priority": 42})
+        with pytest.raises(UndoRefused, match="changed since it was created.*priority is 42"):
+            await plan_undo(made.backend, entry)
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def _delete_like_the_app(made: Subject, channel: Channel) -> Entry:
+    trash.append([channel], site=made.site.name, capabilities=made.backend.capabilities)
+    await made.backend.delete_channel(channel.id)
+    return made.last()
+
+
+async def test_a_delete_is_undone_from_the_trash_with_the_key_octopus_returned(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = await _subject(gateway, "octopus-current", monkeypatch)
+    try:
+        channel = made.channels[3]
+        entry = await _delete_like_the_app(made, channel)
+        plan = await plan_undo(made.backend, entry, existing=await made.backend.list_channels())
+        assert plan.kind is UndoKind.RECREATE_DELETED and plan.restore is not None
+        assert [row.state for row in plan.restore.rows] == [RowState.READY]
+        settings = creation_settings(BatchSettings())
+        await BatchRun(plan.restore.placeholders(), CreateRun(made.backend, plan.restore, undoes=entry.id), settings).run()
+        [back] = [c for c in await made.other.list_channels() if c.name == channel.name]
+        assert back.key == channel.key and back.id != channel.id
+        assert (made.last().op, made.last().undoes) == ("create", entry.id)
+        with pytest.raises(UndoRefused, match="undone already.*same base URL and key"):
+            await plan_undo(made.backend, entry)
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def test_a_new_api_delete_needs_its_key_supplied(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = await _subject(gateway, "newapi", monkeypatch)
+    try:
+        entry = await _delete_like_the_app(made, made.channels[0])
+        plan = await plan_undo(made.backend, entry)
+        assert plan.restore is not None
+        assert "supply it" in plan.restore.rows[0].reason
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def test_a_delete_without_a_trash_record_is_refused(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = await _subject(gateway, "octopus-legacy", monkeypatch)
+    try:
+        await made.backend.delete_channel(made.channels[0].id)
+        with pytest.raises(UndoRefused, match="trash holds no record"):
+            await plan_undo(made.backend, made.last())
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def test_a_tag_edit_puts_back_each_channels_own_values(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = await _subject(gateway, "newapi", monkeypatch)
+    try:
+        first, second = made.channels[0], made.channels[1]
+        await made.backend.update_channel(first, {"priority": 3})
+        await made.backend.update_channel(second, {"priority": 8})
+        await made.backend.set_tag([first.id, second.id], "undo-tag")
+        tagging = made.last()
+        await made.backend.edit_tag("undo-tag", {"priority": 50, "new_tag": "undo-renamed"})
+        plan = await plan_undo(made.backend, made.last())
+        await apply_undo(made.backend, plan, site=made.site.name)
+        now = {c.id: c for c in await made.other.list_channels()}
+        assert (now[first.id].priority, now[second.id].priority) == (3, 8)
+        assert now[first.id].tag == now[second.id].tag == "undo-tag"
+        await apply_undo(made.backend, await plan_undo(made.backend, tagging), site=made.site.name)
+        now = {c.id: c for c in await made.other.list_channels()}
+        assert (now[first.id].tag, now[second.id].tag) == (first.tag, second.tag)
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def test_a_tag_wide_disable_enables_only_the_channels_it_disabled(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = await _subject(gateway, "newapi", monkeypatch)
+    try:
+        first, second = made.channels[0], made.channels[1]
+        await made.backend.set_tag([first.id, second.id], "undo-status")
+        await made.backend.set_status(first.id, True)
+        await made.backend.set_status(second.id, False)
+        await made.backend.set_tag_status("undo-status", False)
+        plan = await plan_undo(made.backend, made.last())
+        assert [item.already_undone for item in plan.channels] == [False, True]
+        results = await apply_undo(made.backend, plan, site=made.site.name)
+        assert [r.outcome for r in results] == [Outcome.OK, Outcome.SKIPPED]
+        now = {c.id: c for c in await made.other.list_channels()}
+        assert now[first.id].status is ChannelStatus.ENABLED and now[second.id].status.is_disabled
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def test_what_cannot_be_undone_says_why(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = await _subject(gateway, "octopus-current", monkeypatch)
+    try:
+        await made.backend.server_sync()
+        with pytest.raises(UndoRefused, match="synced these models itself"):
+            await plan_undo(made.backend, made.last())
+        with pytest.raises(Exception):
+            await made.backend.update_channel(made.channels[0], {"match_regex": "("})
+        failed = made.last()
+        assert not failed.ok
+        with pytest.raises(UndoRefused, match="this write failed"):
+            await plan_undo(made.backend, failed)
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+def _spec_from(channel: Channel, name: str, *, key: str) -> ChannelSpec:
+    return ChannelSpec(name=name, type=channel.type.code, key=key, base_url=channel.base_url, models=("gpt-4o",))
+
+
+async def test_a_channel_created_disabled_on_octopus_can_be_undone(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Octopus stores a new channel enabled and the tool then disables it (a second entry): the
+    create's undo knows the channel as the tool left it."""
+    made = await _subject(gateway, "octopus-current", monkeypatch)
+    try:
+        spec = _spec_from(made.channels[0], "undo-created-off", key="sk-undo-off-0123456789")
+        spec.status = ChannelStatus.MANUALLY_DISABLED
+        created = await create_channel(made.backend, spec)
+        journal = made.entries()
+        assert [e.op for e in journal] == ["create", "status"]
+        with pytest.raises(UndoRefused, match="changed since it was created.*status"):
+            await plan_undo(made.backend, journal[0])
+        plan = await plan_undo(made.backend, journal[0], journal=journal)
+        await apply_undo(made.backend, plan, site=made.site.name)
+        assert created.id not in {c.id for c in await made.other.list_channels()}
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def test_a_refusal_names_the_later_entry_to_undo_first(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = await _subject(gateway, "newapi", monkeypatch)
+    try:
+        channel = made.channels[0]
+        first = await made.backend.update_channel(channel, {"priority": 3})
+        await made.backend.update_channel(first, {"priority": 4})
+        journal = made.entries()
+        with pytest.raises(UndoRefused, match="priority is 4, not 3\\), changed by entry 2: undo that first"):
+            await plan_undo(made.backend, journal[0], journal=journal)
+    finally:
+        await made.session.disconnect()
+        await made.other.close()

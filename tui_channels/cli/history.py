@@ -1,0 +1,174 @@
+"""`tui-channels history` and `history undo`: the journal of changes, listed and undone.
+
+The list reads the journal files only (no site is contacted). An undo reads the entry's channels
+from the server, refuses with the reason when they changed since, and otherwise sends the values
+from before; deleting a created channel needs `--yes` (or a typed y at a terminal). Exit codes:
+0 when every channel was put back, 1 when the undo was refused or a channel failed, 2 for usage
+errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from ..backends.base import Backend
+from ..config import load_config
+from ..errors import ChannelsError
+from ..secret_store import SecretStore
+from ..services.batch import BatchRun, BatchSettings
+from ..services.channel_plan import CreateRun, creation_settings
+from ..services.history import action_label, change_summary, channel_label, outcome_label, undone_by, when
+from ..services.journal import Entry, EntryFilter, Journal, find, parse_since, read_entries, select
+from ..services.results import ChannelResult, Outcome
+from ..services.sites import SiteSession
+from ..services.undo import (
+    UndoKind,
+    UndoPlan,
+    apply_batch_undo,
+    apply_undo,
+    blocked_rows,
+    plan_batch_undo,
+    plan_undo,
+)
+from .common import UsageError, format_table
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "undo":
+        return asyncio.run(_undo(args))
+    return _list(args)
+
+
+def _list(args: argparse.Namespace) -> int:
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    if args.site is not None:
+        load_config().site(args.site)
+    journal = read_entries()
+    undone = undone_by(journal.entries)
+    entries = select(journal.entries, EntryFilter(site=args.site, channel=args.channel, since=since, op=args.op, batch=args.batch))
+    if args.limit:
+        entries = entries[-args.limit :]
+    if args.json:
+        rows = [
+            {**json.loads(e.to_line()), "outcome": outcome_label(e, undone.get((e.site, e.id)))} for e in entries
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif entries:
+        print(
+            format_table(
+                ("ID", "WHEN (UTC)", "SITE", "ACTION", "CHANNEL", "CHANGE", "RESULT"),
+                (
+                    (
+                        e.id,
+                        when(e),
+                        e.site,
+                        action_label(e),
+                        channel_label(e),
+                        change_summary(e),
+                        outcome_label(e, undone.get((e.site, e.id))),
+                    )
+                    for e in entries
+                ),
+            )
+        )
+    else:
+        print("No change matches." if journal.entries else "No change has been journalled yet.", file=sys.stderr)
+    if journal.unreadable:
+        print(f"warning: {journal.unreadable} lines of the journal could not be read", file=sys.stderr)
+    return 0
+
+
+async def _undo(args: argparse.Namespace) -> int:
+    profile = load_config().site(args.site)
+    journal = Journal(profile.name).entries()
+    entry = find(journal, profile.name, args.entry)
+    if entry is None:
+        raise ChannelsError(
+            f"The history of {profile.name} has no entry {args.entry}: `tui-channels history --site "
+            f"{profile.name}` lists them.",
+            title="No such entry",
+        )
+    session = SiteSession(profile=profile, secrets=SecretStore())
+    try:
+        if entry.op in ("delete", "delete_disabled"):
+            await session.load()
+            backend = session.backend
+        else:
+            backend = await session.connect()
+        assert backend is not None
+        if args.batch:
+            return _report(await _undo_batch(backend, entry, journal, args), args.json)
+        existing = session.channels if session.channels else None
+        plan = await plan_undo(backend, entry, existing=existing, journal=journal)
+        print(f"Undo entry {entry.id} ({action_label(entry)}, {when(entry)} UTC) on {profile.name}:", file=sys.stderr)
+        print(plan.describe(), file=sys.stderr)
+        if plan.kind is UndoKind.RECREATE_DELETED:
+            results = await _recreate(plan, backend, session.profile.concurrency)
+        else:
+            if plan.kind is UndoKind.DELETE_CREATED and not _confirmed(args, plan):
+                raise UsageError(
+                    f"undoing entry {entry.id} deletes {plan.what}: add --yes to confirm"
+                )
+            results = await apply_undo(backend, plan, site=profile.name)
+    finally:
+        await session.disconnect()
+    return _report(results, args.json)
+
+
+def _report(results: list[ChannelResult], as_json: bool) -> int:
+    _print(results, as_json)
+    return 0 if all(r.outcome in (Outcome.OK, Outcome.SKIPPED) for r in results) else 1
+
+
+async def _undo_batch(
+    backend: Backend, entry: Entry, journal: list[Entry], args: argparse.Namespace
+) -> list[ChannelResult]:
+    undo = await plan_batch_undo(backend, entry, journal)
+    print(f"Undo batch {undo.batch} ({len(undo.plans)} entries) on {entry.site}:", file=sys.stderr)
+    print(undo.describe(lines=50), file=sys.stderr)
+    if undo.deletes and not (args.yes or _ask(f"Delete {undo.deletes} channels or groups (to the trash first)?")):
+        raise UsageError(f"undoing batch {undo.batch} deletes {undo.deletes} channels or groups: add --yes to confirm")
+    return await apply_batch_undo(backend, undo, site=entry.site)
+
+
+async def _recreate(plan: UndoPlan, backend: Any, concurrency: int) -> list[ChannelResult]:
+    assert plan.restore is not None
+    blocked = blocked_rows(plan.restore)
+    if blocked:
+        raise ChannelsError(
+            f"Entry {plan.entry.id} cannot be undone here: {blocked}. Undo it in the app (h, then u), where "
+            "you can type a key the trash lacks.",
+            title="Cannot undo",
+        )
+    settings = creation_settings(BatchSettings(concurrency=concurrency))
+    creating = CreateRun(backend, plan.restore, undoes=plan.entry.id)
+    return await BatchRun(plan.restore.placeholders(), creating, settings).run()
+
+
+def _confirmed(args: argparse.Namespace, plan: UndoPlan) -> bool:
+    if args.yes:
+        return True
+    return _ask(f"Delete {plan.what} (to the trash first)?")
+
+
+def _ask(question: str) -> bool:
+    """A typed y at a terminal; never yes without one."""
+    if not sys.stdin.isatty():
+        return False
+    answer = input(f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _print(results: list[ChannelResult], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([r.to_json() for r in results], indent=2, ensure_ascii=False))
+        return
+    rows = ((r.channel_id, r.name, r.outcome.value, r.message) for r in results)
+    print(format_table(("ID", "NAME", "RESULT", "MESSAGE"), rows))

@@ -1,0 +1,350 @@
+"""The history of changes (the journal of every write the tool sent), filtered, and undone from here.
+
+Newest first. `/` filters by channel id or name, action or field; `a` switches between the site
+the main screen shows and every site; `u` undoes the cursor entry after reading its channels
+again and asking (see `services/undo.py` for what undo can and cannot do); `r` reads the journal
+again. The pane below the table shows every field of the cursor entry, before and after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from ..errors import ChannelsError
+from ..services.batch import BatchRun, BatchSettings
+from ..services.channel_plan import CreateRun, creation_settings
+from ..services.history import action_label, change_summary, channel_label, detail_lines, outcome_label, undone_by, when
+from ..services.journal import Entry, read_entries
+from ..services.results import ChannelResult, Outcome
+from ..services.sites import LoadState
+from ..services.undo import (
+    BatchUndo,
+    UndoKind,
+    UndoPlan,
+    apply_batch_undo,
+    apply_undo,
+    batch_entries,
+    plan_batch_undo,
+    plan_undo,
+    refusal,
+)
+from .confirm import ConfirmScreen
+from .copy_report import CopyReportScreen
+from .workers import work
+from .workspace import workspace_of
+
+OUTCOME_STYLES = {"ok": "green", "failed": "red"}
+SHOWN_AT_MOST = 1000
+"""Rows the table holds: the newest matching entries (the filter reaches every entry)."""
+
+
+def entry_matches(entry: Entry, needle: str) -> bool:
+    """The filter: a channel id (`12` or `#12`), or text in the channel, action, fields or site."""
+    needle = needle.strip().lower()
+    if not needle:
+        return True
+    bare = needle.lstrip("#")
+    if bare.isdigit() and int(bare) in entry.channel_ids():
+        return True
+    fields = " ".join(name for change in entry.changes for name in change.fields)
+    haystack = f"{entry.site} {action_label(entry)} {entry.op} {channel_label(entry)} {fields} {entry.batch or ''}"
+    haystack = haystack.lower()
+    return needle in haystack
+
+
+class HistoryScreen(Screen[set[str]]):
+    """Dismisses with the names of the sites an undo changed, so the main screen can reload them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("a", "toggle_sites", "This site / all sites"),
+        Binding("u", "undo", "Undo"),
+        Binding("U", "undo_batch", "Undo its whole batch", show=False),
+        Binding("r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, site: str | None) -> None:
+        super().__init__()
+        self._site = site
+        self._all_sites = site is None
+        self._entries: list[Entry] = []
+        self._shown: list[Entry] = []
+        self._matching = 0
+        self._undone: dict[tuple[str, int], Entry] = {}
+        self._unreadable = 0
+        self._changed: set[str] = set()
+        self.loaded = False
+        """Whether the journals have been read once (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="history-title")
+        with Horizontal(id="history-bar"):
+            yield Input(placeholder="filter: channel id or name, action, field", id="history-filter")
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
+        yield Static(id="history-detail", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.action_reload()
+        self.query_one(DataTable).focus()
+
+    # -- the list -------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="history-read")
+    async def action_reload(self) -> None:
+        """Read every journal (in a thread: journals grow, and another process may be appending)."""
+        try:
+            journal = await asyncio.to_thread(read_entries)
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error")
+            return
+        self._entries = journal.entries
+        self._unreadable = journal.unreadable
+        self._undone = undone_by(journal.entries)
+        self.loaded = True
+        self._render_entries()
+
+    def _render_entries(self) -> None:
+        needle = self.query_one("#history-filter", Input).value
+        scope = None if self._all_sites else self._site
+        matching = [
+            e for e in reversed(self._entries) if (scope is None or e.site == scope) and entry_matches(e, needle)
+        ]
+        self._matching = len(matching)
+        self._shown = matching[:SHOWN_AT_MOST]
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        widths = self._widths()
+        for label, width in widths.items():
+            table.add_column(label, width=width)
+        for entry in self._shown:
+            outcome = outcome_label(entry, self._undone.get((entry.site, entry.id))).split()[0]
+            cells = [
+                str(entry.id),
+                when(entry)[5:16],
+                *([_cut(entry.site, widths["Site"])] if self._all_sites else []),
+                _cut(action_label(entry), widths["Action"]),
+                _cut(channel_label(entry), widths["Channel"]),
+                _cut(change_summary(entry), widths["Change"]),
+                f"[{OUTCOME_STYLES.get(outcome, 'dim')}]{outcome}[/]",
+            ]
+            table.add_row(*cells)
+        self._update_title()
+        self._show_detail()
+
+    def _widths(self) -> dict[str, int]:
+        """Column widths for the screen's width: fixed ones, then channel and change share the rest."""
+        fixed = {"#": 3, "When (UTC)": 11, **({"Site": 12} if self._all_sites else {}), "Action": 11}
+        spare = max(24, (self.size.width or 80) - sum(fixed.values()) - 6 - 2 * (len(fixed) + 3) - 2)
+        channel = min(28, max(12, spare * 2 // 5))
+        return {**fixed, "Channel": channel, "Change": spare - channel, "Result": 6}
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self._render_entries()
+
+    def _update_title(self) -> None:
+        where = "every site" if self._all_sites else (self._site or "every site")
+        count = self._matching
+        text = f"History of changes · {where} · {count:,} {'entry' if count == 1 else 'entries'}"
+        if count > len(self._shown):
+            text += f" · the newest {len(self._shown):,} shown (/ narrows)"
+        if self._unreadable:
+            text += f" · {self._unreadable} unreadable lines"
+        self.query_one("#history-title", Label).update(text)
+
+    def _cursor_entry(self) -> Entry | None:
+        table = self.query_one(DataTable)
+        if not self._shown or table.cursor_row < 0 or table.cursor_row >= len(self._shown):
+            return None
+        return self._shown[table.cursor_row]
+
+    def _show_detail(self) -> None:
+        entry = self._cursor_entry()
+        detail = self.query_one("#history-detail", Static)
+        if entry is None:
+            detail.update(
+                "Nothing matches the filter." if self._entries else
+                "No change has been journalled yet: every write this tool sends is recorded here."
+            )
+            return
+        lines = detail_lines(entry)
+        reason = refusal(entry)
+        lines.append(f"Cannot be undone: {reason}." if reason else "u undoes it (after checking the server).")
+        count = len(batch_entries(self._entries, entry))
+        if count > 1:
+            lines.append(f"One of {count} entries of batch {entry.batch}: U undoes every one it can.")
+        detail.update(Text("\n".join(lines)))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._render_entries()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#history-filter", Input).focus()
+
+    def action_toggle_sites(self) -> None:
+        if self._site is None:
+            self.notify("No site is open: the history shows every site.")
+            return
+        self._all_sites = not self._all_sites
+        self._render_entries()
+
+    def action_close(self) -> None:
+        if self.focused is self.query_one("#history-filter", Input):
+            self.query_one(DataTable).focus()
+            return
+        self.dismiss(set(self._changed))
+
+    # -- undo -----------------------------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        entry = self._cursor_entry()
+        if entry is None:
+            return
+        reason = refusal(entry)
+        if reason is not None:
+            self.notify(f"Entry {entry.id} cannot be undone: {reason}.", title="Cannot undo", severity="warning")
+            return
+        if entry.site not in {site.name for site in workspace_of(self.app).config.sites}:
+            self.notify(f"{entry.site} is no longer a configured site.", title="Cannot undo", severity="warning")
+            return
+        self._plan(entry)
+
+    def action_undo_batch(self) -> None:
+        entry = self._cursor_entry()
+        if entry is None:
+            return
+        if len(batch_entries(self._entries, entry)) < 2:
+            self.action_undo()
+            return
+        if entry.site not in {site.name for site in workspace_of(self.app).config.sites}:
+            self.notify(f"{entry.site} is no longer a configured site.", title="Cannot undo", severity="warning")
+            return
+        self._plan_batch(entry)
+
+    @work(exclusive=True, group="undo")
+    async def _plan_batch(self, entry: Entry) -> None:
+        workspace = workspace_of(self.app)
+        session = workspace.sessions.get(workspace.config.site(entry.site))
+        count = len(batch_entries(self._entries, entry))
+        self.notify(f"Reading the channels of {count} entries on {entry.site}…", timeout=3)
+        try:
+            backend = await session.connect()
+            undo = await plan_batch_undo(backend, entry, self._entries)
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+        title = f"Undo {len(undo.plans)} of the {count} entries of batch {undo.batch} on {entry.site}?"
+        if undo.deletes:
+            title = f"Undo batch {undo.batch}: delete {undo.deletes} created on {entry.site}?"
+        screen = ConfirmScreen(title, undo.describe(), confirm_label="Undo")
+        self.app.push_screen(screen, lambda yes: self._batch_confirmed(yes, undo, entry.site))
+
+    def _batch_confirmed(self, yes: bool | None, undo: BatchUndo, site: str) -> None:
+        if yes:
+            self._apply_batch(undo, site)
+
+    @work(exclusive=True, group="undo")
+    async def _apply_batch(self, undo: BatchUndo, site: str) -> None:
+        workspace = workspace_of(self.app)
+        session = workspace.sessions.get(workspace.config.site(site))
+        try:
+            backend = await session.connect()
+            results = await apply_batch_undo(backend, undo, site=site)
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+        self._changed.add(site)
+        failed = [r for r in results if r.outcome is Outcome.FAILED]
+        done = sum(r.outcome is Outcome.OK for r in results)
+        lines = "\n".join(f"#{r.channel_id} {r.name}: {r.message}" for r in failed[:5])
+        self.notify(
+            f"Undid batch {undo.batch} on {site}: {done} put back, {len(failed)} failed, "
+            f"{len(undo.refused)} entries left alone.\n{lines}".rstrip(),
+            title="Undo incomplete" if failed else "Undone",
+            severity="error" if failed else "information",
+            timeout=15 if failed else 5,
+        )
+        self.action_reload()
+
+    @work(exclusive=True, group="undo")
+    async def _plan(self, entry: Entry) -> None:
+        workspace = workspace_of(self.app)
+        session = workspace.sessions.get(workspace.config.site(entry.site))
+        self.notify(f"Reading the channels of entry {entry.id} on {entry.site}…", timeout=3)
+        try:
+            if entry.op in ("delete", "delete_disabled") and session.state is not LoadState.READY:
+                await session.load()
+            backend = await session.connect()
+            existing = session.channels if session.state is LoadState.READY else None
+            plan = await plan_undo(backend, entry, existing=existing, journal=self._entries)
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+        if plan.kind is UndoKind.RECREATE_DELETED and plan.restore is not None:
+            self.app.push_screen(CopyReportScreen(plan.restore), lambda yes: self._confirmed(yes, plan))
+            return
+        title = f"Undo entry {entry.id} ({action_label(entry)}) on {entry.site}?"
+        if plan.kind is UndoKind.DELETE_CREATED:
+            title = f"Undo entry {entry.id}: delete what it created on {entry.site}?"
+        screen = ConfirmScreen(title, plan.describe(), confirm_label="Undo")
+        self.app.push_screen(screen, lambda yes: self._confirmed(yes, plan))
+
+    def _confirmed(self, yes: bool | None, plan: UndoPlan) -> None:
+        if yes:
+            self._apply(plan)
+
+    @work(exclusive=True, group="undo")
+    async def _apply(self, plan: UndoPlan) -> None:
+        workspace = workspace_of(self.app)
+        site = plan.entry.site
+        session = workspace.sessions.get(workspace.config.site(site))
+        try:
+            backend = await session.connect()
+            if plan.kind is UndoKind.RECREATE_DELETED and plan.restore is not None:
+                settings = creation_settings(BatchSettings(concurrency=session.profile.concurrency))
+                creating = CreateRun(backend, plan.restore, undoes=plan.entry.id)
+                results = await BatchRun(plan.restore.placeholders(), creating, settings).run()
+            else:
+                results = await apply_undo(backend, plan, site=site)
+        except ChannelsError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+        self._changed.add(site)
+        self._report(plan, results)
+        self.action_reload()
+
+    def _report(self, plan: UndoPlan, results: list[ChannelResult]) -> None:
+        failed = [r for r in results if r.outcome is Outcome.FAILED]
+        done = sum(r.outcome is Outcome.OK for r in results)
+        if failed:
+            lines = "\n".join(f"#{r.channel_id} {r.name}: {r.message}" for r in failed[:5])
+            self.notify(
+                f"Undo of entry {plan.entry.id}: {done} done, {len(failed)} failed.\n{lines}",
+                title="Undo incomplete",
+                severity="error",
+                timeout=15,
+            )
+        else:
+            left = len(results) - done
+            what = plan.what if not left else f"{done} put back, {left} already as before"
+            self.notify(f"Undid entry {plan.entry.id} on {plan.entry.site}: {what}.", title="Undone")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,524 @@
+"""Undo a journalled write: put back its "before" values once the server shows it still holds the
+"after" ones, or say clearly why not.
+
+Three kinds of undo, whatever backend the site runs (all through the `Backend` interface):
+
+- values (an edit, a status, a tag, a tag edit, a batch update): each channel is read again; one
+  that still holds the entry's "after" values gets its "before" values back (a status through
+  `set_status`, a tag alone through `set_tag` where the server has it, anything else through
+  `update_channel` as an edit would send it); one that already holds the "before" values is left
+  alone; one that holds anything else, or is gone, refuses the whole undo, naming what differs;
+- a create (or a server-side copy): the channel is deleted, to the trash first, if it still holds
+  the values it was created with;
+- a delete: the channels are created again from their trash records (with new ids), previewed
+  like a restore, if they are not on the server any more.
+
+Model groups (Octopus) are undone the same three ways: an edit puts the group's former settings
+and members back, a create deletes the group (to the group trash first), a delete creates it again
+from the journalled settings when every member's channel is still there and no group took its name.
+
+What cannot be undone says why: a failed write, the server's own model sync, maintenance and
+multi-key actions, and any write whose changed fields include a secret (keys, key lists,
+headers), since the journal never holds one. Every write an undo sends is journalled as an undo
+of the entry (`recorder.acting`).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..backends.base import Backend, Capabilities, Operation
+from ..errors import ChannelsError, NotFound
+from ..model_groups import ModelGroup
+from ..models import Channel
+from . import trash
+from .change_values import decoded, group_values, group_with, same, values_of
+from .group_transfer import trash_groups
+from .channel_plan import ChannelPlan, RowState
+from .journal import Change, Entry
+from .recorder import acting, one_batch
+from .results import ChannelResult, Outcome
+from .revealed_keys import with_keys
+from .history import change_text, short
+from .transfer import TrashedChannel, plan_transfer, trashed_channels
+
+VALUE_OPS = frozenset(
+    {"update", "status", "tag", "tag_status", "tag_edit", "batch_update", "upstream_apply", "upstream_apply_all"}
+)
+CREATE_OPS = frozenset({"create", "copy"})
+DELETE_OPS = frozenset({"delete", "delete_disabled"})
+GROUP_OPS = frozenset({"group_create", "group_update", "group_delete"})
+NOT_UNDOABLE = {
+    "server_sync": "the server synced these models itself, and its next sync would undo an undo; "
+    "change the channels' sync settings or edit their models instead",
+    "fix_abilities": "rebuilding the server's routing table changes no channel setting",
+    "test_all": "a server-side test changes no setting (channels it disabled can be enabled with +)",
+    "multi_key": "the journal holds no keys, and a key action does not say what each key was before; "
+    "use the key manager (M) instead",
+}
+READ_ONE_BY_ONE = 10
+"""Up to this many channels are read one by one to check them; more are read with one listing."""
+
+
+class UndoRefused(ChannelsError):
+    title = "Cannot undo"
+
+
+class UndoKind(enum.Enum):
+    VALUES = "values"
+    DELETE_CREATED = "delete_created"
+    RECREATE_DELETED = "recreate_deleted"
+    RECREATE_GROUP = "recreate_group"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupUndo:
+    """The model group of a group undo: as the server holds it now (None once deleted), and what goes back."""
+
+    group: ModelGroup | None
+    change: Change
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelUndo:
+    """One channel of a values undo: as the server holds it now, and what goes back."""
+
+    channel: Channel
+    change: Change
+    already_undone: bool = False
+
+
+@dataclass
+class UndoPlan:
+    """What undoing `entry` will do, checked against the server."""
+
+    entry: Entry
+    kind: UndoKind
+    channels: list[ChannelUndo] = field(default_factory=list)
+    restore: ChannelPlan | None = None
+    """For a delete: the restore preview of the trashed channels."""
+    groups: list[GroupUndo] = field(default_factory=list)
+    site_channels: list[Channel] = field(default_factory=list)
+    """For deleting a created group: the site's channels, to name its members in the group trash."""
+
+    @property
+    def pending(self) -> list[ChannelUndo]:
+        return [c for c in self.channels if not c.already_undone]
+
+    @property
+    def what(self) -> str:
+        """What the undo deletes or puts back, counted: "2 channels", "group fast"."""
+        if self.groups:
+            return ", ".join(f"group {g.change.name}" for g in self.groups)
+        count = len(self.channels)
+        return f"{count} channel" if count == 1 else f"{count} channels"
+
+    def describe(self) -> str:
+        """What will happen, one line per channel (for a confirmation)."""
+        if self.kind is UndoKind.RECREATE_DELETED and self.restore is not None:
+            return "\n".join(f"Create {row.spec.name} again ({row.origin}, from the trash)" for row in self.restore.rows)
+        lines = []
+        for undo in self.groups:
+            label = f"group #{undo.change.id} {undo.change.name}"
+            if self.kind is UndoKind.DELETE_CREATED:
+                lines.append(f"Delete {label} (it goes to the group trash first)")
+            elif self.kind is UndoKind.RECREATE_GROUP:
+                lines.append(f"Create group {undo.change.name} again ({len((undo.change.before or {}).get('members') or [])} members)")
+            else:
+                lines.append(f"{label}: {change_text(undo.change, reverse=True)}")
+        for item in self.channels:
+            label = f"#{item.channel.id} {item.channel.name}"
+            if self.kind is UndoKind.DELETE_CREATED:
+                lines.append(f"Delete {label} (its record goes to the trash first)")
+            elif item.already_undone:
+                lines.append(f"{label}: already as before, left alone")
+            else:
+                lines.append(f"{label}: {change_text(item.change, reverse=True)}")
+        return "\n".join(lines)
+
+
+def refusal(entry: Entry) -> str | None:
+    """Why `entry` cannot be undone whatever the server holds, or None."""
+    if not entry.ok:
+        return (
+            f"this write failed ({entry.error or 'no reason given'}), so the journal records no change; "
+            "read the channel to see what the server holds"
+        )
+    if entry.op in NOT_UNDOABLE:
+        return NOT_UNDOABLE[entry.op]
+    if entry.op not in VALUE_OPS | CREATE_OPS | DELETE_OPS | GROUP_OPS:
+        return f"the journal knows no way to undo {entry.op.replace('_', ' ')}"
+    if entry.op in GROUP_OPS:
+        return _group_refusal(entry)
+    channels = [c for c in entry.changes if c.of == "channel"]
+    if not channels or any(c.id is None for c in channels):
+        return "the journal does not know which channels this write changed"
+    if entry.op in VALUE_OPS:
+        secret = sorted({name for c in channels for name in c.withheld})
+        if secret:
+            return (
+                f"it changed {', '.join(secret)}, which the journal never holds (a secret cannot be put back); "
+                "edit the channel instead"
+            )
+        if any(c.before is None or c.after is None for c in channels):
+            return "the journal lacks the values before or after this write"
+    if entry.op in CREATE_OPS and any(not c.after for c in channels):
+        return "the journal lacks the values it was created with, so it cannot tell whether it changed since"
+    return None
+
+
+def _group_refusal(entry: Entry) -> str | None:
+    groups = [c for c in entry.changes if c.of == "group"]
+    if len(groups) != 1 or groups[0].id is None:
+        return "the journal does not know which group this write changed"
+    change = groups[0]
+    if change.withheld:
+        return f"it changed {', '.join(change.withheld)}, which the journal could not keep"
+    needed = {"group_create": change.after, "group_update": change.before and change.after, "group_delete": change.before}
+    if not needed[entry.op]:
+        return "the journal lacks the group's settings before or after this write"
+    return None
+
+
+async def plan_undo(
+    backend: Backend,
+    entry: Entry,
+    *,
+    existing: Sequence[Channel] | None = None,
+    trash_records: Sequence[Mapping[str, Any]] | None = None,
+    journal: Sequence[Entry] = (),
+    current: Mapping[int, Channel] | None = None,
+) -> UndoPlan:
+    """Check `entry` against the server and say what undoing it will do.
+
+    `existing` is the site's channels for a delete's duplicate check (listed when not given);
+    `trash_records` the trash (read when not given); `journal` the site's other entries, so a
+    channel the tool itself changed after creating it (such as the status Octopus drops on create
+    and the tool then sets) is still recognised as its own, and a refusal can name the later entry
+    to undo first; `current` the site's channels as just read (each is read when not given).
+    Raises `UndoRefused` with the reason, or a backend error when the server cannot be read.
+    """
+    reason = refusal(entry)
+    if reason is not None:
+        raise UndoRefused(f"Entry {entry.id} cannot be undone: {reason}.")
+    if entry.op in DELETE_OPS:
+        return await _plan_recreate(backend, entry, existing, trash_records)
+    if entry.op in GROUP_OPS:
+        return await _plan_group(backend, entry, existing)
+    changes = [c for c in entry.changes if c.of == "channel"]
+    if current is None:
+        current = await _read(backend, [c.id for c in changes if c.id is not None])
+    capabilities = backend.capabilities
+    problems: list[str] = []
+    items: list[ChannelUndo] = []
+    for change in changes:
+        channel = current.get(change.id) if change.id is not None else None
+        label = f"#{change.id} {change.name}"
+        if channel is None:
+            problems.append(f"{label} is not on the server any more")
+            continue
+        later = _later(journal, entry, change.id)
+        after = dict(change.after or {})
+        if entry.op in CREATE_OPS:
+            for newer in later:
+                after.update(newer.after or {})
+        now = values_of(capabilities, channel, list(after)).values
+        if entry.op in CREATE_OPS:
+            differs = _differences(after, now)
+            if differs:
+                problems.append(f"{label} changed since it was created ({differs})")
+            items.append(ChannelUndo(channel, change))
+            continue
+        if all(same(now.get(n), v) for n, v in (change.before or {}).items()):
+            items.append(ChannelUndo(channel, change, already_undone=True))
+            continue
+        differs = _differences(after, now)
+        if differs:
+            problems.append(f"{label} changed since ({differs}){_undo_first(journal, entry, change, now)}")
+        items.append(ChannelUndo(channel, change))
+    if problems:
+        raise UndoRefused(f"Entry {entry.id} cannot be undone: " + "; ".join(problems[:5]) + _more(problems) + ".")
+    kind = UndoKind.DELETE_CREATED if entry.op in CREATE_OPS else UndoKind.VALUES
+    plan = UndoPlan(entry, kind, items)
+    if kind is UndoKind.VALUES and not plan.pending:
+        raise UndoRefused(f"Entry {entry.id} is undone already: the server holds the values from before it.")
+    return plan
+
+
+def _later(journal: Sequence[Entry], entry: Entry, channel_id: int | None) -> list[Change]:
+    """The channel's changes journalled by later successful writes on the entry's site, oldest first."""
+    return [
+        change
+        for other in journal
+        if other.site == entry.site and other.id > entry.id and other.ok
+        for change in other.changes
+        if change.of == "channel" and change.id == channel_id and change.after is not None
+    ]
+
+
+def _undo_first(journal: Sequence[Entry], entry: Entry, change: Change, now: Mapping[str, Any]) -> str:
+    """", changed by entry 14: undo that first" when a later entry of the tool left the values the server holds."""
+    names = [n for n, v in (change.after or {}).items() if not same(now.get(n), v)]
+    for other in reversed(journal):
+        if other.site != entry.site or other.id <= entry.id or not other.ok:
+            continue
+        for later in other.changes:
+            if later.of == "channel" and later.id == change.id and any(
+                n in (later.after or {}) and same(now.get(n), (later.after or {})[n]) for n in names
+            ):
+                return f", changed by entry {other.id}: undo that first"
+    return ""
+
+
+def _differences(expected: Mapping[str, Any], now: Mapping[str, Any]) -> str:
+    differing = [name for name, value in expected.items() if not same(now.get(name), value)]
+    return ", ".join(f"{name} is {short(now.get(name))}, not {short(expected[name])}" for name in differing[:3])
+
+
+def _more(problems: Sequence[str]) -> str:
+    return f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+
+
+async def _read(backend: Backend, channel_ids: Sequence[int]) -> dict[int, Channel]:
+    """The channels as the server holds them now; a missing one is left out."""
+    if len(channel_ids) > READ_ONE_BY_ONE:
+        wanted = set(channel_ids)
+        return {c.id: c for c in await backend.list_channels() if c.id in wanted}
+    found = {}
+    for channel_id in channel_ids:
+        try:
+            found[channel_id] = await backend.get_channel(channel_id)
+        except NotFound:
+            continue
+    return found
+
+
+async def _plan_recreate(
+    backend: Backend,
+    entry: Entry,
+    existing: Sequence[Channel] | None,
+    trash_records: Sequence[Mapping[str, Any]] | None,
+) -> UndoPlan:
+    changes = [c for c in entry.changes if c.of == "channel" and c.id is not None]
+    still = await _read(backend, [c.id for c in changes if c.id is not None])
+    if still:
+        names = ", ".join(f"#{c.id} {c.name}" for c in still.values())
+        raise UndoRefused(f"Entry {entry.id} cannot be undone: {names} is still on the server, so there is nothing to restore.")
+    records = trash.read() if trash_records is None else trash_records
+    items = []
+    missing = []
+    for change in changes:
+        found = trashed_record(entry, change, trashed_channels(records))
+        if found is None:
+            missing.append(f"#{change.id} {change.name}")
+        else:
+            items.append((found.channel, found.origin))
+    if missing:
+        raise UndoRefused(
+            f"Entry {entry.id} cannot be undone: the trash holds no record of {', '.join(missing)} "
+            "deleted then, so it cannot be created again."
+        )
+    channels = list(existing) if existing is not None else await backend.list_channels()
+    title = f"Undo entry {entry.id}: create {len(items)} deleted channels again on {entry.site}"
+    plan = plan_transfer(items, backend.capabilities, channels, site=entry.site, title=title, action="undo")
+    if all(row.state is RowState.PRESENT for row in plan.rows):
+        raise UndoRefused(f"Entry {entry.id} is undone already: {blocked_rows(plan)}.")
+    return UndoPlan(entry, UndoKind.RECREATE_DELETED, restore=plan)
+
+
+async def _plan_group(backend: Backend, entry: Entry, existing: Sequence[Channel] | None) -> UndoPlan:
+    """A group undo, checked against the server's groups (and channels, for members)."""
+    [change] = [c for c in entry.changes if c.of == "group"]
+    label = f"group #{change.id} {change.name}"
+    groups = {g.id: g for g in await backend.list_model_groups()}
+    now = groups.get(change.id)
+    refused = f"Entry {entry.id} cannot be undone: "
+    if entry.op == "group_delete":
+        before = change.before or {}
+        if now is not None:
+            raise UndoRefused(f"{refused}{label} is still on the server, so there is nothing to create again.")
+        taken = next((g for g in groups.values() if g.name == before.get("name")), None)
+        if taken is not None:
+            raise UndoRefused(f"{refused}a group named {taken.name} is on the server now (#{taken.id}).")
+        channels = list(existing) if existing is not None else await backend.list_channels()
+        present = {c.id for c in channels}
+        gone = sorted({int(m[0]) for m in before.get("members") or [] if int(m[0]) not in present})
+        if gone:
+            names = ", ".join(f"#{i}" for i in gone[:5])
+            raise UndoRefused(f"{refused}its members' channels {names} are not on the server any more.")
+        return UndoPlan(entry, UndoKind.RECREATE_GROUP, groups=[GroupUndo(None, change)])
+    if now is None:
+        raise UndoRefused(f"{refused}{label} is not on the server any more.")
+    values = group_values(now).values
+    if entry.op == "group_update" and all(same(values.get(n), v) for n, v in (change.before or {}).items()):
+        raise UndoRefused(f"Entry {entry.id} is undone already: the server holds the group's settings from before it.")
+    differs = _differences(change.after or {}, values)
+    if differs:
+        since = "since it was created" if entry.op == "group_create" else "since"
+        raise UndoRefused(f"{refused}{label} changed {since} ({differs}).")
+    if entry.op == "group_create":
+        channels = list(existing) if existing is not None else await backend.list_channels()
+        return UndoPlan(entry, UndoKind.DELETE_CREATED, groups=[GroupUndo(now, change)], site_channels=channels)
+    return UndoPlan(entry, UndoKind.VALUES, groups=[GroupUndo(now, change)])
+
+
+def trashed_record(entry: Entry, change: Change, trashed: Sequence[TrashedChannel]) -> TrashedChannel | None:
+    """The newest trash record of the channel this entry deleted, saved before the delete was sent."""
+    deleted_at = entry.at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for item in trashed:
+        if item.origin.site == entry.site and item.channel.id == change.id and item.deleted_at <= deleted_at:
+            return item
+    return None
+
+
+def blocked_rows(plan: ChannelPlan) -> str:
+    """Why the rows of a recreate that will not be created are held back, or ""."""
+    held = [row for row in plan.rows if row.state is not RowState.READY]
+    return "; ".join(f"{row.spec.name}: {row.reason}" for row in held)
+
+
+async def apply_undo(backend: Backend, plan: UndoPlan, *, site: str) -> list[ChannelResult]:
+    """Send the undo (journalled as an undo of the entry); one result per channel.
+
+    A recreate goes through `CreateRun` by the caller (it is a batch of creates with a preview);
+    this handles values and deletes of created channels.
+    """
+    results = []
+    with acting("undo", undoes=plan.entry.id):
+        for undo in plan.groups:
+            results.append(await _undo_group(backend, plan, undo, site=site))
+        for item in plan.channels:
+            channel, change = item.channel, item.change
+            if item.already_undone:
+                results.append(_result(channel, Outcome.SKIPPED, "already as before"))
+                continue
+            try:
+                if plan.kind is UndoKind.DELETE_CREATED:
+                    await _delete_to_trash(backend, channel, site=site)
+                    message = "deleted (its record is in the trash)"
+                else:
+                    await _put_back(backend, channel, change)
+                    message = change_text(change, reverse=True)
+            except ChannelsError as error:
+                results.append(_result(channel, Outcome.FAILED, error.message))
+                continue
+            results.append(_result(channel, Outcome.OK, message))
+    return results
+
+
+async def _undo_group(backend: Backend, plan: UndoPlan, undo: GroupUndo, *, site: str) -> ChannelResult:
+    change = undo.change
+    name = f"group {change.name}"
+    try:
+        if plan.kind is UndoKind.RECREATE_GROUP:
+            before = change.before or {}
+            blank = ModelGroup(None, str(before.get("name") or change.name), before.get("mode", 0))
+            saved = await backend.create_model_group(group_with(blank, before))
+            return ChannelResult(saved.id or 0, name, Outcome.OK, f"created again as group #{saved.id}")
+        assert undo.group is not None and undo.group.id is not None
+        if plan.kind is UndoKind.DELETE_CREATED:
+            flavor = backend.capabilities.flavor
+            trash_groups([undo.group], plan.site_channels, site=site, flavor=flavor)
+            await backend.delete_model_group(undo.group.id)
+            return ChannelResult(undo.group.id, name, Outcome.OK, "deleted (it is in the group trash)")
+        await backend.update_model_group(undo.group, group_with(undo.group, change.before or {}))
+        return ChannelResult(undo.group.id, name, Outcome.OK, change_text(change, reverse=True))
+    except ChannelsError as error:
+        return ChannelResult(change.id or 0, name, Outcome.FAILED, error.message)
+
+
+async def _put_back(backend: Backend, channel: Channel, change: Change) -> None:
+    capabilities: Capabilities = backend.capabilities
+    before = dict(change.before or {})
+    status = before.pop("status", None)
+    if set(before) == {"tag"} and capabilities.supports(Operation.BATCH_TAG):
+        await backend.set_tag([channel.id], before["tag"] or None)  # type: ignore[attr-defined]
+    elif before:
+        await backend.update_channel(channel, {n: decoded(capabilities, n, v) for n, v in before.items()})
+    if status is not None:
+        await backend.set_status(channel.id, status == "enabled")
+
+
+async def _delete_to_trash(backend: Backend, channel: Channel, *, site: str) -> None:
+    [kept] = await with_keys(backend, [channel])
+    trashed = trash.append([kept], site=site, capabilities=backend.capabilities, reason="undo")
+    try:
+        await backend.delete_channel(channel.id)
+    except ChannelsError as error:
+        trash.mark_not_deleted(trashed.entries.values(), reason=error.message)
+        raise
+
+
+def _result(channel: Channel, outcome: Outcome, message: str) -> ChannelResult:
+    return ChannelResult(channel_id=channel.id, name=channel.name, outcome=outcome, message=message)
+
+
+# -- a whole batch ---------------------------------------------------------------------------
+
+
+@dataclass
+class BatchUndo:
+    """Undoing every entry of one batch, newest first: the plans that passed their checks, and the
+    entries refused with their reasons."""
+
+    batch: str
+    plans: list[UndoPlan]
+    refused: list[tuple[Entry, str]]
+
+    @property
+    def deletes(self) -> int:
+        """How many channels and groups the undo deletes (what it created)."""
+        return sum(len(p.channels) + len(p.groups) for p in self.plans if p.kind is UndoKind.DELETE_CREATED)
+
+    def describe(self, lines: int = 12) -> str:
+        text = [f"Entry {p.entry.id}: {line}" for p in self.plans for line in p.describe().splitlines()]
+        if len(text) > lines:
+            text = [*text[:lines], f"and {len(text) - lines} more"]
+        if self.refused:
+            text.append(f"{len(self.refused)} entries are left alone:")
+            text += [f"  entry {e.id}: {reason}" for e, reason in self.refused[:5]]
+        return "\n".join(text)
+
+
+def batch_entries(journal: Sequence[Entry], entry: Entry) -> list[Entry]:
+    """The entries of `entry`'s batch (just `entry` when it has none), oldest first."""
+    if entry.batch is None:
+        return [entry]
+    return [e for e in journal if e.site == entry.site and e.batch == entry.batch]
+
+
+async def plan_batch_undo(backend: Backend, entry: Entry, journal: Sequence[Entry]) -> BatchUndo:
+    """Check every entry of `entry`'s batch against the server (the site listed once for a large
+    batch). A delete is left out: each shows its own restore preview (or restore them together
+    from the trash with L). Raises `UndoRefused` when no entry of the batch can be undone."""
+    members = [e for e in batch_entries(journal, entry) if e.ok]
+    ids = {c.id for e in members for c in e.changes if c.of == "channel" and c.id is not None}
+    current = None
+    if len(ids) > READ_ONE_BY_ONE:
+        current = {c.id: c for c in await backend.list_channels() if c.id in ids}
+    plans: list[UndoPlan] = []
+    refused: list[tuple[Entry, str]] = []
+    for member in reversed(members):
+        if member.op in DELETE_OPS:
+            refused.append((member, "a delete is undone on its own, with its restore preview"))
+            continue
+        try:
+            plans.append(await plan_undo(backend, member, journal=journal, current=current))
+        except UndoRefused as error:
+            refused.append((member, error.message))
+    if not plans:
+        reasons = "; ".join(reason for _, reason in refused[:3])
+        raise UndoRefused(f"No entry of batch {entry.batch or entry.id} can be undone: {reasons}")
+    return BatchUndo(entry.batch or str(entry.id), plans, refused)
+
+
+async def apply_batch_undo(backend: Backend, undo: BatchUndo, *, site: str) -> list[ChannelResult]:
+    """Undo each planned entry, newest first, as one batch of its own."""
+    results: list[ChannelResult] = []
+    with one_batch():
+        for plan in undo.plans:
+            results += await apply_undo(backend, plan, site=site)
+    return results
