@@ -35,6 +35,12 @@ async def connect(site: DemoSite) -> Backend:
     return backend
 
 
+def emulated_site(gateway: DemoGateway, kind: str, *, channels: int, prefix: str) -> tuple[DemoSite, Backend]:
+    """A new emulated site of `kind` (one of `FLAVORS`) and a client for it, not yet connected."""
+    site = gateway.add_flavor(f"{prefix}-{kind}-{next(_names)}", kind, channels=channels)
+    return site, create_backend(profile_of(site), site.secret, retry=FAST_RETRY)
+
+
 async def connected_site(
     gateway: DemoGateway, kind: str, *, channels: int, prefix: str
 ) -> tuple[DemoSite, Backend]:

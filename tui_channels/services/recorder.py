@@ -58,6 +58,8 @@ READS = frozenset(
         "fetch_models_adhoc",
         "list_groups",
         "tag_models",
+        "tags",
+        "tag_members",
         "model_catalog",
         "enabled_models",
         "last_server_sync",
