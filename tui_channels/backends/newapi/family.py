@@ -42,6 +42,6 @@ NEWAPI = BackendFamily(
     carry=CARRY,
     catalogs={name: flavor.types for name, flavor in FLAVORS.items()},
     request_budget=180,
-    servers="New API / One API",
+    servers="New API / One API / Veloera",
 )
 """`request_budget`: the lowest stock New API limit (180 per 180 s per IP; newer servers allow 360)."""

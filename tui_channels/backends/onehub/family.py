@@ -42,5 +42,6 @@ ONEHUB = BackendFamily(
     catalogs={"onehub": ONEHUB_TYPES, "donehub": DONEHUB_TYPES},
     carry=CARRY,
     request_budget=300,
+    servers="One Hub / Done Hub",
 )
 """`request_budget`: the stock limit on every `/api` route (`global.api_rate_limit`, 300 per 180 s per IP)."""
