@@ -23,8 +23,9 @@ from tui_channels.errors import NotSupported
 from tui_channels.model_groups import GroupMember, ModelGroup
 from tui_channels.models import Channel, ChannelSpec, ChannelStatus
 from tui_channels.secret_store import SecretStore, env_var_name
+from tui_channels.services.base_urls import for_site
 from tui_channels.services.journal import Journal, read_entries
-from tui_channels.services.key_import import openai_type, target_base_url
+from tui_channels.services.key_import import openai_type
 from tui_channels.services.recorder import MEASUREMENTS, READS, WRITES, JournaledBackend
 from tui_channels.services.sites import SiteSession
 
@@ -69,7 +70,7 @@ def _spec(backend: Backend, upstream: str) -> ChannelSpec:
         name=f"journal-{next(_names)}",
         type=openai_type(capabilities),
         key="sk-journal-coverage-0123456789",
-        base_url=target_base_url(capabilities, f"{upstream}/p/openai/v1"),
+        base_url=for_site(capabilities, f"{upstream}/p/openai/v1"),
         models=("gpt-4o",),
     )
 
