@@ -24,6 +24,7 @@ STARTS: dict[BackendKind, Callable[[DemoGateway, str], DemoSite]] = {
     BackendKind.OCTOPUS: lambda gw, name: gw.add_octopus(name, channels=2),
     BackendKind.AXONHUB: lambda gw, name: gw.add_axonhub(name, channels=2),
     BackendKind.CLAUDECODEHUB: lambda gw, name: gw.add_claudecodehub(name, channels=2),
+    BackendKind.ONEHUB: lambda gw, name: gw.add_onehub(name, channels=2),
 }
 """One demo site per backend family; a new family adds its line (the test below checks it does)."""
 
