@@ -36,6 +36,7 @@ bench: $(STAMP_TEST)
 	$(PY) bench/table.py
 	$(PY) bench/batch.py
 	$(PY) bench/fleet.py
+	$(PY) bench/ratelimit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

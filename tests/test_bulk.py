@@ -17,7 +17,7 @@ from tui_channels.services.batch import BatchRun, BatchSettings
 from tui_channels.services.results import Outcome
 
 FAST = RetryPolicy(max_retries=2, base_delay=0.01, max_delay=1)
-WRITES = BatchSettings(concurrency=3, read_only=False, backoff_base=0.01)
+WRITES = BatchSettings(concurrency=3, read_only=False)
 _names = itertools.count(1)
 
 

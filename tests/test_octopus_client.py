@@ -281,7 +281,7 @@ async def test_429_with_retry_after_is_waited_out(site: DemoSite, backend: Octop
         ({"kind": "forbidden"}, PermissionDenied, "lacks the permission"),
         ({"kind": "html"}, BadResponse, "web page"),
         ({"kind": "malformed_json"}, BadResponse, "malformed JSON"),
-        ({"kind": "rate_limit", "times": None, "retry_after": 120}, RateLimited, "wait 120 s"),
+        ({"kind": "rate_limit", "times": None, "retry_after": 3600}, RateLimited, "asks to wait 60 min"),
     ],
 )
 async def test_faults_become_typed_errors(

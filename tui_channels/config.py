@@ -145,9 +145,15 @@ class SiteProfile(BaseModel):
     """How many requests a batch operation may have in flight at once."""
     request_budget: int | None = Field(default=None, ge=0)
     """At most this many requests per `budget_window`, so batches stay under the gateway's rate
-    limit; unset uses the backend family's `request_budget`, 0 turns the budget off."""
+    limit; unset starts from the detected server generation's stock limit (New API 360 per 180 s,
+    legacy 180, One API 480), 0 turns the budget off. Either way the server's 429s correct it."""
     budget_window: float = Field(default=180.0, gt=0)
-    """Length in seconds of the window `request_budget` counts over (New API's is 180 s)."""
+    """Length in seconds of the window a `request_budget` set here counts over (New API's is 180 s)."""
+    max_wait: float = Field(default=300.0, gt=0)
+    """Seconds of waiting a rate-limited server may ask for (HTTP 429, `Retry-After`); when it asks
+    for longer, requests fail at once and a running batch stops, saying until when."""
+    max_answer_mb: float = Field(default=32.0, gt=0)
+    """The largest answer accepted, in MB (after decompression); a larger one is dropped unread."""
     sync_include: tuple[str, ...] = ()
     """Model sync keeps only upstream models matching one of these (a substring, or `/regex/`)."""
     sync_exclude: tuple[str, ...] = ()
@@ -227,7 +233,16 @@ PREFERENCES: frozenset[str] = frozenset({"ui", "last_site"})
 """`AppConfig` settings that only remember how the UI was left: losing them loses no work."""
 
 FORMLESS_SETTINGS: frozenset[str] = frozenset(
-    {"concurrency", "request_budget", "budget_window", "sync_include", "sync_exclude", "sync_channels"}
+    {
+        "concurrency",
+        "request_budget",
+        "budget_window",
+        "max_wait",
+        "max_answer_mb",
+        "sync_include",
+        "sync_exclude",
+        "sync_channels",
+    }
 )
 """Profile settings kept in config.toml but not in the site form: editing a site keeps them."""
 

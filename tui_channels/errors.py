@@ -101,6 +101,27 @@ class ServerError(BackendError):
     title = "Server error"
 
 
+class DatabaseError(ServerError):
+    """The gateway answered that its own database failed (locked, unreachable, missing table)."""
+
+    title = "Gateway database error"
+
+    MARKERS = ("database", "sqlite", "mysql", "postgres", "pq: ", "sqlstate", "too many connections", "数据库")
+    """How the servers' database failures read (GORM and driver errors passed on verbatim)."""
+
+    @classmethod
+    def from_message(cls, message: str, *, action: str) -> DatabaseError | None:
+        """A `DatabaseError` when a server's error message is its database failing, else None."""
+        lowered = message.lower()
+        if not any(marker in lowered for marker in cls.MARKERS):
+            return None
+        return cls(
+            f"The gateway's database failed while trying to {action} ({message.rstrip('.')}). "
+            "This is the gateway's own trouble, not the credentials or the channel: check its database "
+            "and logs, then try again."
+        )
+
+
 class BadResponse(BackendError):
     """The answer was not the API's JSON: an HTML page, malformed JSON, an unexpected shape."""
 
@@ -115,6 +136,12 @@ class BadRecord(BadResponse):
     """
 
     title = "Record skipped"
+
+
+class AnswerTooLarge(BadResponse):
+    """The answer passed the site's size cap (`max_answer_mb`) and was dropped unread."""
+
+    title = "Answer too large"
 
 
 class RequestRejected(BackendError):

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.demo.newapi.ratelimit import AcceptedLog
 
 _names = itertools.count()
 OLDER = ["newapi-legacy", "oneapi"]
@@ -425,16 +426,34 @@ def test_delete_one_batch_and_disabled(gateway):
 # -- rate limit ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("flavor", "retry_after"), [("newapi", True), ("newapi-legacy", False)])
-def test_rate_limit_is_429_with_an_empty_body(gateway, flavor, retry_after):
-    site = new_site(gateway, flavor, channels=2, rate_limit=(3, 30.0))
+@pytest.mark.parametrize(
+    ("flavor", "limiter", "retry_after"),
+    [("newapi", "memory", "30"), ("newapi", "redis", None), ("newapi-legacy", "memory", ""), ("oneapi", "memory", "")],
+)
+def test_rate_limit_is_429_with_an_empty_body(gateway, flavor, limiter, retry_after):
+    """Current builds send `Retry-After`: the whole window in memory, the seconds left with Redis."""
+    site = new_site(gateway, flavor, channels=2, rate_limit=(3, 30.0), rate_limiter=limiter)
     with client(site) as http:
         answers = [http.get("/api/status") for _ in range(5)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
     assert answers[-1].content == b""
-    assert ("retry-after" in answers[-1].headers) is retry_after
-    if retry_after:
-        assert 0 < int(answers[-1].headers["retry-after"]) <= 30
+    header = answers[-1].headers.get("retry-after", "")
+    if retry_after is None:
+        assert 0 < int(header) <= 30
+    else:
+        assert header == retry_after
+    assert site.server.limiter.refused == 2
+
+
+def test_the_in_memory_limiter_counts_accepted_requests_in_whole_seconds():
+    now = [100.9]
+    log = AcceptedLog(3, 10, clock=lambda: now[0])
+    assert [log.hit("ip") for _ in range(4)] == [True, True, True, False]
+    now[0] = 109.9
+    assert not log.hit("ip")  # refusals were not recorded, but the window (100 to 109) is still full
+    now[0] = 110.0
+    assert log.hit("ip")  # whole seconds: 110 - 100 >= 10, though only 9.1 s passed
+    assert log.hit("other")  # each client IP has its own log
 
 
 def test_relay_models_answer_a_users_token_with_its_groups_models(gateway):

@@ -230,6 +230,9 @@ class Capabilities:
     """A failed test may make the server disable the channel (say so before a batch test)."""
     tag_fields: tuple[str, ...] = ()
     """What a tag edit (`Backend.edit_tag`) can change, by the names `services/tag_view` uses."""
+    api_rate_limit: tuple[int, float] | None = None
+    """The server generation's stock API rate limit: (requests, per window in seconds) per client
+    IP; a site's request budget starts from it. None when the server has no such limit."""
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.operations
@@ -499,6 +502,10 @@ class SiteAddress(Protocol):
     def verify_tls(self) -> bool: ...
     @property
     def timeout(self) -> float | None: ...
+    @property
+    def max_answer_mb(self) -> float: ...
+    @property
+    def max_wait(self) -> float: ...
 
 
 class ClientFactory(Protocol):

@@ -1,14 +1,24 @@
-"""HTTP plumbing shared by the backend clients: retries on 429, and transport failures as typed errors.
+"""HTTP plumbing shared by the backend clients: the one owner of retry policy, limits, typed errors.
 
 Status-code meaning differs per family (New API answers many errors with HTTP 200), so this layer
-only handles what is common: connection problems, TLS, timeouts, rate limiting with back-off, and
-turning a body into JSON or a clear `BadResponse`. It logs method, path and status, never headers
-or bodies, so secrets cannot reach a log.
+only handles what is common: connection problems, TLS, the whole-request deadline, the answer size
+cap, rate limiting, transient faults, and turning a body into JSON or a clear `BadResponse`. It
+logs method, path and status, never headers or bodies, so secrets cannot reach a log.
+
+Retries live here and nowhere else. Only this layer knows whether the server acted on a request:
+a 429 was refused before any work (so it is resent, paced by the site's `RequestBudget`, as long
+as the server's waits stay under `RetryPolicy.max_wait`); a 502/503/504 *without* the gateway's
+own JSON answer on a GET is a proxy saying the gateway is briefly away (retried with back-off); a
+connection dropped before a GET's answer is retried the same way. Anything else is a final
+answer: a gateway's JSON saying its upstream failed, a timeout, a write that may have run. A unit
+of work (a batch's channel) sets `retry_allowance` to cap the retries of all its requests together,
+so retries never multiply across layers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import email.utils
 import functools
 import json
@@ -16,6 +26,8 @@ import random
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +35,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..errors import (
+    AnswerTooLarge,
     BadResponse,
     ChannelsError,
     ConfigError,
@@ -33,31 +46,57 @@ from ..errors import (
     Unreachable,
 )
 from ..redact import logger
-from .ratelimit import RequestBudget
+from .ratelimit import DEFAULT_MAX_WAIT, RequestBudget, ServerWait, Slot, waiting_hook
 
 log = logger("tui_channels.http")
 
 DEFAULT_TIMEOUT = 15.0
+"""Seconds a whole request may take (connect, send, the complete answer) unless a call says otherwise."""
+DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024
+"""The largest answer read (after decompression); a 2,000-channel Octopus list is about 6 MB."""
 USER_AGENT = "tui-channels"
+TRANSIENT_STATUSES = (502, 503, 504)
 
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """How a client waits out HTTP 429 (and transient 502/503/504 on reads).
+    """How a client retries transient faults and waits out HTTP 429.
 
-    Waits honour `Retry-After` when the server sends it, otherwise grow exponentially from
-    `base_delay` with jitter. A wait longer than `max_delay` is not attempted: the caller gets
-    `RateLimited` at once, with the server's hint, instead of a frozen screen.
+    `max_retries` retries per request (a `retry_allowance` may allow fewer), `base_delay` seconds
+    doubling with jitter up to `max_delay` between them. A server may ask (`Retry-After`) or make
+    (429 after 429) a request wait at most `max_wait` seconds; past that the request fails with
+    `RateLimited` instead of freezing a screen or a batch.
     """
 
-    max_retries: int = 3
+    max_retries: int = 2
     base_delay: float = 1.0
     max_delay: float = 30.0
+    max_wait: float = DEFAULT_MAX_WAIT
+    max_wait_source: str = "the site's max_wait setting"
+    """Where `max_wait` comes from, for the message when a server asks for more."""
 
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after
-        return self.base_delay * (2**attempt) * (1 + random.random() / 4)
+    def delay(self, attempt: int) -> float:
+        """Seconds before retry number `attempt + 1`: exponential back-off with jitter."""
+        return min(self.base_delay * (2**attempt) * (1 + random.random() / 4), self.max_delay)
+
+
+class RetryAllowance:
+    """Retries left for one unit of work across all its requests (a batch's channel)."""
+
+    def __init__(self, retries: int) -> None:
+        self.left = retries
+        self.used = 0
+
+    def take(self) -> bool:
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        self.used += 1
+        return True
+
+
+retry_allowance: ContextVar[RetryAllowance | None] = ContextVar("retry_allowance", default=None)
+"""The current task's allowance; None lets each request use its policy's `max_retries`."""
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -79,6 +118,22 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 def host_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.netloc or url
+
+
+def format_wait(seconds: float) -> str:
+    """A wait as "45 s", "3 min" or "2 h 05 min"."""
+    seconds = int(seconds + 0.5)
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def clock_time(seconds_from_now: float) -> str:
+    """The local wall-clock time that many seconds from now, as HH:MM:SS."""
+    return time.strftime("%H:%M:%S", time.localtime(time.time() + seconds_from_now))
 
 
 def _is_tls_error(exc: BaseException) -> bool:
@@ -105,8 +160,27 @@ def verified_tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+class _NotSent(Exception):
+    """The request never reached the server (no connection, or it could not even be built)."""
+
+    def __init__(self, error: ChannelsError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class _Dropped(Exception):
+    """The connection broke after the request went out and before the whole answer came back."""
+
+    def __init__(self, error: ChannelsError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+_NOT_SENT = (httpx.ConnectError, httpx.ProxyError, httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL)
+
+
 class HttpTransport:
-    """An `httpx.AsyncClient` bound to one gateway, with typed errors and 429 back-off."""
+    """An `httpx.AsyncClient` bound to one gateway: typed errors, retries, deadline, size cap."""
 
     def __init__(
         self,
@@ -117,12 +191,15 @@ class HttpTransport:
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         budget: RequestBudget | None = None,
+        max_answer_bytes: int | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.host = host_of(self.base_url)
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.retry = retry or RetryPolicy()
         self.budget = budget
+        self.max_answer_bytes = max_answer_bytes or DEFAULT_MAX_ANSWER_BYTES
         self._sleep = sleep
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
@@ -155,26 +232,106 @@ class HttpTransport:
         params: Mapping[str, Any] | None = None,
         timeout: float | None = None,
     ) -> httpx.Response:
-        """Send one request; retry 429 (and 502/503/504 on GET) within the policy's bounds."""
-        attempt = 0
+        """Send one request and read its whole answer, retrying as the module docstring says.
+
+        `timeout` is the deadline in seconds for the whole request, answer included. Raises
+        `RequestTimeout`, `Unreachable`, `TLSFailure`, `BadResponse` (`AnswerTooLarge` past the
+        size cap, an undecodable body) or `RateLimited`; any other status comes back to the caller.
+        """
+        retries = refusals = 0
+        refused_since: float | None = None
         while True:
-            response = await self._send_once(method, path, json_body, params, timeout)
-            retryable = response.status_code == 429 or (
-                method == "GET" and response.status_code in (502, 503, 504)
-            )
-            if not retryable:
-                return response
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            wait = self.retry.delay(attempt, retry_after)
-            if response.status_code == 429 and self.budget is not None:
-                self.budget.pause(wait)
-            if attempt >= self.retry.max_retries or wait > self.retry.max_delay:
-                if response.status_code == 429:
-                    raise _rate_limited(self.base_url, retry_after)
-                return response
-            log.info("%s %s -> %s, retrying in %.1fs", method, path, response.status_code, wait)
-            await self._sleep(wait)
-            attempt += 1
+            slot = await self.budget.acquire() if self.budget is not None else None
+            try:
+                response = await self._send_once(method, path, json_body, params, timeout)
+            except _NotSent as failure:
+                if slot is not None:
+                    self.budget.unsent(slot)
+                raise failure.error from None
+            except _Dropped as dropped:
+                if slot is not None:
+                    self.budget.accepted(slot)
+                if method != "GET" or not self._may_retry(retries):
+                    raise dropped.error from None
+                retries += 1
+                await self._back_off(method, path, retries, "the connection dropped")
+                continue
+            except BaseException:
+                if slot is not None:
+                    self.budget.accepted(slot)
+                raise
+            if response.status_code == 429:
+                refused_since = refused_since or time.monotonic()
+                refusals = await self._refused(method, path, response, slot, refused_since, refusals)
+                continue
+            if slot is not None:
+                self.budget.accepted(slot)
+            if _is_transient(method, response) and self._may_retry(retries):
+                retries += 1
+                await self._back_off(method, path, retries, f"HTTP {response.status_code}")
+                continue
+            return response
+
+    def _may_retry(self, retries: int) -> bool:
+        if retries >= self.retry.max_retries:
+            return False
+        allowance = retry_allowance.get()
+        return allowance is None or allowance.take()
+
+    async def _back_off(self, method: str, path: str, retries: int, why: str) -> None:
+        wait = self.retry.delay(retries - 1)
+        log.info("%s %s -> %s, retry %d in %.1fs", method, path, why, retries, wait)
+        await self._sleep(wait)
+
+    async def _refused(
+        self,
+        method: str,
+        path: str,
+        response: httpx.Response,
+        slot: Slot | None,
+        refused_since: float,
+        refusals: int,
+    ) -> int:
+        """Handle a 429: raise when waiting would pass `max_wait`, else wait; returns the refusals so far.
+
+        With a budget, the budget decides the wait (and learns); without one, exponential back-off,
+        never shorter than the server's `Retry-After`. Either way the request was not acted on, so
+        it is resent without using a retry.
+        """
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        max_wait = self.retry.max_wait
+        if retry_after is not None and retry_after > max_wait:
+            error = self._asked_too_long(retry_after)
+            if self.budget is not None and slot is not None:
+                self.budget.halt(slot, retry_after, error)
+            raise error
+        if self.budget is not None and slot is not None:
+            self.budget.refused(slot, retry_after)
+        wait = 0.0 if self.budget is not None else max(retry_after or 0.0, self.retry.delay(refusals))
+        if time.monotonic() + wait - refused_since > max_wait:
+            raise self._kept_refusing(time.monotonic() - refused_since, retry_after)
+        log.info("%s %s -> 429 (Retry-After %s)", method, path, retry_after)
+        if wait > 0:
+            hook = waiting_hook.get()
+            with hook(ServerWait(wait)) if hook is not None else nullcontext():
+                await self._sleep(wait)
+        return refusals + 1
+
+    def _asked_too_long(self, retry_after: float) -> RateLimited:
+        return RateLimited(
+            f"{self.host} asks to wait {format_wait(retry_after)} (until {clock_time(retry_after)}) before more "
+            f"requests (HTTP 429); this client waits at most {format_wait(self.retry.max_wait)} "
+            f"({self.retry.max_wait_source}). Try again after that time.",
+            retry_after=retry_after,
+        )
+
+    def _kept_refusing(self, seconds: float, retry_after: float | None) -> RateLimited:
+        return RateLimited(
+            f"{self.host} kept refusing requests (HTTP 429) for {format_wait(seconds)}; this client waits at "
+            f"most {format_wait(self.retry.max_wait)} ({self.retry.max_wait_source}). Lower the site's "
+            "concurrency or request_budget, or try again later.",
+            retry_after=retry_after,
+        )
 
     async def _send_once(
         self,
@@ -184,22 +341,81 @@ class HttpTransport:
         params: Mapping[str, Any] | None,
         timeout: float | None,
     ) -> httpx.Response:
-        host = host_of(self.base_url)
-        if self.budget is not None:
-            await self.budget.acquire()
+        """One exchange within the whole-request deadline; the answer is read in full, up to the cap."""
+        deadline = timeout or self.timeout
+        received = _Received()
         try:
-            response = await self._client.request(
-                method, path, json=json_body, params=params, timeout=timeout or self.timeout
-            )
-        except httpx.TimeoutException as exc:
-            raise RequestTimeout(
-                f"{host} did not answer {method} {path} within {timeout or self.timeout:g} s. "
-                "The gateway or its upstream is slow or hung; try again, or raise the site's timeout."
+            request = self._client.build_request(method, path, json=json_body, params=params, timeout=deadline)
+            async with asyncio.timeout(deadline):
+                response = await self._client.send(request, stream=True)
+                try:
+                    content = await self._read(response, method, path, received)
+                finally:
+                    await response.aclose()
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise RequestTimeout(self._timeout_message(method, path, deadline, received)) from exc
+        except httpx.DecodingError as exc:
+            encoding = received.encoding or "compressed"
+            raise BadResponse(
+                f"{self.host} answered {method} {path} with a body labelled {encoding} that could not be "
+                "decoded; a proxy in front of the gateway may be rewriting its answers."
             ) from exc
-        except (httpx.TransportError, httpx.InvalidURL) as exc:
-            raise transport_error(exc, host) from exc
+        except _NOT_SENT as exc:
+            raise _NotSent(transport_error(exc, self.host)) from exc
+        except httpx.TransportError as exc:
+            raise _Dropped(transport_error(exc, self.host)) from exc
         log.debug("%s %s -> %s", method, path, response.status_code)
-        return response
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DECODED_HEADERS]
+        return httpx.Response(response.status_code, headers=headers, content=content, request=request)
+
+    async def _read(self, response: httpx.Response, method: str, path: str, received: _Received) -> bytes:
+        """The decoded body, stopped as soon as it passes the size cap."""
+        received.started = True
+        received.encoding = response.headers.get("content-encoding")
+        limit = self.max_answer_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit and not received.encoding:
+            raise self._too_large(method, path)
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            received.size = len(body)
+            if len(body) > limit:
+                raise self._too_large(method, path)
+        return bytes(body)
+
+    def _too_large(self, method: str, path: str) -> AnswerTooLarge:
+        return AnswerTooLarge(
+            f"{self.host} answered {method} {path} with more than {self.max_answer_bytes / 2**20:g} MB, "
+            "so the answer was dropped unread. Raise the site's max_answer_mb if such answers are expected."
+        )
+
+    def _timeout_message(self, method: str, path: str, deadline: float, received: _Received) -> str:
+        if received.started:
+            return (
+                f"{self.host} started answering {method} {path} but did not finish within {deadline:g} s "
+                f"({received.size:,} bytes arrived). The gateway, a proxy or the network is stalling; "
+                "try again, or raise the site's timeout."
+            )
+        return (
+            f"{self.host} did not answer {method} {path} within {deadline:g} s. "
+            "The gateway or its upstream is slow or hung; try again, or raise the site's timeout."
+        )
+
+
+_DECODED_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+"""Headers that describe the wire form of a body this layer has already decoded."""
+
+
+class _Received:
+    """How far an answer got, for the message when the deadline cuts it off."""
+
+    __slots__ = ("started", "size", "encoding")
+
+    def __init__(self) -> None:
+        self.started = False
+        self.size = 0
+        self.encoding: str | None = None
 
 
 _DNS_FAILURES = ("name or service not known", "nodename nor servname", "getaddrinfo failed", "name resolution")
@@ -247,13 +463,11 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text and text[0] else type(exc).__name__
 
 
-def _rate_limited(base_url: str, retry_after: float | None) -> RateLimited:
-    hint = f" The server asks to wait {retry_after:g} s." if retry_after is not None else ""
-    return RateLimited(
-        f"{host_of(base_url)} is rate limiting this client (HTTP 429).{hint} Wait a little and try "
-        "again, or lower the batch concurrency for this site.",
-        retry_after=retry_after,
-    )
+def _is_transient(method: str, response: httpx.Response) -> bool:
+    """A proxy's 502/503/504 on a read, not the gateway's own JSON answer (which is final)."""
+    if method != "GET" or response.status_code not in TRANSIENT_STATUSES:
+        return False
+    return not isinstance(json_or_none(response), dict)
 
 
 def looks_like_html(response: httpx.Response) -> bool:
@@ -264,21 +478,59 @@ def looks_like_html(response: httpx.Response) -> bool:
     return head.startswith(b"<!doctype") or head.startswith(b"<html")
 
 
+def _answered(response: httpx.Response) -> str:
+    """ "127.0.0.1:3000 answered GET /api/channel/", for messages about an answer."""
+    request = response.request
+    return f"{host_of(str(request.url))} answered {request.method} {request.url.path}"
+
+
+def _json_source(response: httpx.Response) -> str | bytes:
+    """The body as text in its declared charset, or as bytes for JSON's own UTF detection."""
+    charset = response.charset_encoding
+    where = _answered(response)
+    if charset is None:
+        return response.content
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        raise BadResponse(f"{where} in the charset {charset!r}, which is unknown.") from None
+    try:
+        return response.content.decode(charset)
+    except UnicodeDecodeError:
+        raise BadResponse(
+            f"{where} with text that is not valid {charset} (HTTP {response.status_code}); "
+            "a proxy in front of the gateway may be rewriting its answers."
+        ) from None
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """The body as JSON, or None when it is not JSON (for error answers, whose body is optional)."""
+    try:
+        return json.loads(_json_source(response))
+    except (BadResponse, ValueError):
+        return None
+
+
 def decode_json(response: httpx.Response) -> Any:
     """The body as JSON, or `BadResponse` that says what came instead."""
+    path = response.request.url.path
     if looks_like_html(response):
         raise BadResponse(
-            f"{response.request.url.path} answered with a web page, not the API (HTTP "
-            f"{response.status_code}). The URL points at a web page, not the API — check the base URL."
+            f"{path} answered with a web page, not the API (HTTP {response.status_code}). "
+            "The URL points at a web page, not the API — check the base URL."
         )
     if not response.content.strip():
-        raise BadResponse(
-            f"{response.request.url.path} answered HTTP {response.status_code} with an empty body."
-        )
+        raise BadResponse(f"{path} answered HTTP {response.status_code} with an empty body.")
+    source = _json_source(response)
     try:
-        return json.loads(response.content)
-    except ValueError as exc:
+        return json.loads(source)
+    except UnicodeDecodeError:
         raise BadResponse(
-            f"{response.request.url.path} answered malformed JSON (HTTP {response.status_code}). "
+            f"{_answered(response)} with text that is not valid UTF-8 (HTTP {response.status_code}); "
+            "a proxy in front of the gateway may be rewriting its answers."
+        ) from None
+    except ValueError:
+        raise BadResponse(
+            f"{path} answered malformed JSON (HTTP {response.status_code}). "
             "The gateway or a proxy in front of it returned something that is not the API's answer."
-        ) from exc
+        ) from None

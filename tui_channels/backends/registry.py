@@ -54,8 +54,11 @@ def create_backend(
     The secret is remembered by the scrubber first, so no message, whatever the client or the
     libraries under it quote, can show it; then checked, so a secret no server could receive (a
     stored token with a line break, say) is `InvalidSecret` before any request, not a failed
-    connection.
+    connection. Without `retry`, the default policy with the site's `max_wait`.
     """
+    from .http import RetryPolicy
+
     remember(secret)
     family = FAMILIES[site.kind]
-    return family.create(site, family.check_secret(secret), retry=retry, budget=budget)
+    policy = retry if retry is not None else RetryPolicy(max_wait=site.max_wait)
+    return family.create(site, family.check_secret(secret), retry=policy, budget=budget)

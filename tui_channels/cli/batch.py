@@ -1,8 +1,10 @@
 """`tui-channels channels sync|test|balance`: a batch over a site's channels, for cron and SSH.
 
 Progress goes to standard error: one line rewritten in place on a terminal, a plain line every
-few seconds otherwise. The report goes to standard output: a table, or with `--json` a list of
-per-channel results. Exit code 0 when no channel failed or was cancelled (skipped channels were
+few seconds otherwise; both say when the batch waits for the request budget or a server's 429,
+and until when. The report goes to standard output: a table, or with `--json` a list of
+per-channel results; lines on why a batch stopped early and how long it waited follow on
+standard error. Exit code 0 when no channel failed or was cancelled (skipped channels were
 left out on purpose: a type the gateway cannot test or list, a channel the sync rules exclude);
 the same with `--dry-run`: a sync preview that failed for a channel exits 1.
 """
@@ -15,6 +17,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from ..backends.base import Backend
@@ -24,8 +27,8 @@ from ..errors import NotFound
 from ..models import Channel
 from ..secret_store import SecretStore
 from ..services import balance, connectivity, sync, test_log
-from ..services.batch import BatchProgress, BatchRun, BatchSettings, format_eta, skipped
-from ..services.results import ChannelResult, Outcome
+from ..services.batch import BatchProgress, BatchRun, BatchSettings, format_eta, pause_text, skipped
+from ..services.results import ChannelResult, Outcome, tally
 from ..services.sites import SiteSession
 from .channels import matches_search
 from .common import format_table, warn_skipped
@@ -36,25 +39,32 @@ PLAIN_INTERVAL = 5.0
 
 
 class ProgressLine:
-    """Batch progress on a stream: rewritten in place on a terminal, plain lines otherwise."""
+    """Batch progress on a stream: rewritten in place on a terminal, plain lines otherwise.
+
+    Off a terminal a line is written every `PLAIN_INTERVAL` seconds, and at once when the batch
+    starts or stops waiting (for the request budget or a server's 429), so a log says when and why.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.tty = stream.isatty()
         self._shown_at = 0.0
+        self._reason: str | None = None
 
     def reporter(self, title: str) -> Callable[[BatchProgress], None]:
         def show(progress: BatchProgress) -> None:
-            self.show(progress_text(title, progress), done=progress.done >= progress.total)
+            reason = progress.pause.reason if progress.pause is not None else None
+            changed, self._reason = reason != self._reason, reason
+            self.show(progress_text(title, progress), done=progress.done >= progress.total, now=changed)
 
         return show
 
-    def show(self, text: str, *, done: bool) -> None:
-        """Write a progress line now if it is due (always when `done`), else skip it."""
-        now = time.monotonic()
-        if not done and now - self._shown_at < (TTY_INTERVAL if self.tty else PLAIN_INTERVAL):
+    def show(self, text: str, *, done: bool, now: bool = False) -> None:
+        """Write a progress line if it is due, or at once when `done` or `now` (a wait began or ended)."""
+        moment = time.monotonic()
+        if not (done or now) and moment - self._shown_at < (TTY_INTERVAL if self.tty else PLAIN_INTERVAL):
             return
-        self._shown_at = now
+        self._shown_at = moment
         if self.tty:
             self.stream.write(f"\r\x1b[2K{text}" + ("\n" if done else ""))
         else:
@@ -71,24 +81,47 @@ def progress_text(title: str, progress: BatchProgress) -> str:
     parts.append(f"{progress.rate:.1f}/s")
     if progress.done < progress.total:
         parts.append(f"ETA {format_eta(progress.eta)}")
+    if progress.pause is not None and progress.done < progress.total:
+        parts.append(pause_text(progress.pause))
     return " · ".join(parts)
 
 
 def run(args: argparse.Namespace) -> int:
     profile = load_config().site(args.site)
-    results, ok = asyncio.run(_run(profile, args, ProgressLine(sys.stderr)))
+    report = asyncio.run(_run(profile, args, ProgressLine(sys.stderr)))
     if args.json:
-        print(json.dumps([result.to_json() for result in results], indent=2, ensure_ascii=False))
-    elif results:
-        print(report_table(results))
+        print(json.dumps([result.to_json() for result in report.results], indent=2, ensure_ascii=False))
+    elif report.results:
+        print(report_table(report.results))
     else:
         print("No channel matches.", file=sys.stderr)
-    return 0 if ok else 1
+    for note in report.notes:
+        print(note, file=sys.stderr)
+    return 0 if report.ok else 1
 
 
-async def _run(
-    profile: SiteProfile, args: argparse.Namespace, progress: ProgressLine
-) -> tuple[list[ChannelResult], bool]:
+@dataclass
+class Report:
+    """What a command ran: one result per channel, whether it succeeded, and lines for the end."""
+
+    results: list[ChannelResult]
+    ok: bool
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, run: BatchRun) -> None:
+        """Say why `run` stopped early and how long it waited for the server's rate limit."""
+        if run.cancelled:
+            counts = tally(self.results)
+            self.notes.append(
+                f"Not finished ({run.stop_reason}): {counts[Outcome.OK]:,} done, "
+                f"{counts[Outcome.FAILED]:,} failed, {counts[Outcome.CANCELLED]:,} not done."
+            )
+        summary = run.pacing_summary()
+        if summary:
+            self.notes.append(summary)
+
+
+async def _run(profile: SiteProfile, args: argparse.Namespace, progress: ProgressLine) -> Report:
     session = SiteSession(profile=profile, secrets=SecretStore())
     try:
         channels = chosen(await session.load(), args)
@@ -106,12 +139,15 @@ async def _run(
             if warning:
                 print(f"Note: {warning}", file=sys.stderr)
         if args.dry_run:
-            return _planned(backend, channels, args.action, verb, getattr(args, "model", None)), True
+            return Report(_planned(backend, channels, args.action, verb, getattr(args, "model", None)), True)
         settings = BatchSettings(concurrency=concurrency, read_only=True)
-        results = await BatchRun(channels, operation, settings, on_progress=progress.reporter(args.action)).run()
+        run = BatchRun(channels, operation, settings, on_progress=progress.reporter(args.action))
+        results = await run.run()
         if args.action == "test":
             _keep_tests(profile.name, results)
-        return results, succeeded(results)
+        report = Report(results, succeeded(results))
+        report.add(run)
+        return report
     finally:
         await session.disconnect()
 
@@ -158,27 +194,34 @@ async def _sync(
     args: argparse.Namespace,
     concurrency: int,
     progress: ProgressLine,
-) -> tuple[list[ChannelResult], bool]:
+) -> Report:
     """Preview, then (unless a dry run) write exactly the previewed changes."""
     options = sync.SyncOptions.from_profile(profile, keep_unlisted=args.keep_unlisted)
-    previews = await BatchRun(
+    preview = BatchRun(
         channels,
         sync.preview_operation(backend, options),
         BatchSettings(concurrency=concurrency, read_only=True),
         on_progress=progress.reporter("sync preview"),
-    ).run()
+    )
+    previews = await preview.run()
     stopped = any(result.outcome is Outcome.CANCELLED for result in previews)
     if args.dry_run or stopped:
-        return previews, not stopped and succeeded(previews)
+        report = Report(previews, not stopped and succeeded(previews))
+        report.add(preview)
+        return report
     plans = sync.changes(previews)
-    applied = await BatchRun(
+    apply = BatchRun(
         [channel for channel in channels if channel.id in plans],
         sync.apply_operation(backend, plans),
         BatchSettings(concurrency=concurrency, read_only=False),
         on_progress=progress.reporter("sync apply"),
-    ).run()
+    )
+    applied = await apply.run()
     results = sync.merged(previews, applied)
-    return results, succeeded(results)
+    report = Report(results, succeeded(results))
+    report.add(preview)
+    report.add(apply)
+    return report
 
 
 def succeeded(results: Sequence[ChannelResult]) -> bool:

@@ -96,7 +96,9 @@ def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
     login.add_argument("--username", metavar="USER", help="Octopus: the admin user name")
     login.add_argument("--email", metavar="EMAIL", help="AxonHub: the admin's sign-in email address")
     add.add_argument("--no-verify-tls", action="store_true", help="accept any TLS certificate (test servers only)")
-    add.add_argument("--timeout", type=float, metavar="SECONDS", help="per-request timeout")
+    add.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="seconds a whole request may take, answer included (default 15)"
+    )
     add.add_argument(
         "--flavor",
         default="auto",

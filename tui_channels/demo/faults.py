@@ -31,6 +31,12 @@ class FaultKind(str, enum.Enum):
     ECHO = "echo"
     BODY = "body"
     REWRITE = "rewrite"
+    TRICKLE = "trickle"
+    HUGE_BODY = "huge_body"
+    FAKE_GZIP = "fake_gzip"
+    BAD_CHARSET = "bad_charset"
+    BAD_GATEWAY = "bad_gateway"
+    DATABASE_ERROR = "database_error"
 
 
 @dataclass
@@ -39,14 +45,18 @@ class Fault:
 
     `path` is a glob over the request path (`/api/channel/*`); `method` narrows it when given.
     `times` is how many matching requests it affects (None: until removed); `every` applies it to
-    one matching request in `every` (2: every other one). `delay` is the latency added (LATENCY)
-    or the hang length (HANG). `retry_after` is sent as the `Retry-After` header on RATE_LIMIT
-    when not None. ECHO answers the server's error envelope with HTTP `status` (401 by default)
-    quoting the request's `Authorization` header and body back, as a debug build or a chatty proxy
-    does. BODY answers `body` (JSON-encoded unless it is bytes) with HTTP `status` (200 by
-    default): a page a proxy replaced. REWRITE lets the server answer, then passes its decoded
-    JSON through `rewrite` and sends what that returns: the server's real page, with a record of
-    the wrong shape or a field of the wrong type.
+    one matching request in `every` (2: every other one). `delay` is the latency added (LATENCY),
+    the hang length (HANG) or the seconds between bytes (TRICKLE). `retry_after` is sent as the
+    `Retry-After` header on RATE_LIMIT when not None. ECHO answers the server's error envelope with
+    HTTP `status` (401 by default) quoting the request's `Authorization` header and body back, as a
+    debug build or a chatty proxy does. BODY answers `body` (JSON-encoded unless it is bytes) with
+    HTTP `status` (200 by default): a page a proxy replaced. REWRITE lets the server answer, then
+    passes its decoded JSON through `rewrite` and sends what that returns: the server's real page,
+    with a record of the wrong shape or a field of the wrong type.
+    DATABASE_ERROR answers the server's error envelope with a database message and HTTP `status`
+    (500 by default). HUGE_BODY answers a JSON body of `size` bytes, with a `Content-Length`
+    unless `declare_length` is false; BAD_CHARSET declares `charset` for a body not valid in it.
+    `sent` counts the body bytes the server got out before the client hung up (HUGE_BODY, TRICKLE).
     """
 
     kind: FaultKind
@@ -59,7 +69,11 @@ class Fault:
     status: int | None = None
     body: Any = None
     rewrite: Callable[[Any], Any] | None = None
+    size: int = 64 * 1024 * 1024
+    declare_length: bool = True
+    charset: str = "utf-8"
     hits: int = 0
+    sent: int = 0
     _seen: int = field(default=0, repr=False)
 
     def matches(self, method: str, path: str) -> bool:
@@ -213,6 +227,12 @@ class RequestStats:
 
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Gateway</title></head><body><div id=root></div></body></html>"
 HANG_SECONDS = 600.0
+RECORDED_BODY = 1024 * 1024
+"""Bytes of each answer the request log keeps."""
+NGINX_502 = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 class FaultMiddleware:
@@ -251,7 +271,7 @@ class FaultMiddleware:
             elif fault.kind is FaultKind.REWRITE:
                 await self._rewritten(fault, scope, body, answer)
             else:
-                await self._apply(fault, answer, scope, body)
+                await self._apply(fault, answer, scope, body, receive)
         finally:
             if not answer.complete:
                 log_answer(answer)
@@ -276,8 +296,17 @@ class FaultMiddleware:
         await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
-    async def _apply(self, fault: Fault, send: Any, scope: dict[str, Any], request_body: bytes) -> None:
+    async def _apply(
+        self, fault: Fault, send: Any, scope: dict[str, Any], request_body: bytes, receive: Any
+    ) -> None:
         kind = fault.kind
+        if kind in _STREAMED:
+            gone = asyncio.ensure_future(receive())
+            try:
+                await _STREAMED[kind](fault, send, gone)
+            finally:
+                gone.cancel()
+            return
         headers: list[tuple[bytes, bytes]] = []
         if kind is FaultKind.ECHO:
             status = fault.status or 401
@@ -300,12 +329,21 @@ class FaultMiddleware:
             status, body, ctype = 200, HTML_PAGE, b"text/html; charset=utf-8"
         elif kind is FaultKind.MALFORMED_JSON:
             status, body, ctype = 200, b'{"success": true, "data": [', b"application/json"
+        elif kind is FaultKind.FAKE_GZIP:
+            status, body, ctype = 200, b'{"success": true, "message": "", "data": []}', b"application/json"
+            headers.append((b"content-encoding", b"gzip"))
+        elif kind is FaultKind.BAD_CHARSET:
+            status, body = 200, b'{"success": true, "message": "\xff\xfe\xfa", "data": []}'
+            ctype = f"application/json; charset={fault.charset}".encode()
+        elif kind is FaultKind.BAD_GATEWAY:
+            status, body, ctype = 502, NGINX_502, b"text/html"
         else:
             status, message = {
                 FaultKind.UNAUTHORIZED: (401, "Authentication failed"),
                 FaultKind.EXPIRED: (401, "token expired"),
                 FaultKind.FORBIDDEN: (403, "insufficient privileges"),
                 FaultKind.SERVER_ERROR: (500, "internal server error"),
+                FaultKind.DATABASE_ERROR: (fault.status or 500, "database is locked"),
             }[kind]
             body = json.dumps(self.error_body(status, message)).encode()
             ctype = b"application/json; charset=utf-8"
@@ -315,7 +353,8 @@ class FaultMiddleware:
 
 
 class _AnswerRecorder:
-    """A `send` that passes everything on and keeps the status, headers and body it saw.
+    """A `send` that passes everything on and keeps the status, headers and body it saw (the
+    first `RECORDED_BODY` bytes of it: a huge answer is not held in memory).
 
     `on_complete` runs before the last body chunk goes out, so a client that has read the whole
     answer always finds it logged (logging after the app returned raced the client).
@@ -328,13 +367,17 @@ class _AnswerRecorder:
         self.status = 0
         self.headers: dict[str, str] = {}
         self.chunks: list[bytes] = []
+        self._kept = 0
 
     async def __call__(self, message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
             self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in message.get("headers", [])}
         elif message["type"] == "http.response.body":
-            self.chunks.append(message.get("body", b""))
+            if self._kept < RECORDED_BODY:
+                chunk = message.get("body", b"")[: RECORDED_BODY - self._kept]
+                self.chunks.append(chunk)
+                self._kept += len(chunk)
             if not message.get("more_body", False):
                 self.complete = True
                 self._on_complete(self)
@@ -342,6 +385,45 @@ class _AnswerRecorder:
 
     def logged(self, request: LoggedRequest) -> LoggedAnswer:
         return LoggedAnswer(request, self.status, self.headers, b"".join(self.chunks))
+
+
+async def _trickle(fault: Fault, send: Any, gone: asyncio.Future[Any]) -> None:
+    """Headers at once, then one byte of a JSON answer every `delay` seconds until the client hangs up."""
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    body = b'{"success": true, "message": "", "data": ['
+    position = 0
+    while not gone.done():
+        byte = body[position : position + 1] or b" "
+        position += 1
+        await send({"type": "http.response.body", "body": byte, "more_body": True})
+        fault.sent += 1
+        await asyncio.wait([gone], timeout=fault.delay or 1.0)
+
+
+async def _huge_body(fault: Fault, send: Any, gone: asyncio.Future[Any]) -> None:
+    """A valid JSON answer of `size` bytes (a model list), made as it is sent so the demo holds none of it."""
+    head, tail = b'{"success": true, "message": "", "data": [', b'"last"]}'
+    item = b'"model-0000000000000000000000000000000000000000000000000000",'
+    count = max(0, (fault.size - len(head) - len(tail)) // len(item))
+    headers = [(b"content-type", b"application/json")]
+    if fault.declare_length:
+        length = len(head) + count * len(item) + len(tail)
+        headers.append((b"content-length", str(length).encode()))
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    chunk = item * 1024
+    await send({"type": "http.response.body", "body": head, "more_body": True})
+    for start in range(0, count, 1024):
+        if gone.done():
+            return
+        piece = chunk if count - start >= 1024 else item * (count - start)
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+        fault.sent += len(piece)
+        await asyncio.sleep(0)
+    await send({"type": "http.response.body", "body": tail})
+
+
+_STREAMED = {FaultKind.TRICKLE: _trickle, FaultKind.HUGE_BODY: _huge_body}
 
 
 async def _read_body(receive: Any) -> bytes:

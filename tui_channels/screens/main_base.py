@@ -47,7 +47,7 @@ from ..services.channel_view import SITE_COLUMN, ChannelRef, distinct_values, fl
 from ..services.fleet import Fleet, fleet_summary
 from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, failed_keys, site_batch
 from ..services.model_groups import describe_memberships, memberships
-from ..services.results import ChannelResult
+from ..services.results import ChannelResult, Outcome, tally
 from ..services.sites import LoadState, SiteChannels, SiteSession
 from ..widgets.batch_bar import BatchBar
 from ..widgets.batch_progress import BatchProgressBar
@@ -1196,6 +1196,7 @@ class MainScreenBase(Screen[None]):
             self._batch = None
             bar.finish()
         self.last_batch = (title, results)
+        self._report_pacing(title, run, results)
         if on_done is not None:
             on_done(results)
         if on_finish is not None:
@@ -1227,6 +1228,22 @@ class MainScreenBase(Screen[None]):
                 again(failed_keys(results))
 
         self.app.push_screen(BatchResultsScreen(title, results), closed)
+
+    def _report_pacing(self, title: str, run: BatchRun, results: Sequence[ChannelResult]) -> None:
+        """Say why a batch stopped early (a server's long rate limit, a refused login) and how long
+        it waited for the request budget or the server's 429s, if it did."""
+        if run.cancelled and run.stop_reason.startswith("stopped:"):
+            counts = tally(results)
+            self.notify(
+                f"{run.stop_reason}. {counts[Outcome.OK]:,} done, {counts[Outcome.FAILED]:,} failed, "
+                f"{counts[Outcome.CANCELLED]:,} not done.",
+                title=f"{title} not finished",
+                severity="warning",
+                timeout=15,
+            )
+        summary = run.pacing_summary()
+        if summary:
+            self.notify(summary, title=title, timeout=10)
 
     def action_last_results(self) -> None:
         if self.last_batch is None:

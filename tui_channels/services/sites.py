@@ -60,6 +60,8 @@ class SiteSession:
     groups_error: ChannelsError | None = None
     generation: int = 0
     """Goes up each time `channels` is replaced (a load, a delete), so a view can tell it is stale."""
+    budget: RequestBudget | None = None
+    """The site's request budget while connected: it keeps what the server's 429s taught it."""
 
     @property
     def name(self) -> str:
@@ -82,17 +84,20 @@ class SiteSession:
         if self.backend is not None and self.capabilities is not None:
             return self.backend
         secret = self.secrets.require(self.profile.name)
+        budget = self.budget if self.budget is not None else request_budget(self.profile)
         try:
-            client = create_backend(self.profile, secret, budget=request_budget(self.profile))
+            client = create_backend(self.profile, secret, budget=budget)
             backend = JournaledBackend(client, self.profile.name)
         except InvalidSecret as error:
             raise InvalidSecret(f"{error.message} {self.secrets.fix_hint(self.profile.name)}") from None
         try:
-            await backend.connect()
+            capabilities = await backend.connect()
         except BaseException:
             await backend.close()
             raise
-        self.backend = backend
+        if budget is not None and capabilities.api_rate_limit is not None:
+            budget.adopt(*capabilities.api_rate_limit)
+        self.backend, self.budget = backend, budget
         return backend
 
     async def load(self, on_progress: ProgressCallback | None = None) -> list[Channel]:
@@ -216,9 +221,17 @@ class SiteChannels:
 
 
 def request_budget(profile: SiteProfile) -> RequestBudget | None:
-    """The site's request budget, shared by every request the backend sends; None when off."""
+    """The site's request budget, shared by every request the backend sends; None when off.
+
+    Until the server's generation is known it is the family's lowest stock limit; a limit set in
+    the profile is pinned (the detected generation does not replace it).
+    """
     limit = profile.budget_limit
-    return RequestBudget(limit, profile.budget_window) if limit else None
+    if not limit:
+        return None
+    return RequestBudget(
+        limit, profile.budget_window, pinned=profile.request_budget is not None, max_wait=profile.max_wait
+    )
 
 
 class SiteSessions:

@@ -2,13 +2,17 @@
 and what the account may do.
 
 Used by `tui-channels sites verify` and by the site manager's "Verify configuration": each step
-becomes one `Check` in plain words, so a user sees which one is wrong.
+becomes one `Check` in plain words, so a user sees which one is wrong. A rate limit
+(HTTP 429), a server error (5xx) or the gateway's database failing is not a verdict on the
+credentials: the credentials step then says it was not checked, and why.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..backends.base import Backend
+from ..backends.http import RetryPolicy
 from ..backends.registry import create_backend, family_of
 from ..config import SiteProfile
 from ..errors import (
@@ -18,10 +22,28 @@ from ..errors import (
     InvalidSecret,
     NotSupported,
     PermissionDenied,
+    RateLimited,
     RequestTimeout,
+    ServerError,
     TLSFailure,
     Unreachable,
 )
+
+
+def _detected(backend: Backend) -> Check:
+    """The backend step when the server answered its status before failing, else not checked."""
+    if backend.detected_label:
+        return Check("Backend", True, backend.detected_label)
+    return Check("Backend", None, "not checked (the server did not say what it runs)")
+
+
+def _not_a_verdict(error: ChannelsError) -> str:
+    """Why a rate limit, a server failure or a broken answer says nothing about the credentials."""
+    if isinstance(error, RateLimited):
+        return f"the server is rate limiting this client (HTTP 429), so it did not judge the credentials. {error.message}"
+    if isinstance(error, ServerError):
+        return f"the server failed ({error.title.lower()}), so it did not judge the credentials. {error.message}"
+    return f"the server stopped answering ({error.title.lower()}) after saying what it runs. {error.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +60,14 @@ class Check:
 
 
 NOT_TRIED = "not checked (an earlier step failed)"
+VERIFY_RETRY = RetryPolicy(max_wait=10.0, max_wait_source="when verifying a site")
+"""A rate-limited server may hold a verification 10 s, then the rate limit is reported instead."""
 
 
 async def verify_site(profile: SiteProfile, secret: str) -> list[Check]:
     """Reachability, backend family and version, credentials — in that order, as plain words."""
     try:
-        backend = create_backend(profile, secret)
+        backend = create_backend(profile, secret, retry=VERIFY_RETRY)
     except InvalidSecret as error:
         return [
             Check("Reachable", None, "not checked (the secret cannot be sent)"),
@@ -57,6 +81,9 @@ async def verify_site(profile: SiteProfile, secret: str) -> list[Check]:
         capabilities = await backend.verify()
         missing = await backend.missing_permissions()
     except (Unreachable, TLSFailure, RequestTimeout) as error:
+        if backend.detected_label:
+            not_judged = Check("Credentials", None, f"not checked: {_not_a_verdict(error)}")
+            return [reached, _detected(backend), not_judged, untried]
         return [
             Check("Reachable", False, f"{error.title}: {error.message}"),
             Check("Backend", None, NOT_TRIED),
@@ -82,6 +109,9 @@ async def verify_site(profile: SiteProfile, secret: str) -> list[Check]:
             Check("Credentials", None, NOT_TRIED),
             untried,
         ]
+    except (RateLimited, ServerError) as error:
+        not_judged = Check("Credentials", None, f"not checked: {_not_a_verdict(error)}")
+        return [reached, _detected(backend), not_judged, untried]
     except ChannelsError as error:
         failed = Check("Credentials", False, f"{error.title}: {error.message}")
         return [reached, Check("Backend", None, NOT_TRIED), failed, untried]

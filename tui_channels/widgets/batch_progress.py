@@ -13,14 +13,18 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from ..services.batch import BatchProgress, format_eta
+from ..services.batch import BatchProgress, format_eta, pause_text
 from ..services.fleet_batch import FleetProgress
 
 
 def progress_text(title: str, progress: BatchProgress, *, cancelling: bool = False) -> Text:
+    """ " Test 2/5  0.5/s  ETA 12s  1 failed  Esc cancels", or what the batch is waiting for."""
     text = Text()
     text.append(f" {title} ", style="bold")
     text.append(f"{progress.done:,}/{progress.total:,}")
+    if progress.pause is not None and not cancelling:
+        text.append(f"  {pause_text(progress.pause)}", style="italic")
+        return text
     text.append(f"  {progress.rate:.1f}/s  ETA {format_eta(progress.eta)}")
     if progress.failed:
         text.append(f"  {progress.failed:,} failed", style="bold")

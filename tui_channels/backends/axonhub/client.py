@@ -75,8 +75,16 @@ class AxonHubBackend(BackendBase):
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         budget: RequestBudget | None = None,
+        max_answer_bytes: int | None = None,
     ) -> None:
-        self._http = HttpTransport(base_url, verify_tls=verify_tls, timeout=timeout, retry=retry, budget=budget)
+        self._http = HttpTransport(
+            base_url,
+            verify_tls=verify_tls,
+            timeout=timeout,
+            retry=retry,
+            budget=budget,
+            max_answer_bytes=max_answer_bytes,
+        )
         self._host = host_of(base_url)
         self._email = email
         self._password = password

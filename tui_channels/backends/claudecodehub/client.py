@@ -88,6 +88,7 @@ class ClaudeCodeHubBackend(BackendBase):
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         budget: RequestBudget | None = None,
+        max_answer_bytes: int | None = None,
     ) -> None:
         self._http = HttpTransport(
             base_url,
@@ -95,6 +96,7 @@ class ClaudeCodeHubBackend(BackendBase):
             timeout=timeout,
             retry=retry,
             budget=budget,
+            max_answer_bytes=max_answer_bytes,
             headers={"Authorization": f"Bearer {admin_token.strip()}"},
         )
         self._host = host_of(base_url)

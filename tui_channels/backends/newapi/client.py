@@ -22,6 +22,7 @@ from ...errors import (
     AuthError,
     BackendError,
     BadResponse,
+    DatabaseError,
     NotFound,
     NotSupported,
     PermissionDenied,
@@ -39,7 +40,7 @@ from ...models import (
     join_list,
 )
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback, VersionSegment
-from ..http import HttpTransport, RetryPolicy, decode_json
+from ..http import HttpTransport, RetryPolicy, decode_json, json_or_none
 from ..ratelimit import RequestBudget
 from ..wire_values import as_int, read_records
 from .admin import NewApiAdmin
@@ -110,6 +111,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         budget: RequestBudget | None = None,
+        max_answer_bytes: int | None = None,
     ) -> None:
         if flavor != "auto" and flavor not in FLAVORS:
             raise ValueError(f"unknown New API flavor {flavor!r}")
@@ -117,7 +119,13 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         if user_id is not None:
             headers.update({name: str(user_id) for name in USER_ID_HEADERS})
         self._http = HttpTransport(
-            base_url, verify_tls=verify_tls, timeout=timeout, retry=retry, headers=headers, budget=budget
+            base_url,
+            verify_tls=verify_tls,
+            timeout=timeout,
+            retry=retry,
+            headers=headers,
+            budget=budget,
+            max_answer_bytes=max_answer_bytes,
         )
         self._forced_flavor = flavor
         self._protocol: _Protocol | None = None
@@ -278,6 +286,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             untestable_types=flavor.untestable_types,
             listable_types=flavor.listable_types,
             tag_fields=flavor.tag_fields if Operation.TAG_EDIT in protocol.operations else (),
+            api_rate_limit=flavor.api_rate_limit,
         )
 
     # -- the envelope ----------------------------------------------------------------------
@@ -311,6 +320,11 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         return body
 
     def _decode(self, response: httpx.Response, method: str, path: str, action: str) -> Any:
+        """The body of a success; for an error status, the typed error it amounts to.
+
+        A 502/504 carrying the gateway's own `success:false` answer is its verdict on the upstream
+        (newer builds answer a failed model fetch so), read like the same answer with HTTP 200.
+        """
         status = response.status_code
         if 300 <= status < 400:
             raise BadResponse(
@@ -319,7 +333,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             )
         if status < 400:
             return decode_json(response)
-        body = _json_or_none(response)
+        body = json_or_none(response)
         message = _message_of(body)
         if status == 401:
             expired = isinstance(body, dict) and body.get("code") == "AUTH_TOKEN_EXPIRED"
@@ -343,6 +357,11 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         if status in (400, 409):
             raise RequestRejected(f"The gateway refused to {action}: {message or f'HTTP {status}'}")
         if status >= 500:
+            database = DatabaseError.from_message(message, action=action)
+            if database is not None:
+                raise database
+            if status in (502, 504) and isinstance(body, dict) and body.get("success") is False and message:
+                raise classify_refusal(message, action=action)
             said = f": {message.rstrip('.')}." if message else "."
             raise ServerError(
                 f"The gateway failed while trying to {action} (HTTP {status}){said} "
@@ -825,13 +844,6 @@ def _balance_failed(error: RequestRejected) -> RequestRejected:
         "and that the upstream is up.",
         title="Upstream failed",
     )
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _message_of(body: Any) -> str:

@@ -204,6 +204,10 @@ class Flavor:
     fields: tuple[FieldSpec, ...]
     operations: frozenset[Operation]
     columns: frozenset[str]
+    api_rate_limit: tuple[int, float]
+    """`GLOBAL_API_RATE_LIMIT` per `GLOBAL_API_RATE_LIMIT_DURATION` as shipped (newapi.md §6, the
+    servers' `common/init.go`): 360 per 180 s on current New API, 180 on legacy New API and
+    Veloera, 480 on One API (`common/config/config.go`)."""
     protocol_types: dict[str, TypeCode] = field(default_factory=lambda: NEWAPI_PROTOCOL_TYPES)
     untestable_types: frozenset[TypeCode] = NEWAPI_UNTESTABLE_TYPES
     listable_types: frozenset[TypeCode] | None = NEWAPI_LISTABLE_TYPES
@@ -215,7 +219,16 @@ class Flavor:
 
 FLAVORS: dict[str, Flavor] = {
     "newapi": Flavor(
-        "newapi", "New API", True, True, None, NEWAPI_TYPES, _NEWAPI_FIELDS, _CURRENT_OPERATIONS, _COLUMNS
+        "newapi",
+        "New API",
+        True,
+        True,
+        None,
+        NEWAPI_TYPES,
+        _NEWAPI_FIELDS,
+        _CURRENT_OPERATIONS,
+        _COLUMNS,
+        (360, 180.0),
     ),
     "newapi-legacy": Flavor(
         "newapi-legacy",
@@ -227,6 +240,7 @@ FLAVORS: dict[str, Flavor] = {
         _LEGACY_FIELDS,
         _NEWAPI_OPERATIONS,
         _COLUMNS,
+        (180, 180.0),
         tag_fields=LEGACY_TAG_FIELDS,
     ),
     "oneapi": Flavor(
@@ -239,6 +253,7 @@ FLAVORS: dict[str, Flavor] = {
         _ONEAPI_FIELDS,
         _ONEAPI_OPERATIONS,
         _COLUMNS - {"tag"},
+        (480, 180.0),
         protocol_types=ONEAPI_PROTOCOL_TYPES,
         untestable_types=frozenset(),
         tag_fields=(),
@@ -253,6 +268,7 @@ FLAVORS: dict[str, Flavor] = {
         _VELOERA_FIELDS,
         _NEWAPI_OPERATIONS | {Operation.REVEAL_KEY},
         _COLUMNS,
+        (180, 180.0),
         untestable_types=frozenset({2, 5, 36}),
         listable_types=NEWAPI_LISTABLE_TYPES & frozenset(VELOERA_TYPES.codes),
         tag_fields=LEGACY_TAG_FIELDS,

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from ...errors import AuthError, BadResponse, NotFound, NotSupported, PermissionDenied, RequestRejected, ServerError
-from ..http import HttpTransport, RetryPolicy, decode_json, host_of
+from ..http import HttpTransport, RetryPolicy, decode_json, host_of, json_or_none
 from ..wire_values import as_int, as_list, as_text
 from .flavors import USER_ID_HEADERS
 from .wire import classify_refusal
@@ -118,10 +118,7 @@ class TokenClient:
         status = response.status_code
         if status < 300:
             return decode_json(response)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         error = body.get("error") if isinstance(body, dict) else None
         holder = error if isinstance(error, dict) else body if isinstance(body, dict) else {}
         message = str(holder.get("message") or "")

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
+from ...errors import AuthError, BadResponse, DatabaseError, NotFound, PermissionDenied, RequestRejected
 from ...models import Channel, ChannelStatus, TypeCatalog, UpstreamWatch, join_list
 from ..wire_values import as_float, as_int, as_mapping, as_names, as_text, record_id
 
@@ -190,6 +190,7 @@ _AUTH_MARKERS = (
 )
 _PRIVILEGE_MARKERS = ("权限不足", "insufficient privilege")
 
+
 PRIVILEGE_HINT = (
     "The account needs admin rights on channels (on current New API, creating or deleting channels and "
     "changing keys, types, base URLs or overrides also needs the channel.sensitive_write permission)."
@@ -204,6 +205,9 @@ def classify_refusal(message: str, *, action: str) -> Exception:
     that an upstream's error text relayed in a test result is not mistaken for our own auth failure.
     """
     lowered = message.lower()
+    database = DatabaseError.from_message(message, action=action)
+    if database is not None:
+        return database
     if any(marker in lowered for marker in _PRIVILEGE_MARKERS):
         return PermissionDenied(f"The gateway refused to {action}: {message}. {PRIVILEGE_HINT}")
     if any(marker in lowered for marker in _AUTH_MARKERS):

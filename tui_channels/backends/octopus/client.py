@@ -28,6 +28,7 @@ from ...errors import (
     BackendError,
     BadResponse,
     ConfigError,
+    DatabaseError,
     NotFound,
     NotSupported,
     PermissionDenied,
@@ -38,7 +39,7 @@ from ...model_groups import ModelGroup
 from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
 from ...redact import scrub
 from ..base import BackendBase, Capabilities, ProgressCallback
-from ..http import HttpTransport, RetryPolicy, decode_json, host_of
+from ..http import HttpTransport, RetryPolicy, decode_json, host_of, json_or_none
 from ..ratelimit import RequestBudget
 from ..wire_values import as_names, read_records
 from .fields import GENERATIONS, build_capabilities, generation_label
@@ -107,12 +108,18 @@ class OctopusBackend(BackendBase):
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         budget: RequestBudget | None = None,
+        max_answer_bytes: int | None = None,
         session_seconds: int = 3600,
     ) -> None:
         if generation not in GENERATIONS:
             raise ConfigError(f"Unknown Octopus generation {generation!r}: choose auto, current or legacy.")
         self._http = HttpTransport(
-            base_url, verify_tls=verify_tls, timeout=timeout, retry=retry, budget=budget
+            base_url,
+            verify_tls=verify_tls,
+            timeout=timeout,
+            retry=retry,
+            budget=budget,
+            max_answer_bytes=max_answer_bytes,
         )
         self._host = host_of(base_url)
         self._username = username
@@ -324,6 +331,9 @@ class OctopusBackend(BackendBase):
                 "the gateway may be rewriting the Content-Type header."
             )
         if status >= 500:
+            database = DatabaseError.from_message(message, action=action)
+            if database is not None:
+                return database
             return ServerError(
                 f"{where} failed to {action}: {message} (HTTP {status}). Check the gateway's log; try again later."
             )
@@ -576,10 +586,7 @@ def _fetch_record(channel: Channel) -> dict[str, Any]:
 
 
 def _server_message(response: httpx.Response) -> str:
-    try:
-        payload = response.json()
-    except ValueError:
-        return ""
+    payload = json_or_none(response)
     return str(payload["message"]) if _is_envelope(payload) else ""
 
 

@@ -1,6 +1,8 @@
 """Upstream-facing `/api/channel/*` handlers of the emulated server: tests, model fetches, balances.
 
-Tests and model fetches really call the fake upstream over HTTP (newapi.md §3.9, §3.11). There is
+Tests and model fetches really call the fake upstream over HTTP (newapi.md §3.9, §3.11); the
+current flavor answers a failed model fetch with HTTP 502 and its JSON envelope (upstream main's
+`FetchUpstreamModels`, `fetch_models_failed`), the older ones with HTTP 200 `success:false`. There is
 no balance API upstream, so balance queries (§3.10) compute a deterministic pseudo balance for the
 types the real servers can query and refuse the others with the servers' own message.
 """
@@ -160,7 +162,9 @@ class CheckApi:
         answer = await self.upstream.models(self._base_url(row), keys[0] if keys else "")
         if not answer.ok:
             detail = answer.error if answer.transport_error or self.flavor.current else f"status code: {answer.status}"
-            return fail(f"获取模型列表失败: {detail}" if self.flavor.current else detail)
+            if self.flavor.current:
+                return reply(False, f"获取模型列表失败: {detail}", status=502, code="fetch_models_failed")
+            return fail(detail)
         ids = model_ids(answer.body)
         if ids is None:
             return fail("解析响应失败: the upstream did not answer with a model list")

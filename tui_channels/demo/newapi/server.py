@@ -5,13 +5,13 @@ envelopes, pagination and channel shape. Routing mimics gin: static segments win
 one-segment GET a flavor lacks lands on `GET /:id` and its `strconv.Atoi` error, as on the real
 server), a missing route under `/api` or `/v1` is a 404 with an OpenAI-style error object, a path
 that only lacks (or has an extra) trailing slash is redirected (301 for GET, 307 otherwise), and
-any other path gets the web UI's page. The rate limiter is a fixed window per client IP over the
-`/api` routes, answering 429 with an empty body as the real servers do.
+any other path gets the web UI's page. The rate limiter (`ratelimit.py`) limits the `/api` routes
+per client IP as the real servers' in-memory (or Redis) limiter does, answering 429 with an empty
+body.
 """
 
 from __future__ import annotations
 
-import math
 import random
 import string
 import time
@@ -28,6 +28,7 @@ from .channels import PRIVILEGE_MESSAGE, ChannelApi, reply
 from .checks import CheckApi
 from .probe import Upstream
 from ..upstream import PROVIDERS
+from .ratelimit import RateLimiter
 from .store import FLAVORS, ChannelTable, Flavor, plain, seed_rows
 from .tokens import TokenApi
 from .upstream_updates import UpstreamUpdateApi, seed_watch
@@ -103,24 +104,6 @@ class _Route:
     permission: str
 
 
-class FixedWindow:
-    """A fixed-window request counter per client key."""
-
-    def __init__(self, count: int, window: float) -> None:
-        self.count = count
-        self.window = window
-        self._windows: dict[str, tuple[float, int]] = {}
-
-    def hit(self, client: str) -> float | None:
-        """Count one request; None if allowed, else the seconds left in the full window."""
-        now = time.monotonic()
-        started, seen = self._windows.get(client, (now, 0))
-        if now - started >= self.window:
-            started, seen = now, 0
-        self._windows[client] = (started, seen + 1)
-        return None if seen < self.count else self.window - (now - started)
-
-
 class NewApiServer:
     """One emulated server: the ASGI app plus what the gateway and tests need to reach it."""
 
@@ -133,6 +116,7 @@ class NewApiServer:
         seed: int,
         role: str = "root",
         rate_limit: tuple[int, float] | None = None,
+        rate_limiter: str = "memory",
         upstream_timeout: float = 30.0,
         system_name: str | None = None,
         check_in_flag: bool = True,
@@ -150,7 +134,9 @@ class NewApiServer:
         self.user_id = 1
         self.access_token = _token(flavor, seed)
         self.table = ChannelTable(seed_rows(self.flavor, channels, seed=seed, upstream_url=upstream_url))
-        self.limiter = FixedWindow(*rate_limit) if rate_limit else None
+        self.limiter = (
+            RateLimiter(*rate_limit, current=self.flavor.current, limiter=rate_limiter) if rate_limit else None
+        )
         self._started = int(time.time())
         channel_api = ChannelApi(self.flavor, self.table, sensitive_write=self.role >= ROLES["root"])
         self.checks = check_api = CheckApi(self.flavor, self.table, Upstream(upstream_timeout))
@@ -204,10 +190,9 @@ class NewApiServer:
             return self._no_route(request, segments)
         route, arg = found
         if self.limiter is not None:
-            left = self.limiter.hit(request.client.host if request.client else "")
-            if left is not None:
-                retry = {"Retry-After": str(max(1, math.ceil(left)))} if self.flavor.current else {}
-                return Response(b"", 429, headers=retry)
+            refusal = self.limiter.check(request.client.host if request.client else "")
+            if refusal is not None:
+                return Response(b"", 429, headers=refusal)
         refusal = self._authorize(request, route.permission)
         if refusal is not None:
             return refusal
@@ -369,6 +354,6 @@ def _token(flavor: str, seed: int) -> str:
 def build_newapi_server(
     flavor: str, *, upstream_url: str, channels: int, seed: int, **options: Any
 ) -> NewApiServer:
-    """Build the server `DemoGateway.add_newapi()` serves; options: role, rate_limit, upstream_timeout,
-    system_name, check_in_flag."""
+    """Build the server `DemoGateway.add_newapi()` serves; options: role, rate_limit (requests,
+    window in seconds), rate_limiter (`memory` or `redis`), upstream_timeout, system_name, check_in_flag."""
     return NewApiServer(flavor, upstream_url=upstream_url, channels=channels, seed=seed, **options)
