@@ -77,11 +77,6 @@ class Pacer(Protocol):
     def pause(self) -> Pause | None:
         """Why requests are held right now and until when; None when they may go."""
 
-    @property
-    def used(self) -> int:
-        """Requests counted in the current window: accepted or still in flight, never refused ones."""
-        return len(self._in_window(self._clock()))
-
     def describe(self) -> str:
         """The pacing in force, for reports ("" when there is nothing to say)."""
 
@@ -94,11 +89,6 @@ class ServerWait:
 
     def pause(self) -> Pause | None:
         return self._pause if (self._pause.seconds_left() or 0) > 0 else None
-
-    @property
-    def used(self) -> int:
-        """Requests counted in the current window: accepted or still in flight, never refused ones."""
-        return len(self._in_window(self._clock()))
 
     def describe(self) -> str:
         return ""
