@@ -64,7 +64,7 @@ async def test_a_batch_held_by_the_budget_says_so_and_its_bar_is_empty(gateway, 
         assert bar.display
         assert "0/2" in screen_text(app)
         assert bar.query_one("ProgressBar").percentage == 0
-        progress = screen._batch.progress()
+        progress = screen._batch.progress().total
         assert progress.pause is not None and progress.pause.reason == "waiting for the request budget"
         assert progress.in_flight == 2 and progress.done == 0
         assert site.stats.total == CONNECT_AND_LIST  # nothing was sent past the budget
@@ -80,7 +80,7 @@ async def test_results_leave_the_budget_wait_out_of_each_channels_time(gateway, 
         started = time.monotonic()
         await start_test(pilot, [first, second])
         await wait_for(pilot, lambda: waiting_text(app))  # one test went out, the other waits
-        run = screen._batch
+        run = screen._batch.site_runs[site.name]
         await wait_for(pilot, lambda: screen.last_batch is not None, timeout=60)
         elapsed = time.monotonic() - started
         _, results = screen.last_batch

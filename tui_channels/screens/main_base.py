@@ -45,7 +45,7 @@ from ..services.batch import BatchSettings
 from ..services.batch import Operation as BatchOperation
 from ..services.channel_view import SITE_COLUMN, ChannelRef, distinct_values, flag_choices, relative_time
 from ..services.fleet import Fleet, fleet_summary
-from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, failed_keys, site_batch
+from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, by_site, failed_keys, site_batch
 from ..services.model_groups import describe_memberships, memberships
 from ..services.results import ChannelResult, Outcome, tally
 from ..services.sites import LoadState, SiteChannels, SiteSession
@@ -1229,21 +1229,25 @@ class MainScreenBase(Screen[None]):
 
         self.app.push_screen(BatchResultsScreen(title, results), closed)
 
-    def _report_pacing(self, title: str, run: BatchRun, results: Sequence[ChannelResult]) -> None:
-        """Say why a batch stopped early (a server's long rate limit, a refused login) and how long
-        it waited for the request budget or the server's 429s, if it did."""
-        if run.cancelled and run.stop_reason.startswith("stopped:"):
-            counts = tally(results)
-            self.notify(
-                f"{run.stop_reason}. {counts[Outcome.OK]:,} done, {counts[Outcome.FAILED]:,} failed, "
-                f"{counts[Outcome.CANCELLED]:,} not done.",
-                title=f"{title} not finished",
-                severity="warning",
-                timeout=15,
-            )
-        summary = run.pacing_summary()
-        if summary:
-            self.notify(summary, title=title, timeout=10)
+    def _report_pacing(self, title: str, run: FleetRun, results: Sequence[ChannelResult]) -> None:
+        """Say why a site's batch stopped early (a server's long rate limit, a refused login) and
+        how long it waited for the request budget or the server's 429s, if it did."""
+        grouped = by_site(results)
+        several = len(run.site_runs) > 1
+        for site, site_run in run.site_runs.items():
+            named = f"{title} on {site}" if several else title
+            if site_run.cancelled and site_run.stop_reason.startswith("stopped:"):
+                counts = tally(grouped.get(site, []))
+                self.notify(
+                    f"{site_run.stop_reason}. {counts[Outcome.OK]:,} done, {counts[Outcome.FAILED]:,} failed, "
+                    f"{counts[Outcome.CANCELLED]:,} not done.",
+                    title=f"{named} not finished",
+                    severity="warning",
+                    timeout=15,
+                )
+            summary = site_run.pacing_summary()
+            if summary:
+                self.notify(summary, title=named, timeout=10)
 
     def action_last_results(self) -> None:
         if self.last_batch is None:

@@ -15,7 +15,7 @@ The app runs every batch through this, one site or many; so does `tui-channels f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..backends.base import Backend
@@ -75,8 +75,13 @@ class FleetProgress:
 
 def _sum(progresses: Sequence[BatchProgress], elapsed: float) -> BatchProgress:
     """The sites' counts added up; the elapsed time is the longest any site reports (each site's
-    engine keeps its own clock), else `elapsed`."""
+    engine keeps its own clock), else `elapsed`. The ETA is the slowest unfinished site's; the run
+    is held (`pause`) when every unfinished site is, until the first of them resumes."""
     elapsed = max((p.elapsed for p in progresses), default=elapsed) or elapsed
+    running = [p for p in progresses if p.done < p.total]
+    etas = [p.eta for p in running if p.eta is not None]
+    pauses = [p.pause for p in running if p.pause is not None]
+    held = bool(running) and len(pauses) == len(running)
     return BatchProgress(
         total=sum(p.total for p in progresses),
         done=sum(p.done for p in progresses),
@@ -84,6 +89,9 @@ def _sum(progresses: Sequence[BatchProgress], elapsed: float) -> BatchProgress:
         failed=sum(p.failed for p in progresses),
         skipped=sum(p.skipped for p in progresses),
         elapsed=elapsed,
+        in_flight=sum(p.in_flight for p in progresses),
+        eta=max(etas) if etas else None,
+        pause=min(pauses, key=lambda p: p.resumes_at or float("inf")) if held else None,
     )
 
 
@@ -112,6 +120,12 @@ class FleetRun:
     @property
     def total(self) -> int:
         return sum(len(b.channels) for b in self.batches)
+
+    @property
+    def site_runs(self) -> Mapping[str, BatchRun]:
+        """Each site's engine run, by site, once `run()` has started them (for why and how long
+        a site's batch stopped or waited)."""
+        return self._runs
 
     @property
     def cancelled(self) -> bool:
