@@ -183,7 +183,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         probe = HttpTransport(base_url, verify_tls=verify_tls, timeout=timeout, headers=self._probe_headers)
         try:
             response = await probe.request("GET", "/api/channel/", params={"p": 0, "page_size": 1})
-            body = _json_or_none(response)
+            body = json_or_none(response)
         except BackendError:
             return False
         finally:
