@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from tui_channels.app import ChannelsApp
 from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
@@ -21,7 +21,7 @@ from tui_channels.services import batch
 from tui_channels.services.results import Outcome
 from tui_channels.widgets.batch_progress import BatchProgressBar
 
-from .batch_helpers import key_of, newapi_models, working_ids
+from .batch_helpers import key_of, newapi_models, stored, working_ids
 from .ui_helpers import (
     app_on_sites,
     choose_this_apps_sync,
@@ -111,6 +111,13 @@ async def test_escape_cancels_a_running_test_at_once():
         assert time.monotonic() - started < 3
         assert {r.outcome for r in results._results} == {Outcome.CANCELLED}
         assert not progress_visible(app)
+
+        for channel_id in ids:  # ctrl+r runs the cancelled channels again
+            demo.gateway.upstream.key_delays.pop(key_of(site, channel_id))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, BatchResultsScreen) and app.screen is not results, 30)
+        assert sorted(r.channel_id for r in app.screen._results) == sorted(ids)
+        assert {r.outcome for r in app.screen._results} == {Outcome.OK}
 
 
 async def test_sync_previews_first_then_applies_exactly_the_preview():
@@ -283,3 +290,43 @@ async def test_sync_rules_are_edited_saved_and_used_by_the_next_sync():
         assert not options.allows(channel.id + 1, "text-embedding-3-small")
         assert not options.allows(channel.id + 1, "o3-mini")
         assert options.allows(channel.id + 1, "gpt-4o")
+
+
+async def test_test_with_a_model_completes_the_model_name_from_the_channels():
+    async with running_app() as (app, pilot, _demo):
+        channel = main_screen(app).table.cursor_channel
+        model = max(channel.models, key=len)
+        await pilot.press("T")
+        picker = await wait_screen(pilot, ScopePicker)
+        await wait_for(pilot, lambda: picker._chosen().key == "cursor")
+        await pilot.press("enter")
+        box = picker.query_one("#scope-text", Input)
+        await wait_for(pilot, lambda: box.has_focus)
+        await pilot.press(*model[:-1])
+        await wait_for(pilot, lambda: box._suggestion != "")
+        await pilot.press("right")
+        assert box.value in channel.models and box.value.startswith(model[:-1])
+
+
+async def test_results_show_failures_first_and_the_model_and_select_the_failed_channels():
+    async with running_app() as (app, pilot, demo):
+        site = demo.gateway.sites[NEWAPI_SITE]
+        good = working_ids(site)[:3]
+        bad = [i for i in stored(site) if i not in working_ids(site) and site.server.record(i)["status"] == 1][:2]
+        model = "gpt-4o-mini"
+        await select(pilot, [*good, *bad])
+        await pilot.press("T")
+        picker = await wait_screen(pilot, ScopePicker)
+        await wait_for(pilot, lambda: picker._chosen().key == "selection")
+        await pilot.press("enter", *model, "enter")
+        results = await wait_screen(pilot, BatchResultsScreen, timeout=30)
+        outcomes = [r.outcome for r in results._results]
+        failed = [r.channel_id for r in results._results if r.outcome is Outcome.FAILED]
+        assert failed and outcomes[: len(failed)] == [Outcome.FAILED] * len(failed), "failures first"
+        assert all(r.extra.get("model") == model for r in results._results if r.outcome is not Outcome.SKIPPED)
+        assert f"model {model}" in screen_text(app)
+        await pilot.press("f", "f")  # All → OK → Failed
+        await wait_for(pilot, lambda: results.query_one("#results-outcome").value == "failed")
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: app.screen is main_screen(app))
+        assert set(main_screen(app).table.selected_ids) == set(failed)

@@ -20,6 +20,7 @@ from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.key_reveal import KeyRevealScreen
 from tui_channels.screens.main import MainScreen
 from tui_channels.screens.model_editor import ModelEditorScreen
+from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.screens.type_picker import TypePicker
 from tui_channels.services import trash
 
@@ -439,6 +440,7 @@ async def test_duplicate_on_new_api_copies_server_side_then_edits_the_copy(gatew
         copy_id = max(site.server.store)
         assert site.stats.requests("POST", "/api/channel/copy/4")
         assert form.form.channel.id == copy_id
+        assert site.server.record(copy_id)["status"] == 2, "the copy serves nothing while its form is open"
         assert field_input(form, "name").value == f"{original['name']} copy"
         field_input(form, "name").value = "the-copy"
         await pilot.pause()
@@ -447,7 +449,25 @@ async def test_duplicate_on_new_api_copies_server_side_then_edits_the_copy(gatew
         record = site.server.record(copy_id)
         assert record["name"] == "the-copy" and record["key"] == original["key"]
         assert record["models"] == original["models"] and record["group"] == original["group"]
+        assert record["status"] == original["status"] == 1, "saved with the original's status"
         assert main_screen(app).table.cursor_channel.id == copy_id
+        assert any(f"Created channel {copy_id}" in n.message for n in app._notifications)
+
+
+async def test_a_cancelled_duplicate_on_new_api_leaves_nothing_behind(gateway, monkeypatch) -> None:
+    site = newapi(gateway)
+    before = set(site.server.store)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        await to_channel(pilot, 4)
+        await pilot.press("D")
+        await wait_screen(pilot, ChannelFormScreen)
+        copy_id = max(site.server.store)
+        assert copy_id not in before
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: set(site.server.store) == before)
+        await wait_for(pilot, lambda: any("Nothing was created" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: is_loaded(app))
+        assert copy_id not in {c.id for c in main_screen(app).current.channels}
 
 
 async def test_duplicate_on_octopus_creates_from_the_fields(gateway, monkeypatch) -> None:
@@ -582,6 +602,8 @@ async def test_disable_and_enable_with_the_legacy_fallback(gateway, monkeypatch)
         screen.table.set_selection(enabled)
         await pilot.pause()
         await pilot.press("minus")
+        await wait_screen(pilot, StatusConfirmScreen)
+        await pilot.press("y")
         await wait_screen(pilot, BatchResultsScreen)
         await pilot.press("escape")
         await back_to_main(pilot)

@@ -12,9 +12,10 @@ from textual.app import App, ComposeResult
 from textual.strip import Strip
 from textual.widgets import Input
 
+from tui_channels.backends.base import COLUMNS_ALL
 from tui_channels.models import Channel, ChannelStatus
 from tui_channels.services.channel_view import ViewState
-from tui_channels.widgets.channel_table import ChannelTable
+from tui_channels.widgets.channel_table import COLUMNS, ChannelTable
 
 from .test_channel_view import make, seeded_channels
 
@@ -329,7 +330,7 @@ async def test_wide_columns_scroll_horizontally_with_the_header(hundred: list[Ch
         table.scroll_to(x=table.max_scroll_x, animate=False)
         await pilot.pause()
         header = lines(table)[0]
-        assert header.rstrip().endswith("Used") and "ID" not in header
+        assert header.rstrip().endswith(COLUMNS[COLUMNS_ALL[-1]].label) and "ID" not in header
 
 
 async def test_long_names_are_cut_with_an_ellipsis() -> None:

@@ -86,6 +86,8 @@ REFERENCE_MISSING_KEYS: dict[str, Any] = {
     "response_time": lambda c: c.response_time_ms if c.response_time_ms else None,
     "test_time": lambda c: c.test_time if c.test_time else None,
     "used_quota": lambda c: c.used_quota,
+    "success_rate": lambda c: c.success_rate,
+    "cost": lambda c: c.cost,
 }
 """The documented "missing" rule per column, written independently of the code under test."""
 
@@ -103,6 +105,8 @@ def reference_view(channels: list[Channel], state: ViewState) -> list[int]:
             ChannelStatus.MANUALLY_DISABLED,
             ChannelStatus.AUTO_DISABLED,
         ):
+            return False
+        if state.status == "auto-disabled" and c.status is not ChannelStatus.AUTO_DISABLED:
             return False
         if state.type_code is not None and c.type.code != state.type_code:
             return False
@@ -395,6 +399,8 @@ def test_cell_text() -> None:
         response_time_ms=1234,
         test_time=NOW - 180,
         used_quota=1_234_567,
+        success_rate=0.75,
+        cost=1234.5,
     )
     cells = {column: CELL_TEXT[column](channel, NOW) for column in COLUMNS_ALL}
     assert cells == {
@@ -414,6 +420,8 @@ def test_cell_text() -> None:
         "response_time": "1.2 s",
         "test_time": "3m ago",
         "used_quota": "1.2M",
+        "success_rate": "75.0%",
+        "cost": "1,234.50",
     }
     assert CELL_TEXT["balance"](make(1), NOW) == ""
     assert [CELL_TEXT["auto_sync"](make(1, auto_sync=on), NOW) for on in (True, False)] == ["on", "off"]

@@ -372,6 +372,13 @@ class TestChannelsList:
         assert all(c["key"] is None or "•" in c["key"] for c in channels)
         assert all(isinstance(c["type"], int) and c["type_name"] for c in channels)
 
+    def test_auto_disabled_on_their_own(self, cli: Callable[..., Result], newapi_site: DemoSite) -> None:
+        register(cli, newapi_site)
+        result = cli("channels", "list", "--site", newapi_site.name, "--json", "--status", "auto-disabled")
+        assert result.code == 0, result.err
+        automatic = sorted(i for i, r in newapi_site.server.store.items() if r["status"] == 3)
+        assert automatic and sorted(c["id"] for c in json.loads(result.out)) == automatic
+
     def test_octopus_json(self, cli: Callable[..., Result], octopus_site: DemoSite) -> None:
         register(cli, octopus_site)
         result = cli("channels", "list", "--site", octopus_site.name, "--json")
@@ -434,13 +441,14 @@ class TestOpenApp:
         """Stand in for `tui_channels.app`, recording what the app would have seen."""
         calls: list[dict[str, object]] = []
 
-        def run_app(site: str | None, fleet: bool = False) -> int:
+        def run_app(site: str | None, fleet: bool = False, read_only: bool = False) -> int:
             config = load_config()
             store = SecretStore()
             calls.append(
                 {
                     "site": site,
                     "fleet": fleet,
+                    "read_only": read_only,
                     "sites": [s.name for s in config.sites],
                     "last_site": config.last_site,
                     "secrets": {s.name: store.location(s.name) for s in config.sites},
@@ -455,7 +463,11 @@ class TestOpenApp:
 
     def test_no_command_opens_last_site(self, cli: Callable[..., Result], opened: list[dict[str, object]]) -> None:
         assert cli().code == 0
-        assert opened[0]["site"] is None
+        assert opened[0]["site"] is None and opened[0]["read_only"] is False
+
+    def test_read_only_run(self, cli: Callable[..., Result], opened: list[dict[str, object]]) -> None:
+        assert cli("--read-only").code == 0
+        assert opened[0]["read_only"] is True
 
     def test_site_option(self, cli: Callable[..., Result], opened: list[dict[str, object]]) -> None:
         save_config(AppConfig(sites=[SiteProfile(name="p", kind="newapi", url="http://x", user_id=1)]))
@@ -482,6 +494,7 @@ class TestOpenApp:
             {
                 "site": None,
                 "fleet": False,
+                "read_only": False,
                 "sites": ["demo-newapi", "demo-octopus", "demo-axonhub", "demo-claudecodehub", *DEMO_MORE],
                 "last_site": "demo-newapi",
                 "secrets": {

@@ -194,13 +194,26 @@ class TestExportAndRestore:
             finally:
                 await backend.close()
 
-        one = asyncio.run(delete_two())[0]
+        doomed = asyncio.run(delete_two())
+        one = doomed[0]
         result = cli(
             "channels", "restore", "--site", target, "--trash", "--deleted-from", source, "--ids", str(one.id), "--json"
         )
         assert result.code == 0, result.err
         restored = list(target_site.server.channels.values())
         assert [(c["name"], c["key"]) for c in restored] == [(one.name, one.key)]
+        again = cli("channels", "restore", "--site", target, "--trash", "--deleted-from", source, "--ids", str(one.id))
+        assert again.code == 2, "a restored channel is not offered again"
+        assert len(target_site.server.channels) == 1
+        listed = json.loads(cli("trash", "list", "--all", "--json").out)
+        assert sorted((r["id"], r["restored"] is not None) for r in listed) == sorted(
+            (c.id, c.id == one.id) for c in doomed
+        )
+        assert one.id not in [r["id"] for r in json.loads(cli("trash", "list", "--json").out)]
+        assert cli("trash", "purge").code == 2
+        purged = cli("trash", "purge", "--restored")
+        assert purged.code == 0 and "Purged 1 record" in purged.out
+        assert [r["id"] for r in json.loads(cli("trash", "list", "--all", "--json").out)] == [doomed[1].id]
         assert cli("channels", "restore", "--site", target, "--trash", "--deleted-from", "nowhere").code == 2
         alone = cli("channels", "restore", "--site", target, "--trash", "--json")
         assert alone.code == 2 and f"nothing deleted from {target}" in alone.err, "no other site's channels"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.widgets import OptionList, Select
 
 from tui_channels.app import ChannelsApp
+from tui_channels.config import load_config, save_config
 from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, MORE_SITES, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.channel_form import ChannelFormScreen
@@ -14,6 +15,7 @@ from tui_channels.screens.find import FindScreen
 from tui_channels.screens.fleet_jump import Jump
 from tui_channels.screens.health import HealthScreen
 from tui_channels.screens.scope_picker import ScopePicker
+from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.screens.sync_preview import SyncPreviewScreen
 from tui_channels.services import trash
 from tui_channels.services.channel_view import ChannelRef
@@ -256,20 +258,43 @@ async def test_delete_over_two_sites_says_how_many_on_how_many_and_deletes_only_
         assert sorted((r["site"], r["channel"]["id"]) for r in trash.read()) == [(NEWAPI_SITE, 8), (OCTOPUS_SITE, 8)]
 
 
-async def test_disable_over_three_sites_reaches_each_site():
+async def test_disable_over_every_site_reaches_each_site_and_undo_restores_each_site():
     async with running_app(fleet=True) as (app, pilot, demo):
         screen = main_screen(app)
         rows = [ref(site, 2) for site in SITES]
+
+        def status_of(key: ChannelRef):
+            return screen.table.index.channel(screen.table.index.position(key)).status
+
+        before = {key: status_of(key) for key in rows}
+        assert all(status.is_enabled for status in before.values())
         await select_rows(pilot, *rows)
         await pilot.press("minus")
+        await wait_screen(pilot, StatusConfirmScreen)
+        assert f"Disable {len(rows)} channels on {len(SITES)} sites?" in screen_text(app)
+        await pilot.press("y")
         await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
         _title, results = screen.last_batch
         assert {(r.site, r.channel_id): r.outcome for r in results} == {
             (site, 2): Outcome.OK for site in SITES
         }
-        for site in SITES:
-            channel = screen.table.index.channel(screen.table.index.position(ref(site, 2)))
-            assert channel.status.is_disabled
+        for key in rows:
+            assert status_of(key).is_disabled
+
+        await wait_screen(pilot, BatchResultsScreen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        screen.last_batch = None
+        await pilot.press("ctrl+z")
+        await wait_screen(pilot, ConfirmScreen)
+        assert f"Undo the last disable of {len(rows)} channels on {len(SITES)} sites?" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+        _title, results = screen.last_batch
+        assert {(r.site, r.channel_id): r.outcome for r in results} == {
+            (site, 2): Outcome.OK for site in SITES
+        }
+        assert {key: status_of(key) for key in rows} == before
 
 
 async def test_the_cursor_channel_is_edited_on_its_own_site_and_site_wide_actions_say_one_site():
@@ -326,3 +351,27 @@ async def test_where_is_it_finds_a_model_on_every_site_and_goes_to_the_match():
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is screen)
         assert screen.table.cursor_key == ref(OCTOPUS_SITE, target.channel_id)
+
+
+async def test_a_disable_over_every_site_skips_a_read_only_site_and_says_why():
+    with demo_session() as demo:
+        config = load_config()
+        config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
+        save_config(config)
+        newapi_before = dict(demo.gateway.sites[NEWAPI_SITE].server.store)
+        app = ChannelsApp(fleet=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            screen = main_screen(app)
+            await wait_for(pilot, lambda: not screen.fleet.pending_sites())
+            await select_rows(pilot, *(ref(site, 2) for site in SITES))
+            await pilot.press("minus")
+            await wait_screen(pilot, StatusConfirmScreen)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+            _title, results = screen.last_batch
+            outcomes = {r.site: r.outcome for r in results}
+            assert outcomes[NEWAPI_SITE] is Outcome.SKIPPED
+            assert all(outcomes[site] is Outcome.OK for site in SITES if site != NEWAPI_SITE)
+            assert next(r for r in results if r.site == NEWAPI_SITE).message.startswith("read-only")
+            assert demo.gateway.sites[NEWAPI_SITE].server.store == newapi_before

@@ -8,6 +8,7 @@ from textual.widgets import Input, OptionList
 
 from tui_channels.demo.session import OCTOPUS_SITE
 from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.screens.group_form import GroupFormScreen
 from tui_channels.screens.group_members import MatchingPreview, MemberPicker
 from tui_channels.screens.group_plan import GroupPlanScreen, TrashedGroupPicker
@@ -133,7 +134,7 @@ async def test_delete_goes_to_the_trash_and_restore_maps_members_back():
         await wait_screen(pilot, TrashedGroupPicker)
         await pilot.press("enter")
         plan = await wait_screen(pilot, GroupPlanScreen)
-        await wait_for(pilot, lambda: "1 of 1 groups ready" in screen_text(app))
+        await wait_for(pilot, lambda: "1 of 1 group ready" in screen_text(app))
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: name in stored(server))
         restored = stored(server)[name]
@@ -164,7 +165,7 @@ async def test_a_channel_shows_its_groups_and_warns_before_stranding_one():
 
         screen.table.move_cursor_to_channel(channel_id)
         await pilot.press("minus")
-        confirm = await wait_screen(pilot, ConfirmScreen)
+        confirm = await wait_screen(pilot, StatusConfirmScreen)
         message = str(confirm.query_one("#confirm-message").render())
         assert f"{group['name']}: routes only to" in message
         await pilot.click("#confirm-no")

@@ -60,6 +60,7 @@ from tui_channels.screens.site_form import SiteForm
 from tui_channels.screens.site_manager import SiteManagerScreen
 from tui_channels.screens.site_switcher import Destination, SiteSwitcher
 from tui_channels.screens.sort_picker import SortPicker
+from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.screens.sync_preview import SyncPreviewScreen
 from tui_channels.screens.sync_rules import SyncRulesScreen
 from tui_channels.screens.tag_edit import TagEditScreen
@@ -71,6 +72,7 @@ from tui_channels.services.channel_form import ChannelForm
 from tui_channels.services.channel_mapping import Origin
 from tui_channels.services.fleet import Fleet
 from tui_channels.services.sites import SiteChannels, SiteSession
+from tui_channels.services.status_change import StatusPlan, StatusPlans
 from tui_channels.services.tag_view import TagGroup
 from tui_channels.services.transfer import plan_transfer
 
@@ -163,6 +165,7 @@ FACTORIES: dict[type[Screen], Callable[[Context], Screen]] = {
     SyncRulesScreen: lambda ctx: SyncRulesScreen(ctx.session.profile, ctx.channel),
     TagEditScreen: lambda ctx: TagEditScreen(TagGroup("team-a", (ctx.channel,))),
     TypePicker: lambda ctx: TypePicker(ctx.capabilities.types, ctx.channel.type.code),
+    StatusConfirmScreen: lambda ctx: StatusConfirmScreen(StatusPlans((StatusPlan(True, tuple(ctx.session.channels)),))),
     SyncSourcePicker: lambda ctx: SyncSourcePicker(60, 5, 8),
     UpstreamReviewScreen: lambda ctx: UpstreamReviewScreen([], ctx.session.channels),
     GroupsScreen: lambda ctx: GroupsScreen(ctx.octopus),

@@ -14,6 +14,7 @@ from tui_channels.screens.sync_preview import SyncPreviewScreen
 from .ui_helpers import (
     choose_this_apps_sync,
     demo_session,
+    main_screen,
     running_app,
     screen_text,
     wait_for,
@@ -80,3 +81,51 @@ async def test_a_long_confirmation_keeps_its_buttons_in_sight_at_80x24():
             assert region.height and dialog.contains_region(region), button
         text = screen_text(app)
         assert "Cancel" in text and "Type 12, then Enter" in text
+
+
+def test_flexible_columns_share_spare_width_and_give_it_up_on_a_narrow_terminal():
+    from tui_channels.widgets.channel_table import COLUMNS, resolve_widths
+
+    columns = [COLUMNS[k] for k in ("id", "name", "status", "base_url")]
+    natural = sum(c.width for c in columns) + 3
+    wide = resolve_widths(columns, natural + 40)
+    assert wide == [6, 16 + 20, 13, 26 + 20], "Name and Base URL share the spare width"
+    narrow = resolve_widths(columns, natural - 12)
+    assert narrow[0] == 6 and narrow[2] == 13, "fixed columns keep their width"
+    assert narrow[1] >= 12 and narrow[3] >= 16 and sum(narrow) + 3 == natural - 12
+    assert resolve_widths(columns, 10) == [6, 12, 13, 16], "never below their minimum"
+    keys = ("id", "name", "type", "status", "models", "group", "priority", "weight", "tag", "base_url", "balance")
+    many = [COLUMNS[k] for k in keys]
+    assert resolve_widths(many, 120)[1] == 16, "a wide terminal scrolls instead of cutting names"
+
+
+async def test_claude_code_hubs_priority_header_reads_in_full_at_80_columns():
+    from tui_channels.demo.session import CLAUDECODEHUB_SITE
+
+    async with running_app(size=SMALL, site=CLAUDECODEHUB_SITE) as (app, _pilot, _demo):
+        assert "Prio(low)" in screen_text(app).splitlines()[2]
+
+
+async def test_the_site_bar_says_how_the_table_is_sorted():
+    async with running_app() as (app, pilot, _demo):
+        assert "sorted by ID ▲" in screen_text(app).splitlines()[0]
+        main_screen(app).sort_by("name", True)
+        await wait_for(pilot, lambda: "sorted by Name ▼" in screen_text(app).splitlines()[0])
+
+
+async def test_octopus_heads_its_traffic_latency_as_such_and_offers_success_and_cost():
+    from tui_channels.demo.session import OCTOPUS_SITE
+
+    async with running_app(site=OCTOPUS_SITE) as (app, _pilot, demo):
+        header = screen_text(app).splitlines()[2]
+        assert "Avg wait" in header and "Resp." not in header and "Success" in header
+        session = main_screen(app).current
+        server = demo.gateway.sites[OCTOPUS_SITE].server
+        for channel in session.channels:
+            stats = server.channels[channel.id].get("stats") or {}
+            requests = stats.get("request_success", 0) + stats.get("request_failed", 0)
+            if requests:
+                assert channel.success_rate == stats["request_success"] / requests
+                assert channel.cost == stats["input_cost"] + stats["output_cost"]
+        assert any(c.success_rate is not None for c in session.channels)
+        assert "cost" in session.capabilities.hidden_columns

@@ -30,7 +30,7 @@ async def test_first_site_loads_with_counts_in_the_site_bar():
         screen = main_screen(app)
         assert screen.current.name == NEWAPI_SITE
         assert screen.table.total_count == len(demo.gateway.sites[NEWAPI_SITE].server.store)
-        assert f"60 of 60 channels" in screen_text(app)
+        assert "60 of 60 channels" in screen_text(app)
         assert app.focused is screen.table
 
 
@@ -82,6 +82,15 @@ async def test_search_status_filter_and_sort_combine():
         shown = [screen.table.index.channel(p).id for p in screen.table._rows]
         assert shown == [c.id for c in expected]
         assert 0 < len(shown) < 60
+
+
+async def test_the_status_filter_shows_what_the_gateway_turned_off():
+    async with running_app() as (app, pilot, _demo):
+        screen = main_screen(app)
+        screen.query_one("#status-filter").value = "auto-disabled"
+        automatic = {c.id for c in screen.current.channels if c.status is ChannelStatus.AUTO_DISABLED}
+        await wait_for(pilot, lambda: screen.table.visible_ids() == automatic)
+        assert automatic and "Auto-disabled" in screen_text(app).splitlines()[1]
 
 
 async def test_sort_choice_is_remembered_per_site():

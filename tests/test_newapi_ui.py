@@ -28,6 +28,11 @@ async def test_tag_mode_groups_channels_and_keeps_untagged_ones():
         assert sum(g.count for g in groups) == 60
         assert table.cursor_channel is None and table.cursor_group == groups[0]
         assert "channels ·" in screen_text(app)
+        named = [g.tag for g in groups[:-1]]
+        assert named == sorted(named, key=str.casefold), "tags by name"
+        lines = screen_text(app).splitlines()
+        assert "TAG MODE" in lines[0] and lines[2].lstrip().startswith(f"Tag mode: {len(groups)} tags by name")
+        assert "Status" not in lines[2], "no channel column headers above tag rows"
 
         await pilot.press("enter")  # expand the first tag
         await pilot.press("down")
@@ -100,6 +105,10 @@ async def test_multi_key_manager_lists_and_changes_keys():
         await wait_for(pilot, lambda: "keys:" in str(manager.query_one("#key-summary").render()))
         size = server(demo).record(channel_id)["channel_info"]["multi_key_size"]
         assert f"{size} keys" in str(manager.query_one("#key-summary").render())
+        previews = {k.preview for k in manager._page.keys}
+        assert len(previews) == 1, "the server shows each key's first 10 characters: alike here"
+        assert "the # tells them apart" in str(manager.query_one("#key-summary").render())
+        assert previews.pop() not in screen_text(app)
         await pilot.press("minus")
         await wait_for(pilot, lambda: server(demo).record(channel_id)["channel_info"]["multi_key_status_list"].get("0") == 2)
         await pilot.press("escape")

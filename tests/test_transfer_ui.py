@@ -10,6 +10,7 @@ from textual.widgets import ContentSwitcher
 
 from tui_channels.app import ChannelsApp
 from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.copy_report import CopyReportScreen
 from tui_channels.screens.import_preview import ImportPreviewScreen
 from tui_channels.screens.key_dialogs import AccountDialog
@@ -186,6 +187,19 @@ async def test_deleted_channels_are_restored_from_the_trash():
         await wait_for(pilot, lambda: batch_idle(app) and doomed.name in {c.name for c in screen.current.channels})
         server = demo.gateway.sites[OCTOPUS_SITE].server
         assert [c["key"] for c in server.channels.values() if c["name"] == doomed.name] == [doomed.key]
+
+        # restored once: the trash no longer offers it, so a second restore cannot make a duplicate
+        assert trash.read() == [] and len(trash.read(include_restored=True)) == 1
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("L")
+        dialog = await wait_screen(pilot, RestoreDialog)
+        assert not dialog.query("#restore-trash")
+        await pilot.click("#restore-purge")
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("Purged 1 record" in n.message for n in app._notifications))
+        assert trash.read(include_restored=True) == []
 
 
 async def test_a_restore_into_an_emptied_site_replaces_the_empty_message_with_the_table():

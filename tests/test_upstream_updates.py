@@ -207,7 +207,7 @@ def test_cli_upstream(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch, cap
     assert main(["channels", "upstream", "apply", "--site", site.name, "--all"]) == 0
     assert site.server.record(1)["models"].split(",") == ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3"]
     assert main(["channels", "upstream", "check", "--site", site.name, "--all"]) == 0
-    assert "succeeded: 1 channels checked" in capsys.readouterr().out
+    assert "succeeded: 1 channel checked" in capsys.readouterr().out
 
     assert main(["channels", "upstream", "list", "--site", legacy.name]) == 1
     assert "New API (legacy) does not support upstream model updates." in capsys.readouterr().err

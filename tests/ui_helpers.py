@@ -16,7 +16,6 @@ from tui_channels.backends.registry import family_of
 from tui_channels.config import AppConfig, SiteProfile
 from tui_channels.demo.gateway import DemoSite
 from tui_channels.demo.session import DemoSession
-from tui_channels.backends.registry import family_of
 from tui_channels.screens.main import MainScreen
 from tui_channels.screens.upstream_review import SyncSourcePicker
 from tui_channels.secret_store import env_var_name

@@ -58,12 +58,13 @@ class ChannelsApp(KeyGate):
         fleet: bool = False,
         config: AppConfig | None = None,
         secrets: SecretStore | None = None,
+        read_only: bool = False,
     ) -> None:
         """Open on `site`, or with `fleet` on every site at once; else where the user left off."""
         super().__init__()
         self.config = config if config is not None else load_config()
         self.secrets = secrets if secrets is not None else SecretStore()
-        self.sessions = SiteSessions(self.secrets)
+        self.sessions = SiteSessions(self.secrets, read_only=read_only)
         self._initial_site = site
         self._preferences_unsaved = False
         self._initial_fleet = fleet
@@ -166,9 +167,9 @@ class ChannelsApp(KeyGate):
         await self.sessions.close()
 
 
-def run_app(*, site: str | None = None, fleet: bool = False) -> int:
-    """Open the app on `site` (with `fleet`, on every site), or where the user left off; returns the
-    exit status (1 after a crash)."""
-    app = ChannelsApp(site=site, fleet=fleet)
+def run_app(*, site: str | None = None, fleet: bool = False, read_only: bool = False) -> int:
+    """Open the app on `site` (with `fleet`, on every site), or where the user left off, read-only on
+    every site with `read_only`; returns the exit status (1 after a crash)."""
+    app = ChannelsApp(site=site, fleet=fleet, read_only=read_only)
     app.run()
     return app.return_code or 0

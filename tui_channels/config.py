@@ -160,6 +160,8 @@ class SiteProfile(BaseModel):
     """Model sync drops upstream models matching any of these (a substring, or `/regex/`)."""
     sync_channels: dict[int, SyncRules] = Field(default_factory=dict)
     """Per-channel sync rules by channel id, applied after the site's rules."""
+    read_only: bool = False
+    """Browse only: the app and the command line refuse every action that writes to this gateway."""
 
     @field_validator("name")
     @classmethod

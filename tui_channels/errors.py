@@ -43,6 +43,12 @@ class InvalidSecret(SecretStoreError):
     title = "Invalid secret"
 
 
+class ReadOnly(ChannelsError):
+    """A write was refused before it was sent: the site, or the whole run, is read-only."""
+
+    title = "Read-only"
+
+
 class BackendError(ChannelsError):
     """Anything that went wrong talking to a gateway."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -97,6 +97,27 @@ OPERATION_PHRASES: Mapping[Operation, str] = {
 def not_supported_message(operation: Operation, server: str = "This server") -> str:
     """One sentence: `server` (a flavor label) does not support `operation`."""
     return f"{server} does not support {OPERATION_PHRASES[operation]}."
+WRITE_OPERATIONS = frozenset(
+    {
+        Operation.CREATE,
+        Operation.UPDATE,
+        Operation.DELETE,
+        Operation.BATCH_DELETE,
+        Operation.DELETE_DISABLED,
+        Operation.SET_STATUS,
+        Operation.BATCH_TAG,
+        Operation.TAG_STATUS,
+        Operation.TAG_EDIT,
+        Operation.COPY,
+        Operation.FIX_ABILITIES,
+        Operation.MULTI_KEY,
+        Operation.SERVER_SYNC,
+        Operation.UPSTREAM_UPDATES,
+        Operation.BATCH_UPDATE,
+    }
+)
+"""Operations that change what the gateway stores or routes; a read-only site has none of them.
+Tests and balance refreshes stay: they change only the figures the gateway records."""
 
 
 class FieldKind(enum.Enum):
@@ -182,6 +203,8 @@ COLUMNS_ALL: tuple[str, ...] = (
     "response_time",
     "test_time",
     "used_quota",
+    "success_rate",
+    "cost",
 )
 """Every table column the app knows, in default order; a backend offers a subset."""
 
@@ -250,6 +273,15 @@ class Capabilities:
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def read_only(self, reason: str) -> Capabilities:
+        """These capabilities without any operation that writes, each refused with `reason`."""
+        writes = self.operations & WRITE_OPERATIONS
+        return replace(
+            self,
+            operations=self.operations - WRITE_OPERATIONS,
+            reasons={**self.reasons, **dict.fromkeys(writes, reason)},
+        )
 
 
 ProgressCallback = Callable[[int, int | None], None]

@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..errors import ChannelsError, describe
+from ..errors import ChannelsError, ReadOnly, describe
 from .common import ReaderGone, UsageError
 from .parser import build_parser
 
@@ -45,6 +45,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if args.channels is not None and not args.demo:
             raise UsageError("--channels only applies together with --demo")
+        refuse_writes(args)
         return _run(args)
     except UsageError as exc:
         args.parser.print_usage(sys.stderr)
@@ -59,6 +60,42 @@ def _main(argv: Sequence[str] | None) -> int:
         title, message = describe(exc)
         print(f"error: {title}: {message}", file=sys.stderr)
         return 1
+
+
+WRITING_COMMANDS = {
+    ("batch", "sync"): "channels sync",
+    ("fleet", "sync"): "fleet sync",
+    ("transfer", "import"): "keys import",
+    ("transfer", "restore"): "channels restore",
+    ("tags", "enable"): "tags enable",
+    ("tags", "disable"): "tags disable",
+    ("tags", "edit"): "tags edit",
+    ("tags", "fix"): "channels fix",
+    ("groups", "restore"): "groups restore",
+    ("server", "server-sync"): "channels server-sync",
+    ("upstream", "check"): "channels upstream check",
+    ("upstream", "apply"): "channels upstream apply",
+}
+"""(group, action) of every command that writes to a gateway, and how a user types it."""
+
+
+def refuse_writes(args: argparse.Namespace) -> None:
+    """Raise `ReadOnly` for a command that would write to a read-only site (`--read-only`, or the
+    site's profile); a `--dry-run`, which writes nothing, passes."""
+    action = getattr(args, "action", None) or getattr(args, "upstream_action", None)
+    command = WRITING_COMMANDS.get((args.group, action))
+    if command is None or getattr(args, "dry_run", False):
+        return
+    if args.read_only:
+        raise ReadOnly(f"{command} writes to the gateway, and this run was started with --read-only.")
+    site = getattr(args, "site", None)
+    if site is None:
+        return
+    from ..config import load_config
+
+    profile = next((p for p in load_config().sites if p.name == site), None)
+    if profile is not None and profile.read_only:
+        raise ReadOnly(f"{command} writes to the gateway, and {site} is marked read-only in its profile.")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -101,6 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import upstream
 
         return upstream.run(args)
+    if args.group == "trash":
+        from . import trash
+
+        return trash.run(args)
     if args.group == "server":
         from . import server
 
@@ -113,10 +154,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import history
 
         return history.run(args)
-    return _open_app(args.open_site)
+    return _open_app(args.open_site, read_only=args.read_only)
 
 
-def _open_app(site: str | None) -> int:
+def _open_app(site: str | None, *, read_only: bool) -> int:
     """Open the app; `--site all` opens the fleet view (every site at once)."""
     from ..config import load_config
     from ..services.fleet import SITE_ALL
@@ -126,4 +167,4 @@ def _open_app(site: str | None) -> int:
         load_config().site(site)
     from ..app import run_app
 
-    return run_app(site=None if fleet else site, fleet=fleet)
+    return run_app(site=None if fleet else site, fleet=fleet, read_only=read_only)

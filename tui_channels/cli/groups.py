@@ -35,6 +35,7 @@ from ..services.group_transfer import (
 )
 from ..services.model_groups import serving_members
 from ..services.sites import SiteSession
+from ..wording import plural
 from .common import UsageError, format_table
 
 
@@ -127,7 +128,7 @@ async def _list(session: SiteSession, as_json: bool) -> int:
             ),
         )
     )
-    print(f"\n{session.name}: {len(groups)} groups")
+    print(f"\n{session.name}: {plural(len(groups), 'group')}")
     return 0
 
 
@@ -136,7 +137,7 @@ async def _export(session: SiteSession, args: argparse.Namespace) -> int:
     export = export_groups(session.name, session.capabilities.flavor, session.groups or [], session.channels)
     if args.out:
         write_group_export(export, Path(args.out))
-        print(f"Exported {len(export.groups)} groups of {session.name} to {args.out}")
+        print(f"Exported {plural(len(export.groups), 'group')} of {session.name} to {args.out}")
     elif args.json:
         print(export.model_dump_json(indent=2))
     else:

@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--site", dest="open_site", metavar="NAME", help="open the app on this site; `all` opens every site at once"
     )
     parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="browse only: the app and the commands refuse everything that writes to a gateway "
+        "(a site's profile can say read_only too)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="run against the embedded demo gateway with one seeded site per backend (New API, Octopus, "
@@ -70,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_groups_commands(groups)
     _add_fleet_commands(groups)
     _add_history_commands(groups)
+    _add_trash_commands(groups)
     return parser
 
 
@@ -98,6 +105,12 @@ def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
     add.add_argument("--no-verify-tls", action="store_true", help="accept any TLS certificate (test servers only)")
     add.add_argument(
         "--timeout", type=float, metavar="SECONDS", help="seconds a whole request may take, answer included (default 15)"
+    )
+    add.add_argument(
+        "--read-only",
+        dest="site_read_only",
+        action="store_true",
+        help="browse only: the app and the commands refuse everything that writes to this site",
     )
     add.add_argument(
         "--flavor",
@@ -153,7 +166,9 @@ def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
         "--search", metavar="KEYWORD", help="keep channels whose name or base URL contains it, or whose id it is"
     )
     listing.add_argument(
-        "--status", choices=("enabled", "disabled"), help="disabled covers manually and automatically disabled"
+        "--status",
+        choices=("enabled", "disabled", "auto-disabled"),
+        help="disabled covers manually and automatically disabled; auto-disabled only those the gateway turned off",
     )
     for action, summary in BATCH_COMMANDS.items():
         _add_batch_command(actions, action, summary)
@@ -444,6 +459,29 @@ def _add_server_sync_command(actions: argparse._SubParsersAction) -> None:
     server_sync.set_defaults(group="server", action="server-sync", parser=server_sync)
     server_sync.add_argument("--site", required=True, metavar="NAME", help="the site to sync")
     server_sync.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_trash_commands(groups: argparse._SubParsersAction) -> None:
+    commands = groups.add_parser("trash", help="list or purge the local trash of deleted channels")
+    actions = commands.add_subparsers(title="actions", metavar="ACTION", required=True)
+    listing = actions.add_parser(
+        "list",
+        help="the deleted channels, newest first (restored ones with --all)",
+        description="One row per deleted channel: when, from which site, its id and name, and where it "
+        "was restored. Restored channels are left out unless --all: a restore is offered once.",
+    )
+    listing.set_defaults(group="trash", action="list", parser=listing)
+    listing.add_argument("--all", action="store_true", help="restored channels too")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    purge = actions.add_parser(
+        "purge",
+        help="remove old or restored records from the trash",
+        description="Remove the records of channels deleted more than DAYS days ago (--older-than), and "
+        "those already restored (--restored); at least one of the two. Prints how many went.",
+    )
+    purge.set_defaults(group="trash", action="purge", parser=purge)
+    purge.add_argument("--older-than", type=positive_int, metavar="DAYS", help="deleted more than DAYS days ago")
+    purge.add_argument("--restored", action="store_true", help="already restored")
 
 
 def _add_groups_commands(groups: argparse._SubParsersAction) -> None:

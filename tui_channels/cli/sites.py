@@ -109,6 +109,7 @@ def _profile_from_args(args: argparse.Namespace) -> SiteProfile:
             verify_tls=not args.no_verify_tls,
             timeout=args.timeout,
             flavor=args.flavor,
+            read_only=args.site_read_only,
         )
     except ConfigError as exc:
         raise UsageError(exc.message) from None

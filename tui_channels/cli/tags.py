@@ -15,6 +15,7 @@ from ..errors import ChannelsError
 from ..secret_store import SecretStore
 from ..services.sites import SiteSession
 from ..services.tag_view import group_by_tag, tag_changes
+from ..wording import plural
 from .common import UsageError, format_table, warn_skipped
 from .parser import EDIT_OPTIONS
 
@@ -89,5 +90,5 @@ async def _edit(backend: Backend, args: argparse.Namespace) -> int:
 
 async def _fix(backend: Backend) -> int:
     result = await backend.fix_abilities()
-    print(f"Abilities rebuilt: {result.succeeded} channels fixed, {result.failed} failed.")
+    print(f"Abilities rebuilt: {plural(result.succeeded, 'channel')} fixed, {result.failed} failed.")
     return 0 if result.failed == 0 else 1

@@ -20,7 +20,7 @@ from typing import Any
 from ..backends.base import Backend
 from ..config import SiteProfile, load_config
 from ..errors import ChannelsError
-from ..models import mask_secret, split_list
+from ..models import Channel, mask_secret, split_list
 from ..secret_store import SecretStore
 from ..services import trash
 from ..services.batch import BatchRun, BatchSettings
@@ -40,6 +40,7 @@ from ..services.transfer import (
     write_export,
 )
 from ..services.group_transfer import GroupRowState, create_groups, groups_for_export, plan_groups
+from ..wording import plural
 from .common import UsageError, format_table, warn_skipped
 from .groups import group_plan_json, group_plan_table
 
@@ -55,6 +56,18 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_with_site(profile, lambda session: _restore(session, items, source, groups, args)))
 
 
+def _mark_restored(site: str, items: list[Any]) -> Callable[[int, Channel], None]:
+    """After each channel restored from the trash: mark its record, so it is not offered again."""
+
+    def mark(position: int, channel: Channel) -> None:
+        item = items[position - 1] if 0 < position <= len(items) else ()
+        entry = item[2] if len(item) > 2 else ""
+        if entry:
+            trash.mark_restored(entry, site=site, channel_id=channel.id)
+
+    return mark
+
+
 def _restore_items(args: argparse.Namespace) -> tuple[list[Any], str, list[Any]]:
     """(channel, origin) pairs to restore, where they came from, and an export file's groups."""
     if args.file:
@@ -65,7 +78,7 @@ def _restore_items(args: argparse.Namespace) -> tuple[list[Any], str, list[Any]]
     wanted = {i for group in args.ids for i in group} if args.ids else None
     origin = args.deleted_from or args.site
     items = [
-        (t.channel, t.origin)
+        (t.channel, t.origin, t.entry)
         for t in trashed_channels(trash.read(), site=origin)
         if wanted is None or t.channel.id in wanted
     ]
@@ -96,7 +109,7 @@ async def _with_site(profile: SiteProfile, work: Callable[[SiteSession], Awaitab
 
 async def _import_keys(session: SiteSession, keys: list[UpstreamKey], args: argparse.Namespace) -> int:
     assert session.backend is not None
-    print(f"Fetching the models of {len(keys)} keys through {session.name}…", file=sys.stderr)
+    print(f"Fetching the models of {plural(len(keys), 'key')} through {session.name}…", file=sys.stderr)
     plan = await plan_import(
         session.backend,
         keys,
@@ -113,13 +126,13 @@ async def _restore(
 ) -> int:
     assert session.capabilities is not None
     plan = plan_transfer(
-        items,
+        [(channel, origin) for channel, origin, *_entry in items],
         session.capabilities,
         session.channels,
         site=session.name,
-        title=f"Restore {len(items)} channels from {source} into {session.name}",
+        title=f"Restore {plural(len(items), 'channel')} from {source} into {session.name}",
     )
-    code = await _finish(plan, session, args)
+    code = await _finish(plan, session, args, on_created=_mark_restored(session.name, items))
     if groups and session.capabilities.groups is not None:
         code = max(code, await _restore_groups(session, groups, args))
     return code
@@ -142,7 +155,13 @@ async def _restore_groups(session: SiteSession, groups: list[Any], args: argpars
     return 1 if blocked or failed else 0
 
 
-async def _finish(plan: ChannelPlan, session: SiteSession, args: argparse.Namespace) -> int:
+async def _finish(
+    plan: ChannelPlan,
+    session: SiteSession,
+    args: argparse.Namespace,
+    *,
+    on_created: Callable[[int, Channel], None] | None = None,
+) -> int:
     """Print the preview; unless a dry run, create the ready rows and print their results."""
     if args.include_present:
         for row in plan.rows:
@@ -152,15 +171,25 @@ async def _finish(plan: ChannelPlan, session: SiteSession, args: argparse.Namesp
         _print({"site": plan.site, "summary": plan.summary(), "rows": preview}, args, _preview_table(preview))
         return 1 if any(row.state is RowState.BLOCKED for row in plan.rows) else 0
     assert session.backend is not None
-    results = await _create(plan, session.backend, session.profile.concurrency)
+    results = await _create(plan, session.backend, session.profile.concurrency, on_created)
     report = {"site": plan.site, "summary": plan.summary(), "rows": preview, "results": [r.to_json() for r in results]}
     _print(report, args, _preview_table(preview) + "\n\n" + _results_table(results))
     return 0 if all_done(results) else 1
 
 
-async def _create(plan: ChannelPlan, backend: Backend, concurrency: int) -> list[ChannelResult]:
+async def _create(
+    plan: ChannelPlan, backend: Backend, concurrency: int, on_created: Callable[[int, Channel], None] | None = None
+) -> list[ChannelResult]:
+    """Create the plan's ready rows; `on_created` gets each new channel with its plan position."""
     settings = creation_settings(BatchSettings(concurrency=concurrency))
-    return await BatchRun(plan.placeholders(), CreateRun(backend, plan), settings).run()
+    run = CreateRun(backend, plan)
+
+    def arrived(result: ChannelResult) -> None:
+        channel = run.created.get(result.channel_id)
+        if channel is not None and on_created is not None:
+            on_created(result.channel_id, channel)
+
+    return await BatchRun(plan.placeholders(), run, settings, on_result=arrived).run()
 
 
 def _row_json(plan: ChannelPlan, row: PlannedChannel) -> dict[str, Any]:
@@ -235,6 +264,6 @@ async def _export(session: SiteSession, args: argparse.Namespace) -> int:
     warning = key_warning(session.capabilities, args.with_keys)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
-    with_groups = f" and {len(groups)} groups" if groups else ""
-    print(f"Exported {len(chosen)} channels{with_groups} of {session.name} to {args.out}")
+    with_groups = f" and {plural(len(groups), 'group')}" if groups else ""
+    print(f"Exported {plural(len(chosen), 'channel')}{with_groups} of {session.name} to {args.out}")
     return 0

@@ -32,6 +32,7 @@ from ..services.upstream_updates import (
     wait_for_task,
     with_findings,
 )
+from ..wording import plural
 from .batch import chosen
 from .common import UsageError, format_table
 
@@ -170,7 +171,7 @@ async def _apply(session: SiteSession, args: argparse.Namespace) -> int:
         print(
             json.dumps(document, indent=2)
             if args.json
-            else f"{report.channels} channels: +{report.added} −{report.removed} models"
+            else f"{plural(report.channels, 'channel')}: +{report.added} −{report.removed} models"
         )
         return 1 if report.failed_ids else 0
     if not args.dry_run:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -27,6 +28,46 @@ ONEHUB_SITE = "demo-onehub"
 DONEHUB_SITE = "demo-donehub"
 MORE_SITES: tuple[tuple[str, str], ...] = ((VELOERA_SITE, "veloera"), (ONEHUB_SITE, "onehub"), (DONEHUB_SITE, "donehub"))
 """The other backends' sites, by name and emulated flavor (`DemoGateway.add_flavor`): one per backend."""
+
+
+FOLDER_PREFIX = "tui-channels-demo-"
+OWNER_FILE = "owner.pid"
+"""The demo folder's file naming the process that made it."""
+UNOWNED_AFTER = 24 * 3600
+"""A demo folder without an owner file (an older version's) counts as left behind after this many seconds."""
+
+
+def sweep_stale_folders(parent: Path) -> list[Path]:
+    """Remove this user's demo folders whose process is gone (a killed demo cannot clean up after
+    itself); returns what was removed. A folder whose owner still runs is left alone."""
+    removed = []
+    for folder in parent.glob(f"{FOLDER_PREFIX}*"):
+        try:
+            if not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            owner = folder / OWNER_FILE
+            if owner.exists():
+                stale = not _running(int(owner.read_text(encoding="ascii").strip() or 0))
+            else:
+                stale = time.time() - folder.stat().st_mtime > UNOWNED_AFTER
+        except (OSError, ValueError):
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class DemoSession:
@@ -67,7 +108,9 @@ class DemoSession:
         self._stack.close()
 
     def _start(self) -> None:
-        folder = Path(tempfile.mkdtemp(prefix="tui-channels-demo-"))
+        sweep_stale_folders(Path(tempfile.gettempdir()))
+        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        (folder / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
         self._stack.callback(shutil.rmtree, folder, ignore_errors=True)
         self._stack.enter_context(self.gateway)
         newapi = self.gateway.add_newapi(NEWAPI_SITE, flavor=self.newapi_flavor, channels=self.channels)

@@ -28,6 +28,7 @@ from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteChannels, SiteSession
 from ..services.sync import SyncOptions, apply_operation, changes, preview_operation, replan
 from ..services.tagging import tag_operation, with_tag
+from ..wording import plural
 from .confirm import ConfirmScreen
 from .main_base import MainScreenBase
 from .scope_picker import Scope, ScopeChoice, ScopePicker
@@ -59,6 +60,7 @@ class BatchActions(MainScreenBase):
         Binding("g", "set_tag", "Set tag", show=False),
         Binding("g", "unsupported('set_tag')", show=False),
     ]
+    WRITES: ClassVar[frozenset[str]] = frozenset({"sync", "set_tag"})
     ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {
         "sync": Operation.FETCH_MODELS,
         "balance": Operation.BALANCE,
@@ -113,8 +115,10 @@ class BatchActions(MainScreenBase):
         prompt: str | None = None,
         placeholder: str = "",
         value: str = "",
+        complete_models: bool = False,
     ) -> None:
-        """Ask what to apply an action to (and a line of text, with `prompt`), then call `then`."""
+        """Ask what to apply an action to (and a line of text, with `prompt`, completing model names
+        with `complete_models`), then call `then`."""
         source = self.shown
         if source is None or source is not self._table_source:
             self.notify("Load a site's channels first (r loads, s switches sites).", severity="warning")
@@ -126,7 +130,13 @@ class BatchActions(MainScreenBase):
                 then(choice)
 
         picker = ScopePicker(
-            title, self.scopes(), default=default, prompt=prompt, placeholder=placeholder, value=value
+            title,
+            self.scopes(),
+            default=default,
+            prompt=prompt,
+            placeholder=placeholder,
+            value=value,
+            complete_models=complete_models,
         )
         self.app.push_screen(picker, chosen)
 
@@ -163,6 +173,7 @@ class BatchActions(MainScreenBase):
             lambda choice: self.start_test(choice.scope.targets, choice.text or None),
             prompt="Model to test with",
             placeholder="empty: each channel's own test model",
+            complete_models=True,
         )
 
     def start_test(self, targets: Sequence[SiteChannels], model: str | None) -> None:
@@ -248,7 +259,7 @@ class BatchActions(MainScreenBase):
             found = upstream_updates.with_findings(c for c in session.channels if c.id in ids)
             failed = sum(r.outcome is Outcome.FAILED for r in results)
             if failed:
-                self.notify(f"{failed} channels could not be checked; R shows why.", severity="warning")
+                self.notify(f"{plural(failed, 'channel')} could not be checked; R shows why.", severity="warning")
             if found:
                 self.review_upstream(session, found)
             else:

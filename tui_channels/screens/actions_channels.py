@@ -1,7 +1,8 @@
 """Channel forms and single-channel actions, as a mixin of the main screen.
 
 n new, e edit, D duplicate, d / Delete delete (the records go to the local trash first), + / -
-enable / disable, m models, k reveal the key (where the server returns or reveals keys), X delete every
+enable / disable (ctrl+z sets the last one back), m models, k reveal the key (where the server
+returns or reveals keys), X delete every
 disabled channel (New API). Deletes and status changes of one or many channels run through the
 batch engine, with a result per channel; forms and the model editor save on their own and hand the
 saved channel back, which the table then shows in place.
@@ -32,13 +33,16 @@ from ..services.model_mapping import model_mapping
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
 from ..services.sites import SiteChannels, SiteSession
+from ..services.status_change import StatusChange, StatusPlan, StatusPlans, latest_changes, undo_operation
 from ..services.tag_view import TagGroup
 from ..services.upstream_models import channel_models
+from ..wording import plural
 from .channel_form import ChannelFormScreen
 from .confirm import ConfirmScreen
 from .key_reveal import KeyRevealScreen
 from .main_base import MainScreenBase
 from .model_editor import ModelEditorScreen
+from .status_confirm import StatusConfirmScreen
 from .transfer_dialogs import SitePicker
 from .workers import work
 
@@ -52,8 +56,7 @@ def channel_lines(channels: Sequence[Channel], *, mark_enabled: bool = False) ->
     """The first `NAMED` channels by id, one per line, then how many more."""
     ordered = sorted(channels, key=lambda c: c.id)
     lines = [
-        f"  #{c.id} {c.name}" + (" (enabled)" if mark_enabled and c.status.is_enabled else "")
-        for c in ordered[:NAMED]
+        f"  #{c.id} {c.name}" + (" (enabled)" if mark_enabled and c.status.is_enabled else "") for c in ordered[:NAMED]
     ]
     if len(channels) > NAMED:
         lines.append(f"  and {len(channels) - NAMED} more")
@@ -84,7 +87,7 @@ def delete_message(channels: Sequence[Channel], targets: Sequence[SiteChannels] 
     enabled = sum(c.status.is_enabled for c in channels)
     count = len(channels)
     if enabled:
-        serving = "It is enabled" if count == 1 else f"{enabled} of these {count} channels are enabled"
+        serving = "It is enabled" if count == 1 else f"{enabled} of these {plural(count, 'channel')} are enabled"
         state = f"{serving} and serving requests."
     else:
         state = "None of them is enabled." if count > 1 else "It is not enabled."
@@ -116,20 +119,43 @@ class ChannelActions(MainScreenBase):
     HELP_TITLE: ClassVar[str] = "Channel actions"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_channel", "New"),
+        Binding("n", "unsupported('new_channel')", show=False),
         Binding("e", "edit_channel", "Edit"),
+        Binding("e", "unsupported('edit_channel')", show=False),
         Binding("D", "duplicate_channel", "Duplicate channel", show=False),
+        Binding("D", "unsupported('duplicate_channel')", show=False),
         Binding("d,delete", "delete_channels", "Delete"),
+        Binding("d,delete", "unsupported('delete_channels')", show=False),
         Binding("plus", "enable_channels", "Enable channels", show=False),
+        Binding("plus", "unsupported('enable_channels')", show=False),
         Binding("minus", "disable_channels", "Disable channels", show=False),
+        Binding("minus", "unsupported('disable_channels')", show=False),
+        Binding("ctrl+z", "undo_status", "Undo the last enable / disable", show=False),
+        Binding("ctrl+z", "unsupported('undo_status')", show=False),
         Binding("m", "edit_models", "Edit models", show=False),
+        Binding("m", "unsupported('edit_models')", show=False),
         Binding("k", "reveal_key", "Reveal key", show=False),
         Binding("X", "delete_disabled", "Delete all disabled channels", show=False),
+        Binding("X", "unsupported('delete_disabled')", show=False),
     ]
+    WRITES: ClassVar[frozenset[str]] = frozenset(
+        {
+            "new_channel",
+            "edit_channel",
+            "duplicate_channel",
+            "delete_channels",
+            "enable_channels",
+            "disable_channels",
+            "undo_status",
+            "edit_models",
+            "delete_disabled",
+        }
+    )
     BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [("d", "delete"), ("+/-", "enable/disable")]
     FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {
             "new_channel", "edit_channel", "duplicate_channel", "delete_channels", "enable_channels",
-            "disable_channels", "edit_models", "reveal_key",
+            "disable_channels", "undo_status", "edit_models", "reveal_key",
         }
     )
 
@@ -232,23 +258,57 @@ class ChannelActions(MainScreenBase):
 
     @work(exclusive=True, group="channel-action")
     async def _copy_then_edit(self, session: SiteSession, backend: Backend, channel: Channel) -> None:
-        try:
-            new_id = await backend.copy_channel(channel.id, suffix=COPY_SUFFIX)  # type: ignore[attr-defined]
-            copy = await backend.get_channel(new_id)
-        except ChannelsError as error:
-            self.report_error(error)
-            return
+        """New API copies a channel server-side (its key included, which the server never returns):
+        the copy is made disabled, so it serves nothing while its form is open, and a cancelled form
+        removes it again. Saving sends the form, its status shown as the original's."""
         capabilities = session.capabilities
         if capabilities is None:
             return
+        try:
+            new_id = await backend.copy_channel(channel.id, suffix=COPY_SUFFIX)  # type: ignore[attr-defined]
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        try:
+            await backend.set_status(new_id, False)
+            copy = await backend.get_channel(new_id)
+        except ChannelsError as error:
+            self.report_error(error)
+            self._remove_copy(session, backend, new_id, why="it could not be disabled while its form was open")
+            return
+        wanted = ChannelStatus.ENABLED if channel.status.is_enabled else ChannelStatus.MANUALLY_DISABLED
 
-        def closed(_saved: Channel | None) -> None:
+        def closed(saved: Channel | None) -> None:
+            if saved is None:
+                self._remove_copy(session, backend, new_id, why="the form was cancelled")
+                return
+            self.notify(f"Created channel {new_id}, {saved.name}: a copy of {channel.name}, {saved.status.label}.")
             if self.shows(session):
                 self.reload_channels(cursor_id=new_id, session=session)
 
-        form = ChannelForm(capabilities, FormMode.EDIT, copy)
-        title = f"Edit the copy of {channel.name} (new channel {new_id})"
+        form = ChannelForm(capabilities, FormMode.EDIT, copy, start={"status": wanted})
+        title = f"Duplicate of {channel.name}: new channel {new_id}, disabled until saved, removed on Esc"
         self.app.push_screen(ChannelFormScreen(form, backend, title=title), closed)
+
+    @work(group="channel-action-cleanup")
+    async def _remove_copy(self, session: SiteSession, backend: Backend, copy_id: int, *, why: str) -> None:
+        """Delete a server-side copy the user did not keep, and say so (or that it is still there)."""
+        try:
+            await backend.delete_channel(copy_id)
+        except ChannelsError as error:
+            self.notify(
+                f"The copy, channel {copy_id}, is still on the server (disabled): {error.message}",
+                title="Duplicate not removed",
+                severity="error",
+                timeout=15,
+            )
+        else:
+            self.notify(
+                f"Nothing was created: the copy, channel {copy_id}, was removed because {why}.",
+                title="Duplicate cancelled",
+            )
+        if self.shows(session):
+            self.reload_channels(session=session)
 
     def action_edit_models(self) -> None:
         """The model editor on the cursor channel; saving sends only the models."""
@@ -324,7 +384,7 @@ class ChannelActions(MainScreenBase):
         if len(able) > 1:
             title = f"Delete {spread(able)}?"
         else:
-            title = f"Delete channel {channels[0].name}?" if count == 1 else f"Delete {count} channels?"
+            title = f"Delete channel {channels[0].name}?" if count == 1 else f"Delete {plural(count, 'channel')}?"
         typed = str(count) if count > TYPED_ABOVE or any(c.status.is_enabled for c in channels) else None
 
         def confirmed(yes: bool | None) -> None:
@@ -446,6 +506,102 @@ class ChannelActions(MainScreenBase):
             if group is not None and group.tag and self.table.cursor_channel is None and not self.table.selected_ids:
                 self._set_tag_status(group, enabled, capabilities)
                 return
+        source = self.shown
+        targets = [t for t in self.target_sites() if t.channels]
+        if source is None or not targets:
+            self.notify("No channel to work on: move the cursor to one or select some.", severity="warning")
+            return
+        visible = self.table.visible_ids()
+        plans = StatusPlans(
+            tuple(
+                StatusPlan(
+                    enabled,
+                    t.channels,
+                    frozenset(c.id for c in t.channels if source.key_of(t.session, c) not in visible),
+                    site=t.name,
+                )
+                for t in targets
+            )
+        )
+        if not plans.changing:
+            state = "enabled" if enabled else "disabled"
+            self.notify(f"Nothing to change: {'it is' if len(plans.targets) == 1 else 'all are'} already {state}.")
+            return
+        by_site = {t.name: t.session for t in targets}
+        notes = "" if enabled else "\n".join(
+            note
+            for plan in plans.plans
+            if (note := group_notes(by_site[plan.site], plan.changing, deleting=False))
+        )
+        if notes:
+            notes = f"Groups that would serve no enabled channel any more:\n{notes}"
+        if not plans.needs_confirming and not notes:
+            self._run_status_change(by_site, plans)
+            return
+
+        def confirmed(choice: str | None) -> None:
+            if choice == "all":
+                self._run_status_change(by_site, plans)
+            elif choice == "skip_auto":
+                self._run_status_change(by_site, plans.without_auto_disabled())
+
+        self.app.push_screen(StatusConfirmScreen(plans, notes), confirmed)
+
+    def _run_status_change(self, sessions: dict[str, SiteSession], plans: StatusPlans) -> None:
+        """Run the plans' changes, each on its own site, each row updated as it is written; each site
+        keeps its part as its last change (one serial for them all, so an undo takes them together)."""
+        changes: dict[str, StatusChange] = {}
+        serial = StatusChange.next_serial()
+        targets = []
+        for plan in plans.plans:
+            if plan.changing:
+                session = sessions[plan.site]
+                changes[plan.site] = StatusChange(plans.verb, serial=serial)
+                targets.append(SiteChannels(session, plan.changing))
+
+        def on_result(session: SiteSession, channels: Sequence[Channel]) -> Callable[[ChannelResult], None]:
+            change = changes[session.name]
+            session.last_status_change = change
+            record = change.recorder(channels)
+            by_id = {c.id: c for c in channels}
+
+            def changed(result: ChannelResult) -> None:
+                record(result)
+                if result.ok and result.value and result.channel_id in by_id:
+                    self.show_saved(session, replace(by_id[result.channel_id], status=ChannelStatus(result.value)))
+
+            return changed
+
+        batches = self.site_batches(
+            targets,
+            Operation.SET_STATUS,
+            lambda _session, backend: bulk.set_status(backend, plans.enabled),
+            read_only=False,
+            on_result=on_result,
+        )
+        if batches is not None:
+            self.run_batches(plans.verb, batches)
+
+    def action_undo_status(self) -> None:
+        """Set each channel of the last enable / disable back to the status it had before, on each
+        site it reached (in the fleet, the last change made over any of the fleet's sites)."""
+        source = self.shown
+        if source is None:
+            return
+        latest = latest_changes([(s.name, s.last_status_change) for s in source.sessions])
+        if not latest:
+            self.notify("No enable or disable to undo here.", severity="warning")
+            return
+        sessions = {s.name: s for s in source.sessions}
+        undos = {site: change.undo_plan({c.id: c for c in sessions[site].channels}) for site, change in latest}
+        restoring = {site: undo for site, undo in undos.items() if undo.restore}
+        if not restoring:
+            for site in undos:
+                sessions[site].last_status_change = None
+            described = "\n".join(undo.describe() for undo in undos.values())
+            self.notify(f"Nothing to undo: {described}", severity="warning")
+            return
+        change = next(iter(restoring.values())).change
 
         def on_result(session: SiteSession, channels: Sequence[Channel]) -> Callable[[ChannelResult], None]:
             by_id = {c.id: c for c in channels}
@@ -456,35 +612,29 @@ class ChannelActions(MainScreenBase):
 
             return changed
 
-        targets = [t for t in self.target_sites() if t.channels]
-
-        def run() -> None:
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            for site in undos:
+                sessions[site].last_status_change = None
             batches = self.site_batches(
-                targets,
+                [SiteChannels(sessions[site], undo.restore) for site, undo in restoring.items()],
                 Operation.SET_STATUS,
-                lambda _session, backend: bulk.set_status(backend, enabled),
+                lambda session, backend: undo_operation(backend, restoring[session.name]),
                 read_only=False,
                 on_result=on_result,
             )
             if batches is not None:
-                self.run_batches("Enable" if enabled else "Disable", batches)
+                self.run_batches(f"Undo {change.title.lower()}", batches)
 
-        notes = "" if enabled else "\n".join(
-            note for t in targets if (note := group_notes(t.session, t.channels, deleting=False))
-        )
-        if not notes:
-            run()
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                run()
-
-        channels = [c for t in targets for c in t.channels]
-        count = len(channels)
-        heading = f"Disable {channels[0].name}?" if count == 1 else f"Disable {count} channels?"
-        message = f"{channel_lines(channels)}\n\nGroups that would serve no enabled channel any more:\n{notes}"
-        self.app.push_screen(ConfirmScreen(heading, message, confirm_label="Disable"), confirmed)
+        count = sum(len(undo.restore) for undo in restoring.values())
+        where = f" on {len(restoring)} sites" if len(restoring) > 1 else ""
+        title = f"Undo the last {change.title.lower()} of {plural(count, 'channel')}{where}?"
+        if len(restoring) > 1:
+            message = "\n\n".join(f"{site}:\n{undo.describe()}" for site, undo in restoring.items())
+        else:
+            message = next(iter(restoring.values())).describe()
+        self.app.push_screen(ConfirmScreen(title, message, confirm_label="Undo"), confirmed)
 
     def _set_tag_status(self, group: TagGroup, enabled: bool, capabilities: Capabilities) -> None:
         """On a tag header in tag mode: the server's own tag route switches the whole tag at once."""
@@ -500,7 +650,7 @@ class ChannelActions(MainScreenBase):
         self.app.push_screen(
             ConfirmScreen(
                 f"{verb} every channel tagged {group.label}?",
-                f"{group.count} channels ({group.enabled} enabled, {group.disabled} disabled).",
+                f"{plural(group.count, 'channel')} ({group.enabled} enabled, {group.disabled} disabled).",
                 confirm_label=verb,
             ),
             confirmed,
@@ -516,6 +666,7 @@ class ChannelActions(MainScreenBase):
         except ChannelsError as error:
             self.report_error(error)
             return
-        self.notify(f"{'Enabled' if enabled else 'Disabled'} the {group.count} channels tagged {group.label}.")
+        self.notify(
+            f"{'Enabled' if enabled else 'Disabled'} the {plural(group.count, 'channel')} tagged {group.label}."
+        )
         self.reload_channels()
-

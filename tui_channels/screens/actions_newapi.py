@@ -15,6 +15,7 @@ from ..services.balance import balance_operation, with_balance
 from ..services.batch import succeeded
 from ..services.results import ChannelResult
 from ..services.tag_view import TagGroup
+from ..wording import plural
 from .confirm import ConfirmScreen
 from .key_manager import KeyManagerScreen
 from .main_base import MainScreenBase
@@ -32,7 +33,9 @@ class NewApiActions(MainScreenBase):
         Binding("ctrl+g", "edit_tag", "Edit the cursor's tag", show=False),
         Binding("ctrl+g", "unsupported('edit_tag')", show=False),
         Binding("P", "inline_number('priority')", "Set priority", show=False),
+        Binding("P", "unsupported('inline_number')", show=False),
         Binding("W", "inline_number('weight')", "Set weight", show=False),
+        Binding("W", "unsupported('inline_number')", show=False),
         Binding("M", "key_manager", "Multi-key manager", show=False),
         Binding("M", "unsupported('key_manager')", show=False),
         Binding("f5", "fix_abilities", "Fix abilities (server)", show=False),
@@ -43,6 +46,7 @@ class NewApiActions(MainScreenBase):
         Binding("f7", "unsupported('refresh_all_balances')", show=False),
     ]
     FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset({"key_manager"})
+    WRITES: ClassVar[frozenset[str]] = frozenset({"edit_tag", "inline_number", "key_manager", "fix_abilities"})
     ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {
         "edit_tag": Operation.TAG_EDIT,
         "key_manager": Operation.MULTI_KEY,
@@ -62,6 +66,7 @@ class NewApiActions(MainScreenBase):
             self.notify(f"{session.capabilities.flavor_label} channels have no tags.", severity="warning")
             return
         self.table.set_tag_mode(not self.table.tag_mode)
+        self._update_site_bar()
         self.notify("Tag mode: Enter opens a tag, space selects it." if self.table.tag_mode else "Tag mode off.")
 
     def _cursor_tag_group(self) -> TagGroup | None:
@@ -107,7 +112,7 @@ class NewApiActions(MainScreenBase):
         except ChannelsError as error:
             self.report_error(error)
             return
-        self.notify(f"Updated {group.count} channels tagged {group.label}.")
+        self.notify(f"Updated {plural(group.count, 'channel')} tagged {group.label}.")
         self.reload_channels(self.table.cursor_channel.id if self.table.cursor_channel else None)
 
     # -- priority and weight in place -----------------------------------------------------------
@@ -127,7 +132,7 @@ class NewApiActions(MainScreenBase):
         if not channels:
             return
         current = getattr(channels[0], field) if len(channels) == 1 else None
-        label = channels[0].name if len(channels) == 1 else f"{len(channels)} channels"
+        label = channels[0].name if len(channels) == 1 else f"{plural(len(channels), 'channel')}"
 
         def chosen(value: int | None) -> None:
             if value is not None:
@@ -151,7 +156,7 @@ class NewApiActions(MainScreenBase):
             self.app.push_screen(
                 ConfirmScreen(
                     f"Set {field} {value} for tag {group.label}?",
-                    f"Every one of its {group.count} channels gets {field} {value}.",
+                    f"Every one of its {plural(group.count, 'channel')} gets {field} {value}.",
                     confirm_label="Apply",
                 ),
                 confirmed,
@@ -237,7 +242,7 @@ class NewApiActions(MainScreenBase):
             "Fix abilities?",
             "The server rebuilds its model-to-channel routing table from every channel.",
             lambda backend: backend.fix_abilities(),
-            lambda result: f"Abilities rebuilt: {result.succeeded} channels fixed, {result.failed} failed.",
+            lambda result: f"Abilities rebuilt: {plural(result.succeeded, 'channel')} fixed, {result.failed} failed.",
         )
 
     def action_server_test_all(self) -> None:
@@ -288,7 +293,7 @@ class NewApiActions(MainScreenBase):
         self.app.push_screen(
             ConfirmScreen(
                 "Refresh the balance of the one channel?" if len(channels) == 1
-                else f"Refresh the balance of all {len(channels)} channels?",
+                else f"Refresh the balance of all {plural(len(channels), 'channel')}?",
                 f"{label} has no working refresh of every balance, so each channel's balance is "
                 "refreshed in turn, as b does for a selection.",
                 confirm_label="Run",

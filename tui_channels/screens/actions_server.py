@@ -18,6 +18,7 @@ from ..services.channel_view import relative_time
 from ..services.server_sync import participants, run_server_sync
 from ..services.sites import SiteSession
 from ..services.upstream_updates import proposed, stripped, upstream_summary, wait_for_task, with_findings
+from ..wording import plural
 from .actions_channels import channel_lines
 from .batch_results import BatchResultsScreen
 from .confirm import ConfirmScreen
@@ -31,9 +32,7 @@ def server_sync_message(session: SiteSession) -> str:
     """What the confirmation says: which channels take part, what the server changes, how long."""
     taking_part = participants(session.channels)
     if taking_part:
-        who = (
-            f"The server asks the upstream of each of its {len(taking_part)} auto-sync channels for its models:\n"
-        )
+        who = f"The server asks the upstream of each of its {len(taking_part)} auto-sync channels for its models:\n"
         who += channel_lines(taking_part)
     else:
         who = "No loaded channel has auto sync on (the Sync column), so the server has nothing to sync."
@@ -59,6 +58,7 @@ class ServerActions(MainScreenBase):
         Binding("f9", "apply_upstream_all", "Apply every upstream change the server found (New API)", show=False),
         Binding("f9", "unsupported('apply_upstream_all')", show=False),
     ]
+    WRITES: ClassVar[frozenset[str]] = frozenset({"server_sync", "check_upstream_all", "apply_upstream_all"})
     ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {
         "server_sync": Operation.SERVER_SYNC,
         "check_upstream_all": Operation.UPSTREAM_UPDATES,
@@ -113,9 +113,7 @@ class ServerActions(MainScreenBase):
             await self._reload_quietly(session)
         self.last_batch = (SERVER_SYNC_TITLE, report.results)
         severity = "warning" if report.problem else "information"
-        self.notify(
-            report.describe(), title=f"{SERVER_SYNC_TITLE} on {session.name}", severity=severity, timeout=15
-        )
+        self.notify(report.describe(), title=f"{SERVER_SYNC_TITLE} on {session.name}", severity=severity, timeout=15)
         if report.results:
             title = f"{SERVER_SYNC_TITLE} on {session.name}"
             self.app.push_screen(BatchResultsScreen(title, report.results, retryable=False))
@@ -126,9 +124,7 @@ class ServerActions(MainScreenBase):
         session = self.loaded_session()
         if session is None or not self.require_operation(Operation.UPSTREAM_UPDATES):
             return
-        watched = [
-            c for c in session.channels if c.upstream is not None and c.upstream.checks and c.status.is_enabled
-        ]
+        watched = [c for c in session.channels if c.upstream is not None and c.upstream.checks and c.status.is_enabled]
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -186,7 +182,8 @@ class ServerActions(MainScreenBase):
                 self._apply_upstream_all(session)
 
         message = (
-            f"The server adds {added} and removes {removed} models on {len(found)} channels (loaded list):\n"
+            f"The server adds {added} and removes {plural(removed, 'model')} "
+            f"on {plural(len(found), 'channel')} (loaded list):\n"
             f"{channel_lines(found)}\n\nNothing is ignored; y reviews the changes one by one instead."
         )
         if emptied:
@@ -215,7 +212,7 @@ class ServerActions(MainScreenBase):
             else ""
         )
         self.notify(
-            f"{report.channels} channels changed: +{report.added} −{report.removed} models{failed}.",
+            f"{plural(report.channels, 'channel')} changed: +{report.added} −{report.removed} models{failed}.",
             title=f"Upstream changes applied on {session.name}",
             severity="warning" if failed else "information",
             timeout=15,

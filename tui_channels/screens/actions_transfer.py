@@ -10,6 +10,7 @@ carried), then created through the batch engine with one result per channel.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -38,7 +39,9 @@ from ..services.transfer import (
     trashed_channels,
     write_export,
 )
+from ..wording import plural
 from .batch_results import BatchResultsScreen
+from .confirm import ConfirmScreen
 from .copy_report import CopyReportScreen
 from .group_plan import GroupPlanScreen
 from .import_preview import ImportPreviewScreen
@@ -48,7 +51,11 @@ from .plan_preview import PlanPreview
 from .transfer_dialogs import ExportChoice, ExportDialog, RestoreChoice, RestoreDialog, SitePicker
 from .workers import work
 
+PURGE_AFTER = timedelta(days=30)
+"""The app's purge removes records of channels deleted longer ago than this (and restored ones)."""
 Item = tuple[Channel, Origin]
+Created = Callable[[int, Channel], None]
+"""Told of each channel a plan created, with its plan position (1 for the first item planned)."""
 
 
 class TransferActions(MainScreenBase):
@@ -59,10 +66,13 @@ class TransferActions(MainScreenBase):
     FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset({"copy_to_site"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("K", "key_library", "Import keys from the key library", show=False),
+        Binding("K", "unsupported('key_library')", show=False),
         Binding("x", "export", "Export channels to a file", show=False),
         Binding("L", "restore", "Restore from a file or the trash", show=False),
+        Binding("L", "unsupported('restore')", show=False),
         Binding("C", "copy_to_site", "Copy channels to another site", show=False),
     ]
+    WRITES: ClassVar[frozenset[str]] = frozenset({"key_library", "restore"})
 
     # -- shared ------------------------------------------------------------------------------
 
@@ -75,20 +85,33 @@ class TransferActions(MainScreenBase):
         return False
 
     def _preview(
-        self, screen: PlanPreview, session: SiteSession, title: str, *, then: Callable[[], None] | None = None
+        self,
+        screen: PlanPreview,
+        session: SiteSession,
+        title: str,
+        *,
+        then: Callable[[], None] | None = None,
+        on_created: Created | None = None,
     ) -> None:
         def decided(confirmed: bool | None) -> None:
             if confirmed:
-                self._create(session, screen.plan, title, then=then)
+                self._create(session, screen.plan, title, then=then, on_created=on_created)
 
         self.app.push_screen(screen, decided)
 
     def _create(
-        self, session: SiteSession, plan: ChannelPlan, title: str, *, then: Callable[[], None] | None = None
+        self,
+        session: SiteSession,
+        plan: ChannelPlan,
+        title: str,
+        *,
+        then: Callable[[], None] | None = None,
+        on_created: Created | None = None,
     ) -> None:
         """Create the plan's ready rows on `session`'s site; new channels appear as they arrive.
 
-        `then` runs once the results are closed (a restore's groups follow its channels).
+        `then` runs once the results are closed (a restore's groups follow its channels);
+        `on_created` gets each created channel with its plan position (a restore marks the trash).
         """
         backend = session.backend
         if backend is None:
@@ -98,8 +121,11 @@ class TransferActions(MainScreenBase):
 
         def arrived(result: ChannelResult) -> None:
             channel = run.created.get(result.channel_id)
-            if channel is not None:
-                self._show_new_channel(session, channel)
+            if channel is None:
+                return
+            if on_created is not None:
+                on_created(result.channel_id, channel)
+            self._show_new_channel(session, channel)
 
         settings = creation_settings(BatchSettings(concurrency=session.profile.concurrency))
 
@@ -135,7 +161,7 @@ class TransferActions(MainScreenBase):
     async def _plan_import(self, session: SiteSession, keys: list[UpstreamKey]) -> None:
         if session.backend is None:
             return
-        self.notify(f"Fetching the models of {len(keys)} keys through {session.name}…", timeout=4)
+        self.notify(f"Fetching the models of {plural(len(keys), 'key')} through {session.name}…", timeout=4)
         try:
             plan = await plan_import(
                 session.backend, keys, session.channels, site=session.name, concurrency=session.profile.concurrency
@@ -194,9 +220,10 @@ class TransferActions(MainScreenBase):
             self.report_error(error)
             return
         warning = key_warning(capabilities, choice.include_keys)
-        with_groups = f" and {len(groups)} groups" if groups else ""
+        with_groups = f" and {plural(len(groups), 'group')}" if groups else ""
         self.notify(
-            f"Exported {len(channels):,} channels{with_groups} to {choice.path}." + (f"\n{warning}" if warning else ""),
+            f"Exported {plural(len(channels), 'channel')}{with_groups} to {choice.path}."
+            + (f"\n{warning}" if warning else ""),
             title="Export",
             severity="warning" if export.includes_keys else "information",
             timeout=10,
@@ -217,16 +244,52 @@ class TransferActions(MainScreenBase):
         def chosen(choice: RestoreChoice | None) -> None:
             if choice is None:
                 return
+            if choice.purge:
+                self._purge_trash()
+                return
             try:
                 items, source, groups = self._restore_items(choice)
             except ChannelsError as error:
                 self.report_error(error)
                 return
-            title = f"Restore {len(items)} channels from {source} into {session.name}"
-            self._plan_transfer(session, items, title, "Restore channels", "restore", groups=groups)
+            title = f"Restore {plural(len(items), 'channel')} from {source} into {session.name}"
+            marks = [t.entry for t in choice.trashed] if choice.path is None else []
+
+            def restored(position: int, channel: Channel) -> None:
+                entry = marks[position - 1] if 0 < position <= len(marks) else ""
+                if entry:
+                    try:
+                        trash.mark_restored(entry, site=session.name, channel_id=channel.id)
+                    except ChannelsError as error:
+                        self.report_error(error)
+
+            self._plan_transfer(
+                session, items, title, "Restore channels", "restore", groups=groups, on_created=restored
+            )
 
         folder = default_export_path(session.name).parent
         self.app.push_screen(RestoreDialog(session.name, f"{folder}/", deleted), chosen)
+
+    def _purge_trash(self) -> None:
+        """Remove the trash's records of restored channels and of those deleted over PURGE_AFTER ago."""
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                count = trash.purge(older_than=PURGE_AFTER, restored=True)
+            except ChannelsError as error:
+                self.report_error(error)
+                return
+            self.notify(f"Purged {count} record{'' if count == 1 else 's'} from the trash.", title="Trash")
+
+        days = PURGE_AFTER.days
+        message = (
+            f"Removes from {trash.trash_path()} the records of channels already restored and of those "
+            f"deleted more than {days} days ago; they cannot be restored afterwards. "
+            "`tui-channels trash purge` chooses other ages."
+        )
+        self.app.push_screen(ConfirmScreen("Purge the trash?", message, confirm_label="Purge"), confirmed)
 
     @staticmethod
     def _restore_items(choice: RestoreChoice) -> tuple[list[Item], str, list[tuple[ExportedGroup, str, str]]]:
@@ -246,13 +309,14 @@ class TransferActions(MainScreenBase):
         action: str,
         *,
         groups: Sequence[tuple[ExportedGroup, str, str]] = (),
+        on_created: Created | None = None,
     ) -> None:
         capabilities = target.capabilities
         if capabilities is None or not items:
             return
         plan = plan_transfer(items, capabilities, target.channels, site=target.name, title=title, action=action)
         then = (lambda: self._restore_groups(target, groups)) if groups and capabilities.groups else None
-        self._preview(CopyReportScreen(plan), target, batch_title, then=then)
+        self._preview(CopyReportScreen(plan), target, batch_title, then=then, on_created=on_created)
 
     @work(group="transfer", exclusive=True)
     async def _restore_groups(self, target: SiteSession, groups: Sequence[tuple[ExportedGroup, str, str]]) -> None:
@@ -271,7 +335,9 @@ class TransferActions(MainScreenBase):
             if yes:
                 self._create_groups(target, rows)
 
-        self.app.push_screen(GroupPlanScreen(f"Restore {len(rows)} groups into {target.name}", rows), confirmed)
+        self.app.push_screen(
+            GroupPlanScreen(f"Restore {plural(len(rows), 'group')} into {target.name}", rows), confirmed
+        )
 
     @work(group="transfer", exclusive=True)
     async def _create_groups(self, target: SiteSession, rows: list[PlannedGroup]) -> None:
@@ -280,7 +346,7 @@ class TransferActions(MainScreenBase):
         outcomes = await create_groups(target.backend, rows)
         created = sum(o.created for o in outcomes)
         details = "\n".join(f"{o.name}: {o.message}" for o in outcomes)
-        self.notify(f"{created} of {len(outcomes)} groups restored on {target.name}.\n{details}", timeout=15)
+        self.notify(f"{created} of {plural(len(outcomes), 'group')} restored on {target.name}.\n{details}", timeout=15)
         await target.load_groups()
 
     # -- copy --------------------------------------------------------------------------------
@@ -309,7 +375,9 @@ class TransferActions(MainScreenBase):
             if name:
                 self._copy_to(name, targets, origins)
 
-        self.app.push_screen(SitePicker(f"Copy {count} channels of {origin_label} to…", others), chosen)
+        self.app.push_screen(
+            SitePicker(f"Copy {plural(count, 'channel')} of {origin_label} to…", others), chosen
+        )
 
     @work(group="transfer", exclusive=True)
     async def _copy_to(self, name: str, sources: list[SiteChannels], origins: dict[str, Origin]) -> None:
@@ -332,5 +400,5 @@ class TransferActions(MainScreenBase):
             return
         if self._creatable(target):
             where = sources[0].name if len(sources) == 1 else f"{len(sources)} sites"
-            title = f"Copy {len(items)} channels from {where} to {name}"
+            title = f"Copy {plural(len(items), 'channel')} from {where} to {name}"
             self._plan_transfer(target, items, title, f"Copy to {name}", "copy")

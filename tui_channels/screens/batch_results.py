@@ -1,4 +1,5 @@
-"""The per-channel report of a finished batch: filter, search, copy the errors, retry the failures.
+"""The per-channel report of a finished batch, failures first: filter, search, copy the errors,
+retry what failed or was cancelled, select the channels shown in the table.
 
 A batch over several sites (the fleet) is grouped by site, each under a heading with its counts.
 """
@@ -18,6 +19,7 @@ from textual.widgets.option_list import Option
 from ..display import one_line
 from ..services.fleet_batch import by_site
 from ..services.results import ChannelResult, Outcome, tally
+from ..wording import plural
 from .dialog import Dialog
 
 OUTCOME_STYLES = {
@@ -27,6 +29,10 @@ OUTCOME_STYLES = {
     Outcome.CANCELLED: "dim",
 }
 FILTERS = [("All", "all"), ("OK", "ok"), ("Failed", "failed"), ("Skipped", "skipped"), ("Cancelled", "cancelled")]
+ORDER = {Outcome.FAILED: 0, Outcome.CANCELLED: 1, Outcome.SKIPPED: 2, Outcome.OK: 3}
+"""Results show failures first, then what did not run, then the rest (each in the batch's order)."""
+RETRIED = (Outcome.FAILED, Outcome.CANCELLED)
+"""What ctrl+r runs again."""
 
 
 def summary_line(results: Sequence[ChannelResult]) -> str:
@@ -34,7 +40,7 @@ def summary_line(results: Sequence[ChannelResult]) -> str:
     parts = [f"{counts[o]:,} {o.value}" for o in Outcome if counts[o]]
     sites = {r.site for r in results}
     where = f" on {len(sites)} sites" if len(sites) > 1 else ""
-    return f"{len(results):,} channels{where}: " + ", ".join(parts) if parts else "No channels."
+    return f"{plural(len(results), 'channel')}{where}: " + ", ".join(parts) if parts else "No channels."
 
 
 def error_report(results: Sequence[ChannelResult]) -> str:
@@ -55,21 +61,25 @@ def site_heading(site: str, results: Sequence[ChannelResult]) -> Text:
 
 
 class BatchResultsScreen(Dialog[str | None]):
-    """Results of one batch; dismisses with "retry" when the user asks to run the failures again."""
+    """Results of one batch; dismisses with "retry" when the user asks to run the failed and
+    cancelled channels again, with "select" to select the shown channels (`selected_keys`, (site, id)
+    each)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Close"),
         Binding("f", "cycle_filter", "Filter"),
         Binding("slash", "focus_search", "Search"),
-        Binding("ctrl+r", "retry", "Retry failed", priority=True),
+        Binding("ctrl+r", "retry", "Retry failed and cancelled", priority=True),
         Binding("ctrl+y", "copy_errors", "Copy errors", priority=True),
+        Binding("ctrl+t", "select_shown", "Select these in the table", priority=True),
     ]
 
     def __init__(self, title: str, results: Sequence[ChannelResult], *, retryable: bool = True) -> None:
         super().__init__()
         self._title = title
-        self._results = list(results)
+        self._results = sorted(results, key=lambda r: ORDER[r.outcome])
         self._retryable = retryable
+        self.selected_keys: set[tuple[str, int]] = set()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="batch-results"):
@@ -80,7 +90,8 @@ class BatchResultsScreen(Dialog[str | None]):
                 yield Input(placeholder="search name, id or message", id="results-search")
             yield OptionList(id="results-list")
             yield Label(
-                "f filter · / search · ctrl+r retry failed · ctrl+y copy errors · Esc closes",
+                "f filter · / search · ctrl+r retry failed and cancelled · ctrl+y copy errors · "
+                "ctrl+t select the shown channels · Esc closes",
                 classes="dialog-hint",
             )
 
@@ -122,6 +133,8 @@ class BatchResultsScreen(Dialog[str | None]):
             text.append(f"  ({result.attempts} attempts)", style="dim")
         if result.duration:
             text.append(f"  {result.duration:.1f}s", style="dim")
+        if result.extra.get("model"):
+            text.append(f"  model {result.extra['model']}", style="dim")
         if result.message:
             text.append(f"\n        {result.message}")
         if result.old_models is not None and (result.added_models or result.removed_models):
@@ -147,10 +160,18 @@ class BatchResultsScreen(Dialog[str | None]):
         self.query_one("#results-search", Input).focus()
 
     def action_retry(self) -> None:
-        if not self._retryable or not any(r.outcome is Outcome.FAILED for r in self._results):
-            self.notify("Nothing to retry.", severity="warning")
+        if not self._retryable or not any(r.outcome in RETRIED for r in self._results):
+            self.notify("Nothing to retry: no channel failed or was cancelled.", severity="warning")
             return
         self.dismiss("retry")
+
+    def action_select_shown(self) -> None:
+        """Select the channels the filter and search show (every failed one, say) in the table."""
+        self.selected_keys = {(r.site, r.channel_id) for r in self._visible()}
+        if not self.selected_keys:
+            self.notify("No channel shown to select.", severity="warning")
+            return
+        self.dismiss("select")
 
     def action_copy_errors(self) -> None:
         report = error_report(self._results)

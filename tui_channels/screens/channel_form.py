@@ -76,11 +76,11 @@ class ChannelFormScreen(FormDialog[Channel | None]):
         secret = spec.kind is FieldKind.SECRET
         return build_editor(
             spec,
-            form.initial[spec.name],
+            form.shown[spec.name],
             types=form.capabilities.types,
             required=spec.required and not (secret and form.mode is FormMode.EDIT),
             hint=form.key_hint() if secret else "",
-            placeholder=form.base_url_placeholder(form.initial) if spec.name == "base_url" else "",
+            placeholder=form.base_url_placeholder(form.shown) if spec.name == "base_url" else "",
             locked=form.locked(spec.name),
         )
 
@@ -108,7 +108,7 @@ class ChannelFormScreen(FormDialog[Channel | None]):
     def on_field_editor_changed(self, event: FieldEditor.Changed) -> None:
         name = event.editor.spec.name
         values = self.values()
-        if values[name] != self.form.initial[name]:
+        if values[name] != self.form.shown[name]:
             self._touched.add(name)
         self._check(name, values)
         if name == "type" and "base_url" in values:
@@ -197,7 +197,7 @@ class ChannelFormScreen(FormDialog[Channel | None]):
             return
         if self.form.mode is FormMode.EDIT and not self.form.changes(values):
             self.notify("Nothing changed, nothing sent.")
-            self.dismiss(None)
+            self.dismiss(self.form.channel)
             return
         self._save(values)
 

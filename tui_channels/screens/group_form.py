@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from ..model_groups import GroupMember, GroupSpec, ModelGroup
 from ..models import Channel
 from ..services.model_groups import default_pattern, group_problems
+from ..wording import plural
 from .form_dialog import FormDialog
 from .group_members import MatchingPreview, MemberPicker
 from .number_prompt import NumberPrompt, number_spec
@@ -196,7 +197,7 @@ class GroupFormScreen(FormDialog[ModelGroup | None]):
         def chosen(members: list[GroupMember] | None) -> None:
             if members:
                 self._set_members([*self.group.members, *members], members[0].key)
-                self.notify(f"Added {len(members)} members; save to keep them.")
+                self.notify(f"Added {plural(len(members), 'member')}; save to keep them.")
 
         self.app.push_screen(
             MatchingPreview(group, self._spec, list(self._channels.values()), pattern, regex), chosen

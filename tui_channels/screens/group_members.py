@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from ..model_groups import GroupMember, GroupSpec, ModelGroup
 from ..models import Channel
 from ..services.model_groups import matching_members, model_pairs
+from ..wording import plural
 from .dialog import Dialog
 
 SHOWN = 500
@@ -64,7 +65,7 @@ class MemberPicker(Dialog[tuple[int, str] | None]):
         options.clear_options()
         options.add_options(Option(pair_line(c, m), id=f"{c.id}\x00{m}") for c, m in shown[:SHOWN])
         more = f" (the first {SHOWN} shown; type to narrow)" if len(shown) > SHOWN else ""
-        self.query_one("#member-count", Label).update(f"{len(shown):,} of {len(self._pairs):,} models{more}")
+        self.query_one("#member-count", Label).update(f"{len(shown):,} of {plural(len(self._pairs), 'model')}{more}")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -144,7 +145,9 @@ class MatchingPreview(Dialog[list[GroupMember] | None]):
             summary.update(str(exc))
         else:
             kind = "match the regular expression" if regex else "contain the text"
-            summary.update(f"{len(self._members):,} models of the site's channels {kind} and are not members yet:")
+            summary.update(
+                f"{plural(len(self._members), 'model')} of the site's channels {kind} and are not members yet:"
+            )
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(Option(pair_line(self._by_id[m.channel_id], m.model)) for m in self._members[:SHOWN])

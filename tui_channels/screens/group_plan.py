@@ -18,6 +18,7 @@ from textual.widgets.selection_list import Selection
 from ..display import one_line
 from ..services.group_transfer import GroupRowState, PlannedGroup, TrashedGroup
 from ..widgets.picker import Picker
+from ..wording import plural
 from .dialog import Dialog
 
 _STATE_STYLE = {GroupRowState.READY: "green", GroupRowState.PRESENT: "yellow", GroupRowState.BLOCKED: "red"}
@@ -30,7 +31,7 @@ def plan_text(rows: Sequence[PlannedGroup]) -> Text:
         group = row.carried.group
         text.append(f"{row.state.value:<16}", style=_STATE_STYLE[row.state])
         text.append(group.name, style="bold")
-        text.append(f"  {len(group.members)} members  from {row.origin}\n", style="")
+        text.append(f"  {plural(len(group.members), 'member')}  from {row.origin}\n", style="")
         if row.reason:
             text.append(f"    {row.reason}\n", style="red")
         for line in row.carried.unmapped:
@@ -59,7 +60,8 @@ class GroupPlanScreen(Dialog[bool]):
         with Vertical(classes="dialog", id="group-plan"):
             yield Label(self._title, classes="dialog-title")
             yield Label(
-                f"{ready} of {len(self._rows)} groups ready · {unmapped} members could not be mapped "
+                f"{ready} of {plural(len(self._rows), 'group')} ready · "
+                f"{plural(unmapped, 'member')} could not be mapped "
                 "(members go to the target's channels of the same name)"
             )
             with VerticalScroll(id="group-plan-rows"):
@@ -98,7 +100,7 @@ class TrashedGroupPicker(Dialog[list[TrashedGroup] | None]):
             yield Label("Restore deleted groups", classes="dialog-title")
             selections = [
                 Selection(
-                    f"{one_line(t.group.name)}  ({len(t.group.members)} members)  deleted {t.deleted_at} from {t.site}",
+                    f"{one_line(t.group.name)}  ({plural(len(t.group.members), 'member')})  deleted {t.deleted_at} from {t.site}",
                     position,
                 )
                 for position, t in enumerate(self._trashed)

@@ -32,6 +32,7 @@ from ..services.group_transfer import (
 )
 from ..services.model_groups import memberships, serving_members
 from ..services.sites import SiteSession
+from ..wording import plural
 from .confirm import ConfirmScreen
 from .dialog import Dialog
 from .group_form import GroupFormScreen, member_line
@@ -83,7 +84,10 @@ class GroupsScreen(Dialog[None]):
         Binding("L", "restore_groups", "Restore"),
         Binding("r", "reload", "Reload"),
         Binding("slash", "focus_filter", "Filter", show=False),
+        Binding("n,e,enter,d,delete,L", "read_only", show=False),
     ]
+    WRITES: ClassVar[frozenset[str]] = frozenset({"new_group", "edit_group", "delete_group", "restore_groups"})
+    """Actions that change this site's groups: disabled (and `read_only` says why) on a read-only site."""
 
     def __init__(
         self,
@@ -143,7 +147,7 @@ class GroupsScreen(Dialog[None]):
         if needle:
             groups = [g for g in groups if self._matches(g, needle, channels)]
         self._shown = sorted(groups, key=lambda g: g.name.casefold())
-        summary = f"{len(self._shown)} of {len(session.groups or [])} groups"
+        summary = f"{len(self._shown)} of {plural(len(session.groups or []), 'group')}"
         if session.groups_error is not None:
             summary = f"⚠ {session.groups_error.title}: {session.groups_error.message}"
         self.query_one("#groups-summary", Label).update(summary)
@@ -194,6 +198,14 @@ class GroupsScreen(Dialog[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.query_one("#groups-list", OptionList).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.WRITES:
+            return None if self._session.read_only_reason else True
+        return action != "read_only" or bool(self._session.read_only_reason)
+
+    def action_read_only(self) -> None:
+        self.notify(self._session.read_only_reason or "", title="Not available", severity="warning")
 
     def action_focus_filter(self) -> None:
         self.query_one("#groups-filter", Input).focus()
@@ -248,7 +260,7 @@ class GroupsScreen(Dialog[None]):
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return
         self.changed = True
-        self.notify(f"Saved group {saved.name} with {len(saved.members)} members.")
+        self.notify(f"Saved group {saved.name} with {plural(len(saved.members), 'member')}.")
         await self._reload(keep=saved.id)
 
     # -- delete ------------------------------------------------------------------------------------
@@ -266,7 +278,7 @@ class GroupsScreen(Dialog[None]):
             lines.append(f"  and {len(group.members) - 10} more")
         message = (
             f"Clients calling the model {group.name!r} get an error once it is gone.\n"
-            f"Its {len(group.members)} members:\n" + ("\n".join(lines) or "  (none)") + "\n\n"
+            f"Its {plural(len(group.members), 'member')}:\n" + ("\n".join(lines) or "  (none)") + "\n\n"
             "The group is first copied to the local group trash (group-trash.jsonl in the data folder), "
             "from which L restores it, members mapped to channels by name."
         )
@@ -335,13 +347,16 @@ class GroupsScreen(Dialog[None]):
         def chosen(picked: list | None) -> None:
             if picked:
                 items = [(t.group, t.site, t.flavor) for t in picked]
-                self._plan(self._session, items, f"Restore {len(items)} groups into {self._session.name}")
+                self._plan(self._session, items, f"Restore {plural(len(items), 'group')} into {self._session.name}")
 
         self.app.push_screen(TrashedGroupPicker(trashed), chosen)
 
     def _plan(self, target: SiteSession, items: Sequence[tuple[ExportedGroup, str, str]], title: str) -> None:
         capabilities = target.capabilities
         if capabilities is None:
+            return
+        if target.read_only_reason:
+            self.notify(f"Cannot create groups on {target.name}: {target.read_only_reason}.", severity="warning")
             return
         try:
             rows = plan_groups(items, capabilities, target.channels, target.groups or [], site=target.name)
@@ -363,7 +378,7 @@ class GroupsScreen(Dialog[None]):
         outcomes = await create_groups(backend, rows)
         created = sum(o.created for o in outcomes)
         details = "\n".join(f"{o.name}: {o.message}" for o in outcomes)
-        self.notify(f"{created} of {len(outcomes)} groups created on {target.name}.\n{details}", timeout=15)
+        self.notify(f"{created} of {plural(len(outcomes), 'group')} created on {target.name}.\n{details}", timeout=15)
         await target.load_groups()
         if target is self._session:
             self.changed = True

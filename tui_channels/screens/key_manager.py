@@ -15,6 +15,7 @@ from ..backends.newapi.admin import KeyStatus, KeyStatusPage
 from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services.channel_view import relative_time
+from ..wording import plural
 from .confirm import ConfirmScreen
 from .dialog import Dialog
 from .workers import work
@@ -28,11 +29,19 @@ STATUS_STYLE = {
 }
 
 
-def key_line(key: KeyStatus) -> Text:
+SAME_PREVIEW = (
+    "The server shows only each key's first characters, alike for every key here: the # tells them apart."
+)
+
+
+def key_line(key: KeyStatus, *, preview: bool = True) -> Text:
+    """One key: its index, status, the server's preview (left out where every key's is the same,
+    which would make them look like one key), when and why it was disabled."""
     text = Text()
     text.append(f"#{key.index:<4}")
     text.append(f"{key.status.label:<14}", style=STATUS_STYLE[key.status])
-    text.append(f"{key.preview:<16}")
+    if preview:
+        text.append(f"{key.preview:<16}")
     if key.disabled_time:
         text.append(f"  {relative_time(key.disabled_time)}", style="dim")
     if key.reason:
@@ -85,14 +94,16 @@ class KeyManagerScreen(Dialog[bool]):
             self.query_one("#key-summary", Label).update(f"{error.title}: {error.message}")
             return
         self._page = page
+        alike = len(page.keys) > 1 and len({key.preview for key in page.keys}) == 1
         self.query_one("#key-summary", Label).update(
-            f"{page.total} keys: {page.enabled} enabled, {page.manually_disabled} disabled, "
+            f"{plural(page.total, 'key')}: {page.enabled} enabled, {page.manually_disabled} disabled, "
             f"{page.auto_disabled} auto-disabled · page {page.page} of {max(page.total_pages, 1)}"
+            + (f"\n{SAME_PREVIEW}" if alike else "")
         )
         options = self.query_one(OptionList)
         highlighted = options.highlighted
         options.clear_options()
-        options.add_options(Option(key_line(key), id=str(key.index)) for key in page.keys)
+        options.add_options(Option(key_line(key, preview=not alike), id=str(key.index)) for key in page.keys)
         if page.keys:
             options.highlighted = min(highlighted or 0, len(page.keys) - 1)
 
@@ -117,7 +128,8 @@ class KeyManagerScreen(Dialog[bool]):
         if action == "delete_key":
             self._confirm(
                 f"Delete key #{key.index}?",
-                f"Key {key.preview} is removed from channel {self._channel.name}; it cannot be read back.",
+                f"Key #{key.index} ({key.preview}) is removed from channel {self._channel.name}; "
+                "it cannot be read back.",
                 action,
                 key.index,
             )
@@ -129,10 +141,13 @@ class KeyManagerScreen(Dialog[bool]):
         if page is None:
             return
         messages = {
-            "enable_all_keys": ("Enable every key?", f"All {page.total} keys of {self._channel.name} are enabled."),
+            "enable_all_keys": (
+                "Enable every key?",
+                f"All {plural(page.total, 'key')} of {self._channel.name} are enabled.",
+            ),
             "disable_all_keys": (
                 "Disable every key?",
-                f"All {page.total} keys are disabled: the channel stops serving requests.",
+                f"All {plural(page.total, 'key')} are disabled: the channel stops serving requests.",
             ),
             "delete_disabled_keys": (
                 "Delete the auto-disabled keys?",

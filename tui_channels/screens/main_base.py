@@ -45,7 +45,7 @@ from ..services.batch import BatchSettings
 from ..services.batch import Operation as BatchOperation
 from ..services.channel_view import SITE_COLUMN, ChannelRef, distinct_values, flag_choices, relative_time
 from ..services.fleet import Fleet, fleet_summary
-from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, by_site, failed_keys, site_batch
+from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, by_site, site_batch
 from ..services.model_groups import describe_memberships, memberships
 from ..services.results import ChannelResult, Outcome, tally
 from ..services.sites import LoadState, SiteChannels, SiteSession
@@ -56,7 +56,8 @@ from ..widgets.empty_state import EmptyState
 from ..widgets.filter_bar import FilterBar
 from ..widgets.fleet_status import FleetStatus
 from ..widgets.site_bar import SiteBar
-from .batch_results import BatchResultsScreen, summary_line
+from ..wording import plural
+from .batch_results import RETRIED, BatchResultsScreen, summary_line
 from .channel_detail import ChannelDetailScreen
 from .column_picker import ColumnPicker
 from .help import HelpScreen
@@ -167,6 +168,9 @@ class MainScreenBase(Screen[None]):
     )
     """Actions that also work in the fleet view; each mixin declares its own. Any other action
     works on one site at a time, and says so when used in the fleet."""
+    WRITES: ClassVar[frozenset[str]] = frozenset()
+    """Actions that write to the gateway; each mixin declares its own. On a read-only site they
+    show disabled in the footer, help and palette with the reason, and say it when used."""
 
     AUTO_FOCUS = "ChannelTable"
 
@@ -582,7 +586,7 @@ class MainScreenBase(Screen[None]):
         elif table.row_count == 0:
             self.query_one(EmptyState).show(
                 "No channel matches",
-                f"Nothing among {table.total_count:,} channels matches the search and filters.",
+                f"Nothing among {plural(table.total_count, 'channel')} matches the search and filters.",
                 "Press Esc to clear them.",
             )
             self._switch("empty")
@@ -608,6 +612,8 @@ class MainScreenBase(Screen[None]):
                 shown=self.table.row_count if loaded and self._table_source is source else None,
                 total=source.channel_count if loaded else None,
                 selected=len(self.table.selected_ids) if loaded and self._table_source is source else 0,
+                note="READ-ONLY" if self.workspace.sessions.read_only else "",
+                sort=self._sort_note(source),
             )
             return
         session = source
@@ -625,13 +631,25 @@ class MainScreenBase(Screen[None]):
             total=len(session.channels) if loaded else None,
             selected=len(self.table.selected_ids) if loaded else 0,
             note=self._site_note(session),
+            sort=self._sort_note(session),
         )
+
+    def _sort_note(self, source: Shown) -> str:
+        """How the table is sorted, since the sorted column can be scrolled out of sight (in tag mode,
+        tags by name and their channels so)."""
+        view = source.view
+        if self.table.tag_mode:
+            return "TAG MODE: tags by name"
+        return f"sorted by {self.table.label_of(view.sort_column)} {'▼' if view.descending else '▲'}"
 
     @staticmethod
     def _site_note(session: SiteSession) -> str:
-        """When the server's own model sync last ran, where the server says."""
+        """READ-ONLY on a read-only site; when the server's own model sync last ran, where the server says."""
         synced = session.server_synced_at
-        return f"server sync {relative_time(synced.timestamp())}" if synced else ""
+        notes = ["READ-ONLY"] if session.read_only_reason else []
+        if synced:
+            notes.append(f"server sync {relative_time(synced.timestamp())}")
+        return "   ".join(notes)
 
     def _update_batch_bar(self) -> None:
         actions = [
@@ -803,6 +821,7 @@ class MainScreenBase(Screen[None]):
         app.save_config()
         if source is self._table_source:
             self.table.apply_view(source.view)
+        self._update_site_bar()
 
     def action_columns(self) -> None:
         source = self.shown
@@ -1041,14 +1060,24 @@ class MainScreenBase(Screen[None]):
     def _works_in_fleet(self, action: str) -> bool:
         return any(action in cls.__dict__.get("FLEET_ACTIONS", ()) for cls in type(self).__mro__)
 
+    def _writes(self, action: str) -> bool:
+        return any(action in cls.__dict__.get("WRITES", ()) for cls in type(self).__mro__)
+
     def unsupported_reason(self, action: str) -> str | None:
-        """Why `action` cannot run here, or None when it can (or nothing is loaded).
+        """Why `action` cannot run here (the site is read-only, or its server lacks the operation),
+        or None when it can (or nothing is loaded).
 
         In the fleet, an action for one site at a time says so; the others are checked site by
-        site when they run (channels of a site that lacks the operation are skipped, with why).
+        site when they run (channels of a site that is read-only or lacks the operation are
+        skipped, with why).
         """
         if self.fleet is not None:
+            if self.workspace.sessions.read_only and self._writes(action):
+                return "read-only: this run was started with --read-only"
             return None if self._works_in_fleet(action) else ONE_SITE_AT_A_TIME
+        read_only = self.current.read_only_reason if self.current else None
+        if read_only and self._writes(action):
+            return read_only
         operation = self._operation_for(action)
         capabilities = self.current.capabilities if self.current else None
         if operation is None or capabilities is None or capabilities.supports(operation):
@@ -1210,24 +1239,45 @@ class MainScreenBase(Screen[None]):
         if time.monotonic() - started > LONG_RUN_SECONDS:
             self.notify(summary_line(results), title=f"{title} finished", timeout=8)
 
-        def again(failed: set[tuple[str, int]]) -> None:
+        def again(retried_keys: set[tuple[str, int]]) -> None:
             if retry is not None:
-                retry(failed)
+                retry(retried_keys)
                 return
             retried = [
                 replace(
                     batch,
-                    channels=[c for c in batch.channels if (batch.site, c.id) in failed],
+                    channels=[c for c in batch.channels if (batch.site, c.id) in retried_keys],
                 )
                 for batch in batches
             ]
             self.run_batches(f"{title} (retry)", retried, on_done=on_done)
 
+        screen = BatchResultsScreen(title, results)
+
         def closed(answer: str | None) -> None:
             if answer == "retry":
-                again(failed_keys(results))
+                again({(r.site, r.channel_id) for r in results if r.outcome in RETRIED})
+            elif answer == "select":
+                self._select_from_results(screen.selected_keys)
 
-        self.app.push_screen(BatchResultsScreen(title, results), closed)
+        self.app.push_screen(screen, closed)
+
+    def _select_from_results(self, chosen: set[tuple[str, int]]) -> None:
+        """Select the channels a results screen showed, (site, id) each (those still loaded)."""
+        source = self.shown
+        if source is None:
+            return
+        present = [
+            source.key_of(session, channel)
+            for session in source.sessions
+            for channel in session.channels
+            if (session.name, channel.id) in chosen
+        ]
+        self.table.set_selection(present)
+        gone = len(chosen) - len(present)
+        self.notify(
+            f"Selected {plural(len(present), 'channel')}" + (f"; {gone} are no longer on the site." if gone else ".")
+        )
 
     def _report_pacing(self, title: str, run: FleetRun, results: Sequence[ChannelResult]) -> None:
         """Say why a site's batch stopped early (a server's long rate limit, a refused login) and
@@ -1254,7 +1304,13 @@ class MainScreenBase(Screen[None]):
             self.notify("No batch has run yet.")
             return
         title, results = self.last_batch
-        self.app.push_screen(BatchResultsScreen(title, results, retryable=False))
+        screen = BatchResultsScreen(title, results, retryable=False)
+
+        def closed(answer: str | None) -> None:
+            if answer == "select":
+                self._select_from_results(screen.selected_ids)
+
+        self.app.push_screen(screen, closed)
 
     def report_error(self, error: ChannelsError) -> None:
         """The one way actions show a client error: a notification with its title and message."""

@@ -22,6 +22,7 @@ from ..errors import ChannelsError
 from ..services.model_list import ModelChecklist, UpstreamDiff, upstream_diff
 from ..widgets.form_fields import ListInput
 from ..widgets.picker import Checklist
+from ..wording import plural
 from .form_dialog import FormDialog
 from .workers import work
 
@@ -45,8 +46,8 @@ def preview(names: Iterable[str]) -> str:
 
 def describe_diff(diff: UpstreamDiff) -> str:
     if diff.unchanged:
-        return f"The upstream offers {len(diff.upstream)} models: the checked list already matches."
-    lines = [f"The upstream offers {len(diff.upstream)} models."]
+        return f"The upstream offers {plural(len(diff.upstream), 'model')}: the checked list already matches."
+    lines = [f"The upstream offers {plural(len(diff.upstream), 'model')}."]
     if diff.new:
         lines.append(f"New ({len(diff.new)}): {preview(diff.new)}")
     if diff.gone:

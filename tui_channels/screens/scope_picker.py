@@ -11,6 +11,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -61,8 +62,12 @@ class ScopePicker(Dialog[ScopeChoice | None]):
         prompt: str | None = None,
         placeholder: str = "",
         value: str = "",
+        complete_models: bool = False,
     ) -> None:
+        """With `complete_models`, the text line completes (→) the model names of the highlighted
+        scope's channels."""
         super().__init__()
+        self._complete_models = complete_models
         self._title = title
         self._scopes = list(scopes)
         self._default = default
@@ -80,6 +85,8 @@ class ScopePicker(Dialog[ScopeChoice | None]):
             hint = "Enter chooses · Esc cancels"
             if self._prompt is not None:
                 hint = "Enter on a scope moves to the text, Enter there starts · Esc cancels"
+                if self._complete_models:
+                    hint = "Enter on a scope moves to the model (→ completes it), Enter there starts · Esc cancels"
             yield Label(hint, classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -90,6 +97,13 @@ class ScopePicker(Dialog[ScopeChoice | None]):
             self.query_one("#scope-text", Input).focus()
         else:
             options.focus()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if self._prompt is None or not self._complete_models:
+            return
+        scope = self._chosen()
+        names = sorted({model for channel in scope.channels for model in channel.models}, key=str.casefold)
+        self.query_one("#scope-text", Input).suggester = SuggestFromList(names, case_sensitive=False)
 
     def _chosen(self) -> Scope:
         highlighted = self.query_one(OptionList).highlighted

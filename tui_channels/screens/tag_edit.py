@@ -10,6 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from ..services.tag_view import TagGroup, tag_changes
+from ..wording import plural
 from .form_dialog import FormDialog
 
 PREVIEW_LIMIT = 12
@@ -48,7 +49,7 @@ class TagEditScreen(FormDialog[dict[str, Any] | None]):
         with VerticalScroll(classes="dialog form", id="tag-edit"):
             yield Label(f"Edit every channel tagged {group.label}", classes="dialog-title")
             yield Static(
-                f"{group.count} channels ({group.enabled} enabled, {group.disabled} disabled): {preview}",
+                f"{plural(group.count, 'channel')} ({group.enabled} enabled, {group.disabled} disabled): {preview}",
                 id="tag-preview",
                 markup=False,
             )

@@ -115,14 +115,16 @@ class ExportDialog(Dialog[ExportChoice | None]):
 
 @dataclass(frozen=True, slots=True)
 class RestoreChoice:
-    """Either an export file to read, or channels picked from the trash."""
+    """Either an export file to read, or channels picked from the trash, or a purge of the trash."""
 
     path: Path | None = None
     trashed: tuple[TrashedChannel, ...] = ()
+    purge: bool = False
 
 
 class RestoreDialog(Dialog[RestoreChoice | None]):
-    """Restore from an export file, or pick deleted channels from the trash."""
+    """Restore from an export file, or pick deleted channels from the trash (each is offered once:
+    a restored one is marked and not listed again); or purge the trash's old records."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
@@ -146,9 +148,13 @@ class RestoreDialog(Dialog[RestoreChoice | None]):
                 )
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Restore picked", id="restore-trash-go")
+                    yield Button("Purge old…", id="restore-purge")
                     yield Button("Cancel", id="restore-cancel")
             else:
                 yield Static(f"The trash holds no channel deleted from {self._site}.", classes="transfer-note")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Purge old…", id="restore-purge")
+                    yield Button("Cancel", id="restore-cancel")
 
     @staticmethod
     def _label(trashed: TrashedChannel) -> Text:
@@ -163,6 +169,8 @@ class RestoreDialog(Dialog[RestoreChoice | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "restore-file":
             self._from_file()
+        elif event.button.id == "restore-purge":
+            self.dismiss(RestoreChoice(purge=True))
         elif event.button.id == "restore-trash-go":
             picked = self.query_one("#restore-trash", SelectionList).selected
             if not picked:

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from ..models import Channel
 from ..services.upstream_updates import Decision, ModelChange, describe, stripped
+from ..wording import plural
 from .dialog import Dialog
 
 SOURCES = {
@@ -44,7 +45,7 @@ class SyncSourcePicker(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sync-source"):
-            yield Label(f"Sync the models of {self._channels:,} channels", classes="dialog-title")
+            yield Label(f"Sync the models of {plural(self._channels, 'channel')}", classes="dialog-title")
             yield Label(
                 f"The server itself found {self._changes:,} upstream model changes on {self._pending:,} of them."
                 if self._pending

@@ -15,15 +15,17 @@ from ..models import Channel, ChannelStatus
 from . import trash
 from .batch import Operation, failed, skipped, succeeded
 from .results import ChannelResult
+from .status_change import stays_as_is
 
 
 def set_status(backend: Backend, enabled: bool) -> Operation:
-    """Enable, or manually disable; a channel already in that state is skipped, not written."""
+    """Enable, or manually disable; a channel already enabled (or disabled, by hand or by the gateway)
+    is skipped, not written: disabling an auto-disabled channel would stop the gateway re-enabling it."""
     wanted = ChannelStatus.ENABLED if enabled else ChannelStatus.MANUALLY_DISABLED
 
     async def run(channel: Channel) -> ChannelResult:
-        if channel.status is wanted:
-            return skipped(channel, f"already {wanted.label}")
+        if stays_as_is(channel, enabled):
+            return skipped(channel, f"already {channel.status.label}")
         await backend.set_status(channel.id, enabled)
         return succeeded(channel, wanted.label, value=wanted.value)
 

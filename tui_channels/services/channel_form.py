@@ -277,7 +277,11 @@ class ChannelForm:
         channel: Channel | None = None,
         *,
         taken_names: Iterable[str] = (),
+        start: Mapping[str, Any] | None = None,
     ) -> None:
+        """`start` overrides what the form shows at first without changing its baseline: those fields
+        count as changed and are sent on save (a server-side copy made disabled, shown with its
+        original's status)."""
         if (channel is None) != (mode is FormMode.CREATE):
             raise ValueError("edit and duplicate forms need a channel; a create form takes none")
         self.capabilities = capabilities
@@ -287,6 +291,7 @@ class ChannelForm:
         self._by_name = {spec.name: spec for spec in self.fields}
         self._taken = set(taken_names)
         self.initial: Values = self._initial_values()
+        self.shown: Values = {**self.initial, **(start or {})}
 
     @property
     def main_fields(self) -> tuple[FieldSpec, ...]:

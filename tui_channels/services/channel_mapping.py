@@ -29,6 +29,7 @@ from ..backends.registry import family_of, type_catalog
 from ..models import BackendKind, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode
 from . import base_urls
 from . import claudecodehub_mapping as claudecodehub
+from ..wording import plural
 from .carried import Carried, Origin
 from .channel_form import MULTI_KEY_MODE
 
@@ -252,7 +253,7 @@ def _multi_key_pool(raw: Mapping[str, Any], target: Capabilities, carried: Carri
     carried.key_count = size
     if not can_hold_several_keys(target, multi_key_mode=True):
         carried.losses.append(
-            f"multi-key pool of {size} keys: {target.flavor_label} holds one key per channel, so supply one"
+            f"multi-key pool of {plural(size, 'key')}: {target.flavor_label} holds one key per channel, so supply one"
         )
         carried.key_count = 1
         return
@@ -280,7 +281,10 @@ def several_keys_problem(capabilities: Capabilities, spec: ChannelSpec) -> str:
     lines = [line for line in spec.key.splitlines() if line.strip()]
     if len(lines) <= 1 or can_hold_several_keys(capabilities, multi_key_mode=bool(spec.extra.get(MULTI_KEY_MODE))):
         return ""
-    return f"{len(lines)} keys given: {capabilities.flavor_label} holds one key per channel here, so supply one"
+    given = plural(len(lines), "key")
+    return f"{given} given: {capabilities.flavor_label} holds one key per channel here, so supply one"
+
+
 def _edited_by_entries(target: Capabilities, name: str) -> bool:
     """Whether the target edits this JSON column entry by entry (Veloera's `setting.proxy`…)."""
     return any(spec.name.startswith(f"{name}.") for spec in target.fields)

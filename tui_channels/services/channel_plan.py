@@ -21,6 +21,7 @@ from typing import Any
 from ..backends.base import Backend, Capabilities
 from ..models import Channel, ChannelSpec, split_list
 from . import base_urls
+from ..wording import plural
 from .batch import BatchSettings, succeeded
 from .channel_mapping import several_keys_problem
 from .creation import CreatedNotAsAsked, create_channel
@@ -76,7 +77,8 @@ class PlannedChannel:
             return self.duplicate
         if self.needs_key and not self.spec.key:
             if self.key_count > 1:
-                return f"the server never returns keys: supply the pool's {self.key_count} keys, separated by spaces"
+                keys = plural(self.key_count, "key")
+                return f"the server never returns keys: supply the pool's {keys}, separated by spaces"
             return "the server never returns this channel's key: supply it"
         several = several_keys_problem(self.capabilities, self.spec) if self.capabilities else ""
         if several:

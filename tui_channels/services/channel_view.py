@@ -24,8 +24,9 @@ from typing import Any, NamedTuple
 
 from ..models import Channel, ChannelStatus, TypeCode
 
-STATUS_FILTERS: tuple[str, ...] = ("all", "enabled", "disabled")
-"""Values of `ViewState.status`; "disabled" covers manually and automatically disabled channels."""
+STATUS_FILTERS: tuple[str, ...] = ("all", "enabled", "disabled", "auto-disabled")
+"""Values of `ViewState.status`; "disabled" covers manually and automatically disabled channels,
+"auto-disabled" only those the gateway turned off because they failed (New API family's status 3)."""
 
 _SEPARATOR = "\x00"
 """Joins haystack fields; it cannot be typed, so a search never matches across two fields."""
@@ -137,6 +138,8 @@ SORT_KEYS: dict[str, Callable[[Channel], Any]] = {
     "response_time": lambda c: _positive(c.response_time_ms),
     "test_time": lambda c: _positive(c.test_time),
     "used_quota": lambda c: c.used_quota,
+    "success_rate": lambda c: c.success_rate,
+    "cost": lambda c: c.cost,
 }
 """Sort key per column; `None` means "missing" and sorts last in both directions.
 
@@ -167,6 +170,8 @@ def matches_facets(channel: Channel, state: ViewState) -> bool:
     if state.status == "enabled" and not channel.status.is_enabled:
         return False
     if state.status == "disabled" and not channel.status.is_disabled:
+        return False
+    if state.status == "auto-disabled" and channel.status is not ChannelStatus.AUTO_DISABLED:
         return False
     if state.type_code is not None and channel.type.code != state.type_code:
         return False
@@ -506,5 +511,7 @@ CELL_TEXT: dict[str, Callable[[Channel, float], str]] = {
     "response_time": lambda c, now: format_duration_ms(c.response_time_ms),
     "test_time": lambda c, now: relative_time(c.test_time, now),
     "used_quota": lambda c, now: format_compact(c.used_quota),
+    "success_rate": lambda c, now: "" if c.success_rate is None else f"{c.success_rate:.1%}",
+    "cost": lambda c, now: "" if c.cost is None else f"{c.cost:,.2f}",
 }
 """The text a table cell shows, per column: `CELL_TEXT[column](channel, now)`."""

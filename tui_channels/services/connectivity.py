@@ -56,15 +56,26 @@ def connectivity_operation(backend: Backend, model: str | None = None) -> Operat
         if reason is not None:
             return skipped(channel, reason)
         outcome = await backend.test_channel(channel, model)
+        used = {"model": tested_model(channel, model, outcome)}
         if outcome.ok and outcome.models_listed == 0:
-            return failed(channel, EmptyUpstream().message, value=outcome.seconds)
+            return replace(failed(channel, EmptyUpstream().message, value=outcome.seconds), extra=used)
         if not outcome.ok:
-            return failed(channel, failure_text(outcome), value=outcome.seconds)
+            return replace(failed(channel, failure_text(outcome), value=outcome.seconds), extra=used)
         timing = "" if outcome.seconds is None else f" in {format_duration_ms(response_ms(outcome.seconds))}"
         detail = f" · {outcome.message}" if outcome.message else ""
-        return succeeded(channel, f"answered{timing}{detail}", value=outcome.seconds)
+        return replace(succeeded(channel, f"answered{timing}{detail}", value=outcome.seconds), extra=used)
 
     return run_test
+
+
+def tested_model(channel: Channel, model: str | None, outcome: TestResult) -> str:
+    """What the test asked for, for the results: the chosen model, the channel's own test model
+    (New API `test_model`), "the model list" where the test was a listing; "" where unknown."""
+    if model:
+        return model
+    if outcome.models_listed is not None:
+        return "(the model list)"
+    return str(channel.raw.get("test_model") or "")
 
 
 def failure_text(outcome: TestResult) -> str:

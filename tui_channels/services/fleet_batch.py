@@ -22,7 +22,7 @@ from ..backends.base import Backend
 from ..backends.base import Operation as ServerOperation
 from ..models import Channel
 from .batch import BatchProgress, BatchRun, BatchSettings, Operation, ResultCallback, skipped
-from .results import ChannelResult, Outcome
+from .results import ChannelResult
 from .sites import SiteChannels, SiteSession
 
 
@@ -203,8 +203,3 @@ def by_site(results: Sequence[ChannelResult]) -> dict[str, list[ChannelResult]]:
     for result in results:
         grouped.setdefault(result.site, []).append(result)
     return grouped
-
-
-def failed_keys(results: Sequence[ChannelResult]) -> set[tuple[str, int]]:
-    """(site, channel id) of every failed result: what a retry runs again."""
-    return {(r.site, r.channel_id) for r in results if r.outcome is Outcome.FAILED}

@@ -27,6 +27,7 @@ from ..config import data_dir, write_atomic
 from ..errors import ChannelsError
 from ..model_groups import GroupMember, GroupSpec, ModelGroup, ModeValue
 from ..models import Channel
+from ..wording import plural
 from .model_groups import renumbered
 
 GROUP_TRASH_FILE = "group-trash.jsonl"
@@ -394,7 +395,7 @@ async def create_groups(backend: Backend, rows: Sequence[PlannedGroup]) -> list[
         except ChannelsError as error:
             outcomes.append(GroupOutcome(row.name, False, error.message))
             continue
-        note = f"{len(saved.members)} members"
+        note = f"{plural(len(saved.members), 'member')}"
         if row.carried.unmapped:
             note += f"; {len(row.carried.unmapped)} not mapped"
         outcomes.append(GroupOutcome(row.name, True, f"created with {note}"))

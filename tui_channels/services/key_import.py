@@ -30,6 +30,7 @@ from ..errors import AuthError, ChannelsError, ConfigError
 from ..models import Channel, ChannelSpec, TypeCode, split_list
 from ..validation import check_upstream_url
 from . import base_urls
+from ..wording import plural
 from .channel_plan import ChannelPlan, PlannedChannel
 from .key_library import UpstreamKey
 from .upstream_models import EMPTY_UPSTREAM, EmptyUpstream, key_models
@@ -124,7 +125,9 @@ async def plan_import(
         elif not key.key:
             row.problem = "the relay did not reveal this key: paste it instead"
         rows.append(row)
-    plan = ChannelPlan.build(f"Import {len(rows)} keys into {site}", site, capabilities, rows, existing, action="import")
+    plan = ChannelPlan.build(
+        f"Import {plural(len(rows), 'key')} into {site}", site, capabilities, rows, existing, action="import"
+    )
     await fetch_models(backend, plan, concurrency=concurrency, on_progress=on_progress)
     return plan
 

@@ -22,6 +22,7 @@ from ..models import Channel
 from ..secret_store import SecretStore
 from .channel_view import RowKey, ViewState
 from .recorder import JournaledBackend
+from .status_change import StatusChange
 
 
 class LoadState(enum.Enum):
@@ -53,6 +54,10 @@ class SiteSession:
     view: ViewState = field(default_factory=ViewState)
     cursor_id: int | None = None
     selected: set[int] = field(default_factory=set)
+    last_status_change: StatusChange | None = None
+    """The last enable / disable made from the app on this site, for its undo (ctrl+z)."""
+    read_only_run: bool = False
+    """The whole run is read-only (`--read-only`), whatever the profile says."""
     server_synced_at: datetime | None = None
     """When the server's own model sync last ended (Octopus), read with every load; None if unknown."""
     groups: list[ModelGroup] | None = None
@@ -68,13 +73,25 @@ class SiteSession:
         return self.profile.name
 
     @property
+    def read_only_reason(self) -> str | None:
+        """Why nothing may be written to this site (its profile, or a read-only run), or None."""
+        if self.profile.read_only:
+            return f"read-only: {self.name} is marked read-only in its profile"
+        if self.read_only_run:
+            return "read-only: this run was started with --read-only"
+        return None
+
+    @property
     def capabilities(self) -> Capabilities | None:
+        """The server's capabilities; on a read-only site without any operation that writes."""
         if self.backend is None:
             return None
         try:
-            return self.backend.capabilities
+            capabilities = self.backend.capabilities
         except RuntimeError:
             return None
+        reason = self.read_only_reason
+        return capabilities.read_only(reason) if reason else capabilities
 
     async def connect(self) -> Backend:
         """The connected backend, connecting (and detecting the protocol) on first use.
@@ -235,16 +252,18 @@ def request_budget(profile: SiteProfile) -> RequestBudget | None:
 
 
 class SiteSessions:
-    """Every site's session, created on first use and kept until the app ends."""
+    """Every site's session, created on first use and kept until the app ends; with `read_only`
+    (the run's `--read-only`) every session refuses writes."""
 
-    def __init__(self, secrets: SecretStore) -> None:
+    def __init__(self, secrets: SecretStore, *, read_only: bool = False) -> None:
         self.secrets = secrets
+        self.read_only = read_only
         self._sessions: dict[str, SiteSession] = {}
 
     def get(self, profile: SiteProfile) -> SiteSession:
         session = self._sessions.get(profile.name)
         if session is None:
-            session = SiteSession(profile=profile, secrets=self.secrets)
+            session = SiteSession(profile=profile, secrets=self.secrets, read_only_run=self.read_only)
             self._sessions[profile.name] = session
         return session
 

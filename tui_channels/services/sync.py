@@ -22,6 +22,7 @@ from ..backends.base import Backend, Capabilities, Operation
 from ..config import SiteProfile, rule_regex
 from ..errors import ConfigError
 from ..models import Channel, split_list
+from ..wording import plural
 from .batch import Operation as BatchOperation
 from .batch import failed, skipped, succeeded
 from .model_mapping import describe, model_mapping, upstream_changes
@@ -150,9 +151,7 @@ def plan_models(channel: Channel, upstream: Sequence[str], options: SyncOptions)
     changes = upstream_changes(channel.models, wanted, model_mapping(channel.raw))
     removed = set(changes.remove)
     kept = [
-        m
-        for m in channel.models
-        if m not in removed or m in pinned or (options.keep_unlisted and m not in offered)
+        m for m in channel.models if m not in removed or m in pinned or (options.keep_unlisted and m not in offered)
     ]
     return (*kept, *changes.add)
 
@@ -267,7 +266,9 @@ class SyncTotals:
     cancelled: int
 
     def describe(self) -> str:
-        parts = [f"{self.changed:,} of {self.channels:,} channels change: +{self.added:,} −{self.removed:,} models"]
+        parts = [
+            f"{self.changed:,} of {plural(self.channels, 'channel')} change: +{self.added:,} −{self.removed:,} models"
+        ]
         for count, label in (
             (self.unchanged, "unchanged"),
             (self.skipped, "skipped"),

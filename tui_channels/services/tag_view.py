@@ -57,11 +57,11 @@ class TagGroup:
 
 
 def group_by_tag(channels: Iterable[Channel]) -> list[TagGroup]:
-    """Groups in the order their first channel appears (the view's sort); untagged last."""
+    """Groups by tag name (case-insensitive), untagged last; channels within in the view's order."""
     groups: dict[str, list[Channel]] = {}
     for channel in channels:
         groups.setdefault(channel.tag or UNTAGGED, []).append(channel)
-    ordered = [tag for tag in groups if tag != UNTAGGED]
+    ordered = sorted((tag for tag in groups if tag != UNTAGGED), key=lambda tag: (tag.casefold(), tag))
     if UNTAGGED in groups:
         ordered.append(UNTAGGED)
     return [TagGroup(tag, tuple(groups[tag])) for tag in ordered]

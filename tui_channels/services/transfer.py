@@ -220,6 +220,10 @@ class TrashedChannel:
     channel: Channel
     origin: Origin
     deleted_at: str
+    entry: str = ""
+    """The trash record's id, to mark it restored."""
+    restored: str = ""
+    """Where and when it was restored ("demo-newapi #31 at 2026-…"), "" while it is not."""
 
 
 def trashed_channels(records: Sequence[Mapping[str, Any]], *, site: str | None = None) -> list[TrashedChannel]:
@@ -240,7 +244,10 @@ def trashed_channels(records: Sequence[Mapping[str, Any]], *, site: str | None =
         neutral = record.get("channel") if isinstance(record.get("channel"), Mapping) else {}
         channel = rebuilt_channel(kind, flavor, record["raw"], neutral.get("key"), neutral.get("status"))
         origin = Origin(site=str(record.get("site") or "?"), kind=kind, flavor=flavor)
-        trashed.append(TrashedChannel(channel, origin, str(record.get("deleted_at") or "")))
+        mark = record.get("restored")
+        restored = f"{mark.get('site')} #{mark.get('id')} at {mark.get('marked_at')}" if isinstance(mark, Mapping) else ""
+        entry = str(record.get("entry") or "")
+        trashed.append(TrashedChannel(channel, origin, str(record.get("deleted_at") or ""), entry, restored))
     return trashed[::-1]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from ..backends.base import Backend
 from ..errors import NotFound, PermissionDenied, RequestTimeout
 from ..models import Channel
+from ..wording import plural
 from .batch import Operation as BatchOperation
 from .batch import failed, succeeded
 from .results import ChannelResult
@@ -53,9 +54,7 @@ class ModelChange:
 
     def cycled(self) -> ModelChange:
         """The next decision: apply → ignore → leave for an added model, apply ↔ leave for a removed one."""
-        order = (
-            [Decision.APPLY, Decision.IGNORE, Decision.LEAVE] if self.added else [Decision.APPLY, Decision.LEAVE]
-        )
+        order = [Decision.APPLY, Decision.IGNORE, Decision.LEAVE] if self.added else [Decision.APPLY, Decision.LEAVE]
         following = order[(order.index(self.decision) + 1) % len(order)] if self.decision in order else order[0]
         return ModelChange(self.channel_id, self.model, self.added, following)
 
@@ -114,9 +113,7 @@ def by_channel(changes: Iterable[ModelChange]) -> dict[int, ChannelDecisions]:
             lists["add" if change.added else "remove"].append(change.model)
         elif change.decision is Decision.IGNORE and change.added:
             lists["ignore"].append(change.model)
-    decided = {
-        i: ChannelDecisions(tuple(l["add"]), tuple(l["remove"]), tuple(l["ignore"])) for i, l in found.items()
-    }
+    decided = {i: ChannelDecisions(tuple(l["add"]), tuple(l["remove"]), tuple(l["ignore"])) for i, l in found.items()}
     return {i: d for i, d in decided.items() if not d.empty}
 
 
@@ -131,7 +128,7 @@ def describe(changes: Sequence[ModelChange]) -> str:
             removed += not change.added
     channels = len({c.channel_id for c in changes})
     return (
-        f"{channels:,} channels: add {added:,}, remove {removed:,}, ignore {count[Decision.IGNORE]:,}, "
+        f"{plural(channels, 'channel')}: add {added:,}, remove {removed:,}, ignore {count[Decision.IGNORE]:,}, "
         f"leave {count[Decision.LEAVE]:,} pending"
     )
 
@@ -171,9 +168,7 @@ def check_operation(backend: Backend, on_saved: Saved | None = None) -> BatchOpe
         saved = await backend.get_channel(channel.id)
         if on_saved is not None:
             on_saved(saved)
-        text = (
-            f"found +{len(found.add)} −{len(found.remove)}" if found.add or found.remove else "nothing to change"
-        )
+        text = f"found +{len(found.add)} −{len(found.remove)}" if found.add or found.remove else "nothing to change"
         return succeeded(channel, text)
 
     return check
@@ -202,7 +197,8 @@ def upstream_summary(result: object) -> str:
     if not isinstance(result, dict):
         return "The server finished checking."
     return (
-        f"{result.get('checked_channels', 0)} channels checked: {result.get('changed_channels', 0)} with changes "
+        f"{plural(result.get('checked_channels', 0), 'channel')} checked: "
+        f"{result.get('changed_channels', 0)} with changes "
         f"(+{result.get('detected_add_models', 0)} −{result.get('detected_remove_models', 0)}), "
         f"{result.get('failed_channels', 0)} failed"
     )

@@ -32,17 +32,20 @@ from ..backends.base import COLUMNS_ALL
 from ..models import Channel, ChannelStatus
 from ..services.channel_view import CELL_TEXT, SITE_COLUMN, ChannelIndex, RowKey, ViewState
 from ..services.tag_view import TagGroup, group_by_tag
+from ..wording import plural
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """How one column is laid out: a fixed width, or a minimum width for a flexible column."""
+    """How one column is laid out: a fixed width, or for a flexible column the width it has when the
+    table just fits, growing into spare width and shrinking down to `minimum` on a narrow terminal."""
 
     key: str
     label: str
     width: int
     align: Literal["left", "right"] = "left"
     flexible: bool = False
+    minimum: int = 0
 
 
 MARK_COLUMN = Column("mark", "", 1)
@@ -52,7 +55,7 @@ COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
         Column("id", "ID", 6, "right"),
-        Column("name", "Name", 16, flexible=True),
+        Column("name", "Name", 16, flexible=True, minimum=12),
         Column("type", "Type", 12),
         Column("status", "Status", 13),
         Column("models", "Models", 6, "right"),
@@ -62,11 +65,13 @@ COLUMNS: dict[str, Column] = {
         Column("priority", "Prio", 4, "right"),
         Column("weight", "Weight", 6, "right"),
         Column("tag", "Tag", 10),
-        Column("base_url", "Base URL", 26),
+        Column("base_url", "Base URL", 26, flexible=True, minimum=16),
         Column("balance", "Balance", 10, "right"),
         Column("response_time", "Resp.", 7, "right"),
         Column("test_time", "Tested", 9),
         Column("used_quota", "Used", 6, "right"),
+        Column("success_rate", "Success", 7, "right"),
+        Column("cost", "Cost", 8, "right"),
         Column(SITE_COLUMN, "Site", 12),
     )
 }
@@ -99,19 +104,32 @@ def fit(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
     return padding + text if align == "right" else text + padding
 
 
+NARROW = 100
+"""Below this many cells flexible columns give up width to keep more columns in sight; wider, a
+table that does not fit scrolls sideways with every column at its own width."""
+
+
 def resolve_widths(columns: Sequence[Column], available: int) -> list[int]:
-    """Column widths for `available` cells: fixed columns as declared, flexible ones share the rest."""
-    fixed = sum(c.width for c in columns if not c.flexible) + GAP * max(len(columns) - 1, 0)
-    flexible = [c for c in columns if c.flexible]
-    spare = available - fixed - sum(c.width for c in flexible)
-    share, extra = divmod(max(spare, 0), len(flexible)) if flexible else (0, 0)
-    widths: list[int] = []
-    for column in columns:
-        if column.flexible:
-            widths.append(column.width + share + (1 if extra > 0 else 0))
-            extra -= 1
-        else:
-            widths.append(column.width)
+    """Column widths for `available` cells: fixed columns as declared; flexible ones share what is
+    left, or on a narrow terminal where the columns do not fit, give up width one cell at a time (the
+    widest first) down to their minimum, so that more columns stay in sight."""
+    widths = [c.width for c in columns]
+    flexible = [i for i, c in enumerate(columns) if c.flexible]
+    spare = available - sum(widths) - GAP * max(len(columns) - 1, 0)
+    if not flexible:
+        return widths
+    if spare >= 0:
+        share, extra = divmod(spare, len(flexible))
+        for n, i in enumerate(flexible):
+            widths[i] += share + (1 if n < extra else 0)
+        return widths
+    while spare < 0 and available < NARROW:
+        shrinkable = [i for i in flexible if widths[i] > columns[i].minimum]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i] - columns[i].minimum)
+        widths[widest] -= 1
+        spare += 1
     return widths
 
 
@@ -510,17 +528,18 @@ class ChannelTable(ScrollView, can_focus=True):
             return
         self.move_cursor(self._cursor + 1)
 
-    def _visible_ids(self) -> set[RowKey]:
+    def visible_ids(self) -> set[RowKey]:
+        """Keys of the channels the current filter shows (in tag mode, collapsed tags' too)."""
         key = self._index.key
         return {key(p) for p in self._matched}
 
     def select_all_visible(self) -> None:
         """Add every channel of the current view to the selection."""
-        self._set_selection(self._selected | self._visible_ids())
+        self._set_selection(self._selected | self.visible_ids())
 
     def invert_selection(self) -> None:
         """Flip the selection of every channel in the current view; hidden selections stay."""
-        self._set_selection(self._selected ^ self._visible_ids())
+        self._set_selection(self._selected ^ self.visible_ids())
 
     def clear_selection(self) -> None:
         """Unselect everything, visible or not."""
@@ -575,6 +594,10 @@ class ChannelTable(ScrollView, can_focus=True):
 
     def _header_strip(self) -> Strip:
         style = self._style + self._layer("channel-table--header")
+        if self._tag_mode and not self._expanded:
+            tags = plural(len(self._groups), "tag")
+            text = f"Tag mode: {tags} by name · Enter opens one · space selects it · G leaves"
+            return Strip([Segment(fit(text, max(sum(self._widths), cell_len(text))), style)])
         arrow = " ▼" if self._state.descending else " ▲"
         cells = [
             fit(c.label + (arrow if c.key == self._state.sort_column else ""), w, c.align)
@@ -590,7 +613,7 @@ class ChannelTable(ScrollView, can_focus=True):
         selected = sum(i in self._selected for i in group.ids)
         marker = "▾" if group.tag in self._expanded else "▸"
         text = (
-            f"{marker} {group.label}   {group.count} channels · {group.enabled} enabled · "
+            f"{marker} {group.label}   {plural(group.count, 'channel')} · {group.enabled} enabled · "
             f"{group.disabled} disabled · {group.status}"
             + (f" · {selected} selected" if selected else "")
         )

@@ -21,7 +21,7 @@ from ..services.channel_view import STATUS_FILTERS
 
 Options = Sequence[tuple[str, Any]]
 
-_STATUS_LABELS = {"all": "Any status", "enabled": "Enabled", "disabled": "Disabled"}
+_STATUS_LABELS = {"all": "Any status", "enabled": "Enabled", "disabled": "Disabled", "auto-disabled": "Auto-disabled"}
 
 
 class SearchBox(Input):

@@ -39,6 +39,7 @@ from ...errors import (
 )
 from ...models import NEUTRAL_FIELDS, Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
 from ...redact import remember
+from ...wording import plural
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of
 from ..ratelimit import RequestBudget
@@ -589,9 +590,9 @@ class AxonHubBackend(BackendBase):
             global_id(Channel(id=i, name="", type=self._types.get(""), status=ChannelStatus.UNKNOWN))
             for i in channel_ids
         ]
-        data = await self._execute(document, {"ids": ids}, f"delete {len(ids)} channels")
+        data = await self._execute(document, {"ids": ids}, f"delete {plural(len(ids), 'channel')}")
         if data.get("bulkDeleteChannels") is not True:
-            raise RequestRejected(f"AxonHub at {self._host} did not delete the {len(ids)} channels.")
+            raise RequestRejected(f"AxonHub at {self._host} did not delete the {plural(len(ids), 'channel')}.")
         return len(ids)
 
     # -- upstream-facing operations ----------------------------------------------------------

@@ -38,6 +38,7 @@ from ...errors import (
 from ...model_groups import ModelGroup
 from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
 from ...redact import scrub
+from ...wording import plural
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of, json_or_none
 from ..ratelimit import RequestBudget
@@ -263,9 +264,7 @@ class OctopusBackend(BackendBase):
         the upstream failed, and the message points there rather than at the gateway."""
         return self._unwrap(await self._exchange(method, path, body), action, name=name, upstream=upstream)
 
-    def _unwrap(
-        self, response: httpx.Response, action: str, *, name: str | None = None, upstream: bool = False
-    ) -> Any:
+    def _unwrap(self, response: httpx.Response, action: str, *, name: str | None = None, upstream: bool = False) -> Any:
         """The envelope's `data` on success; otherwise the typed error for its status and message."""
         status, path = response.status_code, response.request.url.path
         try:
@@ -476,7 +475,9 @@ class OctopusBackend(BackendBase):
         if names and model is not None and model not in names:
             message = f"The upstream answered but does not list {model}."
             return TestResult(ok=False, seconds=seconds, message=message, models_listed=len(names))
-        return TestResult(ok=True, seconds=seconds, message=f"{len(names)} models listed", models_listed=len(names))
+        return TestResult(
+            ok=True, seconds=seconds, message=f"{plural(len(names), 'model')} listed", models_listed=len(names)
+        )
 
     # Server-side model sync
 

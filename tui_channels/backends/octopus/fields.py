@@ -18,11 +18,26 @@ CURRENT_PROTOCOL_TYPES = {
 """The Octopus type per wire protocol (octopus.md §4): Octopus types are protocols."""
 
 COLUMNS = frozenset(
-    {"id", "name", "type", "status", "models", "auto_sync", "base_url", "response_time", "test_time"}
+    {
+        "id",
+        "name",
+        "type",
+        "status",
+        "models",
+        "auto_sync",
+        "base_url",
+        "response_time",
+        "test_time",
+        "success_rate",
+        "cost",
+    }
 )
 
-HIDDEN_COLUMNS = frozenset({"test_time"})
-"""Octopus keeps no test time: the column fills only with this app's own tests of the session."""
+HIDDEN_COLUMNS = frozenset({"test_time", "cost"})
+"""Octopus keeps no test time: the column fills only with this app's own tests of the session.
+Cost is offered in the column picker."""
+COLUMN_LABELS = {"response_time": "Avg wait"}
+"""Octopus's response time is the mean wait of its traffic (`stats`), not a test's: headed so."""
 
 OPERATIONS = frozenset(
     {
@@ -127,6 +142,7 @@ def build_capabilities(*, legacy: bool, version: str) -> Capabilities:
         returns_keys=True,
         notes=NOTES,
         hidden_columns=HIDDEN_COLUMNS,
+        column_labels=COLUMN_LABELS,
         groups=LEGACY_SPEC if legacy else CURRENT_SPEC,
         openai_type=0 if legacy else "openai",
         base_url_style=VersionSegment.BY_RELEASE,

@@ -81,6 +81,8 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
         key=preferred_key(record),
         models=models,
         response_time_ms=_average_wait(record.get("stats")),
+        success_rate=_success_rate(record.get("stats")),
+        cost=_cost(record.get("stats")),
         key_count=len(keys) if several else None,
         enabled_key_count=sum(1 for k in keys if k.get("enabled")) if several else None,
         auto_sync=record.get("auto_sync") is True or as_int(record.get("auto_sync")) == 1,
@@ -95,6 +97,22 @@ def _average_wait(stats: Any) -> int | None:
     requests = (as_int(stats.get("request_success")) or 0) + (as_int(stats.get("request_failed")) or 0)
     wait = as_float(stats.get("wait_time")) or 0
     return int(wait / requests) if requests > 0 and wait > 0 else None
+
+
+def _success_rate(stats: Any) -> float | None:
+    """Succeeded requests over all requests from the cumulative `stats`; None before the first request."""
+    if not isinstance(stats, Mapping):
+        return None
+    succeeded = as_int(stats.get("request_success")) or 0
+    requests = succeeded + (as_int(stats.get("request_failed")) or 0)
+    return succeeded / requests if requests > 0 else None
+
+
+def _cost(stats: Any) -> float | None:
+    """Input plus output cost from the cumulative `stats`; None where the server sent no stats."""
+    if not isinstance(stats, Mapping):
+        return None
+    return (as_float(stats.get("input_cost")) or 0.0) + (as_float(stats.get("output_cost")) or 0.0)
 
 
 def check_regex(pattern: Any) -> None:

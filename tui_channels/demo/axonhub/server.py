@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ...wording import plural
 from ..seed import SeedChannel, seed_channels
 from ..upstream import UpstreamServer
 from .schema import CURRENT, OLDER
@@ -416,7 +417,7 @@ class AxonHubServer:
         wanted = [self._id(i) for i in ids]
         present = [i for i in wanted if i in self.records]
         if status is not None and len(present) != len(wanted):
-            raise _error(f"expected to find {len(wanted)} channels, but found {len(present)}")
+            raise _error(f"expected to find {plural(len(wanted), 'channel')}, but found {len(present)}")
         for channel_id in present:
             if status is None:
                 del self.records[channel_id]

@@ -1,0 +1,99 @@
+"""Read-only mode: a site marked read-only in its profile, or `--read-only` for a whole run, refuses
+every action that writes, shows it disabled with the reason, and says so in the site bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tui_channels.app import ChannelsApp
+from tui_channels.backends.base import WRITE_OPERATIONS, Operation
+from tui_channels.config import load_config, save_config
+from tui_channels.demo.session import NEWAPI_SITE
+from tui_channels.screens.help import HelpScreen
+from tui_channels.screens.main import MainScreen
+from tui_channels.screens.status_confirm import StatusConfirmScreen
+
+from .conftest import CliResult
+from .ui_helpers import demo_session, main_screen, screen_text, wait_for, wait_loaded, wait_screen
+
+RUN_REASON = "read-only: this run was started with --read-only"
+
+
+async def test_a_read_only_run_refuses_every_write_and_says_why():
+    with demo_session():
+        app = ChannelsApp(read_only=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            main = main_screen(app)
+            assert "READ-ONLY" in screen_text(app).splitlines()[0]
+            writes = [action for cls in type(main).__mro__ for action in cls.__dict__.get("WRITES", ())]
+            assert {"new_channel", "delete_channels", "enable_channels", "edit_models", "sync"} <= set(writes)
+            for action in writes:
+                assert main.check_action(action, ()) is None, action
+                assert main.unsupported_reason(action) == RUN_REASON
+            assert main.check_action("test", ()) is True, "tests only record figures: allowed"
+
+            for key in ("d", "minus", "n", "e", "m", "D", "X", "ctrl+z", "y", "K", "L"):
+                app.clear_notifications()
+                await pilot.press(key)
+                await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in app._notifications))
+                assert isinstance(app.screen, MainScreen), key
+            await pilot.press("a", "minus")
+            await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in app._notifications))
+            assert not isinstance(app.screen, StatusConfirmScreen)
+
+            help_rows = [text for _title, rows in main._help_sections() for _key, text in rows]
+            assert f"Delete — {RUN_REASON}" in help_rows and "Test" in help_rows
+            palette = {title: text for title, text, _action in main.palette_commands()}
+            assert palette["Enable channels"].endswith(RUN_REASON)
+            await pilot.press("u", "question_mark")
+            await wait_screen(pilot, HelpScreen)
+
+
+async def test_a_site_marked_read_only_in_its_profile_refuses_writes():
+    with demo_session() as demo:
+        config = load_config()
+        profile = config.site(NEWAPI_SITE)
+        config.sites = [p.model_copy(update={"read_only": True}) if p is profile else p for p in config.sites]
+        save_config(config)
+        app = ChannelsApp(site=NEWAPI_SITE)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            session = main_screen(app).current
+            assert session.read_only_reason == f"read-only: {NEWAPI_SITE} is marked read-only in its profile"
+            capabilities = session.capabilities
+            assert not capabilities.operations & WRITE_OPERATIONS
+            assert capabilities.supports(Operation.TEST)
+            assert capabilities.unsupported_reason(Operation.DELETE) == session.read_only_reason
+            before = dict(demo.gateway.sites[NEWAPI_SITE].server.store)
+            await pilot.press("space", "d")
+            await wait_for(pilot, lambda: any("marked read-only" in n.message for n in app._notifications))
+            assert demo.gateway.sites[NEWAPI_SITE].server.store == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--read-only", "tags", "enable", "team-a", "--site", NEWAPI_SITE),
+        ("--read-only", "channels", "sync", "--site", NEWAPI_SITE, "--all"),
+        ("--read-only", "channels", "restore", "--site", NEWAPI_SITE, "--trash"),
+        ("--read-only", "fleet", "sync", "--all"),
+    ],
+)
+def test_the_command_line_refuses_writes_in_a_read_only_run(cli: Callable[..., CliResult], argv) -> None:
+    result = cli(*argv)
+    assert result.code == 1
+    assert "Read-only:" in result.err and "--read-only" in result.err
+
+
+def test_the_command_line_refuses_writes_to_a_site_marked_read_only(cli: Callable[..., CliResult]) -> None:
+    with demo_session():
+        config = load_config()
+        config.sites = [p.model_copy(update={"read_only": True}) for p in config.sites]
+        save_config(config)
+        refused = cli("tags", "disable", "team-a", "--site", NEWAPI_SITE)
+        assert refused.code == 1 and f"{NEWAPI_SITE} is marked read-only" in refused.err
+        listed = cli("channels", "list", "--site", NEWAPI_SITE, "--json")
+        assert listed.code == 0, listed.err

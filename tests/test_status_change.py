@@ -1,0 +1,125 @@
+"""Enabling and disabling many channels asks first, leaves auto-disabled channels alone unless told,
+and ctrl+z sets each channel back to the status it had (issue 13, item 2)."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from tui_channels.demo.session import NEWAPI_SITE
+from tui_channels.screens.batch_results import BatchResultsScreen
+from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.status_confirm import StatusConfirmScreen
+
+from .ui_helpers import main_screen, running_app, wait_for, wait_screen
+
+ENABLED, DISABLED, AUTO = 1, 2, 3
+
+
+def statuses(demo) -> dict[int, int]:
+    return {i: r["status"] for i, r in demo.gateway.sites[NEWAPI_SITE].server.store.items()}
+
+
+def message(screen) -> str:
+    return str(screen.query_one("#confirm-message").render())
+
+
+async def finish_batch(pilot) -> None:
+    """Wait for the batch's results screen and close it."""
+    await wait_screen(pilot, BatchResultsScreen, timeout=30)
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: not main_screen(pilot.app).batch_running and pilot.app.screen is main_screen(pilot.app))
+
+
+async def test_disabling_every_channel_asks_first_and_cancel_changes_nothing():
+    async with running_app() as (app, pilot, demo):
+        before = statuses(demo)
+        await pilot.press("a", "minus")
+        confirm = await wait_screen(pilot, StatusConfirmScreen)
+        enabled = sum(s == ENABLED for s in before.values())
+        text = message(confirm)
+        assert f"{enabled} channels will be disabled" in text
+        assert f"{len(before) - enabled} others already disabled" in text
+        assert "auto-disabled by the gateway" in text
+        await pilot.press("enter")  # focus starts on Cancel: a stray Enter changes nothing
+        await wait_for(pilot, lambda: app.screen is main_screen(app))
+        assert statuses(demo) == before
+        assert any("Nothing was changed" in n.message for n in app._notifications)
+
+
+async def test_disable_leaves_auto_disabled_channels_alone_and_undo_restores_each_status():
+    async with running_app() as (app, pilot, demo):
+        before = statuses(demo)
+        assert AUTO in before.values() and DISABLED in before.values()
+        await pilot.press("a", "minus")
+        await wait_screen(pilot, StatusConfirmScreen)
+        await pilot.press("y")
+        await finish_batch(pilot)
+        after = statuses(demo)
+        assert all(s != ENABLED for s in after.values())
+        assert {i for i, s in after.items() if s == AUTO} == {i for i, s in before.items() if s == AUTO}
+
+        await pilot.press("ctrl+z")
+        undo = await wait_screen(pilot, ConfirmScreen)
+        assert f"{sum(s == ENABLED for s in before.values())} to enabled" in message(undo)
+        await pilot.press("y")
+        await finish_batch(pilot)
+        assert statuses(demo) == before
+        shown = {c.id: c.status.value for c in main_screen(app).current.channels}
+        assert shown == {i: {1: "enabled", 2: "manually_disabled", 3: "auto_disabled"}[s] for i, s in before.items()}
+
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: any("No enable or disable to undo" in n.message for n in app._notifications))
+
+
+async def test_enable_says_what_is_auto_disabled_and_can_leave_it_alone():
+    async with running_app() as (app, pilot, demo):
+        before = statuses(demo)
+        await pilot.press("a", "plus")
+        confirm = await wait_screen(pilot, StatusConfirmScreen)
+        automatic = sum(s == AUTO for s in before.values())
+        assert f"{automatic} of them were auto-disabled by the gateway" in message(confirm)
+        await pilot.press("s")
+        await finish_batch(pilot)
+        after = statuses(demo)
+        assert {i for i, s in after.items() if s == AUTO} == {i for i, s in before.items() if s == AUTO}
+        assert all(s == ENABLED for i, s in after.items() if before[i] != AUTO)
+
+        await pilot.press("ctrl+z")
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await finish_batch(pilot)
+        assert statuses(demo) == before
+
+
+async def test_the_confirmation_counts_channels_the_filter_hides():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        await pilot.press("a")
+        selected = set(screen.table.selected_ids)
+        search = screen.query_one("#search", Input)
+        search.value = "openai"
+        await wait_for(pilot, lambda: len(screen.table.visible_ids()) < len(selected))
+        visible = screen.table.visible_ids()
+        screen.table.focus()
+        await pilot.press("minus")
+        confirm = await wait_screen(pilot, StatusConfirmScreen)
+        store = demo.gateway.sites[NEWAPI_SITE].server.store
+        hidden = sum(1 for i in selected - visible if store[i]["status"] == ENABLED)
+        assert hidden and f"{hidden} of the " in message(confirm) and "hidden by the current filter" in message(confirm)
+        await pilot.press("n")
+
+
+async def test_one_enabled_channel_is_disabled_without_a_question():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        channel = next(c for c in screen.current.channels if c.status.is_enabled)
+        screen.table.move_cursor_to_channel(channel.id)
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: statuses(demo)[channel.id] == DISABLED)
+        assert not isinstance(app.screen, StatusConfirmScreen)
+
+
+def test_counts_agree_with_their_nouns():
+    from tui_channels.wording import plural
+
+    assert [plural(n, "key") for n in (0, 1, 2, 1200)] == ["0 keys", "1 key", "2 keys", "1,200 keys"]

@@ -1,0 +1,268 @@
+"""Enable or disable many channels knowing what each one was, so that the change can be undone.
+
+A status change is planned first (`StatusPlan`, one per site; `StatusPlans` for all of them): which of the channels the user named change, which
+already have the wanted status, which the gateway auto-disabled and which the current filter hides,
+so that the confirmation can say so. What was written is kept as a `StatusChange`; its undo sets each
+of those channels back to the status it had before, unless the channel changed again since.
+
+Disabling leaves every disabled channel alone, auto-disabled ones included: writing "disabled" over
+an auto-disabled channel would make it a manually disabled one, which the gateway no longer
+re-enables when its upstream recovers. Enabling an auto-disabled channel sends traffic to an upstream
+that was failing, so the plan counts those apart and the confirmation offers to leave them.
+
+Auto-disabled is New API's status 3 (One API, Veloera alike), set by the gateway itself. The app
+writes only enabled (1) and manually disabled (2): an undo sets a channel that was auto-disabled
+back to disabled, and says so.
+
+In the fleet view one change spans sites: each site gets its own plan and its own `StatusChange`,
+all with one serial, so that an undo sets back every site's part of the last change together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import count
+
+from ..backends.base import Backend
+from ..models import Channel, ChannelStatus
+from ..wording import plural
+from .batch import Operation, succeeded
+from .results import ChannelResult
+
+
+def stays_as_is(channel: Channel, enabled: bool) -> bool:
+    """True when enabling (disabling) leaves `channel` as it is: it is already enabled (disabled)."""
+    return channel.status.is_enabled if enabled else channel.status.is_disabled
+
+
+@dataclass(frozen=True, slots=True)
+class StatusPlan:
+    """The channels a user asked to enable (or disable), sorted into what happens to each."""
+
+    enabled: bool
+    targets: tuple[Channel, ...]
+    hidden_ids: frozenset[int] = frozenset()
+    """Ids of targets the current filter hides from the table."""
+    site: str = ""
+    """The site the targets are on."""
+
+    @property
+    def verb(self) -> str:
+        return "Enable" if self.enabled else "Disable"
+
+    @property
+    def changing(self) -> tuple[Channel, ...]:
+        return tuple(c for c in self.targets if not stays_as_is(c, self.enabled))
+
+    @property
+    def unchanged(self) -> tuple[Channel, ...]:
+        return tuple(c for c in self.targets if stays_as_is(c, self.enabled))
+
+    @property
+    def auto_disabled(self) -> tuple[Channel, ...]:
+        """Changing channels the gateway turned off because they failed (only an enable changes them)."""
+        return tuple(c for c in self.changing if c.status is ChannelStatus.AUTO_DISABLED)
+
+    @property
+    def hidden(self) -> tuple[Channel, ...]:
+        """Changing channels the current filter hides."""
+        return tuple(c for c in self.changing if c.id in self.hidden_ids)
+
+    @property
+    def needs_confirming(self) -> bool:
+        """More than one channel changes, or one the user cannot see, or one the gateway turned off."""
+        return len(self.changing) > 1 or bool(self.hidden) or bool(self.auto_disabled)
+
+    def without_auto_disabled(self) -> StatusPlan:
+        """The same plan, leaving the auto-disabled channels as they are."""
+        kept = tuple(c for c in self.targets if c.status is not ChannelStatus.AUTO_DISABLED)
+        return StatusPlan(self.enabled, kept, self.hidden_ids, self.site)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusPlans:
+    """One status change over one or several sites: a `StatusPlan` per site, all enabling or all
+    disabling."""
+
+    plans: tuple[StatusPlan, ...]
+
+    @property
+    def enabled(self) -> bool:
+        return self.plans[0].enabled
+
+    @property
+    def verb(self) -> str:
+        return self.plans[0].verb
+
+    @property
+    def targets(self) -> tuple[Channel, ...]:
+        return tuple(c for p in self.plans for c in p.targets)
+
+    @property
+    def changing(self) -> tuple[Channel, ...]:
+        return tuple(c for p in self.plans for c in p.changing)
+
+    @property
+    def unchanged(self) -> tuple[Channel, ...]:
+        return tuple(c for p in self.plans for c in p.unchanged)
+
+    @property
+    def auto_disabled(self) -> tuple[Channel, ...]:
+        return tuple(c for p in self.plans for c in p.auto_disabled)
+
+    @property
+    def hidden(self) -> tuple[Channel, ...]:
+        return tuple(c for p in self.plans for c in p.hidden)
+
+    @property
+    def sites(self) -> int:
+        """How many sites have a channel that changes."""
+        return sum(bool(p.changing) for p in self.plans)
+
+    @property
+    def needs_confirming(self) -> bool:
+        """More than one channel changes, or one on another site the user cannot see, or one the
+        gateway turned off."""
+        return len(self.changing) > 1 or any(p.needs_confirming for p in self.plans)
+
+    def without_auto_disabled(self) -> StatusPlans:
+        return StatusPlans(tuple(p.without_auto_disabled() for p in self.plans))
+
+
+def channel_lines(channels: Sequence[Channel], limit: int = 10) -> str:
+    """The first `limit` channels by id, one per line, then how many more."""
+    ordered = sorted(channels, key=lambda c: c.id)
+    lines = [f"  #{c.id} {c.name}" for c in ordered[:limit]]
+    if len(channels) > limit:
+        lines.append(f"  and {len(channels) - limit} more")
+    return "\n".join(lines)
+
+
+def plan_message(plan: StatusPlans) -> str:
+    """A confirmation's text: what changes (per site when several), what stays, what the filter
+    hides, what is auto-disabled."""
+    changing, unchanged = plan.changing, plan.unchanged
+    target = "enabled" if plan.enabled else "disabled"
+    if plan.sites > 1:
+        lines = [f"{plural(len(changing), 'channel')} on {plan.sites} sites will be {target}:"]
+        lines.extend(
+            f"{p.site} ({len(p.changing):,}):\n{channel_lines(p.changing)}" for p in plan.plans if p.changing
+        )
+    else:
+        lines = [f"{plural(len(changing), 'channel')} will be {target}:", channel_lines(changing)]
+    if unchanged:
+        automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in unchanged)
+        extra = f" ({automatic} of them auto-disabled by the gateway)" if automatic and not plan.enabled else ""
+        lines.append(f"{plural(len(unchanged), 'other')} already {target}{extra} stay as they are.")
+    if plan.hidden:
+        lines.append(f"{len(plan.hidden)} of the {len(changing)} are hidden by the current filter.")
+    if plan.auto_disabled:
+        lines.append(
+            f"{len(plan.auto_disabled)} of them were auto-disabled by the gateway because they failed: "
+            "enabling them sends requests to them again."
+        )
+    lines.append("ctrl+z undoes it afterwards: each channel goes back to the status it has now.")
+    return "\n".join(lines)
+
+
+@dataclass
+class StatusChange:
+    """What one status change wrote: each channel's status before it and the status it set."""
+
+    title: str
+    serial: int = 0
+    """Parts of one change on several sites share it; a later change has a larger one."""
+    before: dict[int, ChannelStatus] = field(default_factory=dict)
+    after: dict[int, ChannelStatus] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.after)
+
+    @staticmethod
+    def next_serial() -> int:
+        return next(_SERIALS)
+
+    def recorder(self, channels: Iterable[Channel]) -> Callable[[ChannelResult], None]:
+        """An `on_result` for a status batch over `channels` (as they were) that records each change."""
+        by_id = {channel.id: channel for channel in channels}
+
+        def arrived(result: ChannelResult) -> None:
+            channel = by_id.get(result.channel_id)
+            if channel is not None and result.ok and result.value:
+                self.before[channel.id] = channel.status
+                self.after[channel.id] = ChannelStatus(result.value)
+                self.names[channel.id] = channel.name
+
+        return arrived
+
+    def undo_plan(self, current: Mapping[int, Channel]) -> UndoPlan:
+        """What an undo would do, given the channels as they are loaded now."""
+        restore: list[Channel] = []
+        moved: list[str] = []
+        for channel_id, now in self.after.items():
+            channel = current.get(channel_id)
+            if channel is None:
+                moved.append(f"#{channel_id} {self.names[channel_id]} (gone)")
+            elif channel.status is not now:
+                moved.append(f"#{channel_id} {channel.name} (now {channel.status.label})")
+            else:
+                restore.append(channel)
+        return UndoPlan(self, tuple(restore), tuple(moved))
+
+
+_SERIALS = count(1)
+
+
+def latest_changes(changes: Iterable[tuple[str, StatusChange | None]]) -> list[tuple[str, StatusChange]]:
+    """Of each site's last change (site, change), the parts of the latest one that wrote anything."""
+    recorded = [(site, change) for site, change in changes if change is not None and len(change)]
+    if not recorded:
+        return []
+    last = max(change.serial for _site, change in recorded)
+    return [(site, change) for site, change in recorded if change.serial == last]
+
+
+@dataclass(frozen=True, slots=True)
+class UndoPlan:
+    """An undo: the channels to set back, and those left alone because they changed since."""
+
+    change: StatusChange
+    restore: tuple[Channel, ...]
+    moved: tuple[str, ...]
+
+    def describe(self) -> str:
+        """What the undo restores, in words: per status, and what it cannot restore exactly."""
+        counts: dict[ChannelStatus, int] = {}
+        for channel in self.restore:
+            status = self.change.before[channel.id]
+            counts[status] = counts.get(status, 0) + 1
+        parts = ", ".join(f"{count} to {status.label}" for status, count in counts.items())
+        lines = [f"Sets {plural(len(self.restore), 'channel')} back to the status they had: {parts}."]
+        automatic = counts.get(ChannelStatus.AUTO_DISABLED, 0)
+        if automatic:
+            lines.append(
+                f"The {automatic} auto-disabled go back to disabled by hand: only the gateway itself marks "
+                "a channel auto-disabled (re-enable them once their upstream works)."
+            )
+        if self.moved:
+            shown = ", ".join(self.moved[:5]) + (f" and {len(self.moved) - 5} more" if len(self.moved) > 5 else "")
+            lines.append(f"Left alone, changed since: {shown}.")
+        return "\n".join(lines)
+
+
+def undo_operation(backend: Backend, plan: UndoPlan) -> Operation:
+    """Set each channel of `plan` back to its status before the change; the result's value is the
+    status written (disabled by hand for a channel that was auto-disabled)."""
+    before = plan.change.before
+
+    async def run(channel: Channel) -> ChannelResult:
+        status = before[channel.id]
+        enabled = status is ChannelStatus.ENABLED
+        await backend.set_status(channel.id, enabled)
+        written = ChannelStatus.ENABLED if enabled else ChannelStatus.MANUALLY_DISABLED
+        note = " (was auto-disabled)" if status is ChannelStatus.AUTO_DISABLED else ""
+        return succeeded(channel, f"{written.label}{note}", value=written.value)
+
+    return run

@@ -1,0 +1,8 @@
+"""Words shared by messages of the app and the command line."""
+
+from __future__ import annotations
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 channel`, `2 channels`, `1,200 channels`: a count with its noun in the right number."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
