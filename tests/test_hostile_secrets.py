@@ -14,7 +14,7 @@ import json
 import os
 import pty
 import re
-import select
+import selectors
 import struct
 import subprocess
 import sys
@@ -331,18 +331,21 @@ def run_in_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
 
 
 def _read_until_closed(fd: int, process: subprocess.Popen[bytes]) -> Iterator[bytes]:
-    while True:
-        ready, _, _ = select.select([fd], [], [], 60)
-        if not ready:
-            process.kill()
-            raise AssertionError("the app neither drew nor ended within 60 s")
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            return
-        if not chunk:
-            return
-        yield chunk
+    """A selector, not `select.select`: a test worker with many files open hands out descriptors
+    above 1024, which `select()` refuses ("filedescriptor out of range")."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            if not selector.select(60):
+                process.kill()
+                raise AssertionError("the app neither drew nor ended within 60 s")
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            yield chunk
 
 
 def test_json_reports_stay_parseable_after_scrubbing(
