@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..backends.base import Capabilities
+from ..backends.claudecodehub.carry import HUB, HUB_ONLY
 from ..backends.claudecodehub.wire import (
     DEFAULT_GROUP,
     MAX_WEIGHT,
@@ -32,34 +33,8 @@ from ..backends.claudecodehub.wire import (
 from ..models import BackendKind, Channel
 from .carried import Carried, Origin
 
-HUB = "Claude Code Hub"
 NEUTRAL_WRITES = frozenset({"is_enabled", "priority", "weight", "group_tag", "provider_type"})
 """Write fields a spec carries itself; the rest of a provider's settings travel in `spec.extra`."""
-
-HUB_ONLY: tuple[tuple[str, str, Any], ...] = (
-    ("costMultiplier", "cost multiplier", 1),
-    ("limit5hUsd", "5-hour spend limit", None),
-    ("limitDailyUsd", "daily spend limit", None),
-    ("limitWeeklyUsd", "weekly spend limit", None),
-    ("limitMonthlyUsd", "monthly spend limit", None),
-    ("limitTotalUsd", "total spend limit", None),
-    ("limitConcurrentSessions", "concurrent session limit", 0),
-    ("maxRetryAttempts", "retry attempts", None),
-    ("groupPriorities", "per-group priorities", None),
-    ("activeTimeStart", "active hours", None),
-    ("allowedClients", "allowed clients", []),
-    ("blockedClients", "blocked clients", []),
-    ("preserveClientIp", "client IP passthrough", False),
-    ("disableSessionReuse", "no session reuse", False),
-    ("mcpPassthroughType", "MCP passthrough", "none"),
-    ("firstByteTimeoutStreamingMs", "first-byte timeout", 0),
-    ("streamingIdleTimeoutMs", "streaming idle timeout", 0),
-    ("requestTimeoutNonStreamingMs", "request timeout", 0),
-    ("circuitBreakerFailureThreshold", "circuit breaker threshold", 5),
-    ("circuitBreakerOpenDuration", "circuit breaker open time", 1_800_000),
-    ("websiteUrl", "website", None),
-)
-"""Provider settings no other backend has: (read name, label, the server's default)."""
 
 
 def carry(channel: Channel, origin: Origin, target: Capabilities, carried: Carried) -> frozenset[str]:

@@ -19,7 +19,7 @@ from .wire import DEFAULT_GROUP, MAX_WEIGHT, MIN_WEIGHT, PROTECTED_HEADERS, REDA
 
 HUB = "Claude Code Hub"
 
-_HUB_ONLY: tuple[tuple[str, str, Any], ...] = (
+HUB_ONLY: tuple[tuple[str, str, Any], ...] = (
     ("costMultiplier", "cost multiplier", 1),
     ("limit5hUsd", "5-hour spend limit", None),
     ("limitDailyUsd", "daily spend limit", None),
@@ -66,7 +66,7 @@ def export(channel: Channel) -> Portable:
     custom = raw.get("customHeaders") if isinstance(raw.get("customHeaders"), Mapping) else {}
     headers = {str(k): str(v) for k, v in custom.items() if v != REDACTED}
     unportable += [f"custom header {k}: the server shows it redacted" for k, v in custom.items() if v == REDACTED]
-    for read_name, setting, default in _HUB_ONLY:
+    for read_name, setting, default in HUB_ONLY:
         value = raw.get(read_name)
         if value is not None and value != default:
             unportable.append(f"{setting}: {{target}} has no such setting")
