@@ -8,7 +8,7 @@ from tui_channels.screens.help import HelpScreen
 from tui_channels.screens.key_manager import KeyManagerScreen
 from tui_channels.screens.tag_edit import TagEditScreen, tag_changes
 
-from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_loaded
+from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_settled
 
 
 def server(demo):
@@ -53,8 +53,8 @@ async def test_edit_by_tag_reaches_every_channel_of_the_tag():
         app.screen.query_one("#tag-priority").value = "42"
         app.screen.query_one("#tag-new_tag").value = "gold"
         await pilot.press("ctrl+s")
-        await wait_loaded(pilot)
-        await wait_for(pilot, lambda: all(r["tag"] != "premium" for r in server(demo).store.values()))
+        await wait_settled(pilot)
+        assert all(r["tag"] != "premium" for r in server(demo).store.values())
         gold = [r for r in server(demo).store.values() if r["tag"] == "gold"]
         assert gold and all(r["priority"] == 42 for r in gold)
         assert {c.tag for c in screen.current.channels if c.priority == 42} >= {"gold"}
@@ -112,7 +112,7 @@ async def test_multi_key_manager_lists_and_changes_keys():
         await pilot.press("minus")
         await wait_for(pilot, lambda: server(demo).record(channel_id)["channel_info"]["multi_key_status_list"].get("0") == 2)
         await pilot.press("escape")
-        await wait_loaded(pilot)
+        await wait_settled(pilot)
 
 
 async def test_key_manager_refuses_a_single_key_channel_politely():
@@ -189,7 +189,7 @@ async def test_plus_and_minus_on_a_tag_header_switch_the_whole_tag():
         await confirm(pilot, "minus")
         await wait_for(pilot, lambda: all(server(demo).record(i)["status"] == 2 for i in group.ids))
         assert len(demo.gateway.sites[NEWAPI_SITE].stats.requests("POST", "/api/channel/tag/disabled")) == 1
-        await wait_loaded(pilot)
+        await wait_settled(pilot)
         await confirm(pilot, "plus")
         await wait_for(pilot, lambda: all(server(demo).record(i)["status"] == 1 for i in group.ids))
 

@@ -70,6 +70,18 @@ async def wait_loaded(pilot: Pilot, timeout: float = 15.0) -> None:
     await wait_for(pilot, lambda: is_loaded(pilot.app), timeout)  # type: ignore[arg-type]
 
 
+def is_settled(app: ChannelsApp) -> bool:
+    """True once no worker of the app runs and the site is loaded: every action a key started,
+    including a reload it asked for after the server answered, has finished."""
+    return not any(w.is_running for w in app.workers) and is_loaded(app)
+
+
+async def wait_settled(pilot: Pilot, timeout: float = 15.0) -> None:
+    """After an action that saves first and reloads after the server's answer: `wait_loaded`
+    alone would see the list loaded before the save, not after it."""
+    await wait_for(pilot, lambda: is_settled(pilot.app), timeout)  # type: ignore[arg-type]
+
+
 def batch_idle(app: ChannelsApp) -> bool:
     return not main_screen(app).batch_running
 
