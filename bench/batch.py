@@ -1,22 +1,31 @@
 """Benchmark: the batch engine against the demo gateway, 1,000 channels, upstreams with a fixed delay.
 
-The fake upstream providers run in a process of their own and the emulated gateways in another
+The fake upstream providers run in a process of their own and the emulated gateways in others
 (`tui_channels.demo.serve`), so the figures measure the client: this process runs only the batch
 engine and the backend clients. Every upstream call (a test's chat completion, a model list)
-answers after `--delay` seconds, so a batch is bound by waiting, and its ideal wall time is
-channels x delay / concurrency. For a batch test and a batch sync at each concurrency this prints
-the wall time, the ideal and their ratio (1.00 would be a perfect engine). A sync is timed as its
-preview (one upstream model list per channel, the delay-bound part the ideal describes) and its
-apply (one write per changed channel, no upstream); each concurrency syncs its own site seeded
-alike, so every run has the same work.
+answers after `--delay` seconds, so a batch is mostly bound by waiting.
 
-A fleet batch then tests 5 sites at once (New API and Octopus, 200 channels each), each site
-under the concurrency given, as the app and `tui-channels fleet test` run it; its ideal is one
-site's channels x delay / concurrency, since the sites run side by side.
+The ideal each figure is compared with is the least time any client could take, the longer of
+two lower bounds:
+- waiting: each site's requests, `concurrency` at a time, each taking the upstream delay (when it
+  reaches the upstream) plus what the servers spend on it (their CPU seconds per request in that
+  run, gateway and upstream together);
+- serving: the servers' CPU seconds, each single-threaded server process on one core at most and
+  all of them on the machine's cores.
+The ratio to it (1.00 would be a perfect client) is printed with, in brackets, the ratio to the
+plain channels x delay / concurrency that ignores what the servers cost.
 
-Beside each test figure, the CPU seconds the client, the upstream and the gateway processes spent
-during it say which one bound the run: on two cores, a gateway process near the wall time is the
-emulation's limit, not the client's.
+For a batch test and a batch sync at each concurrency this prints the wall time, the ideal and
+their ratio. A sync is timed as its preview (one upstream model list per channel) and its apply
+(one write per changed channel, no upstream: its ideal is what the gateway spends on the writes);
+each concurrency syncs its own site seeded alike, so every run has the same work.
+
+A fleet batch then tests 5 sites at once (New API and Octopus, 200 channels each, each site in its
+own gateway process), each site under the concurrency given, with the progress line `tui-channels
+fleet test` shows formatted on every result, as the CLI runs it.
+
+Beside each figure, the CPU seconds the client and the servers spent during it say which one bound
+the run; on two cores, the client's share is what it takes from the servers.
 
 A last run has the gateway answer HTTP 429 (with a `Retry-After`) to one test request in three;
 it must still finish with every channel done, and prints the counts.
@@ -32,18 +41,21 @@ import argparse
 import asyncio
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from tui_channels.backends.base import Backend
 from tui_channels.backends.http import RetryPolicy
 from tui_channels.backends.registry import create_backend
+from tui_channels.cli.fleet import fleet_progress_text
 from tui_channels.config import SiteProfile
 from tui_channels.demo.serve import GatewayProcess, ServedSite
 from tui_channels.services import connectivity, sync
 from tui_channels.services.batch import BatchRun, BatchSettings
-from tui_channels.services.fleet_batch import FleetRun, SiteBatch
+from tui_channels.services.fleet_batch import FleetProgress, FleetRun, SiteBatch
 from tui_channels.services.results import ChannelResult, Outcome, tally
 
 SEED = 7
@@ -51,6 +63,7 @@ RETRY_AFTER = 0.2
 FLEET_SITES = 5
 FLEET_CHANNELS = 200
 RETRY = RetryPolicy(max_retries=3, base_delay=0.2)
+CORES = len(os.sched_getaffinity(0))
 
 
 def counts(results: Sequence[ChannelResult]) -> str:
@@ -67,21 +80,59 @@ def cpu_seconds(pid: int) -> float:
 class CpuMeter:
     """CPU seconds each process spent during a run: whether the client or a server was the bound."""
 
-    def __init__(self, processes: dict[str, int]) -> None:
-        self.processes = processes
+    def __init__(self, client: int, servers: Mapping[str, int]) -> None:
+        self.processes = {"client": client, **servers}
+        self.servers = tuple(servers)
         self._start: dict[str, float] = {}
 
     def start(self) -> None:
         self._start = {name: cpu_seconds(pid) for name, pid in self.processes.items()}
 
-    def report(self) -> str:
-        spent = {name: cpu_seconds(pid) - self._start[name] for name, pid in self.processes.items()}
-        return "CPU s: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in spent.items())
+    def spent(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) - self._start[name] for name, pid in self.processes.items()}
+
+    def report(self, spent: Mapping[str, float]) -> str:
+        """ "CPU s: client 1.2, servers 2.9 (busiest 1.8)"."""
+        servers = [spent[name] for name in self.servers]
+        return (
+            f"CPU s: client {spent['client']:.1f}, servers {sum(servers):.1f} (busiest {max(servers):.1f})"
+        )
 
 
-def line(label: str, concurrency: int, wall: float, ideal: float | None, detail: str) -> str:
-    ideal_text = f"{ideal:7.2f} s  x{wall / ideal:5.2f}" if ideal else f"{'':9}  {'':6}"
-    return f"{label:<14} c={concurrency:<3} {wall:7.2f} s  ideal {ideal_text}   {detail}"
+@dataclass(frozen=True)
+class Ideal:
+    """The least wall time any client could take (see the module docstring), and its two bounds."""
+
+    waiting: float
+    serving: float
+
+    @classmethod
+    def of(
+        cls, *, requests: int, per_site: int, delay: float, concurrency: int, servers: Sequence[float]
+    ) -> Ideal:
+        """`requests` in all (`per_site` on each site, the sites side by side), `delay` upstream
+        seconds each, `servers` the CPU seconds each server process spent on them."""
+        per_request = sum(servers) / requests if requests else 0.0
+        waiting = per_site * (delay + per_request) / concurrency
+        serving = max(max(servers, default=0.0), sum(servers) / CORES)
+        return cls(waiting, serving)
+
+    @property
+    def seconds(self) -> float:
+        return max(self.waiting, self.serving)
+
+    def __add__(self, other: Ideal) -> Ideal:
+        """Two phases one after the other: their ideals add up (each is taken as its bound)."""
+        return Ideal(self.seconds + other.seconds, 0.0)
+
+
+def line(label: str, concurrency: int, wall: float, ideal: Ideal | None, plain: float | None, detail: str) -> str:
+    if ideal is None:
+        ideal_text = f"{'':9}  {'':16}"
+    else:
+        against = f"(x{wall / plain:.2f})" if plain else ""
+        ideal_text = f"{ideal.seconds:7.2f} s  x{wall / ideal.seconds:5.2f} {against:9}"
+    return f"{label:<16} c={concurrency:<3} {wall:7.2f} s  ideal {ideal_text}  {detail}"
 
 
 async def connected(site: ServedSite) -> Backend:
@@ -92,15 +143,12 @@ async def connected(site: ServedSite) -> Backend:
     return backend
 
 
-async def batch_test(
-    site: ServedSite, concurrency: int, cpu: CpuMeter | None = None
-) -> tuple[float, list[ChannelResult]]:
+async def batch_test(site: ServedSite, concurrency: int, cpu: CpuMeter) -> tuple[float, list[ChannelResult]]:
     backend = await connected(site)
     try:
         channels = await backend.list_channels()
         run = BatchRun(channels, connectivity.connectivity_operation(backend), BatchSettings(concurrency=concurrency))
-        if cpu is not None:
-            cpu.start()
+        cpu.start()
         started = time.perf_counter()
         results = await run.run()
         return time.perf_counter() - started, results
@@ -108,25 +156,38 @@ async def batch_test(
         await backend.close()
 
 
-async def batch_sync(site: ServedSite, concurrency: int) -> tuple[float, float, list[ChannelResult], int]:
-    """(preview seconds, apply seconds, preview results, channels written)."""
+@dataclass
+class Synced:
+    preview: float
+    apply: float
+    previews: list[ChannelResult]
+    written: int
+    preview_cpu: dict[str, float]
+    apply_cpu: dict[str, float]
+
+
+async def batch_sync(site: ServedSite, concurrency: int, cpu: CpuMeter) -> Synced:
     backend = await connected(site)
     try:
         channels = await backend.list_channels()
         options = sync.SyncOptions()
+        cpu.start()
         started = time.perf_counter()
         previews = await BatchRun(
             channels, sync.preview_operation(backend, options), BatchSettings(concurrency=concurrency)
         ).run()
         previewed = time.perf_counter()
+        preview_cpu = cpu.spent()
         plans = sync.changes(previews)
+        cpu.start()
         applied = await BatchRun(
             [c for c in channels if c.id in plans],
             sync.apply_operation(backend, plans),
             BatchSettings(concurrency=concurrency, read_only=False),
         ).run()
+        apply = time.perf_counter() - previewed
         written = sum(r.outcome is Outcome.OK for r in applied)
-        return previewed - started, time.perf_counter() - previewed, previews, written
+        return Synced(previewed - started, apply, previews, written, preview_cpu, cpu.spent())
     finally:
         await backend.close()
 
@@ -134,7 +195,12 @@ async def batch_sync(site: ServedSite, concurrency: int) -> tuple[float, float, 
 async def fleet_test(
     sites: Sequence[ServedSite], concurrency: int, cpu: CpuMeter
 ) -> tuple[float, list[ChannelResult]]:
-    """Every site tested at once, each under `concurrency`, as `fleet test` runs it."""
+    """Every site tested at once, each under `concurrency`, with the CLI's progress line."""
+    shown: list[str] = []
+
+    def progressed(progress: FleetProgress) -> None:
+        shown[:] = [fleet_progress_text("test", progress)]
+
     async with AsyncExitStack() as stack:
         batches = []
         for site in sites:
@@ -145,43 +211,76 @@ async def fleet_test(
             batches.append(SiteBatch(site.name, channels, operation, BatchSettings(concurrency=concurrency)))
         cpu.start()
         started = time.perf_counter()
-        results = await FleetRun(batches).run()
+        results = await FleetRun(batches, on_progress=progressed).run()
         return time.perf_counter() - started, results
+
+
+def server_cpu(cpu: CpuMeter, spent: Mapping[str, float]) -> list[float]:
+    return [spent[name] for name in cpu.servers]
 
 
 async def main(
     gateways: GatewayProcess,
-    fleet: GatewayProcess,
+    fleet: Sequence[ServedSite],
     channels: int,
     delay: float,
     levels: Sequence[int],
     cpu: CpuMeter,
 ) -> None:
     sites = {site.name: site for site in gateways.sites}
-    print(f"{channels:,} channels, upstream delay {delay * 1000:.0f} ms, concurrency {', '.join(map(str, levels))}\n")
+    print(f"{channels:,} channels, upstream delay {delay * 1000:.0f} ms, concurrency {', '.join(map(str, levels))}")
+    print(f"ideal: the longer of the waiting and the serving bounds; (x) against channels x delay / concurrency\n")
     for concurrency in levels:
         wall, results = await batch_test(sites["test"], concurrency, cpu)
-        detail = f"{counts(results)}; {cpu.report()}"
-        print(line("test", concurrency, wall, channels * delay / concurrency, detail))
+        spent = cpu.spent()
+        ideal = Ideal.of(
+            requests=channels, per_site=channels, delay=delay, concurrency=concurrency, servers=server_cpu(cpu, spent)
+        )
+        plain = channels * delay / concurrency
+        print(line("test", concurrency, wall, ideal, plain, f"{counts(results)}; {cpu.report(spent)}"))
     print()
     for concurrency in levels:
-        preview, apply, previews, written = await batch_sync(sites[f"sync-{concurrency}"], concurrency)
-        ideal = channels * delay / concurrency
-        print(line("sync preview", concurrency, preview, ideal, counts(previews)))
-        print(line("sync apply", concurrency, apply, None, f"{written:,} channels written"))
-        print(line("sync total", concurrency, preview + apply, ideal, ""))
+        synced = await batch_sync(sites[f"sync-{concurrency}"], concurrency, cpu)
+        preview = Ideal.of(
+            requests=channels,
+            per_site=channels,
+            delay=delay,
+            concurrency=concurrency,
+            servers=server_cpu(cpu, synced.preview_cpu),
+        )
+        apply = Ideal.of(
+            requests=synced.written,
+            per_site=synced.written,
+            delay=0.0,
+            concurrency=concurrency,
+            servers=server_cpu(cpu, synced.apply_cpu),
+        )
+        plain = channels * delay / concurrency
+        detail = f"{counts(synced.previews)}; {cpu.report(synced.preview_cpu)}"
+        print(line("sync preview", concurrency, synced.preview, preview, plain, detail))
+        detail = f"{synced.written:,} channels written; {cpu.report(synced.apply_cpu)}"
+        print(line("sync apply", concurrency, synced.apply, apply, None, detail))
+        print(line("sync total", concurrency, synced.preview + synced.apply, preview + apply, plain, ""))
     print()
     for concurrency in levels:
-        wall, results = await fleet_test(fleet.sites, concurrency, cpu)
-        ideal = FLEET_CHANNELS * delay / concurrency
-        label = f"fleet test {len(fleet.sites)}x{FLEET_CHANNELS}"
-        print(line(label, concurrency, wall, ideal, f"{counts(results)}; {cpu.report()}"))
+        wall, results = await fleet_test(fleet, concurrency, cpu)
+        spent = cpu.spent()
+        ideal = Ideal.of(
+            requests=len(results),
+            per_site=FLEET_CHANNELS,
+            delay=delay,
+            concurrency=concurrency,
+            servers=server_cpu(cpu, spent),
+        )
+        plain = FLEET_CHANNELS * delay / concurrency
+        label = f"fleet test {len(fleet)}x{FLEET_CHANNELS}"
+        print(line(label, concurrency, wall, ideal, plain, f"{counts(results)}; {cpu.report(spent)}"))
     print()
-    await rate_limited(gateways, sites["rate-limited"], delay, max(levels))
+    await rate_limited(sites["rate-limited"], max(levels), cpu)
 
 
-async def rate_limited(gateways: GatewayProcess, site: ServedSite, delay: float, concurrency: int) -> None:
-    wall, results = await batch_test(site, concurrency)
+async def rate_limited(site: ServedSite, concurrency: int, cpu: CpuMeter) -> None:
+    wall, results = await batch_test(site, concurrency, cpu)
     attempts = sum(r.attempts for r in results)
     finished = sum(r.outcome in (Outcome.OK, Outcome.FAILED, Outcome.SKIPPED) for r in results)
     print(
@@ -208,15 +307,26 @@ def gateway_plan(upstream_url: str, channels: int, levels: Sequence[int]) -> dic
     }
 
 
-def fleet_plan(upstream_url: str) -> dict[str, object]:
+def fleet_plans(upstream_url: str) -> list[dict[str, object]]:
+    """One plan per fleet site: each site is served by a process of its own, as gateways are."""
     kinds = ("newapi", "octopus")
-    return {
-        "upstream_url": upstream_url,
-        "sites": [
-            {"name": f"fleet-{n}", "kind": kinds[n % 2], "channels": FLEET_CHANNELS, "seed": SEED + n}
-            for n in range(FLEET_SITES)
-        ],
-    }
+    return [
+        {
+            "upstream_url": upstream_url,
+            "sites": [{"name": f"fleet-{n}", "kind": kinds[n % 2], "channels": FLEET_CHANNELS, "seed": SEED + n}],
+        }
+        for n in range(FLEET_SITES)
+    ]
+
+
+def started(stack: ExitStack, plans: Sequence[dict[str, object]]) -> list[GatewayProcess]:
+    """Processes serving `plans`, started side by side; `stack` stops them."""
+    processes = [GatewayProcess(plan) for plan in plans]
+    with ThreadPoolExecutor(len(processes)) as pool:
+        entered = list(pool.map(lambda process: process.__enter__(), processes))
+    for process in entered:
+        stack.callback(process.__exit__)
+    return entered
 
 
 def cli() -> None:
@@ -228,16 +338,18 @@ def cli() -> None:
     levels = [int(level) for level in args.concurrency.split(",")]
     with ExitStack() as stack:
         upstream = stack.enter_context(GatewayProcess({"upstream_delay": args.delay}))
-        gateways = stack.enter_context(GatewayProcess(gateway_plan(upstream.upstream_url, args.channels, levels)))
-        fleet = stack.enter_context(GatewayProcess(fleet_plan(upstream.upstream_url)))
+        gateways, *fleet = started(
+            stack, [gateway_plan(upstream.upstream_url, args.channels, levels), *fleet_plans(upstream.upstream_url)]
+        )
         print(
-            f"processes: upstream pid {upstream.pid}, gateways pid {gateways.pid}, fleet gateways pid "
-            f"{fleet.pid}; the client runs in pid {os.getpid()}"
+            f"{CORES} cores; processes: upstream pid {upstream.pid}, gateways pid {gateways.pid}, fleet gateways "
+            f"pids {', '.join(str(p.pid) for p in fleet)}; the client runs in pid {os.getpid()}"
         )
-        cpu = CpuMeter(
-            {"client": os.getpid(), "upstream": upstream.pid, "gateway": gateways.pid, "fleet gateways": fleet.pid}
-        )
-        asyncio.run(main(gateways, fleet, args.channels, args.delay, levels, cpu))
+        servers = {"upstream": upstream.pid, "gateways": gateways.pid}
+        servers.update({f"fleet-{n}": process.pid for n, process in enumerate(fleet)})
+        cpu = CpuMeter(os.getpid(), servers)
+        fleet_sites = [site for process in fleet for site in process.sites]
+        asyncio.run(main(gateways, fleet_sites, args.channels, args.delay, levels, cpu))
 
 
 if __name__ == "__main__":

@@ -177,3 +177,33 @@ def test_the_eta_counts_channels_still_in_flight():
     # while the batch waits for the budget, the wait comes on top
     waiting = estimate_eta(remaining=2, rate=0.0, mean_work=1.0, in_flight_work=[0.0, 0.0], concurrency=4, pause_left=37)
     assert waiting is not None and waiting >= 38
+
+
+async def test_every_progress_report_counts_the_results_so_far(gateway):
+    """The counts are kept as results arrive (not recounted per report): each report still matches them."""
+    site = newapi_site(gateway, channels=20)
+    seen: list[tuple[int, int, int, int]] = []
+    arrived: list[Outcome] = []
+
+    def progressed(progress) -> None:
+        seen.append((progress.done, progress.ok, progress.failed, progress.skipped))
+
+    async with connected(site) as backend:
+        channels = await backend.list_channels()
+        run = BatchRun(
+            channels,
+            connectivity_operation(backend),
+            BatchSettings(concurrency=4),
+            on_result=lambda result: arrived.append(result.outcome),
+            on_progress=progressed,
+        )
+        results = await run.run()
+    assert {done for done, *_ in seen} >= set(range(1, len(results) + 1))  # a report per result, ticks aside
+    for done, ok, failed, skipped in seen:
+        so_far = arrived[:done]
+        assert (ok, failed, skipped) == (
+            so_far.count(Outcome.OK),
+            so_far.count(Outcome.FAILED),
+            so_far.count(Outcome.SKIPPED),
+        )
+    assert run.progress().failed >= 1  # seeded bad keys, so the failed count is exercised

@@ -164,6 +164,11 @@ class BatchRun:
         self._on_result = on_result
         self._on_progress = on_progress
         self._results: dict[int, ChannelResult] = {}
+        self._outcomes: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+        self._worked = 0
+        self._work_seconds = 0.0
+        """Running counts over `_results` (channels that did any work, and their seconds), so a
+        progress report per finished channel costs the same at the last channel as at the first."""
         self._cancelled = asyncio.Event()
         self._stop_reason = ""
         self._in_flight: dict[int, asyncio.Task[ChannelResult]] = {}
@@ -194,17 +199,15 @@ class BatchRun:
                 task.cancel()
 
     def progress(self) -> BatchProgress:
-        results = self._results.values()
         now = time.monotonic()
         elapsed = now - self._started if self._started else 0.0
         done = len(self._results)
-        worked = [r.duration for r in results if r.attempts]
         pause = self.pause()
         flying = [clock.work(now) for clock in self._clocks.values()]
         eta = estimate_eta(
             remaining=len(self.channels) - done,
             rate=done / elapsed if elapsed > 0 else 0.0,
-            mean_work=sum(worked) / len(worked) if worked else None,
+            mean_work=self._work_seconds / self._worked if self._worked else None,
             in_flight_work=flying,
             concurrency=self.settings.concurrency,
             pause_left=pause.seconds_left() if pause is not None else None,
@@ -212,9 +215,9 @@ class BatchRun:
         return BatchProgress(
             total=len(self.channels),
             done=done,
-            ok=sum(r.outcome is Outcome.OK for r in results),
-            failed=sum(r.outcome is Outcome.FAILED for r in results),
-            skipped=sum(r.outcome is Outcome.SKIPPED for r in results),
+            ok=self._outcomes[Outcome.OK],
+            failed=self._outcomes[Outcome.FAILED],
+            skipped=self._outcomes[Outcome.SKIPPED],
             elapsed=elapsed,
             in_flight=len(self._in_flight),
             eta=eta,
@@ -344,6 +347,10 @@ class BatchRun:
 
     def _record(self, position: int, result: ChannelResult) -> None:
         self._results[position] = result
+        self._outcomes[result.outcome] += 1
+        if result.attempts:
+            self._worked += 1
+            self._work_seconds += result.duration
         if self._on_result is not None:
             self._on_result(result)
         if self._on_progress is not None:
