@@ -319,7 +319,8 @@ class FaultMiddleware:
             body = fault.body if isinstance(fault.body, bytes) else json.dumps(fault.body).encode()
             ctype = b"application/json; charset=utf-8"
         elif kind is FaultKind.HANG:
-            await asyncio.sleep(fault.delay or HANG_SECONDS)
+            if await _client_left(receive, fault.delay or HANG_SECONDS):
+                return
             status, body, ctype = 504, b"", b"text/plain"
         elif kind is FaultKind.RATE_LIMIT:
             status, body, ctype = 429, b"", b"text/plain"
@@ -385,6 +386,17 @@ class _AnswerRecorder:
 
     def logged(self, request: LoggedRequest) -> LoggedAnswer:
         return LoggedAnswer(request, self.status, self.headers, b"".join(self.chunks))
+
+
+async def _client_left(receive: Any, seconds: float) -> bool:
+    """Wait up to `seconds`, or less if the client hangs up first (then True): the answer could not
+    reach it anyway, and a stopping demo would otherwise wait for the hang to end."""
+    gone = asyncio.ensure_future(receive())
+    try:
+        await asyncio.wait([gone], timeout=seconds)
+        return gone.done()
+    finally:
+        gone.cancel()
 
 
 async def _trickle(fault: Fault, send: Any, gone: asyncio.Future[Any]) -> None:

@@ -13,6 +13,7 @@ answers 500. Tests can give a key its own model list or delay.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -64,6 +65,9 @@ class UpstreamServer:
     def __init__(self, *, delay: float = 0.0) -> None:
         self.delay = delay
         self.key_delays: dict[str, float] = {}
+        self.key_holds: dict[str, threading.Event] = {}
+        """Requests with one of these keys wait until its event is set (from any thread): a test
+        keeps a channel's test out for as long as it needs, not for a guessed number of seconds."""
         self.key_models: dict[str, list[str]] = {}
         self.app = Starlette(
             routes=[
@@ -98,6 +102,9 @@ class UpstreamServer:
         wait = self.delay + self.key_delays.get(key, 0.0)
         if wait:
             await asyncio.sleep(wait)
+        hold = self.key_holds.get(key)
+        while hold is not None and not hold.is_set():
+            await asyncio.sleep(0.01)
         if not key:
             return key, self._error(401, "You didn't provide an API key.", "missing_api_key")
         if "echo" in key:
