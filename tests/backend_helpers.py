@@ -11,6 +11,9 @@ from tui_channels.config import SiteProfile
 from tui_channels.demo.gateway import EMULATED_FLAVORS, DemoGateway, DemoSite
 
 FAST_RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=1)
+HUNG_SERVER_TIMEOUT = 2.0
+"""Seconds of a client's deadline in tests of a server that never answers: short enough for the
+suite, and many times what the demo takes to answer (login included) even on a loaded machine."""
 _names = itertools.count()
 
 FLAVORS = EMULATED_FLAVORS

@@ -32,13 +32,17 @@ from tui_channels.errors import (
 )
 from tui_channels.models import ChannelSpec, ChannelStatus
 
+from .backend_helpers import HUNG_SERVER_TIMEOUT
+
 SIGN_IN = "/admin/auth/signin"
 GRAPHQL = "/admin/graphql"
 _names = itertools.count(1)
+FAST_RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=0.05, max_wait=0.5)
+"""Quick retries, and a 429 that persists fails after half a second, not after the default five minutes."""
 
 
 def make_backend(site: DemoSite, **options: Any) -> AxonHubBackend:
-    options = {"password": site.secret, "retry": RetryPolicy(max_retries=1, base_delay=0.01), **options}
+    options = {"password": site.secret, "retry": FAST_RETRY, **options}
     return AxonHubBackend(site.url, email=site.email or "", **options)
 
 
@@ -314,9 +318,9 @@ async def test_faults_map_to_typed_errors(current, kind, options, error, text):
 
 async def test_a_hung_server_times_out(gateway):
     site = gateway.add_axonhub(f"axon-hang-{next(_names)}", channels=2)
-    backend = make_backend(site, timeout=0.3)
+    backend = make_backend(site, timeout=HUNG_SERVER_TIMEOUT)
     await backend.connect()
-    site.faults.add("hang", GRAPHQL, delay=5)
+    site.faults.add("hang", GRAPHQL)
     with pytest.raises(RequestTimeout):
         await backend.list_channels()
     await backend.close()

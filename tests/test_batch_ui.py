@@ -7,6 +7,7 @@ screen, and give the engine a stepped clock (the run starts at 100 s, everything
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -57,7 +58,8 @@ async def test_t_tests_the_selection_updating_rows_live_then_shows_the_results()
     async with running_app() as (app, pilot, demo):
         site = demo.gateway.sites[NEWAPI_SITE]
         fast, slow = working_ids(site)[:2], working_ids(site)[2]
-        demo.gateway.upstream.key_delays[key_of(site, slow)] = 1.5
+        slow_answers = threading.Event()
+        demo.gateway.upstream.key_holds[key_of(site, slow)] = slow_answers
         screen = main_screen(app)
         await select(pilot, [*fast, slow])
         started = time.time()
@@ -72,6 +74,7 @@ async def test_t_tests_the_selection_updating_rows_live_then_shows_the_results()
         shown = screen.table.index.channel(screen.table.index.position(fast[0]))
         assert shown.test_time >= int(started)
         assert shown.response_time_ms == site.server.record(fast[0])["response_time"]
+        slow_answers.set()
         results = await wait_screen(pilot, BatchResultsScreen, timeout=10)
         assert {r.channel_id for r in results._results} == {*fast, slow}
         assert all(r.outcome is Outcome.OK for r in results._results)

@@ -205,7 +205,7 @@ async def test_first_run_without_sites(tmp_path, monkeypatch):
 async def test_refresh_can_be_cancelled_and_keeps_the_channels():
     async with running_app() as (app, pilot, demo):
         screen = main_screen(app)
-        demo.gateway.sites[NEWAPI_SITE].faults.add("latency", "/api/channel/", times=None, delay=2)
+        demo.gateway.sites[NEWAPI_SITE].faults.add("hang", "/api/channel/", times=None)
         await pilot.press("r")
         await wait_for(pilot, lambda: "Loading channels" in screen_text(app))
         await pilot.press("escape")

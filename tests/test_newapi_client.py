@@ -28,6 +28,8 @@ from tui_channels.services.batch import BatchRun
 from tui_channels.services.connectivity import connectivity_operation
 from tui_channels.services.results import Outcome
 
+from .backend_helpers import HUNG_SERVER_TIMEOUT
+
 FAST_RETRY = RetryPolicy(max_retries=3, base_delay=0.01, max_delay=5)
 _names = itertools.count()
 
@@ -538,8 +540,8 @@ async def test_an_hour_long_retry_after_is_not_waited_out(current):
 
 async def test_a_hang_past_the_timeout_is_a_timeout(gateway):
     site = new_site(gateway, channels=3)
-    backend = await connected(site, timeout=0.3)
-    site.faults.add("hang", "/api/channel/2", delay=5)
+    backend = await connected(site, timeout=HUNG_SERVER_TIMEOUT)
+    site.faults.add("hang", "/api/channel/2")
     try:
         with pytest.raises(RequestTimeout, match="did not answer"):
             await backend.get_channel(2)

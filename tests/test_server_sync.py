@@ -135,10 +135,11 @@ async def test_current_refuses_a_second_run_while_one_is_running(
     gateway: DemoGateway, site: DemoSite, backend: OctopusBackend
 ) -> None:
     only_auto_sync(site, 1)
-    gateway.upstream.key_delays["sk-works-1"] = 0.5
+    gateway.upstream.key_delays["sk-works-1"] = 1.0  # the first run lasts this long after it reached the server
     try:
         first = asyncio.create_task(backend.server_sync())
-        await asyncio.sleep(0.1)
+        while not site.stats.requests("POST", SYNC):
+            await asyncio.sleep(0.005)
         if site.flavor == "octopus-legacy":
             assert await backend.server_sync() is None
         else:

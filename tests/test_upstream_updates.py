@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 from collections.abc import AsyncIterator
 
 import pytest
@@ -126,10 +127,12 @@ async def test_check_all_runs_as_a_task_and_apply_all(
         store_settings(row, {})
     watched(gateway, site, 3, models="gpt-4o")
     watched(gateway, site, 4, models="gpt-4o,gone-model")
-    gateway.upstream.key_delays[site.server.store[3]["key"]] = 0.3
+    checking = threading.Event()
+    gateway.upstream.key_holds[site.server.store[3]["key"]] = checking
     task_id = await backend.start_upstream_check_all()
     with pytest.raises(RequestRejected, match="已有模型更新任务"):
         await backend.start_upstream_check_all()
+    checking.set()
     task = await wait_for_task(backend, task_id, interval=0.05)
     assert task is not None and task.status == "succeeded"
     assert task.result["checked_channels"] == 2 and task.result["changed_channels"] == 2

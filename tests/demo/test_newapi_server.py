@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -336,7 +337,7 @@ def test_test_all_runs_in_the_background_once_at_a_time(gateway):
     current, legacy = new_site(gateway, channels=3), new_site(gateway, "newapi-legacy", channels=3)
     for site in (current, legacy):
         site.server.store[1].update(key=f"sk-slow-{site.name}", status=1)
-        gateway.upstream.key_delays[f"sk-slow-{site.name}"] = 0.3
+        gateway.upstream.key_holds[f"sk-slow-{site.name}"] = threading.Event()
     try:
         with client(current) as http:
             started = http.get("/api/channel/test").json()
@@ -346,7 +347,7 @@ def test_test_all_runs_in_the_background_once_at_a_time(gateway):
             assert http.get("/api/channel/test").json() == {"success": False, "message": "测试已在运行中"}
     finally:
         for site in (current, legacy):
-            gateway.upstream.key_delays.pop(f"sk-slow-{site.name}")
+            gateway.upstream.key_holds.pop(f"sk-slow-{site.name}").set()
     assert started["data"]["status"] == "queued"
     assert busy.status_code == 409 and busy.json()["data"]["task_id"] == started["data"]["task_id"]
 
