@@ -10,6 +10,7 @@ None of these functions raises anything else, whatever the input.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -88,6 +89,18 @@ def as_names(value: Any) -> tuple[str, ...]:
 
 def as_mapping(value: Any) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """A JSON-object column or field (New API's `setting`, a model mapping) as a dict: {} when empty,
+    unreadable or not an object; a mapping is copied as it is."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    try:
+        data = json.loads(value) if isinstance(value, str) and value.strip() else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def as_list(value: Any) -> list[Any]:

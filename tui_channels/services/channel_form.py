@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..backends.base import Capabilities, FieldKind, FieldSpec
+from ..backends.wire_values import json_object
 from ..models import NEUTRAL_FIELDS, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode, split_list
 from ..validation import check_name, check_upstream_url
 from . import base_urls
@@ -159,17 +160,6 @@ def _json_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, indent=2, ensure_ascii=False)
-
-
-def _json_object(value: Any) -> dict[str, Any]:
-    """A JSON-object field (`settings`) as a dict: {} when empty, unreadable or not an object."""
-    if isinstance(value, Mapping):
-        return dict(value)
-    try:
-        parsed = json.loads(value) if isinstance(value, str) and value.strip() else {}
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
 
 
 def _json_object_error(text: str) -> str | None:
@@ -369,7 +359,7 @@ class ChannelForm:
         if spec.name in NEUTRAL_FIELDS:
             return self._neutral(spec, channel)
         if spec.within:
-            return self._wire_to_form(spec, _json_object(channel.raw.get(spec.within)).get(spec.name))
+            return self._wire_to_form(spec, json_object(channel.raw.get(spec.within)).get(spec.name))
         if spec.name == MULTI_KEY_MODE:
             info = channel.raw.get("channel_info")
             return str(info.get("multi_key_mode") or "random") if channel.is_multi_key and isinstance(info, Mapping) else ""

@@ -23,8 +23,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..backends.axonhub import carry as axonhub_carry
 from ..backends.axonhub.wire import KEY_LIST_LABEL
 from ..backends.base import Capabilities, FieldKind, Operation, VersionSegment
+from ..backends.newapi import carry as newapi_carry
+from ..backends.wire_values import json_object
 from ..backends.registry import family_of, type_catalog
 from ..models import BackendKind, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode
 from . import base_urls
@@ -59,29 +62,6 @@ _AXONHUB_OPENAI_CODES = frozenset(
     }
 )
 """AxonHub types that speak the OpenAI chat API with a plain key (axonhub.md §3.4)."""
-_AXONHUB_WIRE = (
-    ("remark", "remark"),
-    ("manualModels", "manual models"),
-    ("defaultTestModel", "test model"),
-    ("orderingWeight", "display order"),
-)
-
-_NEWAPI_WIRE = (
-    ("model_mapping", "model mapping"),
-    ("test_model", "test model"),
-    ("auto_ban", "auto-ban"),
-    ("remark", "remark"),
-    ("openai_organization", "OpenAI organization"),
-    ("other", "type-specific setting (other)"),
-    ("status_code_mapping", "status code mapping"),
-    ("param_override", "parameter override"),
-    ("header_override", "header override"),
-    ("setting", "channel settings (proxy, force format…)"),
-    ("settings", "other settings"),
-    ("system_prompt", "system prompt"),
-    ("config", "config (region, keys, API version…)"),
-    ("model_prefix", "model prefix"),
-)
 _OCTOPUS_CARRIED = (
     "proxy", "auto_sync", "custom_header", "param_override", "channel_proxy", "match_regex", "custom_model",
 )
@@ -104,12 +84,6 @@ def protocol(channel_type: ChannelType) -> str | None:
     if code.endswith("_anthropic"):
         return "anthropic"
     return {"openai_responses": "responses", "gemini": "gemini", "doubao": "volcengine"}.get(code)
-
-
-def _meaningful(name: str, value: Any) -> bool:
-    if name == "auto_ban":
-        return value == 0
-    return value not in (None, "", "{}", [], {})
 
 
 def _same_numbering(channel: Channel, origin: Origin, target: Capabilities) -> bool:
@@ -298,11 +272,11 @@ def _newapi_to_newapi(channel: Channel, target: Capabilities, carried: Carried) 
         spec.tag = channel.tag
     elif channel.tag:
         carried.losses.append(f"tag {channel.tag!r}: {target.flavor_label} has no tags")
-    for name, label in _NEWAPI_WIRE:
+    for name, label in newapi_carry.WIRE_LABELS:
         value = channel.raw.get(name)
         if name == "auto_ban" and value is not None and target.field(name):
             spec.extra[name] = value
-        elif _meaningful(name, value):
+        elif newapi_carry.meaningful(name, value):
             if target.field(name) or _edited_by_entries(target, name):
                 spec.extra[name] = value
             else:
@@ -323,27 +297,27 @@ def _newapi_to_octopus(channel: Channel, carried: Carried) -> None:
     headers = _headers_from_override(raw.get("header_override"))
     if headers:
         spec.extra["custom_header"] = headers
-    for name, label in _NEWAPI_WIRE:
+    for name, label in newapi_carry.WIRE_LABELS:
         value = raw.get(name)
-        if name == "param_override" and _meaningful(name, value):
+        if name == "param_override" and newapi_carry.meaningful(name, value):
             spec.extra["param_override"] = value
         elif name == "header_override" and headers:
             continue
-        elif _meaningful(name, value):
+        elif newapi_carry.meaningful(name, value):
             losses.append(f"{label}: Octopus has no such field")
 
 
 def _newapi_leftovers(raw: Mapping[str, Any], target: Capabilities, carried: Carried, handled: frozenset[str]) -> None:
     """New API settings another backend's mapping did not carry, as losses."""
-    for name, label in _NEWAPI_WIRE:
-        if name not in handled and name != "auto_ban" and _meaningful(name, raw.get(name)):
+    for name, label in newapi_carry.WIRE_LABELS:
+        if name not in handled and name != "auto_ban" and newapi_carry.meaningful(name, raw.get(name)):
             carried.losses.append(f"{label}: {target.flavor_label} has no such field")
 
 
 def _octopus_leftovers(raw: Mapping[str, Any], target: Capabilities, carried: Carried, handled: frozenset[str]) -> None:
     """Octopus settings another backend's mapping did not carry, as losses."""
     for name, label in (*_OCTOPUS_ONLY, ("param_override", "parameter override"), ("custom_header", "custom headers")):
-        if name not in handled and _meaningful(name, raw.get(name)):
+        if name not in handled and newapi_carry.meaningful(name, raw.get(name)):
             carried.losses.append(f"{label}: {target.flavor_label} has no such setting")
     _extra_urls_and_keys(raw, carried, target.flavor_label)
 
@@ -351,15 +325,15 @@ def _octopus_leftovers(raw: Mapping[str, Any], target: Capabilities, carried: Ca
 def _axonhub_leftovers(channel: Channel, target: Capabilities, carried: Carried, handled: frozenset[str]) -> None:
     """AxonHub settings another backend's mapping did not carry, as losses."""
     raw, label = channel.raw, target.flavor_label
-    keys = _axonhub_keys(raw)
+    keys = axonhub_carry.keys_of(raw)
     if len(keys) > 1:
         carried.losses.append(f"{len(keys) - 1} more keys: {label} keeps one per channel (the first is carried)")
     if channel.tag:
         carried.losses.append(f"tags {channel.tag}: {label} has no tags")
-    for name, what in _AXONHUB_WIRE:
+    for name, what in axonhub_carry.WIRE_LABELS:
         if name not in handled and raw.get(name) not in (None, "", [], 0):
             carried.losses.append(f"{what}: {label} has no such field")
-    left = sorted(_axonhub_settings(raw).keys() - handled)
+    left = sorted(axonhub_carry.settings_of(raw).keys() - handled)
     if left:
         carried.losses.append(f"settings ({', '.join(left)}): {label} has no counterpart")
     _lost_credentials(raw, carried, label)
@@ -367,19 +341,13 @@ def _axonhub_leftovers(channel: Channel, target: Capabilities, carried: Carried,
 
 def _headers_from_override(value: Any) -> list[dict[str, str]]:
     """New API's header override (a JSON object of plain values) as Octopus custom headers."""
-    try:
-        headers = json.loads(value) if isinstance(value, str) and value.strip() else None
-    except ValueError:
-        return []
-    if not isinstance(headers, dict) or not all(isinstance(v, str) and "{" not in v for v in headers.values()):
-        return []
-    return [{"header_key": str(k), "header_value": v} for k, v in headers.items()]
+    return [{"header_key": k, "header_value": v} for k, v in newapi_carry.headers_from_override(value).items()]
 
 
 def _octopus_to_newapi(raw: Mapping[str, Any], target: Capabilities, carried: Carried) -> None:
     spec, losses = carried.spec, carried.losses
     spec.groups, spec.priority, spec.weight = ("default",), 0, 0
-    if _meaningful("param_override", raw.get("param_override")):
+    if newapi_carry.meaningful("param_override", raw.get("param_override")):
         if target.field("param_override"):
             spec.extra["param_override"] = raw["param_override"]
         else:
@@ -427,18 +395,6 @@ def _octopus_to_octopus(raw: Mapping[str, Any], origin: Origin, target: Capabili
         _extra_urls_and_keys(raw, carried, target.flavor_label)
 
 
-def _axonhub_keys(raw: Mapping[str, Any]) -> list[str]:
-    credentials = raw.get("credentials") if isinstance(raw.get("credentials"), Mapping) else {}
-    keys = [str(credentials["apiKey"])] if credentials.get("apiKey") else []
-    return keys + [str(k) for k in credentials.get("apiKeys") or [] if k and str(k) not in keys]
-
-
-def _axonhub_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The members of an AxonHub settings object that hold something."""
-    settings = raw.get("settings") if isinstance(raw.get("settings"), Mapping) else {}
-    return {k: v for k, v in settings.items() if v not in (None, "", [], {}, False)}
-
-
 def _with_axonhub(channel: Channel, origin: Origin, target: Capabilities, carried: Carried) -> None:
     """Channels to, from or between AxonHub sites."""
     spec = carried.spec
@@ -454,10 +410,7 @@ def _with_axonhub(channel: Channel, origin: Origin, target: Capabilities, carrie
 
 
 def _lost_credentials(raw: Mapping[str, Any], carried: Carried, target_label: str) -> None:
-    credentials = raw.get("credentials") if isinstance(raw.get("credentials"), Mapping) else {}
-    for name, label in (("gcp", "Google Cloud account"), ("aws", "AWS account"), ("oauth", "OAuth sign-in")):
-        if credentials.get(name):
-            carried.losses.append(f"{label} credentials: {target_label} gets the plain key only")
+    carried.losses.extend(loss.format(target=target_label) for loss in axonhub_carry.lost_credentials(raw))
 
 
 def _axonhub_to_axonhub(channel: Channel, target: Capabilities, carried: Carried) -> None:
@@ -465,7 +418,7 @@ def _axonhub_to_axonhub(channel: Channel, target: Capabilities, carried: Carried
     label = target.flavor_label
     if raw.get("status") == "archived":
         carried.losses.append("archived: created as disabled")
-    keys = _axonhub_keys(raw)
+    keys = axonhub_carry.keys_of(raw)
     key_field = target.field("key")
     if len(keys) > 1 and key_field is not None and key_field.label == KEY_LIST_LABEL:
         spec.key = "\n".join(keys)
@@ -474,14 +427,14 @@ def _axonhub_to_axonhub(channel: Channel, target: Capabilities, carried: Carried
     spec.tag = channel.tag if target.field("tag") else None
     if channel.tag and not target.field("tag"):
         carried.losses.append(f"tags {channel.tag}: {target.flavor_label} has no tags")
-    for name, what in _AXONHUB_WIRE:
+    for name, what in axonhub_carry.WIRE_LABELS:
         if raw.get(name) in (None, "", [], 0):
             continue
         if target.field(name):
             spec.extra[name] = raw[name]
         else:
             carried.losses.append(f"{what}: {label} has no such field")
-    settings = _axonhub_settings(raw)
+    settings = axonhub_carry.settings_of(raw)
     settings_field = target.field("settings")
     members = {name for name, _ in settings_field.choices} if settings_field is not None else set()
     kept = {name: value for name, value in settings.items() if name in members}
@@ -496,7 +449,7 @@ def _axonhub_to_axonhub(channel: Channel, target: Capabilities, carried: Carried
 def _from_axonhub(channel: Channel, target: Capabilities, carried: Carried) -> None:
     spec, raw, losses = carried.spec, channel.raw, carried.losses
     label = target.flavor_label
-    keys = _axonhub_keys(raw)
+    keys = axonhub_carry.keys_of(raw)
     if len(keys) > 1:
         losses.append(f"{len(keys) - 1} more keys: {label} keeps one per channel (the first is carried)")
     tags = [t.strip() for t in (channel.tag or "").split(",") if t.strip()]
@@ -506,7 +459,7 @@ def _from_axonhub(channel: Channel, target: Capabilities, carried: Carried) -> N
             losses.append(f"tags {', '.join(tags[1:])}: {label} keeps one tag (the first is carried)")
     elif tags:
         losses.append(f"tags {', '.join(tags)}: {label} has no tags")
-    settings = _axonhub_settings(raw)
+    settings = axonhub_carry.settings_of(raw)
     mappings = settings.pop("modelMappings", None)
     if mappings and target.field("model_mapping"):
         spec.extra["model_mapping"] = json.dumps(
@@ -548,25 +501,17 @@ def _newapi_to_axonhub(channel: Channel, target: Capabilities, carried: Carried)
         spec.tag = channel.tag
     elif channel.tag:
         losses.append(f"tag {channel.tag!r}: {label} has no tags")
-    mapping = _json_object(raw.get("model_mapping"))
+    mapping = json_object(raw.get("model_mapping"))
     if mapping and target.field("settings"):
         spec.extra["settings"] = {"modelMappings": [{"from": k, "to": str(v)} for k, v in mapping.items()]}
     carried_wire = {"model_mapping": bool(mapping and target.field("settings"))}
     for name, wire in (("test_model", "defaultTestModel"), ("remark", "remark")):
-        if _meaningful(name, raw.get(name)) and target.field(wire):
+        if newapi_carry.meaningful(name, raw.get(name)) and target.field(wire):
             spec.extra[wire] = raw[name]
             carried_wire[name] = True
-    for name, what in _NEWAPI_WIRE:
-        if name != "auto_ban" and _meaningful(name, raw.get(name)) and not carried_wire.get(name):
+    for name, what in newapi_carry.WIRE_LABELS:
+        if name != "auto_ban" and newapi_carry.meaningful(name, raw.get(name)) and not carried_wire.get(name):
             losses.append(f"{what}: AxonHub has no such field")
-
-
-def _json_object(value: Any) -> dict[str, Any]:
-    try:
-        parsed = json.loads(value) if isinstance(value, str) and value.strip() else None
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
 
 
 def _octopus_to_axonhub(raw: Mapping[str, Any], target: Capabilities, carried: Carried) -> None:

@@ -13,21 +13,32 @@ from typing import Any
 
 from ...models import Channel
 from ..base import Capabilities, CarriedSettings, ChannelCarry, Portable
+from ..wire_values import json_object
+
+WIRE_LABELS = (
+    ("remark", "remark"),
+    ("manualModels", "manual models"),
+    ("defaultTestModel", "test model"),
+    ("orderingWeight", "display order"),
+)
+"""The top-level wire fields of an AxonHub channel worth carrying, with the label a loss names."""
 
 
 def keys_of(raw: Mapping[str, Any]) -> list[str]:
+    """The channel's keys: `credentials.apiKey` first, then the `apiKeys` list without repeats."""
     credentials = raw.get("credentials") if isinstance(raw.get("credentials"), Mapping) else {}
     keys = [str(credentials["apiKey"])] if credentials.get("apiKey") else []
     return keys + [str(k) for k in credentials.get("apiKeys") or [] if k and str(k) not in keys]
 
 
-def _settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+def settings_of(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The members of an AxonHub settings object that hold something."""
     settings = raw.get("settings") if isinstance(raw.get("settings"), Mapping) else {}
     return {k: v for k, v in settings.items() if v not in (None, "", [], {}, False)}
 
 
-def _lost_credentials(raw: Mapping[str, Any]) -> list[str]:
+def lost_credentials(raw: Mapping[str, Any]) -> list[str]:
+    """Cloud and sign-in credentials no other family holds, as losses naming `{target}`."""
     credentials = raw.get("credentials") if isinstance(raw.get("credentials"), Mapping) else {}
     return [
         f"{label} credentials: {{target}} gets the plain key only"
@@ -45,7 +56,7 @@ def export(channel: Channel) -> Portable:
     tags = [t.strip() for t in (channel.tag or "").split(",") if t.strip()]
     if len(tags) > 1:
         unportable.append(f"tags {', '.join(tags[1:])}: {{target}} keeps one tag (the first is carried)")
-    settings = _settings(raw)
+    settings = settings_of(raw)
     mappings = settings.pop("modelMappings", None) or []
     if settings:
         unportable.append(f"settings ({', '.join(settings)}): {{target}} has no counterpart")
@@ -58,16 +69,8 @@ def export(channel: Channel) -> Portable:
         test_model=str(raw.get("defaultTestModel") or ""),
         remark=str(raw.get("remark") or ""),
         pinned_models=tuple(str(m) for m in raw.get("manualModels") or []),
-        unportable=tuple(unportable + _lost_credentials(raw)),
+        unportable=tuple(unportable + lost_credentials(raw)),
     )
-
-
-def _json_object(value: str) -> dict[str, Any]:
-    try:
-        parsed = json.loads(value) if value.strip() else None
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
 
 
 def adopt(portable: Portable, target: Capabilities) -> CarriedSettings:
@@ -85,7 +88,7 @@ def adopt(portable: Portable, target: Capabilities) -> CarriedSettings:
         carried.tag = portable.tag
     elif portable.tag:
         losses.append(f"tag {portable.tag!r}: {label} has no tags")
-    mapping = _json_object(portable.model_mapping)
+    mapping = json_object(portable.model_mapping)
     if mapping and target.field("settings"):
         carried.extra["settings"] = {"modelMappings": [{"from": k, "to": str(v)} for k, v in mapping.items()]}
     elif mapping:

@@ -48,6 +48,7 @@ from .flavors import FLAVORS, UPSTREAM_FIELDS, USER_ID_HEADERS, Flavor, flavor_f
 from .upstream import DETECT, NewApiUpstream
 from .wire import (
     NEUTRAL_TO_WIRE,
+    STATUS_TO_WIRE,
     settings_object,
     NOT_CLEARABLE,
     PRIVILEGE_HINT,
@@ -66,7 +67,6 @@ MAX_PAGES = 1000
 SLOW_CALL_TIMEOUT = 120.0
 """Tests, model fetches and balance queries wait for the upstream: they get a long timeout."""
 
-_STATUS_TO_WIRE = {True: 1, False: 2}
 UPSTREAM_LIST_FAILED = "Failed to fetch models"
 """Legacy New API and Veloera answer an upstream's refusal of an ad-hoc model list with HTTP 500 and
 this message (veloera.md §3.7): the upstream failed, not the gateway."""
@@ -526,7 +526,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
             "base_url": spec.base_url,
             "models": join_list(spec.models),
             "group": join_list(spec.groups) or "default",
-            "status": _STATUS_TO_WIRE[spec.status.is_enabled],
+            "status": STATUS_TO_WIRE[spec.status.is_enabled],
         }
         if spec.priority is not None:
             record["priority"] = spec.priority
@@ -618,7 +618,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
     async def set_status(self, channel_id: int, enabled: bool) -> None:
         """`POST /:id/status` on current servers; `PUT {id, status}` where that route is missing."""
         protocol = self._require_protocol()
-        status = _STATUS_TO_WIRE[enabled]
+        status = STATUS_TO_WIRE[enabled]
         action = f"{'enable' if enabled else 'disable'} channel {channel_id}"
         if protocol.status_route is not False:
             try:

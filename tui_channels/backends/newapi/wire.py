@@ -8,13 +8,16 @@ from typing import Any
 
 from ...errors import AuthError, BadResponse, DatabaseError, NotFound, PermissionDenied, RequestRejected
 from ...models import Channel, ChannelStatus, TypeCatalog, UpstreamWatch, join_list
-from ..wire_values import as_float, as_int, as_mapping, as_names, as_text, record_id
+from ..wire_values import as_float, as_int, as_mapping, as_names, as_text, json_object, record_id
 
-_STATUS_FROM_WIRE = {
+STATUS_FROM_WIRE = {
     1: ChannelStatus.ENABLED,
     2: ChannelStatus.MANUALLY_DISABLED,
     3: ChannelStatus.AUTO_DISABLED,
 }
+STATUS_TO_WIRE = {True: 1, False: 2}
+"""One API's channel status codes, kept by every server descended from it (New API, Veloera, One Hub,
+Done Hub)."""
 
 NEUTRAL_TO_WIRE = {
     "name": "name",
@@ -27,7 +30,8 @@ NEUTRAL_TO_WIRE = {
     "weight": "weight",
     "tag": "tag",
 }
-"""Neutral field name -> New API JSON field; `status` is not here: it has its own route."""
+"""Neutral field name -> JSON field of One API's channel table, the same on New API and One Hub;
+`status` is not here: New API has a route for it."""
 
 NOT_CLEARABLE = frozenset({"name", "models", "group", "other", "type", "settings", "other_info"})
 """Plain (non-pointer) fields: the server ignores "" and 0 for them, so a PUT cannot clear them."""
@@ -111,7 +115,7 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
         id=channel_id,
         name=as_text(record.get("name")),
         type=types.get(as_int(record.get("type")) or 0),
-        status=_STATUS_FROM_WIRE.get(as_int(record.get("status")) or 0, ChannelStatus.UNKNOWN),
+        status=STATUS_FROM_WIRE.get(as_int(record.get("status")) or 0, ChannelStatus.UNKNOWN),
         base_url=as_text(record.get("base_url")),
         key=key if isinstance(key, str) and key else None,
         models=as_names(record.get("models")),
@@ -130,17 +134,6 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
         upstream=upstream_watch(record),
         raw=record,
     )
-
-
-def json_object(value: Any) -> dict[str, Any]:
-    """A JSON-object column (`setting`) as a dict: {} when empty or not an object."""
-    if isinstance(value, Mapping):
-        return dict(value)
-    try:
-        data = json.loads(value) if isinstance(value, str) and value.strip() else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def pack_entries(body: dict[str, Any], raw: Mapping[str, Any]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ...models import Channel
 from ..base import Capabilities, CarriedSettings, ChannelCarry, Portable
+from ..wire_values import json_object
 
 OWN_COLUMNS = (
     ("other", "type-specific setting (other)"),
@@ -43,19 +44,9 @@ def meaningful(name: str, value: Any) -> bool:
     return value not in (None, "", "{}", [], {}, False)
 
 
-def _json_object(value: Any) -> dict[str, Any]:
-    if isinstance(value, Mapping):
-        return dict(value)
-    try:
-        parsed = json.loads(value) if isinstance(value, str) and value.strip() else None
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
 def _headers(value: Any) -> dict[str, str]:
     """`model_headers` as plain headers; {} when it holds anything but text values."""
-    data = _json_object(value)
+    data = json_object(value)
     return {str(k): v for k, v in data.items()} if all(isinstance(v, str) for v in data.values()) else {}
 
 

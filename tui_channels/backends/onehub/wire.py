@@ -14,22 +14,8 @@ from typing import Any
 
 from ...errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
 from ...models import Channel, ChannelStatus, TypeCatalog, join_list
+from ..newapi.wire import NEUTRAL_TO_WIRE, STATUS_FROM_WIRE, STATUS_TO_WIRE
 from ..wire_values import as_float, as_int, as_names, as_text, record_id
-
-STATUS_FROM_WIRE = {1: ChannelStatus.ENABLED, 2: ChannelStatus.MANUALLY_DISABLED, 3: ChannelStatus.AUTO_DISABLED}
-STATUS_TO_WIRE = {True: 1, False: 2}
-
-NEUTRAL_TO_WIRE = {
-    "name": "name",
-    "type": "type",
-    "base_url": "base_url",
-    "key": "key",
-    "models": "models",
-    "groups": "group",
-    "priority": "priority",
-    "weight": "weight",
-    "tag": "tag",
-}
 
 MERGE_SAFE = frozenset({"status", "priority", "weight"})
 """What goes in a merge update (no `models`): the server writes these without touching the rest."""
