@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pytest
 
 from tui_channels.backends.base import Backend
 from tui_channels.backends.http import RetryPolicy
 from tui_channels.backends.registry import create_backend, family_of
 from tui_channels.config import SiteProfile
 from tui_channels.demo.gateway import EMULATED_FLAVORS, DemoGateway, DemoSite
+from tui_channels.models import Channel
+from tui_channels.secret_store import SecretStore, env_var_name
+from tui_channels.services.journal import Entry, Journal
+from tui_channels.services.recorder import JournaledBackend
+from tui_channels.services.sites import SiteSession
 
 FAST_RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=1)
 HUNG_SERVER_TIMEOUT = 2.0
@@ -50,3 +59,47 @@ async def connected_site(
     """`kind` is one of `FLAVORS`; the client is connected."""
     site = gateway.add_flavor(f"{prefix}-{kind}-{next(_names)}", kind, channels=channels)
     return site, await connect(site)
+
+
+@dataclass
+class UndoSubject:
+    """A journalled session on a new emulated site, for undo tests, and another admin's client."""
+
+    site: DemoSite
+    session: SiteSession
+    backend: JournaledBackend
+    other: Backend
+    """Another admin's client: its writes are not journalled."""
+    channels: list[Channel]
+
+    def entries(self) -> list[Entry]:
+        return Journal(self.site.name).entries()
+
+    def last(self) -> Entry:
+        return self.entries()[-1]
+
+    async def close(self) -> None:
+        await self.session.disconnect()
+        await self.other.close()
+
+
+SubjectT = TypeVar("SubjectT", bound=UndoSubject)
+
+
+async def undo_subject(
+    gateway: DemoGateway,
+    flavor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    prefix: str,
+    kind: type[SubjectT] = UndoSubject,  # type: ignore[assignment]
+) -> SubjectT:
+    """A new site of `flavor` with six channels, loaded through a journalled session as the app loads
+    it (its secret in the environment), and a second client connected to it."""
+    site, other = emulated_site(gateway, flavor, channels=6, prefix=prefix)
+    monkeypatch.setenv(env_var_name(site.name), site.secret)
+    session = SiteSession(profile=profile_of(site), secrets=SecretStore())
+    channels = await session.load()
+    await other.connect()
+    assert isinstance(session.backend, JournaledBackend)
+    return kind(site, session, session.backend, other, channels)

@@ -5,60 +5,35 @@ with its reason. The "other admin" who changes a channel meanwhile is a second, 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 
-from tui_channels.backends.base import Backend, Operation
-from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.backends.base import Operation
+from tui_channels.demo.gateway import DemoGateway
 from tui_channels.models import Channel, ChannelSpec, ChannelStatus
-from tui_channels.secret_store import SecretStore, env_var_name
 from tui_channels.services import trash
 from tui_channels.services.batch import BatchRun, BatchSettings
 from tui_channels.services.creation import create_channel
 from tui_channels.services.channel_plan import CreateRun, RowState, creation_settings
-from tui_channels.services.journal import Entry, Journal
-from tui_channels.services.recorder import JournaledBackend
+from tui_channels.services.journal import Entry
 from tui_channels.services.results import Outcome
-from tui_channels.services.sites import SiteSession
 from tui_channels.services.undo import UndoKind, UndoRefused, apply_undo, plan_undo
 
-from .backend_helpers import FLAVORS, emulated_site
-from .ui_helpers import demo_profile
+from .backend_helpers import FLAVORS, UndoSubject, undo_subject
 
 
-@dataclass
-class Subject:
-    site: DemoSite
-    session: SiteSession
-    backend: JournaledBackend
-    other: Backend
-    """Another admin's client: its writes are not journalled."""
-    channels: list[Channel]
-
-    def entries(self) -> list[Entry]:
-        return Journal(self.site.name).entries()
-
-    def last(self) -> Entry:
-        return self.entries()[-1]
+Subject = UndoSubject
 
 
 async def _subject(gateway: DemoGateway, flavor: str, monkeypatch: pytest.MonkeyPatch) -> Subject:
-    site, other = emulated_site(gateway, flavor, channels=6, prefix="undo")
-    monkeypatch.setenv(env_var_name(site.name), site.secret)
-    session = SiteSession(profile=demo_profile(site), secrets=SecretStore())
-    channels = await session.load()
-    await other.connect()
-    assert isinstance(session.backend, JournaledBackend)
-    return Subject(site, session, session.backend, other, channels)
+    return await undo_subject(gateway, flavor, monkeypatch, prefix="undo")
 
 
 @pytest.fixture(params=FLAVORS)
 async def subject(request: pytest.FixtureRequest, gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Subject]:
     made = await _subject(gateway, request.param, monkeypatch)
     yield made
-    await made.session.disconnect()
-    await made.other.close()
+    await made.close()
 
 
 async def test_an_edit_is_put_back_and_the_undo_is_journalled(subject: Subject) -> None:

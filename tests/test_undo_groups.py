@@ -5,41 +5,22 @@ The "other admin" is a second, unjournalled client."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 
 from tui_channels.backends.base import Backend
-from tui_channels.demo.gateway import DemoGateway, DemoSite
+from tui_channels.demo.gateway import DemoGateway
 from tui_channels.demo.newapi.upstream_updates import CHECK, store_settings
 from tui_channels.model_groups import GroupMember, ModelGroup
-from tui_channels.models import Channel
-from tui_channels.secret_store import SecretStore, env_var_name
 from tui_channels.services.group_transfer import group_trash_path
-from tui_channels.services.journal import Entry, Journal
-from tui_channels.services.recorder import JournaledBackend
 from tui_channels.services.results import Outcome
-from tui_channels.services.sites import SiteSession
 from tui_channels.services.undo import UndoKind, UndoRefused, apply_undo, plan_undo
 
-from .backend_helpers import emulated_site
-from .ui_helpers import demo_profile
+from .backend_helpers import UndoSubject, undo_subject
 
 
-@dataclass
-class Subject:
-    site: DemoSite
-    session: SiteSession
-    backend: JournaledBackend
-    other: Backend
-    channels: list[Channel]
-
-    def entries(self) -> list[Entry]:
-        return Journal(self.site.name).entries()
-
-    def last(self) -> Entry:
-        return self.entries()[-1]
-
+class Subject(UndoSubject):
     def group(self, name: str) -> ModelGroup:
         spec = self.backend.capabilities.groups
         assert spec is not None
@@ -48,13 +29,7 @@ class Subject:
 
 
 async def _subject(gateway: DemoGateway, flavor: str, monkeypatch: pytest.MonkeyPatch) -> Subject:
-    site, other = emulated_site(gateway, flavor, channels=6, prefix="undo-group")
-    monkeypatch.setenv(env_var_name(site.name), site.secret)
-    session = SiteSession(profile=demo_profile(site), secrets=SecretStore())
-    channels = await session.load()
-    await other.connect()
-    assert isinstance(session.backend, JournaledBackend)
-    return Subject(site, session, session.backend, other, channels)
+    return await undo_subject(gateway, flavor, monkeypatch, prefix="undo-group", kind=Subject)
 
 
 @pytest.fixture(params=["octopus-current", "octopus-legacy"])
@@ -63,8 +38,7 @@ async def subject(
 ) -> AsyncIterator[Subject]:
     made = await _subject(gateway, request.param, monkeypatch)
     yield made
-    await made.session.disconnect()
-    await made.other.close()
+    await made.close()
 
 
 async def _named(backend: Backend, name: str) -> ModelGroup | None:

@@ -80,21 +80,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(
+    actions: argparse._SubParsersAction, name: str, group: str, action: str | None = None, **about: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose `group` module runs `action` (default: its name); `about` is help and description."""
+    command = actions.add_parser(name, **about)
+    command.set_defaults(group=group, action=action or name, parser=command)
+    return command
+
+
+def _site_option(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    parser.add_argument("--site", required=True, metavar="NAME", help=help)
+
+
+def _json_option(parser: argparse.ArgumentParser, help: str = "print JSON instead of a table") -> None:
+    parser.add_argument("--json", action="store_true", help=help)
+
+
+def _dry_run_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--dry-run", action="store_true", help=help)
+
+
 def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
     sites = groups.add_parser("sites", help="list, add, remove and verify gateway sites")
     actions = sites.add_subparsers(title="actions", metavar="ACTION", required=True)
 
-    listing = actions.add_parser("list", help="show the configured sites and where their secrets are")
-    listing.set_defaults(group="sites", action="list", parser=listing)
+    _command(actions, "list", "sites", help="show the configured sites and where their secrets are")
 
-    add = actions.add_parser(
+    add = _command(
+        actions,
         "add",
+        "sites",
         help="add a site and store its secret",
         description=f"Add a site. The secret ({_secret_names()}) is read from a hidden prompt, or from "
         "one line of standard input with --secret-stdin; it is stored in the system keyring, never in "
         "the config file or on the command line.",
     )
-    add.set_defaults(group="sites", action="add", parser=add)
     add.add_argument("name", help="a unique name for the site")
     add.add_argument("--kind", required=True, choices=KINDS, help="backend family")
     add.add_argument("--url", required=True, help="base URL, e.g. https://gateway.example.com")
@@ -120,18 +141,18 @@ def _add_sites_commands(groups: argparse._SubParsersAction) -> None:
     )
     add.add_argument("--secret-stdin", action="store_true", help="read the secret from one line of standard input")
 
-    remove = actions.add_parser("remove", help="remove a site and its stored secret")
-    remove.set_defaults(group="sites", action="remove", parser=remove)
+    remove = _command(actions, "remove", "sites", help="remove a site and its stored secret")
     remove.add_argument("name")
 
-    verify = actions.add_parser(
-        "verify", help="check that a site is reachable, which backend it runs, and that its credentials work"
+    verify = _command(
+        actions,
+        "verify",
+        "sites",
+        help="check that a site is reachable, which backend it runs, and that its credentials work",
     )
-    verify.set_defaults(group="sites", action="verify", parser=verify)
     verify.add_argument("name")
 
-    set_secret = actions.add_parser("set-secret", help="replace a site's stored secret (e.g. a rotated token)")
-    set_secret.set_defaults(group="sites", action="set-secret", parser=set_secret)
+    set_secret = _command(actions, "set-secret", "sites", help="replace a site's stored secret (e.g. a rotated token)")
     set_secret.add_argument("name")
     set_secret.add_argument(
         "--secret-stdin", action="store_true", help="read the secret from one line of standard input"
@@ -153,15 +174,16 @@ def _pinnable_flavors() -> str:
 def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
     channels = groups.add_parser("channels", help="list a site's channels; test, sync and refresh them in bulk")
     actions = channels.add_subparsers(title="actions", metavar="ACTION", required=True)
-    listing = actions.add_parser(
+    listing = _command(
+        actions,
         "list",
+        "channels",
         help="print every channel of a site, optionally filtered",
         description="Load every channel of a site and print a table, or JSON with --json. "
         "Keys are always masked.",
     )
-    listing.set_defaults(group="channels", action="list", parser=listing)
-    listing.add_argument("--site", required=True, metavar="NAME", help="the site to read")
-    listing.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    _site_option(listing, "the site to read")
+    _json_option(listing, "print a JSON list instead of a table")
     listing.add_argument(
         "--search", metavar="KEYWORD", help="keep channels whose name or base URL contains it, or whose id it is"
     )
@@ -179,38 +201,44 @@ def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
 
 
 def _add_batch_command(actions: argparse._SubParsersAction, action: str, summary: str) -> None:
-    batch = actions.add_parser(
+    batch = _command(
+        actions,
         action,
+        "batch",
         help=summary,
         description=f"{summary[0].upper()}{summary[1:]}. Progress goes to standard error, a report per "
         "channel to standard output. Exit code 0 when no channel failed (skipped channels, left out on "
         "purpose, do not count), 1 otherwise, 2 for usage errors.",
     )
-    batch.set_defaults(group="batch", action=action, parser=batch)
-    batch.add_argument("--site", required=True, metavar="NAME", help="the site to work on")
+    _site_option(batch, "the site to work on")
     scope = batch.add_mutually_exclusive_group(required=True)
     scope.add_argument("--all", action="store_true", help="every channel of the site")
     scope.add_argument("--ids", type=id_list, metavar="1,2,3", help="these channel ids")
     scope.add_argument(
         "--search", metavar="KEYWORD", help="channels whose name or base URL contains it, or whose id it is"
     )
-    batch.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="compute and print the preview, write nothing"
+    _add_batch_options(
+        batch,
+        action,
+        json_help="print a JSON list of per-channel results",
+        concurrency_help="channels in flight at once (default: the site's)",
+    )
+
+
+def _add_batch_options(parser: argparse.ArgumentParser, action: str, *, json_help: str, concurrency_help: str) -> None:
+    """What a batch takes after its scope, on one site or on the fleet."""
+    _dry_run_option(
+        parser,
+        "compute and print the preview, write nothing"
         if action == "sync"
         else "list the channels it would work on, send nothing to them",
     )
-    batch.add_argument("--json", action="store_true", help="print a JSON list of per-channel results")
-    batch.add_argument(
-        "--concurrency", type=positive_int, metavar="N", help="channels in flight at once (default: the site's)"
-    )
+    _json_option(parser, json_help)
+    parser.add_argument("--concurrency", type=positive_int, metavar="N", help=concurrency_help)
     if action == "sync":
-        batch.add_argument(
-            "--keep-unlisted", action="store_true", help="keep models the upstream does not offer"
-        )
+        parser.add_argument("--keep-unlisted", action="store_true", help="keep models the upstream does not offer")
     if action == "test":
-        batch.add_argument("--model", metavar="NAME", help="test with this model instead of each channel's own")
+        parser.add_argument("--model", metavar="NAME", help="test with this model instead of each channel's own")
 
 
 FLEET_EXIT_RULE = (
@@ -228,44 +256,37 @@ def _add_fleet_commands(groups: argparse._SubParsersAction) -> None:
     )
     actions = fleet.add_subparsers(title="actions", metavar="ACTION", required=True)
     for action, summary in BATCH_COMMANDS.items():
-        batch = actions.add_parser(
+        batch = _command(
+            actions,
             action,
+            "fleet",
             help=f"{summary}, on every site at once",
             description=f"{summary[0].upper()}{summary[1:]}, on every site at once: each site under its "
             "own concurrency and request budget. Progress (per site) goes to standard error, a report "
             "grouped by site to standard output. " + FLEET_EXIT_RULE,
         )
-        batch.set_defaults(group="fleet", action=action, parser=batch)
         _add_sites_option(batch)
         scope = batch.add_mutually_exclusive_group(required=True)
         scope.add_argument("--all", action="store_true", help="every channel of every site")
         scope.add_argument(
             "--search", metavar="KEYWORD", help="channels whose name or base URL contains it, or whose id it is"
         )
-        batch.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="compute and print the preview, write nothing"
-            if action == "sync"
-            else "list the channels it would work on, send nothing to them",
+        _add_batch_options(
+            batch,
+            action,
+            json_help="print JSON: each site's outcome and every result",
+            concurrency_help="channels in flight per site (default: each site's)",
         )
-        batch.add_argument("--json", action="store_true", help="print JSON: each site's outcome and every result")
-        batch.add_argument(
-            "--concurrency", type=positive_int, metavar="N", help="channels in flight per site (default: each site's)"
-        )
-        if action == "sync":
-            batch.add_argument("--keep-unlisted", action="store_true", help="keep models the upstream does not offer")
-        if action == "test":
-            batch.add_argument("--model", metavar="NAME", help="test with this model instead of each channel's own")
 
-    listing = actions.add_parser(
+    listing = _command(
+        actions,
         "list",
+        "fleet",
         help="every channel of every site, with its site",
         description="Load every site at once and print its channels (keys masked). " + FLEET_EXIT_RULE,
     )
-    listing.set_defaults(group="fleet", action="list", parser=listing)
     _add_sites_option(listing)
-    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _json_option(listing)
     listing.add_argument(
         "--search", metavar="KEYWORD", help="keep channels whose name or base URL contains it, or whose id it is"
     )
@@ -273,17 +294,18 @@ def _add_fleet_commands(groups: argparse._SubParsersAction) -> None:
         "--status", choices=("enabled", "disabled"), help="disabled covers manually and automatically disabled"
     )
 
-    health = actions.add_parser(
+    health = _command(
+        actions,
         "health",
+        "fleet",
         help="what needs attention across the fleet",
         description="Auto-disabled channels, channels whose last test failed, slow channels, low "
         "balances, channels without models, one upstream (base URL and key) serving on several "
         "sites, and sites that do not answer. Thresholds are the [health] settings of config.toml. "
         "Exit code 0 when nothing needs attention, 1 when something does, 2 for usage errors.",
     )
-    health.set_defaults(group="fleet", action="health", parser=health)
     _add_sites_option(health)
-    health.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _json_option(health)
     health.add_argument(
         "--slow-ms", type=positive_int, metavar="MS", help="slow above this response time (default: [health] slow_ms)"
     )
@@ -291,20 +313,21 @@ def _add_fleet_commands(groups: argparse._SubParsersAction) -> None:
         "--low-balance", type=float, metavar="USD", help="low under this balance (default: [health] low_balance)"
     )
 
-    find = actions.add_parser(
+    find = _command(
+        actions,
         "find",
+        "fleet",
         help="every channel on every site that has a base URL, a model or an upstream key",
         description="Type a base URL (or part of one), a model name or an upstream key once; see every "
         "channel of every site that has it. Keys are matched where a server returns them (Octopus, "
         "AxonHub) and through the key library; New API never returns keys, and the report says so. "
         "Exit code 0 when something was found, 1 when nothing was, 2 for usage errors.",
     )
-    find.set_defaults(group="fleet", action="find", parser=find)
     find.add_argument(
         "text", help="a base URL, a model name or an upstream key; - reads it from standard input (keep keys out of shell history)"
     )
     _add_sites_option(find)
-    find.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _json_option(find)
 
 
 def _add_sites_option(parser: argparse.ArgumentParser) -> None:
@@ -316,8 +339,10 @@ def _add_sites_option(parser: argparse.ArgumentParser) -> None:
 def _add_keys_commands(groups: argparse._SubParsersAction) -> None:
     keys = groups.add_parser("keys", help="import upstream keys as channels")
     actions = keys.add_subparsers(title="actions", metavar="ACTION", required=True)
-    importing = actions.add_parser(
+    importing = _command(
+        actions,
         "import",
+        "transfer",
         help="turn the keys of a file into OpenAI-compatible channels of a site",
         description="Read keys from a file (CSV name,base_url,key[,source]; a JSON list of objects "
         "with those fields; or one key per line with --base-url), fetch each key's models from its "
@@ -325,8 +350,7 @@ def _add_keys_commands(groups: argparse._SubParsersAction) -> None:
         "'<source> | <key name> (auto)'. A key already on the site (same name, or same base URL and "
         "key where the site returns keys) is skipped. " + EXIT_RULE,
     )
-    importing.set_defaults(group="transfer", action="import", parser=importing)
-    importing.add_argument("--site", required=True, metavar="NAME", help="the site to create channels on")
+    _site_option(importing, "the site to create channels on")
     importing.add_argument("--file", required=True, metavar="F", help="the key file")
     importing.add_argument("--base-url", metavar="URL", help="base URL for keys listed without one")
     importing.add_argument("--source", metavar="NAME", help="source site name for keys listed without one")
@@ -335,15 +359,16 @@ def _add_keys_commands(groups: argparse._SubParsersAction) -> None:
 
 
 def _add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
-    exporting = actions.add_parser(
+    exporting = _command(
+        actions,
         "export",
+        "transfer",
         help="write channels of a site to a JSON file",
         description="Write the chosen channels (their server records plus neutral fields) to a JSON "
         "file. Keys are left out unless --with-keys; Octopus and AxonHub return them, Claude Code Hub reveals "
         "them on request, New API never returns them.",
     )
-    exporting.set_defaults(group="transfer", action="export", parser=exporting)
-    exporting.add_argument("--site", required=True, metavar="NAME", help="the site to read")
+    _site_option(exporting, "the site to read")
     scope = exporting.add_mutually_exclusive_group(required=True)
     scope.add_argument("--all", action="store_true", help="every channel of the site")
     scope.add_argument("--ids", type=id_list, nargs="+", metavar="1,2,3", help="these channel ids")
@@ -352,15 +377,16 @@ def _add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
         "--with-keys", action="store_true", help="include keys where the server returns them (plain text!)"
     )
 
-    restoring = actions.add_parser(
+    restoring = _command(
+        actions,
         "restore",
+        "transfer",
         help="recreate the channels of an export file, or of the delete trash, on a site",
         description="Map the channels of an export file (or of the delete trash, with --trash) to the "
         "site (any backend), show what cannot be carried, and create them. Channels whose key the "
         "file lacks (New API never returns keys) are blocked. " + EXIT_RULE,
     )
-    restoring.set_defaults(group="transfer", action="restore", parser=restoring)
-    restoring.add_argument("--site", required=True, metavar="NAME", help="the site to create channels on")
+    _site_option(restoring, "the site to create channels on")
     source = restoring.add_mutually_exclusive_group(required=True)
     source.add_argument("--file", metavar="F", help="an export file")
     source.add_argument(
@@ -377,28 +403,29 @@ def _add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
 
 def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--include-present", action="store_true", help="create rows already present too")
-    parser.add_argument("--dry-run", action="store_true", help="print the preview and create nothing")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    _dry_run_option(parser, "print the preview and create nothing")
+    _json_option(parser, "print JSON instead of tables")
 
 
 def _add_tags_commands(groups: argparse._SubParsersAction) -> None:
     tags = groups.add_parser("tags", help="list channel tags, enable, disable or edit a tag (New API, One Hub)")
     actions = tags.add_subparsers(title="actions", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="every tag with its channel counts (untagged channels too)")
-    listing.set_defaults(group="tags", action="list", parser=listing)
-    listing.add_argument("--site", required=True, metavar="NAME")
-    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing = _command(actions, "list", "tags", help="every tag with its channel counts (untagged channels too)")
+    _site_option(listing)
+    _json_option(listing)
     for action, summary in (("enable", "enable every channel of a tag"), ("disable", "disable every channel of a tag")):
-        command = actions.add_parser(action, help=summary)
-        command.set_defaults(group="tags", action=action, parser=command)
+        command = _command(actions, action, "tags", help=summary)
         command.add_argument("tag")
-        command.add_argument("--site", required=True, metavar="NAME")
-    edit = actions.add_parser(
-        "edit", help="change fields of every channel of a tag", description="Fields left out stay as they are."
+        _site_option(command)
+    edit = _command(
+        actions,
+        "edit",
+        "tags",
+        help="change fields of every channel of a tag",
+        description="Fields left out stay as they are.",
     )
-    edit.set_defaults(group="tags", action="edit", parser=edit)
     edit.add_argument("tag")
-    edit.add_argument("--site", required=True, metavar="NAME")
+    _site_option(edit)
     for field, summary in EDIT_OPTIONS.items():
         edit.add_argument(f"--{field.replace('_', '-')}", dest=field, metavar="VALUE", help=summary)
 
@@ -424,10 +451,12 @@ def _add_history_commands(groups: argparse._SubParsersAction) -> None:
     )
     history.add_argument("--batch", metavar="ID", help="only the entries of this batch (a bulk action, an import)")
     history.add_argument("--limit", type=positive_int, metavar="N", help="only the newest N")
-    history.add_argument("--json", action="store_true", help="print the entries as JSON")
+    _json_option(history, "print the entries as JSON")
     actions = history.add_subparsers(title="actions", metavar="ACTION")
-    undo = actions.add_parser(
+    undo = _command(
+        actions,
         "undo",
+        "history",
         help="put back the values from before a change",
         description="Read the channels again and, if the server still holds the values the change left, "
         "send the values from before it (a delete is undone by creating the channels again from the "
@@ -436,50 +465,52 @@ def _add_history_commands(groups: argparse._SubParsersAction) -> None:
         "undone (a secret, the server's own sync, maintenance). The undo is journalled too. Exit code "
         "0 when every channel was put back, 1 otherwise, 2 for usage errors.",
     )
-    undo.set_defaults(group="history", action="undo", parser=undo)
     undo.add_argument("entry", type=positive_int, metavar="ENTRY_ID", help="the entry's id (per site)")
-    undo.add_argument("--site", required=True, metavar="NAME", help="the site the entry belongs to")
+    _site_option(undo, "the site the entry belongs to")
     undo.add_argument("--yes", action="store_true", help="confirm an undo that deletes channels")
     undo.add_argument(
         "--batch",
         action="store_true",
         help="undo every entry of the entry's batch that can be (newest first; deletes are left to their own undo)",
     )
-    undo.add_argument("--json", action="store_true", help="print the results as JSON")
+    _json_option(undo, "print the results as JSON")
 
 
 def _add_server_sync_command(actions: argparse._SubParsersAction) -> None:
-    server_sync = actions.add_parser(
+    server_sync = _command(
+        actions,
         "server-sync",
+        "server",
         help="run the server's own model sync of its auto-sync channels (Octopus) and report the changes",
         description="Ask the server to sync the models of every channel with auto sync on, wait for it to "
         "finish, and print what changed per channel (from the channel list before and after). Exit code 0 "
         "when every channel synced, 1 when the server reported a failure or the sync could not run.",
     )
-    server_sync.set_defaults(group="server", action="server-sync", parser=server_sync)
-    server_sync.add_argument("--site", required=True, metavar="NAME", help="the site to sync")
-    server_sync.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _site_option(server_sync, "the site to sync")
+    _json_option(server_sync)
 
 
 def _add_trash_commands(groups: argparse._SubParsersAction) -> None:
     commands = groups.add_parser("trash", help="list or purge the local trash of deleted channels")
     actions = commands.add_subparsers(title="actions", metavar="ACTION", required=True)
-    listing = actions.add_parser(
+    listing = _command(
+        actions,
         "list",
+        "trash",
         help="the deleted channels, newest first (restored ones with --all)",
         description="One row per deleted channel: when, from which site, its id and name, and where it "
         "was restored. Restored channels are left out unless --all: a restore is offered once.",
     )
-    listing.set_defaults(group="trash", action="list", parser=listing)
     listing.add_argument("--all", action="store_true", help="restored channels too")
-    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    purge = actions.add_parser(
+    _json_option(listing)
+    purge = _command(
+        actions,
         "purge",
+        "trash",
         help="remove old or restored records from the trash",
         description="Remove the records of channels deleted more than DAYS days ago (--older-than), and "
         "those already restored (--restored); at least one of the two. Prints how many went.",
     )
-    purge.set_defaults(group="trash", action="purge", parser=purge)
     purge.add_argument("--older-than", type=positive_int, metavar="DAYS", help="deleted more than DAYS days ago")
     purge.add_argument("--restored", action="store_true", help="already restored")
 
@@ -487,34 +518,37 @@ def _add_trash_commands(groups: argparse._SubParsersAction) -> None:
 def _add_groups_commands(groups: argparse._SubParsersAction) -> None:
     commands = groups.add_parser("groups", help="list, export and restore an Octopus site's groups")
     actions = commands.add_subparsers(title="actions", metavar="ACTION", required=True)
-    listing = actions.add_parser(
+    listing = _command(
+        actions,
         "list",
+        "groups",
         help="every group with its mode, members and timeout",
         description="One row per group (JSON with every member with --json); a group that serves no enabled "
         "channel is marked 'routes nowhere'.",
     )
-    listing.set_defaults(group="groups", action="list", parser=listing)
-    listing.add_argument("--site", required=True, metavar="NAME")
-    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    exporting = actions.add_parser(
+    _site_option(listing)
+    _json_option(listing)
+    exporting = _command(
+        actions,
         "export",
+        "groups",
         help="every member of every group, or the groups file",
         description="Without --json, one row per member; with --json (or --out) the groups file, each member "
         "with its channel's name, which `groups restore --file` maps back by name on any Octopus site.",
     )
-    exporting.set_defaults(group="groups", action="export", parser=exporting)
-    exporting.add_argument("--site", required=True, metavar="NAME")
-    exporting.add_argument("--json", action="store_true", help="print the groups file as JSON")
+    _site_option(exporting)
+    _json_option(exporting, "print the groups file as JSON")
     exporting.add_argument("--out", metavar="F", help="write the groups file to F instead of printing it")
-    restoring = actions.add_parser(
+    restoring = _command(
+        actions,
         "restore",
+        "groups",
         help="recreate groups from a groups file or the group trash",
         description="Map each group's members to the site's channels by channel name, print what could not "
         "be mapped or carried, and create the groups that are ready (a group whose name exists is skipped). "
         "Exit code 1 when a group is blocked or fails.",
     )
-    restoring.set_defaults(group="groups", action="restore", parser=restoring)
-    restoring.add_argument("--site", required=True, metavar="NAME")
+    _site_option(restoring)
     restoring.add_argument("--file", metavar="F", help="a file of `groups export --json`")
     restoring.add_argument("--trash", action="store_true", help="groups deleted from the site with this app")
     restoring.add_argument(
@@ -523,8 +557,8 @@ def _add_groups_commands(groups: argparse._SubParsersAction) -> None:
     restoring.add_argument(
         "--name", action="append", metavar="GROUP", help="with --trash: only this group (repeatable)"
     )
-    restoring.add_argument("--dry-run", action="store_true", help="print the plan and create nothing")
-    restoring.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _dry_run_option(restoring, "print the plan and create nothing")
+    _json_option(restoring)
 
 
 def _add_upstream_commands(actions: argparse._SubParsersAction) -> None:
@@ -540,18 +574,17 @@ def _add_upstream_commands(actions: argparse._SubParsersAction) -> None:
     apply = steps.add_parser("apply", help="apply what the server found (--all: its own apply-all)")
     for name, parser in (("list", listing), ("check", check), ("apply", apply)):
         parser.set_defaults(group="upstream", upstream_action=name, parser=parser)
-        parser.add_argument("--site", required=True, metavar="NAME")
-        parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        _site_option(parser)
+        _json_option(parser)
     for parser in (check, apply):
         scope = parser.add_mutually_exclusive_group()
         scope.add_argument("--all", action="store_true", help="every channel the server watches")
         scope.add_argument("--ids", type=id_list, metavar="1,2,3", help="these channel ids")
         parser.set_defaults(search=None)
     apply.add_argument("--ignore-added", action="store_true", help="ignore the added models instead of adding them")
-    apply.add_argument("--dry-run", action="store_true", help="print what would be applied, change nothing")
+    _dry_run_option(apply, "print what would be applied, change nothing")
 
 
 def _add_fix_command(actions: argparse._SubParsersAction) -> None:
-    fix = actions.add_parser("fix", help="rebuild the server's abilities table (New API)")
-    fix.set_defaults(group="tags", action="fix", parser=fix)
-    fix.add_argument("--site", required=True, metavar="NAME")
+    fix = _command(actions, "fix", "tags", help="rebuild the server's abilities table (New API)")
+    _site_option(fix)
