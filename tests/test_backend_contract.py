@@ -17,9 +17,10 @@ from dataclasses import dataclass, replace
 import pytest
 
 from tui_channels.backends.base import COLUMNS_ALL, Backend, BackendBase, Capabilities, Operation
-from tui_channels.backends.registry import family_of, type_catalog
+from tui_channels.backends.registry import create_backend, family_of, type_catalog
+from tui_channels.config import SiteProfile
 from tui_channels.demo.gateway import DemoGateway, DemoSite
-from tui_channels.errors import NotFound, NotSupported, RequestRejected
+from tui_channels.errors import AnswerTooLarge, NotFound, NotSupported, RequestRejected
 from tui_channels.models import Channel, ChannelSpec, ChannelStatus
 from tui_channels.services.connectivity import connectivity_operation
 from tui_channels.services.creation import create_channel
@@ -27,7 +28,7 @@ from tui_channels.services.base_urls import for_site
 from tui_channels.services.key_import import openai_type
 from tui_channels.services.results import Outcome
 
-from .backend_helpers import FLAVORS, connected_site
+from .backend_helpers import FAST_RETRY, FLAVORS, connected_site, profile_of
 
 SEEDED = 12
 _names = itertools.count(1)
@@ -317,3 +318,19 @@ async def test_an_operation_the_server_lacks_says_so_before_any_request(subject:
             await calls[operation]()
         assert refused.value.message == capabilities.unsupported_reason(operation)
     assert sum(subject.site.stats.by_path.values()) == sent
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+async def test_an_answer_past_the_sites_size_cap_is_dropped_unread(gateway: DemoGateway, flavor: str) -> None:
+    """Every family builds its client with the site's `max_answer_mb`."""
+    site = gateway.add_flavor(f"contract-cap-{flavor}-{next(_names)}", flavor, channels=2)
+    profile = SiteProfile(**{**profile_of(site).model_dump(), "max_answer_mb": 1})
+    backend = create_backend(profile, site.secret, retry=FAST_RETRY)
+    try:
+        await backend.connect()
+        huge = site.faults.add("huge_body", "*", times=None, size=8 * 2**20)
+        with pytest.raises(AnswerTooLarge, match="more than 1 MB"):
+            await backend.list_channels()
+        assert huge.sent < 8 * 2**20
+    finally:
+        await backend.close()

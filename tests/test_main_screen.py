@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from textual.widgets import OptionList
+
 from tui_channels.app import ChannelsApp
 from tui_channels.config import load_config
 from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
@@ -59,6 +61,28 @@ async def test_switching_sites_keeps_each_sites_view_state():
         assert screen.query_one("#search").value == "open"
         # coming back shows the loaded channels again without asking the server
         assert demo.gateway.sites[NEWAPI_SITE].stats.count("GET", "/api/channel/") == list_requests
+
+
+def switcher_lines(app) -> dict[str, str]:
+    """The site switcher's rows by site name."""
+    options = app.screen.query_one(OptionList)
+    prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    return {next(word for word in prompt.split() if word.startswith("demo-")): prompt for prompt in prompts[1:]}
+
+
+async def test_the_site_switcher_names_what_each_connected_site_runs():
+    """Veloera is a New API-family site and Done Hub a One Hub one: once connected, the switcher
+    names what the server was detected as, not the family; a site not connected yet shows its family."""
+    async with running_app() as (app, pilot, _demo):
+        await pilot.press("s")
+        lines = switcher_lines(app)
+        assert "Veloera" not in lines["demo-veloera"] and "New API" in lines["demo-veloera"]
+        await pilot.press("escape", "F")
+        await wait_loaded(pilot)
+        await pilot.press("s")
+        lines = switcher_lines(app)
+        assert "Veloera" in lines["demo-veloera"] and "New API" not in lines["demo-veloera"]
+        assert "Done Hub" in lines["demo-donehub"] and "One Hub" in lines["demo-onehub"]
 
 
 async def test_search_status_filter_and_sort_combine():

@@ -9,6 +9,7 @@ from textual.widgets import Input
 
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.help import HelpScreen
 from tui_channels.screens.tag_edit import TagEditScreen
 from tui_channels.widgets.form_fields import ModelsEditor
 
@@ -79,3 +80,13 @@ async def test_edit_by_tag_reaches_every_member_and_keeps_their_keys(gateway, mo
     gold = site.server.table.tag_members("gold")
     assert {m["id"]: m["key"] for m in gold} == members
     assert {m["priority"] for m in gold} == {42}
+
+
+@pytest.mark.parametrize(("flavor", "label"), [("onehub", "One Hub"), ("donehub", "Done Hub")])
+async def test_the_help_heads_the_tag_keys_with_the_sites_own_kind(gateway, monkeypatch, flavor, label):
+    site = gateway.add_onehub(f"oh-ui-help-{flavor}-{next(_names)}", flavor=flavor, channels=2)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        await pilot.press("question_mark")
+        help_screen = await wait_screen(pilot, HelpScreen)
+        titles = [str(title.render()) for title in help_screen.query(".help-section")]
+        assert label in titles and "New API" not in titles

@@ -27,7 +27,8 @@ from .workers import work
 class NewApiActions(MainScreenBase):
     """Tag mode and tag-level edits, priority/weight in place, key manager, maintenance."""
 
-    HELP_TITLE: ClassVar[str] = "New API"
+    HELP_TITLE: ClassVar[str] = "{flavor}"
+    """Tags exist on New API-family and One Hub sites: the help heads these keys with the site's kind."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("G", "tag_mode", "Tag mode", show=False),
         Binding("ctrl+g", "edit_tag", "Edit the cursor's tag", show=False),

@@ -761,7 +761,8 @@ class MainScreenBase(Screen[None]):
             else:
                 self.open_site(destination.site)
 
-        self.app.push_screen(SiteSwitcher(config.sites, current), chosen)
+        detected = self.workspace.sessions.detected_labels()
+        self.app.push_screen(SiteSwitcher(config.sites, current, detected), chosen)
 
     def action_manage_sites(self) -> None:
         from .site_manager import SiteManagerScreen
@@ -875,7 +876,13 @@ class MainScreenBase(Screen[None]):
         for cls in reversed(type(self).__mro__):
             bindings = [b for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding) and b.description]
             if bindings and issubclass(cls, MainScreenBase):
-                yield cls.__dict__.get("HELP_TITLE", cls.__name__), bindings
+                yield cls.__dict__.get("HELP_TITLE", cls.__name__).format(flavor=self._flavor_label()), bindings
+
+    def _flavor_label(self) -> str:
+        """What the site on screen runs (New API, Veloera, One Hub…), for help titles; in the fleet
+        or before a site connected, what these keys are about."""
+        capabilities = self.current.capabilities if self.current is not None and self.fleet is None else None
+        return capabilities.flavor_label if capabilities is not None else "Tags, priority and weight"
 
     def _described(self, binding: Binding, text: str | None = None) -> str:
         """A binding's text, with the reason when the current server lacks its operation."""

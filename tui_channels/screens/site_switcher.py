@@ -1,9 +1,9 @@
-"""Pick another site, or all of them: every configured profile with its backend family and URL,
+"""Pick another site, or all of them: every configured profile with what it runs and its URL,
 under an "All sites" entry that opens the fleet view."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from rich.text import Text
@@ -29,10 +29,15 @@ class SiteSwitcher(Dialog[Destination | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, sites: Sequence[SiteProfile], current: Destination | None) -> None:
+    def __init__(
+        self, sites: Sequence[SiteProfile], current: Destination | None, detected: Mapping[str, str] | None = None
+    ) -> None:
+        """`detected` names what a site connected this run turned out to be (Veloera, Done Hub…);
+        the others show their backend family."""
         super().__init__()
         self._sites = list(sites)
         self._current = current
+        self._detected = dict(detected or {})
         self._destinations = [Destination(None), *(Destination(site.name) for site in self._sites)]
 
     def compose(self) -> ComposeResult:
@@ -58,7 +63,7 @@ class SiteSwitcher(Dialog[Destination | None]):
         text = Text()
         text.append(self._marker(Destination(site.name)), style="bold")
         text.append(site.name, style="bold")
-        text.append(f"  {site.kind.label}", style="dim")
+        text.append(f"  {self._detected.get(site.name, site.kind.label)}", style="dim")
         text.append(f"  {site.url}")
         return Option(text)
 

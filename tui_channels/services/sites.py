@@ -267,6 +267,14 @@ class SiteSessions:
             self._sessions[profile.name] = session
         return session
 
+    def detected_labels(self) -> dict[str, str]:
+        """What each site connected so far runs, by site name (`Capabilities.flavor_label`)."""
+        return {
+            name: session.capabilities.flavor_label
+            for name, session in self._sessions.items()
+            if session.capabilities is not None
+        }
+
     async def discard(self, name: str) -> None:
         """Forget a site's session (its profile changed or it was removed) and close its backend."""
         session = self._sessions.pop(name, None)

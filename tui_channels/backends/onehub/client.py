@@ -80,12 +80,19 @@ class OneHubBackend(BackendBase):
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         budget: RequestBudget | None = None,
+        max_answer_bytes: int | None = None,
     ) -> None:
         if flavor not in FLAVORS:
             raise ConfigError(f"Unknown One Hub flavor {flavor!r}: choose auto, onehub or donehub.")
         headers = {"Authorization": f"Bearer {access_token}", "Accept-Language": "en"}
         self._http = HttpTransport(
-            base_url, verify_tls=verify_tls, timeout=timeout, retry=retry, headers=headers, budget=budget
+            base_url,
+            verify_tls=verify_tls,
+            timeout=timeout,
+            retry=retry,
+            headers=headers,
+            budget=budget,
+            max_answer_bytes=max_answer_bytes,
         )
         self._host = host_of(base_url)
         self._forced = flavor

@@ -29,6 +29,7 @@ def create_client(
         timeout=site.timeout,
         retry=retry,
         budget=budget,
+        max_answer_bytes=int(site.max_answer_mb * 2**20),
     )
 
 
