@@ -46,6 +46,7 @@ from ..errors import (
     Unreachable,
 )
 from ..redact import logger
+from .aiohttp_transport import AiohttpTransport, proxied_by_environment
 from .ratelimit import DEFAULT_MAX_WAIT, RequestBudget, ServerWait, Slot, waiting_hook
 
 log = logger("tui_channels.http")
@@ -55,6 +56,8 @@ DEFAULT_TIMEOUT = 15.0
 DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024
 """The largest answer read (after decompression); a 2,000-channel Octopus list is about 6 MB."""
 USER_AGENT = "tui-channels"
+MAX_CONNECTIONS = 32
+"""Connections one client keeps to its gateway at most (a batch's concurrency stays below it)."""
 TRANSIENT_STATUSES = (502, 503, 504)
 
 
@@ -201,13 +204,15 @@ class HttpTransport:
         self.budget = budget
         self.max_answer_bytes = max_answer_bytes or DEFAULT_MAX_ANSWER_BYTES
         self._sleep = sleep
+        tls = verified_tls() if verify_tls else False
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
-            verify=verified_tls() if verify_tls else False,
+            verify=tls,
             timeout=self.timeout,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
+            transport=None if proxied_by_environment() else AiohttpTransport(tls=tls, max_connections=MAX_CONNECTIONS),
         )
 
     @property

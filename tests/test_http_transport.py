@@ -1,0 +1,66 @@
+"""The wire under `HttpTransport`: aiohttp for direct connections, httpx's own through a proxy.
+
+The error classes over this wire are pinned by the hostile-network and client tests; these pin
+what the choice of wire itself changes: a proxy named in the environment is still used, and a
+client dropped without being closed does not print aiohttp's complaint on the terminal.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tui_channels.backends.http import HttpTransport
+from tui_channels.demo.gateway import DemoGateway
+
+
+async def test_a_proxy_named_in_the_environment_is_used(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch):
+    """With HTTP_PROXY naming another server (the fake upstream stands in for the proxy), a request
+    for the site goes to that server, and the site never sees it."""
+    site = gateway.add_newapi("proxied", channels=1)
+    monkeypatch.setenv("HTTP_PROXY", gateway.upstream_url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    transport = HttpTransport(site.url)
+    try:
+        await transport.request("GET", "/api/status", timeout=10)
+    finally:
+        await transport.aclose()
+    assert gateway.upstream_stats.count("GET", "*/api/status") == 1  # in the absolute form a proxy is sent
+    assert site.stats.count("GET", "*/api/status") == 0
+
+
+async def test_without_a_proxy_the_request_goes_straight_to_the_server(gateway: DemoGateway):
+    transport = HttpTransport(gateway.upstream_url)
+    try:
+        answer = await transport.request("GET", "/p/openai/v1/models", timeout=10)
+    finally:
+        await transport.aclose()
+    assert answer.status_code == 401  # the fake upstream wants a key: the server itself answered
+
+
+def test_a_client_dropped_unclosed_prints_nothing():
+    """An interrupted command may leave a client unclosed; it must exit without a word on stderr."""
+    script = textwrap.dedent(
+        """
+        import asyncio, gc
+        from tui_channels.backends.http import HttpTransport
+        from tui_channels.errors import Unreachable
+
+        async def main():
+            transport = HttpTransport("http://127.0.0.1:9")
+            try:
+                await transport.request("GET", "/api/status", timeout=5)
+            except Unreachable:
+                pass
+
+        asyncio.run(main())
+        gc.collect()
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
