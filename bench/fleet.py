@@ -19,16 +19,26 @@ environment, a throw-away config folder). Printed:
 Goals: load < 5 s, keystroke p95 < 30 ms, RSS < 400 MB. Prints figures only; nothing asserts on
 time. Run: `.venv/bin/python bench/fleet.py [--sites 20] [--channels 5000]` when the machine is
 quiet (`uptime`).
+
+Before and after a change: `--against CHECKOUT` (another checkout of the project, such as a git
+worktree of main) measures both in the same run over the same gateways, each run in a fresh
+process of its own, alternating which goes first for `--rounds` rounds, and prints each figure's
+median for both and the ratio (this checkout / the other). On a shared machine wall times move
+with the load; the app's CPU time until loaded and the ratios move less.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import asdict
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -37,6 +47,7 @@ from textual import events
 from tui_channels.app import ChannelsApp
 from tui_channels.config import AppConfig, SiteProfile
 from tui_channels.demo.serve import GatewayProcess, ServedSite
+from tui_channels.models import BackendKind
 from tui_channels.screens.main import MainScreen
 from tui_channels.secret_store import env_var_name
 
@@ -94,13 +105,15 @@ def percentile(samples: list[float], p: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
 
 
-async def measure(sites: list[ServedSite], total: int) -> None:
+async def measure(sites: list[ServedSite], total: int) -> dict[str, float]:
+    """Run the app on `sites`, print the figures and return them (times in s and ms, memory in MiB)."""
     for site in sites:
         os.environ[env_var_name(site.name)] = site.secret
     config = AppConfig(sites=[profile(site) for site in sites])
     app = ChannelsApp(config=config, fleet=True)
     before = status_mib("VmRSS")
     started = time.perf_counter()
+    cpu_started = time.process_time()
     async with app.run_test(size=SIZE) as pilot:
         screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
         table = screen.table
@@ -108,25 +121,33 @@ async def measure(sites: list[ServedSite], total: int) -> None:
             await pilot.pause(0.01)
         await table.wait_for_refresh()
         loaded = time.perf_counter() - started
+        loaded_cpu = time.process_time() - cpu_started
         await pilot.pause(0.5)
         rss = status_mib("VmRSS")
         print(f"{len(sites)} sites, {table.total_count:,} channels")
-        print(f"load (app start to every row painted): {loaded:.2f} s   (goal < 5 s)")
+        print(
+            f"load (app start to every row painted): {loaded:.2f} s, {loaded_cpu:.2f} s of the app's CPU"
+            "   (goal < 5 s)"
+        )
 
         await pilot.press("slash")
         keystrokes: list[float] = []
+        keystrokes_cpu: list[float] = []
         text = ""
         for key in TYPED * 2:
             text = typed(text, key)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             app.post_message(events.Key(key, CHARACTERS.get(key, key)))
             while table.view_state.search != text:
                 await asyncio.sleep(0)
             await table.wait_for_refresh()
             keystrokes.append((time.perf_counter() - start) * 1000)
+            keystrokes_cpu.append((time.process_time() - cpu_start) * 1000)
         print(
             f"filter keystroke through the search box, n={len(keystrokes)}: "
-            f"p50 {percentile(keystrokes, 50):.1f} ms, p95 {percentile(keystrokes, 95):.1f} ms   (goal p95 < 30 ms)"
+            f"p50 {percentile(keystrokes, 50):.1f} ms, p95 {percentile(keystrokes, 95):.1f} ms   (goal p95 < 30 ms); "
+            f"the app's CPU per keystroke p50 {percentile(keystrokes_cpu, 50):.1f} ms, "
+            f"p95 {percentile(keystrokes_cpu, 95):.1f} ms"
         )
 
         sorts: list[float] = []
@@ -143,19 +164,85 @@ async def measure(sites: list[ServedSite], total: int) -> None:
             f"resident memory: {rss:.0f} MiB after the load (+{rss - before:.0f} MiB for the fleet), "
             f"peak {status_mib('VmHWM'):.0f} MiB   (goal < 400 MB)"
         )
+    return {
+        "load s": loaded,
+        "load CPU s": loaded_cpu,
+        "keystroke p50 ms": percentile(keystrokes, 50),
+        "keystroke p95 ms": percentile(keystrokes, 95),
+        "keystroke CPU p50 ms": percentile(keystrokes_cpu, 50),
+        "keystroke CPU p95 ms": percentile(keystrokes_cpu, 95),
+        "sort p50 ms": percentile(sorts, 50),
+        "sort p95 ms": percentile(sorts, 95),
+        "RSS after load MiB": rss,
+        "RSS peak MiB": status_mib("VmHWM"),
+    }
+
+
+FIGURES = "figures: "
+"""Prefix of the line a run started by `--against` prints its figures on, as JSON."""
+
+
+def run_once(checkout: Path, served: Path, total: int) -> dict[str, float]:
+    """One measuring run in a fresh process, importing the project from `checkout`."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    command = [sys.executable, __file__, "--served", str(served), "--total", str(total)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the run on {checkout} failed:\n{done.stderr[-3000:]}")
+    line = next(line for line in done.stdout.splitlines() if line.startswith(FIGURES))
+    return json.loads(line.removeprefix(FIGURES))
+
+
+def compare(other: Path, sites: list[ServedSite], total: int, rounds: int, folder: Path) -> None:
+    """Measure this checkout and `other` alternately over the same gateways; print medians and ratios."""
+    this = Path(__file__).resolve().parent.parent
+    served = folder / "served.json"
+    served.write_text(json.dumps([{**asdict(site), "kind": site.kind.value} for site in sites]))
+    runs: dict[str, list[dict[str, float]]] = {"this": [], "other": []}
+    for number in range(rounds):
+        order = [("this", this), ("other", other)]
+        for label, checkout in order if number % 2 == 0 else reversed(order):
+            figures = run_once(checkout, served, total)
+            runs[label].append(figures)
+            shown = ", ".join(f"{name} {value:.1f}" for name, value in figures.items())
+            print(f"round {number + 1}, {label}: {shown}   (load average {os.getloadavg()[0]:.1f})")
+    print(f"\nmedians of {rounds} runs each: this checkout ({this}) and the other ({other})")
+    print(f"{'measure':<20} {'this':>9} {'other':>9} {'this/other':>11}")
+    for name in runs["this"][0]:
+        mine = statistics.median(run[name] for run in runs["this"])
+        theirs = statistics.median(run[name] for run in runs["other"])
+        print(f"{name:<20} {mine:>9.1f} {theirs:>9.1f} {mine / theirs:>10.2f}x")
+
+
+def isolate(stack: ExitStack) -> Path:
+    """A throw-away config and data folder for this process (removed when `stack` closes)."""
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tui-channels-bench-")))
+    os.environ["TUI_CHANNELS_CONFIG_DIR"] = str(folder / "config")
+    os.environ["TUI_CHANNELS_DATA_DIR"] = str(folder / "data")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    return folder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--channels", type=int, default=5000, help="channels per site")
+    parser.add_argument(
+        "--against", type=Path, metavar="CHECKOUT", help="another checkout to measure alternately, for ratios"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each checkout with --against")
+    parser.add_argument("--served", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--total", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.served is not None:
+        served = [ServedSite(**{**site, "kind": BackendKind(site["kind"])}) for site in json.loads(args.served.read_text())]
+        with ExitStack() as stack:
+            isolate(stack)
+            print(FIGURES + json.dumps(asyncio.run(measure(served, args.total))))
+        return
     names = [f"fleet-{number:02d}" for number in range(1, args.sites + 1)]
     with ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tui-channels-bench-")))
-        os.environ["TUI_CHANNELS_CONFIG_DIR"] = str(folder / "config")
-        os.environ["TUI_CHANNELS_DATA_DIR"] = str(folder / "data")
-        os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+        folder = isolate(stack)
         started = time.perf_counter()
         shares = [names[i::PROCESSES] for i in range(PROCESSES)]
         processes = [stack.enter_context(GatewayProcess(plan(share, args.channels))) for share in shares]
@@ -164,7 +251,10 @@ def main() -> None:
             f"gateways: {PROCESSES} processes (pids {', '.join(str(p.pid) for p in processes)}), "
             f"seeded in {time.perf_counter() - started:.1f} s; the app runs in pid {os.getpid()}"
         )
-        asyncio.run(measure(sites, args.sites * args.channels))
+        if args.against is not None:
+            compare(args.against.resolve(), sites, args.sites * args.channels, args.rounds, folder)
+        else:
+            asyncio.run(measure(sites, args.sites * args.channels))
 
 
 if __name__ == "__main__":

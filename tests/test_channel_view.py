@@ -314,6 +314,18 @@ def test_narrowing_and_backspacing_match_a_fresh_computation(seed: int) -> None:
         assert ids(index, state) == ids(ChannelIndex(channels), state)
 
 
+def test_a_narrower_search_after_a_new_sort_follows_the_new_sort() -> None:
+    channels = seeded_channels(300, seed=4)
+    index = ChannelIndex(channels)
+    index.view(ViewState(search="o", sort_column="name"))
+    for state in (
+        ViewState(search="op", sort_column="name", descending=True),
+        ViewState(search="ope", sort_column="id"),
+        ViewState(search="op", sort_column="id", descending=True),
+    ):
+        assert ids(index, state) == reference_view(channels, state), state
+
+
 # -- updates ---------------------------------------------------------------------------------------
 
 

@@ -4,8 +4,8 @@ Servers' search endpoints are weak, so the table filters and sorts the loaded li
 10,000 channels that must keep up with typing: `ChannelIndex` precomputes a lower-cased search
 haystack per channel, computes a column's sort keys once (the first time the table is sorted by
 it, as most columns never are), caches the sorted order per (column, direction), and keeps the
-matches of every prefix of the search text, so a keystroke narrows the previous result (or pops
-back to it on backspace) instead of sorting again.
+matches of every prefix of the search text, in the sort order, so a keystroke narrows the previous
+result (or pops back to it on backspace) and never sorts or walks every row again.
 
 A view is a list of *positions*: indexes into the index's channel list, stable for the life of
 the index (`update` replaces a channel at its position; a channel with a new id is appended).
@@ -210,6 +210,8 @@ class ChannelIndex:
         self._orders: dict[tuple[str, bool], list[int]] = {}
         self._facet_masks: dict[tuple[Any, ...], tuple[ViewState, bytearray]] = {}
         self._prefix_matches: list[tuple[str, list[int]]] = []
+        self._prefix_order: list[int] | None = None
+        """The sort order the kept prefix matches follow (they are dropped when it changes)."""
 
     @staticmethod
     def _keys_of(channels: Sequence[Channel], sites: Sequence[str] | None) -> list[RowKey]:
@@ -327,11 +329,10 @@ class ChannelIndex:
         if state.status not in STATUS_FILTERS:
             raise ValueError(f"unknown status filter {state.status!r}; expected one of {STATUS_FILTERS}")
         order = self._order(state.sort_column, state.descending)
-        matches = self._search(normalise_search(state.search))
-        mask = self._facet_mask(state)
+        matches = self._search(normalise_search(state.search), order)
         if matches is not None:
-            wanted = set(matches)
-            order = [p for p in order if p in wanted]
+            order = matches
+        mask = self._facet_mask(state)
         if mask is not None:
             return [p for p in order if mask[p]]
         return list(order)
@@ -368,21 +369,26 @@ class ChannelIndex:
             self._keys_by_column[column] = keys
         return keys
 
-    def _search(self, needle: str) -> list[int] | None:
-        """Positions whose haystack contains `needle` (ascending), or `None` for no search.
+    def _search(self, needle: str, order: list[int]) -> list[int] | None:
+        """Positions whose haystack contains `needle`, in `order`, or `None` for no search.
 
-        The matches of each prefix typed so far are kept: a longer text filters the longest kept
-        prefix's matches, and backspacing finds its result already there.
+        The matches of each prefix typed so far are kept (for this order): a longer text filters
+        the longest kept prefix's matches, and backspacing finds its result already there. Matching
+        in the sort order spares filtering the order by the matches, a walk over every row (3 ms
+        over 100,000 rows in load order, 30 ms sorted by name, where the walk jumps across memory).
         """
         if not needle:
             return None
         kept = self._prefix_matches
+        if order is not self._prefix_order:
+            kept.clear()
+            self._prefix_order = order
         while kept and not needle.startswith(kept[-1][0]):
             kept.pop()
         if kept and kept[-1][0] == needle:
             return kept[-1][1]
         haystacks = self._haystacks
-        candidates = kept[-1][1] if kept else range(len(haystacks))
+        candidates = kept[-1][1] if kept else order
         found = [p for p in candidates if needle in haystacks[p]]
         kept.append((needle, found))
         return found

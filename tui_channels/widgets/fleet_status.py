@@ -47,12 +47,15 @@ class FleetStatus(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._lines: list[str] = []
+        self._height = 0
+        """Lines shown: a progress update that keeps the count needs no layout pass of the screen."""
 
     def show_sites(self, fleet: Fleet) -> None:
         listed = fleet.pending_sites() + fleet.failed_sites()
         self.display = bool(listed)
         if not listed:
             self._lines = []
+            self._height = 0
             return
         shown = listed[:MAX_LINES] if len(listed) <= MAX_LINES else listed[: MAX_LINES - 1]
         lines = [site_line(session, fleet.progress.get(session.name)) for session in shown]
@@ -60,7 +63,9 @@ class FleetStatus(Static):
         rest = len(listed) - len(shown)
         if rest:
             lines.append(Text(f"   … and {rest} more sites loading or failed (s lists every site)", style="dim"))
-        self.update(Text("\n").join(lines))
+        # Each page of each site updates a count here; only a new line changes the layout.
+        self.update(Text("\n").join(lines), layout=len(lines) != self._height)
+        self._height = len(lines)
 
     def on_click(self, event: events.Click) -> None:
         if 0 <= event.y < len(self._lines):
