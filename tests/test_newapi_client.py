@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.abc
 import itertools
 import socket
+import sys
 
 import pytest
 
@@ -98,6 +100,28 @@ async def test_list_returns_every_channel_once_for_each_pagination_style(gateway
         assert len(pages) == 3 and all("p=0" not in r.query for r in pages)
     else:
         assert len(pages) == 3
+
+
+class ImportWatch(importlib.abc.MetaPathFinder):
+    """Records every module looked up (one not loaded yet, or one that failed to import before)."""
+
+    def __init__(self) -> None:
+        self.looked_up: list[str] = []
+
+    def find_spec(self, fullname, path, target=None):
+        self.looked_up.append(fullname)
+        return None
+
+
+async def test_requests_look_for_no_module_once_connected(current, monkeypatch):
+    """A failed import is not remembered: a request that tries one (httpcore's check for sniffio,
+    when it is not installed) searches sys.path again for every lock and event of every request."""
+    _site, backend = current
+    await backend.list_channels()
+    watch = ImportWatch()
+    monkeypatch.setattr(sys, "meta_path", [watch, *sys.meta_path])
+    await backend.list_channels()
+    assert watch.looked_up == []
 
 
 async def test_list_stops_on_a_full_last_page_for_zero_based_servers(gateway):

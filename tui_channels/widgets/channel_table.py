@@ -93,6 +93,12 @@ _CONTROL_TO_SPACE = {code: " " for code in (*range(0x20), 0x7F)}
 _TIME_REFRESH_SECONDS = 60
 """How often the "Tested … ago" cells are redrawn."""
 
+_ROW_COMPONENTS = ("channel-table--selected", "channel-table--cursor", "channel-table--mark", *_STATUS_COMPONENTS.values())
+"""The component classes a channel row is painted with."""
+
+_KEPT_ROWS = 1024
+"""Painted channel rows kept for the next paints (a few screens' worth)."""
+
 
 def fit(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
     """`text` in exactly `width` cells: padded, or cut with an ellipsis (wide characters count double)."""
@@ -216,6 +222,13 @@ class ChannelTable(ScrollView, can_focus=True):
         self._widths: list[int] = [c.width for c in self._columns]
         self._paint_styles: dict[str | None, Style] = {}
         """Styles looked up once per paint, by component class (`None`: the widget's own)."""
+        self._painted_rows: dict[tuple[int, bool, bool], Strip] = {}
+        """Channel rows as last painted, by (index position, selected, under the cursor). A filter
+        keystroke shows mostly rows that were on screen a keystroke before; painting one again cost
+        about 0.1 ms, 5 ms for a 160x50 screen. Dropped when the channels, columns, widths or styles
+        change, and with the periodic redraw of the "Tested … ago" cells."""
+        self._painted_with: tuple[Style, ...] = ()
+        """The styles the kept rows were painted with."""
 
     # Data and view
 
@@ -257,6 +270,7 @@ class ChannelTable(ScrollView, can_focus=True):
         self._after_rows_changed()
 
     def _after_rows_changed(self) -> None:
+        self._painted_rows.clear()
         kept = {k for k in self._selected if self._index.position(k) is not None}
         changed = kept != self._selected
         self._selected = kept
@@ -270,6 +284,7 @@ class ChannelTable(ScrollView, can_focus=True):
         A fleet table needs the channel's `site`.
         """
         position = self._index.update(channel, site)
+        self._painted_rows.clear()
         top = round(self.scroll_y)
         on_screen = self._rows[top : top + self._page_height]
         if position in on_screen:
@@ -380,6 +395,7 @@ class ChannelTable(ScrollView, can_focus=True):
         self._relayout()
 
     def _relayout(self) -> None:
+        self._painted_rows.clear()
         self._widths = resolve_widths(self._columns, self.scrollable_content_region.width)
         self._update_virtual_size()
         self.refresh()
@@ -483,7 +499,11 @@ class ChannelTable(ScrollView, can_focus=True):
     # Events
 
     def on_mount(self) -> None:
-        self.set_interval(_TIME_REFRESH_SECONDS, self.refresh)
+        self.set_interval(_TIME_REFRESH_SECONDS, self._redraw_times)
+
+    def _redraw_times(self) -> None:
+        self._painted_rows.clear()
+        self.refresh()
 
     def on_resize(self) -> None:
         self._relayout()
@@ -553,6 +573,10 @@ class ChannelTable(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._paint_styles.clear()
+        styles = (self._style, *(self._layer(component) for component in _ROW_COMPONENTS))
+        if styles != self._painted_with or len(self._painted_rows) > _KEPT_ROWS:
+            self._painted_rows.clear()
+            self._painted_with = styles
         return super().render_lines(crop)
 
     @property
@@ -627,12 +651,19 @@ class ChannelTable(ScrollView, can_focus=True):
 
     def _row_strip(self, row: int) -> Strip:
         position = self._rows[row]
-        channel = self._index.channel(position)
         selected = self._index.key(position) in self._selected
+        painted = (position, selected, row == self._cursor)
+        strip = self._painted_rows.get(painted)
+        if strip is None:
+            strip = self._painted_rows[painted] = self._paint_row(position, *painted[1:])
+        return strip
+
+    def _paint_row(self, position: int, selected: bool, under_cursor: bool) -> Strip:
+        channel = self._index.channel(position)
         style = self._style
         if selected:
             style += self._layer("channel-table--selected")
-        cursor_style = self._layer("channel-table--cursor") if row == self._cursor else None
+        cursor_style = self._layer("channel-table--cursor") if under_cursor else None
         if cursor_style is not None:
             style += cursor_style
         now = time.time()
