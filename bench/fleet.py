@@ -21,9 +21,10 @@ time. Run: `.venv/bin/python bench/fleet.py [--sites 20] [--channels 5000]` when
 quiet (`uptime`).
 
 Before and after a change: `--against CHECKOUT` (another checkout of the project, such as a git
-worktree of main) measures both in the same run over the same gateways, each run in a fresh
-process of its own, alternating which goes first for `--rounds` rounds, and prints each figure's
-median for both and the ratio (this checkout / the other). On a shared machine wall times move
+worktree of main, with its own `.venv` if its dependencies differ) measures both in the same run
+over the same gateways, each run in a fresh process of its own, alternating which goes first for
+`--rounds` rounds, and prints each figure's median for both and the ratio (this checkout / the
+other). On a shared machine wall times move
 with the load; the app's CPU time until loaded and the ratios move less.
 """
 
@@ -183,9 +184,12 @@ FIGURES = "figures: "
 
 
 def run_once(checkout: Path, served: Path, total: int) -> dict[str, float]:
-    """One measuring run in a fresh process, importing the project from `checkout`."""
+    """One measuring run in a fresh process, importing the project from `checkout` and running in
+    its own `.venv` when it has one (its dependencies may differ), else in this interpreter."""
     env = {**os.environ, "PYTHONPATH": str(checkout)}
-    command = [sys.executable, __file__, "--served", str(served), "--total", str(total)]
+    own = checkout / ".venv" / "bin" / "python"
+    python = str(own) if own.exists() else sys.executable
+    command = [python, __file__, "--served", str(served), "--total", str(total)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the run on {checkout} failed:\n{done.stderr[-3000:]}")

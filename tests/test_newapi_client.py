@@ -124,6 +124,21 @@ async def test_requests_look_for_no_module_once_connected(current, monkeypatch):
     assert watch.looked_up == []
 
 
+async def test_a_listing_keeps_one_copy_of_each_repeated_text_value(current):
+    """Every channel keeps its record: equal texts (base URLs, groups, model lists, empty settings)
+    across a listing's records are one string, not one per record."""
+    _site, backend = current
+    channels = await backend.list_channels()
+    first: dict[str, str] = {}
+    repeated = 0
+    for channel in channels:
+        for field, value in channel.raw.items():
+            if isinstance(value, str) and value:
+                repeated += value in first
+                assert first.setdefault(value, value) is value, field
+    assert repeated > len(channels)
+
+
 async def test_list_stops_on_a_full_last_page_for_zero_based_servers(gateway):
     site = new_site(gateway, "newapi-legacy", channels=200)
     backend = await connected(site)

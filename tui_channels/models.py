@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from sys import intern
 from typing import Any
 
@@ -260,16 +261,26 @@ def split_list(value: str | None) -> tuple[str, ...]:
 
     The names are interned: thousands of channels name the same models and groups, and one copy
     of each name instead of one per channel saved about 25 MiB over 100,000 channels
-    (bench/fleet.py).
+    (bench/fleet.py). Equal texts give the very same tuple (a bounded cache): a listing splits
+    each distinct model list once, and its channels share one tuple.
     """
     if not value:
         return ()
+    if type(value) is str:
+        return _split_text(value)
+    return _split(value)
+
+
+def _split(value: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for part in value.replace("\n", ",").split(","):
         name = part.strip()
         if name:
             seen.setdefault(intern(name), None)
     return tuple(seen)
+
+
+_split_text = lru_cache(maxsize=2048)(_split)
 
 
 def join_list(values: Iterable[str]) -> str:

@@ -22,8 +22,15 @@ MAX_SHOWN = 60
 """Characters of a record's name or text quoted in a warning."""
 
 
+def is_mapping(value: Any) -> bool:
+    """Whether `value` is a JSON object (a dict, the common case, checked first: cheaper than the ABC)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def as_int(value: Any) -> int | None:
     """A whole number from an int, a finite float or a numeric string; None otherwise (and for bools)."""
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -46,6 +53,8 @@ def as_int(value: Any) -> int | None:
 
 def as_float(value: Any) -> float | None:
     """A finite number from an int, a float or a numeric string; None otherwise (and for bools)."""
+    if type(value) is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -88,7 +97,7 @@ def as_names(value: Any) -> tuple[str, ...]:
 
 
 def as_mapping(value: Any) -> Mapping[str, Any] | None:
-    return value if isinstance(value, Mapping) else None
+    return value if is_mapping(value) else None
 
 
 def json_object(value: Any) -> dict[str, Any]:
@@ -109,7 +118,7 @@ def as_list(value: Any) -> list[Any]:
 
 def record_id(record: Any, position: int, *, field: str = "id") -> int:
     """The record's numeric id, or `BadRecord` naming the record when it has none usable."""
-    if not isinstance(record, Mapping):
+    if not is_mapping(record):
         raise BadRecord(f"{describe(record, position)} is not a channel object; it was skipped.")
     number = as_int(record.get(field))
     if number is None or number < 0:
@@ -129,12 +138,31 @@ def describe(record: Any, position: int) -> str:
     return f"{where} ({kind})"
 
 
-def read_records(records: Iterable[Any], read: Callable[[Any, int], Channel]) -> tuple[list[Channel], list[str]]:
+def share_strings(record: Any, fields: Iterable[str], shared: dict[str, str]) -> None:
+    """Make the text values of a decoded record's `fields` the very strings `shared` already holds
+    when equal, and add the others. JSON decoding makes one string per value and a channel keeps
+    its record, so 100,000 channels naming the same base URLs, model lists, groups and settings
+    held each of them once per channel."""
+    if type(record) is dict:
+        for field in fields:
+            value = record.get(field)
+            if type(value) is str:
+                record[field] = shared.setdefault(value, value)
+
+
+def read_records(
+    records: Iterable[Any], read: Callable[[Any, int], Channel], *, repeated: Iterable[str] = ()
+) -> tuple[list[Channel], list[str]]:
     """The channels `read` makes of `records` (the first of each id, in order), and the message of
-    each record it refused with `BadRecord`: the list parsers' one rule for a listing."""
+    each record it refused with `BadRecord`: the list parsers' one rule for a listing. The text
+    values of the `repeated` fields (those many channels share) end up as one string each
+    (`share_strings`)."""
     channels: dict[int, Channel] = {}
     skipped = []
+    shared: dict[str, str] = {}
+    repeated = tuple(repeated)
     for position, record in enumerate(records):
+        share_strings(record, repeated, shared)
         try:
             channel = read(record, position)
         except BadRecord as error:

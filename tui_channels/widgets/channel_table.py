@@ -96,8 +96,9 @@ _TIME_REFRESH_SECONDS = 60
 _ROW_COMPONENTS = ("channel-table--selected", "channel-table--cursor", "channel-table--mark", *_STATUS_COMPONENTS.values())
 """The component classes a channel row is painted with."""
 
-_KEPT_ROWS = 1024
-"""Painted channel rows kept for the next paints (a few screens' worth)."""
+_KEPT_ROWS = 256
+"""Painted channel rows kept for the next paints (five screens of 50 lines), the oldest dropped
+first. Each painted row is about ten objects the garbage collector scans in a full collection."""
 
 
 def fit(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
@@ -574,7 +575,7 @@ class ChannelTable(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         self._paint_styles.clear()
         styles = (self._style, *(self._layer(component) for component in _ROW_COMPONENTS))
-        if styles != self._painted_with or len(self._painted_rows) > _KEPT_ROWS:
+        if styles != self._painted_with:
             self._painted_rows.clear()
             self._painted_with = styles
         return super().render_lines(crop)
@@ -655,6 +656,8 @@ class ChannelTable(ScrollView, can_focus=True):
         painted = (position, selected, row == self._cursor)
         strip = self._painted_rows.get(painted)
         if strip is None:
+            if len(self._painted_rows) >= _KEPT_ROWS:
+                del self._painted_rows[next(iter(self._painted_rows))]
             strip = self._painted_rows[painted] = self._paint_row(position, *painted[1:])
         return strip
 

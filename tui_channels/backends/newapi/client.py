@@ -52,6 +52,7 @@ from .wire import (
     settings_object,
     NOT_CLEARABLE,
     PRIVILEGE_HINT,
+    REPEATED,
     channel_from_wire,
     classify_refusal,
     joined_keys,
@@ -462,7 +463,7 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
     def _to_channels(self, records: Sequence[Any]) -> tuple[list[Channel], list[str]]:
         """The channels of `records` (the first of each id), and one warning per record skipped."""
         types = self.capabilities.types
-        return read_records(records, lambda record, at: channel_from_wire(record, types, at))
+        return read_records(records, lambda record, at: channel_from_wire(record, types, at), repeated=REPEATED)
 
     async def search_channels(self, keyword: str) -> list[Channel]:
         self.capabilities.require(Operation.SEARCH)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from ...errors import AuthError, BadResponse, DatabaseError, NotFound, PermissionDenied, RequestRejected
@@ -32,6 +33,9 @@ NEUTRAL_TO_WIRE = {
 }
 """Neutral field name -> JSON field of One API's channel table, the same on New API and One Hub;
 `status` is not here: New API has a route for it."""
+
+REPEATED = ("base_url", "models", "group", "tag", "model_mapping", "status_code_mapping", "settings", "other_info")
+"""Text fields that many channels of a site share (`read_records` keeps one copy of each value)."""
 
 NOT_CLEARABLE = frozenset({"name", "models", "group", "other", "type", "settings", "other_info"})
 """Plain (non-pointer) fields: the server ignores "" and 0 for them, so a PUT cannot clear them."""
@@ -69,7 +73,10 @@ UPSTREAM_SETTINGS = {
 
 def settings_object(record: Mapping[str, Any]) -> dict[str, Any]:
     """The channel's `settings` JSON string as an object ({} when absent or not an object)."""
-    text = record.get("settings")
+    return _settings_value(record.get("settings"))
+
+
+def _settings_value(text: Any) -> dict[str, Any]:
     if isinstance(text, Mapping):
         return dict(text)
     try:
@@ -87,7 +94,18 @@ def upstream_watch(record: Mapping[str, Any]) -> UpstreamWatch | None:
     """The detector's switches and findings kept in `settings`; None when the record has no `settings`."""
     if "settings" not in record:
         return None
-    data = settings_object(record)
+    text = record.get("settings")
+    return _watch_of_text(text) if type(text) is str else _watch_of(_settings_value(text))
+
+
+@lru_cache(maxsize=2048)
+def _watch_of_text(text: str) -> UpstreamWatch:
+    """The watch a `settings` text holds, parsed once per distinct text (a listing of thousands of
+    channels has a few distinct ones; an `UpstreamWatch` is immutable, so channels share it)."""
+    return _watch_of(_settings_value(text))
+
+
+def _watch_of(data: Mapping[str, Any]) -> UpstreamWatch:
     keys = UPSTREAM_SETTINGS
     return UpstreamWatch(
         checks=bool(data.get(keys["checks"])),

@@ -47,7 +47,15 @@ from .fields import GENERATIONS, build_capabilities, generation_label
 from .groups import active_item_id, group_from_wire
 from .groups import create_body as group_create_body
 from .groups import update_body as group_update_body
-from .wire import adhoc_body, channel_from_wire, create_body, dropped_key_states, is_legacy_record, update_body
+from .wire import (
+    REPEATED,
+    adhoc_body,
+    channel_from_wire,
+    create_body,
+    dropped_key_states,
+    is_legacy_record,
+    update_body,
+)
 
 LOGIN = "/api/v1/user/login"
 STATUS = "/api/v1/user/status"
@@ -374,7 +382,9 @@ class OctopusBackend(BackendBase):
         data = await self._call("GET", LIST, "list channels")
         if not isinstance(data, list):
             raise BadResponse(f"Octopus at {self._host} answered the channel list without a list of channels.")
-        channels, self.list_warnings = read_records(data, lambda record, at: channel_from_wire(record, self._types, at))
+        channels, self.list_warnings = read_records(
+            data, lambda record, at: channel_from_wire(record, self._types, at), repeated=REPEATED
+        )
         if on_progress is not None:
             on_progress(len(channels), len(channels))
         return channels

@@ -21,7 +21,7 @@ from ...models import (
     join_list,
     split_list,
 )
-from ..wire_values import as_float, as_int, as_list, as_names, as_text, record_id
+from ..wire_values import as_float, as_int, as_list, as_names, as_text, is_mapping, record_id
 
 KEY_FIELDS = ("enabled", "channel_key", "remark")
 UNSUPPORTED_FIELDS = frozenset({"groups", "priority", "weight", "tag"})
@@ -31,6 +31,10 @@ UNSUPPORTED_FIELDS = frozenset({"groups", "priority", "weight", "tag"})
 def is_legacy_record(record: Mapping[str, Any]) -> bool:
     """Legacy records carry `base_urls` / `keys` arrays and an int `type` (octopus.md, intro)."""
     return "base_urls" in record or "keys" in record or isinstance(record.get("type"), int)
+
+
+REPEATED = ("base_url", "type", "model", "custom_model")
+"""Text fields that many channels of a site share (`read_records` keeps one copy of each value)."""
 
 
 def preferred_url(record: Mapping[str, Any]) -> str:
@@ -92,7 +96,7 @@ def channel_from_wire(record: Mapping[str, Any], types: TypeCatalog, position: i
 
 def _average_wait(stats: Any) -> int | None:
     """Mean wait per request from the cumulative `stats`, or None before the first request."""
-    if not isinstance(stats, Mapping):
+    if not is_mapping(stats):
         return None
     requests = (as_int(stats.get("request_success")) or 0) + (as_int(stats.get("request_failed")) or 0)
     wait = as_float(stats.get("wait_time")) or 0
@@ -101,7 +105,7 @@ def _average_wait(stats: Any) -> int | None:
 
 def _success_rate(stats: Any) -> float | None:
     """Succeeded requests over all requests from the cumulative `stats`; None before the first request."""
-    if not isinstance(stats, Mapping):
+    if not is_mapping(stats):
         return None
     succeeded = as_int(stats.get("request_success")) or 0
     requests = succeeded + (as_int(stats.get("request_failed")) or 0)
@@ -110,7 +114,7 @@ def _success_rate(stats: Any) -> float | None:
 
 def _cost(stats: Any) -> float | None:
     """Input plus output cost from the cumulative `stats`; None where the server sent no stats."""
-    if not isinstance(stats, Mapping):
+    if not is_mapping(stats):
         return None
     return (as_float(stats.get("input_cost")) or 0.0) + (as_float(stats.get("output_cost")) or 0.0)
 
