@@ -23,8 +23,8 @@ quiet (`uptime`).
 Before and after a change: `--against CHECKOUT` (another checkout of the project, such as a git
 worktree of main, with its own `.venv` if its dependencies differ) measures both in the same run
 over the same gateways, each run in a fresh process of its own, alternating which goes first for
-`--rounds` rounds, and prints each figure's median for both and the ratio (this checkout / the
-other). On a shared machine wall times move
+`--rounds` rounds after one warm-up run of each, and prints each figure's median for both and the
+ratio (this checkout / the other). On a shared machine wall times move
 with the load; the app's CPU time until loaded and the ratios move less.
 """
 
@@ -203,6 +203,9 @@ def compare(other: Path, sites: list[ServedSite], total: int, rounds: int, folde
     served = folder / "served.json"
     served.write_text(json.dumps([{**asdict(site), "kind": site.kind.value} for site in sites]))
     runs: dict[str, list[dict[str, float]]] = {"this": [], "other": []}
+    for checkout in (this, other):  # a first run compiles the checkout's and its venv's modules
+        run_once(checkout, served, total)
+        print(f"warm-up run of {checkout} done (not counted)")
     for number in range(rounds):
         order = [("this", this), ("other", other)]
         for label, checkout in order if number % 2 == 0 else reversed(order):

@@ -493,9 +493,16 @@ def test_every_sort_order_and_view_holds_the_same_position_objects():
         assert {id(position) for position in view} <= first
 
 
-def test_sort_keys_keep_no_second_copy_of_names_already_folded():
-    index = ChannelIndex([make(300, name="already-lower"), make(301, name="Mixed Case")])
-    index.view(ViewState(sort_column="name"))
-    keys = index._sort_keys("name")
-    assert keys[0] is index.channel(0).name
-    assert keys[1] == "mixed case"
+@pytest.mark.parametrize("seed", [6, 7])
+def test_shows_tells_whether_a_row_is_in_the_view(seed: int) -> None:
+    rng = random.Random(seed)
+    channels = seeded_channels(200, seed=seed)
+    index = ChannelIndex(channels)
+    for _ in range(30):
+        state = ViewState(
+            search=rng.choice(["", "o", "gpt", "claude-sonnet", "42", "zz"]),
+            status=rng.choice(["all", "enabled", "disabled"]),
+            tag=rng.choice([None, "team-a"]),
+        )
+        shown = set(index.view(state))
+        assert {p for p in range(len(index)) if index.shows(p, state)} == shown

@@ -75,21 +75,17 @@ class ViewState:
     descending: bool = False
 
 
-def _folded(value: str) -> str:
-    """`value` case-folded; `value` itself when folding changes nothing (most names), so that a
-    column's sort keys hold no second copy of every name."""
-    folded = value.casefold()
-    return value if folded == value else folded
-
-
 @lru_cache(maxsize=1024)
 def _type_key(name: str) -> str:
     """A type name's sort key: one string per type, not one per channel."""
-    return _folded(name)
+    return name.casefold()
 
 
 def _text_key(value: str | None) -> str | None:
-    return _folded(value) if value else None
+    """Case-folded text. A fresh copy even when folding changes nothing: sorting compares the
+    keys, and copies made one after the other sit together in memory where the names themselves
+    are spread over the records (sorting 100,000 names by them took half as long again)."""
+    return value.casefold() if value else None
 
 
 def _positive(value: int | None) -> int | None:
@@ -372,6 +368,14 @@ class ChannelIndex:
             return [p for p in order if mask[p]]
         return list(order)
 
+    def shows(self, position: int, state: ViewState) -> bool:
+        """Whether `state`'s view includes the row at `position` (without computing the view)."""
+        needle = normalise_search(state.search)
+        if needle and needle not in self._haystacks[position]:
+            return False
+        mask = self._facet_mask(state)
+        return mask is None or bool(mask[position])
+
     def _order(self, column: str, descending: bool) -> list[int]:
         """All positions sorted by `column`, cached; built from the ascending-key order."""
         if column not in SORT_KEYS and not (column == SITE_COLUMN and self._sites is not None):
@@ -390,14 +394,14 @@ class ChannelIndex:
 
     def _sort_key(self, column: str, channel: Channel, site: str | None) -> Any:
         if column == SITE_COLUMN:
-            return _folded(site or "")
+            return (site or "").casefold()
         return SORT_KEYS[column](channel)
 
     def _sort_keys(self, column: str) -> list[Any]:
         keys = self._keys_by_column.get(column)
         if keys is None:
             if column == SITE_COLUMN and self._sites is not None:
-                folded = {site: _folded(site) for site in set(self._sites)}
+                folded = {site: site.casefold() for site in set(self._sites)}
                 keys = [folded[site] for site in self._sites]
             else:
                 key = SORT_KEYS[column]

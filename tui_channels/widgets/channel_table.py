@@ -298,6 +298,8 @@ class ChannelTable(ScrollView, can_focus=True):
         group = self.cursor_group
         self._rows = self._grouped_rows() if self._tag_mode else self._matched
         position = None if self._cursor_key is None else self._index.position(self._cursor_key)
+        if position is not None and not self._tag_mode and not self._index.shows(position, self._state):
+            position = None  # filtered out: no need to look for it through every row
         if position is None and group is not None:
             position = self._header_row_value(group.tag)
         try:
