@@ -14,12 +14,14 @@ import pytest
 
 from tui_channels.demo.gateway import DemoGateway
 from tui_channels.secret_store import SecretStore, env_var_name
+from tui_channels.services import journal as journal_module
 from tui_channels.services.journal import (
     Change,
     EntryFilter,
     Journal,
     JournalError,
     file_name,
+    journal_files,
     journal_path,
     parse_since,
     read_entries,
@@ -61,7 +63,11 @@ def test_site_names_that_are_not_file_names_get_files_of_their_own(tmp_path: Pat
         assert [e.site for e in Journal(name, tmp_path).entries()] == [name]
 
 
-def _append_many(folder: str, count: int) -> None:
+def _append_many(folder: str, count: int, rotate_at: int | None = None) -> None:
+    if rotate_at is not None:
+        monkeypatch = pytest.MonkeyPatch()
+        monkeypatch.setattr(journal_module, "ROTATE_AT_BYTES", rotate_at)
+        monkeypatch.setattr(journal_module, "KEEP_ROTATED", 1000)
     journal = Journal("shared", Path(folder))
     for _ in range(count):
         _append(journal)
@@ -156,3 +162,38 @@ async def test_concurrent_writes_of_one_process_each_get_a_line_and_an_id(
     assert read.unreadable == 0
     assert sorted(e.id for e in read.entries) == list(range(1, len(channels) + 1))
     assert sorted(c.id for e in read.entries for c in e.changes) == sorted(c.id for c in channels)
+
+
+def test_a_full_journal_is_rotated_keeping_a_bounded_number_of_files(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(journal_module, "ROTATE_AT_BYTES", 2000)
+    monkeypatch.setattr(journal_module, "KEEP_ROTATED", 3)
+    journal, other = Journal("home", tmp_path), Journal("home.1", tmp_path)
+    _append(other)
+    for number in range(80):
+        _append(journal, channel=number)
+    files = sorted(p.name for p in tmp_path.glob("home.jsonl*"))
+    assert files == ["home.jsonl", "home.jsonl.1", "home.jsonl.2", "home.jsonl.3"]
+    line = len(journal.path.read_text().splitlines()[0]) + 1
+    assert all(p.stat().st_size < 2000 + line for p in tmp_path.glob("home.jsonl*"))
+    kept = [e.id for e in journal.entries()]
+    assert kept[-1] == 80 and kept == list(range(kept[0], 81)) and kept[0] > 1
+    assert stat.S_IMODE(journal_module.rotated_path(journal.path, 1).stat().st_mode) == 0o600
+    everything = read_entries(journal_files(tmp_path)).entries
+    assert [e.id for e in everything if e.site == "home"] == kept
+    assert [(e.site, e.id) for e in everything if e.site != "home"] == [("home.1", 1)]
+    assert [e.id for e in other.entries()] == [1]
+
+
+def test_ids_go_on_counting_when_processes_rotate_the_journal_between_them(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(journal_module, "KEEP_ROTATED", 1000)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append_many, args=(str(tmp_path), 40, 3000)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    assert len(list(tmp_path.glob("shared.jsonl.*"))) > 3
+    read = read_entries(journal_files(tmp_path))
+    assert read.unreadable == 0
+    assert sorted(e.id for e in read.entries) == list(range(1, 161))

@@ -7,6 +7,13 @@ readable by their owner only (0600) and only ever appended to. Every append take
 (`.<file>.lock` beside it, `filelock`), so the app and any number of commands may write at once;
 entry ids count up per site under that lock.
 
+Rotation by size, under the same lock: an append that finds the file at `ROTATE_AT_BYTES` or more
+first renames it `<file>.1` (the one before becomes `.2`, and so on), keeping `KEEP_ROTATED`
+rotated files and deleting the oldest; ids go on counting from the rotated file's last. Reads
+take the rotated files too, so the history and undo reach every entry kept. (The standard
+library's rotating log handler does not fit: it neither shares a lock across processes nor keeps
+ids counting.)
+
 Each line is one `Entry`:
 
     {
@@ -54,6 +61,12 @@ JOURNAL_DIR = "journal"
 FORMAT_VERSION = 1
 LOCK_TIMEOUT = 10.0
 """Seconds to wait for another process's append before giving up."""
+ROTATE_AT_BYTES = 4 * 1024 * 1024
+"""A site's journal file is rotated before an append once it holds this many bytes (4 MiB, some
+10,000 entries)."""
+KEEP_ROTATED = 4
+"""Rotated files kept per site (`<file>.1` the newest … `.4`); a site's journal stays under about
+20 MiB, and entries older than the oldest kept file are gone from the history."""
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _log = logger(__name__)
@@ -142,6 +155,17 @@ def journal_path(site: str, directory: Path | None = None) -> Path:
     return (directory or journal_dir()) / file_name(site)
 
 
+def rotated_path(path: Path, number: int) -> Path:
+    """The `number`th rotated file of a journal file (1 is the newest)."""
+    return path.with_name(f"{path.name}.{number}")
+
+
+def rotated_paths(path: Path) -> list[Path]:
+    """A journal file's rotated files that exist, oldest first."""
+    found = [rotated_path(path, n) for n in range(KEEP_ROTATED, 0, -1)]
+    return [p for p in found if p.is_file()]
+
+
 class Journal:
     """One site's journal file: appends under the file's lock, reads tolerate a torn last line."""
 
@@ -171,8 +195,10 @@ class Journal:
         """
         try:
             with self._lock():
+                last = self._rotate_if_full()
                 with self._open() as handle:
-                    entry = Entry(id=_last_id(handle) + 1, site=self.site, **fields)
+                    last = _last_id(handle) or last or self._last_rotated_id()
+                    entry = Entry(id=last + 1, site=self.site, **fields)
                     handle.seek(0, os.SEEK_END)
                     if handle.tell() and not _ends_with_newline(handle):
                         handle.write(b"\n")
@@ -183,6 +209,32 @@ class Journal:
             self._checked = False
             raise self._error("could not record a change", exc, "The change itself was sent") from None
         return entry
+
+    def _rotate_if_full(self) -> int:
+        """Under the lock: rotate the file when it is full; the last id it held (0 when not rotated)."""
+        try:
+            if self.path.stat().st_size < ROTATE_AT_BYTES:
+                return 0
+        except FileNotFoundError:
+            return 0
+        with self._open() as handle:
+            last = _last_id(handle)
+        rotated_path(self.path, KEEP_ROTATED).unlink(missing_ok=True)
+        for number in range(KEEP_ROTATED - 1, 0, -1):
+            older = rotated_path(self.path, number)
+            if older.exists():
+                older.replace(rotated_path(self.path, number + 1))
+        self.path.replace(rotated_path(self.path, 1))
+        return last
+
+    def _last_rotated_id(self) -> int:
+        """The last id of the newest rotated file, for a current file still empty after a rotation."""
+        newest = rotated_path(self.path, 1)
+        try:
+            with newest.open("rb") as handle:
+                return _last_id(handle)
+        except FileNotFoundError:
+            return 0
 
     def _open(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +251,8 @@ class Journal:
         )
 
     def entries(self) -> list[Entry]:
-        return read_entries([self.path], site=self.site).entries
+        """Every entry kept, in the rotated files and the current one, oldest first."""
+        return read_entries([*rotated_paths(self.path), self.path], site=self.site).entries
 
 
 def _ends_with_newline(handle) -> bool:
@@ -246,11 +299,13 @@ class JournalRead:
 
 
 def journal_files(directory: Path | None = None) -> list[Path]:
+    """Every site's journal files, each site's rotated files (oldest first) before its current one."""
     folder = directory or journal_dir()
     try:
-        return sorted(p for p in folder.glob("*.jsonl") if p.is_file())
+        current = sorted(p for p in folder.glob("*.jsonl") if p.is_file())
     except OSError:
         return []
+    return [path for file in current for path in (*rotated_paths(file), file)]
 
 
 def read_entries(paths: Iterable[Path] | None = None, *, site: str | None = None) -> JournalRead:
