@@ -10,6 +10,8 @@ import pytest
 
 from tui_channels.config import AppConfig, save_config
 from tui_channels.demo.gateway import DemoSite
+from tui_channels.models import ChannelSpec
+from tui_channels.services.creation import create_channel
 from tui_channels.secret_store import SecretStore, env_var_name
 from tui_channels.services import trash
 from tui_channels.services.journal import Journal
@@ -112,3 +114,57 @@ def test_usage_errors_and_unknown_entries(cli, sites) -> None:
     assert missing.code == 1 and "has no entry 99" in missing.err
     empty = cli("history", "--site", newapi.name)
     assert empty.code == 0 and "No change" in empty.err
+
+
+async def _write(site: DemoSite, change) -> None:
+    """Send writes through a journalled site session, as the app would."""
+    session = SiteSession(profile=demo_profile(site), secrets=SecretStore())
+    try:
+        channels = await session.load()
+        await change(session.backend, channels)
+    finally:
+        await session.disconnect()
+
+
+def test_undo_of_an_edit_with_a_new_key_puts_back_the_rest_and_exits_3(cli, sites) -> None:
+    newapi, _octopus = sites
+    channel_id = min(newapi.server.store)
+    name = newapi.server.record(channel_id)["name"]
+
+    async def rotate(backend, channels) -> None:
+        [channel] = [c for c in channels if c.id == channel_id]
+        await backend.update_channel(channel, {"key": "sk-cli-rotated-0123456789", "name": name + "-rotated"})
+
+    asyncio.run(_write(newapi, rotate))
+    undo = cli("history", "undo", "1", "--site", newapi.name)
+    assert undo.code == 3, undo.err
+    assert "The key cannot be restored: the journal never keeps secrets" in undo.err
+    assert "Undo: put back 1 channel." in undo.err
+    record = newapi.server.record(channel_id)
+    assert record["name"] == name and record["key"] == "sk-cli-rotated-0123456789"
+
+
+def test_undo_of_a_create_the_tool_edited_since_is_refused(cli, sites) -> None:
+    newapi, _octopus = sites
+
+    async def create_then_edit(backend, channels) -> None:
+        source = channels[0]
+        spec = ChannelSpec(name="cli-undo-made", type=source.type.code, key="sk-cli-made-0123456789", base_url=source.base_url, models=("gpt-4o",))
+        created = await create_channel(backend, spec)
+        await backend.update_channel(created, {"priority": 42})
+
+    asyncio.run(_write(newapi, create_then_edit))
+    refused = cli("history", "undo", "1", "--site", newapi.name, "--yes")
+    assert refused.code == 1 and "changed since it was created (priority is 42" in refused.err
+    assert "changed by entry 2: undo that first" in refused.err
+    assert any(r["name"] == "cli-undo-made" for r in newapi.server.store.values())
+
+
+def test_the_demo_says_its_history_is_temporary_and_where_a_real_one_is(cli, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("TUI_CHANNELS_DATA_DIR", str(tmp_path / "real"))
+    result = cli("--demo", "--channels", "8", "history")
+    assert result.code == 0, result.err
+    assert "No change has been journalled yet." in result.err
+    assert "data folder" in result.err and "temporary and removed when the demo exits" in result.err
+    assert str(tmp_path / "real" / "journal") in result.err
+    assert "temporary" not in cli("history").err

@@ -16,6 +16,7 @@ from tui_channels.screens.copy_report import CopyReportScreen
 from tui_channels.screens import history as history_screen
 from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.main import MainScreen
+from tui_channels.services.channel_view import ChannelRef
 from tui_channels.services.journal import Change, Journal
 
 from .ui_helpers import app_on_sites, is_loaded, main_screen, screen_text, wait_for, wait_screen
@@ -116,6 +117,7 @@ async def test_a_deleted_new_api_channel_comes_back_once_its_key_is_typed(gatewa
         await wait_for(pilot, lambda: any(r["name"] == name for r in newapi.server.store.values()))
         await wait_screen(pilot, HistoryScreen)
         await wait_for(pilot, lambda: "undo #1" in screen_text(app))
+        assert any(f"Undid entry 1 on {newapi.name}: created 1 channel again." in n.message for n in app._notifications)
         await pilot.press("escape")
         screen = await _back_to_main(pilot)
         await wait_for(pilot, lambda: any(c.name == name for c in screen.current.channels))
@@ -133,9 +135,9 @@ async def test_an_undo_that_cannot_be_done_says_why(gateway, monkeypatch) -> Non
         await pilot.press("u")
         await wait_for(pilot, lambda: any("priority is 11" in str(n.message) for n in app._notifications))
         await pilot.press("down")
-        assert "Cannot be undone: it changed key" in screen_text(app)
+        assert "Cannot be undone: it changed only key" in screen_text(app)
         await pilot.press("u")
-        await wait_for(pilot, lambda: any("cannot be undone: it changed key" in str(n.message) for n in app._notifications))
+        await wait_for(pilot, lambda: any("cannot be undone: it changed only key" in str(n.message) for n in app._notifications))
         assert isinstance(app.screen, HistoryScreen)
 
 
@@ -176,3 +178,52 @@ async def test_a_long_history_shows_its_newest_entries_and_the_filter_reaches_al
         assert table.row_count == 3 and "7 entries · the newest 3 shown" in screen_text(app)
         await pilot.press("slash", *"old-1", "enter")
         assert table.row_count == 1 and "Entry 1 on" in screen_text(app)
+
+
+def _notified(app, text: str) -> bool:
+    return any(text in str(n.message) for n in app._notifications)
+
+
+async def test_an_edit_with_a_new_key_is_undone_except_the_key_and_says_so(gateway, monkeypatch) -> None:
+    newapi, octopus = _sites(gateway)
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        session = main_screen(app).current
+        channel = session.channels[0]
+        await session.backend.update_channel(channel, {"key": "sk-history-rotated-0123456789", "priority": 9})
+        await _open_history(pilot)
+        assert "u undoes it" in screen_text(app)
+        await pilot.press("u")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert f"Undo entry 1 on {newapi.name}, except the key?" in screen_text(app)
+        assert "The key cannot be restored: the journal never keeps secrets" in str(confirm.query_one("#confirm-message").render())
+        confirm.query_one("#confirm-yes", Button).press()
+        await wait_for(pilot, lambda: _notified(app, f"Undid entry 1 on {newapi.name}: put back 1 channel."))
+        assert _notified(app, "The key cannot be restored: the journal never keeps secrets")
+        record = newapi.server.record(channel.id)
+        assert record["priority"] == channel.priority and record["key"] == "sk-history-rotated-0123456789"
+
+
+async def test_after_an_undo_the_fleet_shows_what_the_server_holds(gateway, monkeypatch) -> None:
+    newapi, octopus = _sites(gateway)
+    channel_id = next(i for i, r in newapi.server.store.items() if r["status"] == 1)
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        await _disable(pilot, newapi, channel_id, "status")
+        screen = main_screen(app)
+        screen.open_fleet()
+        await wait_for(pilot, lambda: screen.fleet is not None and not screen.fleet.pending_sites())
+        key = ChannelRef(newapi.name, channel_id)
+
+        def shown():
+            return screen.table.index.channel(screen.table.index.position(key))
+
+        await wait_for(pilot, lambda: screen.table.index.position(key) is not None)
+        assert shown().status.is_disabled
+        await _open_history(pilot)
+        await pilot.press("u")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        confirm.query_one("#confirm-yes", Button).press()
+        await wait_for(pilot, lambda: _notified(app, f"Undid entry 1 on {newapi.name}: put back 1 channel."))
+        assert newapi.server.record(channel_id)["status"] == 1
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: screen.table.index.position(key) is not None and shown().status.is_enabled)

@@ -4,6 +4,7 @@ every action that writes, shows it disabled with the reason, and says so in the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,8 +13,11 @@ from tui_channels.backends.base import WRITE_OPERATIONS, Operation
 from tui_channels.config import load_config, save_config
 from tui_channels.demo.session import NEWAPI_SITE
 from tui_channels.screens.help import HelpScreen
+from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.main import MainScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
+
+from tui_channels.services.journal import Change, Journal
 
 from .conftest import CliResult
 from .ui_helpers import demo_session, main_screen, screen_text, wait_for, wait_loaded, wait_screen
@@ -80,6 +84,7 @@ async def test_a_site_marked_read_only_in_its_profile_refuses_writes():
         ("--read-only", "channels", "sync", "--site", NEWAPI_SITE, "--all"),
         ("--read-only", "channels", "restore", "--site", NEWAPI_SITE, "--trash"),
         ("--read-only", "fleet", "sync", "--all"),
+        ("--read-only", "history", "undo", "1", "--site", NEWAPI_SITE),
     ],
 )
 def test_the_command_line_refuses_writes_in_a_read_only_run(cli: Callable[..., CliResult], argv) -> None:
@@ -97,3 +102,24 @@ def test_the_command_line_refuses_writes_to_a_site_marked_read_only(cli: Callabl
         assert refused.code == 1 and f"{NEWAPI_SITE} is marked read-only" in refused.err
         listed = cli("channels", "list", "--site", NEWAPI_SITE, "--json")
         assert listed.code == 0, listed.err
+
+
+async def test_an_undo_from_the_history_is_refused_in_a_read_only_run():
+    with demo_session() as demo:
+        store = demo.gateway.sites[NEWAPI_SITE].server.store
+        channel_id = min(store)
+        priority = store[channel_id]["priority"]
+        change = Change(id=channel_id, name="ro", before={"priority": priority + 1}, after={"priority": priority})
+        Journal(NEWAPI_SITE).append(at=datetime.now(UTC), backend="newapi", flavor="newapi", op="update", changes=(change,))
+        app = ChannelsApp(read_only=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            await pilot.press("h")
+            history = await wait_screen(pilot, HistoryScreen)
+            await wait_for(pilot, lambda: history.loaded)
+            for key in ("u", "U"):
+                app.clear_notifications()
+                await pilot.press(key)
+                await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in app._notifications))
+                assert app.screen is history
+        assert store[channel_id]["priority"] == priority

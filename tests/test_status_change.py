@@ -123,3 +123,25 @@ def test_counts_agree_with_their_nouns():
     from tui_channels.wording import plural
 
     assert [plural(n, "key") for n in (0, 1, 2, 1200)] == ["0 keys", "1 key", "2 keys", "1,200 keys"]
+
+
+async def test_undo_reads_the_server_not_the_rows_loaded_before():
+    """Another admin turned the channel back on after our disable: the rows still say disabled, the
+    server says enabled. The undo reads the server, leaves the channel alone and shows it enabled."""
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        channel = next(c for c in screen.current.channels if c.status.is_enabled)
+        screen.table.move_cursor_to_channel(channel.id)
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: statuses(demo)[channel.id] == DISABLED)
+        await wait_for(pilot, lambda: not screen.batch_running)
+        demo.gateway.sites[NEWAPI_SITE].server.store[channel.id]["status"] = ENABLED
+        assert next(c for c in screen.current.channels if c.id == channel.id).status.is_disabled
+
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: any("Nothing to undo" in n.message for n in app._notifications))
+        note = next(n.message for n in app._notifications if "Nothing to undo" in n.message)
+        assert f"#{channel.id} {channel.name} (now enabled)" in note and "0 channels" not in note
+        assert next(c for c in screen.current.channels if c.id == channel.id).status.is_enabled
+        assert screen.table.cursor_channel.id == channel.id and screen.table.cursor_channel.status.is_enabled
+        assert not isinstance(app.screen, ConfirmScreen)

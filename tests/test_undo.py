@@ -4,6 +4,7 @@ with its reason. The "other admin" who changes a channel meanwhile is a second, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -17,7 +18,7 @@ from tui_channels.services.creation import create_channel
 from tui_channels.services.channel_plan import CreateRun, RowState, creation_settings
 from tui_channels.services.journal import Entry
 from tui_channels.services.results import Outcome
-from tui_channels.services.undo import UndoKind, UndoRefused, apply_undo, plan_undo
+from tui_channels.services.undo import UndoKind, UndoRefused, apply_undo, plan_undo, tally
 
 from .backend_helpers import FLAVORS, UndoSubject, undo_subject
 
@@ -90,7 +91,7 @@ async def test_a_changed_key_cannot_be_put_back(subject: Subject) -> None:
     if key_field == "keys":
         pytest.skip("a key list is edited as a list")
     await subject.backend.update_channel(channel, {"key": "sk-undo-new-key-0123456789"})
-    with pytest.raises(UndoRefused, match="key.*never holds"):
+    with pytest.raises(UndoRefused, match="it changed only key, and the journal never keeps secrets"):
         await plan_undo(subject.backend, subject.last())
 
 
@@ -143,7 +144,7 @@ async def test_a_delete_is_undone_from_the_trash_with_the_key_octopus_returned(
     try:
         channel = made.channels[3]
         entry = await _delete_like_the_app(made, channel)
-        plan = await plan_undo(made.backend, entry, existing=await made.backend.list_channels())
+        plan = await plan_undo(made.backend, entry)
         assert plan.kind is UndoKind.RECREATE_DELETED and plan.restore is not None
         assert [row.state for row in plan.restore.rows] == [RowState.READY]
         settings = creation_settings(BatchSettings())
@@ -281,3 +282,66 @@ async def test_a_refusal_names_the_later_entry_to_undo_first(
     finally:
         await made.session.disconnect()
         await made.other.close()
+
+
+async def test_a_created_channel_the_tool_edited_since_is_not_deleted(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later journalled edit is a change since the create, like anyone else's: the undo refuses
+    and names the entry to undo first; only what the create itself set right after it counts as
+    created (see the Octopus status test above)."""
+    made = await _subject(gateway, "newapi", monkeypatch)
+    try:
+        created = await create_channel(made.backend, _spec_from(made.channels[0], "undo-made-edited", key="sk-undo-ed-0123456789"))
+        await made.backend.update_channel(created, {"priority": 42})
+        journal = made.entries()
+        with pytest.raises(UndoRefused, match="changed since it was created \\(priority is 42.*changed by entry 2: undo that first"):
+            await plan_undo(made.backend, journal[0], journal=journal)
+        assert created.id in {c.id for c in await made.other.list_channels()}
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def test_a_created_channel_changed_after_the_check_is_left_alone(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check runs again just before the delete: a change made while the confirmation was open
+    keeps the channel."""
+    made = await _subject(gateway, "newapi", monkeypatch)
+    try:
+        created = await create_channel(made.backend, _spec_from(made.channels[0], "undo-made-late", key="sk-undo-late-0123456789"))
+        plan = await plan_undo(made.backend, made.last(), journal=made.entries())
+        await made.other.update_channel(created, {"weight": 9})
+        [result] = await apply_undo(made.backend, plan, site=made.site.name)
+        assert result.outcome is Outcome.FAILED and "changed since the undo was checked (weight is 9" in result.message
+        assert created.id in {c.id for c in await made.other.list_channels()}
+    finally:
+        await made.session.disconnect()
+        await made.other.close()
+
+
+async def test_an_edit_with_a_new_key_puts_back_the_rest_and_says_the_key_stays(subject: Subject) -> None:
+    capabilities = subject.backend.capabilities
+    if capabilities.field("key").kind.value == "key_list":
+        pytest.skip("a key list is edited as a list")
+    channel = subject.channels[0]
+    await subject.backend.update_channel(channel, {"key": "sk-undo-rotated-0123456789", "name": channel.name + "-rotated"})
+    plan = await plan_undo(subject.backend, subject.last())
+    assert plan.not_restorable == ["key"]
+    assert "The key cannot be restored: the journal never keeps secrets" in plan.describe()
+    [result] = await apply_undo(subject.backend, plan, site=subject.site.name)
+    assert result.outcome is Outcome.OK and "key not restored (the journal never keeps secrets)" in result.message
+    assert (await subject.other.get_channel(channel.id)).name == channel.name
+    stored = json.dumps(subject.site.server.record(channel.id), ensure_ascii=False)
+    assert "sk-undo-rotated-0123456789" in stored or "sk-u••••••6789" in stored
+    undo = subject.last().changes[0]
+    assert (undo.before, undo.withheld) == ({"name": channel.name + "-rotated"}, ())
+
+
+async def test_what_an_undo_did_is_counted_from_its_results(subject: Subject) -> None:
+    channel = subject.channels[0]
+    await subject.backend.update_channel(channel, {"name": channel.name + "-counted"})
+    plan = await plan_undo(subject.backend, subject.last())
+    results = await apply_undo(subject.backend, plan, site=subject.site.name)
+    assert tally([(plan, results)]) == "put back 1 channel"

@@ -64,7 +64,7 @@ async def test_a_bulk_disable_is_undone_as_one_batch_leaving_what_changed_since(
             undo = await plan_batch_undo(backend, entries[3], entries)
             assert len(undo.plans) == 11 and len(undo.refused) == 1
             assert "undone already" in undo.refused[0][1]
-            results = await apply_batch_undo(backend, undo, site=site.name)
+            results = [r for _plan, part in await apply_batch_undo(backend, undo, site=site.name) for r in part]
         finally:
             await session.disconnect()
         assert [r.outcome for r in results] == [Outcome.OK] * 11

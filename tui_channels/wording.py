@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
-def plural(count: int, noun: str) -> str:
-    """`1 channel`, `2 channels`, `1,200 channels`: a count with its noun in the right number."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 channel`, `2 channels`, `1,200 channels`: a count with its noun in the right number;
+    `many` is the plural when it is not the noun plus s (`entry`, `entries`)."""
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"

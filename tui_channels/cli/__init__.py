@@ -75,6 +75,7 @@ WRITING_COMMANDS = {
     ("server", "server-sync"): "channels server-sync",
     ("upstream", "check"): "channels upstream check",
     ("upstream", "apply"): "channels upstream apply",
+    ("history", "undo"): "history undo",
 }
 """(group, action) of every command that writes to a gateway, and how a user types it."""
 

@@ -1,10 +1,14 @@
 """`tui-channels history` and `history undo`: the journal of changes, listed and undone.
 
-The list reads the journal files only (no site is contacted). An undo reads the entry's channels
-from the server, refuses with the reason when they changed since, and otherwise sends the values
-from before; deleting a created channel needs `--yes` (or a typed y at a terminal). Exit codes:
-0 when every channel was put back, 1 when the undo was refused or a channel failed, 2 for usage
-errors.
+The list reads the journal files only (no site is contacted; rotated files too). An undo reads
+the entry's channels from the server, refuses with the reason when they changed since, and
+otherwise sends the values from before; deleting a created channel needs `--yes` (or a typed y
+at a terminal). An edit that also changed a key puts back every other field: the journal never
+keeps secrets, so the key stays as it is, and standard error says so.
+
+Exit codes: 0 when everything the entry changed was put back, 1 when the undo was refused or a
+channel failed, 2 for usage errors, 3 when the undo went through but a secret it changed (a key)
+could not be restored, so the channel is not wholly as before.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from ..backends.base import Backend
 from ..config import load_config
+from ..demo.data_folder import temporary_data_note
 from ..errors import ChannelsError
 from ..secret_store import SecretStore
 from ..services.batch import BatchRun, BatchSettings
@@ -33,8 +38,14 @@ from ..services.undo import (
     blocked_rows,
     plan_batch_undo,
     plan_undo,
+    secrets_note,
+    tally,
 )
+from ..wording import plural
 from .common import UsageError, format_table
+
+SECRET_NOT_RESTORED = 3
+"""The exit code of an undo that went through except for a secret the journal never keeps."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,6 +91,9 @@ def _list(args: argparse.Namespace) -> int:
         )
     else:
         print("No change matches." if journal.entries else "No change has been journalled yet.", file=sys.stderr)
+    note = temporary_data_note()
+    if note is not None:
+        print(f"note: {note}", file=sys.stderr)
     if journal.unreadable:
         print(f"warning: {journal.unreadable} lines of the journal could not be read", file=sys.stderr)
     return 0
@@ -97,16 +111,10 @@ async def _undo(args: argparse.Namespace) -> int:
         )
     session = SiteSession(profile=profile, secrets=SecretStore())
     try:
-        if entry.op in ("delete", "delete_disabled"):
-            await session.load()
-            backend = session.backend
-        else:
-            backend = await session.connect()
-        assert backend is not None
+        backend = await session.connect()
         if args.batch:
             return _report(await _undo_batch(backend, entry, journal, args), args.json)
-        existing = session.channels if session.channels else None
-        plan = await plan_undo(backend, entry, existing=existing, journal=journal)
+        plan = await plan_undo(backend, entry, journal=journal)
         print(f"Undo entry {entry.id} ({action_label(entry)}, {when(entry)} UTC) on {profile.name}:", file=sys.stderr)
         print(plan.describe(), file=sys.stderr)
         if plan.kind is UndoKind.RECREATE_DELETED:
@@ -119,22 +127,33 @@ async def _undo(args: argparse.Namespace) -> int:
             results = await apply_undo(backend, plan, site=profile.name)
     finally:
         await session.disconnect()
-    return _report(results, args.json)
+    return _report([(plan, results)], args.json)
 
 
-def _report(results: list[ChannelResult], as_json: bool) -> int:
+def _report(done: list[tuple[UndoPlan, list[ChannelResult]]], as_json: bool) -> int:
+    """Print the results and what was changed, counted; the exit code (see the module docstring)."""
+    results = [r for _plan, part in done for r in part]
     _print(results, as_json)
-    return 0 if all(r.outcome in (Outcome.OK, Outcome.SKIPPED) for r in results) else 1
+    print(f"Undo: {tally(done)}.", file=sys.stderr)
+    if not all(r.outcome in (Outcome.OK, Outcome.SKIPPED) for r in results):
+        return 1
+    kept = sorted({name for plan, part in done if any(r.ok for r in part) for name in plan.not_restorable})
+    if kept:
+        print(secrets_note(kept), file=sys.stderr)
+        return SECRET_NOT_RESTORED
+    return 0
 
 
 async def _undo_batch(
     backend: Backend, entry: Entry, journal: list[Entry], args: argparse.Namespace
-) -> list[ChannelResult]:
+) -> list[tuple[UndoPlan, list[ChannelResult]]]:
     undo = await plan_batch_undo(backend, entry, journal)
-    print(f"Undo batch {undo.batch} ({len(undo.plans)} entries) on {entry.site}:", file=sys.stderr)
+    entries = plural(len(undo.plans), "entry", "entries")
+    print(f"Undo batch {undo.batch} ({entries}) on {entry.site}:", file=sys.stderr)
     print(undo.describe(lines=50), file=sys.stderr)
-    if undo.deletes and not (args.yes or _ask(f"Delete {undo.deletes} channels or groups (to the trash first)?")):
-        raise UsageError(f"undoing batch {undo.batch} deletes {undo.deletes} channels or groups: add --yes to confirm")
+    deletes = plural(undo.deletes, "channel or group", "channels or groups")
+    if undo.deletes and not (args.yes or _ask(f"Delete {deletes} (to the trash first)?")):
+        raise UsageError(f"undoing batch {undo.batch} deletes {deletes}: add --yes to confirm")
     return await apply_batch_undo(backend, undo, site=entry.site)
 
 

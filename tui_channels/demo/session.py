@@ -17,6 +17,7 @@ from pathlib import Path
 from ..backends.registry import family_of
 from ..config import AppConfig, SiteProfile, save_config
 from ..secret_store import env_var_name
+from .data_folder import temporary_data_folder
 from .gateway import DemoGateway, DemoSite
 
 NEWAPI_SITE = "demo-newapi"
@@ -126,6 +127,7 @@ class DemoSession:
             for position, (name, flavor) in enumerate(MORE_SITES)
         ]
         self._set_env("TUI_CHANNELS_CONFIG_DIR", str(folder / "config"))
+        self._stack.enter_context(temporary_data_folder(folder / "data"))
         self._set_env("TUI_CHANNELS_DATA_DIR", str(folder / "data"))
         sites = (newapi, octopus, axonhub, hub, *more)
         for site in sites:

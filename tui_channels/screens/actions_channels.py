@@ -34,6 +34,7 @@ from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
 from ..services.sites import SiteChannels, SiteSession
 from ..services.status_change import StatusChange, StatusPlan, StatusPlans, latest_changes, undo_operation
+from ..services.undo import read_current
 from ..services.tag_view import TagGroup
 from ..services.upstream_models import channel_models
 from ..wording import plural
@@ -592,8 +593,24 @@ class ChannelActions(MainScreenBase):
         if not latest:
             self.notify("No enable or disable to undo here.", severity="warning")
             return
-        sessions = {s.name: s for s in source.sessions}
-        undos = {site: change.undo_plan({c.id: c for c in sessions[site].channels}) for site, change in latest}
+        self._plan_status_undo({s.name: s for s in source.sessions}, latest)
+
+    @work(exclusive=True, group="status-undo")
+    async def _plan_status_undo(self, sessions: dict[str, SiteSession], latest: list[tuple[str, StatusChange]]) -> None:
+        """Read the changed channels from each server (never the rows loaded before), show them as
+        they are, then ask to set back those that still hold the status the change wrote."""
+        undos = {}
+        for site, change in latest:
+            session = sessions[site]
+            try:
+                now = await read_current(await session.connect(), change.after)
+            except ChannelsError as error:
+                self.report_error(error)
+                return
+            for channel in now.values():
+                self.show_saved(session, channel)
+            self.forget_channels(set(change.after) - set(now), session)
+            undos[site] = change.undo_plan(now)
         restoring = {site: undo for site, undo in undos.items() if undo.restore}
         if not restoring:
             for site in undos:

@@ -22,7 +22,14 @@ class HistoryActions(MainScreenBase):
         site = self.current.name if self.current is not None else None
 
         def closed(changed: set[str] | None) -> None:
-            if changed and self.current is not None and self.current.name in changed:
-                self.reload_channels(self.table.cursor_channel.id if self.table.cursor_channel else None)
+            """Sites an undo changed load again from the server when they are on screen (one site
+            or the fleet); those off screen were kept in step by the history itself."""
+            if not changed:
+                return
+            cursor = self.table.cursor_channel.id if self.table.cursor_channel else None
+            on_screen = self.fleet.sessions if self.fleet is not None else [self.current] if self.current else []
+            for session in on_screen:
+                if session.name in changed:
+                    self.reload_channels(cursor if session is self.current else None, session=session)
 
         self.app.push_screen(HistoryScreen(site), closed)

@@ -18,13 +18,14 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
+from ..demo.data_folder import temporary_data_note
 from ..errors import ChannelsError
 from ..services.batch import BatchRun, BatchSettings
 from ..services.channel_plan import CreateRun, creation_settings
 from ..services.history import action_label, change_summary, channel_label, detail_lines, outcome_label, undone_by, when
 from ..services.journal import Entry, read_entries
 from ..services.results import ChannelResult, Outcome
-from ..services.sites import LoadState
+from ..services.sites import SiteSession
 from ..services.undo import (
     BatchUndo,
     UndoKind,
@@ -34,8 +35,11 @@ from ..services.undo import (
     batch_entries,
     plan_batch_undo,
     plan_undo,
+    read_current,
     refusal,
+    tally,
 )
+from ..wording import plural
 from .confirm import ConfirmScreen
 from .copy_report import CopyReportScreen
 from .workers import work
@@ -172,10 +176,11 @@ class HistoryScreen(Screen[set[str]]):
         entry = self._cursor_entry()
         detail = self.query_one("#history-detail", Static)
         if entry is None:
-            detail.update(
-                "Nothing matches the filter." if self._entries else
+            text = "Nothing matches the filter." if self._entries else (
                 "No change has been journalled yet: every write this tool sends is recorded here."
             )
+            note = temporary_data_note()
+            detail.update(f"{text}\n{note}" if note else text)
             return
         lines = detail_lines(entry)
         reason = refusal(entry)
@@ -220,10 +225,8 @@ class HistoryScreen(Screen[set[str]]):
         if reason is not None:
             self.notify(f"Entry {entry.id} cannot be undone: {reason}.", title="Cannot undo", severity="warning")
             return
-        if entry.site not in {site.name for site in workspace_of(self.app).config.sites}:
-            self.notify(f"{entry.site} is no longer a configured site.", title="Cannot undo", severity="warning")
-            return
-        self._plan(entry)
+        if self._writable(entry):
+            self._plan(entry)
 
     def action_undo_batch(self) -> None:
         entry = self._cursor_entry()
@@ -232,26 +235,36 @@ class HistoryScreen(Screen[set[str]]):
         if len(batch_entries(self._entries, entry)) < 2:
             self.action_undo()
             return
-        if entry.site not in {site.name for site in workspace_of(self.app).config.sites}:
+        if self._writable(entry):
+            self._plan_batch(entry)
+
+    def _writable(self, entry: Entry) -> bool:
+        """Whether the entry's site is still configured and may be written to (else say why)."""
+        workspace = workspace_of(self.app)
+        if entry.site not in {site.name for site in workspace.config.sites}:
             self.notify(f"{entry.site} is no longer a configured site.", title="Cannot undo", severity="warning")
-            return
-        self._plan_batch(entry)
+            return False
+        reason = workspace.sessions.get(workspace.config.site(entry.site)).read_only_reason
+        if reason is not None:
+            self.notify(f"An undo writes to {entry.site}: {reason}", title="Cannot undo", severity="warning")
+            return False
+        return True
 
     @work(exclusive=True, group="undo")
     async def _plan_batch(self, entry: Entry) -> None:
         workspace = workspace_of(self.app)
         session = workspace.sessions.get(workspace.config.site(entry.site))
         count = len(batch_entries(self._entries, entry))
-        self.notify(f"Reading the channels of {count} entries on {entry.site}…", timeout=3)
+        self.notify(f"Reading the channels of {plural(count, 'entry', 'entries')} on {entry.site}…", timeout=3)
         try:
             backend = await session.connect()
             undo = await plan_batch_undo(backend, entry, self._entries)
         except ChannelsError as error:
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return
-        title = f"Undo {len(undo.plans)} of the {count} entries of batch {undo.batch} on {entry.site}?"
+        title = f"Undo {len(undo.plans)} of the {plural(count, 'entry', 'entries')} of batch {undo.batch} on {entry.site}?"
         if undo.deletes:
-            title = f"Undo batch {undo.batch}: delete {undo.deletes} created on {entry.site}?"
+            title = f"Undo batch {undo.batch}: delete {plural(undo.deletes, 'channel or group', 'channels or groups')} it created on {entry.site}?"
         screen = ConfirmScreen(title, undo.describe(), confirm_label="Undo")
         self.app.push_screen(screen, lambda yes: self._batch_confirmed(yes, undo, entry.site))
 
@@ -265,20 +278,21 @@ class HistoryScreen(Screen[set[str]]):
         session = workspace.sessions.get(workspace.config.site(site))
         try:
             backend = await session.connect()
-            results = await apply_batch_undo(backend, undo, site=site)
+            done = await apply_batch_undo(backend, undo, site=site)
         except ChannelsError as error:
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return
         self._changed.add(site)
-        failed = [r for r in results if r.outcome is Outcome.FAILED]
-        done = sum(r.outcome is Outcome.OK for r in results)
-        lines = "\n".join(f"#{r.channel_id} {r.name}: {r.message}" for r in failed[:5])
+        await self._refresh(session, {i for plan, results in done for i in _touched(plan, results)})
+        failed = [r for _plan, results in done for r in results if r.outcome is Outcome.FAILED]
+        lines = [f"#{r.channel_id} {r.name}: {r.message}" for r in failed[:5]]
+        left = f"; {plural(len(undo.refused), 'entry', 'entries')} left alone" if undo.refused else ""
+        notes = {plan.secrets_note() for plan, _results in done if plan.secrets_note()}
         self.notify(
-            f"Undid batch {undo.batch} on {site}: {done} put back, {len(failed)} failed, "
-            f"{len(undo.refused)} entries left alone.\n{lines}".rstrip(),
+            "\n".join([f"Undid batch {undo.batch} on {site}: {tally(done)}{left}.", *sorted(notes), *lines]),
             title="Undo incomplete" if failed else "Undone",
             severity="error" if failed else "information",
-            timeout=15 if failed else 5,
+            timeout=15 if failed or notes else 5,
         )
         self.action_reload()
 
@@ -288,11 +302,8 @@ class HistoryScreen(Screen[set[str]]):
         session = workspace.sessions.get(workspace.config.site(entry.site))
         self.notify(f"Reading the channels of entry {entry.id} on {entry.site}…", timeout=3)
         try:
-            if entry.op in ("delete", "delete_disabled") and session.state is not LoadState.READY:
-                await session.load()
             backend = await session.connect()
-            existing = session.channels if session.state is LoadState.READY else None
-            plan = await plan_undo(backend, entry, existing=existing, journal=self._entries)
+            plan = await plan_undo(backend, entry, journal=self._entries)
         except ChannelsError as error:
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return
@@ -301,7 +312,9 @@ class HistoryScreen(Screen[set[str]]):
             return
         title = f"Undo entry {entry.id} ({action_label(entry)}) on {entry.site}?"
         if plan.kind is UndoKind.DELETE_CREATED:
-            title = f"Undo entry {entry.id}: delete what it created on {entry.site}?"
+            title = f"Undo entry {entry.id}: delete {plan.what} it created on {entry.site}?"
+        elif plan.not_restorable:
+            title = f"Undo entry {entry.id} on {entry.site}, except the {' and '.join(plan.not_restorable)}?"
         screen = ConfirmScreen(title, plan.describe(), confirm_label="Undo")
         self.app.push_screen(screen, lambda yes: self._confirmed(yes, plan))
 
@@ -326,24 +339,42 @@ class HistoryScreen(Screen[set[str]]):
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return
         self._changed.add(site)
+        await self._refresh(session, _touched(plan, results))
         self._report(plan, results)
         self.action_reload()
 
+    async def _refresh(self, session: SiteSession, ids: set[int]) -> None:
+        """Keep the site's loaded channels in step with the server after an undo: each channel it
+        touched is read again (a deleted one is dropped), so no list shows what was there before."""
+        if not ids or not session.channels or session.backend is None:
+            return
+        try:
+            now = await read_current(session.backend, ids)
+        except ChannelsError:
+            return
+        for channel in now.values():
+            session.replace_channel(channel)
+        session.forget_channels(ids - set(now))
+
     def _report(self, plan: UndoPlan, results: list[ChannelResult]) -> None:
         failed = [r for r in results if r.outcome is Outcome.FAILED]
-        done = sum(r.outcome is Outcome.OK for r in results)
-        if failed:
-            lines = "\n".join(f"#{r.channel_id} {r.name}: {r.message}" for r in failed[:5])
-            self.notify(
-                f"Undo of entry {plan.entry.id}: {done} done, {len(failed)} failed.\n{lines}",
-                title="Undo incomplete",
-                severity="error",
-                timeout=15,
-            )
-        else:
-            left = len(results) - done
-            what = plan.what if not left else f"{done} put back, {left} already as before"
-            self.notify(f"Undid entry {plan.entry.id} on {plan.entry.site}: {what}.", title="Undone")
+        lines = [f"#{r.channel_id} {r.name}: {r.message}" for r in failed[:5]]
+        note = plan.secrets_note() if any(r.ok for r in results) else ""
+        self.notify(
+            "\n".join([f"Undid entry {plan.entry.id} on {plan.entry.site}: {tally([(plan, results)])}.", *([note] if note else []), *lines]),
+            title="Undo incomplete" if failed else "Undone",
+            severity="error" if failed else "information",
+            timeout=15 if failed or note else 5,
+        )
+
+
+def _touched(plan: UndoPlan, results: list[ChannelResult]) -> set[int]:
+    """The ids of the channels an undo wrote to (a recreated channel by its new id); none for a group."""
+    if plan.groups:
+        return set()
+    if plan.kind is UndoKind.RECREATE_DELETED:
+        return {r.value for r in results if r.ok and isinstance(r.value, int)}
+    return {r.channel_id for r in results if r.outcome is not Outcome.SKIPPED}
 
 
 def _cut(text: str, width: int) -> str:

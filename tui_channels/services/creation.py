@@ -17,6 +17,7 @@ from ..backends.base import Backend, Capabilities, FieldKind
 from ..errors import BackendError, ChannelsError
 from ..models import Channel, ChannelSpec
 from .channel_form import LIST_WIRE_NAMES, key_entries
+from .recorder import one_batch
 
 
 class CreatedNotAsAsked(BackendError):
@@ -73,8 +74,15 @@ async def create_channel(backend: Backend, spec: ChannelSpec) -> Channel:
     """Create the channel, then enforce and verify what the server may drop; returns the stored channel.
 
     Raises what the create raised, or `CreatedNotAsAsked` (with the created channel) when the
-    channel exists but its status or key states could not be set as asked.
+    channel exists but its status or key states could not be set as asked. The create and what it
+    sets right after share one journal batch (the outer one, in a batch), so undoing the create
+    knows those writes as part of it.
     """
+    with one_batch():
+        return await _create(backend, spec)
+
+
+async def _create(backend: Backend, spec: ChannelSpec) -> Channel:
     capabilities = backend.capabilities
     created = await backend.create_channel(spec)
     missing = dropped(capabilities, spec, created)

@@ -119,8 +119,9 @@ def short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def change_text(change: Change, *, reverse: bool = False) -> str:
-    """One change in words: "priority 0 → 5; models +2 −1", or the way back with `reverse`."""
+def change_text(change: Change, *, reverse: bool = False, secrets: bool = True) -> str:
+    """One change in words: "priority 0 → 5; models +2 −1", or the way back with `reverse`;
+    `secrets=False` leaves out the secret fields the change only names (an undo cannot send them)."""
     before, after = (change.after, change.before) if reverse else (change.before, change.after)
     if before is None and after is None:
         return ""
@@ -140,7 +141,8 @@ def change_text(change: Change, *, reverse: bool = False) -> str:
             parts.append(f"{name} {counts or 'reordered'}")
         else:
             parts.append(f"{name} {short(old, 24)} → {short(new, 24)}")
-    parts += [f"{name} (secret)" for name in change.withheld]
+    if secrets:
+        parts += [f"{name} (secret)" for name in change.withheld]
     return "; ".join(parts) or "no change"
 
 

@@ -198,7 +198,8 @@ class StatusChange:
         return arrived
 
     def undo_plan(self, current: Mapping[int, Channel]) -> UndoPlan:
-        """What an undo would do, given the channels as they are loaded now."""
+        """What an undo would do, given the channels as the server holds them now (read them
+        just before: a list loaded earlier may not show a change made since)."""
         restore: list[Channel] = []
         moved: list[str] = []
         for channel_id, now in self.after.items():
@@ -238,8 +239,11 @@ class UndoPlan:
         for channel in self.restore:
             status = self.change.before[channel.id]
             counts[status] = counts.get(status, 0) + 1
-        parts = ", ".join(f"{count} to {status.label}" for status, count in counts.items())
-        lines = [f"Sets {plural(len(self.restore), 'channel')} back to the status they had: {parts}."]
+        parts = ", ".join(f"{count:,} to {status.label}" for status, count in counts.items())
+        if self.restore:
+            lines = [f"Sets {plural(len(self.restore), 'channel')} back to the status they had: {parts}."]
+        else:
+            lines = ["No channel still has the status the change set."]
         automatic = counts.get(ChannelStatus.AUTO_DISABLED, 0)
         if automatic:
             lines.append(

@@ -7,26 +7,34 @@ Three kinds of undo, whatever backend the site runs (all through the `Backend` i
   that still holds the entry's "after" values gets its "before" values back (a status through
   `set_status`, a tag alone through `set_tag` where the server has it, anything else through
   `update_channel` as an edit would send it); one that already holds the "before" values is left
-  alone; one that holds anything else, or is gone, refuses the whole undo, naming what differs;
+  alone; one that holds anything else, or is gone, refuses the whole undo, naming what differs.
+  A secret the write changed with them (a key) is never journalled, so it cannot go back: the
+  other fields do, and the plan and every result say that the key stays as it is;
 - a create (or a server-side copy): the channel is deleted, to the trash first, if it still holds
-  the values it was created with;
+  the values it was created with (or those the same create set right after, such as the status
+  Octopus drops); a later edit, by anyone, refuses it;
 - a delete: the channels are created again from their trash records (with new ids), previewed
   like a restore, if they are not on the server any more.
+
+Every check reads the server's current records (`read_current`: one GET per channel, one listing
+for many), never a list the app loaded earlier, and the check runs again just before the writes,
+so an undo confirmed after a pause still refuses a channel that changed meanwhile.
 
 Model groups (Octopus) are undone the same three ways: an edit puts the group's former settings
 and members back, a create deletes the group (to the group trash first), a delete creates it again
 from the journalled settings when every member's channel is still there and no group took its name.
 
 What cannot be undone says why: a failed write, the server's own model sync, maintenance and
-multi-key actions, and any write whose changed fields include a secret (keys, key lists,
-headers), since the journal never holds one. Every write an undo sends is journalled as an undo
+multi-key actions, and a write that changed nothing but secrets (keys, key lists, headers), since
+the journal never holds one. Every write an undo sends is journalled as an undo
 of the entry (`recorder.acting`).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +42,7 @@ from ..backends.base import Backend, Capabilities, Operation
 from ..errors import ChannelsError, NotFound
 from ..model_groups import ModelGroup
 from ..models import Channel
+from ..wording import plural
 from . import trash
 from .change_values import decoded, group_values, group_with, same, values_of
 from .group_transfer import trash_groups
@@ -61,6 +70,7 @@ NOT_UNDOABLE = {
 }
 READ_ONE_BY_ONE = 10
 """Up to this many channels are read one by one to check them; more are read with one listing."""
+SECRETS_NOT_KEPT = "the journal never keeps secrets"
 
 
 class UndoRefused(ChannelsError):
@@ -89,6 +99,8 @@ class ChannelUndo:
     channel: Channel
     change: Change
     already_undone: bool = False
+    expected: Mapping[str, Any] = field(default_factory=dict)
+    """The values the server must still hold for the undo to go ahead (checked again on apply)."""
 
 
 @dataclass
@@ -110,11 +122,23 @@ class UndoPlan:
 
     @property
     def what(self) -> str:
-        """What the undo deletes or puts back, counted: "2 channels", "group fast"."""
+        """What the undo deletes, creates or puts back, counted: "2 channels", "group fast"."""
         if self.groups:
             return ", ".join(f"group {g.change.name}" for g in self.groups)
-        count = len(self.channels)
-        return f"{count} channel" if count == 1 else f"{count} channels"
+        if self.restore is not None:
+            return plural(len(self.restore.rows), "channel")
+        return plural(len(self.pending), "channel")
+
+    @property
+    def not_restorable(self) -> list[str]:
+        """The secret fields the entry changed on the channels it puts back, which stay as they are."""
+        if self.kind is not UndoKind.VALUES:
+            return []
+        return sorted({name for item in self.pending for name in item.change.withheld})
+
+    def secrets_note(self) -> str:
+        """"The key cannot be restored: …", or "" when the entry changed no secret."""
+        return secrets_note(self.not_restorable)
 
     def describe(self) -> str:
         """What will happen, one line per channel (for a confirmation)."""
@@ -136,8 +160,21 @@ class UndoPlan:
             elif item.already_undone:
                 lines.append(f"{label}: already as before, left alone")
             else:
-                lines.append(f"{label}: {change_text(item.change, reverse=True)}")
+                lines.append(f"{label}: {change_text(item.change, reverse=True, secrets=False)}")
+        if self.secrets_note():
+            lines.append(self.secrets_note())
         return "\n".join(lines)
+
+
+def secrets_note(names: Sequence[str]) -> str:
+    """Why the named secret fields stay as they are after an undo, and what to do; "" for none."""
+    if not names:
+        return ""
+    it = "it stays" if len(names) == 1 else "they stay"
+    return (
+        f"The {' and '.join(names)} cannot be restored: {SECRETS_NOT_KEPT}, so {it} as now "
+        "(edit the channel to set it)."
+    )
 
 
 def refusal(entry: Entry) -> str | None:
@@ -157,17 +194,23 @@ def refusal(entry: Entry) -> str | None:
     if not channels or any(c.id is None for c in channels):
         return "the journal does not know which channels this write changed"
     if entry.op in VALUE_OPS:
-        secret = sorted({name for c in channels for name in c.withheld})
-        if secret:
-            return (
-                f"it changed {', '.join(secret)}, which the journal never holds (a secret cannot be put back); "
-                "edit the channel instead"
-            )
         if any(c.before is None or c.after is None for c in channels):
             return "the journal lacks the values before or after this write"
+        secret = sorted({name for c in channels for name in c.withheld})
+        if secret and not any(_changed(c) for c in channels):
+            return (
+                f"it changed only {', '.join(secret)}, and {SECRETS_NOT_KEPT} (a secret cannot be put back); "
+                "edit the channel instead"
+            )
     if entry.op in CREATE_OPS and any(not c.after for c in channels):
         return "the journal lacks the values it was created with, so it cannot tell whether it changed since"
     return None
+
+
+def _changed(change: Change) -> bool:
+    """Whether the change holds a field whose value differs before and after (a secret is not held)."""
+    before, after = change.before or {}, change.after or {}
+    return any(not same(before.get(name), after.get(name)) for name in {*before, *after})
 
 
 def _group_refusal(entry: Entry) -> str | None:
@@ -187,73 +230,86 @@ async def plan_undo(
     backend: Backend,
     entry: Entry,
     *,
-    existing: Sequence[Channel] | None = None,
-    trash_records: Sequence[Mapping[str, Any]] | None = None,
     journal: Sequence[Entry] = (),
     current: Mapping[int, Channel] | None = None,
 ) -> UndoPlan:
     """Check `entry` against the server and say what undoing it will do.
 
-    `existing` is the site's channels for a delete's duplicate check (listed when not given);
-    `trash_records` the trash (read when not given); `journal` the site's other entries, so a
-    channel the tool itself changed after creating it (such as the status Octopus drops on create
-    and the tool then sets) is still recognised as its own, and a refusal can name the later entry
-    to undo first; `current` the site's channels as just read (each is read when not given).
-    Raises `UndoRefused` with the reason, or a backend error when the server cannot be read.
+    `journal` is the site's other entries, so a refusal can name the later entry to undo first,
+    and a create recognises the writes the same create made right after it (the same batch);
+    `current` is the entry's channels as just read from the server (`read_current`; read here
+    when not given): never a list loaded earlier. A delete's undo lists the site's channels and
+    reads the trash. Raises `UndoRefused` with the reason, or a backend error when the server
+    cannot be read.
     """
     reason = refusal(entry)
     if reason is not None:
         raise UndoRefused(f"Entry {entry.id} cannot be undone: {reason}.")
     if entry.op in DELETE_OPS:
-        return await _plan_recreate(backend, entry, existing, trash_records)
+        return await _plan_recreate(backend, entry)
     if entry.op in GROUP_OPS:
-        return await _plan_group(backend, entry, existing)
+        return await _plan_group(backend, entry)
     changes = [c for c in entry.changes if c.of == "channel"]
     if current is None:
-        current = await _read(backend, [c.id for c in changes if c.id is not None])
-    capabilities = backend.capabilities
+        current = await read_current(backend, [c.id for c in changes if c.id is not None])
     problems: list[str] = []
     items: list[ChannelUndo] = []
     for change in changes:
         channel = current.get(change.id) if change.id is not None else None
-        label = f"#{change.id} {change.name}"
         if channel is None:
-            problems.append(f"{label} is not on the server any more")
+            problems.append(f"#{change.id} {change.name} is not on the server any more")
             continue
-        later = _later(journal, entry, change.id)
-        after = dict(change.after or {})
-        if entry.op in CREATE_OPS:
-            for newer in later:
-                after.update(newer.after or {})
-        now = values_of(capabilities, channel, list(after)).values
-        if entry.op in CREATE_OPS:
-            differs = _differences(after, now)
-            if differs:
-                problems.append(f"{label} changed since it was created ({differs})")
-            items.append(ChannelUndo(channel, change))
-            continue
-        if all(same(now.get(n), v) for n, v in (change.before or {}).items()):
-            items.append(ChannelUndo(channel, change, already_undone=True))
-            continue
-        differs = _differences(after, now)
-        if differs:
-            problems.append(f"{label} changed since ({differs}){_undo_first(journal, entry, change, now)}")
-        items.append(ChannelUndo(channel, change))
+        item, problem = _check(backend.capabilities, entry, change, channel, journal)
+        items.append(item)
+        if problem:
+            problems.append(problem)
     if problems:
         raise UndoRefused(f"Entry {entry.id} cannot be undone: " + "; ".join(problems[:5]) + _more(problems) + ".")
     kind = UndoKind.DELETE_CREATED if entry.op in CREATE_OPS else UndoKind.VALUES
     plan = UndoPlan(entry, kind, items)
     if kind is UndoKind.VALUES and not plan.pending:
-        raise UndoRefused(f"Entry {entry.id} is undone already: the server holds the values from before it.")
+        unchecked = sorted({name for c in changes for name in c.withheld})
+        note = f" ({' and '.join(unchecked)} not compared: {SECRETS_NOT_KEPT})" if unchecked else ""
+        raise UndoRefused(f"Entry {entry.id} is undone already: the server holds the values from before it{note}.")
     return plan
 
 
-def _later(journal: Sequence[Entry], entry: Entry, channel_id: int | None) -> list[Change]:
-    """The channel's changes journalled by later successful writes on the entry's site, oldest first."""
+def _check(
+    capabilities: Capabilities, entry: Entry, change: Change, channel: Channel, journal: Sequence[Entry]
+) -> tuple[ChannelUndo, str]:
+    """One channel against the entry: what its undo does, and why it cannot ("" when it can)."""
+    label = f"#{change.id} {change.name}"
+    expected = dict(change.after or {})
+    if entry.op in CREATE_OPS:
+        for own in _same_create(journal, entry, change.id):
+            expected.update(own.after or {})
+        now = values_of(capabilities, channel, list(expected)).values
+        differs = _differences(expected, now)
+        item = ChannelUndo(channel, change, expected=expected)
+        if differs:
+            return item, f"{label} changed since it was created ({differs}){_undo_first(journal, entry, change, now)}"
+        return item, ""
+    now = values_of(capabilities, channel, [*(change.before or {}), *expected]).values
+    if all(same(now.get(n), v) for n, v in (change.before or {}).items()):
+        return ChannelUndo(channel, change, already_undone=True, expected=expected), ""
+    differs = _differences(expected, now)
+    item = ChannelUndo(channel, change, expected=expected)
+    if differs:
+        return item, f"{label} changed since ({differs}){_undo_first(journal, entry, change, now)}"
+    return item, ""
+
+
+def _same_create(journal: Sequence[Entry], entry: Entry, channel_id: int | None) -> list[Change]:
+    """The channel's changes written by the create itself right after it (in its batch: the status
+    or key states a server dropped on create, set by `creation.create_channel`), oldest first.
+    A later edit is not one of them: it makes the channel differ from what was created."""
+    if entry.batch is None:
+        return []
     return [
         change
         for other in journal
-        if other.site == entry.site and other.id > entry.id and other.ok
+        if other.site == entry.site and other.id > entry.id and other.ok and other.batch == entry.batch
+        and other.undoes is None and other.op in ("status", "update")
         for change in other.changes
         if change.of == "channel" and change.id == channel_id and change.after is not None
     ]
@@ -282,8 +338,10 @@ def _more(problems: Sequence[str]) -> str:
     return f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
 
 
-async def _read(backend: Backend, channel_ids: Sequence[int]) -> dict[int, Channel]:
-    """The channels as the server holds them now; a missing one is left out."""
+async def read_current(backend: Backend, channel_ids: Iterable[int]) -> dict[int, Channel]:
+    """The channels as the server holds them now (one GET each, or one listing for more than
+    `READ_ONE_BY_ONE`); a channel no longer there is left out."""
+    channel_ids = list(dict.fromkeys(channel_ids))
     if len(channel_ids) > READ_ONE_BY_ONE:
         wanted = set(channel_ids)
         return {c.id: c for c in await backend.list_channels() if c.id in wanted}
@@ -296,18 +354,13 @@ async def _read(backend: Backend, channel_ids: Sequence[int]) -> dict[int, Chann
     return found
 
 
-async def _plan_recreate(
-    backend: Backend,
-    entry: Entry,
-    existing: Sequence[Channel] | None,
-    trash_records: Sequence[Mapping[str, Any]] | None,
-) -> UndoPlan:
+async def _plan_recreate(backend: Backend, entry: Entry) -> UndoPlan:
     changes = [c for c in entry.changes if c.of == "channel" and c.id is not None]
-    still = await _read(backend, [c.id for c in changes if c.id is not None])
+    still = await read_current(backend, [c.id for c in changes if c.id is not None])
     if still:
         names = ", ".join(f"#{c.id} {c.name}" for c in still.values())
         raise UndoRefused(f"Entry {entry.id} cannot be undone: {names} is still on the server, so there is nothing to restore.")
-    records = trash.read() if trash_records is None else trash_records
+    records = trash.read()
     items = []
     missing = []
     for change in changes:
@@ -321,15 +374,15 @@ async def _plan_recreate(
             f"Entry {entry.id} cannot be undone: the trash holds no record of {', '.join(missing)} "
             "deleted then, so it cannot be created again."
         )
-    channels = list(existing) if existing is not None else await backend.list_channels()
-    title = f"Undo entry {entry.id}: create {len(items)} deleted channels again on {entry.site}"
+    channels = await backend.list_channels()
+    title = f"Undo entry {entry.id}: create {plural(len(items), 'deleted channel')} again on {entry.site}"
     plan = plan_transfer(items, backend.capabilities, channels, site=entry.site, title=title, action="undo")
     if all(row.state is RowState.PRESENT for row in plan.rows):
         raise UndoRefused(f"Entry {entry.id} is undone already: {blocked_rows(plan)}.")
     return UndoPlan(entry, UndoKind.RECREATE_DELETED, restore=plan)
 
 
-async def _plan_group(backend: Backend, entry: Entry, existing: Sequence[Channel] | None) -> UndoPlan:
+async def _plan_group(backend: Backend, entry: Entry) -> UndoPlan:
     """A group undo, checked against the server's groups (and channels, for members)."""
     [change] = [c for c in entry.changes if c.of == "group"]
     label = f"group #{change.id} {change.name}"
@@ -343,8 +396,7 @@ async def _plan_group(backend: Backend, entry: Entry, existing: Sequence[Channel
         taken = next((g for g in groups.values() if g.name == before.get("name")), None)
         if taken is not None:
             raise UndoRefused(f"{refused}a group named {taken.name} is on the server now (#{taken.id}).")
-        channels = list(existing) if existing is not None else await backend.list_channels()
-        present = {c.id for c in channels}
+        present = {c.id for c in await backend.list_channels()}
         gone = sorted({int(m[0]) for m in before.get("members") or [] if int(m[0]) not in present})
         if gone:
             names = ", ".join(f"#{i}" for i in gone[:5])
@@ -360,7 +412,7 @@ async def _plan_group(backend: Backend, entry: Entry, existing: Sequence[Channel
         since = "since it was created" if entry.op == "group_create" else "since"
         raise UndoRefused(f"{refused}{label} changed {since} ({differs}).")
     if entry.op == "group_create":
-        channels = list(existing) if existing is not None else await backend.list_channels()
+        channels = await backend.list_channels()
         return UndoPlan(entry, UndoKind.DELETE_CREATED, groups=[GroupUndo(now, change)], site_channels=channels)
     return UndoPlan(entry, UndoKind.VALUES, groups=[GroupUndo(now, change)])
 
@@ -380,13 +432,20 @@ def blocked_rows(plan: ChannelPlan) -> str:
     return "; ".join(f"{row.spec.name}: {row.reason}" for row in held)
 
 
-async def apply_undo(backend: Backend, plan: UndoPlan, *, site: str) -> list[ChannelResult]:
+async def apply_undo(
+    backend: Backend, plan: UndoPlan, *, site: str, current: Mapping[int, Channel] | None = None
+) -> list[ChannelResult]:
     """Send the undo (journalled as an undo of the entry); one result per channel.
 
-    A recreate goes through `CreateRun` by the caller (it is a batch of creates with a preview);
-    this handles values and deletes of created channels.
+    Each channel is read again first (`current`, when the caller has just read them): one that
+    no longer holds what the plan checked fails with the reason and is left as it is. A recreate
+    goes through `CreateRun` by the caller (it is a batch of creates with a preview); this
+    handles values and deletes of created channels.
     """
     results = []
+    pending = [item for item in plan.channels if not item.already_undone]
+    if pending and current is None:
+        current = await read_current(backend, [item.channel.id for item in pending])
     with acting("undo", undoes=plan.entry.id):
         for undo in plan.groups:
             results.append(await _undo_group(backend, plan, undo, site=site))
@@ -395,18 +454,36 @@ async def apply_undo(backend: Backend, plan: UndoPlan, *, site: str) -> list[Cha
             if item.already_undone:
                 results.append(_result(channel, Outcome.SKIPPED, "already as before"))
                 continue
+            assert current is not None
+            now = current.get(channel.id)
+            moved = _moved(backend.capabilities, item, now)
+            if moved:
+                results.append(_result(channel, Outcome.FAILED, moved))
+                continue
+            assert now is not None
             try:
                 if plan.kind is UndoKind.DELETE_CREATED:
-                    await _delete_to_trash(backend, channel, site=site)
+                    await _delete_to_trash(backend, now, site=site)
                     message = "deleted (its record is in the trash)"
                 else:
-                    await _put_back(backend, channel, change)
-                    message = change_text(change, reverse=True)
+                    await _put_back(backend, now, change)
+                    message = change_text(change, reverse=True, secrets=False)
+                    if change.withheld:
+                        message += f"; {' and '.join(change.withheld)} not restored ({SECRETS_NOT_KEPT})"
             except ChannelsError as error:
                 results.append(_result(channel, Outcome.FAILED, error.message))
                 continue
             results.append(_result(channel, Outcome.OK, message))
     return results
+
+
+def _moved(capabilities: Capabilities, item: ChannelUndo, now: Channel | None) -> str:
+    """Why a checked channel cannot be undone any more when it is read again ("" when it can)."""
+    if now is None:
+        return "not on the server any more: left alone"
+    values = values_of(capabilities, now, list(item.expected)).values
+    differs = _differences(item.expected, values)
+    return f"changed since the undo was checked ({differs}): left alone" if differs else ""
 
 
 async def _undo_group(backend: Backend, plan: UndoPlan, undo: GroupUndo, *, site: str) -> ChannelResult:
@@ -478,7 +555,7 @@ class BatchUndo:
         if len(text) > lines:
             text = [*text[:lines], f"and {len(text) - lines} more"]
         if self.refused:
-            text.append(f"{len(self.refused)} entries are left alone:")
+            text.append(f"{plural(len(self.refused), 'entry', 'entries')} left alone:")
             text += [f"  entry {e.id}: {reason}" for e, reason in self.refused[:5]]
         return "\n".join(text)
 
@@ -495,10 +572,10 @@ async def plan_batch_undo(backend: Backend, entry: Entry, journal: Sequence[Entr
     batch). A delete is left out: each shows its own restore preview (or restore them together
     from the trash with L). Raises `UndoRefused` when no entry of the batch can be undone."""
     members = [e for e in batch_entries(journal, entry) if e.ok]
+    created = {c.id for e in members if e.op in CREATE_OPS for c in e.changes if c.of == "channel"}
+    members = [e for e in members if not _part_of_create(e, created)]
     ids = {c.id for e in members for c in e.changes if c.of == "channel" and c.id is not None}
-    current = None
-    if len(ids) > READ_ONE_BY_ONE:
-        current = {c.id: c for c in await backend.list_channels() if c.id in ids}
+    current = await read_current(backend, ids)
     plans: list[UndoPlan] = []
     refused: list[tuple[Entry, str]] = []
     for member in reversed(members):
@@ -515,10 +592,52 @@ async def plan_batch_undo(backend: Backend, entry: Entry, journal: Sequence[Entr
     return BatchUndo(entry.batch or str(entry.id), plans, refused)
 
 
-async def apply_batch_undo(backend: Backend, undo: BatchUndo, *, site: str) -> list[ChannelResult]:
-    """Undo each planned entry, newest first, as one batch of its own."""
-    results: list[ChannelResult] = []
+def _part_of_create(entry: Entry, created: set[int | None]) -> bool:
+    """Whether a batch's entry only finished creating channels the batch created (the status a
+    server dropped): deleting the channels undoes it too."""
+    channels = [c.id for c in entry.changes if c.of == "channel"]
+    return entry.op not in CREATE_OPS and bool(channels) and all(i in created for i in channels)
+
+
+async def apply_batch_undo(backend: Backend, undo: BatchUndo, *, site: str) -> list[tuple[UndoPlan, list[ChannelResult]]]:
+    """Undo each planned entry, newest first, as one batch of its own; the channels are read
+    again once for all of them. Returns each plan with its results."""
+    ids = {item.channel.id for plan in undo.plans for item in plan.pending}
+    current = await read_current(backend, ids)
+    done: list[tuple[UndoPlan, list[ChannelResult]]] = []
     with one_batch():
         for plan in undo.plans:
-            results += await apply_undo(backend, plan, site=site)
-    return results
+            done.append((plan, await apply_undo(backend, plan, site=site, current=current)))
+    return done
+
+
+# -- what an undo did, in words ----------------------------------------------------------------
+
+_DONE = {
+    UndoKind.VALUES: "put back {}",
+    UndoKind.DELETE_CREATED: "deleted {}",
+    UndoKind.RECREATE_DELETED: "created {} again",
+    UndoKind.RECREATE_GROUP: "created {} again",
+}
+
+
+def tally(done: Iterable[tuple[UndoPlan, Sequence[ChannelResult]]]) -> str:
+    """What undoing these plans changed, counted from the results: "put back 2 channels, deleted
+    1 channel; 1 already as before; 1 failed". Only a result the server took counts as changed."""
+    changed: Counter[tuple[str, str]] = Counter()
+    skipped = failed = 0
+    for plan, results in done:
+        noun = "group" if plan.groups else "channel"
+        for result in results:
+            if result.outcome is Outcome.OK:
+                changed[(_DONE[plan.kind], noun)] += 1
+            elif result.outcome is Outcome.FAILED:
+                failed += 1
+            else:
+                skipped += 1
+    parts = [", ".join(verb.format(plural(count, noun)) for (verb, noun), count in changed.items()) or "nothing changed"]
+    if skipped:
+        parts.append(f"{plural(skipped, 'channel')} already as before")
+    if failed:
+        parts.append(f"{failed:,} failed")
+    return "; ".join(parts)
