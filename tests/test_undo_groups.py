@@ -74,6 +74,17 @@ async def test_a_group_changed_since_is_refused(subject: Subject) -> None:
         await plan_undo(subject.backend, entry)
 
 
+async def test_a_group_changed_after_the_check_is_left_alone(subject: Subject) -> None:
+    saved = await subject.backend.create_model_group(subject.group("undo-late"))
+    await subject.backend.update_model_group(saved, replace(saved, name="undo-late-2"))
+    plan = await plan_undo(subject.backend, subject.last())
+    [now] = [g for g in await subject.other.list_model_groups() if g.id == saved.id]
+    await subject.other.update_model_group(now, replace(now, name="someone-late"))
+    [result] = await apply_undo(subject.backend, plan, site=subject.site.name)
+    assert result.outcome is Outcome.FAILED and "changed since the undo was checked (name is someone-late" in result.message
+    assert await _named(subject.other, "someone-late") is not None
+
+
 async def test_a_created_group_is_deleted_to_the_group_trash(subject: Subject) -> None:
     await subject.backend.create_model_group(subject.group("undo-created"))
     plan = await plan_undo(subject.backend, subject.last())

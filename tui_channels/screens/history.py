@@ -159,7 +159,7 @@ class HistoryScreen(Screen[set[str]]):
     def _update_title(self) -> None:
         where = "every site" if self._all_sites else (self._site or "every site")
         count = self._matching
-        text = f"History of changes · {where} · {count:,} {'entry' if count == 1 else 'entries'}"
+        text = f"History of changes · {where} · {plural(count, 'entry', 'entries')}"
         if count > len(self._shown):
             text += f" · the newest {len(self._shown):,} shown (/ narrows)"
         if self._unreadable:

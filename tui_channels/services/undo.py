@@ -446,9 +446,10 @@ async def apply_undo(
     pending = [item for item in plan.channels if not item.already_undone]
     if pending and current is None:
         current = await read_current(backend, [item.channel.id for item in pending])
+    groups = {g.id: g for g in await backend.list_model_groups()} if plan.groups else {}
     with acting("undo", undoes=plan.entry.id):
         for undo in plan.groups:
-            results.append(await _undo_group(backend, plan, undo, site=site))
+            results.append(await _undo_group(backend, plan, undo, groups, site=site))
         for item in plan.channels:
             channel, change = item.channel, item.change
             if item.already_undone:
@@ -486,22 +487,34 @@ def _moved(capabilities: Capabilities, item: ChannelUndo, now: Channel | None) -
     return f"changed since the undo was checked ({differs}): left alone" if differs else ""
 
 
-async def _undo_group(backend: Backend, plan: UndoPlan, undo: GroupUndo, *, site: str) -> ChannelResult:
+async def _undo_group(
+    backend: Backend, plan: UndoPlan, undo: GroupUndo, groups: Mapping[int | None, ModelGroup], *, site: str
+) -> ChannelResult:
+    """One group's undo, checked again against `groups` (the server's, just listed)."""
     change = undo.change
     name = f"group {change.name}"
     try:
         if plan.kind is UndoKind.RECREATE_GROUP:
             before = change.before or {}
+            taken = next((g for g in groups.values() if g.name == before.get("name")), None)
+            if taken is not None:
+                return ChannelResult(change.id or 0, name, Outcome.FAILED, f"a group named {taken.name} is on the server now (#{taken.id}): left alone")
             blank = ModelGroup(None, str(before.get("name") or change.name), before.get("mode", 0))
             saved = await backend.create_model_group(group_with(blank, before))
             return ChannelResult(saved.id or 0, name, Outcome.OK, f"created again as group #{saved.id}")
         assert undo.group is not None and undo.group.id is not None
+        now = groups.get(undo.group.id)
+        if now is None:
+            return ChannelResult(undo.group.id, name, Outcome.FAILED, "not on the server any more: left alone")
+        differs = _differences(change.after or {}, group_values(now).values)
+        if differs:
+            return ChannelResult(undo.group.id, name, Outcome.FAILED, f"changed since the undo was checked ({differs}): left alone")
         if plan.kind is UndoKind.DELETE_CREATED:
             flavor = backend.capabilities.flavor
-            trash_groups([undo.group], plan.site_channels, site=site, flavor=flavor)
+            trash_groups([now], plan.site_channels, site=site, flavor=flavor)
             await backend.delete_model_group(undo.group.id)
             return ChannelResult(undo.group.id, name, Outcome.OK, "deleted (it is in the group trash)")
-        await backend.update_model_group(undo.group, group_with(undo.group, change.before or {}))
+        await backend.update_model_group(now, group_with(now, change.before or {}))
         return ChannelResult(undo.group.id, name, Outcome.OK, change_text(change, reverse=True))
     except ChannelsError as error:
         return ChannelResult(change.id or 0, name, Outcome.FAILED, error.message)
