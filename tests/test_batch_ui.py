@@ -75,7 +75,7 @@ async def test_t_tests_the_selection_updating_rows_live_then_shows_the_results()
         assert shown.test_time >= int(started)
         assert shown.response_time_ms == site.server.record(fast[0])["response_time"]
         slow_answers.set()
-        results = await wait_screen(pilot, BatchResultsScreen, timeout=10)
+        results = await wait_screen(pilot, BatchResultsScreen)
         assert {r.channel_id for r in results._results} == {*fast, slow}
         assert all(r.outcome is Outcome.OK for r in results._results)
         assert "3 channels: 3 ok" in screen_text(app)
@@ -91,7 +91,7 @@ async def test_a_hostile_server_name_is_drawn_on_one_line_in_the_results():
         await wait_loaded(pilot)
         await select(pilot, [target, other])
         await pilot.press("t")
-        results = await wait_screen(pilot, BatchResultsScreen, timeout=10)
+        results = await wait_screen(pilot, BatchResultsScreen)
         prompts = [results.query_one(OptionList).get_option_at_index(i).prompt.plain for i in range(2)]
         line = next(p for p in prompts if "evil" in p).split("\n")[0]
         assert "\u202e" not in line and "\u200b" not in line and len(line) < 100

@@ -159,7 +159,7 @@ async def test_a_fleet_batch_runs_each_site_under_its_own_concurrency_at_once():
             peak[site] = max(peak[site], in_flight[site])
             if all(in_flight.values()):
                 both_running.set()
-            await asyncio.wait_for(both_running.wait(), timeout=5)
+            await asyncio.wait_for(both_running.wait(), timeout=30)
             in_flight[site] -= 1
             return succeeded(channel, f"{site} did {channel.id}")
 
@@ -201,9 +201,9 @@ async def test_cancelling_a_fleet_batch_stops_every_site():
 
     run = FleetRun([SiteBatch("a", channels, slow), SiteBatch("b", channels, slow)])
     task = asyncio.ensure_future(run.run())
-    await asyncio.wait_for(started.wait(), timeout=5)
+    await asyncio.wait_for(started.wait(), timeout=30)
     run.cancel()
-    results = await asyncio.wait_for(task, timeout=5)
+    results = await asyncio.wait_for(task, timeout=30)
     assert {r.outcome for r in results} == {Outcome.CANCELLED}
     assert {r.site for r in results} == {"a", "b"}
 

@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 
 from tui_channels.app import ChannelsApp
+from tui_channels.backends.http import RetryPolicy
 from tui_channels.config import AppConfig, SiteProfile, save_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.secret_store import env_var_name
+from tui_channels.services import verify
 from tui_channels.services.sites import LoadState
 
 from .batch_helpers import key_of, newapi_site, octopus_site
@@ -197,8 +199,13 @@ def test_a_proxys_502_is_retried_up_to_the_channels_cap(gateway: DemoGateway, cl
     ],
 )
 def test_sites_verify_tells_server_trouble_from_a_credentials_failure(
-    gateway: DemoGateway, cli, configured, fault, options, expected
+    gateway: DemoGateway, cli, configured, monkeypatch: pytest.MonkeyPatch, fault, options, expected
 ):
+    # the same retries and the same 429 rule, in hundredths of a second instead of seconds
+    quick = RetryPolicy(
+        base_delay=0.01, max_delay=0.05, max_wait=0.5, max_wait_source=verify.VERIFY_RETRY.max_wait_source
+    )
+    monkeypatch.setattr(verify, "VERIFY_RETRY", quick)
     site = configured(newapi_site(gateway, channels=5))
     site.faults.add(fault, LIST, method="GET", times=None, **options)
     result = cli("sites", "verify", site.name)

@@ -57,14 +57,14 @@ async def open_import_preview(pilot) -> ImportPreviewScreen:
     await pilot.press("K")
     await wait_screen(pilot, KeyLibraryScreen)
     await pilot.press("a", "enter")
-    return await wait_screen(pilot, ImportPreviewScreen, timeout=15)
+    return await wait_screen(pilot, ImportPreviewScreen)
 
 
 async def open_copy_report(pilot) -> CopyReportScreen:
     await pilot.press("space", "space", "C")
     await wait_screen(pilot, SitePicker)
     await pilot.press("enter")
-    return await wait_screen(pilot, CopyReportScreen, timeout=15)
+    return await wait_screen(pilot, CopyReportScreen)
 
 
 async def test_keys_are_imported_from_the_library_into_the_current_site():

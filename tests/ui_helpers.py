@@ -40,7 +40,12 @@ def main_screen(app: ChannelsApp) -> MainScreen:
     raise AssertionError("the main screen is not on the stack")
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+WAIT_LIMIT = 30.0
+"""Seconds a test waits for a state before it fails: a bound for a state that never comes, not a
+guess at how long it takes (the suite runs on two cores shared with other work)."""
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = WAIT_LIMIT) -> None:
     """Let the app run until `condition()` holds; fail the test if it never does."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
@@ -66,7 +71,7 @@ def is_loaded(app: ChannelsApp) -> bool:
     )
 
 
-async def wait_loaded(pilot: Pilot, timeout: float = 15.0) -> None:
+async def wait_loaded(pilot: Pilot, timeout: float = WAIT_LIMIT) -> None:
     await wait_for(pilot, lambda: is_loaded(pilot.app), timeout)  # type: ignore[arg-type]
 
 
@@ -76,7 +81,7 @@ def is_settled(app: ChannelsApp) -> bool:
     return not any(w.is_running for w in app.workers) and is_loaded(app)
 
 
-async def wait_settled(pilot: Pilot, timeout: float = 15.0) -> None:
+async def wait_settled(pilot: Pilot, timeout: float = WAIT_LIMIT) -> None:
     """After an action that saves first and reloads after the server's answer: `wait_loaded`
     alone would see the list loaded before the save, not after it."""
     await wait_for(pilot, lambda: is_settled(pilot.app), timeout)  # type: ignore[arg-type]
@@ -135,7 +140,7 @@ async def without_toasts(pilot: Pilot) -> None:
     await wait_for(pilot, lambda: not pilot.app.screen.query("Toast"))
 
 
-async def wait_screen(pilot: Pilot, screen_type: type[ScreenT], timeout: float = 10.0) -> ScreenT:
+async def wait_screen(pilot: Pilot, screen_type: type[ScreenT], timeout: float = WAIT_LIMIT) -> ScreenT:
     """Wait until the top screen is a `screen_type` and return it."""
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), timeout)
     return pilot.app.screen  # type: ignore[return-value]
