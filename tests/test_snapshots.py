@@ -11,7 +11,15 @@ import pytest
 from tui_channels.app import ChannelsApp
 from tui_channels.demo.session import CLAUDECODEHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
 
-from .ui_helpers import SNAPSHOT_PORT_BASE, demo_session, main_screen, screen_text, wait_for, wait_loaded
+from .ui_helpers import (
+    SNAPSHOT_PORT_BASE,
+    demo_session,
+    main_screen,
+    screen_text,
+    wait_for,
+    wait_loaded,
+    wait_settled,
+)
 
 pytestmark = pytest.mark.xdist_group("snapshots")
 
@@ -86,5 +94,6 @@ class TestNewApiCompleteness:
             screen.table.move_cursor_to_channel(channel.id)
             await pilot.press("M")
             await wait_for(pilot, lambda: "keys:" in screen_text(pilot.app))
+            await wait_settled(pilot)  # the key list too, not only the summary
 
         assert snapshot(snap_compare, then=on_multi_key_channel)
