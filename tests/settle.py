@@ -27,20 +27,29 @@ ROUND_TIMEOUT = 10.0
 async def settle(app: App) -> None:
     """Return once the app has handled what was queued, and what that queued in turn."""
     for _ in range(MAX_ROUNDS):
+        if _stopping(app):
+            return
         try:
             screen = app.screen
         except Exception:
             return
         pumps: list[MessagePump] = [app, *screen.walk_children(with_self=True)]
-        await _one_round(pumps)
+        await _one_round(app, pumps)
         if all(pump._message_queue.empty() for pump in pumps):
             break
     with suppress(Exception):
         app.screen._on_timer_update()
 
 
-async def _one_round(pumps: list[MessagePump]) -> None:
-    """Queue a callback behind whatever each pump has queued; wait until they have all run."""
+def _stopping(app: App) -> bool:
+    """A crashed or closing app handles nothing more: waiting for its queues would only time out
+    (a test of a crash pressed a key and waited `ROUND_TIMEOUT` a round, twenty rounds a key)."""
+    return app._exception is not None or app._closing or app._closed
+
+
+async def _one_round(app: App, pumps: list[MessagePump]) -> None:
+    """Queue a callback behind whatever each pump has queued; wait until they have all run, or
+    until the app crashes."""
     done = asyncio.Event()
     waiting = 0
 
@@ -54,8 +63,13 @@ async def _one_round(pumps: list[MessagePump]) -> None:
         if pump.call_later(ran):
             waiting += 1
     if waiting:
-        with suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(done.wait(), ROUND_TIMEOUT)
+        finished = asyncio.ensure_future(done.wait())
+        crashed = asyncio.ensure_future(app._exception_event.wait())
+        try:
+            await asyncio.wait({finished, crashed}, timeout=ROUND_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            finished.cancel()
+            crashed.cancel()
 
 
 async def settle_active_app(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
