@@ -17,8 +17,9 @@ plain channels x delay / concurrency that ignores what the servers cost.
 
 For a batch test and a batch sync at each concurrency this prints the wall time, the ideal and
 their ratio. A sync is timed as its preview (one upstream model list per channel) and its apply
-(one write per changed channel, no upstream: its ideal is what the gateway spends on the writes);
-each concurrency syncs its own site seeded alike, so every run has the same work.
+(one write per changed channel, no upstream: its ideal is what the gateway spends on the writes),
+through the history journal (in a temporary folder) as the app and the CLI write; each
+concurrency syncs its own site seeded alike, so every run has the same work.
 
 A fleet batch then tests 5 sites at once (New API and Octopus, 200 channels each, each site in its
 own gateway process), each site under the concurrency given, with the progress line `tui-channels
@@ -40,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +58,8 @@ from tui_channels.demo.serve import GatewayProcess, ServedSite
 from tui_channels.services import connectivity, sync
 from tui_channels.services.batch import BatchRun, BatchSettings
 from tui_channels.services.fleet_batch import FleetProgress, FleetRun, SiteBatch
+from tui_channels.services.journal import Journal
+from tui_channels.services.recorder import JournaledBackend
 from tui_channels.services.results import ChannelResult, Outcome, tally
 
 SEED = 7
@@ -166,8 +170,10 @@ class Synced:
     apply_cpu: dict[str, float]
 
 
-async def batch_sync(site: ServedSite, concurrency: int, cpu: CpuMeter) -> Synced:
-    backend = await connected(site)
+async def batch_sync(site: ServedSite, concurrency: int, cpu: CpuMeter, journals: Path) -> Synced:
+    """Preview then apply, through the history journal (in `journals`) as the app and the CLI write."""
+    inner = await connected(site)
+    backend = JournaledBackend(inner, site.name, Journal(site.name, journals))
     try:
         channels = await backend.list_channels()
         options = sync.SyncOptions()
@@ -189,7 +195,7 @@ async def batch_sync(site: ServedSite, concurrency: int, cpu: CpuMeter) -> Synce
         written = sum(r.outcome is Outcome.OK for r in applied)
         return Synced(previewed - started, apply, previews, written, preview_cpu, cpu.spent())
     finally:
-        await backend.close()
+        await inner.close()
 
 
 async def fleet_test(
@@ -240,7 +246,8 @@ async def main(
         print(line("test", concurrency, wall, ideal, plain, f"{counts(results)}; {cpu.report(spent)}"))
     print()
     for concurrency in levels:
-        synced = await batch_sync(sites[f"sync-{concurrency}"], concurrency, cpu)
+        with tempfile.TemporaryDirectory(prefix="bench-journal-") as journals:
+            synced = await batch_sync(sites[f"sync-{concurrency}"], concurrency, cpu, Path(journals))
         preview = Ideal.of(
             requests=channels,
             per_site=channels,

@@ -27,6 +27,7 @@ from tui_channels.services.journal import (
     read_entries,
     select,
 )
+from tui_channels.services.recorder import _GroupAppends
 from tui_channels.services.sites import SiteSession
 
 from .ui_helpers import demo_profile
@@ -197,3 +198,64 @@ def test_ids_go_on_counting_when_processes_rotate_the_journal_between_them(tmp_p
     read = read_entries(journal_files(tmp_path))
     assert read.unreadable == 0
     assert sorted(e.id for e in read.entries) == list(range(1, 161))
+
+
+def _fields(channel: int) -> dict:
+    change = Change(id=channel, name=f"ch-{channel}", before={"priority": 0}, after={"priority": 5})
+    return {"at": NOW, "backend": "newapi", "flavor": "newapi", "op": "update", "changes": (change,)}
+
+
+def test_entries_appended_together_take_the_next_ids_in_order(tmp_path: Path) -> None:
+    journal = Journal("home", tmp_path)
+    _append(journal)
+    entries = journal.append_all([_fields(n) for n in (2, 3, 4)])
+    assert [e.id for e in entries] == [2, 3, 4]
+    assert [(e.id, e.changes[0].id) for e in journal.entries()] == [(1, 1), (2, 2), (3, 3), (4, 4)]
+
+
+class _CountingJournal(Journal):
+    """Counts the disk writes (each one lock, one fsync) and how many entries each carried."""
+
+    def __init__(self, site: str, directory: Path) -> None:
+        super().__init__(site, directory)
+        self.writes: list[int] = []
+
+    def append_all(self, drafts):
+        self.writes.append(len(drafts))
+        return super().append_all(drafts)
+
+
+async def test_appends_that_arrive_while_one_is_written_share_one_disk_write(tmp_path: Path) -> None:
+    """A batch's writes finish close together: their entries go to disk in one write, not one each."""
+    journal = _CountingJournal("home", tmp_path)
+    appends = _GroupAppends()
+    entries = await asyncio.gather(*(appends.add(journal, _fields(n)) for n in range(1, 11)))
+    assert journal.writes == [10]
+    assert [(e.id, e.changes[0].id) for e in entries] == [(n, n) for n in range(1, 11)]
+    assert [e.id for e in journal.entries()] == list(range(1, 11))
+
+
+async def test_a_caller_cancelled_while_its_entry_waits_still_has_it_written(tmp_path: Path) -> None:
+    """The write was sent; cancelling the one who waits for its entry must not lose the entry."""
+    journal = Journal("home", tmp_path)
+    appends = _GroupAppends()
+
+    async def cancel_the_first_then_append() -> object:
+        first.cancel()
+        return await appends.add(journal, _fields(2))
+
+    first = asyncio.create_task(appends.add(journal, _fields(1)))
+    second = asyncio.create_task(cancel_the_first_then_append())
+    assert (await second).id == 2
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert [e.changes[0].id for e in journal.entries()] == [1, 2]
+
+
+async def test_a_journal_that_cannot_be_written_fails_every_append_of_the_write(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the journal folder should be")
+    journal = Journal("home", blocker / "journal")
+    appends = _GroupAppends()
+    outcomes = await asyncio.gather(*(appends.add(journal, _fields(n)) for n in (1, 2)), return_exceptions=True)
+    assert all(isinstance(outcome, JournalError) for outcome in outcomes)

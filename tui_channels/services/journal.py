@@ -44,7 +44,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -188,27 +188,41 @@ class Journal:
             raise self._error("cannot be written", exc, "Nothing was changed on the server") from None
         self._checked = True
 
+    @property
+    def known_writable(self) -> bool:
+        """Whether `ensure_writable` passed and no append has failed since (no need to ask again)."""
+        return self._checked
+
     def append(self, **fields: Any) -> Entry:
         """Append one entry with the next id; `fields` are the `Entry` fields other than `id` and `v`.
 
         Raises `JournalError` when the file cannot be written.
+        """
+        return self.append_all([fields])[0]
+
+    def append_all(self, drafts: Sequence[Mapping[str, Any]]) -> list[Entry]:
+        """Append entries in order with the next ids, in one write under one lock and one fsync.
+
+        A batch's writes finish close together; each taking the lock and syncing the disk on its
+        own made the journal, not the server, what bounded a batch's writes. Raises `JournalError`
+        when the file cannot be written.
         """
         try:
             with self._lock():
                 last = self._rotate_if_full()
                 with self._open() as handle:
                     last = _last_id(handle) or last or self._last_rotated_id()
-                    entry = Entry(id=last + 1, site=self.site, **fields)
+                    entries = [Entry(id=last + n, site=self.site, **fields) for n, fields in enumerate(drafts, 1)]
                     handle.seek(0, os.SEEK_END)
                     if handle.tell() and not _ends_with_newline(handle):
                         handle.write(b"\n")
-                    handle.write(entry.to_line().encode("utf-8"))
+                    handle.write("".join(entry.to_line() for entry in entries).encode("utf-8"))
                     handle.flush()
                     os.fsync(handle.fileno())
         except (OSError, Timeout) as exc:
             self._checked = False
             raise self._error("could not record a change", exc, "The change itself was sent") from None
-        return entry
+        return entries
 
     def _rotate_if_full(self) -> int:
         """Under the lock: rotate the file when it is full; the last id it held (0 when not rotated)."""

@@ -44,7 +44,7 @@ from ..models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCode
 from ..redact import logger, scrub
 from ..model_groups import ModelGroup
 from .change_values import FieldValues, group_values, looks_secret, plain, projected, requested, values_of
-from .journal import Change, Journal, JournalError
+from .journal import Change, Entry, Journal, JournalError
 
 READS = frozenset(
     {
@@ -175,6 +175,7 @@ class JournaledBackend:
         self._inner = inner
         self.site = site
         self.journal = journal or Journal(site)
+        self._appends = _GroupAppends()
         self._known: dict[int, Channel] = {}
         self._complete = False
         self._groups: dict[int, ModelGroup] = {}
@@ -585,7 +586,8 @@ class JournaledBackend:
 
     async def _begin(self, method: str, args: Mapping[str, Any] | None = None) -> _Draft:
         """Check the journal can be written (else nothing is sent) and note when the write starts."""
-        await asyncio.to_thread(self.journal.ensure_writable)
+        if not self.journal.known_writable:
+            await asyncio.to_thread(self.journal.ensure_writable)
         return _Draft(WRITES.get(method, method), datetime.now(UTC), _safe_args(args or {}), _acting.get(), _batch.get())
 
     async def _done(self, draft: _Draft, changes: list[Change], *, result: Any = None, note: str = "") -> None:
@@ -608,23 +610,66 @@ class JournaledBackend:
     async def _append(self, draft: _Draft, changes: list[Change], *, args: dict[str, Any], ok: bool, error: str) -> None:
         capabilities = self.capabilities
         acting_now = draft.acting
+        fields = {
+            "at": draft.at,
+            "backend": capabilities.kind.value,
+            "flavor": capabilities.flavor,
+            "op": draft.op,
+            "action": acting_now.action if acting_now else "",
+            "ok": ok,
+            "error": scrub(error),
+            "args": args,
+            "changes": tuple(changes),
+            "undoes": acting_now.undoes if acting_now else None,
+            "batch": draft.batch,
+        }
         try:
-            await asyncio.to_thread(
-                self.journal.append,
-                at=draft.at,
-                backend=capabilities.kind.value,
-                flavor=capabilities.flavor,
-                op=draft.op,
-                action=acting_now.action if acting_now else "",
-                ok=ok,
-                error=scrub(error),
-                args=args,
-                changes=tuple(changes),
-                undoes=acting_now.undoes if acting_now else None,
-                batch=draft.batch,
-            )
+            await self._appends.add(self.journal, fields)
         except JournalError as problem:
             _log.warning("%s", problem.message)
+
+
+class _GroupAppends:
+    """Appends to a journal that arrive while one is being written go together in the next write:
+    one lock, one file open and one fsync for all of them (`Journal.append_all`), off the event
+    loop. Each caller still returns only once its own entry is on disk; a caller cancelled in the
+    meantime (its write was sent) still has its entry written."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[Mapping[str, Any], asyncio.Future[Entry]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def add(self, journal: Journal, fields: Mapping[str, Any]) -> Entry:
+        future: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
+        self._waiting.append((fields, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(journal))
+        return await asyncio.shield(future)
+
+    async def _write(self, journal: Journal) -> None:
+        batch: list[tuple[Mapping[str, Any], asyncio.Future[Entry]]] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    entries = await asyncio.to_thread(journal.append_all, [fields for fields, _ in batch])
+                except Exception as problem:  # JournalError, or a bug: each caller meets it
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(problem)
+                else:
+                    for (_, future), entry in zip(batch, entries):
+                        if not future.done():
+                            future.set_result(entry)
+                batch = []
+        except BaseException:
+            for _, future in [*batch, *self._waiting]:
+                if not future.done():
+                    future.cancel()
+            self._waiting = []
+            raise
+        finally:
+            self._writer = None
 
 
 def _group_change(group: ModelGroup, before: FieldValues | None, after: FieldValues | None) -> Change:
