@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +15,8 @@ from tui_channels.models import ChannelSpec
 from tui_channels.services.creation import create_channel
 from tui_channels.secret_store import SecretStore, env_var_name
 from tui_channels.services import trash
-from tui_channels.services.journal import Journal
+from tui_channels.services import journal as journal_module
+from tui_channels.services.journal import Change, Journal
 from tui_channels.services.sites import SiteSession
 
 from .ui_helpers import demo_profile
@@ -168,3 +170,17 @@ def test_the_demo_says_its_history_is_temporary_and_where_a_real_one_is(cli, mon
     assert "data folder" in result.err and "temporary and removed when the demo exits" in result.err
     assert str(tmp_path / "real" / "journal") in result.err
     assert "temporary" not in cli("history").err
+
+
+def test_history_lists_and_undo_finds_entries_in_rotated_files(cli, sites, monkeypatch) -> None:
+    newapi, _octopus = sites
+    monkeypatch.setattr(journal_module, "ROTATE_AT_BYTES", 1500)
+    channel_id = min(newapi.server.store)
+    journal = Journal(newapi.name)
+    for number in range(12):
+        change = Change(id=channel_id, name="rotated", before={"priority": number}, after={"priority": number + 1})
+        journal.append(at=datetime.now(UTC), backend="newapi", flavor="newapi", op="update", changes=(change,))
+    assert journal_module.rotated_path(journal.path, 2).exists()
+    assert [e["id"] for e in _history(cli, "--site", newapi.name)] == list(range(1, 13))
+    oldest = cli("history", "undo", "1", "--site", newapi.name)
+    assert oldest.code == 1 and "has no entry" not in oldest.err and "changed since" in oldest.err
