@@ -366,7 +366,9 @@ class TestChannelsList:
         assert set(channels[0]) == {
             "id", "name", "type", "type_name", "status", "base_url", "key", "models", "groups",
             "priority", "weight", "tag", "balance", "response_time_ms", "test_time", "used_quota",
+            "success_rate", "cost_usd",
         }
+        assert {c["success_rate"] for c in channels} == {c["cost_usd"] for c in channels} == {None}
         for record in store.values():
             assert record["key"] not in result.out
         assert all(c["key"] is None or "•" in c["key"] for c in channels)
@@ -388,6 +390,13 @@ class TestChannelsList:
         assert {c["id"]: c["name"] for c in channels} == {i: r["name"] for i, r in stored.items()}
         assert all(c["key"] is None or "•" in c["key"] for c in channels)
         assert {c["status"] for c in channels} <= {"enabled", "manually_disabled"}
+        for channel in channels:
+            stats = stored[channel["id"]]["stats"]
+            requests = stats["request_success"] + stats["request_failed"]
+            rate = stats["request_success"] / requests if requests else None
+            assert channel["success_rate"] == rate
+            assert channel["cost_usd"] == pytest.approx(stats["input_cost"] + stats["output_cost"])
+        assert any(0 < (c["success_rate"] or 0) < 1 for c in channels) and any(c["cost_usd"] for c in channels)
 
     def test_filters(self, cli: Callable[..., Result], newapi_site: DemoSite) -> None:
         register(cli, newapi_site)
@@ -424,7 +433,7 @@ class TestChannelsList:
         register(cli, octopus_site)
         result = cli("channels", "list", "--site", octopus_site.name)
         lines = result.out.splitlines()
-        assert lines[0].split() == ["ID", "NAME", "TYPE", "STATUS", "MODELS", "BASE", "URL"]
+        assert lines[0].split() == ["ID", "NAME", "TYPE", "STATUS", "MODELS", "BASE", "URL", "SUCCESS", "RATE", "COST"]
         assert [int(line.split()[0]) for line in lines[1:]] == sorted(stored)
         listed = json.loads(cli("channels", "list", "--site", octopus_site.name, "--json").out)
         assert [c["id"] for c in listed] == sorted(stored)

@@ -7,16 +7,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from textual.widgets import Checkbox, Input, OptionList
 
 from tui_channels.app import ChannelsApp
 from tui_channels.backends.base import WRITE_OPERATIONS, Operation
-from tui_channels.config import load_config, save_config
+from tui_channels.config import SiteProfile, SyncRules, load_config, save_config
 from tui_channels.demo.session import NEWAPI_SITE
 from tui_channels.screens.help import HelpScreen
 from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.main import MainScreen
+from tui_channels.screens.site_form import SiteForm
+from tui_channels.screens.site_manager import SiteManagerScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
-
 from tui_channels.services.journal import Change, Journal
 
 from .conftest import CliResult
@@ -123,3 +125,73 @@ async def test_an_undo_from_the_history_is_refused_in_a_read_only_run():
                 await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in app._notifications))
                 assert app.screen is history
         assert store[channel_id]["priority"] == priority
+
+
+async def test_the_site_form_marks_a_site_read_only_and_keeps_the_mark_on_later_edits():
+    with demo_session():
+        app = ChannelsApp(site=NEWAPI_SITE)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            assert "READ-ONLY" not in screen_text(app).splitlines()[0]
+            await pilot.press("S")
+            manager = await wait_screen(pilot, SiteManagerScreen)
+            manager.query_one(OptionList).highlighted = [s.name for s in app.config.sites].index(NEWAPI_SITE)
+            await pilot.press("e")
+            form = await wait_screen(pilot, SiteForm)
+            form.query_one("#read-only", Checkbox).value = True
+            await pilot.press("ctrl+s")
+            await wait_screen(pilot, SiteManagerScreen)
+            assert load_config().site(NEWAPI_SITE).read_only
+            assert "read-only" in str(manager.query_one(OptionList).get_option(NEWAPI_SITE).prompt)
+
+            await pilot.press("e")
+            form = await wait_screen(pilot, SiteForm)
+            assert form.query_one("#read-only", Checkbox).value
+            form.query_one("#timeout", Input).value = "42"
+            await pilot.press("ctrl+s")
+            await wait_screen(pilot, SiteManagerScreen)
+            assert load_config().site(NEWAPI_SITE).read_only, "an edit of another field keeps the mark"
+
+            await pilot.press("escape")
+            await wait_screen(pilot, MainScreen)
+            await wait_loaded(pilot)
+            await wait_for(pilot, lambda: "READ-ONLY" in screen_text(app).splitlines()[0])
+            reason = f"read-only: {NEWAPI_SITE} is marked read-only in its profile"
+            assert main_screen(app).current.read_only_reason == reason
+            await pilot.press("F")
+            await wait_for(pilot, lambda: main_screen(app).fleet is not None)
+            await wait_loaded(pilot)
+            assert f"READ-ONLY: {NEWAPI_SITE}" in screen_text(app).splitlines()[0]
+
+
+async def test_saving_the_site_form_unchanged_keeps_every_setting_of_the_profile():
+    """No profile setting is lost by an edit: the form shows it, or keeps it (`FORMLESS_SETTINGS`)."""
+    with demo_session():
+        app = ChannelsApp(site=NEWAPI_SITE)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            stored = app.config.site(NEWAPI_SITE)
+            defaults = SiteProfile.model_construct()
+            profile = stored.model_copy(
+                update={
+                    "verify_tls": False,
+                    "timeout": 12.5,
+                    "concurrency": 9,
+                    "request_budget": 50,
+                    "budget_window": 60.0,
+                    "max_wait": 30.0,
+                    "max_answer_mb": 4.0,
+                    "sync_include": ("gpt",),
+                    "sync_exclude": ("/preview/",),
+                    "sync_channels": {1: SyncRules(skip=True)},
+                    "read_only": True,
+                }
+            )
+            at_default = {f for f in SiteProfile.model_fields if getattr(profile, f) == getattr(defaults, f, None)}
+            assert at_default <= {"username", "email", "flavor"}, "every setting differs from its default"
+            results: list = []
+            await app.push_screen(SiteForm(app.secrets, profile, set()), results.append)
+            await wait_screen(pilot, SiteForm)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: bool(results))
+            assert results[0] == (profile, "")

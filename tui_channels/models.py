@@ -171,8 +171,8 @@ class Channel:
     """Share of the channel's requests that succeeded, 0 to 1, from the server's traffic stats
     (Octopus `stats`); None where the server keeps none or before the first request."""
     cost: float | None = None
-    """What the channel's traffic has cost so far, in the server's price units (Octopus `stats`
-    input plus output cost); None where the server keeps none."""
+    """What the channel's traffic has cost so far, in US dollars at the server's model prices
+    (Octopus `stats` input plus output cost, since the stats began); None where the server keeps none."""
     created_time: int | None = None
     key_count: int | None = None
     """How many keys a multi-key channel holds (None for a plain single-key channel)."""

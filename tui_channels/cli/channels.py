@@ -19,8 +19,9 @@ from ..services.channel_view import CELL_TEXT, ViewState, matches_facets
 from ..services.sites import SiteSession
 from .common import format_table, warn_skipped
 
-COLUMNS = ("id", "name", "type", "status", "models", "group", "priority", "base_url")
-"""Table columns, with the same cell text as the app's table; only those the backend has are shown."""
+COLUMNS = ("id", "name", "type", "status", "models", "group", "priority", "base_url", "success_rate", "cost")
+"""Table columns, with the same cell text as the app's table; only those the backend has are shown
+(success rate and cost: Octopus's traffic stats)."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +68,13 @@ def matches_search(channel: Channel, keyword: str) -> bool:
 
 
 def channel_json(channel: Channel) -> dict[str, Any]:
-    """A channel for scripts: neutral fields only, the key masked (null when the server hides keys)."""
+    """A channel for scripts: neutral fields only, the key masked (null when the server hides keys).
+
+    Figures: `response_time_ms` in ms (the last test's; on Octopus the mean wait of its traffic),
+    `test_time` in Unix seconds, `used_quota` in the server's quota units; `success_rate` (0 to 1)
+    and `cost_usd` (US dollars, at the server's model prices) count every request since the server
+    began keeping the channel's stats (Octopus `stats`, no window), null where the server keeps none.
+    """
     return {
         **neutral_record(channel),
         "key": mask_secret(channel.key) or None,
@@ -75,4 +82,6 @@ def channel_json(channel: Channel) -> dict[str, Any]:
         "response_time_ms": channel.response_time_ms,
         "test_time": channel.test_time,
         "used_quota": channel.used_quota,
+        "success_rate": channel.success_rate,
+        "cost_usd": channel.cost,
     }

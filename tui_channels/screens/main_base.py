@@ -370,7 +370,7 @@ class MainScreenBase(Screen[None]):
             if failed:
                 names = ", ".join(s.name for s in failed)
                 self.notify(
-                    f"{len(failed)} of {len(fleet.sessions)} sites did not load: {names}. "
+                    f"{len(failed)} of {plural(len(fleet.sessions), 'site')} did not load: {names}. "
                     "Their errors show above the table; r tries again.",
                     severity="warning",
                     timeout=8,
@@ -422,7 +422,7 @@ class MainScreenBase(Screen[None]):
         more = len(session.warnings) - 3
         self.notify(
             shown + (f"\n…and {more} more." if more > 0 else ""),
-            title=f"{len(session.warnings)} channel records skipped"
+            title=f"{plural(len(session.warnings), 'channel record')} skipped"
             + (f" on {session.name}" if isinstance(self.shown, Fleet) else ""),
             severity="warning",
             timeout=15,
@@ -616,7 +616,7 @@ class MainScreenBase(Screen[None]):
 
     def _show_fleet_loading(self, fleet: Fleet) -> None:
         self.query_one("#loading-text", Static).update(
-            f"Loading {len(fleet.pending_sites())} of {len(fleet.sessions)} sites … (progress above)\nEsc cancels"
+            f"Loading {len(fleet.pending_sites())} of {plural(len(fleet.sessions), 'site')} … (progress above)\nEsc cancels"
         )
         self._switch("loading")
 
@@ -632,7 +632,7 @@ class MainScreenBase(Screen[None]):
                 shown=self.table.row_count if loaded and self._table_source is source else None,
                 total=source.channel_count if loaded else None,
                 selected=len(self.table.selected_ids) if loaded and self._table_source is source else 0,
-                note="READ-ONLY" if self.workspace.sessions.read_only else "",
+                note=self._fleet_note(source),
                 sort=self._sort_note(source),
             )
             return
@@ -661,6 +661,13 @@ class MainScreenBase(Screen[None]):
         if self.table.tag_mode:
             return "TAG MODE: tags by name"
         return f"sorted by {self.table.label_of(view.sort_column)} {'▼' if view.descending else '▲'}"
+
+    def _fleet_note(self, fleet: Fleet) -> str:
+        """READ-ONLY in a read-only run; else the sites marked read-only in their profiles."""
+        if self.workspace.sessions.read_only:
+            return "READ-ONLY"
+        marked = [session.name for session in fleet.sessions if session.profile.read_only]
+        return f"READ-ONLY: {', '.join(marked)}" if marked else ""
 
     @staticmethod
     def _site_note(session: SiteSession) -> str:

@@ -83,6 +83,11 @@ class SiteForm(FormDialog[tuple[SiteProfile, str] | None]):
                 [(f, f) for f in family.flavors], value=profile.flavor if profile else "auto", allow_blank=False, id="flavor"
             )
             yield Checkbox("Verify TLS certificates", profile.verify_tls if profile else True, id="verify-tls")
+            yield Checkbox(
+                "Read-only: browse only, refuse every write to this gateway",
+                profile.read_only if profile else False,
+                id="read-only",
+            )
             yield Label("Timeout in seconds (empty: default)")
             yield Input(
                 "" if not profile or profile.timeout is None else f"{profile.timeout:g}", id="timeout", type="number"
@@ -140,6 +145,7 @@ class SiteForm(FormDialog[tuple[SiteProfile, str] | None]):
                 username=self._value("#username") or None if login == "username" else None,
                 email=self._value("#email") or None if login == "email" else None,
                 verify_tls=self.query_one("#verify-tls", Checkbox).value,
+                read_only=self.query_one("#read-only", Checkbox).value,
                 timeout=float(timeout) if timeout else None,
                 flavor=str(self.query_one("#flavor", Select).value),
                 **(self._profile.model_dump(include=FORMLESS_SETTINGS) if self._profile else {}),

@@ -82,6 +82,8 @@ class SiteManagerScreen(Screen[set[str]]):
             text.append(f"  {who}secret: {SECRET_PLACES[secrets.location(site.name)]}", style="dim")
             if not site.verify_tls:
                 text.append("  TLS not verified", style="italic")
+            if site.read_only:
+                text.append("  read-only", style="bold")
             options.add_option(Option(text, id=site.name))
         names = [s.name for s in sites]
         if names:

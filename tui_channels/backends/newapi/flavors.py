@@ -168,7 +168,7 @@ balances — its `GET /api/channel/update_balance` answers success and does noth
 commented out in `controller/channel-billing.go`), so the app refreshes each channel instead."""
 
 
-_COLUMNS = frozenset(COLUMNS_ALL) - {"auto_sync", "upstream"}
+_COLUMNS = frozenset(COLUMNS_ALL) - {"auto_sync", "upstream", "success_rate", "cost"}
 """Columns every New API-family server fills (`upstream` is added where the probe finds the routes)."""
 
 NEWAPI_UNTESTABLE_TYPES: frozenset[TypeCode] = frozenset({2, 5, 36, 50, 51, 52, 54})

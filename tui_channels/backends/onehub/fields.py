@@ -34,7 +34,8 @@ def flavor_from_status(data: Mapping[str, Any]) -> str:
 
 LABELS = {"onehub": "One Hub", "donehub": "Done Hub"}
 
-COLUMNS = frozenset(COLUMNS_ALL) - {"auto_sync"}
+COLUMNS = frozenset(COLUMNS_ALL) - {"auto_sync", "upstream", "success_rate", "cost"}
+"""Columns One Hub and Done Hub fill: no server-side model sync, upstream model updates or traffic stats."""
 
 OPERATIONS = frozenset(
     {
