@@ -194,7 +194,7 @@ def test_cli_server_sync(gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch, 
     assert main(["channels", "server-sync", "--site", site.name]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["ID", "NAME", "RESULT", "CHANGE", "ADDED", "REMOVED"]
-    assert f"{site.name}: 1 of 1 auto-sync channels changed" in out
+    assert f"{site.name}: 1 of 1 auto-sync channel changed" in out
 
 
 def test_cli_server_sync_on_new_api_says_it_is_not_supported(gateway: DemoGateway, monkeypatch, capsys) -> None:

@@ -7,6 +7,7 @@ from tui_channels.models import split_list
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.services.results import Outcome
+from tui_channels.wording import plural
 
 from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_loaded, wait_screen
 
@@ -28,7 +29,7 @@ async def test_f8_confirms_then_the_server_syncs_and_the_channels_reload():
         await pilot.press("f8")
         confirm = await wait_screen(pilot, ConfirmScreen)
         message = str(confirm.query_one("#confirm-message").render())
-        assert f"each of its {len(taking_part)} auto-sync channels" in message
+        assert f"each of its {plural(len(taking_part), 'auto-sync channel')}" in message
         await pilot.click("#confirm-yes")
 
         results = await wait_screen(pilot, BatchResultsScreen, timeout=20)

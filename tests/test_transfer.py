@@ -418,10 +418,10 @@ async def test_copy_from_axonhub_carries_the_first_key_and_names_what_stays_behi
     [row] = plan.rows
     assert row.state is RowState.READY, row.reason
     losses = list(row.losses)
-    assert f"1 more keys: {label} keeps one per channel (the first is carried)" in losses
+    assert f"1 more key: {label} keeps one per channel (the first is carried)" in losses
     if kind == "axonhub-older":
         assert losses == [
-            f"1 more keys: {label} keeps one per channel (the first is carried)",
+            f"1 more key: {label} keeps one per channel (the first is carried)",
             f"tags team-a, eu: {label} has no tags",
             f"settings (extraModelPrefix): {label} has no such field",
         ]

@@ -46,6 +46,7 @@ from ..errors import (
     Unreachable,
 )
 from ..redact import logger
+from ..wording import plural
 from .aiohttp_transport import AiohttpTransport, proxied_by_environment
 from .ratelimit import DEFAULT_MAX_WAIT, RequestBudget, ServerWait, Slot, waiting_hook
 
@@ -399,7 +400,7 @@ class HttpTransport:
         if received.started:
             return (
                 f"{self.host} started answering {method} {path} but did not finish within {deadline:g} s "
-                f"({received.size:,} bytes arrived). The gateway, a proxy or the network is stalling; "
+                f"({plural(received.size, 'byte')} arrived). The gateway, a proxy or the network is stalling; "
                 "try again, or raise the site's timeout."
             )
         return (

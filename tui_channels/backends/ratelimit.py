@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..errors import RateLimited
+from ..wording import plural
 
 DEFAULT_MAX_WAIT = 300.0
 """Seconds of waiting a server may ask for (`Retry-After`) before its site's requests fail instead."""
@@ -300,7 +301,7 @@ class RequestBudget:
 
     def describe(self) -> str:
         """The budget in force, e.g. "60 requests per 31 s (learned from 3 × HTTP 429)"."""
-        text = f"{self.limit} requests per {self.window:.0f} s"
+        text = f"{plural(self.limit, 'request')} per {self.window:.0f} s"
         if self.refusals:
             text += f" (learned from {self.refusals} × HTTP 429)"
         return text

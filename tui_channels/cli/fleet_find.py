@@ -17,6 +17,7 @@ from ..secret_store import SecretStore
 from ..config import SiteProfile
 from ..services.find import find as find_text
 from ..services.key_library import KeyLibrary, UpstreamKey
+from ..wording import plural
 from .common import format_table
 from .fleet_sites import close_fleet, load_fleet
 
@@ -34,7 +35,7 @@ async def find(profiles: Sequence[SiteProfile], text: str, as_json: bool) -> int
         rows = ((m.site, m.channel_id, m.name, m.via.label, m.detail) for m in found.matches)
         print(format_table(("SITE", "ID", "NAME", "MATCHED", "DETAIL"), rows))
     else:
-        print(f"No channel on {len(fleet.sessions)} sites has it.", file=sys.stderr)
+        print(f"No channel on {plural(len(fleet.sessions), 'site')} has it.", file=sys.stderr)
     for note in found.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0 if found.matches and not fleet.failed_sites() else 1

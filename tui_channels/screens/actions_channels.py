@@ -109,8 +109,8 @@ def delete_disabled_message(site: str, disabled: Sequence[Channel]) -> str:
         f"The server deletes every disabled channel on {site}: the automatically disabled ones and "
         "also those disabled by hand, including any this list has not loaded.\n\n"
         f"{channel_lines(disabled)}\n\n"
-        f"{len(disabled)} loaded channels are disabled: {automatic} automatically, "
-        f"{len(disabled) - automatic} manually. Their records are copied to the local trash first."
+        f"Disabled among the loaded channels: {len(disabled)} ({automatic} automatically, "
+        f"{len(disabled) - automatic} manually). Their records are copied to the local trash first."
     )
 
 
@@ -377,7 +377,7 @@ class ChannelActions(MainScreenBase):
             return
         able, unable = split_by_support(targets, Operation.DELETE)
         for target, reason in unable:
-            self.notify(f"{len(target.channels):,} channels on {target.name} stay: {reason}", severity="warning")
+            self.notify(f"{plural(len(target.channels), 'channel')} on {target.name} stay: {reason}", severity="warning")
         if not able:
             return
         channels = [c for t in able for c in t.channels]
@@ -484,7 +484,7 @@ class ChannelActions(MainScreenBase):
         except ChannelsError as error:
             self.report_error(error)
             return
-        self.notify(f"The server deleted {count} disabled channels; their records are in the trash.", title="Deleted")
+        self.notify(f"The server deleted {plural(count, 'disabled channel')}; their records are in the trash.", title="Deleted")
         if self.shows(session):
             self.reload_channels(session=session)
 

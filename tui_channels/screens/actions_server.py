@@ -32,7 +32,7 @@ def server_sync_message(session: SiteSession) -> str:
     """What the confirmation says: which channels take part, what the server changes, how long."""
     taking_part = participants(session.channels)
     if taking_part:
-        who = f"The server asks the upstream of each of its {len(taking_part)} auto-sync channels for its models:\n"
+        who = f"The server asks the upstream of each of its {plural(len(taking_part), 'auto-sync channel')} for its models:\n"
         who += channel_lines(taking_part)
     else:
         who = "No loaded channel has auto sync on (the Sync column), so the server has nothing to sync."

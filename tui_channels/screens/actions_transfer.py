@@ -286,7 +286,7 @@ class TransferActions(MainScreenBase):
         days = PURGE_AFTER.days
         message = (
             f"Removes from {trash.trash_path()} the records of channels already restored and of those "
-            f"deleted more than {days} days ago; they cannot be restored afterwards. "
+            f"deleted more than {plural(days, 'day')} ago; they cannot be restored afterwards. "
             "`tui-channels trash purge` chooses other ages."
         )
         self.app.push_screen(ConfirmScreen("Purge the trash?", message, confirm_label="Purge"), confirmed)

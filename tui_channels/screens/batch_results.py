@@ -179,4 +179,4 @@ class BatchResultsScreen(Dialog[str | None]):
             self.notify("No errors to copy.")
             return
         self.app.copy_to_clipboard(report)
-        self.notify(f"Copied {report.count(chr(10)) + 1} error lines to the clipboard.")
+        self.notify(f"Copied {plural(report.count(chr(10)) + 1, 'error line')} to the clipboard.")

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from ..services.find import Found, Match, find
 from ..services.fleet import Fleet
 from ..services.key_library import UpstreamKey
+from ..wording import plural
 from .dialog import Dialog
 from .fleet_jump import Jump
 
@@ -53,7 +54,7 @@ class FindScreen(Dialog[Jump | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="find"):
-            yield Label(f"Where is it? Every channel of {len(self._fleet.sessions)} sites", classes="dialog-title")
+            yield Label(f"Where is it? Every channel of {plural(len(self._fleet.sessions), 'site')}", classes="dialog-title")
             yield Input(self._text, placeholder="a base URL, a model name or an upstream key", id="find-text")
             yield Static(id="find-summary")
             yield OptionList(id="find-list")
@@ -96,9 +97,9 @@ class FindScreen(Dialog[Jump | None]):
         sites = found.sites
         if found.text.strip():
             pending = len(self._fleet.pending_sites())
-            head = f"{len(found.matches):,} matches on {len(sites)} of {len(self._fleet.sessions)} sites"
+            head = f"{plural(len(found.matches), 'match', 'matches')} on {len(sites)} of {plural(len(self._fleet.sessions), 'site')}"
             if pending:
-                head += f" ({pending} sites still loading)"
+                head += f" ({plural(pending, 'site')} still loading)"
         else:
             head = ""
         self.query_one("#find-summary", Static).update(Text(head, style="bold"))

@@ -22,6 +22,7 @@ from ..services.channel_view import format_balance, format_duration_ms
 from ..services.fleet import Fleet
 from ..services.health import Concern, Finding, Health, assess
 from ..services.test_log import Records
+from ..wording import plural
 from .dialog import Dialog
 from .fleet_jump import Jump
 
@@ -63,7 +64,7 @@ class HealthScreen(Dialog[Jump | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="health"):
-            yield Label(f"Health of {len(self._fleet.sessions)} sites", classes="dialog-title")
+            yield Label(f"Health of {plural(len(self._fleet.sessions), 'site')}", classes="dialog-title")
             yield Static(id="health-summary")
             yield Static(self._thresholds(), id="health-thresholds")
             yield OptionList(id="health-list")
@@ -99,7 +100,7 @@ class HealthScreen(Dialog[Jump | None]):
         pending = fleet.pending_sites()
         head = summary(health)
         if pending:
-            head = f"{head}  ({len(pending)} of {len(fleet.sessions)} sites still loading)"
+            head = f"{head}  ({len(pending)} of {plural(len(fleet.sessions), 'site')} still loading)"
         self.query_one("#health-summary", Static).update(Text(head, style="bold"))
         notes = "\n".join(health.notes)
         self.query_one("#health-notes", Static).update(Text(notes, style="dim"))

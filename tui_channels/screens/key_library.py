@@ -26,6 +26,7 @@ from ..services.key_library import (
     fetch_account_keys,
     remove_account,
 )
+from ..wording import plural
 from .confirm import ConfirmScreen
 from .dialog import Dialog
 from .key_dialogs import AccountDialog, AddKeysDialog
@@ -130,7 +131,7 @@ class KeyLibraryScreen(Dialog[list[UpstreamKey] | None]):
             table.add_row("✓" if index in self._picked else "", key.name, key.source, key.base_url, key.masked_key)
         if self._rows:
             table.move_cursor(row=max(0, min(cursor, len(self._rows) - 1)))
-        parts = [self._library_problem or f"{len(self._pasted)} pasted keys"]
+        parts = [self._library_problem or plural(len(self._pasted), "pasted key")]
         parts += [account.summary for account in self._accounts.values()]
         parts += [f"{name}: {problem}" for name, problem in self._problems.items()]
         if not self._rows:
@@ -173,7 +174,7 @@ class KeyLibraryScreen(Dialog[list[UpstreamKey] | None]):
             except ChannelsError as error:
                 self.notify(error.message, title=error.title, severity="error")
                 return
-            self.notify(f"{new} new keys in the library ({len(keys) - new} were there already).")
+            self.notify(f"{plural(new, 'new key')} in the library ({len(keys) - new} already there).")
             self._load_pasted()
 
         self.app.push_screen(AddKeysDialog(), added)
@@ -210,7 +211,7 @@ class KeyLibraryScreen(Dialog[list[UpstreamKey] | None]):
                 self._picked.clear()
                 self._load_pasted()
 
-        message = f"Remove {len(chosen)} pasted keys from the library?"
+        message = f"Remove {plural(len(chosen), 'pasted key')} from the library?"
         self.app.push_screen(ConfirmScreen("Forget keys", message, confirm_label="Forget"), agreed)
 
     def action_forget_account(self) -> None:

@@ -139,7 +139,7 @@ class ModelEditorScreen(FormDialog[tuple[str, ...] | None]):
         if names:
             add = self.query_one("#model-add", ListInput)
             add.suggester = SuggestFromList(names, case_sensitive=False)
-            add.placeholder = f"{add.placeholder} · → completes from {len(names)} known names"
+            add.placeholder = f"{add.placeholder} · → completes from {plural(len(names), 'known name')}"
 
     # -- the checklist ---------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from ..backends.base import Capabilities, FieldKind, FieldSpec
 from ..backends.wire_values import json_object
 from ..models import NEUTRAL_FIELDS, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode, split_list
 from ..validation import check_name, check_upstream_url
+from ..wording import plural
 from . import base_urls
 
 Values = dict[str, Any]
@@ -472,7 +473,7 @@ class ChannelForm:
             except ValueError as problem:
                 return f"The name {problem}."
         if spec.kind is FieldKind.TEXT and spec.maximum is not None and len(text) > spec.maximum:
-            return f"At most {spec.maximum:g} characters ({len(text)} now)."
+            return f"At most {plural(int(spec.maximum), 'character')} ({len(text)} now)."
         if spec.kind is FieldKind.JSON:
             return _json_object_error(text)
         if spec.name in _REGEX_FIELDS:

@@ -30,9 +30,9 @@ from ..backends.newapi import carry as newapi_carry
 from ..backends.wire_values import json_object
 from ..backends.registry import family_of, type_catalog
 from ..models import BackendKind, Channel, ChannelSpec, ChannelStatus, ChannelType, TypeCode
+from ..wording import plural
 from . import base_urls
 from . import claudecodehub_mapping as claudecodehub
-from ..wording import plural
 from .carried import Carried, Origin
 from .channel_form import MULTI_KEY_MODE
 
@@ -211,7 +211,7 @@ def _fit_name(carried: Carried, target: Capabilities) -> None:
     spec = target.field("name")
     limit = int(spec.maximum) if spec is not None and spec.maximum else None
     if limit is not None and len(carried.spec.name) > limit:
-        carried.losses.append(f"name cut to {limit} characters: {target.flavor_label} takes no longer names")
+        carried.losses.append(f"name cut to {plural(limit, 'character')}: {target.flavor_label} takes no longer names")
         carried.spec.name = carried.spec.name[:limit].rstrip()
 
 
@@ -327,7 +327,7 @@ def _axonhub_leftovers(channel: Channel, target: Capabilities, carried: Carried,
     raw, label = channel.raw, target.flavor_label
     keys = axonhub_carry.keys_of(raw)
     if len(keys) > 1:
-        carried.losses.append(f"{len(keys) - 1} more keys: {label} keeps one per channel (the first is carried)")
+        carried.losses.append(f"{plural(len(keys) - 1, 'more key')}: {label} keeps one per channel (the first is carried)")
     if channel.tag:
         carried.losses.append(f"tags {channel.tag}: {label} has no tags")
     for name, what in axonhub_carry.WIRE_LABELS:
@@ -371,7 +371,7 @@ def _extra_urls_and_keys(raw: Mapping[str, Any], carried: Carried, target_label:
     if len(urls) > 1:
         carried.losses.append(f"{len(urls) - 1} more base URLs: {target_label} keeps one (the fastest is carried)")
     if len(keys) > 1:
-        carried.losses.append(f"{len(keys) - 1} more keys: {target_label} keeps one (the first enabled is carried)")
+        carried.losses.append(f"{plural(len(keys) - 1, 'more key')}: {target_label} keeps one (the first enabled is carried)")
     if raw.get("auto_group"):
         carried.losses.append(f"auto group mode {raw['auto_group']}: {target_label} has no auto grouping")
 
@@ -423,7 +423,7 @@ def _axonhub_to_axonhub(channel: Channel, target: Capabilities, carried: Carried
     if len(keys) > 1 and key_field is not None and key_field.label == KEY_LIST_LABEL:
         spec.key = "\n".join(keys)
     elif len(keys) > 1:
-        carried.losses.append(f"{len(keys) - 1} more keys: {label} keeps one per channel (the first is carried)")
+        carried.losses.append(f"{plural(len(keys) - 1, 'more key')}: {label} keeps one per channel (the first is carried)")
     spec.tag = channel.tag if target.field("tag") else None
     if channel.tag and not target.field("tag"):
         carried.losses.append(f"tags {channel.tag}: {target.flavor_label} has no tags")
@@ -451,7 +451,7 @@ def _from_axonhub(channel: Channel, target: Capabilities, carried: Carried) -> N
     label = target.flavor_label
     keys = axonhub_carry.keys_of(raw)
     if len(keys) > 1:
-        losses.append(f"{len(keys) - 1} more keys: {label} keeps one per channel (the first is carried)")
+        losses.append(f"{plural(len(keys) - 1, 'more key')}: {label} keeps one per channel (the first is carried)")
     tags = [t.strip() for t in (channel.tag or "").split(",") if t.strip()]
     if tags and target.field("tag"):
         spec.tag = tags[0]

@@ -28,6 +28,7 @@ from ..errors import ChannelsError, ConfigError, PermissionDenied, SecretStoreEr
 from ..models import BackendKind, mask_secret
 from ..redact import remember
 from ..secret_store import SecretStore
+from ..wording import plural
 from . import base_urls
 
 LIBRARY_SECRET = "key-library"
@@ -136,7 +137,7 @@ def _csv_entries(lines: list[tuple[int, str]]) -> list[tuple[str, _Entry]]:
         if position == 0 and [cell.lower() for cell in row] == list(CSV_FIELDS[: len(row)]):
             continue
         if len(row) not in (3, 4):
-            raise KeyInputError(f"Line {number} has {len(row)} fields; expected name,base_url,key[,source].")
+            raise KeyInputError(f"Line {number} has {plural(len(row), 'field')}; expected name,base_url,key[,source].")
         entries.append((f"Line {number}", _Entry(**dict(zip(CSV_FIELDS, row)))))
     return entries
 
@@ -163,7 +164,7 @@ def parse_keys(text: str, *, base_url: str | None = None, source: str | None = N
         else:
             if not base_url:
                 raise BaseUrlNeeded(
-                    f"These are {len(lines)} bare keys; give the base URL they belong to (asked once for all)."
+                    f"These are {plural(len(lines), 'bare key')}; give the base URL they belong to (asked once for all)."
                 )
             entries = [(f"Line {n}", _Entry(key=line)) for n, line in lines]
     return [_build(entry, where, base_url=base_url, source=source) for where, entry in entries]
@@ -260,7 +261,7 @@ class AccountKeys:
 
     @property
     def summary(self) -> str:
-        parts = [f"{len(self.keys)} enabled tokens"]
+        parts = [plural(len(self.keys), "enabled token")]
         if self.unrevealed:
             parts.append(f"{self.unrevealed} not revealed by the server")
         if self.inactive:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from ..backends.base import Backend
 from ..errors import ChannelsError
 from ..models import Channel
+from ..wording import plural
 from .batch import failed, skipped, succeeded
 from .results import ChannelResult
 from .sync import diff_text
@@ -60,7 +61,7 @@ class ServerSyncReport:
         added = sum(len(r.added_models) for r in changed)
         removed = sum(len(r.removed_models) for r in changed)
         line = (
-            f"{len(changed):,} of {len(self.results):,} auto-sync channels changed: +{added:,} −{removed:,} models"
+            f"{len(changed):,} of {plural(len(self.results), 'auto-sync channel')} changed: +{added:,} −{removed:,} models"
             if self.results
             else "no channel has auto sync on, so the server had nothing to sync"
         )

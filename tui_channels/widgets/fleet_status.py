@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from ..services.fleet import Fleet
 from ..services.sites import LoadState, SiteSession
+from ..wording import plural
 
 MAX_LINES = 4
 """Sites listed before the rest is summed up in one more line (the table keeps the screen)."""
@@ -20,16 +21,16 @@ def site_line(session: SiteSession, progress: tuple[int, int | None] | None) -> 
     text = Text()
     if session.state is LoadState.LOADING or session.state is LoadState.IDLE:
         done, total = progress or (0, None)
-        count = f"{done:,} of {total:,}" if total else f"{done:,}"
+        count = f"{done:,} of {plural(total, 'channel')}" if total else plural(done, "channel")
         text.append(" ◌ ", style="bold")
         text.append(session.name, style="bold")
-        text.append(f"  loading… {count} channels", style="dim")
+        text.append(f"  loading… {count}", style="dim")
         return text
     error = session.error
     text.append(" ✗ ", style="bold red")
     text.append(session.name, style="bold")
     detail = " ".join(f"{error.title}: {error.message}".split()) if error else "did not load"
-    stale = f" (showing the {len(session.channels):,} channels of an earlier load)" if session.channels else ""
+    stale = f" (showing the {plural(len(session.channels), 'channel')} of an earlier load)" if session.channels else ""
     text.append(f"  {detail}{stale}")
     return text
 
@@ -62,7 +63,7 @@ class FleetStatus(Static):
         self._lines = [session.name for session in shown]
         rest = len(listed) - len(shown)
         if rest:
-            lines.append(Text(f"   … and {rest} more sites loading or failed (s lists every site)", style="dim"))
+            lines.append(Text(f"   … and {plural(rest, 'more site')} loading or failed (s lists every site)", style="dim"))
         # Each page of each site updates a count here; only a new line changes the layout.
         self.update(Text("\n").join(lines), layout=len(lines) != self._height)
         self._height = len(lines)

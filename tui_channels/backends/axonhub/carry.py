@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...models import Channel
+from ...wording import plural
 from ..base import Capabilities, CarriedSettings, ChannelCarry, Portable
 from ..wire_values import json_object
 
@@ -52,7 +53,7 @@ def export(channel: Channel) -> Portable:
     unportable: list[str] = []
     keys = keys_of(raw)
     if len(keys) > 1:
-        unportable.append(f"{len(keys) - 1} more keys: {{target}} keeps one per channel (the first is carried)")
+        unportable.append(f"{plural(len(keys) - 1, 'more key')}: {{target}} keeps one per channel (the first is carried)")
     tags = [t.strip() for t in (channel.tag or "").split(",") if t.strip()]
     if len(tags) > 1:
         unportable.append(f"tags {', '.join(tags[1:])}: {{target}} keeps one tag (the first is carried)")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from ...channel_types import CLAUDECODEHUB_TYPES
 from ...errors import BadRecord, BadResponse, NotFound, NotSupported, RequestRejected
 from ...models import Channel, ChannelSpec, TestResult, TypeCode
+from ...wording import plural
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, RetryPolicy, decode_json, host_of, looks_like_html
 from ..ratelimit import RequestBudget
@@ -262,7 +263,7 @@ class ClaudeCodeHubBackend(BackendBase):
 
     async def _batch_delete(self, channel_ids: list[int]) -> int:
         body = ProviderIds(provider_ids=channel_ids).model_dump(by_alias=True)
-        action = f"delete {len(channel_ids)} providers"
+        action = f"delete {plural(len(channel_ids), 'provider')}"
         return (await self._json("POST", BATCH_DELETE, action, BatchDeleted, body=body)).deleted_count
 
     async def update_channels(self, channel_ids: Sequence[int], changes: Mapping[str, Any]) -> int:
@@ -282,7 +283,7 @@ class ClaudeCodeHubBackend(BackendBase):
         updated = 0
         for chunk in _chunks(channel_ids):
             body = batch_update_body(chunk, **updates)
-            action = f"update {len(chunk)} providers"
+            action = f"update {plural(len(chunk), 'provider')}"
             updated += (await self._json("POST", BATCH_UPDATE, action, BatchUpdated, body=body)).updated_count
         return updated
 

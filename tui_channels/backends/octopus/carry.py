@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...models import Channel
+from ...wording import plural
 from ..base import Capabilities, CarriedSettings, ChannelCarry, Portable
 
 _OWN = (("proxy", "global proxy"), ("match_regex", "model match regex"), ("auto_sync", "auto sync"))
@@ -20,7 +21,7 @@ def _extra_urls_and_keys(raw: Mapping[str, Any]) -> list[str]:
     if len(urls) > 1:
         losses.append(f"{len(urls) - 1} more base URLs: {{target}} keeps one (the fastest is carried)")
     if len(keys) > 1:
-        losses.append(f"{len(keys) - 1} more keys: {{target}} keeps one (the first enabled is carried)")
+        losses.append(f"{plural(len(keys) - 1, 'more key')}: {{target}} keeps one (the first enabled is carried)")
     if raw.get("auto_group"):
         losses.append(f"auto group mode {raw['auto_group']}: {{target}} has no auto grouping")
     return losses
