@@ -12,10 +12,10 @@ from textual.containers import Vertical
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from .dialog import Dialog
+from .form_dialog import FormDialog
 
 
-class ColumnPicker(Dialog[list[str] | None]):
+class ColumnPicker(FormDialog[list[str] | None]):
     """A checklist of the backend's columns: space toggles, shift+up/down moves, Enter applies."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -23,7 +23,6 @@ class ColumnPicker(Dialog[list[str] | None]):
         Binding("shift+up,K", "move(-1)", "Move up"),
         Binding("shift+down,J", "move(1)", "Move down"),
         Binding("enter", "apply", "Apply", priority=True),
-        Binding("escape", "dismiss(None)", "Cancel"),
     ]
 
     def __init__(self, offered: Sequence[tuple[str, str]], visible: Sequence[str]) -> None:
@@ -46,6 +45,10 @@ class ColumnPicker(Dialog[list[str] | None]):
     def on_mount(self) -> None:
         self._render_options(0)
         self.query_one(OptionList).focus()
+
+    def edits(self) -> object:
+        """The columns shown and their order: Esc asks before dropping a change to them."""
+        return tuple(self._order), frozenset(self._shown)
 
     def _render_options(self, highlighted: int) -> None:
         options = self.query_one(OptionList)

@@ -55,7 +55,7 @@ class FindScreen(Dialog[Jump | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="find"):
             yield Label(f"Where is it? Every channel of {plural(len(self._fleet.sessions), 'site')}", classes="dialog-title")
-            yield Input(self._text, placeholder="a base URL, a model name or an upstream key", id="find-text")
+            yield Input(self._text, placeholder="a base URL, a model name or an upstream key", id="find-text", classes="filter")
             yield Static(id="find-summary")
             yield OptionList(id="find-list")
             yield Static(id="find-notes")

@@ -31,14 +31,15 @@ class FormDialog(Dialog[ResultT]):
 
     "Edited" is what `edits()` returns, compared with what it returned once the dialog was mounted
     (Textual runs this `on_mount` after the subclass's, so after its setup): by default the value of
-    every input, text area, select, checkbox and checklist; a subclass may say better.
+    every input, text area, select, checkbox and checklist but those of class `filter` (they only
+    narrow a list: nothing is lost with them); a subclass may say better.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def edits(self) -> object:
         """What the user can change, in a form that compares equal while nothing was edited."""
-        fields = self.query("Input, TextArea, Select, Checkbox, SelectionList")
+        fields = self.query("Input, TextArea, Select, Checkbox, SelectionList").exclude(".filter")
         return [(type(field).__name__, field.id, _value(field)) for field in fields]
 
     def on_mount(self) -> None:

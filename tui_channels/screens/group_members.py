@@ -22,6 +22,7 @@ from ..models import Channel
 from ..services.model_groups import matching_members, model_pairs
 from ..wording import plural
 from .dialog import Dialog
+from .form_dialog import FormDialog
 
 SHOWN = 500
 """Pairs listed at once; typing narrows the list."""
@@ -49,7 +50,7 @@ class MemberPicker(Dialog[tuple[int, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="member-picker"):
             yield Label("Add a member: a model of a channel", classes="dialog-title")
-            yield Input(placeholder="filter by channel or model name", id="member-filter")
+            yield Input(placeholder="filter by channel or model name", id="member-filter", classes="filter")
             yield OptionList(id="member-options")
             yield Label(id="member-count")
             yield Label("Type to filter · ↓ to the list · Enter adds · Esc cancels", classes="dialog-hint")
@@ -87,11 +88,10 @@ class MemberPicker(Dialog[tuple[int, str] | None]):
         self.dismiss((int(channel_id), model))
 
 
-class MatchingPreview(Dialog[list[GroupMember] | None]):
+class MatchingPreview(FormDialog[list[GroupMember] | None]):
     """The members a pattern would add to the group, listed before they are added."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+s", "add", "Add them", priority=True),
     ]
 
@@ -172,4 +172,4 @@ class MatchingPreview(Dialog[list[GroupMember] | None]):
         if event.button.id == "match-add":
             self.action_add()
         else:
-            self.dismiss(None)
+            self.action_cancel()

@@ -20,6 +20,7 @@ from ..services.group_transfer import GroupRowState, PlannedGroup, TrashedGroup
 from ..widgets.picker import Picker
 from ..wording import plural
 from .dialog import Dialog
+from .form_dialog import FormDialog
 
 _STATE_STYLE = {GroupRowState.READY: "green", GroupRowState.PRESENT: "yellow", GroupRowState.BLOCKED: "red"}
 
@@ -83,11 +84,10 @@ class GroupPlanScreen(Dialog[bool]):
             self.dismiss(False)
 
 
-class TrashedGroupPicker(Dialog[list[TrashedGroup] | None]):
+class TrashedGroupPicker(FormDialog[list[TrashedGroup] | None]):
     """Deleted groups, newest first; space marks, Enter restores the marked (or the highlighted) ones."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("enter", "restore", "Restore", priority=True),
     ]
 

@@ -120,7 +120,7 @@ class GroupsScreen(Dialog[None]):
             yield Label(title, classes="dialog-title")
             yield Label(id="groups-summary")
             yield Label(f"{'Name':<27}{'Mode':<13}Enabled/members  Timeout", classes="groups-heading")
-            yield Input(placeholder="/ filter by group, channel or model name", id="groups-filter")
+            yield Input(placeholder="/ filter by group, channel or model name", id="groups-filter", classes="filter")
             yield OptionList(id="groups-list")
             yield Label("Members", classes="help-section")
             yield Static(id="group-members-view")

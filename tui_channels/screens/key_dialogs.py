@@ -16,15 +16,14 @@ from ..config import KeySourceProfile
 from ..errors import ChannelsError, InvalidSecret
 from ..models import BackendKind
 from ..services.key_library import BaseUrlNeeded, KeyInputError, UpstreamKey, parse_keys, read_key_file, verify_account
-from .dialog import Dialog
+from .form_dialog import FormDialog
 from .workers import work
 
 
-class AddKeysDialog(Dialog[list[UpstreamKey] | None]):
+class AddKeysDialog(FormDialog[list[UpstreamKey] | None]):
     """Paste keys or name a file; bare keys take the base URL typed once below them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+s", "add", "Add", priority=True),
     ]
 
@@ -69,14 +68,13 @@ class AddKeysDialog(Dialog[list[UpstreamKey] | None]):
         if event.button.id == "keys-add":
             self.action_add()
         else:
-            self.dismiss(None)
+            self.action_cancel()
 
 
-class AccountDialog(Dialog[tuple[KeySourceProfile, str] | None]):
+class AccountDialog(FormDialog[tuple[KeySourceProfile, str] | None]):
     """A relay account: checked with the relay (`/api/user/self`) before it is saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
 
@@ -142,4 +140,4 @@ class AccountDialog(Dialog[tuple[KeySourceProfile, str] | None]):
         if event.button.id == "account-save":
             self.action_save()
         else:
-            self.dismiss(None)
+            self.action_cancel()

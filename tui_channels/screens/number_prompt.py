@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from ..backends.base import Capabilities, FieldKind, FieldSpec
 from ..services.channel_form import number_error
-from .dialog import Dialog
+from .form_dialog import FormDialog
 
 
-class NumberPrompt(Dialog[int | None]):
+class NumberPrompt(FormDialog[int | None]):
     """A title, what it applies to, and an integer input; Enter accepts, Esc cancels.
 
     The number is checked against `spec`, the field's range as the backend declares it (Claude Code
     Hub weight 1-100; int64 where a field declares no range), as the channel form checks it.
     """
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, title: str, detail: str, spec: FieldSpec, value: int | None = None) -> None:
         super().__init__()

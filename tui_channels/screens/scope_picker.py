@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList
@@ -18,7 +16,7 @@ from textual.widgets.option_list import Option
 from ..models import Channel
 from ..services.fleet import spread
 from ..services.sites import SiteChannels
-from .dialog import Dialog
+from .form_dialog import FormDialog
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +46,8 @@ class ScopeChoice:
     text: str
 
 
-class ScopePicker(Dialog[ScopeChoice | None]):
+class ScopePicker(FormDialog[ScopeChoice | None]):
     """The scopes as a list; with a `prompt`, Enter on a scope moves on to the text line."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(
         self,

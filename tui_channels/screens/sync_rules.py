@@ -12,7 +12,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from ..config import SiteProfile, SyncRules
 from ..models import Channel
-from .dialog import Dialog
+from .form_dialog import FormDialog
 
 
 def parse_rules(text: str) -> tuple[str, ...]:
@@ -24,11 +24,10 @@ def rules_text(rules: tuple[str, ...]) -> str:
     return ", ".join(rules)
 
 
-class SyncRulesScreen(Dialog[SiteProfile | None]):
+class SyncRulesScreen(FormDialog[SiteProfile | None]):
     """The result is the site profile with its new rules (validated), or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
 
@@ -98,4 +97,4 @@ class SyncRulesScreen(Dialog[SiteProfile | None]):
         if event.button.id == "rules-save":
             self.action_save()
         else:
-            self.dismiss(None)
+            self.action_cancel()

@@ -22,12 +22,11 @@ from ..models import Channel
 from ..services.transfer import TrashedChannel
 from ..widgets.picker import Picker
 from .dialog import Dialog
+from .form_dialog import FormDialog
 
 
-class PromptDialog(Dialog[str | None]):
+class PromptDialog(FormDialog[str | None]):
     """One line of text (models, groups, a key); Enter accepts, Esc cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(
         self, title: str, label: str, value: str = "", *, password: bool = False, placeholder: str = ""
@@ -57,7 +56,7 @@ class ExportChoice:
     path: Path
 
 
-class ExportDialog(Dialog[ExportChoice | None]):
+class ExportDialog(FormDialog[ExportChoice | None]):
     """Which channels (selection, filtered view, all), whether with keys, and the file.
 
     "Include API keys" is offered only where the server returns keys (Octopus); elsewhere a note
@@ -65,7 +64,6 @@ class ExportDialog(Dialog[ExportChoice | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+s", "export", "Export", priority=True),
     ]
 
@@ -101,7 +99,7 @@ class ExportDialog(Dialog[ExportChoice | None]):
         if event.button.id == "export-go":
             self.action_export()
         else:
-            self.dismiss(None)
+            self.action_cancel()
 
     def action_export(self) -> None:
         path = self.query_one("#export-path", Input).value.strip()
@@ -122,11 +120,9 @@ class RestoreChoice:
     purge: bool = False
 
 
-class RestoreDialog(Dialog[RestoreChoice | None]):
+class RestoreDialog(FormDialog[RestoreChoice | None]):
     """Restore from an export file, or pick deleted channels from the trash (each is offered once:
     a restored one is marked and not listed again); or purge the trash's old records."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, site: str, default_path: str, trashed: Sequence[TrashedChannel]) -> None:
         super().__init__()
@@ -178,7 +174,7 @@ class RestoreDialog(Dialog[RestoreChoice | None]):
                 return
             self.dismiss(RestoreChoice(trashed=tuple(self._trashed[i] for i in sorted(picked))))
         else:
-            self.dismiss(None)
+            self.action_cancel()
 
     def _from_file(self) -> None:
         path = self.query_one("#restore-path", Input).value.strip()

@@ -37,7 +37,7 @@ class TypePicker(Dialog[TypeCode | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="type-picker"):
             yield Label("Channel type", classes="dialog-title")
-            yield Input(placeholder="Filter by name or number", id="type-filter", compact=True)
+            yield Input(placeholder="Filter by name or number", id="type-filter", classes="filter", compact=True)
             yield OptionList(id="type-list", markup=False)
             yield Label("Type to filter · ↓ to the list · Enter picks · Esc cancels", classes="dialog-hint")
 
