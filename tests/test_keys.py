@@ -287,7 +287,7 @@ async def test_keys_typed_ahead_in_a_form_land_in_the_field_they_were_typed_for(
 
 
 async def test_keys_typed_while_the_model_editor_opens_reach_the_editor() -> None:
-    """`m` and `u` in one burst: `u` clears the editor's checks; it never reaches the table below."""
+    """`m` and `-` in one burst: `-` unchecks the editor's models; it never reaches the table below."""
     async with running_app() as (app, pilot, _demo):
         main = main_screen(app)
         main.table.select_all_visible()
@@ -295,7 +295,7 @@ async def test_keys_typed_while_the_model_editor_opens_reach_the_editor() -> Non
         for attempt in range(20):
             channel = main.table.cursor_channel
             assert channel is not None and channel.models
-            burst(app, "m", "u")
+            burst(app, "m", "minus")
             editor = await wait_screen(pilot, ModelEditorScreen)
             cleared = f"0 of {len(channel.models)} checked"
             await wait_for(pilot, lambda: not app.holding_keys and cleared in screen_text(app))

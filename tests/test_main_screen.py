@@ -154,13 +154,19 @@ async def test_selection_survives_filtering_and_sorting():
         await pilot.press("slash", *"claude", "enter")
         await pilot.press("a")
         visible = {screen.table.index.channel(p).id for p in screen.table._rows}
-        await pilot.press("escape", "O")
+        await pilot.press("slash", *["backspace"] * len("claude"), "enter", "O")
         assert set(screen.table.selected_ids) == first_three | visible
         await pilot.press("i")
-        assert set(screen.table.selected_ids) == {c.id for c in screen.current.channels} - first_three - visible
-        await pilot.press("u")
-        assert not screen.table.selected_ids
+        inverted = {c.id for c in screen.current.channels} - first_three - visible
+        assert set(screen.table.selected_ids) == inverted
+
+        await pilot.press("slash", *"claude", "enter", "escape")
+        assert not screen.table.selected_ids, "Esc clears the selection first"
+        assert any(n.message == f"Selection cleared ({len(inverted)} channels)." for n in app._notifications)
         assert "selected" not in screen_text(app).splitlines()[0]
+        assert screen.current.view.search == "claude", "the search stays until a second Esc"
+        await pilot.press("escape")
+        assert screen.current.view.search == ""
 
 
 async def test_octopus_offers_only_the_columns_it_has():

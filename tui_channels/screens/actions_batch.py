@@ -45,7 +45,7 @@ class BatchActions(MainScreenBase):
     HELP_TITLE: ClassVar[str] = "Background work"
     BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [
         ("t", "test"),
-        ("y", "sync models"),
+        ("y", "sync"),
         ("b", "balance"),
         ("g", "tag"),
     ]

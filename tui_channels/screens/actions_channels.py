@@ -131,8 +131,8 @@ class ChannelActions(MainScreenBase):
         Binding("plus", "unsupported('enable_channels')", show=False),
         Binding("minus", "disable_channels", "Disable channels", show=False),
         Binding("minus", "unsupported('disable_channels')", show=False),
-        Binding("ctrl+z", "undo_status", "Undo the last enable / disable", show=False),
-        Binding("ctrl+z", "unsupported('undo_status')", show=False),
+        Binding("u,ctrl+z", "undo_status", "Undo the last enable / disable", show=False),
+        Binding("u,ctrl+z", "unsupported('undo_status')", show=False),
         Binding("m", "edit_models", "Edit models", show=False),
         Binding("m", "unsupported('edit_models')", show=False),
         Binding("k", "reveal_key", "Reveal key", show=False),
@@ -152,7 +152,7 @@ class ChannelActions(MainScreenBase):
             "delete_disabled",
         }
     )
-    BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [("d", "delete"), ("+/-", "enable/disable")]
+    BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [("d", "delete"), ("+/-", "on/off")]
     FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {
             "new_channel", "edit_channel", "duplicate_channel", "delete_channels", "enable_channels",

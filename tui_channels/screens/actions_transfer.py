@@ -62,7 +62,7 @@ class TransferActions(MainScreenBase):
     """Upstream keys in, channels out to a file, and back in or over to another site."""
 
     HELP_TITLE: ClassVar[str] = "Keys and transfers"
-    BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [("x", "export"), ("C", "copy to site")]
+    BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [("x", "export"), ("C", "copy")]
     FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset({"copy_to_site"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("K", "key_library", "Import keys from the key library", show=False),

@@ -69,9 +69,9 @@ class BatchResultsScreen(Dialog[str | None]):
         Binding("escape", "dismiss(None)", "Close"),
         Binding("f", "cycle_filter", "Filter"),
         Binding("slash", "focus_search", "Search"),
-        Binding("ctrl+r", "retry", "Retry failed and cancelled", priority=True),
+        Binding("ctrl+r", "retry", "Retry", priority=True),
         Binding("ctrl+y", "copy_errors", "Copy errors", priority=True),
-        Binding("ctrl+t", "select_shown", "Select these in the table", priority=True),
+        Binding("ctrl+t", "select_shown", "Select these", priority=True),
     ]
 
     def __init__(self, title: str, results: Sequence[ChannelResult], *, retryable: bool = True) -> None:
@@ -86,8 +86,8 @@ class BatchResultsScreen(Dialog[str | None]):
             yield Label(self._title, classes="dialog-title")
             yield Label(summary_line(self._results), id="results-summary")
             with Horizontal(id="results-filters"):
-                yield Select(FILTERS, value="all", allow_blank=False, compact=True, id="results-outcome")
-                yield Input(placeholder="search name, id or message", id="results-search")
+                yield Select(FILTERS, value="all", allow_blank=False, compact=True, id="results-outcome", classes="filter")
+                yield Input(placeholder="search name, id or message", id="results-search", classes="filter")
             yield OptionList(id="results-list")
             yield Label(
                 "f filter · / search · ctrl+r retry failed and cancelled · ctrl+y copy errors · "

@@ -47,9 +47,9 @@ class KeyLibraryScreen(Dialog[list[UpstreamKey] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Close"),
         Binding("space", "toggle", "Pick"),
-        Binding("a", "pick_all", "Pick all"),
-        Binding("p", "add_keys", "Paste / file"),
-        Binding("n", "add_account", "Add account"),
+        Binding("a", "pick_all", "All"),
+        Binding("p", "add_keys", "Paste"),
+        Binding("n", "add_account", "Account"),
         Binding("d", "forget_keys", "Forget pasted"),
         Binding("D", "forget_account", "Forget account"),
     ]

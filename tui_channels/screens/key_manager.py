@@ -53,11 +53,11 @@ class KeyManagerScreen(Dialog[bool]):
     """Dismisses with True when a key changed, so the table can refresh the channel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("plus", "one('enable_key')", "Enable key"),
-        Binding("minus", "one('disable_key')", "Disable key"),
-        Binding("d", "one('delete_key')", "Delete key"),
-        Binding("E", "all('enable_all_keys')", "Enable all"),
-        Binding("X", "all('disable_all_keys')", "Disable all"),
+        Binding("plus", "one('enable_key')", "Enable"),
+        Binding("minus", "one('disable_key')", "Disable"),
+        Binding("d", "one('delete_key')", "Delete"),
+        Binding("E", "all('enable_all_keys')", "All on"),
+        Binding("X", "all('disable_all_keys')", "All off"),
         Binding("D", "all('delete_disabled_keys')", "Delete auto-disabled"),
         Binding("right,pagedown", "page(1)", "Next page", show=False),
         Binding("left,pageup", "page(-1)", "Previous page", show=False),

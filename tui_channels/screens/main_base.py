@@ -157,18 +157,18 @@ class MainScreenBase(Screen[None]):
     """Heading of this class's bindings in the help screen (each mixin sets its own)."""
     BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [
         ("space", "toggle"),
-        ("a", "all visible"),
+        ("a", "all"),
         ("i", "invert"),
-        ("u", "clear"),
     ]
-    """(key, label) pairs the batch bar shows while channels are selected; mixins add theirs."""
+    """(key, label) pairs the batch bar shows while channels are selected, after `esc clear` and
+    the mixins' own (what fits the width is shown: the first ones matter most)."""
     ACTION_OPERATIONS: ClassVar[dict[str, Operation]] = {}
     """Action name -> the server operation it needs; each mixin declares its own. Unsupported
     actions show disabled in the footer, say why in help and the palette, and explain when used."""
     FLEET_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {
             "focus_search", "switch_site", "refresh", "sort", "reverse_sort", "sort_by", "columns",
-            "details", "select_all", "invert_selection", "clear_selection", "escape", "manage_sites",
+            "details", "select_all", "invert_selection", "escape", "manage_sites",
             "last_results", "help", "quit", "fleet", "unsupported",
         }
     )
@@ -191,8 +191,7 @@ class MainScreenBase(Screen[None]):
         Binding("enter", "details", "Details", show=False),
         Binding("a", "select_all", "Select all visible", show=False),
         Binding("i", "invert_selection", "Invert selection", show=False),
-        Binding("u", "clear_selection", "Clear selection", show=False),
-        Binding("escape", "escape", "Clear filters / cancel", show=False),
+        Binding("escape", "escape", "Cancel a batch or load; else clear the selection; else the filters", show=False),
         Binding("S", "manage_sites", "Manage sites", show=False),
         Binding("R", "last_results", "Last batch results", show=False),
         Binding("question_mark", "help", "Help"),
@@ -680,9 +679,8 @@ class MainScreenBase(Screen[None]):
 
     def _update_batch_bar(self) -> None:
         actions = [
-            action
-            for cls in type(self).__mro__
-            for action in cls.__dict__.get("BATCH_ACTIONS", [])
+            ("esc", "clear"),
+            *(action for cls in type(self).__mro__ for action in cls.__dict__.get("BATCH_ACTIONS", [])),
         ]
         self.query_one(BatchBar).show(len(self.table.selected_ids), actions)
 
@@ -728,9 +726,17 @@ class MainScreenBase(Screen[None]):
         return False
 
     def action_escape(self) -> None:
-        """Cancel a batch or a load in progress; else clear the search and filters."""
-        if not self.cancel_background():
-            self.clear_filters()
+        """Cancel a batch or a load in progress; else clear the selection, saying so; else clear
+        the search and filters (so a second Esc shows every channel again)."""
+        if self.cancel_background():
+            return
+        selected = len(self.table.selected_ids)
+        if selected:
+            self.table.clear_selection()
+            self.table.focus()
+            self.notify(f"Selection cleared ({plural(selected, 'channel')}).", timeout=3)
+            return
+        self.clear_filters()
 
     def clear_filters(self) -> None:
         """Show every channel again: no search, no filter (the sort stays)."""
@@ -891,9 +897,6 @@ class MainScreenBase(Screen[None]):
 
     def action_invert_selection(self) -> None:
         self.table.invert_selection()
-
-    def action_clear_selection(self) -> None:
-        self.table.clear_selection()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self._help_sections()))
@@ -1269,6 +1272,7 @@ class MainScreenBase(Screen[None]):
             result = results[0]
             severity = "information" if result.ok else "error"
             self.notify(result.message or result.outcome.value, title=f"{title}: {result.name}", severity=severity)
+            self._note_selection_kept()
             return
         if time.monotonic() - started > LONG_RUN_SECONDS:
             self.notify(summary_line(results), title=f"{title} finished", timeout=8)
@@ -1293,8 +1297,16 @@ class MainScreenBase(Screen[None]):
                 again({(r.site, r.channel_id) for r in results if r.outcome in RETRIED})
             elif answer == "select":
                 self._select_from_results(screen.selected_keys)
+            else:
+                self._note_selection_kept()
 
         self.app.push_screen(screen, closed)
+
+    def _note_selection_kept(self) -> None:
+        """After a batch the selection stays, for the next action on the same channels; say so."""
+        selected = len(self.table.selected_ids)
+        if selected:
+            self.notify(f"{plural(selected, 'channel')} still selected: Esc clears the selection.", timeout=4)
 
     def _select_from_results(self, chosen: set[tuple[str, int]]) -> None:
         """Select the channels a results screen showed, (site, id) each (those still loaded)."""
@@ -1310,7 +1322,7 @@ class MainScreenBase(Screen[None]):
         self.table.set_selection(present)
         gone = len(chosen) - len(present)
         self.notify(
-            f"Selected {plural(len(present), 'channel')}" + (f"; {gone} are no longer on the site." if gone else ".")
+            f"Selected {plural(len(present), 'channel')}" + (f"; gone from the site since: {gone}." if gone else ".")
         )
 
     def _report_pacing(self, title: str, run: FleetRun, results: Sequence[ChannelResult]) -> None:
@@ -1342,7 +1354,7 @@ class MainScreenBase(Screen[None]):
 
         def closed(answer: str | None) -> None:
             if answer == "select":
-                self._select_from_results(screen.selected_ids)
+                self._select_from_results(screen.selected_keys)
 
         self.app.push_screen(screen, closed)
 

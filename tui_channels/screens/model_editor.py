@@ -64,10 +64,10 @@ class ModelEditorScreen(FormDialog[tuple[str, ...] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("a", "select_all", "Select all shown"),
-        Binding("i", "invert", "Invert shown"),
-        Binding("u", "clear", "Clear shown"),
-        Binding("f", "fetch", "Fetch from upstream"),
+        Binding("a", "select_all", "Check shown"),
+        Binding("i", "invert", "Invert"),
+        Binding("minus", "clear", "Uncheck shown"),
+        Binding("f", "fetch", "Fetch upstream"),
     ]
 
     def __init__(
@@ -98,13 +98,13 @@ class ModelEditorScreen(FormDialog[tuple[str, ...] | None]):
         with Vertical(classes="dialog", id="model-editor"):
             yield Label(self._title, classes="dialog-title")
             with Horizontal(id="model-filter-row"):
-                yield ListInput(placeholder="Filter models…", id="model-filter", compact=True)
+                yield ListInput(placeholder="Filter models…", id="model-filter", classes="filter", compact=True)
                 yield Static(id="model-count")
             yield Checklist[str](id="model-list", compact=True)
             with Horizontal(classes="dialog-buttons", id="model-tools"):
                 yield Button("All (a)", id="model-all", compact=True)
                 yield Button("Invert (i)", id="model-invert", compact=True)
-                yield Button("Clear (u)", id="model-clear", compact=True)
+                yield Button("Uncheck (-)", id="model-clear", compact=True)
                 yield Button("Fetch from upstream (f)", id="model-fetch", compact=True)
             yield ListInput(
                 placeholder="Add models: names separated by commas or lines (paste works), Enter adds",
