@@ -922,8 +922,14 @@ class MainScreenBase(Screen[None]):
         return f"{text} — {reason}" if reason else text
 
     def _help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        def keys(binding: Binding) -> str:
+            """Each key of the binding as the footer shows keys: `u / ^z`, `d / del`."""
+            return " / ".join(
+                self.app.get_key_display(replace(binding, key=key.strip())) for key in binding.key.split(",")
+            )
+
         def rows(bindings: list[Binding]) -> list[tuple[str, str]]:
-            return [(self.app.get_key_display(b), self._described(b)) for b in bindings]
+            return [(keys(b), self._described(b)) for b in bindings]
 
         table_bindings = [b for b in ChannelTable.BINDINGS if isinstance(b, Binding)]
         return [
