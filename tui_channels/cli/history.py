@@ -95,7 +95,7 @@ def _list(args: argparse.Namespace) -> int:
     if note is not None:
         print(f"note: {note}", file=sys.stderr)
     if journal.unreadable:
-        print(f"warning: {journal.unreadable} lines of the journal could not be read", file=sys.stderr)
+        print(f"warning: {plural(journal.unreadable, 'line')} of the journal could not be read", file=sys.stderr)
     return 0
 
 

@@ -163,7 +163,7 @@ class HistoryScreen(Screen[set[str]]):
         if count > len(self._shown):
             text += f" · the newest {len(self._shown):,} shown (/ narrows)"
         if self._unreadable:
-            text += f" · {self._unreadable} unreadable lines"
+            text += f" · {plural(self._unreadable, 'unreadable line')}"
         self.query_one("#history-title", Label).update(text)
 
     def _cursor_entry(self) -> Entry | None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..models import ChannelStatus
+from ..wording import plural
 from .change_values import same
 from .journal import Change, Entry, format_time
 
@@ -75,7 +76,8 @@ def change_summary(entry: Entry) -> str:
     if len(texts) == 1:
         return texts.pop()
     fields = sorted({name for c in channels for name in c.fields})
-    return f"{', '.join(fields)} of {len(channels)} channels" if fields else f"{len(channels)} channels"
+    counted = plural(len(channels), "channel")
+    return f"{', '.join(fields)} of {counted}" if fields else counted
 
 
 def _args_text(entry: Entry) -> str:

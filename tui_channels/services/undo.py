@@ -150,7 +150,8 @@ class UndoPlan:
             if self.kind is UndoKind.DELETE_CREATED:
                 lines.append(f"Delete {label} (it goes to the group trash first)")
             elif self.kind is UndoKind.RECREATE_GROUP:
-                lines.append(f"Create group {undo.change.name} again ({len((undo.change.before or {}).get('members') or [])} members)")
+                members = len((undo.change.before or {}).get("members") or [])
+                lines.append(f"Create group {undo.change.name} again ({plural(members, 'member')})")
             else:
                 lines.append(f"{label}: {change_text(undo.change, reverse=True)}")
         for item in self.channels:
