@@ -38,7 +38,7 @@ async def test_the_model_editor_buttons_read_in_full_at_80_columns():
         await pilot.press("m")
         await wait_screen(pilot, ModelEditorScreen)
         text = screen_text(app)
-        assert "Fetch from upstream (f)" in text and "Clear (u)" in text
+        assert "Fetch from upstream (f)" in text and "Uncheck (-)" in text
 
 
 async def test_the_sync_preview_lists_at_least_ten_lines_at_80x24():
