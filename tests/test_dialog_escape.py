@@ -145,3 +145,19 @@ async def test_esc_asks_before_dropping_a_change_in_every_dialog() -> None:
         assert not problems, "\n".join(problems)
         for name in ("AddKeysDialog", "AccountDialog", "SyncRulesScreen", "NumberPrompt", "ColumnPicker", "SiteForm"):
             assert name in asked, f"{name} was not walked"
+
+
+async def test_esc_closes_an_untouched_scope_picker_opened_by_its_key() -> None:
+    """`y` and `b` open a scope picker without fields; its footer is drawn after it is mounted.
+    Esc closes it at once: nothing was typed, so nothing is asked."""
+    async with running_app(size=(80, 24)) as (app, pilot, _demo):
+        main = main_screen(app)
+        for key in ("y", "b"):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+            picker = app.screen
+            await wait_for(pilot, lambda: bool(picker.query("FooterKey")))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is not picker)
+            assert app.screen is main, f"{key}: Esc opened {type(app.screen).__name__}"
+            assert not isinstance(app.screen, DiscardConfirm)
