@@ -2,7 +2,8 @@
 
 What is checked on each: every key of the footer shows whole (none clipped at the right edge or
 under the command palette's key); the site bar and the selection bar fit their line (they leave
-out what does not fit, whole); every hint line shows every one of its words (it may wrap).
+out what does not fit, whole); every hint line shows every one of its words (it may wrap); every
+button shows whole inside the row that holds it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual.app import App
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Button, Footer
 from textual.widgets._footer import FooterKey
 
 from tui_channels.widgets.batch_bar import BatchBar
@@ -78,9 +79,18 @@ def cut_hints(app: App, screen: Screen) -> Iterator[str]:
             yield f"hint {' '.join(words)!r} shows as {' '.join(visible)!r}"
 
 
+def cut_buttons(screen: Screen) -> Iterator[str]:
+    for button in screen.query(Button):
+        row = button.parent
+        if not button.display or not isinstance(row, Widget) or not row.region:
+            continue
+        if not row.region.contains_region(button.region):
+            yield f"button {plain(button).strip()!r} is cut by its row"
+
+
 def problems(app: App, what: str) -> list[str]:
     screen = app.screen
-    found = [*cut_footer_keys(screen), *cut_bars(screen), *cut_hints(app, screen)]
+    found = [*cut_footer_keys(screen), *cut_bars(screen), *cut_hints(app, screen), *cut_buttons(screen)]
     return [f"{what}: {problem}" for problem in found]
 
 

@@ -77,7 +77,7 @@ async def test_enable_says_what_is_auto_disabled_and_can_leave_it_alone():
         await pilot.press("a", "plus")
         confirm = await wait_screen(pilot, StatusConfirmScreen)
         automatic = sum(s == AUTO for s in before.values())
-        assert f"{automatic} of them were auto-disabled by the gateway" in message(confirm)
+        assert f"Auto-disabled by the gateway because they failed: {automatic} of them" in message(confirm)
         await pilot.press("s")
         await finish_batch(pilot)
         after = statuses(demo)
@@ -145,3 +145,20 @@ async def test_undo_reads_the_server_not_the_rows_loaded_before():
         assert next(c for c in screen.current.channels if c.id == channel.id).status.is_enabled
         assert screen.table.cursor_channel.id == channel.id and screen.table.cursor_channel.status.is_enabled
         assert not isinstance(app.screen, ConfirmScreen)
+
+
+def test_an_undo_says_the_status_it_writes_not_one_it_cannot():
+    """After enabling a channel disabled by hand and one auto-disabled by the gateway, the undo
+    sets both to disabled by hand (a client cannot mark a channel auto-disabled): its description
+    says so, and never promises "to auto-disabled"."""
+    from tui_channels.models import Channel, ChannelStatus, ChannelType
+    from tui_channels.services.status_change import StatusChange, UndoPlan
+
+    before = {1: ChannelStatus.MANUALLY_DISABLED, 2: ChannelStatus.AUTO_DISABLED}
+    change = StatusChange("Enable", before=before, after=dict.fromkeys(before, ChannelStatus.ENABLED))
+    openai = ChannelType(1, "OpenAI")
+    restore = tuple(Channel(id=i, name=f"c{i}", type=openai, status=ChannelStatus.ENABLED) for i in before)
+    text = UndoPlan(change, restore, ()).describe()
+    assert f"2 to {ChannelStatus.MANUALLY_DISABLED.label}" in text
+    assert ChannelStatus.AUTO_DISABLED.label not in text.splitlines()[0]
+    assert "Auto-disabled before the change: 1 of them" in text

@@ -53,8 +53,7 @@ class StatusConfirmScreen(Dialog[Choice | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{plan.verb} {count} (y)", variant="error", id="status-all", compact=True)
                 if automatic:
-                    label = f"{plan.verb} {count - automatic}, not the auto-disabled (s)"
-                    yield Button(label, variant="primary", id="status-skip-auto", compact=True)
+                    yield Button("Skip auto-disabled (s)", variant="primary", id="status-skip-auto", compact=True)
                 yield Button("Cancel (n)", id="confirm-no", compact=True)
             hint = (
                 "y all · s all but the auto-disabled · n or Esc cancels"

@@ -159,8 +159,8 @@ def plan_message(plan: StatusPlans) -> str:
         lines.append(f"{len(plan.hidden)} of the {len(changing)} are hidden by the current filter.")
     if plan.auto_disabled:
         lines.append(
-            f"{len(plan.auto_disabled)} of them were auto-disabled by the gateway because they failed: "
-            "enabling them sends requests to them again."
+            f"Auto-disabled by the gateway because they failed: {len(plan.auto_disabled):,} of them. "
+            "Enabling them sends requests to them again."
         )
     lines.append("ctrl+z undoes it afterwards: each channel goes back to the status it has now.")
     return "\n".join(lines)
@@ -237,23 +237,29 @@ class UndoPlan:
         """What the undo restores, in words: per status, and what it cannot restore exactly."""
         counts: dict[ChannelStatus, int] = {}
         for channel in self.restore:
-            status = self.change.before[channel.id]
+            status = written_status(self.change.before[channel.id])
             counts[status] = counts.get(status, 0) + 1
         parts = ", ".join(f"{count:,} to {status.label}" for status, count in counts.items())
         if self.restore:
-            lines = [f"Sets {plural(len(self.restore), 'channel')} back to the status they had: {parts}."]
+            lines = [f"Sets {plural(len(self.restore), 'channel')} back: {parts}."]
         else:
             lines = ["No channel still has the status the change set."]
-        automatic = counts.get(ChannelStatus.AUTO_DISABLED, 0)
+        automatic = sum(self.change.before[c.id] is ChannelStatus.AUTO_DISABLED for c in self.restore)
         if automatic:
             lines.append(
-                f"The {automatic} auto-disabled go back to disabled by hand: only the gateway itself marks "
-                "a channel auto-disabled (re-enable them once their upstream works)."
+                f"Auto-disabled before the change: {automatic:,} of them, set to disabled by hand, as only "
+                "the gateway itself marks a channel auto-disabled (re-enable them once their upstream works)."
             )
         if self.moved:
             shown = ", ".join(self.moved[:5]) + (f" and {len(self.moved) - 5} more" if len(self.moved) > 5 else "")
             lines.append(f"Left alone, changed since: {shown}.")
         return "\n".join(lines)
+
+
+def written_status(before: ChannelStatus) -> ChannelStatus:
+    """The status an undo writes for a channel that had `before`: enabled, or disabled by hand
+    (a client can only enable or disable; auto-disabled is the gateway's own mark)."""
+    return ChannelStatus.ENABLED if before is ChannelStatus.ENABLED else ChannelStatus.MANUALLY_DISABLED
 
 
 def undo_operation(backend: Backend, plan: UndoPlan) -> Operation:
@@ -263,9 +269,8 @@ def undo_operation(backend: Backend, plan: UndoPlan) -> Operation:
 
     async def run(channel: Channel) -> ChannelResult:
         status = before[channel.id]
-        enabled = status is ChannelStatus.ENABLED
-        await backend.set_status(channel.id, enabled)
-        written = ChannelStatus.ENABLED if enabled else ChannelStatus.MANUALLY_DISABLED
+        written = written_status(status)
+        await backend.set_status(channel.id, written is ChannelStatus.ENABLED)
         note = " (was auto-disabled)" if status is ChannelStatus.AUTO_DISABLED else ""
         return succeeded(channel, f"{written.label}{note}", value=written.value)
 
