@@ -396,6 +396,7 @@ class TestChannelsList:
             rate = stats["request_success"] / requests if requests else None
             assert channel["success_rate"] == rate
             assert channel["cost_usd"] == pytest.approx(stats["input_cost"] + stats["output_cost"])
+            assert channel["cost_usd"] is None or len(repr(channel["cost_usd"]).partition(".")[2]) <= 9
         assert any(0 < (c["success_rate"] or 0) < 1 for c in channels) and any(c["cost_usd"] for c in channels)
 
     def test_filters(self, cli: Callable[..., Result], newapi_site: DemoSite) -> None:

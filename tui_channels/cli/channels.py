@@ -74,6 +74,8 @@ def channel_json(channel: Channel) -> dict[str, Any]:
     `test_time` in Unix seconds, `used_quota` in the server's quota units; `success_rate` (0 to 1)
     and `cost_usd` (US dollars, at the server's model prices) count every request since the server
     began keeping the channel's stats (Octopus `stats`, no window), null where the server keeps none.
+    The cost is rounded to 1e-9 dollars: the sum of the server's input and output costs would
+    otherwise carry binary noise (3893.3572999999997).
     """
     return {
         **neutral_record(channel),
@@ -83,5 +85,5 @@ def channel_json(channel: Channel) -> dict[str, Any]:
         "test_time": channel.test_time,
         "used_quota": channel.used_quota,
         "success_rate": channel.success_rate,
-        "cost_usd": channel.cost,
+        "cost_usd": None if channel.cost is None else round(channel.cost, 9),
     }
