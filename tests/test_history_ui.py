@@ -227,3 +227,15 @@ async def test_after_an_undo_the_fleet_shows_what_the_server_holds(gateway, monk
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         await wait_for(pilot, lambda: screen.table.index.position(key) is not None and shown().status.is_enabled)
+
+
+async def test_undo_on_an_empty_history_says_there_is_nothing_to_undo(gateway, monkeypatch) -> None:
+    """`u` and `U` are shown in the footer; with no entry under the cursor they say why, never
+    nothing at all."""
+    site = gateway.add_newapi(f"ui-hist-empty-{next(_names)}", channels=2)
+    async with app_on_sites(monkeypatch, site) as (app, pilot):
+        await _open_history(pilot)
+        for key in ("u", "U"):
+            app.clear_notifications()
+            await pilot.press(key)
+            await wait_for(pilot, lambda: any("Nothing to undo" in str(n.message) for n in app._notifications))

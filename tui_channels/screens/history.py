@@ -220,6 +220,7 @@ class HistoryScreen(Screen[set[str]]):
     def action_undo(self) -> None:
         entry = self._cursor_entry()
         if entry is None:
+            self._nothing_to_undo()
             return
         reason = refusal(entry)
         if reason is not None:
@@ -231,12 +232,18 @@ class HistoryScreen(Screen[set[str]]):
     def action_undo_batch(self) -> None:
         entry = self._cursor_entry()
         if entry is None:
+            self._nothing_to_undo()
             return
         if len(batch_entries(self._entries, entry)) < 2:
             self.action_undo()
             return
         if self._writable(entry):
             self._plan_batch(entry)
+
+    def _nothing_to_undo(self) -> None:
+        """`u` and `U` never do nothing in silence: with no entry under the cursor, say why."""
+        why = "the filter shows no entry" if self._entries else "no change is journalled here yet"
+        self.notify(f"Nothing to undo: {why}.", title="Undo", severity="warning")
 
     def _writable(self, entry: Entry) -> bool:
         """Whether the entry's site is still configured and may be written to (else say why)."""
