@@ -18,6 +18,7 @@ from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.main import MainScreen
 from tui_channels.screens.site_form import SiteForm
 from tui_channels.screens.site_manager import SiteManagerScreen
+from tui_channels.screens.site_switcher import SiteSwitcher
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.services.journal import Change, Journal
 
@@ -77,6 +78,12 @@ async def test_a_site_marked_read_only_in_its_profile_refuses_writes():
             await pilot.press("space", "d")
             await wait_for(pilot, lambda: any("marked read-only" in n.message for n in app._notifications))
             assert demo.gateway.sites[NEWAPI_SITE].server.store == before
+
+            await pilot.press("s")
+            switcher = await wait_screen(pilot, SiteSwitcher)
+            rows = [str(option.prompt) for option in switcher.query_one(OptionList).options]
+            marked = [row.lstrip("● ").split()[0] for row in rows if "read-only" in row]
+            assert marked == [NEWAPI_SITE], rows
 
 
 @pytest.mark.parametrize(

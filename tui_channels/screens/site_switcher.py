@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from ..config import SiteProfile
 from ..services.fleet import FLEET_NAME
+from ..wording import plural
 from .dialog import Dialog
 
 
@@ -56,7 +57,7 @@ class SiteSwitcher(Dialog[Destination | None]):
         text.append(self._marker(Destination(None)), style="bold")
         text.append(FLEET_NAME, style="bold")
         count = len(self._sites)
-        text.append(f"  every site's channels in one table ({count} site{'' if count == 1 else 's'})", style="dim")
+        text.append(f"  every site's channels in one table ({plural(count, 'site')})", style="dim")
         return Option(text)
 
     def _option(self, site: SiteProfile) -> Option:
@@ -64,6 +65,8 @@ class SiteSwitcher(Dialog[Destination | None]):
         text.append(self._marker(Destination(site.name)), style="bold")
         text.append(site.name, style="bold")
         text.append(f"  {self._detected.get(site.name, site.kind.label)}", style="dim")
+        if site.read_only:
+            text.append("  read-only", style="bold")
         text.append(f"  {site.url}")
         return Option(text)
 
