@@ -239,3 +239,23 @@ async def test_undo_on_an_empty_history_says_there_is_nothing_to_undo(gateway, m
             app.clear_notifications()
             await pilot.press(key)
             await wait_for(pilot, lambda: any("Nothing to undo" in str(n.message) for n in app._notifications))
+
+
+async def test_home_and_end_move_the_cursor_to_the_first_and_last_entry(gateway, monkeypatch) -> None:
+    """`u` acts on the entry under the cursor: Home and End must move it, not only scroll."""
+    newapi, octopus = _sites(gateway)
+    journal = Journal(newapi.name)
+    for number in range(1, 5):
+        change = Change(id=number, name=f"row-{number}", before={"priority": 0}, after={"priority": number})
+        journal.append(at=datetime.now(UTC), backend="newapi", flavor="newapi", op="update", changes=(change,))
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        await _back_to_main(pilot)
+        history = await _open_history(pilot)
+        table = history.query_one(DataTable)
+        table.focus()
+        await pilot.press("down", "down")
+        await wait_for(pilot, lambda: table.cursor_row == 2)
+        await pilot.press("home")
+        await wait_for(pilot, lambda: table.cursor_row == 0)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: table.cursor_row == table.row_count - 1)

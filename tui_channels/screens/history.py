@@ -39,6 +39,7 @@ from ..services.undo import (
     refusal,
     tally,
 )
+from ..widgets.row_table import RowTable
 from ..wording import plural
 from .confirm import ConfirmScreen
 from .copy_report import CopyReportScreen
@@ -93,7 +94,7 @@ class HistoryScreen(Screen[set[str]]):
         yield Label(id="history-title")
         with Horizontal(id="history-bar"):
             yield Input(placeholder="filter: channel id or name, action, field", id="history-filter")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
+        yield RowTable(cursor_type="row", zebra_stripes=True, id="history-table")
         yield Static(id="history-detail", markup=False)
         yield Footer(compact=True)
 

@@ -27,6 +27,7 @@ from ..services.key_library import (
     remove_account,
 )
 from ..wording import plural
+from ..widgets.row_table import RowTable
 from .confirm import ConfirmScreen
 from .dialog import Dialog
 from .key_dialogs import AccountDialog, AddKeysDialog
@@ -77,7 +78,7 @@ class KeyLibraryScreen(Dialog[list[UpstreamKey] | None]):
         with Vertical(classes="dialog", id="key-library"):
             yield Label(f"Key library — import into {self._site}", classes="dialog-title")
             yield Label(id="library-status")
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="library-keys")
+            yield RowTable(cursor_type="row", zebra_stripes=True, id="library-keys")
             yield Label(
                 "space pick · a pick all · Enter import · p paste / file · n add account · "
                 "d forget pasted · D forget account · Esc close",

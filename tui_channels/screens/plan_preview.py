@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, Label, Static
 
 from ..models import join_list, mask_secret
 from ..services.channel_plan import ChannelPlan, PlannedChannel, RowState
+from ..widgets.row_table import RowTable
 from .dialog import Dialog
 from .transfer_dialogs import PromptDialog
 
@@ -55,7 +56,7 @@ class PlanPreview(Dialog[bool]):
         with Vertical(classes="dialog plan-preview"):
             yield Label(self.plan.title, classes="dialog-title")
             yield Label(id="plan-summary")
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="plan-rows")
+            yield RowTable(cursor_type="row", zebra_stripes=True, id="plan-rows")
             yield Static(id="plan-detail", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", variant="primary", id="plan-create")
