@@ -73,8 +73,11 @@ async def test_a_bulk_disable_is_undone_as_one_batch_leaving_what_changed_since(
         assert len(undos) == 11 and len({u.batch for u in undos}) == 1 and undos[0].batch != entries[0].batch
         theirs = next(e for e in entries if disabled[0].id in e.channel_ids())
         assert {u.undoes for u in undos} == {e.id for e in entries} - {theirs.id}
-        with pytest.raises(UndoRefused, match="No entry of batch .* can be undone"):
+        with pytest.raises(UndoRefused, match="No entry of batch .* can be undone") as refused:
             await plan_batch_undo(await session.connect(), theirs, Journal(site.name).entries())
+        message = refused.value.message
+        assert ".;" not in message and message.endswith(".") and not message.endswith("..")
+        assert "and 9 more." in message
         await session.disconnect()
     finally:
         await other.close()

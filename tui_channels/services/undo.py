@@ -601,8 +601,9 @@ async def plan_batch_undo(backend: Backend, entry: Entry, journal: Sequence[Entr
         except UndoRefused as error:
             refused.append((member, error.message))
     if not plans:
-        reasons = "; ".join(reason for _, reason in refused[:3])
-        raise UndoRefused(f"No entry of batch {entry.batch or entry.id} can be undone: {reasons}")
+        reasons = [reason.rstrip(".") for _, reason in refused]
+        shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
+        raise UndoRefused(f"No entry of batch {entry.batch or entry.id} can be undone: {shown}.")
     return BatchUndo(entry.batch or str(entry.id), plans, refused)
 
 
