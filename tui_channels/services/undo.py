@@ -335,8 +335,9 @@ def _differences(expected: Mapping[str, Any], now: Mapping[str, Any]) -> str:
     return ", ".join(f"{name} is {short(now.get(name))}, not {short(expected[name])}" for name in differing[:3])
 
 
-def _more(problems: Sequence[str]) -> str:
-    return f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+def _more(problems: Sequence[str], shown: int = 5) -> str:
+    """The tail of a list cut after its first `shown` items: "; and N more", or nothing."""
+    return f"; and {len(problems) - shown} more" if len(problems) > shown else ""
 
 
 async def read_current(backend: Backend, channel_ids: Iterable[int]) -> dict[int, Channel]:
@@ -602,7 +603,7 @@ async def plan_batch_undo(backend: Backend, entry: Entry, journal: Sequence[Entr
             refused.append((member, error.message))
     if not plans:
         reasons = [reason.rstrip(".") for _, reason in refused]
-        shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
+        shown = "; ".join(reasons[:3]) + _more(reasons, 3)
         raise UndoRefused(f"No entry of batch {entry.batch or entry.id} can be undone: {shown}.")
     return BatchUndo(entry.batch or str(entry.id), plans, refused)
 
