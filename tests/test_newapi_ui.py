@@ -208,3 +208,69 @@ async def test_model_editor_completes_names_the_server_knows():
         await pilot.press(*"claude-opus")
         await pilot.press("right")
         assert add.value in known and add.value.startswith("claude-opus")
+
+
+async def _disable_a_tag(pilot, demo):
+    """Tag mode, the first tag with an enabled channel disabled from its header; its channels'
+    statuses before."""
+    screen = main_screen(pilot.app)
+    await pilot.press("G")
+    table = screen.table
+    group = next(g for g in table.groups if g.tag and g.enabled)
+    while table.cursor_group != group:
+        await pilot.press("down")
+    before = {i: server(demo).record(i)["status"] for i in group.ids}
+    await pilot.press("minus")
+    confirm = await wait_for_screen(pilot, ConfirmScreen)
+    assert "u undoes it afterwards" in str(confirm.query_one("#confirm-message").render())
+    await pilot.press("y")
+    await wait_for(pilot, lambda: all(server(demo).record(i)["status"] == 2 for i in group.ids))
+    await wait_settled(pilot)
+    return group, before
+
+
+async def wait_for_screen(pilot, kind):
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, kind))
+    return pilot.app.screen
+
+
+async def test_u_on_the_table_undoes_a_whole_tag_disable_as_the_history_does():
+    async with running_app() as (app, pilot, demo):
+        group, before = await _disable_a_tag(pilot, demo)
+        await pilot.press("u")
+        undo = await wait_for_screen(pilot, ConfirmScreen)
+        assert "Undo entry" in screen_text(app) and f"#{min(group.ids)}" in str(undo.query_one("#confirm-message").render())
+        await pilot.press("y")
+        await wait_for(pilot, lambda: {i: server(demo).record(i)["status"] for i in group.ids} == before)
+        await wait_for(pilot, lambda: any(n.title == "Undone" for n in app._notifications))
+        await wait_settled(pilot)
+        shown = {c.id: c.status.value for c in main_screen(app).current.channels if c.id in group.ids}
+        assert shown == {i: {1: "enabled", 2: "manually_disabled", 3: "auto_disabled"}[s] for i, s in before.items()}
+
+
+async def test_u_refuses_a_tag_undo_when_a_channel_changed_since():
+    async with running_app() as (app, pilot, demo):
+        group, before = await _disable_a_tag(pilot, demo)
+        moved = min(i for i in group.ids if before[i] == 1)
+        server(demo).store[moved]["status"] = 3  # the gateway turned it off since
+        await pilot.press("u")
+        await wait_for(pilot, lambda: any(n.title == "Cannot undo" for n in app._notifications))
+        refusal = next(n.message for n in app._notifications if n.title == "Cannot undo")
+        assert f"#{moved}" in refusal and "changed since" in refusal
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert all(server(demo).record(i)["status"] == 2 for i in group.ids if i != moved)
+
+
+async def test_a_tag_undo_checks_the_server_again_right_before_writing():
+    async with running_app() as (app, pilot, demo):
+        group, before = await _disable_a_tag(pilot, demo)
+        moved = min(i for i in group.ids if before[i] == 1)
+        await pilot.press("u")
+        await wait_for_screen(pilot, ConfirmScreen)
+        server(demo).store[moved]["status"] = 3
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any(n.title == "Undo incomplete" for n in app._notifications))
+        note = next(n.message for n in app._notifications if n.title == "Undo incomplete")
+        assert f"#{moved}" in note and "changed since the undo was checked" in note
+        assert server(demo).record(moved)["status"] == 3
+        assert all(server(demo).record(i)["status"] == before[i] for i in group.ids if i != moved)

@@ -162,3 +162,29 @@ def test_an_undo_says_the_status_it_writes_not_one_it_cannot():
     assert f"2 to {ChannelStatus.MANUALLY_DISABLED.label}" in text
     assert ChannelStatus.AUTO_DISABLED.label not in text.splitlines()[0]
     assert "Auto-disabled before the change: 1 of them" in text
+
+
+async def test_undo_checks_the_server_again_right_before_writing():
+    """The undo's confirmation stays open while the gateway auto-disables a channel the undo would
+    enable again: the undo reads the server once more before writing, leaves that channel alone
+    with the reason, puts the others back and shows the channel as the server holds it."""
+    async with running_app() as (app, pilot, demo):
+        before = statuses(demo)
+        await pilot.press("a", "minus")
+        await wait_screen(pilot, StatusConfirmScreen)
+        await pilot.press("y")
+        await finish_batch(pilot)
+
+        await pilot.press("ctrl+z")
+        await wait_screen(pilot, ConfirmScreen)
+        failing = min(i for i, s in before.items() if s == ENABLED)
+        demo.gateway.sites[NEWAPI_SITE].server.store[failing]["status"] = AUTO
+        await pilot.press("y")
+        results = await wait_screen(pilot, BatchResultsScreen, timeout=30)
+        refused = [r for r in results._results if r.channel_id == failing]
+        assert refused and "changed since the undo was checked" in refused[0].message
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not main_screen(app).batch_running and app.screen is main_screen(app))
+        assert statuses(demo) == {**before, failing: AUTO}
+        shown = next(c for c in main_screen(app).current.channels if c.id == failing)
+        assert shown.status.value == "auto_disabled"

@@ -1,7 +1,7 @@
 """Channel forms and single-channel actions, as a mixin of the main screen.
 
 n new, e edit, D duplicate, d / Delete delete (the records go to the local trash first), + / -
-enable / disable (ctrl+z sets the last one back), m models, k reveal the key (where the server
+enable / disable (u / ctrl+z sets the last one back, a whole tag's too), m models, k reveal the key (where the server
 returns or reveals keys), X delete every
 disabled channel (New API). Deletes and status changes of one or many channels run through the
 batch engine, with a result per channel; forms and the model editor save on their own and hand the
@@ -15,6 +15,7 @@ many channels on how many sites.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import ClassVar
@@ -33,13 +34,23 @@ from ..services.model_mapping import model_mapping
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
 from ..services.sites import SiteChannels, SiteSession
-from ..services.status_change import StatusChange, StatusPlan, StatusPlans, latest_changes, undo_operation
-from ..services.undo import read_current
+from ..services.journal import read_entries
+from ..services.recorder import written_entries
+from ..services.status_change import (
+    StatusChange,
+    StatusPlan,
+    StatusPlans,
+    TagStatusChange,
+    latest_changes,
+    undo_operation,
+)
+from ..services.undo import UndoPlan, read_current
 from ..services.tag_view import TagGroup
 from ..services.upstream_models import channel_models
 from ..wording import plural
 from .channel_form import ChannelFormScreen
 from .confirm import ConfirmScreen
+from .entry_undo import apply_entry, ask, check_entry, report
 from .key_reveal import KeyRevealScreen
 from .main_base import MainScreenBase
 from .model_editor import ModelEditorScreen
@@ -593,7 +604,38 @@ class ChannelActions(MainScreenBase):
         if not latest:
             self.notify("No enable or disable to undo here.", severity="warning")
             return
-        self._plan_status_undo({s.name: s for s in source.sessions}, latest)
+        sessions = {s.name: s for s in source.sessions}
+        tagged = [(sessions[site], change) for site, change in latest if isinstance(change, TagStatusChange)]
+        if tagged:
+            self._plan_tag_status_undo(*tagged[0])
+            return
+        self._plan_status_undo(sessions, [(site, c) for site, c in latest if isinstance(c, StatusChange)])
+
+    @work(exclusive=True, group="status-undo")
+    async def _plan_tag_status_undo(self, session: SiteSession, change: TagStatusChange) -> None:
+        """A whole tag's enable / disable is one journal entry: undone as the history undoes it, with
+        its checks (each channel must still have the status the tag route set, read from the server
+        before asking and again right before writing)."""
+        if session.read_only_reason:
+            self.notify(f"An undo writes to {session.name}: {session.read_only_reason}", title="Cannot undo", severity="warning")
+            return
+        try:
+            journal = await asyncio.to_thread(read_entries, site=session.name)
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        plan = await check_entry(self, session, change.entry, journal.entries)
+        if plan is not None:
+            ask(self, plan, lambda plan: self._apply_tag_status_undo(session, plan))
+
+    @work(group="tag-status")
+    async def _apply_tag_status_undo(self, session: SiteSession, plan: UndoPlan) -> None:
+        session.last_status_change = None
+        results = await apply_entry(self, session, plan)
+        if results is None:
+            return
+        report(self, plan, results)
+        self.reload_channels()
 
     @work(exclusive=True, group="status-undo")
     async def _plan_status_undo(self, sessions: dict[str, SiteSession], latest: list[tuple[str, StatusChange]]) -> None:
@@ -624,7 +666,7 @@ class ChannelActions(MainScreenBase):
             by_id = {c.id: c for c in channels}
 
             def changed(result: ChannelResult) -> None:
-                if result.ok and result.value and result.channel_id in by_id:
+                if result.value and result.channel_id in by_id:
                     self.show_saved(session, replace(by_id[result.channel_id], status=ChannelStatus(result.value)))
 
             return changed
@@ -667,7 +709,8 @@ class ChannelActions(MainScreenBase):
         self.app.push_screen(
             ConfirmScreen(
                 f"{verb} every channel tagged {group.label}?",
-                f"{plural(group.count, 'channel')} ({group.enabled} enabled, {group.disabled} disabled).",
+                f"{plural(group.count, 'channel')} ({group.enabled} enabled, {group.disabled} disabled).\n"
+                "u undoes it afterwards: each channel goes back to the status it has now.",
                 confirm_label=verb,
             ),
             confirmed,
@@ -675,14 +718,21 @@ class ChannelActions(MainScreenBase):
 
     @work(group="tag-status")
     async def _apply_tag_status(self, group: TagGroup, enabled: bool) -> None:
-        backend = self.current.backend if self.current else None
-        if backend is None:
+        session = self.current
+        backend = session.backend if session else None
+        if session is None or backend is None:
             return
+        verb = "Enable" if enabled else "Disable"
         try:
-            await backend.set_tag_status(group.tag, enabled)
+            with written_entries() as written:
+                await backend.set_tag_status(group.tag, enabled)
         except ChannelsError as error:
             self.report_error(error)
             return
+        entry = next((e for e in written if e.op == "tag_status" and e.ok), None)
+        session.last_status_change = (
+            None if entry is None else TagStatusChange(f"{verb} tag {group.label}", entry, StatusChange.next_serial())
+        )
         self.notify(
             f"{'Enabled' if enabled else 'Disabled'} the {plural(group.count, 'channel')} tagged {group.label}."
         )

@@ -20,8 +20,6 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from ..demo.data_folder import temporary_data_note
 from ..errors import ChannelsError
-from ..services.batch import BatchRun, BatchSettings
-from ..services.channel_plan import CreateRun, creation_settings
 from ..services.history import action_label, change_summary, channel_label, detail_lines, outcome_label, undone_by, when
 from ..services.journal import Entry, read_entries
 from ..services.results import ChannelResult, Outcome
@@ -31,10 +29,8 @@ from ..services.undo import (
     UndoKind,
     UndoPlan,
     apply_batch_undo,
-    apply_undo,
     batch_entries,
     plan_batch_undo,
-    plan_undo,
     read_current,
     refusal,
     tally,
@@ -42,7 +38,7 @@ from ..services.undo import (
 from ..widgets.row_table import RowTable
 from ..wording import plural
 from .confirm import ConfirmScreen
-from .copy_report import CopyReportScreen
+from .entry_undo import apply_entry, ask, check_entry, report
 from .workers import work
 from .workspace import workspace_of
 
@@ -308,47 +304,21 @@ class HistoryScreen(Screen[set[str]]):
     async def _plan(self, entry: Entry) -> None:
         workspace = workspace_of(self.app)
         session = workspace.sessions.get(workspace.config.site(entry.site))
-        self.notify(f"Reading the channels of entry {entry.id} on {entry.site}…", timeout=3)
-        try:
-            backend = await session.connect()
-            plan = await plan_undo(backend, entry, journal=self._entries)
-        except ChannelsError as error:
-            self.notify(error.message, title=error.title, severity="error", timeout=10)
-            return
-        if plan.kind is UndoKind.RECREATE_DELETED and plan.restore is not None:
-            self.app.push_screen(CopyReportScreen(plan.restore), lambda yes: self._confirmed(yes, plan))
-            return
-        title = f"Undo entry {entry.id} ({action_label(entry)}) on {entry.site}?"
-        if plan.kind is UndoKind.DELETE_CREATED:
-            title = f"Undo entry {entry.id}: delete {plan.what} it created on {entry.site}?"
-        elif plan.not_restorable:
-            title = f"Undo entry {entry.id} on {entry.site}, except the {' and '.join(plan.not_restorable)}?"
-        screen = ConfirmScreen(title, plan.describe(), confirm_label="Undo")
-        self.app.push_screen(screen, lambda yes: self._confirmed(yes, plan))
-
-    def _confirmed(self, yes: bool | None, plan: UndoPlan) -> None:
-        if yes:
-            self._apply(plan)
+        plan = await check_entry(self, session, entry, self._entries)
+        if plan is not None:
+            ask(self, plan, self._apply)
 
     @work(exclusive=True, group="undo")
     async def _apply(self, plan: UndoPlan) -> None:
         workspace = workspace_of(self.app)
         site = plan.entry.site
         session = workspace.sessions.get(workspace.config.site(site))
-        try:
-            backend = await session.connect()
-            if plan.kind is UndoKind.RECREATE_DELETED and plan.restore is not None:
-                settings = creation_settings(BatchSettings(concurrency=session.profile.concurrency))
-                creating = CreateRun(backend, plan.restore, undoes=plan.entry.id)
-                results = await BatchRun(plan.restore.placeholders(), creating, settings).run()
-            else:
-                results = await apply_undo(backend, plan, site=site)
-        except ChannelsError as error:
-            self.notify(error.message, title=error.title, severity="error", timeout=10)
+        results = await apply_entry(self, session, plan)
+        if results is None:
             return
         self._changed.add(site)
         await self._refresh(session, _touched(plan, results))
-        self._report(plan, results)
+        report(self, plan, results)
         self.action_reload()
 
     async def _refresh(self, session: SiteSession, ids: set[int]) -> None:
@@ -363,17 +333,6 @@ class HistoryScreen(Screen[set[str]]):
         for channel in now.values():
             session.replace_channel(channel)
         session.forget_channels(ids - set(now))
-
-    def _report(self, plan: UndoPlan, results: list[ChannelResult]) -> None:
-        failed = [r for r in results if r.outcome is Outcome.FAILED]
-        lines = [f"#{r.channel_id} {r.name}: {r.message}" for r in failed[:5]]
-        note = plan.secrets_note() if any(r.ok for r in results) else ""
-        self.notify(
-            "\n".join([f"Undid entry {plan.entry.id} on {plan.entry.site}: {tally([(plan, results)])}.", *([note] if note else []), *lines]),
-            title="Undo incomplete" if failed else "Undone",
-            severity="error" if failed else "information",
-            timeout=15 if failed or note else 5,
-        )
 
 
 def _touched(plan: UndoPlan, results: list[ChannelResult]) -> set[int]:

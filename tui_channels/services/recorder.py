@@ -154,6 +154,22 @@ def one_batch() -> Iterator[str]:
         _batch.reset(token)
 
 
+_written: ContextVar[list[Entry] | None] = ContextVar("journal_written", default=None)
+
+
+@contextmanager
+def written_entries() -> Iterator[list[Entry]]:
+    """Collect the entries journalled for the writes sent inside (and in tasks started inside), in
+    the order they were written, so that what was just done can be undone as the history would.
+    An entry the journal could not write is not among them."""
+    collected: list[Entry] = []
+    token = _written.set(collected)
+    try:
+        yield collected
+    finally:
+        _written.reset(token)
+
+
 def form_field_names(capabilities: Capabilities) -> list[str]:
     """Every field of the site's channel form, by the name `update_channel` takes."""
     return [_LIST_NAMES.get(spec.kind, spec.name) for spec in capabilities.fields]
@@ -624,9 +640,13 @@ class JournaledBackend:
             "batch": draft.batch,
         }
         try:
-            await self._appends.add(self.journal, fields)
+            entry = await self._appends.add(self.journal, fields)
         except JournalError as problem:
             _log.warning("%s", problem.message)
+            return
+        collected = _written.get()
+        if collected is not None:
+            collected.append(entry)
 
 
 class _GroupAppends:

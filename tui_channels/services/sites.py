@@ -22,7 +22,7 @@ from ..models import Channel
 from ..secret_store import SecretStore
 from .channel_view import RowKey, ViewState
 from .recorder import JournaledBackend
-from .status_change import StatusChange
+from .status_change import LastChange
 
 
 class LoadState(enum.Enum):
@@ -54,7 +54,7 @@ class SiteSession:
     view: ViewState = field(default_factory=ViewState)
     cursor_id: int | None = None
     selected: set[int] = field(default_factory=set)
-    last_status_change: StatusChange | None = None
+    last_status_change: LastChange | None = None
     """The last enable / disable made from the app on this site, for its undo (ctrl+z)."""
     read_only_run: bool = False
     """The whole run is read-only (`--read-only`), whatever the profile says."""

@@ -14,12 +14,16 @@ Auto-disabled is New API's status 3 (One API, Veloera alike), set by the gateway
 writes only enabled (1) and manually disabled (2): an undo sets a channel that was auto-disabled
 back to disabled, and says so.
 
+A whole tag enabled or disabled through the server's tag route is kept as its journal entry
+(`TagStatusChange`) and undone the way the history undoes any entry.
+
 In the fleet view one change spans sites: each site gets its own plan and its own `StatusChange`,
 all with one serial, so that an undo sets back every site's part of the last change together.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count
@@ -27,8 +31,10 @@ from itertools import count
 from ..backends.base import Backend
 from ..models import Channel, ChannelStatus
 from ..wording import plural
-from .batch import Operation, succeeded
+from .batch import Operation, failed, succeeded
+from .journal import Entry
 from .results import ChannelResult
+from .undo import moved_since, read_current
 
 
 def stays_as_is(channel: Channel, enabled: bool) -> bool:
@@ -216,7 +222,24 @@ class StatusChange:
 _SERIALS = count(1)
 
 
-def latest_changes(changes: Iterable[tuple[str, StatusChange | None]]) -> list[tuple[str, StatusChange]]:
+@dataclass(frozen=True, slots=True)
+class TagStatusChange:
+    """A whole tag enabled or disabled at once by the server's tag route: the one journal entry it
+    wrote, undone as the history undoes an entry (`undo.plan_undo`, then `undo.apply_undo`)."""
+
+    title: str
+    entry: Entry
+    serial: int
+
+    def __len__(self) -> int:
+        return len(self.entry.changes)
+
+
+LastChange = StatusChange | TagStatusChange
+"""A site's last enable / disable, which ctrl+z undoes."""
+
+
+def latest_changes(changes: Iterable[tuple[str, LastChange | None]]) -> list[tuple[str, LastChange]]:
     """Of each site's last change (site, change), the parts of the latest one that wrote anything."""
     recorded = [(site, change) for site, change in changes if change is not None and len(change)]
     if not recorded:
@@ -264,10 +287,28 @@ def written_status(before: ChannelStatus) -> ChannelStatus:
 
 def undo_operation(backend: Backend, plan: UndoPlan) -> Operation:
     """Set each channel of `plan` back to its status before the change; the result's value is the
-    status written (disabled by hand for a channel that was auto-disabled)."""
-    before = plan.change.before
+    status written (disabled by hand for a channel that was auto-disabled), or for a channel left
+    alone the status it has now.
+
+    The channels are read again once, when the first one is about to be written (the plan was
+    read before its confirmation, which may have stayed open a while): a channel that no longer
+    has the status the change set fails with the reason and is left as it is, as every undo does
+    (`undo.moved_since`)."""
+    before, after = plan.change.before, plan.change.after
+    reading: asyncio.Future[dict[int, Channel]] | None = None
+
+    async def current() -> dict[int, Channel]:
+        nonlocal reading
+        if reading is None:
+            reading = asyncio.ensure_future(read_current(backend, [c.id for c in plan.restore]))
+        return await asyncio.shield(reading)
 
     async def run(channel: Channel) -> ChannelResult:
+        expected = {"status": after[channel.id].value}
+        now = (await current()).get(channel.id)
+        moved = moved_since(backend.capabilities, expected, now)
+        if moved:
+            return failed(channel, moved, value=now.status.value if now is not None else None)
         status = before[channel.id]
         written = written_status(status)
         await backend.set_status(channel.id, written is ChannelStatus.ENABLED)

@@ -459,7 +459,7 @@ async def apply_undo(
                 continue
             assert current is not None
             now = current.get(channel.id)
-            moved = _moved(backend.capabilities, item, now)
+            moved = moved_since(backend.capabilities, item.expected, now)
             if moved:
                 results.append(_result(channel, Outcome.FAILED, moved))
                 continue
@@ -480,12 +480,14 @@ async def apply_undo(
     return results
 
 
-def _moved(capabilities: Capabilities, item: ChannelUndo, now: Channel | None) -> str:
-    """Why a checked channel cannot be undone any more when it is read again ("" when it can)."""
+def moved_since(capabilities: Capabilities, expected: Mapping[str, Any], now: Channel | None) -> str:
+    """Why a channel checked for an undo cannot be undone any more, read again just before the
+    write (`now`, None when it is gone): it no longer holds the `expected` values. "" when it can.
+    Every undo checks with it right before writing: the history's, `history undo` and ctrl+z's."""
     if now is None:
         return "not on the server any more: left alone"
-    values = values_of(capabilities, now, list(item.expected)).values
-    differs = _differences(item.expected, values)
+    values = values_of(capabilities, now, list(expected)).values
+    differs = _differences(expected, values)
     return f"changed since the undo was checked ({differs}): left alone" if differs else ""
 
 
