@@ -243,10 +243,14 @@ class ClaudeCodeHubBackend(BackendBase):
 
     async def set_status(self, channel_id: int, enabled: bool) -> None:
         action = f"{'enable' if enabled else 'disable'} provider {channel_id}"
-        await self._send("PATCH", PROVIDER.format(id=channel_id), action, body={"is_enabled": enabled})
+        await self._record("PATCH", PROVIDER.format(id=channel_id), action, body={"is_enabled": enabled})
 
     async def delete_channel(self, channel_id: int) -> None:
-        await self._send("DELETE", PROVIDER.format(id=channel_id), f"delete provider {channel_id}")
+        """The server answers 204 without a body; a body that is not JSON (a proxy's or a login
+        page) means the request never reached the API, so the provider was not deleted."""
+        response = await self._send("DELETE", PROVIDER.format(id=channel_id), f"delete provider {channel_id}")
+        if response.content.strip():
+            decode_json(response)
 
     async def delete_channels(self, channel_ids: Sequence[int]) -> int:
         """`:batchDelete` in chunks of 500. The server refuses a whole chunk naming a provider that
