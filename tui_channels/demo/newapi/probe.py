@@ -1,8 +1,8 @@
 """Outbound calls of the emulated New API-family server: channel tests and model listings.
 
 The real server reaches the provider over HTTP, so the emulation does too (the demo gateway's fake
-upstream). The httpx client is created lazily on first use, inside the server's own event loop,
-and failures come back as Go-style error strings rather than exceptions.
+upstream). The client (`demo.outbound`) opens its session lazily on first use, inside the server's
+own event loop, and failures come back as Go-style error strings rather than exceptions.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from ..outbound import Outbound, OutboundFailure, OutboundTimeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +52,7 @@ class Upstream:
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
-        self._client: httpx.AsyncClient | None = None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout)
-        return self._client
+        self._outbound = Outbound(timeout)
 
     async def call(self, method: str, url: str, key: str, payload: Any = None) -> Reply:
         verb = method.title()
@@ -66,23 +61,22 @@ class Upstream:
             return Reply(0, None, 0.0, f'{verb} "{url}": unsupported protocol scheme "{scheme}"')
         started = time.perf_counter()
         try:
-            response = await self._http().request(
-                method, url, json=payload, headers={"Authorization": f"Bearer {key}"}
+            response = await self._outbound.send(
+                method, url, headers={"Authorization": f"Bearer {key}"}, payload=payload
             )
-        except httpx.TimeoutException:
+        except OutboundTimeout:
             elapsed = time.perf_counter() - started
             detail = "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
             return Reply(0, None, elapsed, f'{verb} "{url}": {detail}')
-        except httpx.HTTPError as exc:
+        except OutboundFailure as exc:
             elapsed = time.perf_counter() - started
-            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return Reply(0, None, elapsed, f'{verb} "{url}": dial tcp: {detail}')
+            return Reply(0, None, elapsed, f'{verb} "{url}": dial tcp: {exc}')
         elapsed = time.perf_counter() - started
         try:
             body = response.json()
         except ValueError:
             body = None
-        return Reply(response.status_code, body, elapsed)
+        return Reply(response.status, body, elapsed)
 
     async def chat(self, base_url: str, key: str, model: str) -> Reply:
         """The one-message chat completion a channel test sends."""

@@ -25,7 +25,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -34,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ...models import split_list
+from ..outbound import Outbound, OutboundFailure, OutboundTimeout
 from ..seed import SeedChannel, seed_channels
 from .groups import GroupError, GroupStore
 
@@ -273,7 +273,8 @@ class OctopusServer:
         self._next_id = 1
         self._next_key_id = 1
         self._sync_lock = asyncio.Lock()
-        self._upstream: httpx.AsyncClient | None = None
+        self._outbound = Outbound()
+        """One pooled client for every upstream call, as the server's Go HTTP client is."""
         self.groups = GroupStore(legacy=self.legacy, channels=self.channels)
         self._seed(seed_channels(channels, seed=seed, upstream_url=upstream_url), seed)
         self._seed_groups()
@@ -555,12 +556,14 @@ class OctopusServer:
         headers = {h["header_key"]: h["header_value"] for h in channel.get("custom_header") or []}
         headers["Authorization"] = f"Bearer {key}"
         try:
-            response = await self._http().get(f"{base_url}/models", headers=headers, timeout=self.upstream_timeout)
-        except httpx.TimeoutException as exc:
+            response = await self._outbound.send(
+                "GET", f"{base_url}/models", headers=headers, timeout=self.upstream_timeout
+            )
+        except OutboundTimeout as exc:
             message = f"fetch models: upstream did not answer within {self.upstream_timeout:g}s"
             raise ApiError(500, message) from exc
-        except httpx.HTTPError as exc:
-            raise ApiError(500, f'Get "{base_url}/models": {type(exc).__name__}: {exc}') from exc
+        except OutboundFailure as exc:
+            raise ApiError(500, f'Get "{base_url}/models": {exc}') from exc
         try:
             body = response.json()
         except ValueError as exc:
@@ -575,13 +578,6 @@ class OctopusServer:
                 raise ApiError(500, f"invalid match_regex: {exc}") from exc
             names = [name for name in names if regex.search(name)]
         return names
-
-    def _http(self) -> httpx.AsyncClient:
-        """One pooled client for every upstream call, as the server's Go HTTP client is (a new
-        client per call would spend the emulation's CPU on TLS contexts, not on the server's work)."""
-        if self._upstream is None:
-            self._upstream = httpx.AsyncClient()
-        return self._upstream
 
     def _upstream_of(self, channel: dict[str, Any]) -> tuple[str, str]:
         """Legacy: the lowest-delay base URL and the first enabled key; current: the single pair."""
