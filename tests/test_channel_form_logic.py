@@ -24,6 +24,7 @@ from tui_channels.services.channel_form import (
     ChannelForm,
     FormMode,
     Header,
+    LIST_WIRE_NAMES,
     URL_HINT,
     KeyEntry,
     UrlEntry,
@@ -542,3 +543,25 @@ def test_one_line_shows_hidden_characters_and_cuts_long_names() -> None:
     assert one_line("a\u202eb\u200bc\nd\x1b") == "a\ufffdb\ufffdc\ufffdd\ufffd"
     assert one_line("x" * 100, limit=10) == "x" * 9 + "…"
     assert one_line("例え 🚀") == "例え 🚀"
+
+
+@pytest.mark.parametrize("flavor", ["newapi", "octopus-current", "octopus-legacy"])
+async def test_sent_values_of_some_fields_are_those_of_the_whole_form(gateway: DemoGateway, flavor: str) -> None:
+    """The history journal asks an edit form for two or three fields: worked out alone, each is
+    what the whole form (every field's initial value built) would send for it."""
+    if flavor == "newapi":
+        _site, backend = await open_newapi(gateway)
+    else:
+        _site, backend = await open_octopus(gateway, flavor.removeprefix("octopus-"))
+    try:
+        capabilities = backend.capabilities
+        for channel in await backend.list_channels():
+            whole = ChannelForm(capabilities, FormMode.EDIT, channel)
+            names = [LIST_WIRE_NAMES.get(f.kind, f.name) for f in whole.fields]
+            assert whole.initial  # built in full first
+            everything = whole.sent_values(names)
+            for name in names:
+                alone = ChannelForm(capabilities, FormMode.EDIT, channel).sent_values([name])
+                assert alone == {name: everything[name]}, name
+    finally:
+        await backend.close()

@@ -64,3 +64,29 @@ def test_a_client_dropped_unclosed_prints_nothing():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+async def test_a_cookie_the_server_sets_is_sent_back(gateway: DemoGateway):
+    """Requests skip `AsyncClient.send`, but the cookie jar works as before: a current Octopus
+    answers its login with an `auth` cookie, and the next request is let in by that cookie alone."""
+    site = gateway.add_octopus("cookies", channels=1)
+    transport = HttpTransport(site.url)
+    try:
+        listed_before = await transport.request("GET", "/api/v1/channel/list", timeout=10)
+        login = {"username": site.username, "password": site.secret, "expire": 600}
+        await transport.request("POST", "/api/v1/user/login", json_body=login, timeout=10)
+        listed_after = await transport.request("GET", "/api/v1/channel/list", timeout=10)
+    finally:
+        await transport.aclose()
+    assert listed_before.status_code == 401
+    assert any(cookie.name == "auth" for cookie in transport.cookies.jar)
+    assert listed_after.status_code == 200
+
+
+async def test_a_closed_transport_sends_nothing(gateway: DemoGateway):
+    """A request after `aclose()` is refused, as httpx refuses it, instead of opening new connections."""
+    transport = HttpTransport(gateway.upstream_url)
+    await transport.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await transport.request("GET", "/p/after-close/v1/models", timeout=10)
+    assert gateway.upstream_stats.count("GET", "/p/after-close/*") == 0

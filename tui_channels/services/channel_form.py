@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..backends.base import Capabilities, FieldKind, FieldSpec
@@ -281,8 +282,17 @@ class ChannelForm:
         self.fields: tuple[FieldSpec, ...] = capabilities.fields
         self._by_name = {spec.name: spec for spec in self.fields}
         self._taken = set(taken_names)
-        self.initial: Values = self._initial_values()
-        self.shown: Values = {**self.initial, **(start or {})}
+        self._start = dict(start or {})
+
+    @cached_property
+    def initial(self) -> Values:
+        """Every field's value as the form opens, before `start`: the baseline of `changes`."""
+        return self._initial_values()
+
+    @cached_property
+    def shown(self) -> Values:
+        """What the form shows at first: `initial`, with `start` over it."""
+        return {**self.initial, **self._start}
 
     @property
     def main_fields(self) -> tuple[FieldSpec, ...]:
@@ -344,6 +354,13 @@ class ChannelForm:
         if self.mode is FormMode.DUPLICATE and "name" in values:
             values["name"] = unique_name(channel.name, self._taken)
         return values
+
+    def _initial_value(self, spec: FieldSpec) -> Any:
+        """One field's initial value; an edit form works it out alone until `initial` is built
+        (the history journal reads two fields of a write, not the whole form, twice per write)."""
+        if self.mode is FormMode.EDIT and self.channel is not None and "initial" not in self.__dict__:
+            return self._from_channel(spec, self.channel)
+        return self.initial[spec.name]
 
     def _from_channel(self, spec: FieldSpec, channel: Channel) -> Any:
         kind = spec.kind
@@ -624,8 +641,8 @@ class ChannelForm:
         wanted = set(names)
         sent: dict[str, Any] = {}
         for spec in self.fields:
-            name, value = self._wire(spec, self.initial[spec.name])
-            if name in wanted:
+            if LIST_WIRE_NAMES.get(spec.kind, spec.name) in wanted:
+                name, value = self._wire(spec, self._initial_value(spec))
                 sent[name] = value
         if "models" in sent and self._keeps_hand_added and self.channel is not None:
             sent["models"] = tuple(self.channel.models)
