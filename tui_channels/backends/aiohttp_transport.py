@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ssl
 import urllib.request
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
@@ -93,6 +94,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 max_line_size=MAX_HEADER_LINE,
                 max_field_size=MAX_HEADER_LINE,
             )
+            weakref.finalize(self, _close_quietly, self._session)
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -123,15 +125,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is not None:
             await self._session.close()
 
-    def __del__(self) -> None:
-        """A client dropped without `aclose()` (an interrupted command) goes quietly, as an httpx
-        one does: aiohttp would print "Unclosed client session" / "Unclosed connector" on the
-        terminal. Its idle connections are closed here, without a loop (`_close` is the part of
-        aiohttp's close that needs none)."""
-        session, self._session = self._session, None
-        if session is None or session.closed:
-            return
-        connector = session.connector
-        session.detach()
-        if connector is not None:
-            connector._close()
+
+def _close_quietly(session: aiohttp.ClientSession) -> None:
+    """Close the session of a transport dropped without `aclose()` (an interrupted command), quietly
+    as an httpx client goes: aiohttp would print "Unclosed client session" / "Unclosed connector" on
+    the terminal. Its idle connections are closed without a loop (`_close` is the part of aiohttp's
+    close that needs none).
+
+    A finalizer of the transport, not its `__del__`: when the transport and its session are freed
+    together (a cycle through an exception's traceback), the order of their `__del__`s is not
+    defined, and the session's own, run first, printed its warning; this runs before either, and
+    keeps the session alive until it has run."""
+    if session.closed:
+        return
+    connector = session.connector
+    session.detach()
+    if connector is not None:
+        connector._close()
