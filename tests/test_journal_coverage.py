@@ -53,7 +53,7 @@ def _coroutine_methods(cls: type) -> set[str]:
 def test_every_backend_method_is_a_read_a_measurement_or_a_journalled_write() -> None:
     classes: list[type] = [BackendBase]
     for kind, family in FAMILIES.items():
-        classes.append(type(family.create(_dummy_profile(kind), "dummy-secret-0123", retry=None, budget=None)))
+        classes.append(type(family.create(_dummy_profile(kind), "dummy-secret-0123", {})))
     protocol = {name for name, _ in inspect.getmembers(Backend) if not name.startswith("_")} - {"capabilities"}
     methods = protocol.union(*(_coroutine_methods(cls) for cls in classes))
     known = READS | set(MEASUREMENTS) | set(WRITES)

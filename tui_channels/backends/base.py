@@ -23,8 +23,7 @@ from ..validation import check_secret
 from .wire_values import describe as describe_record
 
 if TYPE_CHECKING:
-    from .http import RetryPolicy
-    from .ratelimit import RequestBudget
+    from .http import TransportSettings
 
 
 class Operation(enum.Enum):
@@ -541,11 +540,10 @@ class SiteAddress(Protocol):
 
 
 class ClientFactory(Protocol):
-    """Builds a family's client for a site; it is not connected yet (await `connect()`)."""
+    """Builds a family's client for a site, with the site's transport settings (the registry's
+    `site_transport`); it is not connected yet (await `connect()`)."""
 
-    def __call__(
-        self, site: SiteAddress, secret: str, *, retry: RetryPolicy | None, budget: RequestBudget | None
-    ) -> Backend: ...
+    def __call__(self, site: SiteAddress, secret: str, transport: TransportSettings) -> Backend: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import httpx
@@ -82,6 +82,17 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         """Seconds before retry number `attempt + 1`: exponential back-off with jitter."""
         return min(self.base_delay * (2**attempt) * (1 + random.random() / 4), self.max_delay)
+
+
+class TransportSettings(TypedDict, total=False):
+    """What every client passes on from its site's profile to its `HttpTransport` (same meanings):
+    the keyword arguments a client takes besides its address, credentials and flavor."""
+
+    verify_tls: bool
+    timeout: float | None
+    retry: RetryPolicy | None
+    budget: RequestBudget | None
+    max_answer_bytes: int | None
 
 
 class RetryAllowance:
@@ -510,6 +521,15 @@ def _is_transient(method: str, response: httpx.Response) -> bool:
     if method != "GET" or response.status_code not in TRANSIENT_STATUSES:
         return False
     return not isinstance(json_or_none(response), dict)
+
+
+def redirect_error(response: httpx.Response, path: str) -> BadResponse:
+    """A 3xx answer to an API call: the base URL is off (http for https, a missing or extra path);
+    the transport never follows redirects, so a write cannot land on another address."""
+    return BadResponse(
+        f"{path} redirected to {response.headers.get('location', 'another address')}. "
+        "Check the site's base URL (http vs https, a missing or extra path)."
+    )
 
 
 def looks_like_html(response: httpx.Response) -> bool:

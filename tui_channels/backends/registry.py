@@ -19,7 +19,7 @@ from .octopus.family import OCTOPUS
 from .onehub.family import ONEHUB
 
 if TYPE_CHECKING:
-    from .http import RetryPolicy
+    from .http import RetryPolicy, TransportSettings
     from .ratelimit import RequestBudget
 
 FAMILIES: dict[BackendKind, BackendFamily] = {
@@ -61,4 +61,16 @@ def create_backend(
     remember(secret)
     family = FAMILIES[site.kind]
     policy = retry if retry is not None else RetryPolicy(max_wait=site.max_wait)
-    return family.create(site, family.check_secret(secret), retry=policy, budget=budget)
+    return family.create(site, family.check_secret(secret), site_transport(site, retry=policy, budget=budget))
+
+
+def site_transport(site: SiteAddress, *, retry: RetryPolicy, budget: RequestBudget | None) -> TransportSettings:
+    """The transport settings of a site's profile, for its family's client: the one place the
+    profile's `max_answer_mb` (MiB) becomes the transport's byte cap."""
+    return {
+        "verify_tls": site.verify_tls,
+        "timeout": site.timeout,
+        "retry": retry,
+        "budget": budget,
+        "max_answer_bytes": int(site.max_answer_mb * 2**20),
+    }

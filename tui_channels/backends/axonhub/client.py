@@ -19,7 +19,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Unpack
 
 from gql import Client
 from gql.client import AsyncClientSession
@@ -41,8 +41,7 @@ from ...models import NEUTRAL_FIELDS, Channel, ChannelSpec, ChannelStatus, TestR
 from ...redact import remember
 from ...wording import plural
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback
-from ..http import HttpTransport, RetryPolicy, decode_json, host_of
-from ..ratelimit import RequestBudget
+from ..http import HttpTransport, TransportSettings, decode_json, host_of
 from ..wire_values import describe, read_records
 from .errors import graphql_error
 from .fields import build_capabilities
@@ -66,26 +65,8 @@ _NEUTRAL_WIRE = {"name": "name", "base_url": "baseURL", "models": "supportedMode
 class AxonHubBackend(BackendBase):
     """A client for one AxonHub server, any version with the channel GraphQL API."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        email: str,
-        password: str,
-        verify_tls: bool = True,
-        timeout: float | None = None,
-        retry: RetryPolicy | None = None,
-        budget: RequestBudget | None = None,
-        max_answer_bytes: int | None = None,
-    ) -> None:
-        self._http = HttpTransport(
-            base_url,
-            verify_tls=verify_tls,
-            timeout=timeout,
-            retry=retry,
-            budget=budget,
-            max_answer_bytes=max_answer_bytes,
-        )
+    def __init__(self, base_url: str, *, email: str, password: str, **transport: Unpack[TransportSettings]) -> None:
+        self._http = HttpTransport(base_url, **transport)
         self._host = host_of(base_url)
         self._email = email
         self._password = password

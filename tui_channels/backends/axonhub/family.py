@@ -11,25 +11,13 @@ from .carry import CARRY
 from .wire import channel_from_wire
 
 if TYPE_CHECKING:
-    from ..http import RetryPolicy
-    from ..ratelimit import RequestBudget
+    from ..http import TransportSettings
 
 
-def create_client(
-    site: SiteAddress, secret: str, *, retry: RetryPolicy | None, budget: RequestBudget | None
-) -> Backend:
+def create_client(site: SiteAddress, secret: str, transport: TransportSettings) -> Backend:
     from .client import AxonHubBackend
 
-    return AxonHubBackend(
-        site.url,
-        email=site.email or "",
-        password=secret,
-        verify_tls=site.verify_tls,
-        timeout=site.timeout,
-        retry=retry,
-        budget=budget,
-        max_answer_bytes=int(site.max_answer_mb * 2**20),
-    )
+    return AxonHubBackend(site.url, email=site.email or "", password=secret, **transport)
 
 
 AXONHUB = BackendFamily(

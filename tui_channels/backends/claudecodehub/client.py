@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -22,8 +22,7 @@ from ...errors import BadRecord, BadResponse, NotFound, NotSupported, RequestRej
 from ...models import Channel, ChannelSpec, TestResult, TypeCode
 from ...wording import plural
 from ..base import BackendBase, Capabilities, ProgressCallback
-from ..http import HttpTransport, RetryPolicy, decode_json, host_of, looks_like_html
-from ..ratelimit import RequestBudget
+from ..http import HttpTransport, TransportSettings, decode_json, host_of, looks_like_html, redirect_error
 from ..wire_values import describe, read_records
 from .fields import FLAVOR_LABEL, build_capabilities
 from .problems import brief, error_for
@@ -80,26 +79,9 @@ def _version(payload: Any) -> str:
 class ClaudeCodeHubBackend(BackendBase):
     """A client for one Claude Code Hub server."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        admin_token: str,
-        verify_tls: bool = True,
-        timeout: float | None = None,
-        retry: RetryPolicy | None = None,
-        budget: RequestBudget | None = None,
-        max_answer_bytes: int | None = None,
-    ) -> None:
-        self._http = HttpTransport(
-            base_url,
-            verify_tls=verify_tls,
-            timeout=timeout,
-            retry=retry,
-            budget=budget,
-            max_answer_bytes=max_answer_bytes,
-            headers={"Authorization": f"Bearer {admin_token.strip()}"},
-        )
+    def __init__(self, base_url: str, *, admin_token: str, **transport: Unpack[TransportSettings]) -> None:
+        headers = {"Authorization": f"Bearer {admin_token.strip()}"}
+        self._http = HttpTransport(base_url, headers=headers, **transport)
         self._host = host_of(base_url)
 
     # -- requests ------------------------------------------------------------------------------
@@ -119,10 +101,7 @@ class ClaudeCodeHubBackend(BackendBase):
         if response.status_code >= 400:
             raise error_for(response, action)
         if 300 <= response.status_code < 400:
-            raise BadResponse(
-                f"{path} redirected to {response.headers.get('location', 'another address')}. "
-                "Check the site's base URL (http vs https, a missing or extra path)."
-            )
+            raise redirect_error(response, path)
         return response
 
     async def _json(

@@ -14,9 +14,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
-
-import httpx
+from typing import Any, Unpack
 
 from ...errors import (
     AuthError,
@@ -40,8 +38,8 @@ from ...models import (
     join_list,
 )
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback, VersionSegment
-from ..http import HttpTransport, RetryPolicy, decode_json, json_or_none
-from ..ratelimit import RequestBudget
+from ..envelope import Envelope, ErrorAnswer
+from ..http import HttpTransport, TransportSettings, json_or_none
 from ..wire_values import as_int, read_records
 from .admin import NewApiAdmin
 from .flavors import FLAVORS, UPSTREAM_FIELDS, USER_ID_HEADERS, Flavor, flavor_from_status
@@ -108,30 +106,19 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         access_token: str,
         user_id: int | None,
         flavor: str = "auto",
-        verify_tls: bool = True,
-        timeout: float | None = None,
-        retry: RetryPolicy | None = None,
-        budget: RequestBudget | None = None,
-        max_answer_bytes: int | None = None,
+        **transport: Unpack[TransportSettings],
     ) -> None:
         if flavor != "auto" and flavor not in FLAVORS:
             raise ValueError(f"unknown New API flavor {flavor!r}")
         headers = {"Authorization": f"Bearer {access_token}", "Accept-Language": "en"}
         if user_id is not None:
             headers.update({name: str(user_id) for name in USER_ID_HEADERS})
-        self._http = HttpTransport(
-            base_url,
-            verify_tls=verify_tls,
-            timeout=timeout,
-            retry=retry,
-            headers=headers,
-            budget=budget,
-            max_answer_bytes=max_answer_bytes,
-        )
+        self._http = HttpTransport(base_url, headers=headers, **transport)
+        self._envelope = Envelope(self._http, refusal=_refusal, status_error=_status_error)
         self._forced_flavor = flavor
         self._protocol: _Protocol | None = None
         self._probe_headers = {"Authorization": f"Bearer {access_token}", "Veloera-User": str(user_id)}
-        self._probe_address = (base_url, verify_tls, timeout)
+        self._probe_address = (base_url, transport)
         self._user_id = user_id
 
     # -- connection ------------------------------------------------------------------------
@@ -180,8 +167,8 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
         """
         if self._user_id is None:
             return False
-        base_url, verify_tls, timeout = self._probe_address
-        probe = HttpTransport(base_url, verify_tls=verify_tls, timeout=timeout, headers=self._probe_headers)
+        base_url, transport = self._probe_address
+        probe = HttpTransport(base_url, headers=self._probe_headers, **transport)
         try:
             response = await probe.request("GET", "/api/channel/", params={"p": 0, "page_size": 1})
             body = json_or_none(response)
@@ -292,83 +279,9 @@ class NewApiBackend(NewApiAdmin, NewApiUpstream, BackendBase):
 
     # -- the envelope ----------------------------------------------------------------------
 
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        action: str,
-        json_body: Any = None,
-        params: Mapping[str, Any] | None = None,
-        timeout: float | None = None,
-        allow_failure: bool = False,
-    ) -> dict[str, Any]:
-        """One API call; returns the decoded body, or raises the typed error it amounts to.
-
-        With `allow_failure`, a `success:false` that is not about our own credentials comes back to
-        the caller (a test reports an upstream failure as a result, not an exception).
-        """
-        response = await self._http.request(method, path, json_body=json_body, params=params, timeout=timeout)
-        body = self._decode(response, method, path, action)
-        if not isinstance(body, dict):
-            raise BadResponse(f"{path} answered {type(body).__name__} where an object was expected.")
-        if body.get("success", True) is False:
-            message = str(body.get("message") or "")
-            error = classify_refusal(message, action=action)
-            if allow_failure and not isinstance(error, (AuthError, PermissionDenied)):
-                return body
-            raise error
-        return body
-
-    def _decode(self, response: httpx.Response, method: str, path: str, action: str) -> Any:
-        """The body of a success; for an error status, the typed error it amounts to.
-
-        A 502/504 carrying the gateway's own `success:false` answer is its verdict on the upstream
-        (newer builds answer a failed model fetch so), read like the same answer with HTTP 200.
-        """
-        status = response.status_code
-        if 300 <= status < 400:
-            raise BadResponse(
-                f"{path} redirected to {response.headers.get('location', 'another address')}. "
-                "Check the site's base URL (http vs https, a missing or extra path)."
-            )
-        if status < 400:
-            return decode_json(response)
-        body = json_or_none(response)
-        message = _message_of(body)
-        if status == 401:
-            expired = isinstance(body, dict) and body.get("code") == "AUTH_TOKEN_EXPIRED"
-            raise AuthError(
-                ("The access token has expired or was revoked. " if expired else "The gateway refused the credentials")
-                + (f" ({message})." if message else ".")
-                + " Check the site's access token and user id; a new token can be generated in the "
-                "gateway's personal settings (it replaces the old one)."
-            )
-        if status == 403:
-            raise PermissionDenied(
-                f"The gateway refused to {action} (HTTP 403: {message or 'forbidden'}). {PRIVILEGE_HINT}"
-            )
-        if status == 404:
-            if isinstance(body, dict) and isinstance(body.get("error"), dict):
-                raise NotSupported(
-                    f"This server has no {method} {_route_of(path)} route, so it cannot {action} "
-                    "(an older or different New API-family version)."
-                )
-            raise NotFound(f"Could not {action}: {message or 'not found'} (HTTP 404).")
-        if status in (400, 409):
-            raise RequestRejected(f"The gateway refused to {action}: {message or f'HTTP {status}'}")
-        if status >= 500:
-            database = DatabaseError.from_message(message, action=action)
-            if database is not None:
-                raise database
-            if status in (502, 504) and isinstance(body, dict) and body.get("success") is False and message:
-                raise classify_refusal(message, action=action)
-            said = f": {message.rstrip('.')}." if message else "."
-            raise ServerError(
-                f"The gateway failed while trying to {action} (HTTP {status}){said} "
-                "See the gateway's logs; retrying later may help."
-            )
-        raise BadResponse(f"Unexpected HTTP {status} from {path} while trying to {action}.")
+    async def _call(self, method: str, path: str, *, action: str, **options: Any) -> dict[str, Any]:
+        """`Envelope.call` with New API's refusals and HTTP errors (its options, its errors)."""
+        return await self._envelope.call(method, path, action=action, **options)
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -847,12 +760,47 @@ def _balance_failed(error: RequestRejected) -> RequestRejected:
     )
 
 
-def _message_of(body: Any) -> str:
-    if isinstance(body, dict):
-        if isinstance(body.get("error"), dict):
-            return str(body["error"].get("message") or "")
-        return str(body.get("message") or "")
-    return ""
+def _refusal(message: str, action: str) -> BackendError:
+    return classify_refusal(message, action=action)
+
+
+def _status_error(answer: ErrorAnswer) -> BackendError:
+    """New API's HTTP errors (newapi.md §1): a 401's `AUTH_TOKEN_EXPIRED` code (current servers), a
+    404 with the relay's error object for a route the server lacks, and a 502/504 carrying the
+    gateway's own `success: false` (newer builds answer a failed model fetch so), read like the
+    same answer with HTTP 200."""
+    status, body, message, action = answer.status, answer.body, answer.message, answer.action
+    if status == 401:
+        expired = isinstance(body, dict) and body.get("code") == "AUTH_TOKEN_EXPIRED"
+        return AuthError(
+            ("The access token has expired or was revoked. " if expired else "The gateway refused the credentials")
+            + (f" ({message})." if message else ".")
+            + " Check the site's access token and user id; a new token can be generated in the "
+            "gateway's personal settings (it replaces the old one)."
+        )
+    if status == 403:
+        return PermissionDenied(f"The gateway refused to {action} (HTTP 403: {message or 'forbidden'}). {PRIVILEGE_HINT}")
+    if status == 404:
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            return NotSupported(
+                f"This server has no {answer.method} {_route_of(answer.path)} route, so it cannot {action} "
+                "(an older or different New API-family version)."
+            )
+        return NotFound(f"Could not {action}: {message or 'not found'} (HTTP 404).")
+    if status in (400, 409):
+        return RequestRejected(f"The gateway refused to {action}: {message or f'HTTP {status}'}")
+    if status >= 500:
+        database = DatabaseError.from_message(message, action=action)
+        if database is not None:
+            return database
+        if status in (502, 504) and isinstance(body, dict) and body.get("success") is False and message:
+            return classify_refusal(message, action=action)
+        said = f": {message.rstrip('.')}." if message else "."
+        return ServerError(
+            f"The gateway failed while trying to {action} (HTTP {status}){said} "
+            "See the gateway's logs; retrying later may help."
+        )
+    return BadResponse(f"Unexpected HTTP {status} from {answer.path} while trying to {action}.")
 
 
 def _route_of(path: str) -> str:

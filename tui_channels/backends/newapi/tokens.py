@@ -12,10 +12,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx
-
-from ...errors import AuthError, BadResponse, NotFound, NotSupported, PermissionDenied, RequestRejected, ServerError
-from ..http import HttpTransport, RetryPolicy, decode_json, host_of, json_or_none
+from ...errors import (
+    AuthError,
+    BackendError,
+    BadResponse,
+    NotFound,
+    NotSupported,
+    PermissionDenied,
+    RequestRejected,
+    ServerError,
+)
+from ..envelope import Envelope, ErrorAnswer
+from ..http import HttpTransport, RetryPolicy, host_of
 from ..wire_values import as_int, as_list, as_text
 from .flavors import USER_ID_HEADERS
 from .wire import classify_refusal
@@ -74,6 +82,10 @@ def _token(record: Any) -> UserToken:
     )
 
 
+def _refusal(message: str, action: str) -> BackendError:
+    return classify_refusal(message, action=action)
+
+
 class TokenClient:
     """A relay account's token API; use as an async context manager or call `close()`."""
 
@@ -90,6 +102,7 @@ class TokenClient:
         headers = {"Authorization": f"Bearer {access_token}", "Accept-Language": "en"}
         headers.update({name: str(user_id) for name in USER_ID_HEADERS})
         self._http = HttpTransport(base_url, verify_tls=verify_tls, timeout=timeout, retry=retry, headers=headers)
+        self._envelope = Envelope(self._http, refusal=_refusal, status_error=self._status_error)
         self._host = host_of(base_url)
         self.user_id = user_id
 
@@ -105,38 +118,27 @@ class TokenClient:
     # -- the envelope ----------------------------------------------------------------------
 
     async def _call(self, method: str, path: str, *, action: str, **options: Any) -> Any:
-        """The answer's `data`, or the typed error the answer amounts to."""
-        response = await self._http.request(method, path, **options)
-        body = self._decode(response, action)
-        if not isinstance(body, dict):
-            raise BadResponse(f"{path} on {self._host} answered {type(body).__name__} where an object was expected.")
-        if body.get("success") is False:
-            raise classify_refusal(str(body.get("message") or ""), action=action)
-        return body.get("data")
+        """The answer's `data`, or the typed error the answer amounts to (`Envelope.call`)."""
+        return (await self._envelope.call(method, path, action=action, **options)).get("data")
 
-    def _decode(self, response: httpx.Response, action: str) -> Any:
-        status = response.status_code
-        if status < 300:
-            return decode_json(response)
-        body = json_or_none(response)
-        error = body.get("error") if isinstance(body, dict) else None
-        holder = error if isinstance(error, dict) else body if isinstance(body, dict) else {}
-        message = str(holder.get("message") or "")
+    def _status_error(self, answer: ErrorAnswer) -> BackendError:
+        """The relay account's errors: its own token, a verification step the token cannot pass."""
+        status, message, action = answer.status, answer.message, answer.action
         if status == 401:
-            raise AuthError(
+            return AuthError(
                 f"{self._host} refused the account's access token ({message or 'HTTP 401'}). Check the "
                 "account's access token (personal settings on the relay) and its numeric user id."
             )
         if status == 403:
-            raise PermissionDenied(
+            return PermissionDenied(
                 f"{self._host} refused to {action} ({message or 'HTTP 403'}). It may require a verification "
                 "step an access token cannot pass; copy the keys from its web page and paste them instead."
             )
-        if status == 404 and isinstance(error, dict):
-            raise NotSupported(f"{self._host} has no route to {action} (an older New API-family version).")
+        if status == 404 and isinstance(answer.body, dict) and isinstance(answer.body.get("error"), dict):
+            return NotSupported(f"{self._host} has no route to {action} (an older New API-family version).")
         if status >= 500:
-            raise ServerError(f"{self._host} failed to {action} (HTTP {status}). Try again later.")
-        raise RequestRejected(f"{self._host} refused to {action}: {message or f'HTTP {status}'}")
+            return ServerError(f"{self._host} failed to {action} (HTTP {status}). Try again later.")
+        return RequestRejected(f"{self._host} refused to {action}: {message or f'HTTP {status}'}")
 
     # -- account ---------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from ...errors import AuthError, BadResponse, DatabaseError, NotFound, PermissionDenied, RequestRejected
+from ...errors import AuthError, BackendError, BadResponse, DatabaseError, NotFound, PermissionDenied, RequestRejected
 from ...models import Channel, ChannelStatus, TypeCatalog, UpstreamWatch, join_list
 from ..wire_values import as_float, as_int, as_mapping, as_names, as_text, json_object, record_id
 
@@ -208,7 +208,7 @@ PRIVILEGE_HINT = (
 )
 
 
-def classify_refusal(message: str, *, action: str) -> Exception:
+def classify_refusal(message: str, *, action: str) -> BackendError:
     """Turn a `success:false` message into the right typed error.
 
     New API answers invalid tokens, banned users and low roles with HTTP 200, so the message is the

@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -40,8 +40,7 @@ from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatal
 from ...redact import scrub
 from ...wording import plural
 from ..base import BackendBase, Capabilities, ProgressCallback
-from ..http import HttpTransport, RetryPolicy, decode_json, host_of, json_or_none
-from ..ratelimit import RequestBudget
+from ..http import HttpTransport, TransportSettings, decode_json, host_of, json_or_none
 from ..wire_values import as_names, read_records
 from .fields import GENERATIONS, build_capabilities, generation_label
 from .groups import active_item_id, group_from_wire
@@ -113,23 +112,12 @@ class OctopusBackend(BackendBase):
         username: str,
         password: str,
         generation: str = "auto",
-        verify_tls: bool = True,
-        timeout: float | None = None,
-        retry: RetryPolicy | None = None,
-        budget: RequestBudget | None = None,
-        max_answer_bytes: int | None = None,
         session_seconds: int = 3600,
+        **transport: Unpack[TransportSettings],
     ) -> None:
         if generation not in GENERATIONS:
             raise ConfigError(f"Unknown Octopus generation {generation!r}: choose auto, current or legacy.")
-        self._http = HttpTransport(
-            base_url,
-            verify_tls=verify_tls,
-            timeout=timeout,
-            retry=retry,
-            budget=budget,
-            max_answer_bytes=max_answer_bytes,
-        )
+        self._http = HttpTransport(base_url, **transport)
         self._host = host_of(base_url)
         self._username = username
         self._password = password

@@ -12,26 +12,13 @@ from .carry import CARRY
 from .wire import channel_from_wire
 
 if TYPE_CHECKING:
-    from ..http import RetryPolicy
-    from ..ratelimit import RequestBudget
+    from ..http import TransportSettings
 
 
-def create_client(
-    site: SiteAddress, secret: str, *, retry: RetryPolicy | None, budget: RequestBudget | None
-) -> Backend:
+def create_client(site: SiteAddress, secret: str, transport: TransportSettings) -> Backend:
     from .client import OctopusBackend
 
-    return OctopusBackend(
-        site.url,
-        username=site.username or "",
-        password=secret,
-        generation=site.flavor,
-        verify_tls=site.verify_tls,
-        timeout=site.timeout,
-        retry=retry,
-        budget=budget,
-        max_answer_bytes=int(site.max_answer_mb * 2**20),
-    )
+    return OctopusBackend(site.url, username=site.username or "", password=secret, generation=site.flavor, **transport)
 
 
 OCTOPUS = BackendFamily(

@@ -20,10 +20,8 @@ import asyncio
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
-
-import httpx
 
 from ...errors import (
     AuthError,
@@ -38,8 +36,8 @@ from ...errors import (
 )
 from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCode, join_list, split_list
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback
-from ..http import HttpTransport, RetryPolicy, decode_json, host_of
-from ..ratelimit import RequestBudget
+from ..envelope import Envelope, ErrorAnswer
+from ..http import HttpTransport, TransportSettings, host_of
 from ..wire_values import read_records
 from .fields import FLAVORS, build_capabilities, flavor_from_status, is_onehub_status
 from .wire import (
@@ -71,29 +69,13 @@ class OneHubBackend(BackendBase):
     """A connected One Hub or Done Hub site."""
 
     def __init__(
-        self,
-        base_url: str,
-        *,
-        access_token: str,
-        flavor: str = "auto",
-        verify_tls: bool = True,
-        timeout: float | None = None,
-        retry: RetryPolicy | None = None,
-        budget: RequestBudget | None = None,
-        max_answer_bytes: int | None = None,
+        self, base_url: str, *, access_token: str, flavor: str = "auto", **transport: Unpack[TransportSettings]
     ) -> None:
         if flavor not in FLAVORS:
             raise ConfigError(f"Unknown One Hub flavor {flavor!r}: choose auto, onehub or donehub.")
         headers = {"Authorization": f"Bearer {access_token}", "Accept-Language": "en"}
-        self._http = HttpTransport(
-            base_url,
-            verify_tls=verify_tls,
-            timeout=timeout,
-            retry=retry,
-            headers=headers,
-            budget=budget,
-            max_answer_bytes=max_answer_bytes,
-        )
+        self._http = HttpTransport(base_url, headers=headers, **transport)
+        self._envelope = Envelope(self._http, refusal=self._refusal, status_error=self._status_error)
         self._host = host_of(base_url)
         self._forced = flavor
 
@@ -122,61 +104,36 @@ class OneHubBackend(BackendBase):
 
     # -- the envelope --------------------------------------------------------------------------
 
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        action: str,
-        json_body: Any = None,
-        params: Mapping[str, Any] | None = None,
-        timeout: float | None = None,
-        allow_failure: bool = False,
-    ) -> dict[str, Any]:
-        """One API call: the decoded envelope, or the typed error it amounts to.
+    async def _call(self, method: str, path: str, *, action: str, **options: Any) -> dict[str, Any]:
+        """`Envelope.call` with One Hub's refusals and HTTP errors (its options, its errors)."""
+        return await self._envelope.call(method, path, action=action, **options)
 
-        With `allow_failure`, a `success:false` that is not about our own credentials comes back
-        (a test reports the upstream's failure as a result, not an exception).
-        """
-        response = await self._http.request(method, path, json_body=json_body, params=params, timeout=timeout)
-        body = self._decode(response, method, path, action)
-        if not isinstance(body, dict):
-            raise BadResponse(f"{path} answered {type(body).__name__} where an object was expected.")
-        if body.get("success", True) is False:
-            error = classify_refusal(str(body.get("message") or ""), action=action, site=self._host)
-            if allow_failure and not isinstance(error, (AuthError, PermissionDenied)):
-                return body
-            raise error
-        return body
+    def _refusal(self, message: str, action: str) -> BackendError:
+        return classify_refusal(message, action=action, site=self._host)
 
-    def _decode(self, response: httpx.Response, method: str, path: str, action: str) -> Any:
-        status = response.status_code
-        if 300 <= status < 400:
-            raise BadResponse(
-                f"{path} redirected to {response.headers.get('location', 'another address')}. "
-                "Check the site's base URL (http vs https, a missing or extra path)."
-            )
-        if status < 400:
-            return decode_json(response)
-        message = _message_of(response)
+    def _status_error(self, answer: ErrorAnswer) -> BackendError:
+        """One Hub's HTTP errors (onehub.md §1): any 404 is a route this version lacks (a missing
+        channel is a `success: false` with HTTP 200), and only the host names the gateway."""
+        status, message, action = answer.status, answer.message, answer.action
         if status == 401:
-            raise AuthError(
+            return AuthError(
                 f"{self._host} refused the credentials" + (f" ({message})" if message else "") + ". Check the "
                 "site's access token (generate one in the web UI's profile settings; it replaces the old one)."
             )
         if status == 403:
-            raise PermissionDenied(f"{self._host} refused to {action} (HTTP 403). The account needs admin rights.")
+            return PermissionDenied(f"{self._host} refused to {action} (HTTP 403). The account needs admin rights.")
         if status == 404:
-            raise NotSupported(
-                f"{self._host} has no {method} {path} route, so it cannot {action} (another version or another gateway)."
+            return NotSupported(
+                f"{self._host} has no {answer.method} {answer.path} route, so it cannot {action} "
+                "(another version or another gateway)."
             )
         if status >= 500:
-            raise ServerError(
+            return ServerError(
                 f"{self._host} failed while trying to {action} (HTTP {status})"
                 + (f": {message}." if message else ".")
                 + " See the gateway's log; retrying later may help."
             )
-        raise RequestRejected(f"{self._host} refused to {action}: {message or f'HTTP {status}'}")
+        return RequestRejected(f"{self._host} refused to {action}: {message or f'HTTP {status}'}")
 
     def _channel(self, record: Any) -> Channel:
         """A single record the server answered (get, update): one it cannot be is a bad answer."""
@@ -566,19 +523,6 @@ def test_failure(message: str) -> str:
 
 def _count(data: Any) -> int:
     return int(data) if isinstance(data, int) and not isinstance(data, bool) else 0
-
-
-def _message_of(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            return str(error.get("message") or "")
-        return str(body.get("message") or "")
-    return ""
 
 
 __all__ = ["OneHubBackend", "BackendError"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import AuthError, BadResponse, NotFound, PermissionDenied, RequestRejected
+from ...errors import AuthError, BackendError, BadResponse, NotFound, PermissionDenied, RequestRejected
 from ...models import Channel, ChannelStatus, TypeCatalog, join_list
 from ..newapi.wire import NEUTRAL_TO_WIRE, STATUS_FROM_WIRE, STATUS_TO_WIRE
 from ..wire_values import as_float, as_int, as_names, as_text, record_id
@@ -129,7 +129,7 @@ def plain_reason(message: str) -> str:
 _AUTH_MARKERS = ("无权进行此操作", "未登录", "access token", "用户已被封禁", "会话无效", "用户校验失败")
 
 
-def classify_refusal(message: str, *, action: str, site: str) -> Exception:
+def classify_refusal(message: str, *, action: str, site: str) -> BackendError:
     """A `success:false` answer as the typed error it amounts to (One Hub refuses with HTTP 200)."""
     if "权限不足" in message:
         return PermissionDenied(f"{site} refused to {action}: {message}. The account needs admin rights.")
