@@ -8,8 +8,11 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from tui_channels.backends.registry import create_backend
 from tui_channels.config import SiteProfile
+from tui_channels.demo.gateway import DemoGateway
 from tui_channels.demo.newapi.probe import Upstream
 from tui_channels.models import BackendKind
 
@@ -65,3 +68,17 @@ def test_a_serving_process_that_reached_its_upstream_exits_without_a_warning() -
         _, errors = process.communicate(input="", timeout=60)
     assert process.returncode == 0, errors
     assert "Unclosed" not in errors, errors
+
+
+async def test_the_local_upstream_is_reached_whatever_proxy_the_environment_names(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Go's client never proxies 127.0.0.1, and neither do the emulated servers (a proxy at a
+    closed port would fail every channel test)."""
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{_closed_port()}")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    reply = await Upstream(5.0).models(f"{gateway.upstream_url}/p/openai", "sk-test")
+    assert reply.transport_error == ""
+    assert reply.status != 0

@@ -6,6 +6,10 @@ most of its CPU per channel test on the outbound call, and `bench/batch.py`, whi
 servers' CPU in its ideal, measured the emulation rather than the client. This sends the same
 request over one pooled aiohttp session and hands back the status and the body, nothing more.
 
+The environment's proxy settings are not read: the fake upstream is on 127.0.0.1, which Go's
+client never sends through a proxy either, and aiohttp looked for them (and a netrc file, in a
+thread) on every request.
+
 Failures are typed: `OutboundTimeout` (no complete answer in time) and `OutboundFailure` (no
 answer at all: refused, reset, an unusable URL), each with a one-line reason for the server's
 Go-style error text.
@@ -59,7 +63,6 @@ class Outbound:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS),
                 cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=True,
             )
             weakref.finalize(self, _close_quietly, self._session)
         return self._session
