@@ -52,3 +52,14 @@ def test_every_message_carrier_is_scrubbed() -> None:
     assert key not in RequestRejected(f"refused {key}").message
     assert key not in models.TestResult(ok=False, seconds=None, message=f"bad key {key}").message
     assert key not in ChannelResult(1, "x", Outcome.FAILED, message=f"bad key {key}").message
+
+
+@pytest.mark.parametrize("length", [40, 5000])
+def test_a_secret_remembered_after_a_text_was_scrubbed_is_masked_in_it_next_time(length: int) -> None:
+    """Short texts are kept scrubbed for the next time (a batch repeats its messages); a secret
+    remembered in between must still be masked in them, and in long texts, never kept."""
+    secret = f"hunter2-later-remembered-{length}"
+    text = f"login failed for {secret} ".ljust(length, ".")
+    assert secret in scrub(text)  # no rule masks this one until it is remembered
+    remember(secret)
+    assert secret not in scrub(text)

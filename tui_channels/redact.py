@@ -23,6 +23,7 @@ about.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -80,7 +81,12 @@ def scrub(text: str) -> str:
     """`text` with every secret it holds masked (see the module docstring for what counts)."""
     if not text:
         return text
-    pattern = _remembered_pattern
+    if len(text) > CACHED_UP_TO:
+        return _scrubbed(text, _remembered_pattern)
+    return _recently_scrubbed(text, _remembered_pattern)
+
+
+def _scrubbed(text: str, pattern: re.Pattern[str] | None) -> str:
     if pattern is not None:
         text = pattern.sub(ELLIPSIS, text)
     text = _AUTH_SCHEME.sub(lambda m: m.group(1) + m.group(2) + hide(m.group(3)), text)
@@ -88,6 +94,16 @@ def scrub(text: str) -> str:
     text = _JWT.sub(lambda m: hide(m.group(0)), text)
     text = _NAMED.sub(lambda m: m.group(1) + hide(m.group(2)), text)
     return _OPAQUE.sub(lambda m: hide(m.group(0)) if _random_looking(m.group(0)) else m.group(0), text)
+
+
+CACHED_UP_TO = 1024
+"""Texts up to this many characters are kept scrubbed (`_recently_scrubbed`); longer ones are
+scrubbed every time."""
+
+_recently_scrubbed = functools.lru_cache(maxsize=2048)(_scrubbed)
+"""`scrub`'s work kept for the texts seen last: a batch's results repeat a few messages a thousand
+times, and each result is scrubbed as it is built and again each time it is stamped. The
+remembered secrets' pattern is part of the key, so a secret remembered later is never missed."""
 
 
 def _random_looking(word: str) -> bool:
