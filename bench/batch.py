@@ -22,8 +22,8 @@ through the history journal (in a temporary folder) as the app and the CLI write
 concurrency syncs its own site seeded alike, so every run has the same work.
 
 A fleet batch then tests 5 sites at once (New API and Octopus, 200 channels each, each site in its
-own gateway process), each site under the concurrency given, with the progress line `tui-channels
-fleet test` shows formatted on every result, as the CLI runs it.
+own gateway process), each site under the concurrency given, reporting its progress on every
+result to the progress line `tui-channels fleet test` shows on a terminal, as the CLI runs it.
 
 Beside each figure, the CPU seconds the client and the servers spent during it say which one bound
 the run; on two cores, the client's share is what it takes from the servers.
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import tempfile
 import time
@@ -52,12 +53,13 @@ from pathlib import Path
 from tui_channels.backends.base import Backend
 from tui_channels.backends.http import RetryPolicy
 from tui_channels.backends.registry import create_backend
-from tui_channels.cli.fleet import fleet_progress_text
+from tui_channels.cli.batch import ProgressLine
+from tui_channels.cli.fleet import fleet_reporter
 from tui_channels.config import SiteProfile
 from tui_channels.demo.serve import GatewayProcess, ServedSite
 from tui_channels.services import connectivity, sync
 from tui_channels.services.batch import BatchRun, BatchSettings
-from tui_channels.services.fleet_batch import FleetProgress, FleetRun, SiteBatch
+from tui_channels.services.fleet_batch import FleetRun, SiteBatch
 from tui_channels.services.journal import Journal
 from tui_channels.services.recorder import JournaledBackend
 from tui_channels.services.results import ChannelResult, Outcome, tally
@@ -201,12 +203,9 @@ async def batch_sync(site: ServedSite, concurrency: int, cpu: CpuMeter, journals
 async def fleet_test(
     sites: Sequence[ServedSite], concurrency: int, cpu: CpuMeter
 ) -> tuple[float, list[ChannelResult]]:
-    """Every site tested at once, each under `concurrency`, with the CLI's progress line."""
-    shown: list[str] = []
-
-    def progressed(progress: FleetProgress) -> None:
-        shown[:] = [fleet_progress_text("test", progress)]
-
+    """Every site tested at once, each under `concurrency`, with the CLI's progress line (as on a
+    terminal, into a buffer)."""
+    progressed = fleet_reporter("test", ProgressLine(_Terminal()))
     async with AsyncExitStack() as stack:
         batches = []
         for site in sites:
@@ -219,6 +218,14 @@ async def fleet_test(
         started = time.perf_counter()
         results = await FleetRun(batches, on_progress=progressed).run()
         return time.perf_counter() - started, results
+
+
+class _Terminal(io.StringIO):
+    """Where the fleet test's progress line goes: a buffer that says it is a terminal, so the line
+    is rewritten as often as on one."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def server_cpu(cpu: CpuMeter, spent: Mapping[str, float]) -> list[float]:

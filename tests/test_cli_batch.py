@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from tui_channels.cli import batch as cli_batch
+from tui_channels.cli import fleet as cli_fleet
+from tui_channels.cli.batch import ProgressLine
 from tui_channels.config import AppConfig, save_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.secret_store import env_var_name
+from tui_channels.services.batch import BatchProgress
+from tui_channels.services.fleet_batch import FleetProgress
 from tui_channels.services.upstream_models import EmptyUpstream
 
 from .conftest import CliResult
@@ -160,3 +168,36 @@ def test_octopus_test_and_sync_fail_a_channel_whose_upstream_refuses_its_key(
         entry = report(result)[target]
         assert (entry["outcome"], entry["message"]) == ("failed", EmptyUpstream().message)
     assert site.server.record(target)["model"] == before["model"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("fleet", [False, True])
+def test_a_progress_line_is_made_only_when_it_is_due(monkeypatch: pytest.MonkeyPatch, fleet: bool) -> None:
+    """A batch reports every result; on a terminal a line is made (and written) once per interval
+    and at the end, not made for every result and thrown away."""
+    clock = [100.0]
+    monkeypatch.setattr(cli_batch, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    made: list[int] = []
+
+    def text(title: str, progress: Any) -> str:
+        done = progress.total.done if fleet else progress.done
+        made.append(done)
+        return f"{title} {done}"
+
+    line = ProgressLine(_Terminal())
+    if fleet:
+        monkeypatch.setattr(cli_fleet, "fleet_progress_text", text)
+        report = cli_fleet.fleet_reporter("test", line)
+    else:
+        monkeypatch.setattr(cli_batch, "progress_text", text)
+        report = line.reporter("test")
+    for done, moment in ((1, 100.0), (2, 100.05), (3, 100.2), (10, 100.21)):
+        clock[0] = moment
+        progress = BatchProgress(total=10, done=done, ok=done, failed=0, skipped=0, elapsed=moment - 99.0)
+        report(FleetProgress(progress, (("a", progress),)) if fleet else progress)
+    assert made == [1, 3, 10]
+    assert line.stream.getvalue().count("test ") == 3

@@ -55,16 +55,24 @@ class ProgressLine:
         def show(progress: BatchProgress) -> None:
             reason = progress.pause.reason if progress.pause is not None else None
             changed, self._reason = reason != self._reason, reason
-            self.show(progress_text(title, progress), done=progress.done >= progress.total, now=changed)
+            done = progress.done >= progress.total
+            if self.due(done=done, now=changed):
+                self.show(progress_text(title, progress), done=done, now=changed)
 
         return show
 
+    def due(self, *, done: bool, now: bool = False) -> bool:
+        """Whether a line would be written now: a batch reports every result, and a line made for
+        each of them would be thrown away but for one in a hundred."""
+        if done or now:
+            return True
+        return time.monotonic() - self._shown_at >= (TTY_INTERVAL if self.tty else PLAIN_INTERVAL)
+
     def show(self, text: str, *, done: bool, now: bool = False) -> None:
         """Write a progress line if it is due, or at once when `done` or `now` (a wait began or ended)."""
-        moment = time.monotonic()
-        if not (done or now) and moment - self._shown_at < (TTY_INTERVAL if self.tty else PLAIN_INTERVAL):
+        if not self.due(done=done, now=now):
             return
-        self._shown_at = moment
+        self._shown_at = time.monotonic()
         if self.tty:
             self.stream.write(f"\r\x1b[2K{text}" + ("\n" if done else ""))
         else:

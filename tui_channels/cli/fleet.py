@@ -166,7 +166,7 @@ async def _test_or_balance(
         ]
     if args.dry_run:
         return _planned(targets, batches, args.action, verb), True
-    results = await FleetRun(batches, on_progress=_reporter(args.action, progress)).run()
+    results = await FleetRun(batches, on_progress=fleet_reporter(args.action, progress)).run()
     if args.action == "test":
         keep_tests(results)
     return results, succeeded(results)
@@ -180,9 +180,13 @@ def keep_tests(results: Sequence[ChannelResult]) -> None:
         print(f"warning: {error.message}; these results will not show in `fleet health`", file=sys.stderr)
 
 
-def _reporter(title: str, progress: ProgressLine) -> Callable[[FleetProgress], None]:
+def fleet_reporter(title: str, progress: ProgressLine) -> Callable[[FleetProgress], None]:
+    """`FleetRun`'s progress as `fleet_progress_text` lines on `progress`, each made only when due."""
+
     def show(state: FleetProgress) -> None:
-        progress.show(fleet_progress_text(title, state), done=state.total.done >= state.total.total)
+        done = state.total.done >= state.total.total
+        if progress.due(done=done):
+            progress.show(fleet_progress_text(title, state), done=done)
 
     return show
 
@@ -220,7 +224,7 @@ async def _sync(
             )
             for t in targets
         ],
-        on_progress=_reporter("sync preview", progress),
+        on_progress=fleet_reporter("sync preview", progress),
     ).run()
     stopped = any(result.outcome is Outcome.CANCELLED for result in previews)
     if args.dry_run or stopped:
@@ -239,7 +243,7 @@ async def _sync(
                     _settings(target.session, args, read_only=False),
                 )
             )
-    applied = by_site(await FleetRun(applies, on_progress=_reporter("sync apply", progress)).run()) if applies else {}
+    applied = by_site(await FleetRun(applies, on_progress=fleet_reporter("sync apply", progress)).run()) if applies else {}
     results = [
         replace(result, site=site)
         for site, found in by_site_previews.items()
