@@ -5,7 +5,7 @@ malformed JSON, an answer past the size cap, no answer at all) on every request 
 site of each flavor, then reads the channel list (a GET, which the transport may retry) and
 disables a channel (a write, which it never retries). The typed error is what the app relies on;
 where a family's answer differs for a documented reason, `EXCEPTIONS` says so. Every message is
-one line, names the failure and never shows the site's secret.
+one line without doubled spaces, names the failure and never shows the site's secret.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ CALLS = {"list": _list, "disable": _disable}
 
 def _check(error: BackendError, subject: Subject, case: Case) -> None:
     message = error.message
-    assert message and "\n" not in message
+    assert message and "\n" not in message and "  " not in message
     assert subject.site.secret not in message
     if case.quotes is not None:
         assert case.quotes in message

@@ -773,7 +773,7 @@ def _status_error(answer: ErrorAnswer) -> BackendError:
     if status == 401:
         expired = isinstance(body, dict) and body.get("code") == "AUTH_TOKEN_EXPIRED"
         return AuthError(
-            ("The access token has expired or was revoked. " if expired else "The gateway refused the credentials")
+            ("The access token has expired or was revoked" if expired else "The gateway refused the credentials")
             + (f" ({message})." if message else ".")
             + " Check the site's access token and user id; a new token can be generated in the "
             "gateway's personal settings (it replaces the old one)."
