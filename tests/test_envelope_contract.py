@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 
 from tui_channels.backends.base import Backend, Operation
@@ -27,7 +28,6 @@ from tui_channels.errors import (
     AuthError,
     BackendError,
     BadResponse,
-    NotFound,
     NotSupported,
     PermissionDenied,
     RateLimited,
@@ -40,21 +40,29 @@ from tui_channels.models import BackendKind
 from .backend_helpers import FLAVORS, HUNG_SERVER_TIMEOUT, profile_of
 
 _names = itertools.count(1)
+NO_ROUTE = "/api/v1/no-such-route"
 REFUSAL = "the name dedup-contract is already taken"
 """A refusal message no client invents: a case that passes quoted it from the server's answer."""
 QUICK = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=0.05, max_wait=0.5)
 """One fast retry, and a 429 wait cut short: the cases test the verdict, not the patience."""
 
 MISSING_ROUTE: dict[BackendKind, tuple[int, Any]] = {
-    BackendKind.NEWAPI: (404, {"error": {"message": "Invalid URL (GET /x)", "type": "invalid_request_error"}}),
-    BackendKind.ONEHUB: (404, {"error": {"code": "", "message": "Invalid URL (GET /x)", "type": "invalid_request_error"}}),
+    BackendKind.NEWAPI: (
+        404,
+        {"error": {"message": f"Invalid URL (GET {NO_ROUTE})", "type": "invalid_request_error", "param": "", "code": ""}},
+    ),
+    BackendKind.ONEHUB: (
+        404,
+        {"error": {"code": "", "message": f"Invalid URL (GET {NO_ROUTE})", "type": "invalid_request_error"}},
+    ),
     BackendKind.OCTOPUS: (404, b"404 page not found"),
     BackendKind.AXONHUB: (404, b"Not Found"),
     BackendKind.CLAUDECODEHUB: (404, b"404 Not Found"),
 }
-"""What each family's server answers for a route it lacks (New API v0.6.3 and 2026 main, One API,
-Veloera, One Hub v0.14 and Done Hub v1.23 answer their relay's OpenAI-style error object; Octopus
-v0.9/v0.11 gin's plain text; Claude Code Hub v0.9 Next's plain text): read from the servers."""
+"""What each family's server answers `GET NO_ROUTE` with, read from the servers: New API v0.6.3.0
+and 2026 main, One API and Veloera, One Hub v0.14 and Done Hub v1.23 their relay router's
+OpenAI-style error object, Octopus v0.9.28 and v0.11.0 gin's plain text, Claude Code Hub v0.9 Next's
+plain text. (AxonHub serves its web UI outside `/admin/graphql`; its 404 here is a proxy's.)"""
 
 
 def refusal(site: DemoSite) -> dict[str, Any]:
@@ -193,3 +201,12 @@ async def test_a_delete_answered_by_something_else_than_the_api_is_not_reported_
         await subject.backend.delete_channel(subject.channel_id)
     subject.site.faults.clear()
     assert subject.channel_id in subject.site.server.channel_ids()
+
+
+@pytest.mark.parametrize("flavor", [f for f in FLAVORS if not f.startswith("axonhub")])
+def test_the_demo_answers_a_route_it_lacks_as_the_server_does(gateway: DemoGateway, flavor: str) -> None:
+    site = gateway.add_flavor(f"envelope-route-{flavor}-{next(_names)}", flavor, channels=0)
+    status, body = MISSING_ROUTE[site.kind]
+    answer = httpx.get(f"{site.url}{NO_ROUTE}")
+    assert answer.status_code == status
+    assert (answer.json() if isinstance(body, dict) else answer.content) == body

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ...models import split_list
@@ -319,8 +319,9 @@ class OctopusServer:
         )
 
     async def _not_found(self, request: Request, exc: Exception) -> Response:
-        """Gin answers unknown routes and wrong methods alike with 404."""
-        return JSONResponse(self.error_body(404, NOT_FOUND), 404)
+        """Gin answers unknown routes and wrong methods alike with its own plain-text 404, not the
+        envelope (v0.9.28 and v0.11.0, read from the servers)."""
+        return PlainTextResponse("404 page not found", 404)
 
     def _endpoint(self, handler: Handler, auth: bool | str) -> Callable[[Request], Awaitable[Response]]:
         """Auth middleware, then RequireJSON, then the handler; data or ApiError become the envelope.

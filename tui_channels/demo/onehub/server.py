@@ -21,8 +21,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ...channel_types import DONEHUB_TYPES, ONEHUB_TYPES
@@ -41,6 +42,8 @@ PROVIDER_TYPES = {
 UNTESTABLE = frozenset({24, 34, 41})
 UNLISTABLE = frozenset({15, 16, 18, 23, 24, 32, 34, 35, 37, 38, 40, 42, 44, 46, 51, 52, 53})
 BALANCE_TYPES = frozenset({1, 8, 20, 28, 45})
+WEB_PAGE = "<!doctype html><html><head><title>One Hub</title></head><body><div id=root></div></body></html>"
+"""What the server answers for a path outside its API: its web UI (the demo has none of its own)."""
 DISABLES = ("invalid", "revoked")
 """Keys the upstream refuses with 401: a test then disables the channel (`ShouldDisableChannel`)."""
 _ONEHUB_STATUS = {
@@ -172,7 +175,16 @@ class OneHubServer:
             Route("/api/channel_tag/{tag}", self._admin(self._tag_put), methods=["PUT"]),
             Route("/api/channel_tag/{tag}", self._admin(self._tag_delete), methods=["DELETE"]),
         ]
-        return Starlette(routes=routes)
+        return Starlette(routes=routes, exception_handlers={HTTPException: self._no_route})
+
+    async def _no_route(self, request: Request, exc: Exception) -> Response:
+        """An unknown route or method: under `/api` and `/v1` the relay router's OpenAI-style error,
+        elsewhere the web UI's page (One Hub v0.14, Done Hub v1.23, read from the servers)."""
+        path = request.url.path
+        if not path.startswith(("/api/", "/v1/")):
+            return HTMLResponse(WEB_PAGE)
+        message = f"Invalid URL ({request.method} {path})"
+        return JSONResponse({"error": {"code": "", "message": message, "type": "invalid_request_error"}}, 404)
 
     def _admin(self, handler: Handler) -> Handler:
         """The access token in `Authorization` (one `Bearer ` prefix stripped); no user-id header."""
