@@ -270,6 +270,16 @@ class Capabilities:
         if operation not in self.operations:
             raise NotSupported(self.unsupported_reason(operation))
 
+    def require_tag_edit(self, changes: Mapping[str, Any]) -> None:
+        """Raise `NotSupported` unless the server can edit a tag and every field of `changes` by tag."""
+        self.require(Operation.TAG_EDIT)
+        unknown = set(changes) - set(self.tag_fields)
+        if unknown:
+            raise NotSupported(
+                f"{self.flavor_label} cannot change {', '.join(sorted(unknown))} by tag; "
+                "edit the channels one by one instead."
+            )
+
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ...errors import BadResponse, NotSupported
+from ...errors import BadResponse
 from ...models import ChannelStatus
 from ..base import Capabilities, Operation
 from ..wire_values import as_int, as_list, as_text
@@ -64,13 +64,7 @@ class NewApiAdmin:
     async def edit_tag(self: _Caller, tag: str, changes: Mapping[str, Any]) -> None:
         """`PUT /api/channel/tag`: `changes` may hold new_tag, priority, weight, model_mapping,
         models, groups, param_override, header_override (the server's own names; note `groups`)."""
-        self.capabilities.require(Operation.TAG_EDIT)
-        unknown = set(changes) - set(self.capabilities.tag_fields)
-        if unknown:
-            raise NotSupported(
-                f"{self.capabilities.flavor_label} cannot change {', '.join(sorted(unknown))} by tag; "
-                "edit the channels one by one instead."
-            )
+        self.capabilities.require_tag_edit(changes)
         await self._call("PUT", "/api/channel/tag", json_body={"tag": tag, **changes}, action=f"edit tag {tag!r}")
 
     async def tag_models(self: _Caller, tag: str) -> list[str]:

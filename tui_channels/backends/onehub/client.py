@@ -35,7 +35,7 @@ from ...errors import (
     ServerError,
 )
 from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCode, join_list, split_list
-from ..base import BackendBase, Capabilities, Operation, ProgressCallback
+from ..base import BackendBase, Capabilities, ProgressCallback
 from ..envelope import Envelope, ErrorAnswer
 from ..http import HttpTransport, TransportSettings, host_of
 from ..wire_values import read_records
@@ -468,13 +468,7 @@ class OneHubBackend(BackendBase):
         channel; then the shared fields (a new tag name last of all) by `PUT /api/channel_tag/:tag`
         with the tag's whole record, keys included, read first (a key left out deletes its channel;
         Done Hub blanks what is left out)."""
-        self.capabilities.require(Operation.TAG_EDIT)
-        unknown = set(changes) - set(self.capabilities.tag_fields)
-        if unknown:
-            raise NotSupported(
-                f"{self.capabilities.flavor_label} cannot change {', '.join(sorted(unknown))} by tag; "
-                "edit the channels one by one instead."
-            )
+        self.capabilities.require_tag_edit(changes)
         path = f"/api/channel_tag/{quote(tag, safe='')}"
         if "priority" in changes:
             await self._call(
