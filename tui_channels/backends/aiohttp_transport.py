@@ -94,7 +94,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 max_line_size=MAX_HEADER_LINE,
                 max_field_size=MAX_HEADER_LINE,
             )
-            weakref.finalize(self, _close_quietly, self._session)
+            weakref.finalize(self, close_quietly, self._session)
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -126,16 +126,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             await self._session.close()
 
 
-def _close_quietly(session: aiohttp.ClientSession) -> None:
-    """Close the session of a transport dropped without `aclose()` (an interrupted command), quietly
-    as an httpx client goes: aiohttp would print "Unclosed client session" / "Unclosed connector" on
-    the terminal. Its idle connections are closed without a loop (`_close` is the part of aiohttp's
-    close that needs none).
+def close_quietly(session: aiohttp.ClientSession) -> None:
+    """Close, without a loop, the session of an owner dropped without closing it (an interrupted
+    command, a stopped demo server, the process exiting), quietly as an httpx client goes: aiohttp
+    would print "Unclosed client session" / "Unclosed connector" on the terminal. Its idle
+    connections are closed (`_close` is the part of aiohttp's close that needs no loop).
 
-    A finalizer of the transport, not its `__del__`: when the transport and its session are freed
-    together (a cycle through an exception's traceback), the order of their `__del__`s is not
-    defined, and the session's own, run first, printed its warning; this runs before either, and
-    keeps the session alive until it has run."""
+    Register it with `weakref.finalize(owner, close_quietly, session)`, not from the owner's
+    `__del__`: when the owner and its session are freed together (a cycle through an exception's
+    traceback), the order of their `__del__`s is not defined, and the session's own, run first,
+    printed its warning; a finalizer runs before either and keeps the session alive until it has."""
     if session.closed:
         return
     connector = session.connector

@@ -26,6 +26,8 @@ from typing import Any
 
 import aiohttp
 
+from ..backends.aiohttp_transport import close_quietly
+
 MAX_CONNECTIONS = 100
 """Connections one emulated server keeps to its upstreams at most (Go's and httpx's default pool)."""
 
@@ -64,7 +66,7 @@ class Outbound:
                 connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS),
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
-            weakref.finalize(self, _close_quietly, self._session)
+            weakref.finalize(self, close_quietly, self._session)
         return self._session
 
     async def send(
@@ -90,17 +92,6 @@ class Outbound:
             raise OutboundFailure(_connect_reason(exc)) from exc
         except (aiohttp.ClientError, ValueError) as exc:
             raise OutboundFailure(_first_line(exc)) from exc
-
-
-def _close_quietly(session: aiohttp.ClientSession) -> None:
-    """Close a session whose server stopped (or whose process exits) without a loop to close it on:
-    its idle connections go, and aiohttp does not warn about an unclosed session on the terminal."""
-    if session.closed:
-        return
-    connector = session.connector
-    session.detach()
-    if connector is not None:
-        connector._close()
 
 
 def _connect_reason(exc: aiohttp.ClientConnectorError) -> str:
