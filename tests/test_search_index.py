@@ -47,6 +47,8 @@ def naive(haystacks: list[str], text: str) -> bytes:
             st.tuples(st.just("add"), texts),
             st.tuples(st.just("replace"), st.integers(min_value=0), texts),
             st.tuples(st.just("search"), searches),
+            st.tuples(st.just("type"), st.sampled_from(list(LETTERS))),
+            st.tuples(st.just("backspace")),
         ),
         max_size=40,
     ),
@@ -58,17 +60,24 @@ def test_segment_index_marks_exactly_the_haystacks_that_contain_the_text(
     with patch.object(segment_index, "_HEAVY_ROWS", heavy):
         index = SegmentIndex()
         haystacks: list[str] = []
+        text = ""
         for operation in operations:
             if operation[0] == "add":
                 index.add(len(haystacks), operation[1])
                 haystacks.append(operation[1])
-            elif operation[0] == "replace" and haystacks:
-                position = operation[1] % len(haystacks)
-                index.remove(position, haystacks[position])
-                index.add(position, operation[2])
-                haystacks[position] = operation[2]
-            elif operation[0] == "search":
-                text = operation[1]
+            elif operation[0] == "replace":
+                if haystacks:
+                    position = operation[1] % len(haystacks)
+                    index.remove(position, haystacks[position])
+                    index.add(position, operation[2])
+                    haystacks[position] = operation[2]
+            else:
+                if operation[0] == "search":
+                    text = operation[1]
+                elif operation[0] == "type":
+                    text += operation[1]
+                else:
+                    text = text[:-1]
                 mask = index.mask(text)
                 if not text or SEPARATOR in text:
                     assert mask is None
