@@ -175,4 +175,4 @@ def test_typing_backspacing_and_changes_find_what_a_naive_scan_finds(
                 reloaded = [channel(next_id + n, fields) for n, fields in enumerate(step[2])]
                 next_id += len(reloaded)
                 index.replace_site(step[1], reloaded)
-            assert index.view(state) == expected(index, state), state
+            assert list(index.view(state)) == expected(index, state), state

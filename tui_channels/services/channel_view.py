@@ -1,11 +1,12 @@
 """Client-side filtering, sorting and cell text for the channel table.
 
 Servers' search endpoints are weak, so the table filters and sorts the loaded list itself. At
-10,000 channels that must keep up with typing: `ChannelIndex` precomputes a lower-cased search
-haystack per channel, computes a column's sort keys once (the first time the table is sorted by
-it, as most columns never are), caches the sorted order per (column, direction), and keeps the
-matches of every prefix of the search text, in the sort order, so a keystroke narrows the previous
-result (or pops back to it on backspace) and never sorts or walks every row again.
+100,000 channels (the fleet) that must keep up with typing: `ChannelIndex` precomputes a
+lower-cased search haystack per channel and indexes its distinct segments (`SegmentIndex`), computes
+a column's sort keys once (the first time the table is sorted by it, as most columns never are),
+caches the sorted order per (column, direction), and keeps the matches of every prefix of the
+search text, in the sort order, so a keystroke narrows the previous result (or pops back to it on
+backspace) and never sorts or tests every row's text again.
 
 A view is a list of *positions*: indexes into the index's channel list, stable for the life of
 the index (`update` replaces a channel at its position; a channel with a new id is appended).
@@ -225,10 +226,10 @@ class ChannelIndex:
         self._segments = SegmentIndex()
         self._segments.extend(self._all, self._haystacks)
         self._keys_by_column: dict[str, list[Any]] = {}
-        self._orders: dict[tuple[str, bool], list[int]] = {}
+        self._orders: dict[tuple[str, bool], tuple[int, ...]] = {}
         self._facet_masks: dict[tuple[Any, ...], tuple[ViewState, bytearray]] = {}
-        self._prefix_matches: list[tuple[str, list[int]]] = []
-        self._prefix_order: list[int] | None = None
+        self._prefix_matches: list[tuple[str, tuple[int, ...]]] = []
+        self._prefix_order: tuple[int, ...] | None = None
         """The sort order the kept prefix matches follow (they are dropped when it changes)."""
 
     @staticmethod
@@ -363,11 +364,16 @@ class ChannelIndex:
         self._facet_masks.clear()
         self._prefix_matches.clear()
 
-    def view(self, state: ViewState) -> list[int]:
-        """Positions of the channels `state` shows, in its sort order; a new list each call.
+    def view(self, state: ViewState) -> tuple[int, ...]:
+        """Positions of the channels `state` shows, in its sort order.
 
         Ties are broken by ascending key (id, or site then id) in both directions; missing values
         come last.
+
+        Views, orders and the kept matches are tuples, not lists: the garbage collector scans every
+        element of a list each time it collects the list's generation, but stops tracking a tuple of
+        ints the first time it meets it. After typing in bench/fleet.py a full collection (one
+        keystroke in twenty has one) scanned 530,000 references with lists, 260,000 with tuples.
         """
         if state.status not in STATUS_FILTERS:
             raise ValueError(f"unknown status filter {state.status!r}; expected one of {STATUS_FILTERS}")
@@ -377,8 +383,8 @@ class ChannelIndex:
             order = matches
         mask = self._facet_mask(state)
         if mask is not None:
-            return [p for p in order if mask[p]]
-        return list(order)
+            return tuple([p for p in order if mask[p]])
+        return order
 
     def shows(self, position: int, state: ViewState) -> bool:
         """Whether `state`'s view includes the row at `position` (without computing the view)."""
@@ -388,7 +394,7 @@ class ChannelIndex:
         mask = self._facet_mask(state)
         return mask is None or bool(mask[position])
 
-    def _order(self, column: str, descending: bool) -> list[int]:
+    def _order(self, column: str, descending: bool) -> tuple[int, ...]:
         """All positions sorted by `column`, cached; built from the ascending-key order."""
         if column not in SORT_KEYS and not (column == SITE_COLUMN and self._sites is not None):
             raise ValueError(f"unknown sort column {column!r}")
@@ -400,7 +406,7 @@ class ChannelIndex:
         present = [p for p in by_key if keys[p] is not None]
         missing = [p for p in by_key if keys[p] is None]
         # Python's sort is stable even with reverse=True, so equal keys keep ascending row keys.
-        order = sorted(present, key=keys.__getitem__, reverse=descending) + missing
+        order = (*sorted(present, key=keys.__getitem__, reverse=descending), *missing)
         self._orders[(column, descending)] = order
         return order
 
@@ -421,7 +427,7 @@ class ChannelIndex:
             self._keys_by_column[column] = keys
         return keys
 
-    def _search(self, needle: str, order: list[int]) -> list[int] | None:
+    def _search(self, needle: str, order: tuple[int, ...]) -> tuple[int, ...] | None:
         """Positions whose haystack contains `needle`, in `order`, or `None` for no search.
 
         The matches of each prefix typed so far are kept (for this order): backspacing finds its
@@ -445,9 +451,9 @@ class ChannelIndex:
         narrowed = kept[-1][1] if kept else order
         mask = None if len(narrowed) <= _NARROW_AT_MOST else self._segments.mask(needle)
         if mask is None:
-            found = [p for p in narrowed if needle in haystacks[p]]
+            found = tuple([p for p in narrowed if needle in haystacks[p]])
         else:
-            found = [p for p in narrowed if mask[p]]
+            found = tuple([p for p in narrowed if mask[p]])
         kept.append((needle, found))
         return found
 

@@ -50,13 +50,14 @@ class SegmentIndex:
 
     def __init__(self) -> None:
         self._size = 0
-        self._rows: defaultdict[str, array[int]] = defaultdict(partial(array, "l"))
+        self._rows: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
         """Positions per distinct segment, once per occurrence, in insertion order of the segments
         (never removed); empty for heavy segments. Arrays, not lists: the values sit together, where
         a list's int objects lie all over the heap, a cache miss each when the mask is made."""
-        self._listed: tuple[list[str], list[array[int]]] | None = None
-        """`_rows`' keys and values as lists (segment ids are their indexes), until a change."""
-        self._grams: defaultdict[str, array[int]] = defaultdict(partial(array, "l"))
+        self._listed: tuple[tuple[str, ...], tuple[array[int], ...]] | None = None
+        """`_rows`' keys and values (segment ids are their indexes), until a change; tuples, which
+        the garbage collector stops scanning (see `ChannelIndex.view`)."""
+        self._grams: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
         """Ids of the segments holding each character and each pair of characters: a search of one
         or two characters reads its segments here, and a longer one tests only the segments of its
         rarest pair. Testing all 30,000 segments' texts cost 4 ms, most of it cache misses."""
@@ -86,7 +87,8 @@ class SegmentIndex:
             touched.update(segments)
             for segment in segments:
                 rows[segment].append(position)
-            size = max(size, position + 1)
+            if position >= size:
+                size = position + 1
         self._size = size
         self._changed()
         grams = self._grams
@@ -151,7 +153,7 @@ class SegmentIndex:
         """The ids of the segments holding `text` (among `candidates`, when a prefix of it
         narrowed them) and the mask of their rows."""
         if self._listed is None:
-            self._listed = (list(self._rows), list(self._rows.values()))
+            self._listed = (tuple(self._rows), tuple(self._rows.values()))
         segments, rows = self._listed
         if candidates is None and len(text) <= 2:
             found: Sequence[int] = self._grams.get(text, ())
@@ -159,7 +161,7 @@ class SegmentIndex:
             if candidates is None:
                 pairs = (self._grams.get(text[i : i + 2], ()) for i in range(len(text) - 1))
                 candidates = min(pairs, key=len)
-            found = list(compress(candidates, map(contains, map(segments.__getitem__, candidates), repeat(text))))
+            found = tuple(compress(candidates, map(contains, map(segments.__getitem__, candidates), repeat(text))))
         marked = bytearray(self._size)
         deque(map(marked.__setitem__, chain.from_iterable(map(rows.__getitem__, found)), repeat(1)), maxlen=0)
         bits = int.from_bytes(marked, "little")

@@ -209,8 +209,8 @@ class ChannelTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._index = ChannelIndex(channels)
         self._state = ViewState()
-        self._matched: list[int] = self._index.view(self._state)
-        self._rows: list[int] = self._matched
+        self._matched: Sequence[int] = self._index.view(self._state)
+        self._rows: Sequence[int] = self._matched
         """View rows: index positions; in tag mode a negative row `-(n + 1)` is group n's header."""
         self._tag_mode = False
         self._groups: list[TagGroup] = []
