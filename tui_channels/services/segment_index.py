@@ -92,7 +92,11 @@ class SegmentIndex:
         self._size = size
         self._changed()
         grams = self._grams
-        for sid, segment in enumerate(islice(rows, self._gram_count, None), self._gram_count):
+        # The new segments are the dict's last keys: read from its end, not past every older one
+        # (an edited channel would walk all 30,000).
+        fresh = list(islice(reversed(rows), len(rows) - self._gram_count))
+        fresh.reverse()
+        for sid, segment in enumerate(fresh, self._gram_count):
             for gram in {*segment, *map(add, segment, segment[1:])}:
                 grams[gram].append(sid)
         self._gram_count = len(rows)
