@@ -227,7 +227,7 @@ class TestSites:
     def test_remove_unknown(self, cli: Callable[..., Result]) -> None:
         result = cli("sites", "remove", "ghost")
         assert result.code == 1
-        assert 'no site named "ghost"' in result.err and "sites list" in result.err
+        assert 'no site named "ghost"' in result.err and "no site is configured yet" in result.err and "sites add" in result.err
         assert len(result.err.splitlines()) == 1
 
     def test_list_shows_env_and_missing_secrets(
@@ -533,3 +533,42 @@ def test_help_names_every_supported_gateway(capsys) -> None:
     for family in FAMILIES.values():
         assert (family.servers or family.label) in described
     assert "Claude Code Hub" in described and "One API" in described
+
+
+def _commands_needing_a_site() -> list[list[str]]:
+    """Every command path whose `--site` is required (`channels list`, `history undo`…)."""
+    import argparse
+
+    from tui_channels.cli.parser import build_parser
+
+    found: list[list[str]] = []
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, [*path, name])
+            elif "--site" in action.option_strings and action.required:
+                found.append(path)
+
+    walk(build_parser(), [])
+    return found
+
+
+def test_under_demo_a_missing_site_is_answered_with_the_demos_sites(cli) -> None:
+    from tui_channels.demo.names import DEMO_SITES
+
+    commands = _commands_needing_a_site()
+    assert ["channels", "list"] in commands and ["history", "undo"] in commands and len(commands) > 10
+    for command in commands:
+        result = cli("--demo", *command)
+        assert result.code == 2, command
+        assert f"the demo's sites: {', '.join(DEMO_SITES)}" in result.err, (command, result.err)
+    plain = cli("channels", "list")
+    assert plain.code == 2 and "required: --site" in plain.err and "demo" not in plain.err
+
+
+def test_an_unknown_site_is_answered_with_the_configured_ones(cli) -> None:
+    result = cli("--demo", "channels", "list", "--site", "nope")
+    assert result.code == 1
+    assert 'no site named "nope"; the configured sites are demo-newapi, demo-octopus' in result.err

@@ -244,7 +244,7 @@ class TestSiteRules:
 
 class TestSiteMethods:
     def test_site_lookup_error_says_what_to_do(self) -> None:
-        with pytest.raises(ConfigError, match="no site named \"nope\"; `tui-channels sites list`"):
+        with pytest.raises(ConfigError, match="no site named \"nope\"; the configured sites are .*`tui-channels sites list`"):
             full_config().site("nope")
 
     def test_add_duplicate(self) -> None:

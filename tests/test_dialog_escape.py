@@ -161,3 +161,72 @@ async def test_esc_closes_an_untouched_scope_picker_opened_by_its_key() -> None:
             await wait_for(pilot, lambda: app.screen is not picker)
             assert app.screen is main, f"{key}: Esc opened {type(app.screen).__name__}"
             assert not isinstance(app.screen, DiscardConfirm)
+
+
+async def _escape_asks_then_keeps_or_drops(pilot, screen) -> None:
+    """Esc on a dialog with picks asks; n goes back with them kept, Esc then y closes it."""
+    app = pilot.app
+    picked = screen.edits()
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: isinstance(app.screen, DiscardConfirm))
+    await pilot.press("n")
+    await wait_for(pilot, lambda: app.screen is screen)
+    assert screen.edits() == picked
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: isinstance(app.screen, DiscardConfirm))
+    await pilot.press("y")
+    await wait_for(pilot, lambda: app.screen is main_screen(app))
+
+
+async def test_esc_asks_before_dropping_picked_keys_or_edited_rows() -> None:
+    """Dialogs whose edits are made by keys rather than fields: the key library's picked keys, the
+    import preview's typed models and the upstream review's decisions. Esc closes each at once while
+    nothing was picked or changed, and asks once something was."""
+    from tui_channels.models import Channel, ChannelStatus, ChannelType
+    from tui_channels.screens.import_preview import ImportPreviewScreen
+    from tui_channels.screens.key_library import KeyLibraryScreen
+    from tui_channels.screens.transfer_dialogs import PromptDialog
+    from tui_channels.screens.upstream_review import UpstreamReviewScreen
+    from tui_channels.secret_store import SecretStore
+    from tui_channels.services.key_library import KeyLibrary, UpstreamKey
+    from tui_channels.services.upstream_updates import ModelChange
+
+    async with running_app() as (app, pilot, demo):
+        main = main_screen(app)
+        url = f"{demo.gateway.upstream_url}/p/openai"
+        KeyLibrary(SecretStore()).add(
+            [UpstreamKey(name=n, source="relay", base_url=url, key=f"sk-escape-{n}-0123456789") for n in ("a", "b")]
+        )
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeyLibraryScreen) and app.screen.is_mounted)
+        library = app.screen
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is main)
+
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeyLibraryScreen) and app.screen is not library)
+        library = app.screen
+        await wait_for(pilot, lambda: "2 pasted keys" in str(library.query_one("#library-status").render()))
+        await pilot.press("space")
+        assert library.edits()
+        await _escape_asks_then_keeps_or_drops(pilot, library)
+
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeyLibraryScreen) and app.screen.is_mounted)
+        await wait_for(pilot, lambda: "2 pasted keys" in str(app.screen.query_one("#library-status").render()))
+        await pilot.press("a", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen) and app.screen.is_mounted)
+        preview = app.screen
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptDialog))
+        await pilot.press("ctrl+a", *"typed-model", "enter")
+        await wait_for(pilot, lambda: app.screen is preview)
+        await _escape_asks_then_keeps_or_drops(pilot, preview)
+
+        openai = ChannelType(1, "OpenAI")
+        channel = Channel(id=1, name="c1", type=openai, status=ChannelStatus.ENABLED, models=("a",))
+        review = UpstreamReviewScreen([ModelChange(channel_id=1, model="b", added=True)], [channel])
+        await app.push_screen(review)
+        await wait_for(pilot, lambda: app.screen is review and review.is_mounted)
+        await pilot.press("space")
+        await _escape_asks_then_keeps_or_drops(pilot, review)

@@ -324,3 +324,23 @@ async def test_site_manager_adds_verifies_edits_and_removes_a_site():
         assert not load_config().has_site("lab") and app.secrets.get("lab") is None
         await pilot.press("escape")
         assert isinstance(app.screen, type(main_screen(app)))
+
+
+async def test_the_demo_warns_of_plain_text_secrets_only_when_one_is_stored_so():
+    """The demo's secrets come from the environment: opening the sites says nothing of plain text
+    (no keyring works in the tests, as on many servers). A secret saved to the file is warned of."""
+    from tui_channels.screens.site_manager import SiteManagerScreen
+
+    async with running_app() as (app, pilot, _demo):
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(app.screen, SiteManagerScreen) and app.screen.is_mounted)
+        await pilot.pause()
+        assert not [n for n in app._notifications if "plain text" in n.message]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is main_screen(app))
+
+        app.secrets.set("kept-in-a-file", "sk-followups-0123456789")
+        await pilot.press("S")
+        await wait_for(pilot, lambda: any("plain text" in n.message for n in app._notifications))
+        warning = next(n for n in app._notifications if "plain text" in n.message)
+        assert "kept-in-a-file" in warning.message and warning.title == "Stored in plain text"

@@ -127,6 +127,18 @@ class TestWithoutKeyring:
         assert store.location("prod") is SecretLocation.FILE
         assert SecretStore().get("prod") == SECRET
 
+    def test_plain_text_is_warned_of_only_when_a_secret_is_stored_there(self, monkeypatch) -> None:
+        """No keyring works, but while every secret comes from the environment (the demo) nothing
+        is stored in plain text, so nothing warns; once the file holds one, the warning names it."""
+        monkeypatch.setenv(env_var_name("prod"), SECRET)
+        store = SecretStore()
+        assert store.get("prod") == SECRET and store.warning is not None
+        assert store.plain_text_warning is None
+        assert store.set("stage", SECRET) is SecretLocation.FILE
+        warning = store.plain_text_warning
+        assert warning is not None and "The secret of stage is stored in plain text" in warning
+        assert str(secrets_path()) in warning and "no system keyring" in warning
+
     def test_set_strips_and_rejects_empty(self) -> None:
         store = SecretStore()
         store.set("prod", f"  {SECRET}\n")

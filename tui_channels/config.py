@@ -382,7 +382,13 @@ class AppConfig(BaseModel):
         for site in self.sites:
             if site.name == name:
                 return site
-        raise ConfigError(f'no site named "{name}"; `tui-channels sites list` shows the configured sites')
+        if not self.sites:
+            raise ConfigError(f'no site named "{name}": no site is configured yet (`tui-channels sites add` adds one)')
+        names = [site.name for site in self.sites]
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        raise ConfigError(
+            f'no site named "{name}"; the configured sites are {shown} (`tui-channels sites list` shows them)'
+        )
 
     def has_site(self, name: str) -> bool:
         return any(site.name == name for site in self.sites)

@@ -71,6 +71,25 @@ class SecretStore:
             f"a keyring backend to avoid that"
         )
 
+    @property
+    def plain_text_warning(self) -> str | None:
+        """Set when the plain-text file holds a site's secret now (names the sites); None while every
+        secret comes from the environment or the keyring, whether a keyring works or not."""
+        try:
+            stored = sorted(self._read_file())
+        except SecretStoreError:
+            return None
+        if not stored:
+            return None
+        problem = self._keyring_unusable()
+        whose = ", ".join(stored)
+        subject = f"The secret of {whose} is" if len(stored) == 1 else f"The secrets of {whose} are"
+        because = f" because {problem}" if problem else ""
+        return (
+            f"{subject} stored in plain text in {secrets_path()} (readable only by you, mode 0600){because}; "
+            f"set {ENV_PREFIX}<SITE> variables or use a keyring to avoid that"
+        )
+
     def get(self, site: str) -> str | None:
         found = self._find(site)
         if found is None:

@@ -8,9 +8,11 @@ module of this package that runs it; `parser` is the subparser, for usage errors
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 from .. import __version__
 from ..backends.registry import FAMILIES, supported_gateways
+from ..demo.names import DEMO_SITES
 from .common import id_list, name_list, positive_int
 
 KINDS = tuple(kind.value for kind in FAMILIES)
@@ -41,9 +43,25 @@ EDIT_OPTIONS = {
 """`tags edit` options: the field each sets, and its help."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: `sites`, `channels`, `keys` and `tags` with their actions."""
-    parser = argparse.ArgumentParser(
+class SiteNamingParser(argparse.ArgumentParser):
+    """argparse's parser, whose usage error for a missing `--site` names the sites to choose from
+    (`site_names`, set per `build_parser`; subcommands' parsers are of the same class)."""
+
+    site_names: tuple[str, ...] = ()
+    whose: str = ""
+
+    def error(self, message: str) -> NoReturn:
+        if self.site_names and "--site" in message and "required" in message:
+            message += f" (the {self.whose}sites: {', '.join(self.site_names)})"
+        super().error(message)
+
+
+def build_parser(*, demo: bool = False) -> argparse.ArgumentParser:
+    """The whole command line: `sites`, `channels`, `keys` and `tags` with their actions. With
+    `demo` (the command line holds `--demo`), a missing `--site` is answered with the demo's sites."""
+    names = {"site_names": DEMO_SITES, "whose": "demo's "} if demo else {}
+    parser_class = type("Parser", (SiteNamingParser,), names)
+    parser = parser_class(
         prog="tui-channels",
         description=f"Administer the channels of {supported_gateways()} gateways.",
         epilog="Without a command, opens the app on the last used site.",

@@ -19,17 +19,7 @@ from ..config import AppConfig, SiteProfile, save_config
 from ..secret_store import env_var_name
 from .data_folder import temporary_data_folder
 from .gateway import DemoGateway, DemoSite
-
-NEWAPI_SITE = "demo-newapi"
-OCTOPUS_SITE = "demo-octopus"
-AXONHUB_SITE = "demo-axonhub"
-CLAUDECODEHUB_SITE = "demo-claudecodehub"
-VELOERA_SITE = "demo-veloera"
-ONEHUB_SITE = "demo-onehub"
-DONEHUB_SITE = "demo-donehub"
-MORE_SITES: tuple[tuple[str, str], ...] = ((VELOERA_SITE, "veloera"), (ONEHUB_SITE, "onehub"), (DONEHUB_SITE, "donehub"))
-"""The other backends' sites, by name and emulated flavor (`DemoGateway.add_flavor`): one per backend."""
-
+from .names import AXONHUB_SITE, CLAUDECODEHUB_SITE, MORE_SITES, NEWAPI_SITE, OCTOPUS_SITE
 
 FOLDER_PREFIX = "tui-channels-demo-"
 OWNER_FILE = "owner.pid"

@@ -29,7 +29,7 @@ from ..services.key_library import (
 from ..wording import plural
 from ..widgets.row_table import RowTable
 from .confirm import ConfirmScreen
-from .dialog import Dialog
+from .form_dialog import FormDialog
 from .key_dialogs import AccountDialog, AddKeysDialog
 from .workers import work
 from .workspace import Workspace, workspace_of
@@ -42,11 +42,11 @@ class _Row:
     """The relay account the key was listed from; None for a pasted key."""
 
 
-class KeyLibraryScreen(Dialog[list[UpstreamKey] | None]):
-    """Dismisses with the keys to import, or None."""
+class KeyLibraryScreen(FormDialog[list[UpstreamKey] | None]):
+    """Dismisses with the keys to import, or None. Esc asks first when keys are picked."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Close"),
+        Binding("escape", "cancel", "Close"),
         Binding("space", "toggle", "Pick"),
         Binding("a", "pick_all", "All"),
         Binding("p", "add_keys", "Paste"),
@@ -91,6 +91,10 @@ class KeyLibraryScreen(Dialog[list[UpstreamKey] | None]):
         self._load_pasted()
         self.fetch_accounts(self.workspace.config.key_sources)
         table.focus()
+
+    def edits(self) -> object:
+        """The picked keys: Esc drops them only after asking."""
+        return frozenset(self._rows[i].key for i in self._picked if i < len(self._rows))
 
     def _load_pasted(self) -> None:
         try:

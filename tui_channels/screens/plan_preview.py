@@ -20,7 +20,7 @@ from textual.widgets import Button, DataTable, Label, Static
 from ..models import join_list, mask_secret
 from ..services.channel_plan import ChannelPlan, PlannedChannel, RowState
 from ..widgets.row_table import RowTable
-from .dialog import Dialog
+from .form_dialog import FormDialog
 from .transfer_dialogs import PromptDialog
 
 STATE_STYLES = {RowState.READY: "green", RowState.PRESENT: "yellow", RowState.BLOCKED: "red"}
@@ -36,11 +36,12 @@ def key_cell(row: PlannedChannel) -> str:
     return "needed" if row.needs_key or not row.problem else "—"
 
 
-class PlanPreview(Dialog[bool]):
-    """Dismisses with True when the user confirms creating the ready rows."""
+class PlanPreview(FormDialog[bool]):
+    """Dismisses with True when the user confirms creating the ready rows (None when cancelled). Esc
+    asks first once a row was edited (its models or key typed, or created anyway)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(False)", "Cancel"),
+        Binding("escape", "cancel", "Cancel"),
         Binding("e", "edit_models", "Edit models"),
         Binding("f", "toggle_force", "Create anyway / skip"),
         Binding("ctrl+s", "confirm", "Create", priority=True),
@@ -68,6 +69,9 @@ class PlanPreview(Dialog[bool]):
         table.add_columns(*self.COLUMNS)
         self.refresh_rows()
         table.focus()
+
+    def edits(self) -> object:
+        return tuple((row.force, tuple(row.spec.models), row.spec.key) for row in self.plan.rows)
 
     def cells(self, row: PlannedChannel) -> tuple[object, ...]:
         raise NotImplementedError
@@ -144,4 +148,4 @@ class PlanPreview(Dialog[bool]):
         if event.button.id == "plan-create":
             self.action_confirm()
         else:
-            self.dismiss(False)
+            self.action_cancel()

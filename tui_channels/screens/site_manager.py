@@ -63,9 +63,9 @@ class SiteManagerScreen(Screen[set[str]]):
     def on_mount(self) -> None:
         self._render_sites()
         self.query_one(OptionList).focus()
-        warning = self.workspace.secrets.warning
+        warning = self.workspace.secrets.plain_text_warning
         if warning:
-            self.notify(warning, title="No keyring", severity="warning", timeout=10)
+            self.notify(warning, title="Stored in plain text", severity="warning", timeout=10)
 
     def _render_sites(self, highlight: str | None = None) -> None:
         options = self.query_one(OptionList)

@@ -23,6 +23,7 @@ from ..models import Channel
 from ..services.upstream_updates import Decision, ModelChange, describe, stripped
 from ..wording import plural
 from .dialog import Dialog
+from .form_dialog import FormDialog
 
 SOURCES = {
     "review": "Review what the server found, and apply or ignore it per model",
@@ -76,11 +77,12 @@ def change_line(change: ModelChange, name: str) -> Text:
     return text
 
 
-class UpstreamReviewScreen(Dialog[list[ModelChange] | None]):
-    """Every model the server found; space cycles what to do with the highlighted one."""
+class UpstreamReviewScreen(FormDialog[list[ModelChange] | None]):
+    """Every model the server found; space cycles what to do with the highlighted one. Esc asks
+    first when a decision was changed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("escape", "cancel", "Cancel"),
         Binding("space", "cycle", "Change"),
         Binding("a", "all('apply')", "Apply all"),
         Binding("i", "all('ignore')", "Ignore all added"),
@@ -117,6 +119,9 @@ class UpstreamReviewScreen(Dialog[list[ModelChange] | None]):
     def on_mount(self) -> None:
         self._draw()
         self.query_one(OptionList).focus()
+
+    def edits(self) -> object:
+        return tuple(change.decision for change in self._changes)
 
     def _draw(self) -> None:
         self.query_one("#review-summary", Label).update(describe(self._changes) + self._note)
@@ -160,4 +165,4 @@ class UpstreamReviewScreen(Dialog[list[ModelChange] | None]):
         if event.button.id == "review-apply":
             self.action_apply()
         else:
-            self.dismiss(None)
+            self.action_cancel()
