@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tui_channels.config import AppConfig, SiteProfile, save_config
+from tui_channels.config import AppConfig, SiteProfile, load_config, save_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.secret_store import env_var_name
 from tui_channels.services import test_log
@@ -144,3 +144,19 @@ def test_find_a_model_and_an_octopus_key_across_sites(gateway: DemoGateway, cli,
     assert any(newapi.name in note and "does not list keys" in note for note in document["notes"])
     nothing = cli("fleet", "find", "no-such-model-anywhere")
     assert nothing.code == 1
+
+
+def test_sync_leaves_a_read_only_site_out_names_it_and_writes_only_the_others(gateway: DemoGateway, cli, configured):
+    newapi, octopus = configured(newapi_site(gateway, channels=6), octopus_site(gateway, channels=4))
+    config = load_config()
+    config.sites = [p.model_copy(update={"read_only": p.name == newapi.name}) for p in config.sites]
+    save_config(config)
+    before = {i: newapi.server.record(i)["models"] for i in newapi.server.store}
+    result = cli("fleet", "sync", "--all", "--json")
+    document = json.loads(result.out)
+    left = [r for r in document["results"] if r["site"] == newapi.name]
+    assert len(left) == len(before) and all(r["outcome"] == "skipped" for r in left)
+    assert all(r["message"] == f"left out: read-only: {newapi.name} is marked read-only in its profile" for r in left)
+    assert f"note: Left out: {len(before)} channels on {newapi.name} (read-only" in result.err
+    assert {i: newapi.server.record(i)["models"] for i in newapi.server.store} == before
+    assert any(r["outcome"] == "ok" for r in document["results"] if r["site"] == octopus.name)

@@ -353,7 +353,11 @@ async def test_where_is_it_finds_a_model_on_every_site_and_goes_to_the_match():
         assert screen.table.cursor_key == ref(OCTOPUS_SITE, target.channel_id)
 
 
-async def test_a_disable_over_every_site_skips_a_read_only_site_and_says_why():
+async def test_fleet_writes_leave_a_read_only_site_out_and_count_only_what_they_write():
+    """A selection over every site with one read-only: disable, delete, sync and tag each count only
+    the channels they will write, name the site they leave out and why, and never write to it (the
+    journalling backend would refuse it too)."""
+    left_out = f"Left out: 1 channel on {NEWAPI_SITE} (read-only: {NEWAPI_SITE} is marked read-only in its profile)"
     with demo_session() as demo:
         config = load_config()
         config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
@@ -365,13 +369,64 @@ async def test_a_disable_over_every_site_skips_a_read_only_site_and_says_why():
             screen = main_screen(app)
             await wait_for(pilot, lambda: not screen.fleet.pending_sites())
             await select_rows(pilot, *(ref(site, 2) for site in SITES))
+            writable = len(SITES) - 1
+
+            await pilot.press("d")
+            confirm = await wait_screen(pilot, ConfirmScreen)
+            text = str(confirm.query_one("#confirm-message").render())
+            assert f"Delete {writable} channels on {writable} sites?" in screen_text(app) and left_out in text
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+
+            await pilot.press("y")
+            await wait_screen(pilot, ScopePicker)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: any(left_out in n.message for n in app._notifications))
+            preview = await wait_screen(pilot, SyncPreviewScreen)
+            assert NEWAPI_SITE not in {r.site for r in preview._previews}
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+            app._notifications.clear()
+            screen.last_batch = None
+
+            await pilot.press("g")
+            await wait_screen(pilot, ScopePicker)
+            await pilot.press("enter", *"ro-tag", "enter")
+            await wait_for(pilot, lambda: any(left_out in n.message for n in app._notifications))
+            refusal = next(n for n in app._notifications if left_out in n.message)
+            assert refusal.title == "Not available", "no other demo site has tags: nothing is written"
+            await wait_for(pilot, lambda: app.screen is screen)
+            assert screen.last_batch is None
+
             await pilot.press("minus")
-            await wait_screen(pilot, StatusConfirmScreen)
+            confirm = await wait_screen(pilot, StatusConfirmScreen)
+            text = str(confirm.query_one("#confirm-message").render())
+            assert f"{writable} channels on {writable} sites will be disabled" in text and left_out in text
             await pilot.press("y")
             await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
             _title, results = screen.last_batch
-            outcomes = {r.site: r.outcome for r in results}
-            assert outcomes[NEWAPI_SITE] is Outcome.SKIPPED
-            assert all(outcomes[site] is Outcome.OK for site in SITES if site != NEWAPI_SITE)
-            assert next(r for r in results if r.site == NEWAPI_SITE).message.startswith("read-only")
+            assert {r.site for r in results} == set(SITES) - {NEWAPI_SITE}
+            assert all(r.outcome is Outcome.OK for r in results)
             assert demo.gateway.sites[NEWAPI_SITE].server.store == newapi_before
+
+
+async def test_the_journalling_backend_refuses_a_write_to_a_read_only_site():
+    """The last guard: whatever asks, a read-only site's backend sends no write and journals none."""
+    import pytest
+
+    from tui_channels.errors import ReadOnly
+
+    with demo_session() as demo:
+        config = load_config()
+        config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
+        save_config(config)
+        app = ChannelsApp(site=NEWAPI_SITE)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            session = main_screen(app).current
+            backend = await session.connect()
+            before = dict(demo.gateway.sites[NEWAPI_SITE].server.store)
+            with pytest.raises(ReadOnly, match="marked read-only in its profile: nothing was written"):
+                await backend.set_status(2, False)
+            assert demo.gateway.sites[NEWAPI_SITE].server.store == before
+            assert not backend.journal.path.exists() or not backend.journal.path.read_text().strip()

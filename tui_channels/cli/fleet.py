@@ -26,6 +26,7 @@ from ..models import Channel
 from ..services import balance, connectivity, sync, test_log
 from ..services.batch import BatchSettings, format_eta, skipped
 from ..services.channel_view import CELL_TEXT, ViewState, matches_facets
+from ..services.fleet import left_out, split_by_support
 from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, by_site, site_batch
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import LoadState, SiteChannels, SiteSession
@@ -210,7 +211,14 @@ def _planned(
 async def _sync(
     targets: Sequence[SiteChannels], args: argparse.Namespace, progress: ProgressLine
 ) -> tuple[list[ChannelResult], bool]:
-    """Preview every site at once, then (unless a dry run) write exactly the previewed changes."""
+    """Preview every site at once, then (unless a dry run) write exactly the previewed changes. A
+    site that cannot be written to (read-only, or no channel edits) is left out before the preview:
+    its channels are reported skipped with the reason, and a note names it."""
+    targets, unable = split_by_support(targets, ServerOperation.UPDATE)
+    note = left_out(unable)
+    if note:
+        print("\n".join(f"note: {line}" for line in note.splitlines()), file=sys.stderr)
+    left = [replace(skipped(c, f"left out: {reason}"), site=t.name) for t, reason in unable for c in t.channels]
     options = {
         t.name: sync.SyncOptions.from_profile(t.session.profile, keep_unlisted=args.keep_unlisted) for t in targets
     }
@@ -228,7 +236,7 @@ async def _sync(
     ).run()
     stopped = any(result.outcome is Outcome.CANCELLED for result in previews)
     if args.dry_run or stopped:
-        return previews, args.dry_run and not stopped
+        return [*previews, *left], args.dry_run and not stopped
     by_site_previews = by_site(previews)
     applies = []
     for target in targets:
@@ -249,7 +257,7 @@ async def _sync(
         for site, found in by_site_previews.items()
         for result in sync.merged(found, applied.get(site, []))
     ]
-    return results, succeeded(results)
+    return [*results, *left], succeeded(results)
 
 
 def report_table(results: Sequence[ChannelResult]) -> str:

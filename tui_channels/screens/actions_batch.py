@@ -22,7 +22,7 @@ from ..models import Channel
 from ..services import test_log, upstream_updates
 from ..services.balance import balance_operation, with_balance
 from ..services.connectivity import connectivity_operation, disable_warning, with_test_result
-from ..services.fleet import spread
+from ..services.fleet import left_out, spread, split_by_support
 from ..services.fleet_batch import SiteBatch, by_site
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteChannels, SiteSession
@@ -228,7 +228,13 @@ class BatchActions(MainScreenBase):
     def choose_sync(self, choice: ScopeChoice) -> None:
         """Where the server finds upstream changes itself (current New API), offer them beside this
         app's sync; elsewhere, and over several sites, go straight to the sync preview."""
-        targets = [t for t in choice.scope.targets if t.channels]
+        targets, unable = split_by_support([t for t in choice.scope.targets if t.channels], Operation.UPDATE)
+        skipped = left_out(unable)
+        if not targets:
+            self.notify(skipped, title="Not available", severity="warning")
+            return
+        if skipped:
+            self.notify(skipped, title="Some sites cannot do this", severity="warning")
         capabilities = targets[0].session.capabilities if len(targets) == 1 else None
         if capabilities is None or not capabilities.supports(Operation.UPSTREAM_UPDATES):
             self.preview_sync(targets)
@@ -396,6 +402,13 @@ class BatchActions(MainScreenBase):
         )
 
     def start_tagging(self, targets: Sequence[SiteChannels], tag: str) -> None:
+        targets, unable = split_by_support([t for t in targets if t.channels], Operation.BATCH_TAG)
+        skipped = left_out(unable)
+        if not targets:
+            self.notify(skipped, title="Not available", severity="warning")
+            return
+        if skipped:
+            self.notify(skipped, title="Some sites cannot do this", severity="warning")
         batches = self.site_batches(
             targets,
             Operation.BATCH_TAG,

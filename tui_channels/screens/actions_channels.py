@@ -27,7 +27,7 @@ from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services import bulk, trash
 from ..services.channel_form import COPY_SUFFIX, ChannelForm, FormMode, KeyEntry, key_entries
-from ..services.fleet import spread, split_by_support
+from ..services.fleet import left_out, spread, split_by_support
 from ..services.model_groups import memberships, stranded
 from ..services.model_list import model_suggestions
 from ..services.model_mapping import model_mapping
@@ -387,9 +387,9 @@ class ChannelActions(MainScreenBase):
             self.notify("No channel to delete: move the cursor to one or select some.", severity="warning")
             return
         able, unable = split_by_support(targets, Operation.DELETE)
-        for target, reason in unable:
-            self.notify(f"{plural(len(target.channels), 'channel')} on {target.name} stay: {reason}", severity="warning")
+        skipped = left_out(unable)
         if not able:
+            self.notify(skipped, title="Not available", severity="warning")
             return
         channels = [c for t in able for c in t.channels]
         count = len(channels)
@@ -404,7 +404,7 @@ class ChannelActions(MainScreenBase):
                 self._delete(able)
 
         notes = "\n".join(note for t in able if (note := group_notes(t.session, t.channels, deleting=True)))
-        message = delete_message(channels, able) + (f"\n\n{notes}" if notes else "")
+        message = "\n\n".join(filter(None, [delete_message(channels, able), notes, skipped]))
         if "⚠" in notes and typed is None:
             typed = str(count)
         screen = ConfirmScreen(title, message, confirm_label="Delete", typed=typed)
@@ -523,6 +523,11 @@ class ChannelActions(MainScreenBase):
         if source is None or not targets:
             self.notify("No channel to work on: move the cursor to one or select some.", severity="warning")
             return
+        targets, unable = split_by_support(targets, Operation.SET_STATUS)
+        skipped = left_out(unable)
+        if not targets:
+            self.notify(skipped, title="Not available", severity="warning")
+            return
         visible = self.table.visible_ids()
         plans = StatusPlans(
             tuple(
@@ -537,7 +542,8 @@ class ChannelActions(MainScreenBase):
         )
         if not plans.changing:
             state = "enabled" if enabled else "disabled"
-            self.notify(f"Nothing to change: {'it is' if len(plans.targets) == 1 else 'all are'} already {state}.")
+            done = f"Nothing to change: {'it is' if len(plans.targets) == 1 else 'all are'} already {state}."
+            self.notify("\n".join(filter(None, [done, skipped])))
             return
         by_site = {t.name: t.session for t in targets}
         notes = "" if enabled else "\n".join(
@@ -547,6 +553,7 @@ class ChannelActions(MainScreenBase):
         )
         if notes:
             notes = f"Groups that would serve no enabled channel any more:\n{notes}"
+        notes = "\n\n".join(filter(None, [notes, skipped]))
         if not plans.needs_confirming and not notes:
             self._run_status_change(by_site, plans)
             return

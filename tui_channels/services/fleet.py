@@ -23,6 +23,7 @@ from ..backends.base import Capabilities, Operation
 from ..errors import ChannelsError
 from ..models import Channel
 from .channel_view import ChannelRef, RowKey, ViewState
+from ..wording import plural
 from .sites import LoadState, SiteChannels, SiteSession
 
 FLEET_NAME = "All sites"
@@ -44,7 +45,9 @@ def spread(targets: Sequence[SiteChannels]) -> str:
 def split_by_support(
     targets: Sequence[SiteChannels], operation: Operation
 ) -> tuple[list[SiteChannels], list[tuple[SiteChannels, str]]]:
-    """The targets whose site can do `operation`, and the others with the reason they cannot."""
+    """The targets whose site can do `operation`, and the others with the reason they cannot (a
+    read-only site can do no write: its capabilities leave every write out). An action that writes
+    splits its targets so before it asks, so that its confirmation counts only what it will write."""
     able: list[SiteChannels] = []
     unable: list[tuple[SiteChannels, str]] = []
     for target in targets:
@@ -56,6 +59,16 @@ def split_by_support(
         else:
             unable.append((target, capabilities.unsupported_reason(operation)))
     return able, unable
+
+
+def left_out(unable: Sequence[tuple[SiteChannels, str]]) -> str:
+    """What an action over several sites leaves out, one line per site with the reason (a read-only
+    site, a server without the operation), for its confirmation or report; "" when nothing is."""
+    return "\n".join(
+        f"Left out: {plural(len(target.channels), 'channel')} on {target.name} ({reason.rstrip('.')})."
+        for target, reason in unable
+        if target.channels
+    )
 
 
 def fleet_summary(fleet: Fleet) -> str:

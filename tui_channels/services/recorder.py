@@ -13,8 +13,10 @@ of three things, and `tests/test_journal_coverage.py` fails for a method that is
   A method no list names is journalled all the same (its arguments, scrubbed, and the channels
   they name), so a write added later is never silent.
 
-The journal is checked before the first write: if it cannot be written, the write is refused with
-`JournalError` and nothing is sent. A write that fails is journalled as failed, with the reason
+A write to a read-only site (its profile, or a `--read-only` run: `read_only` says why) is refused
+with `ReadOnly` before it is sent, whichever screen, command or batch asked: the last guard behind
+the actions that leave such sites out. The journal is checked before the first write: if it cannot
+be written, the write is refused with `JournalError` and nothing is sent. A write that fails is journalled as failed, with the reason
 and the values it asked for; one interrupted before the server answered is journalled as failed
 too, saying it may or may not have been made. A write refused as not supported (a field or route
 the server does not have, refused before sending or answered 404) changed nothing and is not
@@ -39,7 +41,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..backends.base import Backend, Capabilities, FieldKind, ProgressCallback
-from ..errors import ChannelsError, NotSupported, describe
+from ..errors import ChannelsError, NotSupported, ReadOnly, describe
 from ..models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCode
 from ..redact import logger, scrub
 from ..model_groups import ModelGroup
@@ -187,8 +189,16 @@ class _Draft:
 class JournaledBackend:
     """A site's backend that journals every write it sends (see the module docstring)."""
 
-    def __init__(self, inner: Backend, site: str, journal: Journal | None = None) -> None:
+    def __init__(
+        self,
+        inner: Backend,
+        site: str,
+        journal: Journal | None = None,
+        *,
+        read_only: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self._inner = inner
+        self._read_only = read_only
         self.site = site
         self.journal = journal or Journal(site)
         self._appends = _GroupAppends()
@@ -601,7 +611,11 @@ class JournaledBackend:
         )
 
     async def _begin(self, method: str, args: Mapping[str, Any] | None = None) -> _Draft:
-        """Check the journal can be written (else nothing is sent) and note when the write starts."""
+        """Check the site may be written to and the journal can be written (else nothing is sent,
+        `ReadOnly` or `JournalError`), and note when the write starts."""
+        reason = self._read_only()
+        if reason is not None:
+            raise ReadOnly(f"{reason}: nothing was written to {self.site}.")
         if not self.journal.known_writable:
             await asyncio.to_thread(self.journal.ensure_writable)
         return _Draft(WRITES.get(method, method), datetime.now(UTC), _safe_args(args or {}), _acting.get(), _batch.get())

@@ -104,7 +104,7 @@ class SiteSession:
         budget = self.budget if self.budget is not None else request_budget(self.profile)
         try:
             client = create_backend(self.profile, secret, budget=budget)
-            backend = JournaledBackend(client, self.profile.name)
+            backend = JournaledBackend(client, self.profile.name, read_only=lambda: self.read_only_reason)
         except InvalidSecret as error:
             raise InvalidSecret(f"{error.message} {self.secrets.fix_hint(self.profile.name)}") from None
         try:
