@@ -9,7 +9,7 @@ from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.services.results import Outcome
 from tui_channels.wording import plural
 
-from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_loaded, wait_screen
+from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_loaded, wait_screen
 
 
 def auto_sync_ids(server) -> list[int]:
@@ -148,6 +148,8 @@ async def test_f9_leaves_a_channel_it_would_empty_as_it_is_and_applies_the_other
         await pilot.click("#confirm-yes")
         await wait_for(pilot, lambda: list(pending_rows(server)) == [target_id], timeout=20)
         assert server.record(target_id)["models"] == models
+        # The results screen opens as the batch ends: leave once it is mounted, not while it mounts.
+        await wait_for(pilot, lambda: batch_idle(app) and app.screen.is_mounted)
 
 
 async def test_on_a_legacy_new_api_the_upstream_actions_say_why():
