@@ -1,30 +1,50 @@
-"""At 80x24 no footer, bar or hint line is cut off: every screen and dialog of the demo is walked.
+"""At 80x24 nothing a user reads is cut off: every screen and dialog of the demo is walked.
 
 What is checked on each: every key of the footer shows whole (none clipped at the right edge or
-under the command palette's key); the site bar and the selection bar fit their line (they leave
-out what does not fit, whole); every hint line shows every one of its words (it may wrap); every
-button shows whole inside the row that holds it.
+under the command palette's key; at 60x20 too); the site bar and the selection bar fit their line
+(they leave out what does not fit, whole); every hint line, label and message shows every one of
+its words (it may wrap), toasts included; every button shows whole inside the row that holds it and
+on screen, and every field of a dialog shows whole (but in the long forms that scroll their fields,
+`LONG_FORMS`); a list row fits its line; a table's column header shows whole or not at all.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from rich.text import Text
 from textual.app import App
+from textual.content import Content
 from textual.geometry import Region
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer
+from textual.widgets import Button, Footer, Input, OptionList
 from textual.widgets._footer import FooterKey
+from textual.widgets._toast import Toast
+
+from tui_channels.app import ChannelsApp
+from tui_channels.screens.channel_form import ChannelFormScreen
+from tui_channels.screens.number_prompt import NumberPrompt
+from tui_channels.screens.site_form import SiteForm
+from tui_channels.screens.sync_rules import SyncRulesScreen
+from tui_channels.screens.tag_edit import TagEditScreen
+from tui_channels.widgets.channel_table import COLUMNS as COLUMN_KEYS, GAP, ChannelTable
 
 from tui_channels.widgets.batch_bar import BatchBar
 from tui_channels.widgets.site_bar import SiteBar
 
 from .test_keys import FACTORIES, Context
-from .ui_helpers import main_screen, running_app, wait_for, wait_loaded
+from .ui_helpers import demo_session, main_screen, wait_for, wait_loaded
 
 SIZE = (80, 24)
+LONG_FORMS: dict[type[Screen], str] = {
+    ChannelFormScreen: "a channel has more fields than 24 lines hold: they scroll, the buttons stay",
+    SiteForm: "a site's connection, login, secret and limits: they scroll, the buttons stay",
+    SyncRulesScreen: "the site's rules and the channel's: they scroll, the buttons stay",
+    TagEditScreen: "every field a tag edit can set: they scroll, the buttons stay",
+}
+"""Dialogs whose fields scroll at 80x24 (their buttons must still show), with the reason."""
 
 
 def screen_lines(app: App) -> list[str]:
@@ -39,12 +59,12 @@ def shown_text(app: App, region: Region) -> str:
 
 def plain(widget: Widget) -> str:
     rendered = widget.render()
-    return rendered.plain if isinstance(rendered, Text) else str(rendered)
+    return rendered.plain if isinstance(rendered, (Text, Content)) else str(rendered)
 
 
 def cut_footer_keys(screen: Screen) -> Iterator[str]:
     for footer in screen.query(Footer):
-        keys = list(footer.query(FooterKey))
+        keys = [k for k in footer.query(FooterKey) if shown(k)]
         palette = [k for k in keys if k.has_class("-command-palette")]
         for key in keys:
             label = " ".join(plain(key).split())
@@ -88,38 +108,181 @@ def cut_buttons(screen: Screen) -> Iterator[str]:
             yield f"button {plain(button).strip()!r} is cut by its row"
 
 
+def shown(widget: Widget) -> bool:
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+
+def visible_part(screen: Screen, widget: Widget) -> tuple[Region, Region] | None:
+    """The widget's region and the region it is clipped to, or None when it is not on screen."""
+    return screen._compositor.visible_widgets.get(widget)
+
+
+RULE = re.compile(r"[\u2500-\u259f]+")
+"""A border drawn with the text (a rule above a detail pane), not a word of it."""
+
+
+def own_text(widget: Widget, region: Region) -> str:
+    """What the widget draws in its own region (what covers it, a docked row or a toast, aside)."""
+    strips = widget.render_lines(Region(0, 0, region.width, region.height))
+    return " ".join("".join(segment.text for segment in strip.crop(0, region.width)) for strip in strips)
+
+
+def cut_texts(screen: Screen) -> Iterator[str]:
+    """Labels and messages (toasts too) show every word: none runs past its own width or the
+    container that clips it. One scrolled out of its list is not cut: the list scrolls."""
+    for text in screen.query("Label, Static"):
+        if text.has_class("dialog-hint") or not shown(text) or not isinstance(text.render(), (str, Text, Content)):
+            continue
+        words = plain(text).split()
+        placed = visible_part(screen, text)
+        if not words or placed is None:
+            continue
+        region, clip = placed
+        if region.y < clip.y or region.bottom > clip.bottom:
+            continue
+        visible = [word for word in own_text(text, region).split() if not RULE.fullmatch(word)]
+        kind = "toast" if isinstance(text, Toast) else type(text).__name__
+        if words != visible or region.x < clip.x or region.right > clip.right:
+            part = shown_text(app_of(screen), region.intersection(clip)).split() if words == visible else visible
+            yield f"{kind} {' '.join(words)!r} shows as {' '.join(part)!r}"
+
+
+def app_of(screen: Screen) -> App:
+    return screen.app
+
+
+def hidden_controls(screen: Screen) -> Iterator[str]:
+    """In a dialog every button shows whole on screen, and every field too (but in `LONG_FORMS`)."""
+    if not isinstance(screen, ModalScreen):
+        return
+    for control in screen.query("Button, Input, TextArea, Select, Checkbox"):
+        if not shown(control) or control.disabled:
+            continue
+        if type(screen) in LONG_FORMS and not isinstance(control, Button):
+            continue
+        if isinstance(control, Button) and type(screen) in LONG_FORMS and control.parent is not None and (
+            not control.parent.has_class("dialog-buttons")
+        ):
+            continue
+        placed = visible_part(screen, control)
+        name = f"{type(control).__name__} #{control.id or plain(control).strip()}"
+        if placed is None:
+            yield f"{name} is out of sight"
+        elif not placed[1].contains_region(placed[0]):
+            yield f"{name} is cut"
+
+
+def wrapped_rows(screen: Screen) -> Iterator[str]:
+    """A row of a list laid out in columns (class `columns`) fits its line: wrapped, its end went
+    under the next row, out of the list's sight."""
+    for options in screen.query("OptionList.columns"):
+        assert isinstance(options, OptionList)
+        width = options.scrollable_content_region.width
+        if not shown(options) or width <= 0:
+            continue
+        for index in range(options.option_count):
+            prompt = options.get_option_at_index(index).prompt
+            text = prompt.plain if isinstance(prompt, Text) else str(prompt)
+            if Text(text).cell_len > width:
+                yield f"list row {text.strip()!r} is wider than its {width} columns"
+
+
+def cut_headers(screen: Screen) -> Iterator[str]:
+    """A channel table's column header shows whole or not at all (at the left of the table)."""
+    for table in screen.query(ChannelTable):
+        if not shown(table) or table.tag_mode:
+            continue
+        width = table.scrollable_content_region.width
+        x = 0
+        for column, cells in zip(table._columns, table._widths):
+            label = table.label_of(column.key) if column.key in COLUMN_KEYS else column.label
+            if x < width < x + min(len(label), cells):
+                yield f"column header {label!r} shows as {label[: width - x]!r}"
+            x += cells + GAP
+
+
 def problems(app: App, what: str) -> list[str]:
     screen = app.screen
-    found = [*cut_footer_keys(screen), *cut_bars(screen), *cut_hints(app, screen), *cut_buttons(screen)]
+    found = [
+        *cut_footer_keys(screen),
+        *cut_bars(screen),
+        *cut_hints(app, screen),
+        *cut_buttons(screen),
+        *cut_texts(screen),
+        *hidden_controls(screen),
+        *wrapped_rows(screen),
+        *cut_headers(screen),
+    ]
     return [f"{what}: {problem}" for problem in found]
 
 
 async def test_nothing_is_cut_at_80_columns_on_any_screen() -> None:
-    async with running_app(size=SIZE) as (app, pilot, _demo):
-        main = main_screen(app)
-        found = problems(app, "main screen")
-        await pilot.press("space", "space", "space")
-        await pilot.pause()
-        found += problems(app, "main screen with a selection")
-
-        octopus = app.sessions.get(next(site for site in app.config.sites if site.kind == "octopus"))
-        await octopus.load()
-        await octopus.load_groups()
-        ctx = Context(app, main, main.current, octopus)
-        for cls, build in FACTORIES.items():
-            screen = build(ctx)
-            await app.push_screen(screen)
-            await wait_for(pilot, lambda: app.screen is screen and screen.is_mounted)
+    with demo_session():
+        app = ChannelsApp()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await wait_loaded(pilot)
+            main = main_screen(app)
+            found = problems(app, "main screen")
+            await pilot.press("space", "space", "space")
             await pilot.pause()
-            found += problems(app, cls.__name__)
-            app.pop_screen()
-            await wait_for(pilot, lambda: app.screen is main)
+            found += problems(app, "main screen with a selection")
 
-        await pilot.press("F")
-        await wait_for(pilot, lambda: main.fleet is not None)
-        await wait_loaded(pilot)
-        await pilot.press("space", "space")
-        await pilot.pause()
-        found += problems(app, "fleet view with a selection")
-        assert not found, "cut at 80x24:\n" + "\n".join(found)
-        assert len(HINTS_READ) >= 20, HINTS_READ
+            octopus = app.sessions.get(next(site for site in app.config.sites if site.kind == "octopus"))
+            await octopus.load()
+            await octopus.load_groups()
+            ctx = Context(app, main, main.current, octopus)
+            for cls, build in FACTORIES.items():
+                screen = build(ctx)
+                await app.push_screen(screen)
+                await wait_for(pilot, lambda: app.screen is screen and screen.is_mounted)
+                await pilot.pause()
+                found += problems(app, cls.__name__)
+                if isinstance(screen, NumberPrompt):
+                    screen.query_one(Input).value = "9" * 25
+                    await pilot.press("enter")
+                    await wait_for(pilot, lambda: bool(plain(screen.query_one("#number-error"))))
+                    await pilot.pause()
+                    found += problems(app, f"{cls.__name__} with a number out of range")
+                app.pop_screen()
+                await wait_for(pilot, lambda: app.screen is main)
+
+            app.notify(
+                "Enter a whole number from -9,223,372,036,854,775,808 to 9,223,372,036,854,775,807: "
+                "the server stores a 64-bit integer.",
+                title="Priority",
+            )
+            await wait_for(pilot, lambda: any(t.region.height for t in app.screen.query(Toast)))
+            found += problems(app, "main screen with a long toast")
+            app.clear_notifications()
+
+            await pilot.press("F")
+            await wait_for(pilot, lambda: main.fleet is not None)
+            await wait_loaded(pilot)
+            await wait_for(pilot, lambda: not main.fleet.pending_sites())
+            await pilot.press("space", "space")
+            await pilot.pause()
+            found += problems(app, "fleet view with a selection")
+            assert not found, "cut at 80x24:\n" + "\n".join(found)
+            assert len(HINTS_READ) >= 20, HINTS_READ
+
+
+async def test_footers_are_whole_at_60x20() -> None:
+    """On a terminal narrower still, the footer leaves out the keys it cannot show whole."""
+    with demo_session():
+        app = ChannelsApp()
+        async with app.run_test(size=(60, 20)) as pilot:
+            await wait_loaded(pilot)
+            main = main_screen(app)
+            await wait_for(pilot, lambda: bool(main.query(FooterKey)))
+            await pilot.pause()
+            found = [f"main screen: {p}" for p in cut_footer_keys(main)]
+            footer = main.query_one(Footer)
+            line = screen_lines(app)[footer.region.y]
+            shown_keys = [k for k in footer.query(FooterKey) if shown(k)]
+            assert len(shown_keys) >= 4 and line.rstrip().endswith("palette"), line
+            await pilot.press("F")
+            await wait_for(pilot, lambda: main.fleet is not None)
+            await wait_loaded(pilot)
+            await pilot.pause()
+            found += [f"fleet view: {p}" for p in cut_footer_keys(main)]
+            assert not found, "cut at 60x20:\n" + "\n".join(found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from textual.screen import ModalScreen
-from textual.widgets import Footer
+from ..widgets.footer import FittingFooter
 
 ResultT = TypeVar("ResultT")
 
@@ -22,4 +22,4 @@ class Dialog(ModalScreen[ResultT]):
     """
 
     def on_mount(self) -> None:
-        self.mount(Footer(compact=True, show_command_palette=False))
+        self.mount(FittingFooter(compact=True, show_command_palette=False))

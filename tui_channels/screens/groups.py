@@ -50,15 +50,43 @@ def routing_problem(group: ModelGroup, spec: GroupSpec, channels: dict[int, Chan
     serving = serving_members(group, spec)
     if any((c := channels.get(m.channel_id)) is not None and c.status.is_enabled for m in serving):
         return ""
-    return "its active member's channel is disabled" if mode.uses_active_member else "no enabled member"
+    return "active member disabled" if mode.uses_active_member else "no enabled member"
 
 
-def group_line(group: ModelGroup, spec: GroupSpec, channels: dict[int, Channel], focus: int | None) -> Text:
-    """Name, mode, members (on enabled channels / all), timeout; a warning when the group serves nothing."""
+NAME_WIDTH = 27
+"""The name column at most (a longer name is cut); it narrows to the longest name shown, so that a
+row's warning fits its line at 80 columns."""
+
+
+ROW_AFTER_NAME = 27
+"""Cells of a row after the name: mode (13), members (7), timeout (7)."""
+
+
+def name_width(groups: Sequence[ModelGroup], problems: Sequence[str], room: int) -> int:
+    """The name column for these groups: the longest name and a gap, within `NAME_WIDTH`, and
+    within what the list's `room` (0 or less: not laid out yet) leaves beside the longest warning."""
+    width = min(NAME_WIDTH, max([len("Name"), *(len(g.name) for g in groups)]) + 2)
+    warning = max((len(f"  ⚠ {p}") for p in problems if p), default=0)
+    if room > 0:
+        width = min(width, max(8, room - ROW_AFTER_NAME - warning))
+    return width
+
+
+def heading(width: int) -> str:
+    """The list's column headings, over a name column `width` wide."""
+    return f"{'Name':<{width}}{'Mode':<13}Enabled/members  Timeout"
+
+
+def group_line(
+    group: ModelGroup, spec: GroupSpec, channels: dict[int, Channel], focus: int | None, width: int = NAME_WIDTH
+) -> Text:
+    """Name (in a column `width` wide), mode, members (on enabled channels / all), timeout; a
+    warning when the group serves nothing."""
     enabled = sum(1 for m in group.members if (c := channels.get(m.channel_id)) is not None and c.status.is_enabled)
     mode = spec.mode(group.mode)
     text = Text()
-    text.append(f"{group.name[:26]:<27}", style="bold")
+    name = group.name if len(group.name) < width else group.name[: width - 2] + "…"
+    text.append(f"{name:<{width}}", style="bold")
     text.append(f"{(mode.short or mode.label)[:12]:<13}")
     text.append(f"{enabled:>3}/{len(group.members):<3}")
     text.append(f"{group.timeout if group.timeout else '—':>5} s")
@@ -119,9 +147,9 @@ class GroupsScreen(Dialog[None]):
         with Vertical(classes="dialog", id="groups"):
             yield Label(title, classes="dialog-title")
             yield Label(id="groups-summary")
-            yield Label(f"{'Name':<27}{'Mode':<13}Enabled/members  Timeout", classes="groups-heading")
+            yield Label(heading(NAME_WIDTH), classes="groups-heading", id="groups-heading")
             yield Input(placeholder="/ filter by group, channel or model name", id="groups-filter", classes="filter")
-            yield OptionList(id="groups-list")
+            yield OptionList(id="groups-list", classes="columns")
             yield Label("Members", classes="help-section")
             yield Static(id="group-members-view")
             yield Label(
@@ -132,6 +160,15 @@ class GroupsScreen(Dialog[None]):
     def on_mount(self) -> None:
         self._draw()
         self.query_one("#groups-list", OptionList).focus()
+        self.call_after_refresh(self._fit_rows)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_rows)
+
+    def _fit_rows(self) -> None:
+        """Draw the rows again once the list's width is known, so each fits its line."""
+        cursor = self._cursor()
+        self._draw(keep=cursor.id if cursor is not None else None)
 
     # -- drawing -----------------------------------------------------------------------------------
 
@@ -155,7 +192,11 @@ class GroupsScreen(Dialog[None]):
         previous = options.highlighted
         options.clear_options()
         focus = self._focus.id if self._focus is not None else None
-        options.add_options(Option(group_line(g, spec, channels, focus), id=str(g.id)) for g in self._shown)
+        problems = [routing_problem(g, spec, channels) for g in self._shown]
+        room = options.content_region.width - options.styles.scrollbar_size_vertical  # a long list scrolls
+        width = name_width(self._shown, problems, room)
+        self.query_one("#groups-heading", Label).update(heading(width))
+        options.add_options(Option(group_line(g, spec, channels, focus, width), id=str(g.id)) for g in self._shown)
         if self._shown:
             ids = [g.id for g in self._shown]
             options.highlighted = ids.index(keep) if keep in ids else min(previous or 0, len(ids) - 1)

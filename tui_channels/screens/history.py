@@ -16,8 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
+from ..widgets.footer import FittingFooter
 from ..demo.data_folder import temporary_data_note
 from ..errors import ChannelsError
 from ..services.history import action_label, change_summary, channel_label, detail_lines, outcome_label, undone_by, when
@@ -92,7 +93,7 @@ class HistoryScreen(Screen[set[str]]):
             yield Input(placeholder="filter: channel id or name, action, field", id="history-filter")
         yield RowTable(cursor_type="row", zebra_stripes=True, id="history-table")
         yield Static(id="history-detail", markup=False)
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
         self.action_reload()

@@ -35,8 +35,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, LoadingIndicator, Static
+from textual.widgets import ContentSwitcher, Input, LoadingIndicator, Static
 
+from ..widgets.footer import FittingFooter
 from ..backends.base import COLUMNS_ALL, Backend, Capabilities, Operation
 from ..backends.registry import supported_gateways
 from ..config import FLEET_COLUMNS, SortPref
@@ -240,7 +241,7 @@ class MainScreenBase(Screen[None]):
                 yield Static(id="loading-text")
         yield BatchProgressBar(id="batch-progress")
         yield BatchBar(id="batch-bar")
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     @property
     def table(self) -> ChannelTable:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..backends.registry import family_of
@@ -17,6 +17,7 @@ from ..config import SiteProfile
 from ..errors import ChannelsError
 from ..secret_store import SecretLocation
 from ..services.verify import verify_site
+from ..widgets.footer import FittingFooter
 from .confirm import ConfirmScreen
 from .site_form import format_checks, SiteForm
 from .workers import work
@@ -58,7 +59,7 @@ class SiteManagerScreen(Screen[set[str]]):
                 "a adds · e/Enter edits · d removes · v verifies reachability, backend and credentials · Esc returns",
                 classes="dialog-hint",
             )
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self._render_sites()

@@ -119,7 +119,8 @@ table that does not fit scrolls sideways with every column at its own width."""
 def resolve_widths(columns: Sequence[Column], available: int) -> list[int]:
     """Column widths for `available` cells: fixed columns as declared; flexible ones share what is
     left, or on a narrow terminal where the columns do not fit, give up width one cell at a time (the
-    widest first) down to their minimum, so that more columns stay in sight."""
+    widest first) down to their minimum, so that more columns stay in sight. Columns that still do
+    not fit end at the edge (`_end_at_the_edge`)."""
     widths = [c.width for c in columns]
     flexible = [i for i, c in enumerate(columns) if c.flexible]
     spare = available - sum(widths) - GAP * max(len(columns) - 1, 0)
@@ -137,7 +138,27 @@ def resolve_widths(columns: Sequence[Column], available: int) -> list[int]:
         widest = max(shrinkable, key=lambda i: widths[i] - columns[i].minimum)
         widths[widest] -= 1
         spare += 1
+    if spare < 0:
+        _end_at_the_edge(widths, flexible, available)
     return widths
+
+
+def _end_at_the_edge(widths: list[int], flexible: Sequence[int], available: int) -> None:
+    """Columns that do not all fit end at the right edge: the cells after the last column that
+    shows whole go to the flexible columns before it, so that no column (header or cell) shows cut
+    at the edge before the table is scrolled. Without a flexible column in view, nothing changes."""
+    end = -GAP
+    for index, width in enumerate(widths):
+        start = end + GAP
+        if start + width > available:
+            left = available - end
+            shown = [i for i in flexible if i < index]
+            if start < available and shown:
+                share, extra = divmod(left, len(shown))
+                for n, i in enumerate(shown):
+                    widths[i] += share + (1 if n < extra else 0)
+            return
+        end = start + width
 
 
 class ChannelTable(ScrollView, can_focus=True):
