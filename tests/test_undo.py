@@ -345,3 +345,15 @@ async def test_what_an_undo_did_is_counted_from_its_results(subject: Subject) ->
     plan = await plan_undo(subject.backend, subject.last())
     results = await apply_undo(subject.backend, plan, site=subject.site.name)
     assert tally([(plan, results)]) == "put back 1 channel"
+
+
+def test_an_undo_says_it_sets_an_auto_disabled_channel_back_to_disabled_by_hand() -> None:
+    """The gateway alone marks a channel auto-disabled: an undo of a disable (a whole tag's, say)
+    writes "disabled" for it, and its confirmation says so instead of promising "auto-disabled"."""
+    from tui_channels.services.history import change_text
+    from tui_channels.services.journal import Change
+
+    change = Change(id=11, name="gpt-batch-65", before={"status": "auto_disabled"}, after={"status": "manually_disabled"})
+    text = change_text(change, reverse=True)
+    assert text.startswith("status disabled → disabled (was auto-disabled") and "→ auto-disabled" not in text
+    assert change_text(change) == "status auto-disabled → disabled"

@@ -121,9 +121,15 @@ def short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+WRITTEN_BACK = "was auto-disabled: only the gateway marks a channel so"
+"""Why an undo sets a channel that was auto-disabled back to disabled by hand: a client can only
+enable or disable (`undo._put_back` writes `set_status(False)`)."""
+
+
 def change_text(change: Change, *, reverse: bool = False, secrets: bool = True) -> str:
-    """One change in words: "priority 0 → 5; models +2 −1", or the way back with `reverse`;
-    `secrets=False` leaves out the secret fields the change only names (an undo cannot send them)."""
+    """One change in words: "priority 0 → 5; models +2 −1", or the way back with `reverse` (as an
+    undo writes it: a status that was auto-disabled goes back to disabled by hand); `secrets=False`
+    leaves out the secret fields the change only names (an undo cannot send them)."""
     before, after = (change.after, change.before) if reverse else (change.before, change.after)
     if before is None and after is None:
         return ""
@@ -141,6 +147,8 @@ def change_text(change: Change, *, reverse: bool = False, secrets: bool = True) 
             removed = sum(1 for m in old if m not in new)
             counts = " ".join(text for text in (f"+{added}" if added else "", f"−{removed}" if removed else "") if text)
             parts.append(f"{name} {counts or 'reordered'}")
+        elif reverse and name == "status" and new == ChannelStatus.AUTO_DISABLED.value:
+            parts.append(f"{name} {short(old, 24)} → {ChannelStatus.MANUALLY_DISABLED.label} ({WRITTEN_BACK})")
         else:
             parts.append(f"{name} {short(old, 24)} → {short(new, 24)}")
     if secrets:
