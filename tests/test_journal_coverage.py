@@ -241,3 +241,35 @@ async def test_a_write_the_server_does_not_support_changes_nothing_and_is_not_jo
     finally:
         await session.disconnect()
     assert [e.op for e in Journal(site.name).entries()] == ["update"]
+
+
+# -- names are records, not secrets -------------------------------------------------------------
+
+PROVIDER_LIKE_NAMES = ("xai-official-90", "sk-team", "sk-prod-eu", "xai-official-backup-0123456789-eu-west")
+
+
+async def test_names_that_look_like_key_prefixes_are_journalled_as_they_are(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A channel named like a provider key (`xai-official-90`) keeps its name in the journal, on the
+    entry and in the renamed value, however long; the key field stays withheld."""
+    site, _client = emulated_site(gateway, "newapi", channels=2, prefix="journal")
+    monkeypatch.setenv(env_var_name(site.name), site.secret)
+    session = SiteSession(profile=demo_profile(site), secrets=SecretStore())
+    try:
+        channels = await session.load()
+        channel = channels[0]
+        for name in PROVIDER_LIKE_NAMES:
+            channel = await session.backend.update_channel(channel, {"name": name})
+        await session.backend.set_status(channel.id, not channel.status.is_enabled)
+        await session.backend.update_channel(channel, {"key": KEYS[0]})
+    finally:
+        await session.disconnect()
+    entries = Journal(site.name).entries()
+    renames = [e.changes[0] for e in entries[: len(PROVIDER_LIKE_NAMES)]]
+    assert [c.after for c in renames] == [{"name": n} for n in PROVIDER_LIKE_NAMES]
+    assert [c.name for c in renames] == list(PROVIDER_LIKE_NAMES)
+    assert entries[-2].changes[0].name == PROVIDER_LIKE_NAMES[-1]
+    assert "key" in entries[-1].changes[0].withheld
+    text = "".join(path.read_text(encoding="utf-8") for path in (data_dir() / "journal").glob("*.jsonl"))
+    assert KEYS[0] not in text and KEYS[0][3:15] not in text

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tui_channels.errors import RequestRejected
 from tui_channels import models
-from tui_channels.redact import remember, scrub
+from tui_channels.redact import mask_remembered, remember, scrub
 from tui_channels.services.results import ChannelResult, Outcome
 
 
@@ -63,3 +65,50 @@ def test_a_secret_remembered_after_a_text_was_scrubbed_is_masked_in_it_next_time
     assert secret in scrub(text)  # no rule masks this one until it is remembered
     remember(secret)
     assert secret not in scrub(text)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["xai-official-90", "sk-team", "sk-prod-eu", "xai-sg-22", "gsk_groq-backup-eu-01", "hf_mirror-west", "ak-relay-2024-b"],
+)
+def test_names_with_a_provider_prefix_are_left_alone(name: str) -> None:
+    """A channel named after its provider is a name, not a key: the journal and messages keep it."""
+    text = f"#5 {name}: status enabled → disabled"
+    assert scrub(text) == text
+
+
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9)
+_NUMBER = st.integers(min_value=0, max_value=9999).map(str)
+
+
+@given(
+    prefix=st.sampled_from(["sk", "xai", "gsk", "pk", "ak", "hf", "nvapi"]),
+    parts=st.lists(st.one_of(_WORD, _NUMBER), min_size=1, max_size=3),
+)
+def test_prefixed_names_survive_the_scrubber(prefix: str, parts: list[str]) -> None:
+    name = "-".join([prefix, *parts])
+    assert scrub(f"channel {name} disabled") == f"channel {name} disabled"
+
+
+_KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+@given(
+    prefix=st.sampled_from(["sk-", "sk-proj-", "xai-", "gsk_", "nvapi-"]),
+    body=st.text(alphabet=_KEY_ALPHABET, min_size=32, max_size=96),
+)
+def test_real_looking_keys_are_masked(prefix: str, body: str) -> None:
+    key = prefix + body
+    assert key not in scrub(f"refused {key} upstream")
+    assert body[8:] not in scrub(f"refused {key} upstream")
+
+
+@pytest.mark.parametrize("key", ["sk-new-0123456789", "sk-invalid-0123456789abcdef", "xai-liveKey0123456789"])
+def test_short_keys_with_a_random_run_are_masked(key: str) -> None:
+    assert key not in scrub(f"bad key {key}")
+
+
+def test_a_remembered_secret_inside_a_name_is_masked_by_the_identifier_rule() -> None:
+    remember("xai-remembered-site-secret")
+    assert mask_remembered("xai-official-90") == "xai-official-90"
+    assert "remembered" not in mask_remembered("copy of xai-remembered-site-secret")

@@ -13,8 +13,12 @@ one, cannot forget to.
    secret store and the backend registry `remember` as they hand them out, also in their escaped
    (`repr`) spelling and line by line, as libraries quote them;
 2. what looks like a credential whoever it belongs to: `Bearer …` / `Basic …`, provider keys
-   (`sk-…`, `AIza…`, …), JWTs, `key=…` / `"password": "…"` pairs, and long random-looking strings
+   (`sk-…`, `xai-…`, `AIza…`, …: a prefix followed by a key-like body, so a name such as
+   `xai-official-90` or `sk-prod-eu` is left alone), JWTs, `key=…` / `"password": "…"` pairs, and long random-looking strings
    (24+ characters mixing digits and both cases, or 32+ hex digits).
+
+Names, ids, base URLs and model names are not secrets: a record that keeps one (the history
+journal's channel names) passes it through `mask_remembered`, which masks only rule 1.
 
 A secret of this process is replaced whole by an ellipsis; any other masked value keeps at most its
 first four characters (seven for an `sk-` key), so a person can still tell which key a message is
@@ -34,7 +38,11 @@ MIN_REMEMBERED = 8
 The pattern rules still mask them where they appear as `password=…` and the like."""
 
 _KEY_PREFIXES = r"(?:sk|pk|rk|ak|xai|gsk|ghp|gho|github_pat|glpat|hf|nvapi|AKIA)"
-_PROVIDER_KEY = re.compile(rf"\b{_KEY_PREFIXES}[-_][A-Za-z0-9_\-]{{8,}}+(?!…)|\bAIza[0-9A-Za-z_\-]{{20,}}+(?!…)")
+_PROVIDER_KEY = re.compile(rf"\b{_KEY_PREFIXES}[-_]([A-Za-z0-9_\-]{{8,}}+)(?!…)|\bAIza[0-9A-Za-z_\-]{{20,}}+(?!…)")
+_KEY_BODY_LENGTH = 32
+"""A body this long after a provider prefix is a key whatever it holds; a shorter one is a key only
+when one of its `-`/`_`-separated runs is random-looking (`_KEY_RUN`), as no word of a name is."""
+_KEY_RUN = re.compile(r"(?=[A-Za-z0-9]*[0-9])[A-Za-z0-9]{10,}")
 _AUTH_SCHEME = re.compile(r"\b(Bearer|bearer|Basic)(\s+)([A-Za-z0-9._~+/=\-]{8,}+)(?!…)")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*+(?!…)")
 _NAMED = re.compile(
@@ -90,10 +98,28 @@ def _scrubbed(text: str, pattern: re.Pattern[str] | None) -> str:
     if pattern is not None:
         text = pattern.sub(ELLIPSIS, text)
     text = _AUTH_SCHEME.sub(lambda m: m.group(1) + m.group(2) + hide(m.group(3)), text)
-    text = _PROVIDER_KEY.sub(lambda m: hide(m.group(0)), text)
+    text = _PROVIDER_KEY.sub(_provider_key, text)
     text = _JWT.sub(lambda m: hide(m.group(0)), text)
     text = _NAMED.sub(lambda m: m.group(1) + hide(m.group(2)), text)
     return _OPAQUE.sub(lambda m: hide(m.group(0)) if _random_looking(m.group(0)) else m.group(0), text)
+
+
+def mask_remembered(text: str) -> str:
+    """`text` with only the secrets this process holds masked: for names and other identifiers a
+    record keeps, which the pattern rules would take for keys (`xai-official-90`)."""
+    pattern = _remembered_pattern
+    if not text or pattern is None:
+        return text
+    return pattern.sub(ELLIPSIS, text)
+
+
+def _provider_key(match: re.Match[str]) -> str:
+    body = match.group(1)
+    if body is None or len(body) >= _KEY_BODY_LENGTH:
+        return hide(match.group(0))
+    if any(_KEY_RUN.fullmatch(run) for run in re.split(r"[-_]", body)):
+        return hide(match.group(0))
+    return match.group(0)
 
 
 CACHED_UP_TO = 1024

@@ -7,7 +7,9 @@ a "before" value back through the same path an edit takes. No backend kind is na
 
 Secrets never enter the journal: keys, key lists, headers and anything named like a credential are
 withheld by name, and any other value the scrubber would mask (a key in a base URL, a password in
-a settings object, a proxy URL with credentials) is withheld too.
+a settings object, a proxy URL with credentials) is withheld too. Identifiers (a name, a tag, model
+and group lists) are not secrets: one is withheld only if it holds a secret this process knows
+(`redact.mask_remembered`), never because it looks like a key (`xai-official-90`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 from ..backends.base import Capabilities, FieldKind, FieldSpec
 from ..model_groups import GroupMember, ModelGroup
 from ..models import NEUTRAL_FIELDS, Channel, ChannelStatus, split_list
-from ..redact import scrub
+from ..redact import mask_remembered, scrub
 from .channel_form import ChannelForm, FormMode
 
 SECRET_KINDS = frozenset({FieldKind.SECRET, FieldKind.KEY_LIST, FieldKind.HEADERS})
@@ -31,6 +33,8 @@ _KEEP_NAMES = frozenset({"multi_key_mode"})
 """Names the credential pattern catches that hold no secret (how a multi-key channel picks a key)."""
 INSTRUCTIONS = frozenset({"key_mode"})
 """Change keys that say how to apply a change rather than naming a field: never journalled."""
+_IDENTIFIER_NAMES = frozenset({"name", "tag"})
+_IDENTIFIER_KINDS = frozenset({FieldKind.MODELS, FieldKind.GROUPS, FieldKind.TYPE, FieldKind.STATUS})
 _URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 _LIST_WIRE_NAMES = {FieldKind.URL_LIST: "base_urls", FieldKind.KEY_LIST: "keys"}
 
@@ -61,6 +65,16 @@ def looks_secret(value: Any) -> bool:
     return scrub(text) != text or bool(_URL_CREDENTIALS.search(text))
 
 
+def holds_secret(capabilities: Capabilities, name: str, value: Any) -> bool:
+    """Whether a readable field's value must be withheld: an identifier only when it holds a
+    remembered secret, any other value when it looks like one (`looks_secret`)."""
+    spec = field_spec(capabilities, name)
+    if name in _IDENTIFIER_NAMES or (spec is not None and spec.kind in _IDENTIFIER_KINDS):
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        return mask_remembered(text) != text
+    return looks_secret(value)
+
+
 def plain(value: Any) -> Any:
     """A value as plain JSON: tuples as lists, enums as their values."""
     if isinstance(value, enum.Enum):
@@ -84,7 +98,7 @@ def values_of(capabilities: Capabilities, channel: Channel, names: Iterable[str]
         spec = field_spec(capabilities, name)
         if spec is not None and spec.kind is FieldKind.URL_LIST and isinstance(value, list):
             value = [{"url": e.get("url", "")} if isinstance(e, dict) else e for e in value]
-        if looks_secret(value):
+        if holds_secret(capabilities, name, value):
             withheld.append(name)
         else:
             values[name] = value
@@ -107,7 +121,7 @@ def requested(capabilities: Capabilities, changes: Mapping[str, Any]) -> FieldVa
     for name, value in changes.items():
         if name in INSTRUCTIONS:
             continue
-        if is_secret_field(capabilities, name) or looks_secret(plain(value)):
+        if is_secret_field(capabilities, name) or holds_secret(capabilities, name, plain(value)):
             withheld.append(name)
         else:
             values[name] = plain(value)
@@ -190,7 +204,10 @@ def group_values(group: ModelGroup) -> FieldValues:
         "pattern": group.pattern,
         "active": list(group.active) if group.active else None,
     }
-    withheld = tuple(name for name, value in every.items() if looks_secret(value))
+    withheld = tuple(
+        name for name, value in every.items()
+        if (mask_remembered(value) != value if name == "name" else looks_secret(value))
+    )
     return FieldValues({n: v for n, v in every.items() if n not in withheld}, withheld)
 
 

@@ -43,7 +43,7 @@ from typing import Any
 from ..backends.base import Backend, Capabilities, FieldKind, ProgressCallback
 from ..errors import ChannelsError, NotSupported, ReadOnly, describe
 from ..models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCode
-from ..redact import logger, scrub
+from ..redact import logger, mask_remembered, scrub
 from ..model_groups import ModelGroup
 from .change_values import FieldValues, group_values, looks_secret, plain, projected, requested, values_of
 from .journal import Change, Entry, Journal, JournalError
@@ -287,7 +287,7 @@ class JournaledBackend:
         try:
             channel = await self._inner.create_channel(spec)
         except BaseException as error:
-            await self._failed(draft, error, [Change(name=scrub(spec.name))])
+            await self._failed(draft, error, [Change(name=mask_remembered(spec.name))])
             raise
         self._remember([channel])
         after = self._values(channel, form_field_names(self.capabilities))
@@ -422,12 +422,12 @@ class JournaledBackend:
         try:
             new_id = await self._inner.copy_channel(channel_id, suffix)  # type: ignore[attr-defined]
         except BaseException as error:
-            await self._failed(draft, error, [Change(name=scrub(source.name + suffix) if source else "")])
+            await self._failed(draft, error, [Change(name=mask_remembered(source.name + suffix) if source else "")])
             raise
         try:
             copy = await self.get_channel(new_id)
         except ChannelsError:
-            record = Change(id=new_id, name=scrub(source.name + suffix) if source else "", after={})
+            record = Change(id=new_id, name=mask_remembered(source.name + suffix) if source else "", after={})
         else:
             record = self._change(copy, None, self._values(copy, form_field_names(self.capabilities)))
         await self._done(draft, [record])
@@ -604,7 +604,7 @@ class JournaledBackend:
                 sides.append(side)
         return Change(
             id=channel.id,
-            name=scrub(channel.name),
+            name=mask_remembered(channel.name),
             before=sides[0],
             after=sides[1],
             withheld=tuple(dict.fromkeys(withheld)),
@@ -711,7 +711,7 @@ def _group_change(group: ModelGroup, before: FieldValues | None, after: FieldVal
     return Change(
         of="group",
         id=group.id,
-        name=scrub(group.name),
+        name=mask_remembered(group.name),
         before=before.values if before else None,
         after=after.values if after else None,
         withheld=tuple(dict.fromkeys(withheld)),
