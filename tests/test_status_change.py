@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from tui_channels.demo.session import NEWAPI_SITE
+from tui_channels.services.journal import read_entries
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
@@ -188,3 +189,45 @@ async def test_undo_checks_the_server_again_right_before_writing():
         assert statuses(demo) == {**before, failing: AUTO}
         shown = next(c for c in main_screen(app).current.channels if c.id == failing)
         assert shown.status.value == "auto_disabled"
+
+
+def journalled() -> list:
+    return list(read_entries(site=NEWAPI_SITE).entries)
+
+
+async def test_every_undo_of_a_status_change_is_journalled_as_the_undo_of_its_entry():
+    """u over one channel and ctrl+z over a selection write entries with action `undo`, each naming
+    the entry that wrote its channel's status, as an undo from the history does."""
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        channel = next(c for c in screen.current.channels if c.status.is_enabled)
+        screen.table.move_cursor_to_channel(channel.id)
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: len(journalled()) == 1)
+        single = journalled()[0]
+        await pilot.press("u")
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(journalled()) == 2)
+        last = journalled()[-1]
+        assert (last.action, last.undoes, last.changes[0].id) == ("undo", single.id, channel.id)
+        await wait_for(pilot, lambda: statuses(demo)[channel.id] == ENABLED)
+        if isinstance(app.screen, BatchResultsScreen):
+            await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.batch_running and app.screen is screen)
+
+        await pilot.press("a", "minus")
+        await wait_screen(pilot, StatusConfirmScreen)
+        await pilot.press("y")
+        await finish_batch(pilot)
+        disables = {e.changes[0].id: e.id for e in journalled()[2:]}
+        assert len(disables) > 1
+
+        await pilot.press("ctrl+z")
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await finish_batch(pilot)
+        undos = journalled()[2 + len(disables):]
+        assert len(undos) == len(disables)
+        assert all(e.action == "undo" for e in undos)
+        assert {e.changes[0].id: e.undoes for e in undos} == disables

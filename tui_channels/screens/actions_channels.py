@@ -594,7 +594,7 @@ class ChannelActions(MainScreenBase):
         batches = self.site_batches(
             targets,
             Operation.SET_STATUS,
-            lambda _session, backend: bulk.set_status(backend, plans.enabled),
+            lambda session, backend: changes[session.name].journalled(bulk.set_status(backend, plans.enabled)),
             read_only=False,
             on_result=on_result,
         )

@@ -33,6 +33,7 @@ from ..models import Channel, ChannelStatus
 from ..wording import plural
 from .batch import Operation, failed, succeeded
 from .journal import Entry
+from .recorder import acting, written_entries
 from .results import ChannelResult
 from .undo import moved_since, read_current
 
@@ -182,9 +183,24 @@ class StatusChange:
     before: dict[int, ChannelStatus] = field(default_factory=dict)
     after: dict[int, ChannelStatus] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    entries: dict[int, int] = field(default_factory=dict)
+    """Each written channel's journal entry, which its undo names as the entry it reverses."""
 
     def __len__(self) -> int:
         return len(self.after)
+
+    def journalled(self, operation: Operation) -> Operation:
+        """`operation` (a status write per channel) noting the journal entry each write made."""
+
+        async def run(channel: Channel) -> ChannelResult:
+            with written_entries() as written:
+                result = await operation(channel)
+            entry = next((e for e in reversed(written) if e.ok), None)
+            if entry is not None:
+                self.entries[channel.id] = entry.id
+            return result
+
+        return run
 
     @staticmethod
     def next_serial() -> int:
@@ -288,7 +304,8 @@ def written_status(before: ChannelStatus) -> ChannelStatus:
 def undo_operation(backend: Backend, plan: UndoPlan) -> Operation:
     """Set each channel of `plan` back to its status before the change; the result's value is the
     status written (disabled by hand for a channel that was auto-disabled), or for a channel left
-    alone the status it has now.
+    alone the status it has now. Each write is journalled as an undo of the entry the change's
+    write of that channel made.
 
     The channels are read again once, when the first one is about to be written (the plan was
     read before its confirmation, which may have stayed open a while): a channel that no longer
@@ -311,7 +328,8 @@ def undo_operation(backend: Backend, plan: UndoPlan) -> Operation:
             return failed(channel, moved, value=now.status.value if now is not None else None)
         status = before[channel.id]
         written = written_status(status)
-        await backend.set_status(channel.id, written is ChannelStatus.ENABLED)
+        with acting("undo", undoes=plan.change.entries.get(channel.id)):
+            await backend.set_status(channel.id, written is ChannelStatus.ENABLED)
         note = " (was auto-disabled)" if status is ChannelStatus.AUTO_DISABLED else ""
         return succeeded(channel, f"{written.label}{note}", value=written.value)
 
