@@ -97,3 +97,10 @@ class TestNewApiCompleteness:
             await wait_settled(pilot)  # the key list too, not only the summary
 
         assert snapshot(snap_compare, then=on_multi_key_channel)
+
+
+class TestKeyDialogs:
+    def test_relay_account_dialog_at_80x24_as_typed(self, snap_compare):
+        """Focus starts in Name, each field is a visible shaded line, the token shows masked."""
+        typed = (*"r1", "tab", *"http://127.0.0.1:9", "tab", "1", "tab", *"tok-SECRETvalue-1234567890abcdef")
+        assert snapshot(snap_compare, size=(80, 24), press=("K", "n", *typed))

@@ -36,6 +36,9 @@ class FormDialog(Dialog[ResultT]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "Input, TextArea, Select, Checkbox, SelectionList, OptionList, DataTable, Button"
+    """Focus starts on the first field (or list, or button), never on the scrolling container that
+    holds the fields: typing there went nowhere, and each Tab then landed one field off."""
 
     def edits(self) -> object:
         """What the user can change, in a form that compares equal while nothing was edited.
