@@ -136,6 +136,8 @@ async def test_esc_asks_before_dropping_a_change_in_every_dialog() -> None:
             asked.append(cls.__name__)
             await pilot.press("n")
             await wait_for(pilot, lambda: app.screen is screen)
+            if cancelled_notices(app):
+                problems.append(f"{cls.__name__}: n to Discard said {cancelled_notices(app)}, as if the edits were lost")
             if screen.edits() == screen._opened:
                 problems.append(f"{cls.__name__}: n went back without the changes")
             await pilot.press("escape")
@@ -163,15 +165,23 @@ async def test_esc_closes_an_untouched_scope_picker_opened_by_its_key() -> None:
             assert not isinstance(app.screen, DiscardConfirm)
 
 
-async def _escape_asks_then_keeps_or_drops(pilot, screen) -> None:
-    """Esc on a dialog with picks asks; n goes back with them kept, Esc then y closes it."""
+def cancelled_notices(app) -> list[str]:
+    """Notices that say something was cancelled: after `n` to "Discard…?" they read as a loss."""
+    return [n.title for n in app._notifications if (n.title or "").startswith("Cancelled")]
+
+
+async def _escape_asks_then_keeps_or_drops(pilot, screen, question: str = "Discard your edits?") -> None:
+    """Esc on a dialog with picks asks `question`; n goes back with them kept (and says nothing
+    was cancelled), Esc then y closes it."""
     app = pilot.app
     picked = screen.edits()
     await pilot.press("escape")
     await wait_for(pilot, lambda: isinstance(app.screen, DiscardConfirm))
+    assert app.screen._title == question
     await pilot.press("n")
     await wait_for(pilot, lambda: app.screen is screen)
     assert screen.edits() == picked
+    assert not cancelled_notices(app)
     await pilot.press("escape")
     await wait_for(pilot, lambda: isinstance(app.screen, DiscardConfirm))
     await pilot.press("y")
@@ -209,7 +219,7 @@ async def test_esc_asks_before_dropping_picked_keys_or_edited_rows() -> None:
         await wait_for(pilot, lambda: "2 pasted keys" in str(library.query_one("#library-status").render()))
         await pilot.press("space")
         assert library.edits()
-        await _escape_asks_then_keeps_or_drops(pilot, library)
+        await _escape_asks_then_keeps_or_drops(pilot, library, "Drop the 1 picked key?")
 
         await pilot.press("K")
         await wait_for(pilot, lambda: isinstance(app.screen, KeyLibraryScreen) and app.screen.is_mounted)

@@ -344,3 +344,44 @@ async def test_the_demo_warns_of_plain_text_secrets_only_when_one_is_stored_so()
         await wait_for(pilot, lambda: any("plain text" in n.message for n in app._notifications))
         warning = next(n for n in app._notifications if "plain text" in n.message)
         assert "kept-in-a-file" in warning.message and warning.title == "Stored in plain text"
+
+
+async def test_plain_text_is_warned_of_once_a_session_per_entry_and_names_the_key_library():
+    """Each visit to the sites used to repeat the warning (and call the key library a site): it
+    comes once per stored entry, and again only for an entry stored in plain text since."""
+    from tui_channels.config import LIBRARY_ENTRY
+    from tui_channels.screens.site_manager import SiteManagerScreen
+
+    told: list[str] = []
+
+    def warnings(_app) -> list[str]:
+        """Every plain-text warning given (kept here: a notice leaves the screen after its timeout)."""
+        return [message for message in told if "plain text" in message]
+
+    async def visit_sites(pilot) -> None:
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, SiteManagerScreen) and pilot.app.screen.is_mounted)
+        await pilot.pause()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: pilot.app.screen is main_screen(pilot.app))
+
+    async with running_app() as (app, pilot, _demo):
+        notify = app.notify
+
+        def recorded(message, *args, **kwargs):
+            told.append(str(message))
+            return notify(message, *args, **kwargs)
+
+        app.notify = recorded
+        app.secrets.set(LIBRARY_ENTRY, '{"keys": []}')
+        await visit_sites(pilot)
+        [first] = warnings(app)
+        assert first.startswith("The upstream keys of the key library are stored in plain text")
+        await visit_sites(pilot)
+        assert warnings(app) == [first]
+        app.secrets.set("kept-in-a-file", "sk-records-0123456789")
+        await visit_sites(pilot)
+        assert len(warnings(app)) == 2 and "kept-in-a-file" in warnings(app)[1]
+        assert "key library" not in warnings(app)[1]
+        await visit_sites(pilot)
+        assert len(warnings(app)) == 2

@@ -37,6 +37,8 @@ LOCK_TIMEOUT = 10.0
 ENV_PREFIX = "TUI_CHANNELS_SECRET_"
 KEY_SOURCE_ENTRY = "key-source:{}"
 """The secret store entry of a key source's access token, by the key source's name."""
+LIBRARY_ENTRY = "key-library"
+"""The secret store entry of the key library's upstream keys."""
 
 
 def config_dir() -> Path:
@@ -408,6 +410,7 @@ class AppConfig(BaseModel):
         entries.update(
             {KEY_SOURCE_ENTRY.format(source.name): f'key source "{source.name}"' for source in self.key_sources}
         )
+        entries[LIBRARY_ENTRY] = "the key library"
         return entries
 
     def check_secret_entry(self, entry: str, *, replacing: str | None = None) -> None:

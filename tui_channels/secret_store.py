@@ -24,12 +24,13 @@ import shlex
 import stat
 import tomllib
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import tomli_w
 from filelock import Timeout
 
-from .config import ENV_PREFIX, config_dir, env_var_name, file_lock, write_atomic
+from .config import ENV_PREFIX, LIBRARY_ENTRY, config_dir, env_var_name, file_lock, write_atomic
 from .errors import SecretStoreError
 from .redact import remember
 
@@ -58,6 +59,7 @@ class SecretStore:
     def __init__(self) -> None:
         self._keyring_problem: str | None = None
         self._keyring_checked = False
+        self._warned: set[str] = set()
 
     @property
     def warning(self) -> str | None:
@@ -75,15 +77,36 @@ class SecretStore:
     def plain_text_warning(self) -> str | None:
         """Set when the plain-text file holds a site's secret now (names the sites); None while every
         secret comes from the environment or the keyring, whether a keyring works or not."""
+        return self._plain_text_warning(self._plain_text_entries(), {})
+
+    def plain_text_warning_once(self, owners: Mapping[str, str]) -> str | None:
+        """`plain_text_warning` for the entries not yet warned of by this store (once a session:
+        a warning on every visit to the sites hid them and taught nothing new). `owners` names
+        what each entry belongs to (`AppConfig.secret_entries`: "the key library")."""
+        fresh = [entry for entry in self._plain_text_entries() if entry not in self._warned]
+        self._warned.update(fresh)
+        return self._plain_text_warning(fresh, owners)
+
+    def warned_of(self, entry: str) -> None:
+        """Note that the user was just told `entry` is stored in plain text (when it was saved)."""
+        self._warned.add(entry)
+
+    def _plain_text_entries(self) -> list[str]:
         try:
-            stored = sorted(self._read_file())
+            return sorted(self._read_file())
         except SecretStoreError:
-            return None
+            return []
+
+    def _plain_text_warning(self, stored: list[str], owners: Mapping[str, str]) -> str | None:
         if not stored:
             return None
         problem = self._keyring_unusable()
-        whose = ", ".join(stored)
-        subject = f"The secret of {whose} is" if len(stored) == 1 else f"The secrets of {whose} are"
+        named = [owners.get(entry, entry) for entry in stored]
+        whose = ", ".join(named)
+        if stored == [LIBRARY_ENTRY]:
+            subject = "The upstream keys of the key library are"
+        else:
+            subject = f"The secret of {whose} is" if len(stored) == 1 else f"The secrets of {whose} are"
         because = f" because {problem}" if problem else ""
         return (
             f"{subject} stored in plain text in {secrets_path()} (readable only by you, mode 0600){because}; "

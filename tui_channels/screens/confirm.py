@@ -13,7 +13,9 @@ from .dialog import Dialog
 
 
 class ConfirmScreen(Dialog[bool]):
-    """Yes/no. `y` or the confirm button agrees; `n`, Esc or Cancel declines, and says so.
+    """Yes/no. `y` or the confirm button agrees; `n`, Esc or Cancel declines, and says so with
+    `declined` ("Nothing was done."), or silently when it is None (declining a question such as
+    "Discard your edits?" leaves the user where they were: a "Cancelled" notice read as a loss).
 
     With `typed` set, agreeing takes typing that exact text (then Enter, or the button): `y` and `n`
     are then just letters in the box. Focus starts on Cancel, so a stray Enter never confirms.
@@ -25,8 +27,17 @@ class ConfirmScreen(Dialog[bool]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, title: str, message: str, *, confirm_label: str = "Confirm", typed: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        *,
+        confirm_label: str = "Confirm",
+        typed: str | None = None,
+        declined: str | None = "Nothing was done.",
+    ) -> None:
         super().__init__()
+        self._declined = declined
         self._title = title
         self._message = message
         self._confirm_label = confirm_label
@@ -73,7 +84,8 @@ class ConfirmScreen(Dialog[bool]):
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.notify("Nothing was done.", title=f"Cancelled: {self._title.rstrip('?')}", timeout=3)
+        if self._declined is not None:
+            self.notify(self._declined, title=f"Cancelled: {self._title.rstrip('?')}", timeout=3)
         self.dismiss(False)
 
     def on_input_changed(self, event: Input.Changed) -> None:

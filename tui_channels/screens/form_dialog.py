@@ -15,14 +15,15 @@ ResultT = TypeVar("ResultT")
 
 
 class DiscardConfirm(ConfirmScreen):
-    """Asked when Esc would drop a form's edits: y discards them, n (or Esc) goes back to the form."""
+    """Asked when Esc would drop a form's edits: y discards them, n (or Esc) goes back to the form,
+    without a word (the edits are still there, in sight)."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "Discard your edits?",
-            "This form has edits that are not saved. y discards them and closes it; n goes back to it.",
-            confirm_label="Discard",
-        )
+    def __init__(
+        self,
+        title: str = "Discard your edits?",
+        message: str = "This form has edits that are not saved. y discards them and closes it; n goes back to it.",
+    ) -> None:
+        super().__init__(title, message, confirm_label="Discard", declined=None)
 
 
 class FormDialog(Dialog[ResultT]):
@@ -62,7 +63,12 @@ class FormDialog(Dialog[ResultT]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(DiscardConfirm(), answered)
+        self.app.push_screen(self.discard_question(), answered)
+
+    def discard_question(self) -> DiscardConfirm:
+        """The question Esc asks when something was edited; a dialog whose edits are not typed
+        values (picked rows) names what it would drop."""
+        return DiscardConfirm()
 
 
 def _value(field: Widget) -> object:

@@ -29,7 +29,7 @@ from ..services.key_library import (
 from ..wording import plural
 from ..widgets.row_table import RowTable
 from .confirm import ConfirmScreen
-from .form_dialog import FormDialog
+from .form_dialog import DiscardConfirm, FormDialog
 from .key_dialogs import AccountDialog, AddKeysDialog
 from .workers import work
 from .workspace import Workspace, workspace_of
@@ -95,6 +95,13 @@ class KeyLibraryScreen(FormDialog[list[UpstreamKey] | None]):
     def edits(self) -> object:
         """The picked keys: Esc drops them only after asking."""
         return frozenset(self._rows[i].key for i in self._picked if i < len(self._rows))
+
+    def discard_question(self) -> DiscardConfirm:
+        count = sum(i < len(self._rows) for i in self._picked)
+        return DiscardConfirm(
+            f"Drop the {plural(count, 'picked key')}?",
+            "Nothing is imported yet. y drops the picks and closes the library; n goes back to it.",
+        )
 
     def _load_pasted(self) -> None:
         try:

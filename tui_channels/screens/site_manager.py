@@ -64,7 +64,7 @@ class SiteManagerScreen(Screen[set[str]]):
     def on_mount(self) -> None:
         self._render_sites()
         self.query_one(OptionList).focus()
-        warning = self.workspace.secrets.plain_text_warning
+        warning = self.workspace.secrets.plain_text_warning_once(self.workspace.config.secret_entries())
         if warning:
             self.notify(warning, title="Stored in plain text", severity="warning", timeout=10)
 
@@ -137,6 +137,7 @@ class SiteManagerScreen(Screen[set[str]]):
                     location = app.secrets.set(profile.name, secret)
                     if location is SecretLocation.FILE and app.secrets.warning:
                         self.notify(app.secrets.warning, title="Stored in plain text", severity="warning", timeout=10)
+                        app.secrets.warned_of(profile.name)
             except ChannelsError as error:
                 self.notify(f"The site was saved, but not its secret: {error.message}", title=error.title, severity="error")
             self._changed.update({profile.name} | ({original.name} if original else set()))

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..backends.newapi.tokens import TokenClient, UserToken
 from ..backends.registry import family_of
-from ..config import KEY_SOURCE_ENTRY, AppConfig, KeySourceProfile
+from ..config import KEY_SOURCE_ENTRY, LIBRARY_ENTRY, AppConfig, KeySourceProfile
 from ..errors import ChannelsError, ConfigError, PermissionDenied, SecretStoreError
 from ..models import BackendKind, mask_secret
 from ..redact import remember
@@ -31,7 +31,7 @@ from ..secret_store import SecretStore
 from ..wording import plural
 from . import base_urls
 
-LIBRARY_SECRET = "key-library"
+LIBRARY_SECRET = LIBRARY_ENTRY
 CSV_FIELDS = ("name", "base_url", "key", "source")
 
 
