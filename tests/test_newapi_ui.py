@@ -7,6 +7,7 @@ from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.help import HelpScreen
 from tui_channels.screens.key_manager import KeyManagerScreen
 from tui_channels.screens.tag_edit import TagEditScreen, tag_changes
+from tui_channels.services.journal import read_entries
 
 from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_settled
 
@@ -246,6 +247,10 @@ async def test_u_on_the_table_undoes_a_whole_tag_disable_as_the_history_does():
         await wait_settled(pilot)
         shown = {c.id: c.status.value for c in main_screen(app).current.channels if c.id in group.ids}
         assert shown == {i: {1: "enabled", 2: "manually_disabled", 3: "auto_disabled"}[s] for i, s in before.items()}
+        entries = read_entries(site=main_screen(app).current.name).entries
+        disable = next(e for e in entries if e.op == "tag_status")
+        undos = [e for e in entries if e.id > disable.id]
+        assert undos and all((e.action, e.undoes) == ("undo", disable.id) for e in undos)
 
 
 async def test_u_refuses_a_tag_undo_when_a_channel_changed_since():
