@@ -69,3 +69,22 @@ def test_tags_on_octopus_say_it_is_not_supported(gateway, monkeypatch, capsys):
     save_config(AppConfig(sites=[SiteProfile(name="cli-tags-octo", kind="octopus", url=site.url, username=site.username)]))
     assert main(["tags", "disable", "x", "--site", "cli-tags-octo"]) == 1
     assert "Octopus does not support" in capsys.readouterr().err
+
+
+def test_tags_disable_leaves_an_auto_disabled_channel_alone_and_says_so(newapi_site, capsys):
+    """The tag route would mark every member disabled by hand: the others are disabled one by one."""
+    members = sorted(i for i, r in newapi_site.server.store.items() if r["tag"] == "backup")
+    automatic, others = members[0], members[1:]
+    newapi_site.server.store[automatic]["status"] = 3
+    for channel_id in others:
+        newapi_site.server.store[channel_id]["status"] = 1
+    assert main(["tags", "disable", "backup", "--site", "cli-tags"]) == 0
+    out = capsys.readouterr().out
+    assert f"Disabled the {len(others)} channel{'s' if len(others) != 1 else ''} tagged 'backup'." in out
+    assert "1 channel auto-disabled by the gateway stays as it is" in out
+    assert newapi_site.server.record(automatic)["status"] == 3
+    assert all(newapi_site.server.record(i)["status"] == 2 for i in others)
+    assert not newapi_site.stats.requests("POST", "/api/channel/tag/disabled")
+    assert main(["tags", "disable", "backup", "--site", "cli-tags"]) == 0
+    assert "Nothing to disable: the" in capsys.readouterr().out
+    assert newapi_site.server.record(automatic)["status"] == 3

@@ -6,6 +6,7 @@ from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.help import HelpScreen
 from tui_channels.screens.key_manager import KeyManagerScreen
+from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.screens.tag_edit import TagEditScreen, tag_changes
 from tui_channels.services.journal import read_entries
 
@@ -187,7 +188,10 @@ async def test_plus_and_minus_on_a_tag_header_switch_the_whole_tag():
         screen = main_screen(app)
         await pilot.press("G")
         group = screen.table.cursor_group
-        await confirm(pilot, "minus")
+        assert not any(server(demo).record(i)["status"] == 3 for i in group.ids)
+        await pilot.press("minus")
+        await wait_for_screen(pilot, StatusConfirmScreen)
+        await pilot.press("y")
         await wait_for(pilot, lambda: all(server(demo).record(i)["status"] == 2 for i in group.ids))
         assert len(demo.gateway.sites[NEWAPI_SITE].stats.requests("POST", "/api/channel/tag/disabled")) == 1
         await wait_settled(pilot)
@@ -217,13 +221,15 @@ async def _disable_a_tag(pilot, demo):
     screen = main_screen(pilot.app)
     await pilot.press("G")
     table = screen.table
-    group = next(g for g in table.groups if g.tag and g.enabled)
+    group = next(
+        g for g in table.groups if g.tag and g.enabled and all(server(demo).record(i)["status"] != 3 for i in g.ids)
+    )
     while table.cursor_group != group:
         await pilot.press("down")
     before = {i: server(demo).record(i)["status"] for i in group.ids}
     await pilot.press("minus")
-    confirm = await wait_for_screen(pilot, ConfirmScreen)
-    assert "u undoes it afterwards" in str(confirm.query_one("#confirm-message").render())
+    confirm = await wait_for_screen(pilot, StatusConfirmScreen)
+    assert "undoes it afterwards" in str(confirm.query_one("#confirm-message").render())
     await pilot.press("y")
     await wait_for(pilot, lambda: all(server(demo).record(i)["status"] == 2 for i in group.ids))
     await wait_settled(pilot)

@@ -12,8 +12,11 @@ from ..backends.base import BackendBase as Backend
 from ..backends.base import Operation
 from ..config import load_config
 from ..errors import ChannelsError
+from ..models import Channel
 from ..secret_store import SecretStore
+from ..services.recorder import one_batch
 from ..services.sites import SiteSession
+from ..services.status_change import StatusPlan, tag_left_alone, tag_route_fits, tag_unchanged
 from ..services.tag_view import group_by_tag, tag_changes
 from ..wording import plural
 from .common import UsageError, format_table, warn_skipped
@@ -58,19 +61,34 @@ async def _list(backend: Backend, as_json: bool) -> int:
     return 0
 
 
-async def _tagged(backend: Backend, tag: str, operation: Operation) -> int:
-    """How many channels carry `tag`; none is an error, since the server would answer success anyway."""
+async def _tagged(backend: Backend, tag: str, operation: Operation) -> tuple[Channel, ...]:
+    """The channels carrying `tag`, as the server lists them now; none is an error, since the
+    server would answer success anyway."""
     backend.capabilities.require(operation)
-    count = sum(1 for channel in await backend.list_channels() if channel.tag == tag)
-    if not count:
+    members = tuple(channel for channel in await backend.list_channels() if channel.tag == tag)
+    if not members:
         raise ChannelsError(f"No channel has the tag {tag!r}; nothing was changed.", title="Unknown tag")
-    return count
+    return members
 
 
 async def _set_status(backend: Backend, tag: str, enabled: bool) -> int:
-    count = await _tagged(backend, tag, Operation.TAG_STATUS)
-    await backend.set_tag_status(tag, enabled)
-    print(f"{'Enabled' if enabled else 'Disabled'} the {count} channel{'s' if count != 1 else ''} tagged {tag!r}.")
+    """The tag route switches every member; a disable that meets an auto-disabled member writes the
+    others one by one instead (one batch in the journal), leaving that member as the gateway marked it."""
+    plan = StatusPlan(enabled, await _tagged(backend, tag, Operation.TAG_STATUS))
+    if not plan.changing:
+        print(tag_unchanged(repr(tag), plan))
+        return 0
+    if tag_route_fits(plan):
+        await backend.set_tag_status(tag, enabled)
+    else:
+        with one_batch():
+            for channel in plan.changing:
+                await backend.set_status(channel.id, enabled)
+    state = "enabled" if enabled else "disabled"
+    stayed = f" {plural(len(plan.unchanged), 'other')} already {state} stay as they are." if plan.unchanged else ""
+    print(f"{'Enabled' if enabled else 'Disabled'} the {plural(len(plan.changing), 'channel')} tagged {tag!r}.{stayed}")
+    if left := tag_left_alone(plan):
+        print(left)
     return 0
 
 
@@ -81,7 +99,7 @@ async def _edit(backend: Backend, args: argparse.Namespace) -> int:
         raise UsageError("; ".join(f"--{field.replace('_', '-')}: {problem}" for field, problem in errors.items()))
     if not changes:
         raise UsageError("name at least one field to change, e.g. --priority 5")
-    count = await _tagged(backend, args.tag, Operation.TAG_EDIT)
+    count = len(await _tagged(backend, args.tag, Operation.TAG_EDIT))
     await backend.edit_tag(args.tag, changes)
     plural = "s" if count != 1 else ""
     print(f"Updated the {count} channel{plural} tagged {args.tag!r}: {', '.join(sorted(changes))}.")

@@ -42,6 +42,10 @@ from ..services.status_change import (
     StatusPlans,
     TagStatusChange,
     latest_changes,
+    tag_left_alone,
+    tag_plan,
+    tag_route_fits,
+    tag_unchanged,
     undo_operation,
 )
 from ..services.undo import UndoPlan, read_current
@@ -703,34 +707,84 @@ class ChannelActions(MainScreenBase):
         self.app.push_screen(ConfirmScreen(title, message, confirm_label="Undo"), confirmed)
 
     def _set_tag_status(self, group: TagGroup, enabled: bool, capabilities: Capabilities) -> None:
-        """On a tag header in tag mode: the server's own tag route switches the whole tag at once."""
+        """On a tag header in tag mode: the whole tag at once, through the server's tag route, except
+        a disable that meets an auto-disabled member (`tag_route_fits`), which goes member by member."""
         if not capabilities.supports(Operation.TAG_STATUS):
             self.notify(capabilities.unsupported_reason(Operation.TAG_STATUS), severity="warning")
             return
-        verb = "Enable" if enabled else "Disable"
+        if not enabled:
+            self._plan_tag_disable(group)
+            return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._apply_tag_status(group, enabled)
+                self._apply_tag_status(group, True)
 
         self.app.push_screen(
             ConfirmScreen(
-                f"{verb} every channel tagged {group.label}?",
+                f"Enable every channel tagged {group.label}?",
                 f"{plural(group.count, 'channel')} ({group.enabled} enabled, {group.disabled} disabled).\n"
                 "u undoes it afterwards: each channel goes back to the status it has now.",
-                confirm_label=verb,
+                confirm_label="Enable",
             ),
             confirmed,
         )
 
+    @work(exclusive=True, group="tag-status")
+    async def _plan_tag_disable(self, group: TagGroup) -> None:
+        """Read the tag's members from the server, then confirm as a selection's disable does: what
+        changes, what is already disabled, and the auto-disabled members left as they are."""
+        session = self.current
+        backend = session.backend if session else None
+        if session is None or backend is None:
+            return
+        try:
+            plan = await tag_plan(backend, group.tag, False, site=session.name)
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        if not plan.changing:
+            self.notify(tag_unchanged(group.label, plan))
+            return
+        notes = "\n\n".join(
+            filter(
+                None,
+                [
+                    f"Every channel tagged {group.label}: {plural(len(plan.targets), 'channel')} on the server now.",
+                    tag_left_alone(plan),
+                    (
+                        f"Groups that would serve no enabled channel any more:\n{note}"
+                        if (note := group_notes(session, plan.changing, deleting=False))
+                        else ""
+                    ),
+                ],
+            )
+        )
+
+        def confirmed(choice: str | None) -> None:
+            if choice == "all":
+                self._apply_tag_status(group, False)
+
+        self.app.push_screen(StatusConfirmScreen(StatusPlans((plan,)), notes), confirmed)
+
     @work(group="tag-status")
     async def _apply_tag_status(self, group: TagGroup, enabled: bool) -> None:
+        """Read the members again right before writing (the gateway may have auto-disabled one
+        while the confirmation was open), then write through the tag route or member by member."""
         session = self.current
         backend = session.backend if session else None
         if session is None or backend is None:
             return
         verb = "Enable" if enabled else "Disable"
         try:
+            plan = await tag_plan(backend, group.tag, enabled, site=session.name)
+            if not plan.changing and not enabled:
+                self.notify(tag_unchanged(group.label, plan))
+                return
+            if not tag_route_fits(plan):
+                self.notify(tag_left_alone(plan), title=f"Disabling tag {group.label} one by one")
+                self._run_status_change({session.name: session}, StatusPlans((plan,)))
+                return
             with written_entries() as written:
                 await backend.set_tag_status(group.tag, enabled)
         except ChannelsError as error:
@@ -740,7 +794,8 @@ class ChannelActions(MainScreenBase):
         session.last_status_change = (
             None if entry is None else TagStatusChange(f"{verb} tag {group.label}", entry, StatusChange.next_serial())
         )
-        self.notify(
-            f"{'Enabled' if enabled else 'Disabled'} the {plural(group.count, 'channel')} tagged {group.label}."
-        )
+        state = "enabled" if enabled else "disabled"
+        stayed = f" {plural(len(plan.unchanged), 'other')} already {state} stay as they are." if plan.unchanged else ""
+        self.notify(f"{verb}d the {plural(len(plan.changing), 'channel')} tagged {group.label}.{stayed}")
         self.reload_channels()
+

@@ -15,7 +15,11 @@ writes only enabled (1) and manually disabled (2): an undo sets a channel that w
 back to disabled, and says so.
 
 A whole tag enabled or disabled through the server's tag route is kept as its journal entry
-(`TagStatusChange`) and undone the way the history undoes any entry.
+(`TagStatusChange`) and undone the way the history undoes any entry. The tag route writes the status
+on every member (New API `POST /api/channel/tag/disabled`, One Hub and Done Hub
+`PUT /api/channel_tag/:tag/status/disable` set status 2 on all of them, auto-disabled ones
+included), so a tag whose members hold an auto-disabled channel is disabled member by member
+instead (`tag_route_fits`), leaving that channel as the gateway marked it.
 
 In the fleet view one change spans sites: each site gets its own plan and its own `StatusChange`,
 all with one serial, so that an undo sets back every site's part of the last change together.
@@ -85,6 +89,46 @@ class StatusPlan:
         """The same plan, leaving the auto-disabled channels as they are."""
         kept = tuple(c for c in self.targets if c.status is not ChannelStatus.AUTO_DISABLED)
         return StatusPlan(self.enabled, kept, self.hidden_ids, self.site)
+
+
+async def tag_plan(backend: Backend, tag: str, enabled: bool, *, site: str = "") -> StatusPlan:
+    """Enabling (disabling) every channel carrying `tag`, planned over its members as the server
+    lists them now (never rows loaded earlier: the gateway may have auto-disabled one since)."""
+    members = tuple(c for c in await backend.list_channels() if c.tag == tag)
+    return StatusPlan(enabled, members, site=site)
+
+
+def tag_route_fits(plan: StatusPlan) -> bool:
+    """Whether the server's tag route may carry out `plan` (a whole tag's change): it writes the
+    status on every member, so a disable must meet no auto-disabled one (it would become disabled by
+    hand, which the gateway never re-enables)."""
+    return plan.enabled or not any(c.status is ChannelStatus.AUTO_DISABLED for c in plan.targets)
+
+
+def tag_left_alone(plan: StatusPlan) -> str:
+    """The sentence a whole tag's disable says about the auto-disabled members it leaves, or ""."""
+    automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in plan.targets)
+    if plan.enabled or not automatic:
+        return ""
+    stays = "stays as it is" if automatic == 1 else "stay as they are"
+    return (
+        f"{plural(automatic, 'channel')} auto-disabled by the gateway {stays}, for the gateway to re-enable "
+        "when its upstream recovers: the others are disabled one by one, not by the tag route, which "
+        "would mark every member disabled by hand."
+    )
+
+
+def tag_unchanged(label: str, plan: StatusPlan) -> str:
+    """What a whole tag's change whose members all have the wanted status already says (nothing is
+    written): "Nothing to disable: the 2 channels tagged x are disabled already, 1 of them
+    auto-disabled by the gateway, left so."."""
+    state = "enabled" if plan.enabled else "disabled"
+    automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in plan.targets)
+    note = f", {automatic} of them auto-disabled by the gateway, left so" if automatic and not plan.enabled else ""
+    return (
+        f"Nothing to {plan.verb.lower()}: the {plural(len(plan.targets), 'channel')} tagged {label} "
+        f"are {state} already{note}."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +272,8 @@ class StatusChange:
             channel = current.get(channel_id)
             if channel is None:
                 moved.append(f"#{channel_id} {self.names[channel_id]} (gone)")
+            elif written_status(self.before[channel_id]) is channel.status:
+                continue
             elif channel.status is not now:
                 moved.append(f"#{channel_id} {channel.name} (now {channel.status.label})")
             else:

@@ -41,7 +41,7 @@ from typing import Any
 from ..backends.base import Backend, Capabilities, Operation
 from ..errors import ChannelsError, NotFound
 from ..model_groups import ModelGroup
-from ..models import Channel
+from ..models import Channel, ChannelStatus
 from ..wording import plural
 from . import trash
 from .change_values import decoded, group_values, group_with, same, values_of
@@ -269,6 +269,11 @@ async def plan_undo(
     kind = UndoKind.DELETE_CREATED if entry.op in CREATE_OPS else UndoKind.VALUES
     plan = UndoPlan(entry, kind, items)
     if kind is UndoKind.VALUES and not plan.pending:
+        if any(written_back(c.before or {}) != dict(c.before or {}) for c in changes):
+            raise UndoRefused(
+                f"Entry {entry.id} has nothing to put back: its channels hold what an undo would write "
+                "(disabled by hand: the gateway alone can mark a channel auto-disabled)."
+            )
         unchecked = sorted({name for c in changes for name in c.withheld})
         note = f" ({' and '.join(unchecked)} not compared: {SECRETS_NOT_KEPT})" if unchecked else ""
         raise UndoRefused(f"Entry {entry.id} is undone already: the server holds the values from before it{note}.")
@@ -291,13 +296,24 @@ def _check(
             return item, f"{label} changed since it was created ({differs}){_undo_first(journal, entry, change, now)}"
         return item, ""
     now = values_of(capabilities, channel, [*(change.before or {}), *expected]).values
-    if all(same(now.get(n), v) for n, v in (change.before or {}).items()):
+    before = change.before or {}
+    if any(all(same(now.get(n), v) for n, v in values.items()) for values in (before, written_back(before))):
         return ChannelUndo(channel, change, already_undone=True, expected=expected), ""
     differs = _differences(expected, now)
     item = ChannelUndo(channel, change, expected=expected)
     if differs:
         return item, f"{label} changed since ({differs}){_undo_first(journal, entry, change, now)}"
     return item, ""
+
+
+def written_back(before: Mapping[str, Any]) -> dict[str, Any]:
+    """The values an undo writes for `before`: a status that was auto-disabled goes back as disabled
+    by hand (only the gateway marks a channel auto-disabled), so a channel disabled by hand already
+    holds what its undo would write, and is left alone: nothing to put back."""
+    values = dict(before)
+    if values.get("status") == ChannelStatus.AUTO_DISABLED.value:
+        values["status"] = ChannelStatus.MANUALLY_DISABLED.value
+    return values
 
 
 def _same_create(journal: Sequence[Entry], entry: Entry, channel_id: int | None) -> list[Change]:

@@ -1,0 +1,136 @@
+"""Disabling a whole tag never marks an auto-disabled member disabled by hand (the server's tag
+route would: it sets status 2 on every member), and an undo counts only what it changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_channels.demo.gateway import DemoGateway
+from tui_channels.demo.names import DONEHUB_SITE, NEWAPI_SITE, ONEHUB_SITE, VELOERA_SITE
+from tui_channels.models import ChannelStatus
+from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.status_confirm import StatusConfirmScreen
+from tui_channels.services.results import Outcome
+from tui_channels.services.undo import UndoRefused, apply_undo, plan_undo, tally
+
+from .backend_helpers import undo_subject
+from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_settled
+
+TAG_ROUTES = {
+    NEWAPI_SITE: ("POST", "/api/channel/tag/disabled"),
+    VELOERA_SITE: ("POST", "/api/channel/tag/disabled"),
+    ONEHUB_SITE: ("PUT", "/api/channel_tag/*"),
+    DONEHUB_SITE: ("PUT", "/api/channel_tag/*"),
+}
+
+
+def rows(demo, site: str) -> dict[int, dict]:
+    return demo.gateway.sites[site].server.table.rows
+
+
+def statuses(demo, site: str, ids) -> dict[int, int]:
+    return {i: rows(demo, site)[i]["status"] for i in ids}
+
+
+async def _on_tag(pilot, demo, site: str, states: tuple[int, ...]) -> tuple[str, list[int]]:
+    """Tag mode with the cursor on the header of a tag whose first members the server now holds
+    with `states` (the others disabled by hand); the tag and its members' ids."""
+    table = main_screen(pilot.app).table
+    await pilot.press("G")
+    await wait_for(pilot, lambda: table.tag_mode and bool(table.groups))
+    group = next(g for g in table.groups if g.tag and g.count >= len(states))
+    members = sorted(group.ids)
+    for channel_id, state in zip(members, (*states, *[2] * len(members)), strict=False):
+        rows(demo, site)[channel_id]["status"] = state
+    while table.cursor_group != group or table.cursor_channel is not None:
+        await pilot.press("down")
+    return group.tag, members
+
+
+def tag_writes(demo, site: str) -> int:
+    method, path = TAG_ROUTES[site]
+    return len(demo.gateway.sites[site].stats.requests(method, path))
+
+
+@pytest.mark.parametrize("site", list(TAG_ROUTES))
+async def test_a_tag_disable_leaves_its_auto_disabled_channel_alone_and_says_so(site):
+    async with running_app(site=site) as (app, pilot, demo):
+        tag, members = await _on_tag(pilot, demo, site, (1, 3))
+        enabled, automatic = members[0], members[1]
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: isinstance(app.screen, StatusConfirmScreen))
+        text = str(app.screen.query_one("#confirm-message").render())
+        assert "1 channel auto-disabled by the gateway stays as it is" in text
+        assert "Disable 1 channel?" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: rows(demo, site)[enabled]["status"] == 2)
+        await wait_for(pilot, lambda: batch_idle(app))
+        await wait_settled(pilot)
+        assert rows(demo, site)[automatic]["status"] == 3
+        assert tag_writes(demo, site) == 0
+        assert any(f"Disabling tag {tag} one by one" == n.title for n in app._notifications)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Undo the last disable of 1 channel?" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: rows(demo, site)[enabled]["status"] == 1)
+        await wait_for(pilot, lambda: batch_idle(app))
+        assert rows(demo, site)[automatic]["status"] == 3
+
+
+@pytest.mark.parametrize("site", [VELOERA_SITE, ONEHUB_SITE])
+async def test_a_tag_whose_channels_are_all_disabled_is_left_alone(site):
+    async with running_app(site=site) as (app, pilot, demo):
+        tag, members = await _on_tag(pilot, demo, site, (3, 2))
+        before = statuses(demo, site, members)
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: any("Nothing to disable" in n.message for n in app._notifications))
+        note = next(n.message for n in app._notifications if "Nothing to disable" in n.message)
+        assert f"tagged {tag} are disabled already, 1 of them auto-disabled by the gateway, left so" in note
+        assert not isinstance(app.screen, StatusConfirmScreen)
+        assert statuses(demo, site, members) == before and tag_writes(demo, site) == 0
+
+
+@pytest.mark.parametrize("site", [NEWAPI_SITE, ONEHUB_SITE])
+async def test_a_tag_without_auto_disabled_channels_goes_through_the_tag_route(site):
+    async with running_app(site=site) as (app, pilot, demo):
+        tag, members = await _on_tag(pilot, demo, site, (1, 2))
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: isinstance(app.screen, StatusConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: all(s == 2 for s in statuses(demo, site, members).values()))
+        await wait_for(pilot, lambda: any(f"tagged {tag}" in n.message for n in app._notifications))
+        assert tag_writes(demo, site) == 1
+        note = next(n.message for n in app._notifications if f"tagged {tag}" in n.message)
+        assert note.startswith(f"Disabled the 1 channel tagged {tag}.")
+
+
+@pytest.mark.parametrize("flavor", ["newapi", "veloera", "onehub"])
+async def test_the_undo_of_a_tag_route_disable_puts_back_only_what_it_changed(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch, flavor: str
+) -> None:
+    """An entry the tag route wrote over an auto-disabled channel (as older versions did): its undo
+    would write disabled over disabled, so it counts the channel as nothing to put back."""
+    made = await undo_subject(gateway, flavor, monkeypatch, prefix="tagstatus")
+    try:
+        first, second = made.channels[0], made.channels[1]
+        await made.other.set_tag([first.id, second.id], "tagstatus")
+        await made.other.set_status(first.id, True)
+        made.site.server.table.rows[second.id]["status"] = 3
+        await made.backend.list_channels()  # as the app lists them before writing
+        await made.backend.set_tag_status("tagstatus", False)
+        plan = await plan_undo(made.backend, made.last())
+        assert [item.already_undone for item in plan.channels] == [False, True]
+        results = await apply_undo(made.backend, plan, site=made.site.name)
+        assert tally([(plan, results)]) == "put back 1 channel; 1 channel already as before"
+        made.site.server.table.rows[first.id]["status"] = 2
+        made.site.server.table.rows[second.id]["status"] = 3  # the gateway marks it again
+        await made.backend.list_channels()  # as the app lists them before writing
+        await made.backend.set_tag_status("tagstatus", False)
+        with pytest.raises(UndoRefused, match="has nothing to put back.*the gateway alone can mark"):
+            await plan_undo(made.backend, made.last())
+        now = {c.id: c.status for c in await made.other.list_channels()}
+        assert now[first.id] is ChannelStatus.MANUALLY_DISABLED
+        assert [r.outcome for r in results] == [Outcome.OK, Outcome.SKIPPED]
+    finally:
+        await made.close()
