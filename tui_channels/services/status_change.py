@@ -272,8 +272,10 @@ class StatusChange:
             channel = current.get(channel_id)
             if channel is None:
                 moved.append(f"#{channel_id} {self.names[channel_id]} (gone)")
-            elif written_status(self.before[channel_id]) is channel.status:
-                continue
+            elif self.before[channel_id] is ChannelStatus.AUTO_DISABLED and channel.status is written_status(
+                ChannelStatus.AUTO_DISABLED
+            ):
+                continue  # disabled by hand already: what the undo would write, nothing to put back
             elif channel.status is not now:
                 moved.append(f"#{channel_id} {channel.name} (now {channel.status.label})")
             else:
