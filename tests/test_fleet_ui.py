@@ -7,6 +7,7 @@ from textual.widgets import OptionList, Select
 
 from tui_channels.app import ChannelsApp
 from tui_channels.config import load_config, save_config
+from tui_channels.demo.names import DONEHUB_SITE
 from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, MORE_SITES, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.channel_form import ChannelFormScreen
@@ -430,3 +431,39 @@ async def test_the_journalling_backend_refuses_a_write_to_a_read_only_site():
                 await backend.set_status(2, False)
             assert demo.gateway.sites[NEWAPI_SITE].server.store == before
             assert not backend.journal.path.exists() or not backend.journal.path.read_text().strip()
+
+
+async def test_tag_mode_stays_on_its_site_the_fleet_and_a_site_without_tags_open_without_it():
+    """Tag mode groups one site's channels by tag: `F` from it opens the fleet one row per channel
+    (every key works there, Enter included), a site without tags opens without it, and coming back
+    to a site with tags shows it again without tag mode."""
+    async with running_app(size=(80, 24), site=DONEHUB_SITE) as (app, pilot, _demo):
+        screen = main_screen(app)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: screen.table.tag_mode)
+        await pilot.press("F")
+        await wait_loaded(pilot)
+        assert screen.fleet is not None and not screen.table.tag_mode
+        assert "TAG MODE" not in screen_text(app)
+        await pilot.press("home", "enter")
+        await wait_for(pilot, lambda: app.screen is not screen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("space")
+        assert len(screen.table.selected_ids) == 1
+        screen.table.set_tag_mode(True)
+        assert not screen.table.tag_mode, "a fleet table refuses tag mode: its groups would mix sites"
+        screen.open_site(DONEHUB_SITE)
+        await wait_loaded(pilot)
+        assert not screen.table.tag_mode
+        await pilot.press("G")
+        await wait_for(pilot, lambda: screen.table.tag_mode)
+        screen.open_site(OCTOPUS_SITE)
+        await wait_loaded(pilot)
+        assert not screen.table.tag_mode and "TAG MODE" not in screen_text(app)
+        screen.open_site(DONEHUB_SITE)
+        await wait_loaded(pilot)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: screen.table.tag_mode)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: not screen.table.tag_mode)

@@ -60,15 +60,20 @@ class NewApiActions(MainScreenBase):
     # -- tag mode -------------------------------------------------------------------------------
 
     def action_tag_mode(self) -> None:
+        if self.table.tag_mode:
+            self.table.set_tag_mode(False)
+            self._update_site_bar()
+            self.notify("Tag mode off.")
+            return
         session = self.loaded_session()
         if session is None or session.capabilities is None:
             return
         if "tag" not in session.capabilities.columns:
             self.notify(f"{session.capabilities.flavor_label} channels have no tags.", severity="warning")
             return
-        self.table.set_tag_mode(not self.table.tag_mode)
+        self.table.set_tag_mode(True)
         self._update_site_bar()
-        self.notify("Tag mode: Enter opens a tag, space selects it." if self.table.tag_mode else "Tag mode off.")
+        self.notify("Tag mode: Enter opens a tag, space selects it.")
 
     def _cursor_tag_group(self) -> TagGroup | None:
         """The tag group under the cursor: a header in tag mode, else the cursor channel's tag."""

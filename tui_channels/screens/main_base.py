@@ -469,6 +469,8 @@ class MainScreenBase(Screen[None]):
     def _show_source(self, source: Shown) -> None:
         """Bring the body in line with what is shown: the table, or the right empty state."""
         self.refresh_bindings()
+        if self.table.tag_mode and not self._shows_tags(source):
+            self.table.set_tag_mode(False)
         self._update_fleet_status() if isinstance(source, Fleet) else self._hide_fleet_status()
         self._update_site_bar()
         empty = self.query_one(EmptyState)
@@ -503,6 +505,13 @@ class MainScreenBase(Screen[None]):
             return
         self._fill_table(source)
         self._show_table_or_no_match()
+
+    @staticmethod
+    def _shows_tags(source: Shown) -> bool:
+        """Whether tag mode can stay on for `source`: one site whose channels have tags (not the
+        fleet, whose tags would mix every site's, nor a site without tags or not loaded yet)."""
+        capabilities = source.capabilities if isinstance(source, SiteSession) else None
+        return capabilities is not None and "tag" in capabilities.columns
 
     def _hide_fleet_status(self) -> None:
         self.query_one(FleetStatus).display = False

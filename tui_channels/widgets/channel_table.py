@@ -31,7 +31,7 @@ from textual.strip import Strip
 from ..backends.base import COLUMNS_ALL
 from ..models import Channel, ChannelStatus
 from ..services.channel_view import CELL_TEXT, SITE_COLUMN, ChannelIndex, RowKey, ViewState
-from ..services.tag_view import TagGroup, group_by_tag
+from ..services.tag_view import UNTAGGED, TagGroup, group_by_tag
 from ..wording import plural
 
 
@@ -282,6 +282,7 @@ class ChannelTable(ScrollView, can_focus=True):
         With `sites` (one site name per channel) the table is a fleet table, keyed by `ChannelRef`.
         """
         self._index = ChannelIndex(channels, sites)
+        self._tag_mode = self._tag_mode and not self._index.is_fleet
         if state is not None:
             self._state = replace(state)
         self._after_rows_changed()
@@ -338,19 +339,23 @@ class ChannelTable(ScrollView, can_focus=True):
         return self._tag_mode
 
     def set_tag_mode(self, enabled: bool) -> None:
-        """Group the view by tag (a header row per tag, channels under the expanded ones)."""
-        self._tag_mode = enabled
+        """Group the view by tag (a header row per tag, channels under the expanded ones). A fleet
+        table stays as it is: a tag is one site's, and its groups would mix every site's channels
+        (a table given a fleet's channels leaves tag mode too)."""
+        self._tag_mode = enabled and not self._index.is_fleet
         self.apply_view(self._state)
 
     def _grouped_rows(self) -> list[int]:
         channel = self._index.channel
         self._groups = group_by_tag(channel(p) for p in self._matched)
-        position = self._index.position
+        members: dict[str, list[int]] = {}
+        for position in self._matched:
+            members.setdefault(channel(position).tag or UNTAGGED, []).append(position)
         rows: list[int] = []
         for number, group in enumerate(self._groups):
             rows.append(-(number + 1))
             if group.tag in self._expanded:
-                rows.extend(position(c.id) for c in group.channels)  # type: ignore[misc]
+                rows.extend(members[group.tag])
         return rows
 
     def _header_row_value(self, tag: str) -> int | None:
