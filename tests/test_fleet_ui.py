@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.widgets import OptionList, Select
 
 from tui_channels.app import ChannelsApp
+from tui_channels.backends.base import Operation
 from tui_channels.config import load_config, save_config
 from tui_channels.demo.names import DONEHUB_SITE
 from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, MORE_SITES, NEWAPI_SITE, OCTOPUS_SITE
@@ -467,3 +468,60 @@ async def test_tag_mode_stays_on_its_site_the_fleet_and_a_site_without_tags_open
         await wait_for(pilot, lambda: screen.table.tag_mode)
         await pilot.press("G")
         await wait_for(pilot, lambda: not screen.table.tag_mode)
+
+
+async def test_a_fleet_tag_asks_first_counting_only_what_it_writes_and_naming_each_site_left_out():
+    """`g` over every site, one read-only: the scope picker counts only the channels that can be
+    tagged, and before anything is written a confirmation says how many on how many sites, whose
+    tag it replaces, and names each site left out with the reason; Esc writes nothing, `y` writes
+    exactly those channels."""
+    with demo_session():
+        config = load_config()
+        config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
+        save_config(config)
+        app = ChannelsApp(fleet=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot)
+            screen = main_screen(app)
+            await wait_for(pilot, lambda: not screen.fleet.pending_sites())
+            await select_rows(pilot, *(ref(site, n) for site in ALL_SITES for n in (2, 3)))
+            sessions = {s.name: s for s in screen.fleet.sessions}
+            taggable = [s.name for s in sessions.values() if s.capabilities.supports(Operation.BATCH_TAG)]
+            assert len(taggable) >= 2, "the demo must offer several sites that tag"
+            chosen = [c for name in taggable for c in sessions[name].channels if c.id in (2, 3)]
+            replaced = [c for c in chosen if c.tag and c.tag != "fleettag-new"]
+            assert replaced, "the demo must have tagged channels among them"
+
+            await pilot.press("g")
+            picker = await wait_screen(pilot, ScopePicker)
+            selection = next(s for s in picker._scopes if s.key == "selection")
+            left = 2 * (len(ALL_SITES) - len(taggable))
+            assert selection.title == (
+                f"Selected channels  ({len(chosen)} channels on {len(taggable)} sites; {left} left out)"
+            )
+            await pilot.press("enter", *"fleettag-new", "enter")
+            confirm = await wait_screen(pilot, ConfirmScreen)
+            text = str(confirm.query_one("#confirm-message").render())
+            assert f"Tag {len(chosen)} channels on {len(taggable)} sites fleettag-new?" in screen_text(app)
+            assert f"This replaces the tag of {len(replaced)} of them" in text
+            assert (
+                f"Left out: 2 channels on {NEWAPI_SITE} (read-only: {NEWAPI_SITE} is marked read-only in its profile)."
+                in text
+            )
+            assert f"Left out: 2 channels on {OCTOPUS_SITE}" in text
+            assert text.index("Left out") < text.index("  #"), "counts and warnings come before the names"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+            assert screen.last_batch is None, "nothing is written before the answer"
+
+            await pilot.press("g")
+            await wait_screen(pilot, ScopePicker)
+            await pilot.press("enter", *"fleettag-new", "enter")
+            await wait_screen(pilot, ConfirmScreen)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+            _title, results = screen.last_batch
+            assert sorted((r.site, r.channel_id) for r in results) == sorted(
+                (name, n) for name in taggable for n in (2, 3)
+            )
+            assert all(r.outcome is Outcome.OK for r in results)

@@ -27,7 +27,7 @@ from ..services.fleet_batch import SiteBatch, by_site
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteChannels, SiteSession
 from ..services.sync import SyncOptions, apply_operation, changes, preview_operation, replan
-from ..services.tagging import tag_operation, with_tag
+from ..services.tagging import TagPlan, tag_operation, with_tag
 from ..wording import plural
 from .confirm import ConfirmScreen
 from .main_base import MainScreenBase
@@ -116,9 +116,11 @@ class BatchActions(MainScreenBase):
         placeholder: str = "",
         value: str = "",
         complete_models: bool = False,
+        operation: Operation | None = None,
     ) -> None:
         """Ask what to apply an action to (and a line of text, with `prompt`, completing model names
-        with `complete_models`), then call `then`."""
+        with `complete_models`), then call `then`. With the `operation` a write needs, each scope
+        counts only the channels on sites that can do it, and how many it leaves out."""
         source = self.shown
         if source is None or source is not self._table_source:
             self.notify("Load a site's channels first (r loads, s switches sites).", severity="warning")
@@ -131,7 +133,7 @@ class BatchActions(MainScreenBase):
 
         picker = ScopePicker(
             title,
-            self.scopes(),
+            [replace(scope, operation=operation) for scope in self.scopes()],
             default=default,
             prompt=prompt,
             placeholder=placeholder,
@@ -399,22 +401,40 @@ class BatchActions(MainScreenBase):
             prompt="Tag",
             placeholder="empty clears the tag",
             value=(cursor.tag or "") if cursor is not None else "",
+            operation=Operation.BATCH_TAG,
         )
 
     def start_tagging(self, targets: Sequence[SiteChannels], tag: str) -> None:
-        targets, unable = split_by_support([t for t in targets if t.channels], Operation.BATCH_TAG)
-        skipped = left_out(unable)
-        if not targets:
-            self.notify(skipped, title="Not available", severity="warning")
+        """Tag the channels whose tag differs, on the sites that can; ask first (counting only what
+        is written, what it replaces, and naming each site left out) unless it only tags untagged
+        channels of one site."""
+        plan = TagPlan.of(targets, tag)
+        if not plan.targets:
+            if plan.unchanged:
+                already = f"tagged {plan.tag}" if plan.tag else "without a tag"
+                done = f"Nothing to change: {'it is' if len(plan.unchanged) == 1 else 'all are'} already {already}."
+                self.notify("\n".join(filter(None, [done, plan.skipped])))
+            else:
+                self.notify(plan.skipped, title="Not available", severity="warning")
             return
-        if skipped:
-            self.notify(skipped, title="Some sites cannot do this", severity="warning")
+        if not plan.needs_asking:
+            self._tag(plan)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._tag(plan)
+
+        label = f"Tag {len(plan.channels):,}" if plan.tag else f"Clear {len(plan.channels):,}"
+        self.app.push_screen(ConfirmScreen(plan.title, plan.message(), confirm_label=label), confirmed)
+
+    def _tag(self, plan: TagPlan) -> None:
         batches = self.site_batches(
-            targets,
+            plan.targets,
             Operation.BATCH_TAG,
-            lambda _session, backend: tag_operation(backend, tag),
+            lambda _session, backend: tag_operation(backend, plan.tag),
             read_only=False,
             on_result=self.live_rows(with_tag),
         )
         if batches is not None:
-            self.run_batches(f"Tag {tag}" if tag else "Clear tag", batches)
+            self.run_batches(f"Tag {plan.tag}" if plan.tag else "Clear tag", batches)

@@ -13,19 +13,23 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ..backends.base import Operation
 from ..models import Channel
-from ..services.fleet import spread
+from ..services.fleet import split_by_support, spread
 from ..services.sites import SiteChannels
+from ..wording import plural
 from .form_dialog import FormDialog
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """A set of channels as the user names it (`key` is cursor, selection, view or all), per site."""
+    """A set of channels as the user names it (`key` is cursor, selection, view or all), per site;
+    with the `operation` a write needs, its title counts only the channels it can write."""
 
     key: str
     label: str
     targets: tuple[SiteChannels, ...]
+    operation: Operation | None = None
 
     @property
     def channels(self) -> tuple[Channel, ...]:
@@ -34,10 +38,16 @@ class Scope:
 
     @property
     def title(self) -> str:
-        if len(self.targets) > 1:
-            return f"{self.label}  ({spread(self.targets)})"
-        count = len(self.channels)
-        return f"{self.label}  ({count:,} channel{'' if count == 1 else 's'})"
+        targets, unable = list(self.targets), []
+        if self.operation is not None:
+            targets, unable = split_by_support([t for t in self.targets if t.channels], self.operation)
+        sites = [t for t in targets if t.channels]
+        if len(sites) > 1:
+            counted = spread(sites)
+        else:
+            counted = plural(sum(len(t.channels) for t in targets), "channel")
+        left = sum(len(t.channels) for t, _reason in unable)
+        return f"{self.label}  ({counted}{f'; {left:,} left out' if left else ''})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,20 @@
-"""Set or clear the tag of many channels (New API), one channel per request so each has a result."""
+"""Set or clear the tag of many channels (New API), one channel per request so each has a result;
+what the confirmation of such a write says before it is sent."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from ..backends.base import Backend
+from ..backends.base import Operation as ServerOperation
 from ..models import Channel
+from ..wording import plural
 from .batch import Operation, succeeded
+from .fleet import left_out, named_channels, split_by_support, spread
 from .results import ChannelResult, Outcome
+from .sites import SiteChannels
 
 
 def tag_operation(backend: Backend, tag: str | None) -> Operation:
@@ -26,3 +33,72 @@ def with_tag(channel: Channel, result: ChannelResult) -> Channel:
     if result.outcome is not Outcome.OK:
         return channel
     return replace(channel, tag=result.value)
+
+
+@dataclass(frozen=True, slots=True)
+class TagPlan:
+    """What setting `tag` (None clears it) on a scope writes: on each site that can tag several
+    channels, the channels whose tag differs (`targets`); the sites left out with the reason
+    (`unable`: read-only, or no such route); and the channels that already carry it (`unchanged`)."""
+
+    tag: str | None
+    targets: tuple[SiteChannels, ...]
+    unable: tuple[tuple[SiteChannels, str], ...]
+    unchanged: tuple[Channel, ...]
+
+    @classmethod
+    def of(cls, scope: Sequence[SiteChannels], tag: str | None) -> TagPlan:
+        tag = (tag or "").strip() or None
+        able, unable = split_by_support([t for t in scope if t.channels], ServerOperation.BATCH_TAG)
+        targets = tuple(
+            SiteChannels(t.session, changing)
+            for t in able
+            if (changing := tuple(c for c in t.channels if (c.tag or None) != tag))
+        )
+        unchanged = tuple(c for t in able for c in t.channels if (c.tag or None) == tag)
+        return cls(tag, targets, tuple(unable), unchanged)
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        return tuple(c for t in self.targets for c in t.channels)
+
+    @property
+    def replaced(self) -> tuple[Channel, ...]:
+        """The channels whose own tag this write replaces (or clears)."""
+        return tuple(c for c in self.channels if c.tag)
+
+    @property
+    def skipped(self) -> str:
+        """The left-out sites, one line each with the reason; "" when none is."""
+        return left_out(self.unable)
+
+    @property
+    def needs_asking(self) -> bool:
+        """Whether to confirm first: a write over several sites, one that leaves a site out, or one
+        that replaces a channel's own tag. Tagging untagged channels of one site asks nothing."""
+        return len(self.targets) > 1 or bool(self.skipped) or bool(self.replaced)
+
+    @property
+    def title(self) -> str:
+        where = spread(self.targets) if len(self.targets) > 1 else plural(len(self.channels), "channel")
+        return f"Tag {where} {self.tag}?" if self.tag else f"Clear the tag of {where}?"
+
+    def message(self) -> str:
+        """Counts and warnings first (what is replaced, what stays, which sites are left out and
+        why), then the channels, the first ten named with their tag now."""
+        count = len(self.channels)
+        done = f"tagged {self.tag}" if self.tag else "left without a tag"
+        lines = [f"{spread(self.targets)} will be {done}." if self.targets else ""]
+        replaced = self.replaced
+        if replaced:
+            tags = Counter(c.tag for c in replaced).most_common()
+            shown = ", ".join(f"{tag} ({n:,})" for tag, n in tags[:5]) + (", …" if len(tags) > 5 else "")
+            whose = "its tag" if count == 1 else f"the tag of {len(replaced):,} of them"
+            lines.append(f"This replaces {whose}: {shown}.")
+        if self.unchanged:
+            already = f"tagged {self.tag}" if self.tag else "without a tag"
+            lines.append(f"{plural(len(self.unchanged), 'other')} already {already} stay as they are.")
+        listed = named_channels(
+            [(t.name, t.channels) for t in self.targets], note=lambda c: f" (tag {c.tag})" if c.tag else ""
+        )
+        return "\n\n".join(filter(None, ["\n".join(filter(None, lines)), self.skipped, listed]))
