@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import pytest
 from rich.text import Text
 from textual.app import App
 from textual.content import Content
@@ -24,6 +25,10 @@ from textual.widgets._footer import FooterKey
 from textual.widgets._toast import Toast
 
 from tui_channels.app import ChannelsApp
+from tui_channels.config import load_config, save_config
+from tui_channels.demo.names import NEWAPI_SITE
+from tui_channels.screens.confirm import ConfirmScreen
+from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.number_prompt import NumberPrompt
 from tui_channels.screens.site_form import SiteForm
@@ -35,7 +40,7 @@ from tui_channels.widgets.batch_bar import BatchBar
 from tui_channels.widgets.site_bar import SiteBar
 
 from .test_keys import FACTORIES, Context
-from .ui_helpers import demo_session, main_screen, wait_for, wait_loaded
+from .ui_helpers import demo_session, main_screen, wait_for, wait_loaded, wait_screen
 
 SIZE = (80, 24)
 LONG_FORMS: dict[type[Screen], str] = {
@@ -201,6 +206,25 @@ def cut_headers(screen: Screen) -> Iterator[str]:
             x += cells + GAP
 
 
+def hidden_warnings(app: App, screen: Screen) -> Iterator[str]:
+    """A confirmation opens on its counts and warnings (its message before the paragraph naming
+    channels): as much of them as its message box holds, from the first word, never a list of names
+    ahead of them; when they do not all fit, its hint says the message scrolls."""
+    for message in screen.query("#confirm-message"):
+        body = message.parent
+        if not isinstance(body, Widget) or not shown(message) or not body.region:
+            continue
+        paragraphs = plain(message).split("\n\n")
+        named = [n for n, p in enumerate(paragraphs) if re.search(r"^  #", p, re.MULTILINE)]
+        head = "\n\n".join(paragraphs[: named[0]] if named else paragraphs).split()
+        visible = RULE.sub(" ", shown_text(app, body.region)).split()
+        fits = visible[: len(head)] == head
+        if not fits and head[: len(visible)] != visible:
+            yield f"confirmation {' '.join(head)!r} shows as {' '.join(visible)!r}"
+        elif not fits and not any("scroll" in plain(h) for h in screen.query(".dialog-hint")):
+            yield f"confirmation {' '.join(head)!r} is cut and its hint does not say it scrolls"
+
+
 def problems(app: App, what: str) -> list[str]:
     screen = app.screen
     found = [
@@ -212,6 +236,7 @@ def problems(app: App, what: str) -> list[str]:
         *hidden_controls(screen),
         *wrapped_rows(screen),
         *cut_headers(screen),
+        *hidden_warnings(app, screen),
     ]
     return [f"{what}: {problem}" for problem in found]
 
@@ -286,3 +311,52 @@ async def test_footers_are_whole_at_60x20() -> None:
             await pilot.pause()
             found += [f"fleet view: {p}" for p in cut_footer_keys(main)]
             assert not found, "cut at 60x20:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("size", [SIZE, (60, 20)], ids=["80x24", "60x20"])
+async def test_fleet_confirmations_show_their_counts_warnings_and_buttons(size: tuple[int, int]) -> None:
+    """Enable, disable, delete and tag over a long fleet selection with a read-only site: the
+    counts, the auto-disabled and already-enabled lines and the sites left out show before any name,
+    the names stop at ten with "and N more", every button shows whole (three at 60 columns), and
+    the list scrolls from the keyboard while focus stays on Cancel or the typed count."""
+    with demo_session():
+        config = load_config()
+        config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
+        save_config(config)
+        app = ChannelsApp(fleet=True)
+        async with app.run_test(size=size, notifications=True) as pilot:
+            await wait_loaded(pilot)
+            main = main_screen(app)
+            await wait_for(pilot, lambda: not main.fleet.pending_sites())
+            await pilot.press("a")
+            await wait_for(pilot, lambda: len(main.table.selected_ids) == main.table.total_count)
+            found: list[str] = []
+            for keys, kind in (
+                (("plus",), StatusConfirmScreen),
+                (("minus",), StatusConfirmScreen),
+                (("d",), ConfirmScreen),
+                (("g", "enter", *"cut-tag", "enter"), ConfirmScreen),
+            ):
+                await pilot.press(*keys)
+                confirm = await wait_screen(pilot, kind)
+                await wait_for(pilot, lambda: confirm.query_one("#confirm-message").region.height > 0)
+                await pilot.pause()
+                text = plain(confirm.query_one("#confirm-message"))
+                what = f"{keys[0]} confirmation"
+                found += problems(app, what)
+                assert f"Left out: 60 channels on {NEWAPI_SITE} (read-only" in text, text
+                assert re.search(r"and [\d,]+ more", text), text
+                assert len(re.findall(r"^  #", text, re.MULTILINE)) == 10, text
+                if kind is StatusConfirmScreen and size == SIZE:
+                    shown_now = " ".join(screen_lines(app))
+                    for line in ("already", "Auto-disabled" if keys == ("plus",) else "", "Left out: 60"):
+                        assert line in shown_now, f"{line!r} is out of sight:\n" + "\n".join(screen_lines(app))
+                body = confirm.query_one("#confirm-body")
+                if body.max_scroll_y:
+                    await pilot.press("pagedown")
+                    await wait_for(pilot, lambda: body.scroll_y > 0)
+                await pilot.press("escape")
+                await wait_for(pilot, lambda: app.screen is main)
+                app.clear_notifications()
+                await wait_for(pilot, lambda: not app.screen.query(Toast))
+            assert not found, f"cut at {size[0]}x{size[1]}:\n" + "\n".join(found)

@@ -31,6 +31,7 @@ from ..services.fleet import left_out, spread, split_by_support
 from ..services.model_groups import memberships, stranded
 from ..services.model_list import model_suggestions
 from ..services.model_mapping import model_mapping
+from ..services.named import NAMED, named_channels
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
 from ..services.sites import SiteChannels, SiteSession
@@ -62,21 +63,8 @@ from .status_confirm import StatusConfirmScreen
 from .transfer_dialogs import SitePicker
 from .workers import work
 
-NAMED = 10
-"""A confirmation names this many channels, then says "and N more"."""
 TYPED_ABOVE = 5
 """Deleting more channels than this (or any enabled one) asks the user to type the count."""
-
-
-def channel_lines(channels: Sequence[Channel], *, mark_enabled: bool = False) -> str:
-    """The first `NAMED` channels by id, one per line, then how many more."""
-    ordered = sorted(channels, key=lambda c: c.id)
-    lines = [
-        f"  #{c.id} {c.name}" + (" (enabled)" if mark_enabled and c.status.is_enabled else "") for c in ordered[:NAMED]
-    ]
-    if len(channels) > NAMED:
-        lines.append(f"  and {len(channels) - NAMED} more")
-    return "\n".join(lines)
 
 
 def group_notes(session: SiteSession, channels: Sequence[Channel], *, deleting: bool) -> str:
@@ -98,8 +86,10 @@ def group_notes(session: SiteSession, channels: Sequence[Channel], *, deleting: 
     return "\n".join(lines)
 
 
-def delete_message(channels: Sequence[Channel], targets: Sequence[SiteChannels] = ()) -> str:
-    """What the delete confirmation says; over several sites (`targets`), the channels per site."""
+def delete_message(channels: Sequence[Channel], targets: Sequence[SiteChannels] = (), notes: str = "") -> str:
+    """What the delete confirmation says: how many are enabled and where the records go, then
+    `notes` (groups left without a channel, sites left out), then the channels, the first ten
+    named (per site over several sites, `targets`) with the enabled ones marked."""
     enabled = sum(c.status.is_enabled for c in channels)
     count = len(channels)
     if enabled:
@@ -107,15 +97,13 @@ def delete_message(channels: Sequence[Channel], targets: Sequence[SiteChannels] 
         state = f"{serving} and serving requests."
     else:
         state = "None of them is enabled." if count > 1 else "It is not enabled."
-    if len(targets) > 1:
-        listed = "\n".join(f"{t.name} ({len(t.channels):,}):\n{channel_lines(t.channels, mark_enabled=True)}" for t in targets)
-    else:
-        listed = channel_lines(channels, mark_enabled=True)
-    return (
-        f"{listed}\n\n{state}\n"
-        "Each record is first copied to the local trash (trash.jsonl in the data folder), "
+    parts = [(t.name, t.channels) for t in targets] if len(targets) > 1 else [("", channels)]
+    listed = named_channels(parts, note=lambda c: " (enabled)" if c.status.is_enabled else "")
+    summary = (
+        f"{state}\nEach record is first copied to the local trash (trash.jsonl in the data folder), "
         "from which it can be restored."
     )
+    return "\n\n".join(filter(None, [summary, notes, listed]))
 
 
 def delete_disabled_message(site: str, disabled: Sequence[Channel]) -> str:
@@ -123,9 +111,9 @@ def delete_disabled_message(site: str, disabled: Sequence[Channel]) -> str:
     return (
         f"The server deletes every disabled channel on {site}: the automatically disabled ones and "
         "also those disabled by hand, including any this list has not loaded.\n\n"
-        f"{channel_lines(disabled)}\n\n"
         f"Disabled among the loaded channels: {len(disabled)} ({automatic} automatically, "
-        f"{len(disabled) - automatic} manually). Their records are copied to the local trash first."
+        f"{len(disabled) - automatic} manually). Their records are copied to the local trash first.\n\n"
+        f"{named_channels([(site, disabled)])}"
     )
 
 
@@ -408,7 +396,7 @@ class ChannelActions(MainScreenBase):
                 self._delete(able)
 
         notes = "\n".join(note for t in able if (note := group_notes(t.session, t.channels, deleting=True)))
-        message = "\n\n".join(filter(None, [delete_message(channels, able), notes, skipped]))
+        message = delete_message(channels, able, "\n\n".join(filter(None, [notes, skipped])))
         if "⚠" in notes and typed is None:
             typed = str(count)
         screen = ConfirmScreen(title, message, confirm_label="Delete", typed=typed)

@@ -16,10 +16,10 @@ from ..backends.base import Operation
 from ..errors import ChannelsError
 from ..services.channel_view import relative_time
 from ..services.server_sync import participants, run_server_sync
+from ..services.named import named_channels
 from ..services.sites import SiteSession
 from ..services.upstream_updates import proposed, stripped, upstream_summary, wait_for_task, with_findings
 from ..wording import plural
-from .actions_channels import channel_lines
 from .batch_results import BatchResultsScreen
 from .confirm import ConfirmScreen
 from .main_base import MainScreenBase
@@ -32,19 +32,19 @@ def server_sync_message(session: SiteSession) -> str:
     """What the confirmation says: which channels take part, what the server changes, how long."""
     taking_part = participants(session.channels)
     if taking_part:
-        who = f"The server asks the upstream of each of its {plural(len(taking_part), 'auto-sync channel')} for its models:\n"
-        who += channel_lines(taking_part)
+        who = f"The server asks the upstream of each of its {plural(len(taking_part), 'auto-sync channel')} for its models."
     else:
         who = "No loaded channel has auto sync on (the Sync column), so the server has nothing to sync."
     synced = session.server_synced_at
     last = f"Its last run ended {relative_time(synced.timestamp())}." if synced else ""
-    return (
+    summary = (
         f"{who}\n\n"
         "Each channel's synced models are replaced by what its upstream lists, even an empty list "
         "(hand-added custom models stay), and group members whose model disappears are removed from "
         "their groups. "
         f"The server answers when it has finished, which can take minutes. {last}"
     ).strip()
+    return "\n\n".join(filter(None, [summary, named_channels([(session.name, taking_part)])]))
 
 
 class ServerActions(MainScreenBase):
@@ -183,14 +183,16 @@ class ServerActions(MainScreenBase):
 
         message = (
             f"The server adds {added} and removes {plural(removed, 'model')} "
-            f"on {plural(len(found), 'channel')} (loaded list):\n"
-            f"{channel_lines(found)}\n\nNothing is ignored; y reviews the changes one by one instead."
+            f"on {plural(len(found), 'channel')} (loaded list). Nothing is ignored; y reviews the changes "
+            "one by one instead."
         )
         if emptied:
             message += (
                 f"\n\nLeft as they are, since applying would leave them without models (their upstreams "
-                f"listed none of their models):\n{channel_lines(emptied)}\nThe others are applied one by one."
+                f"listed none of their models): {plural(len(emptied), 'channel')}. The others are applied "
+                f"one by one.\n{named_channels([(session.name, emptied)])}"
             )
+        message += f"\n\n{named_channels([(session.name, found)])}"
         screen = ConfirmScreen(
             f"Apply every upstream change on {session.name}?", message, confirm_label="Apply all"
         )

@@ -9,10 +9,55 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from .dialog import Dialog
+from .dialog import Dialog, ResultT
+
+BODY_SHARE = 0.4
+"""Of the terminal's lines, what a confirmation's message takes before it needs every line the
+dialog has (styles/dialogs.tcss: `#confirm-body`'s 40vh)."""
 
 
-class ConfirmScreen(Dialog[bool]):
+class ConfirmDialog(Dialog[ResultT]):
+    """A confirmation: a title, a message that scrolls, then its buttons and hint, always in sight.
+
+    A message longer than `BODY_SHARE` of the terminal takes every line the dialog has (class
+    `long`), and ↑ ↓ PgUp PgDn scroll it whatever has focus (focus stays on Cancel or the typed
+    box). Below 70 columns (`-narrow`) the buttons are packed closer so all of them fit a line.
+    """
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (70, "-normal")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_message(-1)", "Scroll up", show=False),
+        Binding("down", "scroll_message(1)", "Scroll down", show=False),
+        Binding("pageup", "scroll_message(-10)", "Page up", show=False),
+        Binding("pagedown", "scroll_message(10)", "Page down", show=False),
+    ]
+
+    _hint_text: str | None = None
+    """The hint as composed, before the scroll keys are added to it."""
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit_message)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_message)
+
+    def _fit_message(self) -> None:
+        body = self.query_one("#confirm-body", VerticalScroll)
+        long = body.virtual_size.height > int(self.size.height * BODY_SHARE)
+        self.query_one("#confirm").set_class(long, "long")
+        hint = self.query_one("#confirm > .dialog-hint", Label)
+        if self._hint_text is None:
+            self._hint_text = str(hint.content)
+        scrolls = body.virtual_size.height > body.size.height
+        hint.update(f"↑↓ PgUp PgDn scroll · {self._hint_text}" if scrolls else self._hint_text)
+
+    def action_scroll_message(self, lines: int) -> None:
+        body = self.query_one("#confirm-body", VerticalScroll)
+        step = lines if abs(lines) == 1 else (1 if lines > 0 else -1) * max(1, body.size.height - 1)
+        body.scroll_relative(y=step, animate=False)
+
+
+class ConfirmScreen(ConfirmDialog[bool]):
     """Yes/no. `y` or the confirm button agrees; `n`, Esc or Cancel declines, and says so with
     `declined` ("Nothing was done."), or silently when it is None (declining a question such as
     "Discard your edits?" leaves the user where they were: a "Cancelled" notice read as a loss).

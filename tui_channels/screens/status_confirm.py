@@ -13,13 +13,13 @@ from textual.widgets import Button, Label, Static
 
 from ..services.status_change import StatusPlans, plan_message
 from ..wording import plural
-from .dialog import Dialog
+from .confirm import ConfirmDialog
 
 Choice = Literal["all", "skip_auto"]
 """Change every channel of the plan, or every one but the auto-disabled ones."""
 
 
-class StatusConfirmScreen(Dialog[Choice | None]):
+class StatusConfirmScreen(ConfirmDialog[Choice | None]):
     """`y` changes every channel of the plan; `s` leaves the auto-disabled ones (when there are any).
 
     `notes` follow the plan's own text (what a disable does to the site's groups). Focus starts on
@@ -46,7 +46,7 @@ class StatusConfirmScreen(Dialog[Choice | None]):
             yield Label(f"{plan.verb} {plural(count, 'channel')}{where}?", classes="dialog-title")
             with VerticalScroll(id="confirm-body", can_focus=False):
                 yield Static(
-                    plan_message(plan) + (f"\n\n{self._notes}" if self._notes else ""),
+                    plan_message(plan, self._notes),
                     id="confirm-message",
                     markup=False,
                 )

@@ -71,43 +71,6 @@ def left_out(unable: Sequence[tuple[SiteChannels, str]]) -> str:
     )
 
 
-NAMED = 10
-"""How many channels a confirmation names, over every site together, before "and N more"."""
-
-
-def named_channels(
-    parts: Sequence[tuple[str, Sequence[Channel]]],
-    *,
-    limit: int = NAMED,
-    note: Callable[[Channel], str] = lambda _channel: "",
-) -> str:
-    """The first `limit` channels of `parts` ((site, channels), by id within a site), one per line
-    with `note(channel)` after the name, under a "site (count):" line when there are several
-    sites, then "and N more" (and on how many sites it leaves unnamed). A confirmation puts this
-    after its counts and warnings: a long list never pushes those out of sight."""
-    parts = [(site, channels) for site, channels in parts if channels]
-    several = len(parts) > 1
-    lines: list[str] = []
-    named = 0
-    unnamed: list[str] = []
-    for site, channels in parts:
-        room = limit - named
-        if room < len(channels):
-            unnamed.append(site)
-        if room <= 0:
-            continue
-        if several:
-            lines.append(f"{site} ({len(channels):,}):")
-        ordered = sorted(channels, key=lambda c: c.id)[:room]
-        lines.extend(f"  #{c.id} {c.name}{note(c)}" for c in ordered)
-        named += len(ordered)
-    rest = sum(len(channels) for _site, channels in parts) - named
-    if rest:
-        where = "" if not several else f" on {unnamed[0]}" if len(unnamed) == 1 else f" on {len(unnamed)} sites"
-        lines.append(f"  and {rest:,} more{where}")
-    return "\n".join(lines)
-
-
 def fleet_summary(fleet: Fleet) -> str:
     """The site bar's line for the fleet: how many sites, and how many load or failed."""
     count = len(fleet.sessions)

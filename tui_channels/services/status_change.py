@@ -37,6 +37,7 @@ from ..models import Channel, ChannelStatus
 from ..wording import plural
 from .batch import Operation, failed, succeeded
 from .journal import Entry
+from .named import named_channels
 from .recorder import acting, written_entries
 from .results import ChannelResult
 from .undo import moved_since, read_current
@@ -181,27 +182,13 @@ class StatusPlans:
         return StatusPlans(tuple(p.without_auto_disabled() for p in self.plans))
 
 
-def channel_lines(channels: Sequence[Channel], limit: int = 10) -> str:
-    """The first `limit` channels by id, one per line, then how many more."""
-    ordered = sorted(channels, key=lambda c: c.id)
-    lines = [f"  #{c.id} {c.name}" for c in ordered[:limit]]
-    if len(channels) > limit:
-        lines.append(f"  and {len(channels) - limit} more")
-    return "\n".join(lines)
-
-
-def plan_message(plan: StatusPlans) -> str:
-    """A confirmation's text: what changes (per site when several), what stays, what the filter
-    hides, what is auto-disabled."""
+def plan_summary(plan: StatusPlans) -> str:
+    """What a status change does, in counts and warnings (what stays, what the filter hides, what
+    is auto-disabled), without naming a channel: a confirmation shows it first."""
     changing, unchanged = plan.changing, plan.unchanged
     target = "enabled" if plan.enabled else "disabled"
-    if plan.sites > 1:
-        lines = [f"{plural(len(changing), 'channel')} on {plan.sites} sites will be {target}:"]
-        lines.extend(
-            f"{p.site} ({len(p.changing):,}):\n{channel_lines(p.changing)}" for p in plan.plans if p.changing
-        )
-    else:
-        lines = [f"{plural(len(changing), 'channel')} will be {target}:", channel_lines(changing)]
+    where = f" on {plan.sites} sites" if plan.sites > 1 else ""
+    lines = [f"{plural(len(changing), 'channel')}{where} will be {target}."]
     if unchanged:
         automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in unchanged)
         extra = f" ({automatic} of them auto-disabled by the gateway)" if automatic and not plan.enabled else ""
@@ -213,8 +200,16 @@ def plan_message(plan: StatusPlans) -> str:
             f"Auto-disabled by the gateway because they failed: {len(plan.auto_disabled):,} of them. "
             "Enabling them sends requests to them again."
         )
-    lines.append("ctrl+z undoes it afterwards: each channel goes back to the status it has now.")
     return "\n".join(lines)
+
+
+def plan_message(plan: StatusPlans, notes: str = "") -> str:
+    """A confirmation's text: the counts and warnings, then `notes` (groups left without a channel,
+    sites left out), then the channels that change, the first ten named (per site when several),
+    then how to undo it."""
+    names = named_channels([(p.site, p.changing) for p in plan.plans])
+    undo = "ctrl+z undoes it afterwards: each channel goes back to the status it has now."
+    return "\n\n".join(filter(None, [plan_summary(plan), notes, names, undo]))
 
 
 @dataclass

@@ -12,7 +12,8 @@ from ..backends.base import Operation as ServerOperation
 from ..models import Channel
 from ..wording import plural
 from .batch import Operation, succeeded
-from .fleet import left_out, named_channels, split_by_support, spread
+from .fleet import left_out, split_by_support, spread
+from .named import named_channels
 from .results import ChannelResult, Outcome
 from .sites import SiteChannels
 
