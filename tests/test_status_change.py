@@ -39,7 +39,7 @@ async def test_disabling_every_channel_asks_first_and_cancel_changes_nothing():
         enabled = sum(s == ENABLED for s in before.values())
         text = message(confirm)
         assert f"{enabled} channels will be disabled" in text
-        assert f"{len(before) - enabled} others already disabled" in text
+        assert f"{len(before) - enabled} others, already disabled (" in text
         assert "auto-disabled by the gateway" in text
         await pilot.press("enter")  # focus starts on Cancel: a stray Enter changes nothing
         await wait_for(pilot, lambda: app.screen is main_screen(app))

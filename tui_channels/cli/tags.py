@@ -16,7 +16,7 @@ from ..models import Channel
 from ..secret_store import SecretStore
 from ..services.recorder import one_batch
 from ..services.sites import SiteSession
-from ..services.status_change import StatusPlan, tag_left_alone, tag_route_fits, tag_unchanged
+from ..services.status_change import StatusPlan, tag_left_alone, tag_route_fits, tag_unchanged, unchanged_sentence
 from ..services.tag_view import group_by_tag, tag_changes
 from ..wording import plural
 from .common import UsageError, format_table, warn_skipped
@@ -85,7 +85,7 @@ async def _set_status(backend: Backend, tag: str, enabled: bool) -> int:
             for channel in plan.changing:
                 await backend.set_status(channel.id, enabled)
     state = "enabled" if enabled else "disabled"
-    stayed = f" {plural(len(plan.unchanged), 'other')} already {state} stay as they are." if plan.unchanged else ""
+    stayed = f" {unchanged_sentence(len(plan.unchanged), state)}" if plan.unchanged else ""
     print(f"{'Enabled' if enabled else 'Disabled'} the {plural(len(plan.changing), 'channel')} tagged {tag!r}.{stayed}")
     if left := tag_left_alone(plan):
         print(left)

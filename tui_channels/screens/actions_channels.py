@@ -48,6 +48,7 @@ from ..services.status_change import (
     tag_route_fits,
     tag_unchanged,
     undo_operation,
+    unchanged_sentence,
 )
 from ..services.undo import UndoPlan, read_current
 from ..services.tag_view import TagGroup
@@ -783,7 +784,7 @@ class ChannelActions(MainScreenBase):
             None if entry is None else TagStatusChange(f"{verb} tag {group.label}", entry, StatusChange.next_serial())
         )
         state = "enabled" if enabled else "disabled"
-        stayed = f" {plural(len(plan.unchanged), 'other')} already {state} stay as they are." if plan.unchanged else ""
+        stayed = f" {unchanged_sentence(len(plan.unchanged), state)}" if plan.unchanged else ""
         self.notify(f"{verb}d the {plural(len(plan.changing), 'channel')} tagged {group.label}.{stayed}")
         self.reload_channels()
 

@@ -106,6 +106,17 @@ def tag_route_fits(plan: StatusPlan) -> bool:
     return plan.enabled or not any(c.status is ChannelStatus.AUTO_DISABLED for c in plan.targets)
 
 
+def unchanged_sentence(count: int, state: str, automatic: int = 0) -> str:
+    """The sentence for the `count` channels a status change leaves because they are `state`
+    already, `automatic` of them auto-disabled by the gateway; "" for none."""
+    if not count:
+        return ""
+    if count == 1:
+        return f"1 other, already {state}{' (auto-disabled by the gateway)' if automatic else ''}, stays as it is."
+    detail = f" ({automatic:,} of them auto-disabled by the gateway)" if automatic else ""
+    return f"{count:,} others, already {state}{detail}, stay as they are."
+
+
 def tag_left_alone(plan: StatusPlan) -> str:
     """The sentence a whole tag's disable says about the auto-disabled members it leaves, or ""."""
     automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in plan.targets)
@@ -191,8 +202,7 @@ def plan_summary(plan: StatusPlans) -> str:
     lines = [f"{plural(len(changing), 'channel')}{where} will be {target}."]
     if unchanged:
         automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in unchanged)
-        extra = f" ({automatic} of them auto-disabled by the gateway)" if automatic and not plan.enabled else ""
-        lines.append(f"{plural(len(unchanged), 'other')} already {target}{extra} stay as they are.")
+        lines.append(unchanged_sentence(len(unchanged), target, 0 if plan.enabled else automatic))
     if plan.hidden:
         lines.append(f"{len(plan.hidden)} of the {len(changing)} are hidden by the current filter.")
     if plan.auto_disabled:
