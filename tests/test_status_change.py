@@ -231,3 +231,16 @@ async def test_every_undo_of_a_status_change_is_journalled_as_the_undo_of_its_en
         assert len(undos) == len(disables)
         assert all(e.action == "undo" for e in undos)
         assert {e.changes[0].id: e.undoes for e in undos} == disables
+
+
+def test_a_confirmation_names_one_auto_disabled_or_hidden_channel_in_the_singular():
+    """"1 of them … Enabling them" and "1 of the 3 are hidden" read as plurals for one channel."""
+    from tui_channels.models import Channel, ChannelStatus, ChannelType
+    from tui_channels.services.status_change import StatusPlan, StatusPlans, plan_summary
+
+    openai = ChannelType(1, "OpenAI")
+    statuses = (ChannelStatus.AUTO_DISABLED, ChannelStatus.MANUALLY_DISABLED, ChannelStatus.MANUALLY_DISABLED)
+    targets = tuple(Channel(id=i, name=f"c{i}", type=openai, status=s) for i, s in enumerate(statuses, 1))
+    text = plan_summary(StatusPlans((StatusPlan(True, targets, hidden_ids=frozenset({2})),)))
+    assert "1 of the 3 is hidden by the current filter." in text
+    assert "because it failed: 1 of them. Enabling it sends requests to it again." in text

@@ -204,8 +204,11 @@ def plan_summary(plan: StatusPlans) -> str:
         automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in unchanged)
         lines.append(unchanged_sentence(len(unchanged), target, 0 if plan.enabled else automatic))
     if plan.hidden:
-        lines.append(f"{len(plan.hidden)} of the {len(changing)} are hidden by the current filter.")
-    if plan.auto_disabled:
+        verb = "is" if len(plan.hidden) == 1 else "are"
+        lines.append(f"{len(plan.hidden):,} of the {len(changing):,} {verb} hidden by the current filter.")
+    if len(plan.auto_disabled) == 1:
+        lines.append("Auto-disabled by the gateway because it failed: 1 of them. Enabling it sends requests to it again.")
+    elif plan.auto_disabled:
         lines.append(
             f"Auto-disabled by the gateway because they failed: {len(plan.auto_disabled):,} of them. "
             "Enabling them sends requests to them again."
