@@ -16,7 +16,7 @@ from ..models import Channel
 from ..secret_store import SecretStore
 from ..services.recorder import one_batch
 from ..services.sites import SiteSession
-from ..services.status_change import StatusPlan, tag_left_alone, tag_route_fits, tag_unchanged, unchanged_sentence
+from ..services.status_change import StatusPlan, tag_left_alone, tag_route_fits, tag_unchanged, tag_written
 from ..services.tag_view import group_by_tag, tag_changes
 from ..wording import plural
 from .common import UsageError, format_table, warn_skipped
@@ -84,9 +84,7 @@ async def _set_status(backend: Backend, tag: str, enabled: bool) -> int:
         with one_batch():
             for channel in plan.changing:
                 await backend.set_status(channel.id, enabled)
-    state = "enabled" if enabled else "disabled"
-    stayed = f" {unchanged_sentence(len(plan.unchanged), state)}" if plan.unchanged else ""
-    print(f"{'Enabled' if enabled else 'Disabled'} the {plural(len(plan.changing), 'channel')} tagged {tag!r}.{stayed}")
+    print(tag_written(repr(tag), plan))
     if left := tag_left_alone(plan):
         print(left)
     return 0

@@ -47,8 +47,8 @@ from ..services.status_change import (
     tag_plan,
     tag_route_fits,
     tag_unchanged,
+    tag_written,
     undo_operation,
-    unchanged_sentence,
 )
 from ..services.undo import UndoPlan, read_current
 from ..services.tag_view import TagGroup
@@ -783,8 +783,6 @@ class ChannelActions(MainScreenBase):
         session.last_status_change = (
             None if entry is None else TagStatusChange(f"{verb} tag {group.label}", entry, StatusChange.next_serial())
         )
-        state = "enabled" if enabled else "disabled"
-        stayed = f" {unchanged_sentence(len(plan.unchanged), state)}" if plan.unchanged else ""
-        self.notify(f"{verb}d the {plural(len(plan.changing), 'channel')} tagged {group.label}.{stayed}")
+        self.notify(tag_written(group.label, plan))
         self.reload_channels()
 

@@ -48,6 +48,14 @@ def stays_as_is(channel: Channel, enabled: bool) -> bool:
     return channel.status.is_enabled if enabled else channel.status.is_disabled
 
 
+def tag_written(label: str, plan: StatusPlan) -> str:
+    """What a whole tag's change says once written: "Disabled the 2 channels tagged x. 1 other,
+    already disabled, stays as it is."."""
+    state = "enabled" if plan.enabled else "disabled"
+    stayed = f" {unchanged_sentence(len(plan.unchanged), state)}" if plan.unchanged else ""
+    return f"{plan.verb}d the {plural(len(plan.changing), 'channel')} tagged {label}.{stayed}"
+
+
 @dataclass(frozen=True, slots=True)
 class StatusPlan:
     """The channels a user asked to enable (or disable), sorted into what happens to each."""
