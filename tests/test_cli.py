@@ -226,9 +226,9 @@ class TestSites:
 
     def test_remove_unknown(self, cli: Callable[..., Result]) -> None:
         result = cli("sites", "remove", "ghost")
-        assert result.code == 1
+        assert result.code == 2
         assert 'no site named "ghost"' in result.err and "no site is configured yet" in result.err and "sites add" in result.err
-        assert len(result.err.splitlines()) == 1
+        assert result.err.splitlines()[-1].startswith("tui-channels sites remove: error: no site named")
 
     def test_list_shows_env_and_missing_secrets(
         self, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
@@ -253,7 +253,7 @@ class TestSites:
         assert "access token is stored in the plain-text secrets file" in result.out
         assert SecretStore().get("p") == "rotated-token"
         assert "rotated-token" not in result.text
-        assert cli("sites", "set-secret", "nope", "--secret-stdin", stdin="x\n").code == 1
+        assert cli("sites", "set-secret", "nope", "--secret-stdin", stdin="x\n").code == 2
 
     def test_keyring_is_preferred(self, cli: Callable[..., Result]) -> None:
         with installed(MemoryKeyring()) as memory:
@@ -441,8 +441,8 @@ class TestChannelsList:
 
     def test_unknown_site(self, cli: Callable[..., Result]) -> None:
         result = cli("channels", "list", "--site", "ghost")
-        assert result.code == 1
-        assert result.err.startswith('error: Configuration problem: no site named "ghost"')
+        assert result.code == 2
+        assert 'tui-channels channels list: error: no site named "ghost"' in result.err
 
 
 class TestOpenApp:
@@ -493,7 +493,7 @@ class TestOpenApp:
         self, cli: Callable[..., Result], opened: list[dict[str, object]]
     ) -> None:
         result = cli("--site", "ghost")
-        assert result.code == 1
+        assert result.code == 2
         assert 'no site named "ghost"' in result.err
         assert opened == []
 
@@ -548,8 +548,8 @@ def _commands_needing_a_site() -> list[list[str]]:
             if isinstance(action, argparse._SubParsersAction):
                 for name, sub in action.choices.items():
                     walk(sub, [*path, name])
-            elif "--site" in action.option_strings and action.required:
-                found.append(path)
+        if parser.get_default("site_required"):
+            found.append(path)
 
     walk(build_parser(), [])
     return found
@@ -570,5 +570,97 @@ def test_under_demo_a_missing_site_is_answered_with_the_demos_sites(cli) -> None
 
 def test_an_unknown_site_is_answered_with_the_configured_ones(cli) -> None:
     result = cli("--demo", "channels", "list", "--site", "nope")
-    assert result.code == 1
+    assert result.code == 2
     assert 'no site named "nope"; the configured sites are demo-newapi, demo-octopus' in result.err
+
+
+def _commands_taking_a_site() -> list[list[str]]:
+    """Every command path, with `--site` when it takes one (`--sites` for fleet commands)."""
+    import argparse
+
+    from tui_channels.cli.parser import build_parser
+
+    found: list[list[str]] = []
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
+        subparsers = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        options = {o for a in parser._actions for o in a.option_strings}
+        if path and ("--site" in options or "--sites" in options):
+            found.append([*path, "--site" if "--site" in options else "--sites"])
+        for action in subparsers:
+            for name, sub in action.choices.items():
+                walk(sub, [*path, name])
+
+    walk(build_parser(), [])
+    return found
+
+
+def test_an_unknown_site_is_a_usage_error_for_every_command(cli) -> None:
+    """Whichever command names it, a site that is not configured exits 2 (a usage error), with the
+    command's usage and the configured sites; never 1 for one command and 2 for another."""
+    commands = _commands_taking_a_site()
+    assert ["channels", "list", "--site"] in commands and ["fleet", "list", "--sites"] in commands
+    assert ["history", "--site"] in commands
+    arguments = {"undo": ["1"], "enable": ["t"], "disable": ["t"], "edit": ["t", "--priority", "1"], "find": ["x"]}
+    for *command, option in commands:
+        scope = ["--all"] if any(a.option_strings == ["--all"] for a in _parser_of(command)._actions) else []
+        if command[-1] == "import":
+            scope = ["--file", "/nonexistent"]
+        if command[-1] == "restore" and command[0] == "channels":
+            scope = ["--trash"]
+        if command[-1] == "restore" and command[0] == "groups":
+            scope = ["--trash"]
+        if command[-1] == "export" and command[0] == "channels":
+            scope = ["--all", "--out", "/nonexistent/x.json"]
+        result = cli("--demo", *command, *arguments.get(command[-1], []), option, "nope", *scope)
+        assert result.code == 2, (command, result.err)
+        assert 'no site named "nope"; the configured sites are demo-newapi' in result.err, (command, result.err)
+        assert f"tui-channels {' '.join(command)}: error:" in result.err, (command, result.err)
+    opening = cli("--demo", "--site", "nope", "--read-only")
+    assert opening.code == 2 and 'no site named "nope"' in opening.err
+
+
+def _parser_of(command: list[str]):
+    import argparse
+
+    from tui_channels.cli.parser import build_parser
+
+    parser = build_parser()
+    for name in command:
+        parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    return parser
+
+
+def test_site_before_the_command_is_the_commands_site(cli) -> None:
+    """`tui-channels --site X channels list` lists X (it used to say --site is required); before a
+    fleet command it is the one site of --sites; two different sites, or a site before a command
+    that works on none, are usage errors that say so."""
+    before = cli("--demo", "--site", "demo-octopus", "channels", "list", "--json")
+    assert before.code == 0, before.err
+    after = cli("--demo", "channels", "list", "--site", "demo-octopus", "--json")
+    assert [row["name"] for row in json.loads(before.out)] == [row["name"] for row in json.loads(after.out)]
+    fleet = cli("--demo", "--site", "demo-onehub", "fleet", "list", "--json")
+    assert fleet.code == 0, fleet.err
+    assert {row["site"] for row in json.loads(fleet.out)} == {"demo-onehub"}
+    both = cli("--demo", "--site", "demo-octopus", "tags", "list", "--site", "demo-newapi")
+    assert both.code == 2 and "--site names two sites: demo-octopus before the command, demo-newapi after it" in both.err
+    nowhere = cli("--demo", "--site", "demo-octopus", "trash", "list")
+    assert nowhere.code == 2 and "trash list takes no --site" in nowhere.err
+    missing = cli("--demo", "tags", "list")
+    assert missing.code == 2 and "required: --site" in missing.err
+
+
+def test_status_choices_are_the_same_on_every_listing(cli) -> None:
+    """`fleet list --status auto-disabled` filters as `channels list --status auto-disabled` does."""
+
+    def choices(command: list[str]) -> tuple[str, ...]:
+        return next(a.choices for a in _parser_of(command)._actions if "--status" in a.option_strings)
+
+    assert choices(["fleet", "list"]) == choices(["channels", "list"])
+    assert "auto-disabled" in choices(["fleet", "list"])
+    one = cli("--demo", "channels", "list", "--site", "demo-newapi", "--status", "auto-disabled", "--json")
+    fleet = cli("--demo", "fleet", "list", "--sites", "demo-newapi", "--status", "auto-disabled", "--json")
+    assert one.code == 0 and fleet.code == 0, (one.err, fleet.err)
+    ids = [row["id"] for row in json.loads(one.out)]
+    assert ids and sorted(row["id"] for row in json.loads(fleet.out)) == sorted(ids)
+    assert {row["status"] for row in json.loads(fleet.out)} == {"auto_disabled"}

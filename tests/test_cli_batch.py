@@ -147,9 +147,9 @@ def test_usage_errors_exit_2(cli, argv: list[str], expected: str):
     assert expected in result.err
 
 
-def test_an_unknown_site_exits_1(cli):
+def test_an_unknown_site_exits_2(cli):
     result = cli("channels", "sync", "--site", "nowhere", "--all")
-    assert result.code == 1
+    assert result.code == 2
     assert 'no site named "nowhere"' in result.err
 
 

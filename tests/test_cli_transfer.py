@@ -127,10 +127,10 @@ class TestKeysImport:
         result = cli("keys", "import", "--site", site, "--file", str(path), "--base-url", url, "--dry-run")
         assert result.code == 0 and "ready" in result.out
 
-    def test_a_missing_file_or_site_exits_1(self, cli, register, gateway, tmp_path):
+    def test_a_missing_file_exits_1_and_an_unknown_site_2(self, cli, register, gateway, tmp_path):
         site = register(octopus(gateway))
         assert cli("keys", "import", "--site", site, "--file", str(tmp_path / "nope.csv")).code == 1
-        assert cli("keys", "import", "--site", "no-such-site", "--file", "x").code == 1
+        assert cli("keys", "import", "--site", "no-such-site", "--file", "x").code == 2
 
 
 class TestExportAndRestore:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from .backends.registry import FAMILIES, family_of
 from .config_merge import merge
-from .errors import ConfigError
+from .errors import ConfigError, UnknownSite
 from .models import BackendKind
 from .validation import check_url
 
@@ -380,16 +380,21 @@ class AppConfig(BaseModel):
         return self
 
     def site(self, name: str) -> SiteProfile:
-        """The profile called `name`; a `ConfigError` that says how to list the sites otherwise."""
+        """The profile called `name`; an `UnknownSite` that names the configured sites otherwise."""
         for site in self.sites:
             if site.name == name:
                 return site
+        raise self.unknown_sites([name])
+
+    def unknown_sites(self, names: Sequence[str]) -> UnknownSite:
+        """The error for site names no profile has: which sites are configured, and how to list them."""
+        asked = ", ".join(f'"{name}"' for name in names)
         if not self.sites:
-            raise ConfigError(f'no site named "{name}": no site is configured yet (`tui-channels sites add` adds one)')
-        names = [site.name for site in self.sites]
-        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-        raise ConfigError(
-            f'no site named "{name}"; the configured sites are {shown} (`tui-channels sites list` shows them)'
+            return UnknownSite(f"no site named {asked}: no site is configured yet (`tui-channels sites add` adds one)")
+        known = [site.name for site in self.sites]
+        shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        return UnknownSite(
+            f"no site named {asked}; the configured sites are {shown} (`tui-channels sites list` shows them)"
         )
 
     def has_site(self, name: str) -> bool:

@@ -32,6 +32,13 @@ class ConfigError(ChannelsError):
     title = "Configuration problem"
 
 
+class UnknownSite(ConfigError):
+    """A site name (on the command line, in a link) that no configured site has: the person's
+    mistake, so the command line answers it as a usage error (exit code 2)."""
+
+    title = "Unknown site"
+
+
 class SecretStoreError(ChannelsError):
     title = "Secret storage problem"
 

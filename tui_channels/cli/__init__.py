@@ -6,7 +6,8 @@ from its own module (`sites`, `channels`, `batch`, `transfer`, `tags`, `groups`,
 Textual) only when it opens. So `--help` and the plain commands start fast.
 
 Exit codes: 0 success, 1 the operation failed (a `ChannelsError`, shown as one line) or any channel
-of a batch failed, 2 usage error, 130 interrupted. An unexpected error (a bug) is one line too,
+of a batch failed, 2 usage error (an unknown site name too, whichever command it was given to),
+130 interrupted. An unexpected error (a bug) is one line too,
 with status 1: never a traceback, whose local variables could show a secret.
 """
 
@@ -16,7 +17,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..errors import ChannelsError, ReadOnly, describe
+from ..errors import ChannelsError, ReadOnly, UnknownSite, describe
 from .common import ReaderGone, UsageError
 from .parser import build_parser
 
@@ -41,6 +42,7 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser(demo="--demo" in argv)
     try:
         args = parser.parse_args(argv)
+        settle_site(args)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     try:
@@ -48,7 +50,7 @@ def _main(argv: Sequence[str] | None) -> int:
             raise UsageError("--channels only applies together with --demo")
         refuse_writes(args)
         return _run(args)
-    except UsageError as exc:
+    except (UsageError, UnknownSite) as exc:
         args.parser.print_usage(sys.stderr)
         print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)
         return 2
@@ -61,6 +63,31 @@ def _main(argv: Sequence[str] | None) -> int:
         title, message = describe(exc)
         print(f"error: {title}: {message}", file=sys.stderr)
         return 1
+
+
+def settle_site(args: argparse.Namespace) -> None:
+    """`--site NAME` given before the command means what it means after it: the site a one-site
+    command works on, or for `fleet` the one site of `--sites` (`all`: every site). A command that
+    works on no named site refuses it, and a one-site command given none says `--site` is required
+    (with the site names). Usage errors exit through `args.parser.error` (status 2)."""
+    given = args.open_site
+    if args.group is None:
+        return
+    command = args.parser.prog.removeprefix(f"{args.parser.prog.split()[0]} ")
+    if hasattr(args, "site"):
+        if given is not None and args.site is not None and given != args.site:
+            args.parser.error(f"--site names two sites: {given} before the command, {args.site} after it")
+        args.site = args.site or given
+        if args.site is None and args.parser.get_default("site_required"):
+            args.parser.error("the following arguments are required: --site")
+    elif given is not None and hasattr(args, "sites"):
+        from ..services.fleet import SITE_ALL
+
+        if args.sites is not None:
+            args.parser.error(f"{command} takes --sites A,B; --site {given} before it names a site as well")
+        args.sites = None if given == SITE_ALL else (given,)
+    elif given is not None:
+        args.parser.error(f"{command} takes no --site: leave out --site {given}")
 
 
 WRITING_COMMANDS = {

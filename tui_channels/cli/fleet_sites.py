@@ -13,19 +13,18 @@ from ..services.fleet import Fleet
 from ..services.fleet_batch import by_site
 from ..services.results import ChannelResult, Outcome, tally
 from ..services.sites import LoadState, SiteSession
-from .common import UsageError
 
 
 def chosen_sites(config: AppConfig, names: Sequence[str] | None) -> list[SiteProfile]:
-    """The sites `--sites` names (every configured site without it); an unknown name is a usage error."""
+    """The sites `--sites` names (every configured site without it); an unknown name is an
+    `UnknownSite`, a usage error like an unknown `--site` of the other commands."""
     if not config.sites:
         raise ConfigError("no sites are configured; add one with `tui-channels sites add …`")
     if not names:
         return list(config.sites)
     unknown = [name for name in names if not config.has_site(name)]
     if unknown:
-        known = ", ".join(site.name for site in config.sites)
-        raise UsageError(f"no site named {', '.join(unknown)}; the configured sites are {known}")
+        raise config.unknown_sites(unknown)
     return [config.site(name) for name in names]
 
 

@@ -8,6 +8,7 @@ module of this package that runs it; `parser` is the subparser, for usage errors
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import NoReturn
 
 from .. import __version__
@@ -45,15 +46,32 @@ EDIT_OPTIONS = {
 
 class SiteNamingParser(argparse.ArgumentParser):
     """argparse's parser, whose usage error for a missing `--site` names the sites to choose from
-    (`site_names`, set per `build_parser`; subcommands' parsers are of the same class)."""
+    (`site_names`, set per `build_parser`; subcommands' parsers are of the same class).
+
+    A one-site command's `--site` may come before the command too, so argparse does not require it
+    (`cli.settle_site` does); a usage error for other missing arguments names a missing `--site`
+    first all the same, as argparse would for a required option (`argv`: the command line parsed).
+    """
 
     site_names: tuple[str, ...] = ()
     whose: str = ""
+    argv: tuple[str, ...] = ()
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+        type(self).argv = tuple(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
+        if self._misses_site() and "required" in message and "--site" not in message:
+            missing = message.partition("required: ")[2] if message.startswith("the following") else ""
+            message = f"the following arguments are required: --site{', ' + missing if missing else ''}"
         if self.site_names and "--site" in message and "required" in message:
             message += f" (the {self.whose}sites: {', '.join(self.site_names)})"
         super().error(message)
+
+    def _misses_site(self) -> bool:
+        given = any(arg == "--site" or arg.startswith("--site=") for arg in self.argv)
+        return bool(self.get_default("site_required")) and not given
 
 
 def build_parser(*, demo: bool = False) -> argparse.ArgumentParser:
@@ -69,7 +87,10 @@ def build_parser(*, demo: bool = False) -> argparse.ArgumentParser:
     parser.set_defaults(group=None, parser=parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
-        "--site", dest="open_site", metavar="NAME", help="open the app on this site; `all` opens every site at once"
+        "--site",
+        dest="open_site",
+        metavar="NAME",
+        help="open the app on this site (`all`: every site at once); before a command, the site it works on",
     )
     parser.add_argument(
         "--read-only",
@@ -108,7 +129,19 @@ def _command(
 
 
 def _site_option(parser: argparse.ArgumentParser, help: str | None = None) -> None:
-    parser.add_argument("--site", required=True, metavar="NAME", help=help)
+    """A required `--site`, which may also come before the command (`tui-channels --site a channels
+    list`); so argparse does not require it itself: `cli.settle_site` does, with `site_required`."""
+    parser.add_argument("--site", metavar="NAME", help=f"{help or 'the site'} (required)")
+    parser.set_defaults(site_required=True)
+
+
+def _status_option(parser: argparse.ArgumentParser) -> None:
+    """`--status`, with the choices of the app's status filter, on every listing."""
+    parser.add_argument(
+        "--status",
+        choices=("enabled", "disabled", "auto-disabled"),
+        help="disabled covers manually and automatically disabled; auto-disabled only those the gateway turned off",
+    )
 
 
 def _json_option(parser: argparse.ArgumentParser, help: str = "print JSON instead of a table") -> None:
@@ -205,11 +238,7 @@ def _add_channels_commands(groups: argparse._SubParsersAction) -> None:
     listing.add_argument(
         "--search", metavar="KEYWORD", help="keep channels whose name or base URL contains it, or whose id it is"
     )
-    listing.add_argument(
-        "--status",
-        choices=("enabled", "disabled", "auto-disabled"),
-        help="disabled covers manually and automatically disabled; auto-disabled only those the gateway turned off",
-    )
+    _status_option(listing)
     for action, summary in BATCH_COMMANDS.items():
         _add_batch_command(actions, action, summary)
     _add_channel_transfer_commands(actions)
@@ -308,9 +337,7 @@ def _add_fleet_commands(groups: argparse._SubParsersAction) -> None:
     listing.add_argument(
         "--search", metavar="KEYWORD", help="keep channels whose name or base URL contains it, or whose id it is"
     )
-    listing.add_argument(
-        "--status", choices=("enabled", "disabled"), help="disabled covers manually and automatically disabled"
-    )
+    _status_option(listing)
 
     health = _command(
         actions,
