@@ -160,3 +160,19 @@ def test_sync_leaves_a_read_only_site_out_names_it_and_writes_only_the_others(ga
     assert f"note: Left out: {len(before)} channels on {newapi.name} (read-only" in result.err
     assert {i: newapi.server.record(i)["models"] for i in newapi.server.store} == before
     assert any(r["outcome"] == "ok" for r in document["results"] if r["site"] == octopus.name)
+
+
+def test_a_fleet_test_warns_once_naming_the_sites_whose_server_may_switch_channels_off(
+    gateway: DemoGateway, cli, configured
+):
+    """One Hub and Done Hub may disable a channel whose test fails: said once, naming both sites,
+    not once per site (nor not at all, as the fleet test did)."""
+    onehub = gateway.add_onehub("fleet-warn-oh", flavor="onehub", channels=3)
+    donehub = gateway.add_onehub("fleet-warn-dh", flavor="donehub", channels=3)
+    configured(onehub, donehub, newapi_site(gateway, channels=3))
+    result = cli("fleet", "test", "--all", "--dry-run")
+    notes = [line for line in result.err.splitlines() if "may disable" in line]
+    assert notes == [
+        "Note: One Hub (fleet-warn-oh) and Done Hub (fleet-warn-dh) may disable a channel whose test "
+        "fails (their own auto-disable rule); check the results for channels they switched off."
+    ], result.err

@@ -525,3 +525,20 @@ async def test_a_fleet_tag_asks_first_counting_only_what_it_writes_and_naming_ea
                 (name, n) for name in taggable for n in (2, 3)
             )
             assert all(r.outcome is Outcome.OK for r in results)
+
+
+async def test_a_fleet_test_asks_once_saying_on_how_many_sites_and_which_may_switch_channels_off():
+    """The confirmation counts channels and sites, and gives the One Hub / Done Hub warning once,
+    naming their sites, instead of once per server."""
+    async with running_app(fleet=True) as (app, pilot, demo):
+        onehub, donehub = (name for name, flavor in MORE_SITES if flavor in ("onehub", "donehub"))
+        tested = demo.gateway.sites[onehub].stats.count("GET", "/api/channel/test/*")
+        await pilot.press("a", "t")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        text = screen_text(app)
+        assert f"Test {TOTAL} channels on {len(ALL_SITES)} sites?" in text
+        assert text.count("may disable") == 1, text
+        assert f"One Hub ({onehub}) and Done Hub ({donehub}) may disable" in " ".join(text.split())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is not confirm)
+        assert demo.gateway.sites[onehub].stats.count("GET", "/api/channel/test/*") == tested

@@ -231,7 +231,10 @@ async def test_a_test_takes_the_test_model_or_the_first_model(gateway, hub):
 
 async def test_a_refused_key_fails_and_says_the_server_switched_the_channel_off(gateway, hub):
     site, backend = hub
-    assert "may disable a channel" in disable_warning(backend.capabilities)
+    assert disable_warning(backend.capabilities) == (
+        f"{backend.capabilities.flavor_label} may disable a channel whose test fails (its own auto-disable "
+        "rule); check the results for channels it switched off."
+    )
     created = await backend.create_channel(spec(gateway, key="sk-invalid-0123456789abcdef"))
     result = await connectivity_operation(backend)(created)
     assert result.outcome is Outcome.FAILED

@@ -156,6 +156,11 @@ async def _test_or_balance(
         ]
     else:
         needs, verb = ServerOperation.TEST, "tested"
+        warning = connectivity.disable_warning_on(
+            [(t.name, capabilities) for t in targets if t.channels and (capabilities := t.session.capabilities)]
+        )
+        if warning:
+            print(f"Note: {warning}", file=sys.stderr)
         batches = [
             site_batch(
                 t,
@@ -166,7 +171,7 @@ async def _test_or_balance(
             for t in targets
         ]
     if args.dry_run:
-        return _planned(targets, batches, args.action, verb), True
+        return _planned(targets, batches, args.action, verb, getattr(args, "model", None)), True
     results = await FleetRun(batches, on_progress=fleet_reporter(args.action, progress)).run()
     if args.action == "test":
         keep_tests(results)
@@ -193,16 +198,16 @@ def fleet_reporter(title: str, progress: ProgressLine) -> Callable[[FleetProgres
 
 
 def _planned(
-    targets: Sequence[SiteChannels], batches: Sequence[SiteBatch], action: str, verb: str
+    targets: Sequence[SiteChannels], batches: Sequence[SiteBatch], action: str, verb: str, model: str | None
 ) -> list[ChannelResult]:
-    """A dry run of a test or balance refresh: each channel and whether it would run."""
+    """A dry run of a test (with `model` when chosen) or balance refresh: each channel and whether it would run."""
     results: list[ChannelResult] = []
     for target, batch in zip(targets, batches):
         capabilities = target.session.capabilities
         for channel in target.channels:
             reason = batch.skip_reason or None
             if reason is None and action == "test" and capabilities is not None:
-                reason = connectivity.skip_reason(channel, capabilities)
+                reason = connectivity.skip_reason(channel, capabilities, model)
             message = f"dry run: would be {verb}" if reason is None else reason
             results.append(replace(skipped(channel, message), site=target.name))
     return results

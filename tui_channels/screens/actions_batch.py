@@ -21,7 +21,7 @@ from ..config import SiteProfile
 from ..models import Channel
 from ..services import test_log, upstream_updates
 from ..services.balance import balance_operation, with_balance
-from ..services.connectivity import connectivity_operation, disable_warning, with_test_result
+from ..services.connectivity import connectivity_operation, disable_warning_on, with_test_result
 from ..services.fleet import left_out, spread, split_by_support
 from ..services.fleet_batch import SiteBatch, by_site
 from ..services.results import ChannelResult, Outcome
@@ -179,29 +179,23 @@ class BatchActions(MainScreenBase):
         )
 
     def start_test(self, targets: Sequence[SiteChannels], model: str | None) -> None:
-        """Test at once, or first ask when a server may switch off the channels whose test fails."""
-        warnings = [
-            warning
-            for warning in dict.fromkeys(
-                disable_warning(target.session.capabilities)
-                for target in targets
-                if target.session.capabilities is not None
-            )
-            if warning
-        ]
+        """Test at once, or first ask when a server may switch off the channels whose test fails:
+        how many channels on how many sites, and the warning once, naming the sites it is about."""
+        warning = disable_warning_on(
+            [(t.name, capabilities) for t in targets if t.channels and (capabilities := t.session.capabilities)]
+        )
         count = sum(len(target.channels) for target in targets)
-        if warnings and count > 1:
+        if warning and count > 1:
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
                     self._run_test(targets, model)
 
-            self.app.push_screen(
-                ConfirmScreen(f"Test {count} channels?", " ".join(warnings), confirm_label="Test"), confirmed
-            )
+            reach = spread(targets) if len([t for t in targets if t.channels]) > 1 else plural(count, "channel")
+            self.app.push_screen(ConfirmScreen(f"Test {reach}?", warning, confirm_label="Test"), confirmed)
             return
-        if warnings:
-            self.notify(" ".join(warnings), severity="warning")
+        if warning:
+            self.notify(warning, severity="warning")
         self._run_test(targets, model)
 
     def _run_test(self, targets: Sequence[SiteChannels], model: str | None) -> None:

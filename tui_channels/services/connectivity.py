@@ -11,6 +11,7 @@ comes from its `Capabilities`.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 from ..backends.base import Backend, Capabilities
@@ -34,11 +35,28 @@ def skip_reason(channel: Channel, capabilities: Capabilities, model: str | None 
 
 def disable_warning(capabilities: Capabilities) -> str:
     """What to say before a batch test on a server that may switch failing channels off, or ""."""
-    if not capabilities.test_may_disable:
+    return disable_warning_on([("", capabilities)])
+
+
+def disable_warning_on(sites: Sequence[tuple[str, Capabilities]]) -> str:
+    """What to say once before a test over `sites` ((site name, capabilities), those with channels
+    in the test) whose servers may switch failing channels off, or "": each such server named once,
+    with its sites when the test spans several ("One Hub (hub-a) and Done Hub (hub-b) may
+    disable…"), however many sites run it."""
+    several = len({name for name, _capabilities in sites}) > 1
+    servers: dict[str, list[str]] = {}
+    for name, capabilities in sites:
+        if capabilities.test_may_disable:
+            servers.setdefault(capabilities.flavor_label, []).append(name)
+    if not servers:
         return ""
+    named = [f"{label} ({', '.join(names)})" if several else label for label, names in servers.items()]
+    who = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    one = [len(names) for names in servers.values()] == [1]
     return (
-        f"{capabilities.flavor_label} may disable a channel whose test fails "
-        "(its own auto-disable rule); check the results for channels it switched off."
+        f"{who} may disable a channel whose test fails "
+        f"({'its' if one else 'their'} own auto-disable rule); check the results for channels "
+        f"{'it' if one else 'they'} switched off."
     )
 
 
