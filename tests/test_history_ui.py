@@ -7,6 +7,7 @@ import itertools
 from datetime import UTC, datetime
 from dataclasses import replace
 
+import pytest
 from textual.widgets import Button, DataTable
 
 from tui_channels.demo.gateway import DemoGateway, DemoSite
@@ -17,8 +18,12 @@ from tui_channels.screens import history as history_screen
 from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.main import MainScreen
 from tui_channels.services.channel_view import ChannelRef
+from tui_channels.models import ChannelSpec
+from tui_channels.services.channel_plan import RowState
+from tui_channels.services.creation import create_channel
 from tui_channels.services.journal import Change, Journal
 
+from .backend_helpers import connect
 from .ui_helpers import app_on_sites, is_loaded, main_screen, screen_text, wait_for, wait_screen
 
 _names = itertools.count(1)
@@ -121,6 +126,51 @@ async def test_a_deleted_new_api_channel_comes_back_once_its_key_is_typed(gatewa
         await pilot.press("escape")
         screen = await _back_to_main(pilot)
         await wait_for(pilot, lambda: any(c.name == name for c in screen.current.channels))
+
+
+@pytest.mark.parametrize("flavor", ["newapi", "octopus"])
+async def test_a_delete_undo_leaves_a_channel_recreated_while_its_preview_was_open(gateway, monkeypatch, flavor) -> None:
+    """The preview found no channel like the deleted one; another admin creates one while it is
+    open: the undo lists the site again right before creating, creates nothing, and says why
+    (New API takes two channels of one name: without the check it would hold two)."""
+    newapi, octopus = _sites(gateway)
+    site, other_site = (newapi, octopus) if flavor == "newapi" else (octopus, newapi)
+    records = site.server.store if flavor == "newapi" else site.server.channels
+    gone_id = next(iter(records))
+    records[gone_id].update({"status": 2} if flavor == "newapi" else {"enabled": False})
+    async with app_on_sites(monkeypatch, site, other_site) as (app, pilot):
+        session = main_screen(app).current
+        gone = next(c for c in session.channels if c.id == gone_id)
+        await _on_channel(pilot, gone.id)
+        await pilot.press("delete")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        confirm.query_one("#confirm-yes", Button).press()
+        await wait_for(pilot, lambda: gone.id not in records)
+        await _back_to_main(pilot)
+
+        await _open_history(pilot)
+        await pilot.press("u")
+        report = await wait_screen(pilot, CopyReportScreen)
+        if flavor == "newapi":
+            await pilot.press("k")
+            await pilot.pause()
+            await pilot.press(*"sk-history-typed-key-0123", "enter")
+            await wait_for(pilot, lambda: report.plan.rows[0].spec.key != "")
+        assert [row.state for row in report.plan.rows] == [RowState.READY]
+        other = await connect(site)
+        try:
+            spec = ChannelSpec(
+                name=gone.name, type=gone.type.code, key="sk-recreated-meanwhile-0123", base_url=gone.base_url, models=("gpt-4o",)
+            )
+            await create_channel(other, spec)
+        finally:
+            await other.close()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any(n.title == "Undo incomplete" for n in app._notifications))
+        note = next(n.message for n in app._notifications if n.title == "Undo incomplete")
+        assert "left alone (a channel like it is on the server)" in note
+        assert f"a channel named {gone.name!r} exists" in note and "appeared after the preview" in note
+        assert [r["name"] for r in records.values()].count(gone.name) == 1
 
 
 async def test_an_undo_that_cannot_be_done_says_why(gateway, monkeypatch) -> None:

@@ -71,13 +71,16 @@ async def apply_entry(host: Screen, session: SiteSession, plan: UndoPlan) -> lis
 
 
 def report(host: Screen, plan: UndoPlan, results: Sequence[ChannelResult]) -> None:
-    """What the undo changed, and each channel it left alone with the reason."""
+    """What the undo changed, and each channel it left alone with the reason (for a deleted
+    channel not created again: one that is on the server now)."""
+    recreating = plan.kind is UndoKind.RECREATE_DELETED
     failed = [r for r in results if r.outcome is Outcome.FAILED]
-    lines = [f"#{r.channel_id} {r.name}: {r.message}" for r in failed[:5]]
+    left = [r for r in results if r.outcome is Outcome.FAILED or (recreating and r.outcome is Outcome.SKIPPED)]
+    lines = [f"{r.name if recreating else f'#{r.channel_id} {r.name}'}: {r.message}" for r in left[:5]]
     note = plan.secrets_note() if any(r.ok for r in results) else ""
     host.notify(
         "\n".join([f"Undid entry {plan.entry.id} on {plan.entry.site}: {tally([(plan, results)])}.", *([note] if note else []), *lines]),
-        title="Undo incomplete" if failed else "Undone",
-        severity="error" if failed else "information",
-        timeout=15 if failed or note else 5,
+        title="Undo incomplete" if left else "Undone",
+        severity="error" if failed else "warning" if left else "information",
+        timeout=15 if left or note else 5,
     )

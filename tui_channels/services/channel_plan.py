@@ -13,6 +13,7 @@ match a key exactly, but only with the key in the URL, where proxies and access 
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -216,6 +217,11 @@ def creation_settings(settings: BatchSettings) -> BatchSettings:
 class CreateRun:
     """The batch operation that creates a plan's channels; rows not ready come back skipped.
 
+    The preview matched each row against the site's channels when it was built, and it may have
+    stayed open a while: the site's channels are listed again once, right before the first create
+    of the run, and a row a channel now matches (created meanwhile, by anyone) is left alone with
+    the reason, as already present. A row the user chose to create anyway is created.
+
     The history journal names each create by the plan's action, or as an undo of `undoes`.
     """
 
@@ -224,6 +230,19 @@ class CreateRun:
         self.plan = plan
         self.undoes = undoes
         self.created: dict[int, Channel] = {}
+        self._listing: asyncio.Future[DuplicateIndex] | None = None
+
+    async def _present_now(self, row: PlannedChannel) -> str:
+        """Why a channel on the site now matches the row (listed once per run), or ""."""
+        if row.force:
+            return ""
+        if self._listing is None:
+            self._listing = asyncio.ensure_future(self._index())
+        index = await asyncio.shield(self._listing)
+        return index.match(row.spec.name, self.plan.effective_url(row.spec), row.spec.key)
+
+    async def _index(self) -> DuplicateIndex:
+        return DuplicateIndex(await self.backend.list_channels())
 
     async def __call__(self, placeholder: Channel) -> ChannelResult:
         row = self.plan.row(placeholder.id)
@@ -235,6 +254,11 @@ class CreateRun:
             message = f"{row.state.value}: {row.reason}"
             skipped = ChannelResult(placeholder.id, placeholder.name, Outcome.SKIPPED, message)
             return _with_state(skipped, row.state.value)
+        present = await self._present_now(row)
+        if present:
+            message = f"{RowState.PRESENT.value}: {present} (it appeared after the preview), left alone"
+            skipped = ChannelResult(placeholder.id, placeholder.name, Outcome.SKIPPED, message)
+            return _with_state(skipped, RowState.PRESENT.value)
         try:
             with acting("undo" if self.undoes is not None else self.plan.action, undoes=self.undoes):
                 channel = await create_channel(self.backend, row.spec)

@@ -14,7 +14,9 @@ Three kinds of undo, whatever backend the site runs (all through the `Backend` i
   the values it was created with (or those the same create set right after, such as the status
   Octopus drops); a later edit, by anyone, refuses it;
 - a delete: the channels are created again from their trash records (with new ids), previewed
-  like a restore, if they are not on the server any more.
+  like a restore, if they are not on the server any more; the site is listed again right before
+  the creates (`CreateRun`), and a channel recreated meanwhile (same name, or same base URL and
+  key) leaves its row alone, with the reason.
 
 Every check reads the server's current records (`read_current`: one GET per channel, one listing
 for many), never a list the app loaded earlier, and the check runs again just before the writes,
@@ -659,7 +661,7 @@ def tally(done: Iterable[tuple[UndoPlan, Sequence[ChannelResult]]]) -> str:
     """What undoing these plans changed, counted from the results: "put back 2 channels, deleted
     1 channel; 1 already as before; 1 failed". Only a result the server took counts as changed."""
     changed: Counter[tuple[str, str]] = Counter()
-    skipped = failed = 0
+    skipped = present = failed = 0
     for plan, results in done:
         noun = "group" if plan.groups else "channel"
         for result in results:
@@ -667,11 +669,15 @@ def tally(done: Iterable[tuple[UndoPlan, Sequence[ChannelResult]]]) -> str:
                 changed[(_DONE[plan.kind], noun)] += 1
             elif result.outcome is Outcome.FAILED:
                 failed += 1
+            elif plan.kind is UndoKind.RECREATE_DELETED:
+                present += 1
             else:
                 skipped += 1
     parts = [", ".join(verb.format(plural(count, noun)) for (verb, noun), count in changed.items()) or "nothing changed"]
     if skipped:
         parts.append(f"{plural(skipped, 'channel')} already as before")
+    if present:
+        parts.append(f"{plural(present, 'channel')} left alone (a channel like it is on the server)")
     if failed:
         parts.append(f"{failed:,} failed")
     return "; ".join(parts)
