@@ -134,3 +134,41 @@ async def test_the_undo_of_a_tag_route_disable_puts_back_only_what_it_changed(
         assert [r.outcome for r in results] == [Outcome.OK, Outcome.SKIPPED]
     finally:
         await made.close()
+
+
+@pytest.mark.parametrize("flavor", ["newapi", "onehub"])
+async def test_a_tag_wide_write_journals_only_the_members_it_changes(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch, flavor: str
+) -> None:
+    """The tag route sets every member, but a member already disabled did not change: the entry
+    names only the members whose values changed (no "disabled → disabled"), and a tag edit only the
+    fields each member changed; a write that changes nothing still says what was sent."""
+    made = await undo_subject(gateway, flavor, monkeypatch, prefix="tagnoise")
+    try:
+        first, second, third = made.channels[:3]
+        await made.other.set_tag([first.id, second.id, third.id], "tagnoise")
+        await made.other.set_status(first.id, True)
+        await made.other.set_status(second.id, False)
+        await made.other.set_status(third.id, True)
+        await made.backend.list_channels()  # as the app lists them before writing
+        await made.backend.set_tag_status("tagnoise", False)
+        entry = made.last()
+        assert entry.op == "tag_status"
+        assert sorted(c.id for c in entry.changes) == sorted([first.id, third.id])
+        assert all(c.before == {"status": "enabled"} for c in entry.changes)
+
+        await made.other.update_channel(await made.other.get_channel(first.id), {"priority": 7})
+        await made.backend.list_channels()
+        await made.backend.edit_tag("tagnoise", {"priority": 7})
+        edit = made.last()
+        assert edit.op == "tag_edit"
+        assert sorted(c.id for c in edit.changes) == sorted([second.id, third.id])
+        assert all(list(c.after or {}) == ["priority"] for c in edit.changes)
+
+        await made.backend.set_tag_status("tagnoise", False)
+        unchanged = made.last()
+        assert len(unchanged.changes) == 3, "a write that changes nothing still names what it was sent to"
+        with pytest.raises(UndoRefused, match="undone already"):
+            await plan_undo(made.backend, unchanged)
+    finally:
+        await made.close()

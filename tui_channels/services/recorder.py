@@ -45,7 +45,7 @@ from ..errors import ChannelsError, NotSupported, ReadOnly, describe
 from ..models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCode
 from ..redact import logger, mask_remembered, scrub
 from ..model_groups import ModelGroup
-from .change_values import FieldValues, group_values, looks_secret, plain, projected, requested, values_of
+from .change_values import FieldValues, group_values, looks_secret, plain, projected, requested, same, values_of
 from .journal import Change, Entry, Journal, JournalError
 
 READS = frozenset(
@@ -372,12 +372,13 @@ class JournaledBackend:
         args: dict[str, Any],
         missing: Iterable[int] = (),
     ) -> Any:
-        """A write that answers no record: its "after" is each channel with `changes` applied."""
+        """A write that answers no record: its "after" is each channel with `changes` applied.
+        Only the channels it changes are journalled, each with the fields it changes (`_written_only`)."""
         draft = await self._begin(method, args)
         names = list(changes)
         before = {c.id: self._values(c, names) for c in channels}
         afterwards = [projected(c, changes) for c in channels]
-        records = [self._change(new, before[new.id], self._values(new, names)) for new in afterwards]
+        records = _written_only([self._change(new, before[new.id], self._values(new, names)) for new in afterwards])
         unknown = [Change(id=i) for i in missing if i not in before]
         try:
             result = await call()
@@ -725,6 +726,24 @@ def _changed_only(before: FieldValues, after: FieldValues) -> tuple[FieldValues,
         FieldValues({n: before.values.get(n) for n in names}, before.withheld),
         FieldValues({n: after.values[n] for n in names}, after.withheld),
     )
+
+
+def _written_only(records: list[Change]) -> list[Change]:
+    """Of a write over several channels (a tag route, a tag edit), the channels whose values it
+    changes, each with only the fields it changes: a member already disabled is not journalled as
+    "disabled → disabled". A record with a withheld secret stays (its change cannot be compared).
+    Every record stays when none changes, so the entry still says what was sent."""
+    kept = []
+    for record in records:
+        before, after = record.before or {}, record.after or {}
+        names = [name for name in after if not same(before.get(name), after[name])]
+        if names or record.withheld:
+            kept.append(
+                record.model_copy(
+                    update={"before": {n: before.get(n) for n in names}, "after": {n: after[n] for n in names}}
+                )
+            )
+    return kept or records
 
 
 def _safe_args(args: Mapping[str, Any]) -> dict[str, Any]:
