@@ -22,7 +22,7 @@ from ..models import Channel
 from ..services import test_log, upstream_updates
 from ..services.balance import balance_operation, with_balance
 from ..services.connectivity import connectivity_operation, disable_warning_on, with_test_result
-from ..services.fleet import left_out, spread, split_by_support
+from ..services.fleet import spread
 from ..services.fleet_batch import SiteBatch, by_site
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteChannels, SiteSession
@@ -224,11 +224,10 @@ class BatchActions(MainScreenBase):
     def choose_sync(self, choice: ScopeChoice) -> None:
         """Where the server finds upstream changes itself (current New API), offer them beside this
         app's sync; elsewhere, and over several sites, go straight to the sync preview."""
-        targets, unable = split_by_support([t for t in choice.scope.targets if t.channels], Operation.UPDATE)
-        skipped = left_out(unable)
-        if not targets:
-            self.notify(skipped, title="Not available", severity="warning")
+        supported = self.supported_targets(choice.scope.targets, Operation.UPDATE)
+        if supported is None:
             return
+        targets, skipped = supported
         if skipped:
             self.notify(skipped, title="Some sites cannot do this", severity="warning")
         capabilities = targets[0].session.capabilities if len(targets) == 1 else None
@@ -402,14 +401,14 @@ class BatchActions(MainScreenBase):
         """Tag the channels whose tag differs, on the sites that can; ask first (counting only what
         is written, what it replaces, and naming each site left out) unless it only tags untagged
         channels of one site."""
-        plan = TagPlan.of(targets, tag)
+        supported = self.supported_targets(targets, Operation.BATCH_TAG)
+        if supported is None:
+            return
+        plan = TagPlan.of(*supported, tag)
         if not plan.targets:
-            if plan.unchanged:
-                already = f"tagged {plan.tag}" if plan.tag else "without a tag"
-                done = f"Nothing to change: {'it is' if len(plan.unchanged) == 1 else 'all are'} already {already}."
-                self.notify("\n".join(filter(None, [done, plan.skipped])))
-            else:
-                self.notify(plan.skipped, title="Not available", severity="warning")
+            already = f"tagged {plan.tag}" if plan.tag else "without a tag"
+            done = f"Nothing to change: {'it is' if len(plan.unchanged) == 1 else 'all are'} already {already}."
+            self.notify("\n".join(filter(None, [done, plan.skipped])))
             return
         if not plan.needs_asking:
             self._tag(plan)

@@ -27,7 +27,7 @@ from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services import bulk, trash
 from ..services.channel_form import COPY_SUFFIX, ChannelForm, FormMode, KeyEntry, key_entries
-from ..services.fleet import left_out, spread, split_by_support
+from ..services.fleet import spread
 from ..services.model_groups import memberships, stranded
 from ..services.model_list import model_suggestions
 from ..services.model_mapping import model_mapping
@@ -379,11 +379,10 @@ class ChannelActions(MainScreenBase):
         if not targets:
             self.notify("No channel to delete: move the cursor to one or select some.", severity="warning")
             return
-        able, unable = split_by_support(targets, Operation.DELETE)
-        skipped = left_out(unable)
-        if not able:
-            self.notify(skipped, title="Not available", severity="warning")
+        supported = self.supported_targets(targets, Operation.DELETE)
+        if supported is None:
             return
+        able, skipped = supported
         channels = [c for t in able for c in t.channels]
         count = len(channels)
         if len(able) > 1:
@@ -516,11 +515,10 @@ class ChannelActions(MainScreenBase):
         if source is None or not targets:
             self.notify("No channel to work on: move the cursor to one or select some.", severity="warning")
             return
-        targets, unable = split_by_support(targets, Operation.SET_STATUS)
-        skipped = left_out(unable)
-        if not targets:
-            self.notify(skipped, title="Not available", severity="warning")
+        supported = self.supported_targets(targets, Operation.SET_STATUS)
+        if supported is None:
             return
+        targets, skipped = supported
         visible = self.table.visible_ids()
         plans = StatusPlans(
             tuple(

@@ -46,7 +46,7 @@ from ..models import Channel
 from ..services.batch import BatchSettings
 from ..services.batch import Operation as BatchOperation
 from ..services.channel_view import SITE_COLUMN, ChannelRef, distinct_values, flag_choices, relative_time
-from ..services.fleet import Fleet, fleet_summary
+from ..services.fleet import Fleet, fleet_summary, left_out, split_by_support
 from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, by_site, site_batch
 from ..services.model_groups import describe_memberships, memberships
 from ..services.results import ChannelResult, Outcome, tally
@@ -1165,6 +1165,19 @@ class MainScreenBase(Screen[None]):
             self.notify(capabilities.unsupported_reason(operation), title="Not available", severity="warning")
             return False
         return True
+
+    def supported_targets(
+        self, targets: Sequence[SiteChannels], operation: Operation
+    ) -> tuple[list[SiteChannels], str] | None:
+        """The targets (those with channels) whose site can do `operation`, and one line per site
+        left out with the reason ("" when none is), for the confirmation or report; None once it
+        has said that no site of the targets can."""
+        able, unable = split_by_support([t for t in targets if t.channels], operation)
+        skipped = left_out(unable)
+        if not able:
+            self.notify(skipped, title="Not available", severity="warning")
+            return None
+        return able, skipped
 
     def batch_settings(self, *, read_only: bool, session: SiteSession | None = None) -> BatchSettings:
         """Engine settings for a site (the current one by default): its configured concurrency."""

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..backends.base import Backend
-from ..backends.base import Operation as ServerOperation
 from ..models import Channel
 from ..wording import plural
 from .batch import Operation, succeeded
-from .fleet import left_out, split_by_support, spread
+from .fleet import spread
 from .named import named_channels
 from .results import ChannelResult, Outcome
 from .sites import SiteChannels
@@ -38,26 +37,27 @@ def with_tag(channel: Channel, result: ChannelResult) -> Channel:
 
 @dataclass(frozen=True, slots=True)
 class TagPlan:
-    """What setting `tag` (None clears it) on a scope writes: on each site that can tag several
-    channels, the channels whose tag differs (`targets`); the sites left out with the reason
-    (`unable`: read-only, or no such route); and the channels that already carry it (`unchanged`)."""
+    """What setting `tag` (None clears it) on the channels of sites that can tag several writes:
+    per site, the channels whose tag differs (`targets`); the channels that already carry it
+    (`unchanged`); and the sites left out, one line each with the reason (`skipped`, from
+    `fleet.left_out`)."""
 
     tag: str | None
     targets: tuple[SiteChannels, ...]
-    unable: tuple[tuple[SiteChannels, str], ...]
     unchanged: tuple[Channel, ...]
+    skipped: str = ""
 
     @classmethod
-    def of(cls, scope: Sequence[SiteChannels], tag: str | None) -> TagPlan:
+    def of(cls, able: Sequence[SiteChannels], skipped: str, tag: str | None) -> TagPlan:
+        """`able`: the scope's sites that can tag (`fleet.split_by_support`), `skipped` the others."""
         tag = (tag or "").strip() or None
-        able, unable = split_by_support([t for t in scope if t.channels], ServerOperation.BATCH_TAG)
         targets = tuple(
             SiteChannels(t.session, changing)
             for t in able
             if (changing := tuple(c for c in t.channels if (c.tag or None) != tag))
         )
         unchanged = tuple(c for t in able for c in t.channels if (c.tag or None) == tag)
-        return cls(tag, targets, tuple(unable), unchanged)
+        return cls(tag, targets, unchanged, skipped)
 
     @property
     def channels(self) -> tuple[Channel, ...]:
@@ -67,11 +67,6 @@ class TagPlan:
     def replaced(self) -> tuple[Channel, ...]:
         """The channels whose own tag this write replaces (or clears)."""
         return tuple(c for c in self.channels if c.tag)
-
-    @property
-    def skipped(self) -> str:
-        """The left-out sites, one line each with the reason; "" when none is."""
-        return left_out(self.unable)
 
     @property
     def needs_asking(self) -> bool:
