@@ -277,15 +277,15 @@ class TestCrashes:
         self, newapi: DemoSite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     ) -> None:
         typed: list[bool] = []  # the filter bar also reports a change while the screen mounts
-        original = MainScreen.on_filter_bar_changed
+        original = MainScreen._filter
 
-        def broken(self: MainScreen, event: object) -> None:
+        def broken(self: MainScreen, field: str, value: object) -> None:
             if not typed:
-                return original(self, event)
+                return original(self, field, value)
             secret = newapi.secret
             raise RuntimeError(f"the filter broke on {secret}")
 
-        monkeypatch.setattr(MainScreen, "on_filter_bar_changed", broken)
+        monkeypatch.setattr(MainScreen, "_filter", broken)
         monkeypatch.setenv(env_var_name(newapi.name), newapi.secret)
         app = ChannelsApp(config=AppConfig(sites=[demo_profile(newapi)], last_site=newapi.name))
         with pytest.raises(RuntimeError):

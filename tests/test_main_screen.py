@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from tui_channels.app import ChannelsApp
 from tui_channels.config import load_config
@@ -61,6 +61,21 @@ async def test_switching_sites_keeps_each_sites_view_state():
         assert screen.query_one("#search").value == "open"
         # coming back shows the loaded channels again without asking the server
         assert demo.gateway.sites[NEWAPI_SITE].stats.count("GET", "/api/channel/") == list_requests
+
+
+async def test_the_table_filters_in_the_same_turn_as_the_search_text_changes():
+    """The filter runs when the search box's text changes, not a message later: the box and the
+    filtered table then repaint in one frame (with a message, Textual painted the box alone first
+    and the table one or two frames later)."""
+    async with running_app() as (app, pilot, _demo):
+        screen = main_screen(app)
+        search = screen.query_one("#search", Input)
+        search.value = "open"
+        assert screen.table.view_state.search == "open"
+        assert screen.current.view.search == "open"
+        assert 0 < screen.table.row_count < screen.table.total_count
+        search.value = ""
+        assert screen.table.row_count == screen.table.total_count
 
 
 def switcher_lines(app) -> dict[str, str]:

@@ -231,7 +231,7 @@ class MainScreenBase(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield SiteBar(id="site-bar")
-        yield FilterBar(id="filter-bar")
+        yield FilterBar(id="filter-bar", on_search=self._search_typed)
         yield FleetStatus(id="fleet-status")
         with ContentSwitcher(initial="empty", id="body"):
             yield ChannelTable(id="table")
@@ -697,11 +697,20 @@ class MainScreenBase(Screen[None]):
     # -- events ---------------------------------------------------------------------------------
 
     def on_filter_bar_changed(self, event: FilterBar.Changed) -> None:
+        self._filter(event.field, event.value)
+
+    def _search_typed(self, text: str) -> None:
+        """The search box's text changed; called in the keystroke's own turn, so the filtered table
+        repaints in the same frame as the box."""
+        self._filter("search", text)
+
+    def _filter(self, field: str, value: object) -> None:
+        """Show the table filtered with `field` (a `ViewState` field) set to `value`."""
         source = self.shown
         if source is None or source is not self._table_source:
             return
-        field = "type_name" if event.field == "type_code" and isinstance(source, Fleet) else event.field
-        source.view = replace(source.view, **{field: event.value})
+        field = "type_name" if field == "type_code" and isinstance(source, Fleet) else field
+        source.view = replace(source.view, **{field: value})
         self.table.apply_view(source.view)
         self._show_table_or_no_match()
 

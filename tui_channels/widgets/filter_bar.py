@@ -1,13 +1,13 @@
 """Search box and facet filters above the channel table.
 
-The bar only collects what the user wants to see and says so with `FilterBar.Changed`; the screen
-turns it into a `ViewState` and the table filters client-side (server search is weak on some
-gateways).
+The bar only collects what the user wants to see and says so, the search through the screen's
+`on_search` callback and the pickers with `FilterBar.Changed`; the screen turns it into a `ViewState`
+and the table filters client-side (server search is weak on some gateways).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from textual.app import ComposeResult
@@ -53,10 +53,16 @@ _PROMPTS = {
 
 class FilterBar(Horizontal):
     """`/`-focused search plus status, type, group, tag and sync pickers (only those the backend
-    has), and in the fleet view a site picker."""
+    has), and in the fleet view a site picker.
+
+    The search box's text goes to `on_search` in the same turn as the keystroke that changed it,
+    not in a message: a message reaches the screen a turn or two later, after the box has asked
+    for its repaint, and Textual then paints the box alone and the filtered table one or two
+    frames (17-33 ms) later. Called at once, the filter marks the table for the same frame.
+    """
 
     class Changed(Message):
-        """A filter changed; `field` is one of search, status, type_code, group, tag, flag, site.
+        """A picker changed; `field` is one of status, type_code, group, tag, flag, site.
 
         In the fleet the type picker's values are type names (`type_code` still names the field).
         """
@@ -65,6 +71,11 @@ class FilterBar(Horizontal):
             super().__init__()
             self.field = field
             self.value = value
+
+    def __init__(self, *, on_search: Callable[[str], None], id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._on_search = on_search
+        self._showing = False
 
     def compose(self) -> ComposeResult:
         yield SearchBox(placeholder=SearchBox.PLACEHOLDERS[0], id="search")
@@ -125,26 +136,37 @@ class FilterBar(Horizontal):
         site: str | None = None,
     ) -> None:
         """Show a remembered view state (after switching back to a site) without re-announcing it."""
-        with self.prevent(Input.Changed, Select.Changed):
-            self.query_one("#search", Input).value = search
-            self.query_one("#status-filter", Select).value = status
-            filters = (
-                ("#type-filter", type_code),
-                ("#group-filter", group),
-                ("#tag-filter", tag),
-                ("#flag-filter", flag),
-                ("#site-filter", site),
-            )
-            for selector, value in filters:
-                select = self.query_one(selector, Select)
-                select.value = Select.NULL if value is None else value
+        self._showing = True
+        try:
+            with self.prevent(Input.Changed, Select.Changed):
+                self.query_one("#search", Input).value = search
+                self.query_one("#status-filter", Select).value = status
+                filters = (
+                    ("#type-filter", type_code),
+                    ("#group-filter", group),
+                    ("#tag-filter", tag),
+                    ("#flag-filter", flag),
+                    ("#site-filter", site),
+                )
+                for selector, value in filters:
+                    select = self.query_one(selector, Select)
+                    select.value = Select.NULL if value is None else value
+        finally:
+            self._showing = False
 
     def focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 
+    def on_mount(self) -> None:
+        self.watch(self.query_one("#search", Input), "value", self._search_changed, init=False)
+
+    def _search_changed(self, text: str) -> None:
+        if not self._showing:
+            self._on_search(text)
+
     def on_input_changed(self, event: Input.Changed) -> None:
+        """The search already reached the screen through `on_search`."""
         event.stop()
-        self.post_message(self.Changed("search", event.value))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
