@@ -7,11 +7,15 @@ client dropped without being closed does not print aiohttp's complaint on the te
 
 from __future__ import annotations
 
+import string
 import subprocess
 import sys
 import textwrap
 
+import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui_channels.backends.http import HttpTransport
 from tui_channels.demo.gateway import DemoGateway
@@ -90,3 +94,42 @@ async def test_a_closed_transport_sends_nothing(gateway: DemoGateway):
     with pytest.raises(RuntimeError, match="closed"):
         await transport.request("GET", "/p/after-close/v1/models", timeout=10)
     assert gateway.upstream_stats.count("GET", "/p/after-close/*") == 0
+
+
+_SEGMENT = st.one_of(
+    st.sampled_from([".", "..", "", "api", "v1", "fetch-model", "12", ".hidden", "a..b"]),
+    st.text(alphabet=string.ascii_letters + string.digits + "-._~:%@!$&'()*+,;= ?#", min_size=0, max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    base=st.sampled_from(
+        [
+            "http://127.0.0.1:3000",
+            "https://Gateway.Example.com/",
+            "https://gateway.example.com:443/newapi",
+            "http://[::1]:8080/a/b/",
+            "http://user:pw@host:81/sub%20dir",
+            "http://host/?q=1",
+        ]
+    ),
+    segments=st.lists(_SEGMENT, max_size=4),
+    leading_slash=st.booleans(),
+)
+def test_a_request_url_is_the_one_httpx_parses_from_the_whole_address(
+    base: str, segments: list[str], leading_slash: bool
+):
+    """Requests join plain paths to the base URL parsed once; every URL must still equal, part for
+    part, what httpx makes of the whole address (dot segments, escapes, queries included)."""
+    path = ("/" if leading_slash else "") + "/".join(segments)
+    transport = HttpTransport(base)
+    made = httpx.URL(transport._url(path))
+    expected = httpx.URL(f"{transport.base_url}/{path.lstrip('/')}")
+    assert made == expected
+    assert (made.raw_path, made.host, made.port, made.scheme) == (
+        expected.raw_path,
+        expected.host,
+        expected.port,
+        expected.scheme,
+    )

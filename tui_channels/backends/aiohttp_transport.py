@@ -60,6 +60,14 @@ def _as_httpx(request: httpx.Request) -> Iterator[None]:
         raise httpx.LocalProtocolError(str(exc), request=request) from exc
 
 
+async def body_chunks(response: aiohttp.ClientResponse, request: httpx.Request) -> AsyncIterator[bytes]:
+    """An answer's body as it arrives, `CHUNK` bytes at most at a time, as sent (not decoded);
+    aiohttp's errors raised as httpx's."""
+    with _as_httpx(request):
+        while chunk := await response.content.read(CHUNK):
+            yield chunk
+
+
 class _Answer(httpx.AsyncByteStream):
     """An aiohttp answer's body as httpx reads it; closing it returns the connection to the pool
     when the body was read to its end, and drops the connection otherwise."""
@@ -68,10 +76,8 @@ class _Answer(httpx.AsyncByteStream):
         self._response = response
         self._request = request
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _as_httpx(self._request):
-            async for chunk in self._response.content.iter_chunked(CHUNK):
-                yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return body_chunks(self._response, self._request)
 
     async def aclose(self) -> None:
         self._response.release()
@@ -97,12 +103,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             weakref.finalize(self, close_quietly, self._session)
         return self._session
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def open(self, request: httpx.Request) -> aiohttp.ClientResponse:
+        """Send `request` and return aiohttp's answer, its body still to be read (`body_chunks`)
+        and the answer to be released; aiohttp's errors are raised as httpx's."""
         timeout = request.extensions.get("timeout", {})
         body = await request.aread()
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
         with _as_httpx(request):
-            response = await self._open().request(
+            return await self._open().request(
                 request.method,
                 str(request.url),
                 headers=headers,
@@ -113,6 +121,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     total=None, sock_connect=timeout.get("connect"), sock_read=timeout.get("read")
                 ),
             )
+
+    @staticmethod
+    def streamed(response: aiohttp.ClientResponse, request: httpx.Request) -> httpx.Response:
+        """aiohttp's answer as an httpx answer whose body is still to be read (and decoded by httpx)."""
         return httpx.Response(
             response.status,
             headers=response.raw_headers,
@@ -120,6 +132,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             request=request,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
         )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return self.streamed(await self.open(request), request)
 
     async def aclose(self) -> None:
         if self._session is not None:
