@@ -3,7 +3,8 @@ One Hub / Done Hub servers on 127.0.0.1.
 
 Every emulated server is a real uvicorn server on its own random free port, all of them served by
 one asyncio loop in a background thread, plus one fake upstream provider (`/v1/models`,
-`/v1/chat/completions`) that the emulated servers reach when they fetch models or test a channel.
+`/v1/chat/completions`; served by aiohttp's low-level server, see `demo.upstream`) that the emulated
+servers reach when they fetch models or test a channel.
 It backs `--demo`, the tests, the screenshots and the benchmarks.
 """
 
@@ -12,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import uvicorn
+from aiohttp import web
 
 from ..models import BackendKind
 from .faults import FaultInjector, FaultMiddleware, RequestStats
@@ -117,9 +119,9 @@ class DemoGateway:
         self._servers: list[_PromptServer] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._sockets: list[socket.socket] = []
+        self._plain_servers: list[tuple[asyncio.Server, web.Server]] = []
         self._started = False
         self.sites: dict[str, DemoSite] = {}
-        self.upstream_faults = FaultInjector()
         self.upstream_stats = RequestStats()
         self.upstream: Any = None
         self.upstream_url = upstream_url or ""
@@ -150,8 +152,8 @@ class DemoGateway:
         self._started = True
         if self.upstream_url:
             return self
-        self.upstream = build_upstream(delay=self._upstream_delay)
-        port = self._serve(self.upstream, self.upstream_faults, self.upstream_stats)
+        self.upstream = build_upstream(delay=self._upstream_delay, stats=self.upstream_stats)
+        port = self._serve_upstream(self.upstream.handle)
         self.upstream_url = f"http://127.0.0.1:{port}"
         return self
 
@@ -176,11 +178,15 @@ class DemoGateway:
         for uv in self._servers:
             for server in getattr(uv, "servers", []):
                 server.close()
+        for listening, handler in self._plain_servers:
+            listening.close()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(handler.shutdown(1.0), SERVER_STOP_WAIT)
         for sock in self._sockets:
             sock.close()
 
-    def _serve(self, server: EmulatedServer, faults: FaultInjector, stats: RequestStats) -> int:
-        app = FaultMiddleware(server.app, faults=faults, stats=stats, error_body=server.error_body)
+    def _listen(self) -> tuple[socket.socket, int]:
+        """A bound socket on 127.0.0.1 (the next pinned port, or a free one) and its port."""
         # IPPROTO_TCP, not 0: asyncio only turns Nagle off (TCP_NODELAY) on sockets that say they are
         # TCP, and without it every answer waits ~40 ms for the client's delayed ACK.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -188,7 +194,24 @@ class DemoGateway:
         sock.bind(("127.0.0.1", self._next_port or 0))
         if self._next_port:
             self._next_port += 1
-        port = sock.getsockname()[1]
+        self._sockets.append(sock)
+        return sock, sock.getsockname()[1]
+
+    def _serve_upstream(self, handle: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]) -> int:
+        """Serve the fake upstream's `handle` with aiohttp's low-level server (see `demo.upstream`)."""
+        sock, port = self._listen()
+
+        async def launch() -> None:
+            handler = web.Server(handle, access_log=None)
+            listening = await self._loop.create_server(handler, sock=sock)
+            self._plain_servers.append((listening, handler))
+
+        self._call(launch())
+        return port
+
+    def _serve(self, server: EmulatedServer, faults: FaultInjector, stats: RequestStats) -> int:
+        app = FaultMiddleware(server.app, faults=faults, stats=stats, error_body=server.error_body)
+        sock, port = self._listen()
         config = uvicorn.Config(
             app,
             lifespan="off",
@@ -199,8 +222,6 @@ class DemoGateway:
         )
         uv = _PromptServer(config)
         self._servers.append(uv)
-
-        self._sockets.append(sock)
 
         async def launch() -> None:
             task = self._loop.create_task(uv.serve(sockets=[sock]))

@@ -8,19 +8,26 @@ Claude Code Hub speaks: Anthropic `POST /v1/messages`, OpenAI `POST /v1/response
 seeded channels can fail realistically: a key containing `invalid` is refused (401), `echo` is
 refused with the key quoted back in full as some relays do (401), `ratelimit` answers 429, `broken`
 answers 500. Tests can give a key its own model list or delay.
+
+It is served by aiohttp's low-level server (`handle` takes each request), not by the ASGI stack the
+emulated gateways run on: it stands for providers on other machines, and every channel test of a
+batch passes through this one process, whose CPU `bench/batch.py` counts in its ideal. A path no
+route takes is a 404 and a known path asked with another method a 405, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from aiohttp import web
+
+from .faults import LoggedRequest, RequestStats
 
 PROVIDERS: dict[str, tuple[str, ...]] = {
     "openai": (
@@ -59,26 +66,54 @@ OTHER_ROOTS: dict[str, tuple[str, tuple[str, ...]]] = {
 name -> (API root, models)."""
 
 
-class UpstreamServer:
-    """The fake providers' ASGI app and the knobs tests turn."""
+Handler = Callable[["Call"], Awaitable[web.Response]]
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+
+class Call:
+    """One request as the handlers read it: the route's parts of the path, the key, the body."""
+
+    __slots__ = ("request", "provider", "root", "target")
+
+    def __init__(self, request: web.BaseRequest, provider: str, root: str | None, target: str) -> None:
+        self.request = request
+        self.provider = provider
+        self.root = root
+        """The API root the path asked for (`v1`, `v3/openai`), None on routes with a fixed one."""
+        self.target = target
+
+    @property
+    def path(self) -> str:
+        return self.request.path
+
+    def header(self, name: str) -> str:
+        return self.request.headers.get(name, "")
+
+    async def json(self) -> Any:
+        """The body as JSON; `ValueError` when it is not."""
+        return json.loads(await self.request.read())
+
+
+class UpstreamServer:
+    """The fake providers' request handler (`handle`) and the knobs tests turn."""
+
+    def __init__(self, *, delay: float = 0.0, stats: RequestStats | None = None) -> None:
+        """`stats` counts and logs every request (`DemoGateway.upstream_stats`)."""
         self.delay = delay
+        self.stats = stats or RequestStats()
         self.key_delays: dict[str, float] = {}
         self.key_holds: dict[str, threading.Event] = {}
         """Requests with one of these keys wait until its event is set (from any thread): a test
         keeps a channel's test out for as long as it needs, not for a guessed number of seconds."""
         self.key_models: dict[str, list[str]] = {}
-        self.app = Starlette(
-            routes=[
-                Route("/p/{provider}/v1/messages", self.messages, methods=["POST"]),
-                Route("/p/{provider}/v1/responses", self.responses, methods=["POST"]),
-                Route("/p/{provider}/v1beta/models", self.gemini_models, methods=["GET"]),
-                Route("/p/{provider}/v1beta/models/{target}", self.gemini_generate, methods=["POST"]),
-                Route("/p/{provider}/{root:path}/models", self.models, methods=["GET"]),
-                Route("/p/{provider}/{root:path}/chat/completions", self.chat, methods=["POST"]),
-            ]
+        self._routes: tuple[tuple[re.Pattern[str], str, Handler], ...] = (
+            (re.compile(r"/p/(?P<provider>[^/]+)/v1/messages"), "POST", self.messages),
+            (re.compile(r"/p/(?P<provider>[^/]+)/v1/responses"), "POST", self.responses),
+            (re.compile(r"/p/(?P<provider>[^/]+)/v1beta/models"), "GET", self.gemini_models),
+            (re.compile(r"/p/(?P<provider>[^/]+)/v1beta/models/(?P<target>[^/]+)"), "POST", self.gemini_generate),
+            (re.compile(r"/p/(?P<provider>[^/]+)/(?P<root>.*)/models"), "GET", self.models),
+            (re.compile(r"/p/(?P<provider>[^/]+)/(?P<root>.*)/chat/completions"), "POST", self.chat),
         )
+        """(path, method, handler), first match first, as the Starlette routes of earlier versions were."""
 
     @staticmethod
     def base_url(upstream_url: str, provider: str) -> str:
@@ -88,17 +123,42 @@ class UpstreamServer:
     def error_body(self, status: int, message: str) -> dict[str, Any]:
         return {"error": {"message": message, "type": "upstream_error", "code": status}}
 
-    def _error(self, status: int, message: str, code: str) -> JSONResponse:
-        return JSONResponse(
-            {"error": {"message": message, "type": "invalid_request_error", "code": code}}, status
-        )
+    async def handle(self, request: web.BaseRequest) -> web.Response:
+        """Answer one request (aiohttp's low-level server calls this), counted and logged in `stats`."""
+        method, path = request.method, request.path
+        self.stats.started(method, path)
+        try:
+            body = await request.read()
+            content_type = request.headers.get("Content-Type", "")
+            self.stats.record(LoggedRequest(method, path, request.query_string, body, content_type))
+            return await self._route(request, method, path)
+        finally:
+            self.stats.finished()
 
-    async def _check(self, request: Request) -> tuple[str, JSONResponse | None]:
-        provider = request.path_params["provider"]
+    async def _route(self, request: web.BaseRequest, method: str, path: str) -> web.Response:
+        allowed: list[str] = []
+        for pattern, route_method, handler in self._routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if route_method != method:
+                allowed.append(route_method)
+                continue
+            parts = match.groupdict()
+            return await handler(Call(request, parts["provider"], parts.get("root"), parts.get("target", "")))
+        if allowed:
+            return web.Response(status=405, text="Method Not Allowed", headers={"Allow": ", ".join(allowed)})
+        return web.Response(status=404, text="Not Found")
+
+    def _error(self, status: int, message: str, code: str) -> web.Response:
+        return _json({"error": {"message": message, "type": "invalid_request_error", "code": code}}, status)
+
+    async def _check(self, call: Call) -> tuple[str, web.Response | None]:
+        provider = call.provider
         root = OTHER_ROOTS[provider][0] if provider in OTHER_ROOTS else "v1"
-        if (provider not in PROVIDERS and provider not in OTHER_ROOTS) or request.path_params.get("root", root) != root:
-            return "", self._error(404, f"Unknown URL {request.url.path}", "not_found")
-        key = _key_of(request)
+        if (provider not in PROVIDERS and provider not in OTHER_ROOTS) or (call.root is not None and call.root != root):
+            return "", self._error(404, f"Unknown URL {call.path}", "not_found")
+        key = _key_of(call.request)
         wait = self.delay + self.key_delays.get(key, 0.0)
         if wait:
             await asyncio.sleep(wait)
@@ -108,7 +168,7 @@ class UpstreamServer:
         if not key:
             return key, self._error(401, "You didn't provide an API key.", "missing_api_key")
         if "echo" in key:
-            header = request.headers.get("authorization") or key
+            header = call.header("Authorization") or key
             return key, self._error(401, f"Incorrect API key provided: {header}.", "invalid_api_key")
         if "invalid" in key or "revoked" in key:
             return key, self._error(401, "Incorrect API key provided.", "invalid_api_key")
@@ -118,15 +178,15 @@ class UpstreamServer:
             return key, self._error(500, "The upstream server had an error.", "server_error")
         return key, None
 
-    async def models(self, request: Request) -> JSONResponse:
-        key, refusal = await self._check(request)
+    async def models(self, call: Call) -> web.Response:
+        key, refusal = await self._check(call)
         if refusal is not None:
             return refusal
-        provider = request.path_params["provider"]
+        provider = call.provider
         offered = OTHER_ROOTS[provider][1] if provider in OTHER_ROOTS else PROVIDERS[provider]
         names = self.key_models.get(key, list(offered))
         created = 1_715_000_000
-        return JSONResponse(
+        return _json(
             {
                 "object": "list",
                 "data": [
@@ -136,16 +196,14 @@ class UpstreamServer:
             }
         )
 
-    async def chat(self, request: Request) -> JSONResponse:
-        key, refusal = await self._check(request)
+    async def chat(self, call: Call) -> web.Response:
+        key, refusal = await self._check(call)
         if refusal is not None:
             return refusal
-        try:
-            body = await request.json()
-        except ValueError:
-            return self._error(400, "We could not parse the JSON body of your request.", "invalid_json")
-        model = body.get("model") or "gpt-4o-mini"
-        return JSONResponse(
+        model, refusal = await self._model_of(call, "gpt-4o-mini")
+        if refusal is not None:
+            return refusal
+        return _json(
             {
                 "id": "chatcmpl-demo",
                 "object": "chat.completion",
@@ -162,23 +220,22 @@ class UpstreamServer:
             }
         )
 
-
-    async def _model_of(self, request: Request, default: str) -> tuple[str, JSONResponse | None]:
+    async def _model_of(self, call: Call, default: str) -> tuple[str, web.Response | None]:
         try:
-            body = await request.json()
+            body = await call.json()
         except ValueError:
             return "", self._error(400, "We could not parse the JSON body of your request.", "invalid_json")
         return str(body.get("model") or default) if isinstance(body, dict) else default, None
 
-    async def messages(self, request: Request) -> JSONResponse:
+    async def messages(self, call: Call) -> web.Response:
         """Anthropic Messages: a `message` with one text block."""
-        _key, refusal = await self._check(request)
+        _key, refusal = await self._check(call)
         if refusal is not None:
             return refusal
-        model, refusal = await self._model_of(request, "claude-sonnet-4-20250514")
+        model, refusal = await self._model_of(call, "claude-sonnet-4-20250514")
         if refusal is not None:
             return refusal
-        return JSONResponse(
+        return _json(
             {
                 "id": "msg_demo",
                 "type": "message",
@@ -190,15 +247,15 @@ class UpstreamServer:
             }
         )
 
-    async def responses(self, request: Request) -> JSONResponse:
+    async def responses(self, call: Call) -> web.Response:
         """OpenAI Responses: one output message with one text part."""
-        _key, refusal = await self._check(request)
+        _key, refusal = await self._check(call)
         if refusal is not None:
             return refusal
-        model, refusal = await self._model_of(request, "gpt-4.1-mini")
+        model, refusal = await self._model_of(call, "gpt-4.1-mini")
         if refusal is not None:
             return refusal
-        return JSONResponse(
+        return _json(
             {
                 "id": "resp_demo",
                 "object": "response",
@@ -211,13 +268,12 @@ class UpstreamServer:
             }
         )
 
-    async def gemini_models(self, request: Request) -> JSONResponse:
-        key, refusal = await self._check(request)
+    async def gemini_models(self, call: Call) -> web.Response:
+        key, refusal = await self._check(call)
         if refusal is not None:
             return refusal
-        provider = request.path_params["provider"]
-        names = self.key_models.get(key, list(PROVIDERS[provider]))
-        return JSONResponse(
+        names = self.key_models.get(key, list(PROVIDERS.get(call.provider, ())))
+        return _json(
             {
                 "models": [
                     {"name": f"models/{name}", "supportedGenerationMethods": ["generateContent", "countTokens"]}
@@ -226,15 +282,15 @@ class UpstreamServer:
             }
         )
 
-    async def gemini_generate(self, request: Request) -> JSONResponse:
+    async def gemini_generate(self, call: Call) -> web.Response:
         """`POST /v1beta/models/<model>:generateContent`: one candidate saying pong."""
-        _key, refusal = await self._check(request)
+        _key, refusal = await self._check(call)
         if refusal is not None:
             return refusal
-        model, _, method = request.path_params["target"].partition(":")
+        model, _, method = call.target.partition(":")
         if method != "generateContent":
             return self._error(404, f"Unknown method {method}", "not_found")
-        return JSONResponse(
+        return _json(
             {
                 "candidates": [{"content": {"role": "model", "parts": [{"text": "pong"}]}, "finishReason": "STOP"}],
                 "modelVersion": model,
@@ -243,17 +299,24 @@ class UpstreamServer:
         )
 
 
-def _key_of(request: Request) -> str:
-    auth = request.headers.get("authorization", "")
+def _json(content: Any, status: int = 200) -> web.Response:
+    """A compact JSON answer (`application/json`), as the providers send."""
+    body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    return web.Response(body=body, status=status, content_type="application/json")
+
+
+def _key_of(request: web.BaseRequest) -> str:
+    headers = request.headers
+    auth = headers.get("Authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
     return (
-        request.headers.get("x-api-key")
-        or request.headers.get("x-goog-api-key")
-        or request.query_params.get("key")
+        headers.get("x-api-key")
+        or headers.get("x-goog-api-key")
+        or request.query.get("key")
         or auth.strip()
     )
 
 
-def build_upstream(*, delay: float = 0.0) -> UpstreamServer:
-    return UpstreamServer(delay=delay)
+def build_upstream(*, delay: float = 0.0, stats: RequestStats | None = None) -> UpstreamServer:
+    return UpstreamServer(delay=delay, stats=stats)
