@@ -7,9 +7,10 @@ answers after `--delay` seconds, so a batch is mostly bound by waiting.
 
 The ideal each figure is compared with is the least time any client could take, the longer of
 two lower bounds:
-- waiting: each site's requests, `concurrency` at a time, each taking the upstream delay (when it
-  reaches the upstream) plus what the servers spend on it (their CPU seconds per request in that
-  run, gateway and upstream together);
+- waiting: each site's requests, `concurrency` at a time: ceil(requests / concurrency) rounds (200
+  channels at 16 take 13 rounds, the last one half full), each round taking the upstream delay
+  (when the requests reach the upstream) plus what the servers spend on a request (their CPU
+  seconds per request in that run, gateway and upstream together);
 - serving: the servers' CPU seconds, each single-threaded server process on one core at most and
   all of them on the machine's cores.
 The ratio to it (1.00 would be a perfect client) is printed with, in brackets, the ratio to the
@@ -41,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import math
 import os
 import tempfile
 import time
@@ -119,7 +121,7 @@ class Ideal:
         """`requests` in all (`per_site` on each site, the sites side by side), `delay` upstream
         seconds each, `servers` the CPU seconds each server process spent on them."""
         per_request = sum(servers) / requests if requests else 0.0
-        waiting = per_site * (delay + per_request) / concurrency
+        waiting = math.ceil(per_site / concurrency) * (delay + per_request)
         serving = max(max(servers, default=0.0), sum(servers) / CORES)
         return cls(waiting, serving)
 
