@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import email.message
 import email.utils
 import functools
 import json
@@ -603,21 +604,31 @@ def _answered(response: httpx.Response) -> str:
     return f"{host_of(str(request.url))} answered {request.method} {request.url.path}"
 
 
+@functools.lru_cache(maxsize=64)
+def _charset(content_type: str | None) -> str | None:
+    """The charset a `Content-Type` declares (lower case), as httpx's `Response.charset_encoding`
+    reads it; kept per header value, since a batch's answers all carry the same few."""
+    if content_type is None:
+        return None
+    message = email.message.Message()
+    message["content-type"] = content_type
+    return message.get_content_charset(failobj=None)
+
+
 def _json_source(response: httpx.Response) -> str | bytes:
     """The body as text in its declared charset, or as bytes for JSON's own UTF detection."""
-    charset = response.charset_encoding
-    where = _answered(response)
+    charset = _charset(response.headers.get("content-type"))
     if charset is None:
         return response.content
     try:
         codecs.lookup(charset)
     except LookupError:
-        raise BadResponse(f"{where} in the charset {charset!r}, which is unknown.") from None
+        raise BadResponse(f"{_answered(response)} in the charset {charset!r}, which is unknown.") from None
     try:
         return response.content.decode(charset)
     except UnicodeDecodeError:
         raise BadResponse(
-            f"{where} with text that is not valid {charset} (HTTP {response.status_code}); "
+            f"{_answered(response)} with text that is not valid {charset} (HTTP {response.status_code}); "
             "a proxy in front of the gateway may be rewriting its answers."
         ) from None
 
@@ -638,7 +649,7 @@ def decode_json(response: httpx.Response) -> Any:
             f"{path} answered with a web page, not the API (HTTP {response.status_code}). "
             "The URL points at a web page, not the API — check the base URL."
         )
-    if not response.content.strip():
+    if not response.content or response.content.isspace():
         raise BadResponse(f"{path} answered HTTP {response.status_code} with an empty body.")
     source = _json_source(response)
     try:

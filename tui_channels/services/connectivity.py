@@ -76,12 +76,12 @@ def connectivity_operation(backend: Backend, model: str | None = None) -> Operat
         outcome = await backend.test_channel(channel, model)
         used = {"model": tested_model(channel, model, outcome)}
         if outcome.ok and outcome.models_listed == 0:
-            return replace(failed(channel, EmptyUpstream().message, value=outcome.seconds), extra=used)
+            return failed(channel, EmptyUpstream().message, value=outcome.seconds, extra=used)
         if not outcome.ok:
-            return replace(failed(channel, failure_text(outcome), value=outcome.seconds), extra=used)
+            return failed(channel, failure_text(outcome), value=outcome.seconds, extra=used)
         timing = "" if outcome.seconds is None else f" in {format_duration_ms(response_ms(outcome.seconds))}"
         detail = f" · {outcome.message}" if outcome.message else ""
-        return replace(succeeded(channel, f"answered{timing}{detail}", value=outcome.seconds), extra=used)
+        return succeeded(channel, f"answered{timing}{detail}", value=outcome.seconds, extra=used)
 
     return run_test
 
