@@ -295,6 +295,25 @@ def test_missing_routes_are_404_error_objects_and_root_routes_redirect(gateway):
     assert get_redirect.headers["location"] == "/api/channel/"
 
 
+def test_a_method_no_route_takes_is_a_405_and_a_crash_a_500(gateway, monkeypatch):
+    """What the server answers before and around its own routing: an unknown method, a HEAD (gin
+    routes no HEAD to a GET route), and a handler that raises."""
+    site = new_site(gateway, "newapi", channels=2)
+
+    def crash(_request, _permission):
+        raise RuntimeError("boom")
+
+    with client(site) as http:
+        trace = http.request("TRACE", "/api/status")
+        head = http.head("/api/status")
+        monkeypatch.setattr(site.server, "_authorize", crash)
+        crashed = http.get("/api/status")
+    assert trace.status_code == 405
+    assert "GET" in trace.headers["allow"]
+    assert head.status_code == 404
+    assert (crashed.status_code, crashed.text) == (500, "Internal Server Error")
+
+
 # -- upstream-facing -----------------------------------------------------------------------------
 
 

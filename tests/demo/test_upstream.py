@@ -3,6 +3,10 @@ gateways and the tests rely on them (they are served by aiohttp's low-level serv
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import aiohttp
 import pytest
 
@@ -120,3 +124,39 @@ async def test_a_key_given_its_own_model_list_gets_it(gateway: DemoGateway):
     gateway.upstream.key_models["sk-custom"] = ["only-this"]
     _, _, body = await _call(gateway.upstream_url, "GET", "/p/openai/v1/models", key="sk-custom")
     assert [m["id"] for m in body["data"]] == ["only-this"]
+
+
+def test_a_gateway_stopped_while_an_upstream_request_is_held_stops_quietly():
+    """A request a test holds at the upstream never ends by itself: stopping the gateway cancels it
+    instead of leaving it to be destroyed pending ("Task was destroyed but it is pending!")."""
+    script = textwrap.dedent(
+        """
+        import gc
+        import threading
+        import httpx
+        from tui_channels.demo.gateway import DemoGateway
+
+        gateway = DemoGateway().start()
+        gateway.upstream.key_holds["sk-held"] = threading.Event()
+        arrived = threading.Event()
+
+        def held_call():
+            try:
+                httpx.get(gateway.upstream_url + "/p/openai/v1/models",
+                          headers={"Authorization": "Bearer sk-held"}, timeout=60)
+            except httpx.HTTPError:
+                pass
+
+        caller = threading.Thread(target=held_call, daemon=True)
+        caller.start()
+        while gateway.upstream_stats.in_flight == 0:
+            caller.join(0.01)
+        gateway.stop()
+        caller.join(60)
+        del gateway
+        gc.collect()
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""

@@ -73,6 +73,11 @@ SERVER_STOP_WAIT = 5.0
 """Seconds a stopping gateway gives its servers to finish their shutdown before closing their sockets."""
 
 
+UPSTREAM_STOP_WAIT = 0.05
+"""Seconds the fake upstream gives a request in flight when it stops (one a test holds never ends
+by itself); then it is cancelled with what else still runs."""
+
+
 class _PromptServer(uvicorn.Server):
     """A uvicorn server that stops as soon as it is asked, not on its next 0.1 s tick, and without
     the 0.1 s grace for open connections when none is open: tests start and stop hundreds of demo
@@ -180,10 +185,16 @@ class DemoGateway:
                 server.close()
         for listening, handler in self._plain_servers:
             listening.close()
-            with suppress(TimeoutError):
-                await asyncio.wait_for(handler.shutdown(1.0), SERVER_STOP_WAIT)
+            await handler.shutdown(UPSTREAM_STOP_WAIT)
         for sock in self._sockets:
             sock.close()
+        # what is still running (an upstream request held by a test, a server's background run)
+        # is cancelled and let end, not left to be destroyed pending when the loop stops
+        leftover = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            await asyncio.wait(leftover, timeout=SERVER_STOP_WAIT)
 
     def _listen(self) -> tuple[socket.socket, int]:
         """A bound socket on 127.0.0.1 (the next pinned port, or a free one) and its port."""
