@@ -60,3 +60,31 @@ async def test_an_answer_the_app_never_finished_is_still_logged() -> None:
     with pytest.raises(RuntimeError):
         await middleware(scope, receive, send)
     assert [a.status for a in stats.answers_to("GET")] == [500]
+
+
+async def test_without_a_log_requests_are_counted_and_faults_still_apply() -> None:
+    """A server in a process of its own keeps no log nobody could read, but its counts and its
+    injected faults work as ever (the benchmark's rate-limited site relies on them)."""
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": (await receive())["body"]})
+
+    stats, faults = RequestStats(), FaultInjector()
+    faults.add("rate_limit", "/api/channel/test/*", times=1)
+    middleware = FaultMiddleware(app, faults=faults, stats=stats, error_body=lambda status, text: {}, log=False)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    scope = {"type": "http", "method": "GET", "path": "/api/channel/test/1", "query_string": b"", "headers": []}
+    await middleware(scope, receive, send)
+    await middleware(scope, receive, send)
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [429, 200]
+    assert sent[-1]["body"] == b"{}"
+    assert stats.count("GET", "/api/channel/test/*") == 2
+    assert (list(stats.log), list(stats.answers), stats.in_flight) == ([], [], 0)

@@ -238,11 +238,16 @@ NGINX_502 = (
 class FaultMiddleware:
     """Pure ASGI middleware: counts every HTTP request and applies injected faults."""
 
-    def __init__(self, app: Any, *, faults: FaultInjector, stats: RequestStats, error_body: ErrorBody) -> None:
+    def __init__(
+        self, app: Any, *, faults: FaultInjector, stats: RequestStats, error_body: ErrorBody, log: bool = True
+    ) -> None:
+        """`log` False counts requests without logging them or their answers (a server in a process
+        of its own, whose log nothing could read)."""
         self.app = app
         self.faults = faults
         self.stats = stats
         self.error_body = error_body
+        self.log = log
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -256,12 +261,14 @@ class FaultMiddleware:
             if request is not None:
                 self.stats.answered(recorded.logged(request))
 
-        answer = _AnswerRecorder(send, on_complete=log_answer)
+        recorder = _AnswerRecorder(send, on_complete=log_answer) if self.log else None
+        answer = send if recorder is None else recorder
         try:
             body = await _read_body(receive)
-            content_type = dict(scope.get("headers") or []).get(b"content-type", b"").decode("latin-1")
-            request = LoggedRequest(method, path, scope.get("query_string", b"").decode(), body, content_type)
-            self.stats.record(request)
+            if recorder is not None:
+                content_type = dict(scope.get("headers") or []).get(b"content-type", b"").decode("latin-1")
+                request = LoggedRequest(method, path, scope.get("query_string", b"").decode(), body, content_type)
+                self.stats.record(request)
             fault = self.faults.take(method, path)
             if fault is None:
                 await self.app(scope, _replay(body), answer)
@@ -273,8 +280,8 @@ class FaultMiddleware:
             else:
                 await self._apply(fault, answer, scope, body, receive)
         finally:
-            if not answer.complete:
-                log_answer(answer)
+            if recorder is not None and not recorder.complete:
+                log_answer(recorder)
             self.stats.finished()
 
     async def _rewritten(self, fault: Fault, scope: dict[str, Any], body: bytes, send: Any) -> None:

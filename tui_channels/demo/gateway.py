@@ -112,12 +112,18 @@ class DemoGateway:
     """Starts and stops the emulated servers; usable as a context manager."""
 
     def __init__(
-        self, *, upstream_delay: float = 0.0, port_base: int | None = None, upstream_url: str | None = None
+        self,
+        *,
+        upstream_delay: float = 0.0,
+        port_base: int | None = None,
+        upstream_url: str | None = None,
+        log_requests: bool = True,
     ) -> None:
         """`port_base` pins the ports (upstream first, then each site in order) for screenshots
         and snapshot tests, whose pictures show site URLs; by default every server gets a free one.
         `upstream_url` points the sites at a fake upstream served elsewhere (another process,
-        `demo.serve`) instead of starting one here.
+        `demo.serve`) instead of starting one here. `log_requests` False keeps every server's
+        request counts but no log of the requests and answers (`RequestStats.log`, `.answers`).
         """
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run_loop, name="demo-gateway", daemon=True)
@@ -131,6 +137,7 @@ class DemoGateway:
         self.upstream: Any = None
         self.upstream_url = upstream_url or ""
         self._upstream_delay = upstream_delay
+        self._log_requests = log_requests
         self._next_port = port_base
 
     def __enter__(self) -> DemoGateway:
@@ -157,7 +164,7 @@ class DemoGateway:
         self._started = True
         if self.upstream_url:
             return self
-        self.upstream = build_upstream(delay=self._upstream_delay, stats=self.upstream_stats)
+        self.upstream = build_upstream(delay=self._upstream_delay, stats=self.upstream_stats, log=self._log_requests)
         port = self._serve_upstream(self.upstream.handle)
         self.upstream_url = f"http://127.0.0.1:{port}"
         return self
@@ -221,10 +228,13 @@ class DemoGateway:
         return port
 
     def _serve(self, server: EmulatedServer, faults: FaultInjector, stats: RequestStats) -> int:
-        app = FaultMiddleware(server.app, faults=faults, stats=stats, error_body=server.error_body)
+        app = FaultMiddleware(
+            server.app, faults=faults, stats=stats, error_body=server.error_body, log=self._log_requests
+        )
         sock, port = self._listen()
         config = uvicorn.Config(
             app,
+            proxy_headers=False,
             lifespan="off",
             log_level="critical",
             access_log=False,

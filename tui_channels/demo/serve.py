@@ -3,7 +3,9 @@
 Benchmarks measure the client; with the emulated servers in the same Python process they would
 measure the servers too, on the same cores. `GatewayProcess` starts
 `python -m tui_channels.demo.serve PLAN` and reads back where everything listens; the child serves
-until its standard input closes (the parent exits or leaves the `with` block), then stops.
+until its standard input closes (the parent exits or leaves the `with` block), then stops. It
+counts requests but keeps no log of them (`DemoGateway(log_requests=False)`): nothing outside the
+process could read it, and a batch of the benchmark would pay for it on every request.
 
 A plan is JSON: `{"upstream_delay": 0.05}` serves only the fake upstream providers;
 `{"upstream_url": URL, "sites": [SITE, ...]}` serves emulated sites whose channels point at that
@@ -55,7 +57,9 @@ def _add(gateway: DemoGateway, site: dict[str, Any]) -> DemoSite:
 
 def serve(plan: dict[str, Any]) -> None:
     """Serve what `plan` asks for, announce it on standard output, and run until stdin closes."""
-    gateway = DemoGateway(upstream_delay=plan.get("upstream_delay", 0.0), upstream_url=plan.get("upstream_url"))
+    gateway = DemoGateway(
+        upstream_delay=plan.get("upstream_delay", 0.0), upstream_url=plan.get("upstream_url"), log_requests=False
+    )
     with gateway:
         sites = [_add(gateway, site) for site in plan.get("sites", ())]
         answer = {

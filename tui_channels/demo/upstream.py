@@ -96,10 +96,11 @@ class Call:
 class UpstreamServer:
     """The fake providers' request handler (`handle`) and the knobs tests turn."""
 
-    def __init__(self, *, delay: float = 0.0, stats: RequestStats | None = None) -> None:
-        """`stats` counts and logs every request (`DemoGateway.upstream_stats`)."""
+    def __init__(self, *, delay: float = 0.0, stats: RequestStats | None = None, log: bool = True) -> None:
+        """`stats` counts every request (`DemoGateway.upstream_stats`), and logs it unless `log` is False."""
         self.delay = delay
         self.stats = stats or RequestStats()
+        self.log = log
         self.key_delays: dict[str, float] = {}
         self.key_holds: dict[str, threading.Event] = {}
         """Requests with one of these keys wait until its event is set (from any thread): a test
@@ -128,9 +129,10 @@ class UpstreamServer:
         method, path = request.method, request.path
         self.stats.started(method, path)
         try:
-            body = await request.read()
-            content_type = request.headers.get("Content-Type", "")
-            self.stats.record(LoggedRequest(method, path, request.query_string, body, content_type))
+            if self.log:
+                body = await request.read()
+                content_type = request.headers.get("Content-Type", "")
+                self.stats.record(LoggedRequest(method, path, request.query_string, body, content_type))
             return await self._route(request, method, path)
         finally:
             self.stats.finished()
@@ -318,5 +320,5 @@ def _key_of(request: web.BaseRequest) -> str:
     )
 
 
-def build_upstream(*, delay: float = 0.0, stats: RequestStats | None = None) -> UpstreamServer:
-    return UpstreamServer(delay=delay, stats=stats)
+def build_upstream(*, delay: float = 0.0, stats: RequestStats | None = None, log: bool = True) -> UpstreamServer:
+    return UpstreamServer(delay=delay, stats=stats, log=log)
