@@ -501,8 +501,9 @@ def _whole(
     return httpx.Response(status, headers=headers, content=content, request=request)
 
 
-_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+")
-"""A path httpx keeps as it is: segments of unreserved characters, none of them `.` or `..`."""
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+/?")
+"""A path httpx keeps as it is: segments of unreserved characters, none of them `.` or `..`, and
+maybe a trailing slash (New API's `/api/channel/`)."""
 
 
 def _parsed_base(base_url: str) -> Any:
