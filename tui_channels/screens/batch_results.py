@@ -97,6 +97,8 @@ class BatchResultsScreen(Dialog[str | None]):
 
     def on_mount(self) -> None:
         self._render_results()
+        # Filter in the keystroke's own turn, so the box and the list repaint in one frame.
+        self.watch(self.query_one("#results-search", Input), "value", self._render_results, init=False)
         self.query_one(OptionList).focus()
 
     def _visible(self) -> list[ChannelResult]:
@@ -146,9 +148,6 @@ class BatchResultsScreen(Dialog[str | None]):
         return Option(text)
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        self._render_results()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
         self._render_results()
 
     def action_cycle_filter(self) -> None:

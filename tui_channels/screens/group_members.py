@@ -57,7 +57,10 @@ class MemberPicker(Dialog[tuple[int, str] | None]):
 
     def on_mount(self) -> None:
         self._fill("")
-        self.query_one(Input).focus()
+        search = self.query_one("#member-filter", Input)
+        # Filter in the keystroke's own turn, so the box and the list repaint in one frame.
+        self.watch(search, "value", self._fill, init=False)
+        search.focus()
 
     def _fill(self, needle: str) -> None:
         needle = needle.strip().casefold()
@@ -67,10 +70,6 @@ class MemberPicker(Dialog[tuple[int, str] | None]):
         options.add_options(Option(pair_line(c, m), id=f"{c.id}\x00{m}") for c, m in shown[:SHOWN])
         more = f" (the first {SHOWN} shown; type to narrow)" if len(shown) > SHOWN else ""
         self.query_one("#member-count", Label).update(f"{len(shown):,} of {plural(len(self._pairs), 'model')}{more}")
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._fill(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

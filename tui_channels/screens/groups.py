@@ -159,6 +159,8 @@ class GroupsScreen(Dialog[None]):
 
     def on_mount(self) -> None:
         self._draw()
+        # Filter in the keystroke's own turn, so the box and the list repaint in one frame.
+        self.watch(self.query_one("#groups-filter", Input), "value", self._filter_typed, init=False)
         self.query_one("#groups-list", OptionList).focus()
         self.call_after_refresh(self._fit_rows)
 
@@ -232,8 +234,8 @@ class GroupsScreen(Dialog[None]):
         event.stop()
         self.action_edit_group()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
+    def _filter_typed(self) -> None:
+        """The filter's text changed (`_draw`'s own argument is the row to keep, not the text)."""
         self._draw()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

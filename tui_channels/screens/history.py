@@ -97,6 +97,8 @@ class HistoryScreen(Screen[set[str]]):
 
     def on_mount(self) -> None:
         self.action_reload()
+        # Filter in the keystroke's own turn, so the box and the list repaint in one frame.
+        self.watch(self.query_one("#history-filter", Input), "value", self._render_entries, init=False)
         self.query_one(DataTable).focus()
 
     # -- the list -------------------------------------------------------------------------------
@@ -190,9 +192,6 @@ class HistoryScreen(Screen[set[str]]):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._render_entries()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(DataTable).focus()

@@ -43,7 +43,10 @@ class TypePicker(Dialog[TypeCode | None]):
 
     def on_mount(self) -> None:
         self._fill("")
-        self.query_one("#type-filter", Input).focus()
+        search = self.query_one("#type-filter", Input)
+        # Filter in the keystroke's own turn, so the box and the list repaint in one frame.
+        self.watch(search, "value", self._fill, init=False)
+        search.focus()
 
     def _fill(self, needle: str) -> None:
         self._shown = matching_types(self._types, needle)
@@ -52,9 +55,6 @@ class TypePicker(Dialog[TypeCode | None]):
         options.add_options([Option(f"{t.name}  ({t.code})") for t in self._shown])
         codes = [t.code for t in self._shown]
         options.highlighted = codes.index(self._current) if self._current in codes else (0 if codes else None)
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._fill(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         highlighted = self.query_one("#type-list", OptionList).highlighted
