@@ -40,7 +40,7 @@ from tui_channels.widgets.batch_bar import BatchBar
 from tui_channels.widgets.site_bar import SiteBar
 
 from .test_keys import FACTORIES, Context
-from .ui_helpers import demo_session, main_screen, wait_for, wait_loaded, wait_screen
+from .ui_helpers import demo_session, main_screen, wait_for, wait_loaded, wait_painted, wait_screen
 
 SIZE = (80, 24)
 LONG_FORMS: dict[type[Screen], str] = {
@@ -249,7 +249,7 @@ async def test_nothing_is_cut_at_80_columns_on_any_screen() -> None:
             main = main_screen(app)
             found = problems(app, "main screen")
             await pilot.press("space", "space", "space")
-            await pilot.pause()
+            await wait_painted(pilot)
             found += problems(app, "main screen with a selection")
 
             octopus = app.sessions.get(next(site for site in app.config.sites if site.kind == "octopus"))
@@ -260,13 +260,13 @@ async def test_nothing_is_cut_at_80_columns_on_any_screen() -> None:
                 screen = build(ctx)
                 await app.push_screen(screen)
                 await wait_for(pilot, lambda: app.screen is screen and screen.is_mounted)
-                await pilot.pause()
+                await wait_painted(pilot)
                 found += problems(app, cls.__name__)
                 if isinstance(screen, NumberPrompt):
                     screen.query_one(Input).value = "9" * 25
                     await pilot.press("enter")
                     await wait_for(pilot, lambda: bool(plain(screen.query_one("#number-error"))))
-                    await pilot.pause()
+                    await wait_painted(pilot)
                     found += problems(app, f"{cls.__name__} with a number out of range")
                 app.pop_screen()
                 await wait_for(pilot, lambda: app.screen is main)
@@ -277,6 +277,7 @@ async def test_nothing_is_cut_at_80_columns_on_any_screen() -> None:
                 title="Priority",
             )
             await wait_for(pilot, lambda: any(t.region.height for t in app.screen.query(Toast)))
+            await wait_painted(pilot)
             found += problems(app, "main screen with a long toast")
             app.clear_notifications()
 
@@ -285,7 +286,7 @@ async def test_nothing_is_cut_at_80_columns_on_any_screen() -> None:
             await wait_loaded(pilot)
             await wait_for(pilot, lambda: not main.fleet.pending_sites())
             await pilot.press("space", "space")
-            await pilot.pause()
+            await wait_painted(pilot)
             found += problems(app, "fleet view with a selection")
             assert not found, "cut at 80x24:\n" + "\n".join(found)
             assert len(HINTS_READ) >= 20, HINTS_READ
@@ -299,7 +300,7 @@ async def test_footers_are_whole_at_60x20() -> None:
             await wait_loaded(pilot)
             main = main_screen(app)
             await wait_for(pilot, lambda: bool(main.query(FooterKey)))
-            await pilot.pause()
+            await wait_painted(pilot)
             found = [f"main screen: {p}" for p in cut_footer_keys(main)]
             footer = main.query_one(Footer)
             line = screen_lines(app)[footer.region.y]
@@ -308,7 +309,7 @@ async def test_footers_are_whole_at_60x20() -> None:
             await pilot.press("F")
             await wait_for(pilot, lambda: main.fleet is not None)
             await wait_loaded(pilot)
-            await pilot.pause()
+            await wait_painted(pilot)
             found += [f"fleet view: {p}" for p in cut_footer_keys(main)]
             assert not found, "cut at 60x20:\n" + "\n".join(found)
 
@@ -340,7 +341,7 @@ async def test_fleet_confirmations_show_their_counts_warnings_and_buttons(size: 
                 await pilot.press(*keys)
                 confirm = await wait_screen(pilot, kind)
                 await wait_for(pilot, lambda: confirm.query_one("#confirm-message").region.height > 0)
-                await pilot.pause()
+                await wait_painted(pilot)
                 text = plain(confirm.query_one("#confirm-message"))
                 what = f"{keys[0]} confirmation"
                 found += problems(app, what)

@@ -55,6 +55,27 @@ async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float =
     await pilot.pause()
 
 
+def is_painted(screen: Screen) -> bool:
+    """True once the screen and every widget on it have no layout, repaint, scroll or recompose
+    pending and no message waiting: what the terminal shows is what their state says. Textual lays
+    out on its update timer, which a loaded machine fires late: a check of what is shown right
+    after a pause can read a dialog whose hint is not laid out yet."""
+    widgets = [screen, *screen.walk_children()]
+    return not screen._dirty_widgets and not any(
+        w._layout_required
+        or w._repaint_required
+        or w._scroll_required
+        or w._recompose_required
+        or not w._message_queue.empty()
+        for w in widgets
+    )
+
+
+async def wait_painted(pilot: Pilot, timeout: float = WAIT_LIMIT) -> None:
+    """Let the app run until its current screen `is_painted`, then paint it."""
+    await wait_for(pilot, lambda: is_painted(pilot.app.screen), timeout)
+
+
 def is_loaded(app: ChannelsApp) -> bool:
     """True once the current site's load finished (whatever its outcome); in the fleet view, once
     every site's load did."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TypeVar
 
 from textual.screen import ModalScreen
+from textual.widget import Widget
+
 from ..widgets.footer import FittingFooter
 
 ResultT = TypeVar("ResultT")
@@ -19,7 +21,20 @@ class Dialog(ModalScreen[ResultT]):
 
     The footer leaves out the command palette's key: in a dialog the palette offers only the app's
     own commands, and its key took the room of the dialog's keys at 80 columns (`ctrl+p` still works).
+
+    The focus it opens on does not scroll: Textual centres a newly focused widget on the next turn,
+    which, run before the dialog's first layout, scrolled a form's title, hint and first label out
+    of sight (at 80x24, depending on how loaded the machine was). Its first field is at the top.
     """
+
+    _laid_out = False
 
     def on_mount(self) -> None:
         self.mount(FittingFooter(compact=True, show_command_palette=False))
+        self.call_after_refresh(self._first_layout_done)
+
+    def _first_layout_done(self) -> None:
+        self._laid_out = True
+
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
+        super().set_focus(widget, scroll_visible and self._laid_out, from_app_focus)
