@@ -1,6 +1,8 @@
 """`tui-channels history` and `history undo`: the journal of changes, listed and undone.
 
-The list reads the journal files only (no site is contacted; rotated files too). An undo reads
+The list reads the journal files only (no site is contacted; rotated files too). `--batch` undoes
+every entry of the entry's batch, on every site it reached (a fleet action writes one batch over
+its sites), each site checked and written under its own backend. An undo reads
 the entry's channels from the server, refuses with the reason when they changed since, and
 otherwise sends the values from before; deleting a created channel needs `--yes` (or a typed y
 at a terminal). An edit that also changed a key puts back every other field: the journal never
@@ -17,10 +19,11 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from ..backends.base import Backend
-from ..config import load_config
+from ..config import AppConfig, load_config
 from ..demo.data_folder import temporary_data_note
 from ..errors import ChannelsError
 from ..secret_store import SecretStore
@@ -33,10 +36,12 @@ from ..services.sites import SiteSession
 from ..services.undo import (
     UndoKind,
     UndoPlan,
-    apply_batch_undo,
+    UndoRefused,
+    apply_fleet_undo,
     apply_undo,
     blocked_rows,
-    plan_batch_undo,
+    fleet_tally,
+    plan_fleet_undo,
     plan_undo,
     secrets_note,
     tally,
@@ -100,8 +105,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 async def _undo(args: argparse.Namespace) -> int:
-    profile = load_config().site(args.site)
-    journal = Journal(profile.name).entries()
+    config = load_config()
+    profile = config.site(args.site)
+    journal = read_entries().entries if args.batch else Journal(profile.name).entries()
     entry = find(journal, profile.name, args.entry)
     if entry is None:
         raise ChannelsError(
@@ -109,11 +115,11 @@ async def _undo(args: argparse.Namespace) -> int:
             f"{profile.name}` lists them.",
             title="No such entry",
         )
+    if args.batch:
+        return await _undo_batch(config, entry, journal, args)
     session = SiteSession(profile=profile, secrets=SecretStore())
     try:
         backend = await session.connect()
-        if args.batch:
-            return _report(await _undo_batch(backend, entry, journal, args), args.json)
         plan = await plan_undo(backend, entry, journal=journal)
         print(f"Undo entry {entry.id} ({action_label(entry)}, {when(entry)} UTC) on {profile.name}:", file=sys.stderr)
         print(plan.describe(), file=sys.stderr)
@@ -130,11 +136,12 @@ async def _undo(args: argparse.Namespace) -> int:
     return _report([(plan, results)], args.json)
 
 
-def _report(done: list[tuple[UndoPlan, list[ChannelResult]]], as_json: bool) -> int:
-    """Print the results and what was changed, counted; the exit code (see the module docstring)."""
+def _report(done: list[tuple[UndoPlan, list[ChannelResult]]], as_json: bool, *, summary: str = "") -> int:
+    """Print the results and what was changed, counted (`summary`: per site, for a batch over
+    several); the exit code (see the module docstring)."""
     results = [r for _plan, part in done for r in part]
     _print(results, as_json)
-    print(f"Undo: {tally(done)}.", file=sys.stderr)
+    print(f"Undo:\n{summary}" if summary else f"Undo: {tally(done)}.", file=sys.stderr)
     if not all(r.outcome in (Outcome.OK, Outcome.SKIPPED) for r in results):
         return 1
     kept = sorted({name for plan, part in done if any(r.ok for r in part) for name in plan.not_restorable})
@@ -144,17 +151,42 @@ def _report(done: list[tuple[UndoPlan, list[ChannelResult]]], as_json: bool) -> 
     return 0
 
 
-async def _undo_batch(
-    backend: Backend, entry: Entry, journal: list[Entry], args: argparse.Namespace
-) -> list[tuple[UndoPlan, list[ChannelResult]]]:
-    undo = await plan_batch_undo(backend, entry, journal)
-    entries = plural(len(undo.plans), "entry", "entries")
-    print(f"Undo batch {undo.batch} ({entries}) on {entry.site}:", file=sys.stderr)
-    print(undo.describe(lines=50), file=sys.stderr)
-    deletes = plural(undo.deletes, "channel or group", "channels or groups")
-    if undo.deletes and not (args.yes or _ask(f"Delete {deletes} (to the trash first)?")):
-        raise UsageError(f"undoing batch {undo.batch} deletes {deletes}: add --yes to confirm")
-    return await apply_batch_undo(backend, undo, site=entry.site)
+async def _undo_batch(config: AppConfig, entry: Entry, journal: list[Entry], args: argparse.Namespace) -> int:
+    """Every site's part of the entry's batch (a fleet action reaches several), each checked and
+    written under its own site's backend; the results per site."""
+    sessions: dict[str, SiteSession] = {}
+
+    async def connect(site: str) -> Backend:
+        if site not in sessions:
+            sessions[site] = SiteSession(profile=config.site(site), secrets=SecretStore())
+        session = sessions[site]
+        if session.read_only_reason is not None:
+            raise UndoRefused(f"An undo writes to {site}: {session.read_only_reason}")
+        return await session.connect()
+
+    try:
+        undo = await plan_fleet_undo(connect, entry, journal)
+        entries = plural(sum(len(part.plans) for part in undo.parts.values()), "entry", "entries")
+        where = next(iter(undo.parts)) if undo.sites == 1 else f"{undo.sites} sites"
+        print(f"Undo batch {undo.batch} ({entries}) on {where}:", file=sys.stderr)
+        print(undo.describe(lines=50), file=sys.stderr)
+        deletes = plural(undo.deletes, "channel or group", "channels or groups")
+        if undo.deletes and not (args.yes or _ask(f"Delete {deletes} (to the trash first)?")):
+            raise UsageError(f"undoing batch {undo.batch} deletes {deletes}: add --yes to confirm")
+        undone = await apply_fleet_undo(connect, undo)
+    finally:
+        for session in sessions.values():
+            await session.disconnect()
+    several = undo.sites > 1
+    done = [
+        (plan, [replace(r, site=part.site) if several else r for r in results])
+        for part in undone
+        for plan, results in part.done
+    ]
+    code = _report(done, args.json, summary=fleet_tally(undone) if several else "")
+    if any(part.error for part in undone):
+        return 1
+    return code
 
 
 async def _recreate(plan: UndoPlan, backend: Any, concurrency: int) -> list[ChannelResult]:
@@ -189,5 +221,9 @@ def _print(results: list[ChannelResult], as_json: bool) -> None:
     if as_json:
         print(json.dumps([r.to_json() for r in results], indent=2, ensure_ascii=False))
         return
-    rows = ((r.channel_id, r.name, r.outcome.value, r.message) for r in results)
-    print(format_table(("ID", "NAME", "RESULT", "MESSAGE"), rows))
+    headers: tuple[str, ...] = ("ID", "NAME", "RESULT", "MESSAGE")
+    rows: list[tuple[Any, ...]] = [(r.channel_id, r.name, r.outcome.value, r.message) for r in results]
+    if any(r.site for r in results):
+        headers = ("SITE", *headers)
+        rows = [(r.site, *row) for r, row in zip(results, rows)]
+    print(format_table(headers, rows))

@@ -516,7 +516,8 @@ def _add_history_commands(groups: argparse._SubParsersAction) -> None:
     undo.add_argument(
         "--batch",
         action="store_true",
-        help="undo every entry of the entry's batch that can be (newest first; deletes are left to their own undo)",
+        help="undo every entry of the entry's batch that can be, on every site the batch reached "
+        "(newest first; deletes are left to their own undo)",
     )
     _json_option(undo, "print the results as JSON")
 

@@ -18,6 +18,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
+from ..backends.base import Backend
 from ..widgets.footer import FittingFooter
 from ..demo.data_folder import temporary_data_note
 from ..errors import ChannelsError
@@ -26,15 +27,17 @@ from ..services.journal import Entry, read_entries
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteSession
 from ..services.undo import (
-    BatchUndo,
+    FleetUndo,
     UndoKind,
     UndoPlan,
-    apply_batch_undo,
+    UndoRefused,
+    apply_fleet_undo,
     batch_entries,
-    plan_batch_undo,
+    batch_sites,
+    fleet_tally,
+    plan_fleet_undo,
     read_current,
     refusal,
-    tally,
 )
 from ..widgets.row_table import RowTable
 from ..wording import plural
@@ -185,9 +188,11 @@ class HistoryScreen(Screen[set[str]]):
         lines = detail_lines(entry)
         reason = refusal(entry)
         lines.append(f"Cannot be undone: {reason}." if reason else "u undoes it (after checking the server).")
-        count = len(batch_entries(self._entries, entry))
+        sites = batch_sites(self._entries, entry)
+        count = sum(len(members) for members in sites.values())
         if count > 1:
-            lines.append(f"One of {count} entries of batch {entry.batch}: U undoes every one it can.")
+            where = f" on {len(sites)} sites" if len(sites) > 1 else ""
+            lines.append(f"One of {count} entries of batch {entry.batch}{where}: U undoes every one it can.")
         detail.update(Text("\n".join(lines)))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -234,8 +239,7 @@ class HistoryScreen(Screen[set[str]]):
         if len(batch_entries(self._entries, entry)) < 2:
             self.action_undo()
             return
-        if self._writable(entry):
-            self._plan_batch(entry)
+        self._plan_batch(entry)
 
     def _nothing_to_undo(self) -> None:
         """`u` and `U` never do nothing in silence: with no entry under the cursor, say why."""
@@ -254,49 +258,58 @@ class HistoryScreen(Screen[set[str]]):
             return False
         return True
 
+    async def _connect(self, site: str) -> Backend:
+        """The site's backend for an undo; `UndoRefused` with the reason when the site is no
+        longer configured or may not be written to."""
+        workspace = workspace_of(self.app)
+        if site not in {profile.name for profile in workspace.config.sites}:
+            raise UndoRefused(f"{site} is no longer a configured site.")
+        session = workspace.sessions.get(workspace.config.site(site))
+        if session.read_only_reason is not None:
+            raise UndoRefused(f"An undo writes to {site}: {session.read_only_reason}")
+        return await session.connect()
+
     @work(exclusive=True, group="undo")
     async def _plan_batch(self, entry: Entry) -> None:
-        workspace = workspace_of(self.app)
-        session = workspace.sessions.get(workspace.config.site(entry.site))
-        count = len(batch_entries(self._entries, entry))
-        self.notify(f"Reading the channels of {plural(count, 'entry', 'entries')} on {entry.site}…", timeout=3)
+        """Check every site's part of the batch against its own server, then ask once."""
+        sites = batch_sites(self._entries, entry)
+        count = sum(len(members) for members in sites.values())
+        where = entry.site if len(sites) == 1 else f"{len(sites)} sites"
+        self.notify(f"Reading the channels of {plural(count, 'entry', 'entries')} on {where}…", timeout=3)
         try:
-            backend = await session.connect()
-            undo = await plan_batch_undo(backend, entry, self._entries)
+            undo = await plan_fleet_undo(self._connect, entry, self._entries)
         except ChannelsError as error:
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return
-        title = f"Undo {len(undo.plans)} of the {plural(count, 'entry', 'entries')} of batch {undo.batch} on {entry.site}?"
-        if undo.deletes:
-            title = f"Undo batch {undo.batch}: delete {plural(undo.deletes, 'channel or group', 'channels or groups')} it created on {entry.site}?"
-        screen = ConfirmScreen(title, undo.describe(), confirm_label="Undo")
-        self.app.push_screen(screen, lambda yes: self._batch_confirmed(yes, undo, entry.site))
+        screen = ConfirmScreen(undo.title, undo.describe(), confirm_label="Undo")
+        self.app.push_screen(screen, lambda yes: self._batch_confirmed(yes, undo))
 
-    def _batch_confirmed(self, yes: bool | None, undo: BatchUndo, site: str) -> None:
+    def _batch_confirmed(self, yes: bool | None, undo: FleetUndo) -> None:
         if yes:
-            self._apply_batch(undo, site)
+            self._apply_batch(undo)
 
     @work(exclusive=True, group="undo")
-    async def _apply_batch(self, undo: BatchUndo, site: str) -> None:
+    async def _apply_batch(self, undo: FleetUndo) -> None:
+        """Each site's part under its own backend; one notice with each site's result."""
         workspace = workspace_of(self.app)
-        session = workspace.sessions.get(workspace.config.site(site))
-        try:
-            backend = await session.connect()
-            done = await apply_batch_undo(backend, undo, site=site)
-        except ChannelsError as error:
-            self.notify(error.message, title=error.title, severity="error", timeout=10)
-            return
-        self._changed.add(site)
-        await self._refresh(session, {i for plan, results in done for i in _touched(plan, results)})
-        failed = [r for _plan, results in done for r in results if r.outcome is Outcome.FAILED]
-        lines = [f"#{r.channel_id} {r.name}: {r.message}" for r in failed[:5]]
-        left = f"; {plural(len(undo.refused), 'entry', 'entries')} left alone" if undo.refused else ""
-        notes = {plan.secrets_note() for plan, _results in done if plan.secrets_note()}
+        undone = await apply_fleet_undo(self._connect, undo)
+        for part in undone:
+            if not part.done:
+                continue
+            self._changed.add(part.site)
+            session = workspace.sessions.get(workspace.config.site(part.site))
+            await self._refresh(session, {i for plan, results in part.done for i in _touched(plan, results)})
+        failed = [(part.site, r) for part in undone for r in part.failed]
+        broken = [part for part in undone if part.error]
+        lines = [f"{site} #{r.channel_id} {r.name}: {r.message}" for site, r in failed[:5]]
+        notes = {plan.secrets_note() for part in undone for plan, _results in part.done if plan.secrets_note()}
+        left = "".join(f"\n{site}: left alone: {reason.rstrip('.')}." for site, reason in undo.left.items())
+        incomplete = bool(failed or broken)
         self.notify(
-            "\n".join([f"Undid batch {undo.batch} on {site}: {tally(done)}{left}.", *sorted(notes), *lines]),
-            title="Undo incomplete" if failed else "Undone",
-            severity="error" if failed else "information",
-            timeout=15 if failed or notes else 5,
+            "\n".join([f"Undid batch {undo.batch}:", fleet_tally(undone) + left, *sorted(notes), *lines]),
+            title="Undo incomplete" if incomplete else "Undone",
+            severity="error" if incomplete else "information",
+            timeout=15 if incomplete or notes or left else 5,
         )
         self.action_reload()
 

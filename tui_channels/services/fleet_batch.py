@@ -22,6 +22,7 @@ from ..backends.base import Backend
 from ..backends.base import Operation as ServerOperation
 from ..models import Channel
 from .batch import BatchProgress, BatchRun, BatchSettings, Operation, ResultCallback, skipped
+from .recorder import one_batch
 from .results import ChannelResult
 from .sites import SiteChannels, SiteSession
 
@@ -166,7 +167,8 @@ class FleetRun:
         if self._cancelled:
             for run in self._runs.values():
                 run.cancel(self._reason)
-        tasks = {site: asyncio.ensure_future(run.run()) for site, run in self._runs.items()}
+        with one_batch():
+            tasks = {site: asyncio.ensure_future(run.run()) for site, run in self._runs.items()}
         self._report()
         try:
             await asyncio.gather(*tasks.values())

@@ -34,9 +34,10 @@ of the entry (`recorder.acting`).
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -585,28 +586,29 @@ class BatchUndo:
         """How many channels and groups the undo deletes (what it created)."""
         return sum(len(p.channels) + len(p.groups) for p in self.plans if p.kind is UndoKind.DELETE_CREATED)
 
-    def describe(self, lines: int = 12) -> str:
-        text = [f"Entry {p.entry.id}: {line}" for p in self.plans for line in p.describe().splitlines()]
-        if len(text) > lines:
-            text = [*text[:lines], f"and {len(text) - lines} more"]
-        if self.refused:
-            text.append(f"{plural(len(self.refused), 'entry', 'entries')} left alone:")
-            text += [f"  entry {e.id}: {reason}" for e, reason in self.refused[:5]]
-        return "\n".join(text)
-
 
 def batch_entries(journal: Sequence[Entry], entry: Entry) -> list[Entry]:
-    """The entries of `entry`'s batch (just `entry` when it has none), oldest first."""
+    """The entries of `entry`'s batch on every site it reached (just `entry` when it has none),
+    oldest first. A batch over several sites (a fleet action) shares one id on all of them."""
     if entry.batch is None:
         return [entry]
-    return [e for e in journal if e.site == entry.site and e.batch == entry.batch]
+    return [e for e in journal if e.batch == entry.batch]
+
+
+def batch_sites(journal: Sequence[Entry], entry: Entry) -> dict[str, list[Entry]]:
+    """The entries of `entry`'s batch by site, `entry`'s site first, the others in the order the
+    batch first wrote to them."""
+    found: dict[str, list[Entry]] = {entry.site: []}
+    for member in batch_entries(journal, entry):
+        found.setdefault(member.site, []).append(member)
+    return {site: members for site, members in found.items() if members}
 
 
 async def plan_batch_undo(backend: Backend, entry: Entry, journal: Sequence[Entry]) -> BatchUndo:
-    """Check every entry of `entry`'s batch against the server (the site listed once for a large
-    batch). A delete is left out: each shows its own restore preview (or restore them together
+    """Check every entry of `entry`'s batch on `entry`'s site against that site's server (listed
+    once for a large batch; `plan_fleet_undo` takes every site of the batch). A delete is left out: each shows its own restore preview (or restore them together
     from the trash with L). Raises `UndoRefused` when no entry of the batch can be undone."""
-    members = [e for e in batch_entries(journal, entry) if e.ok]
+    members = [e for e in batch_entries(journal, entry) if e.ok and e.site == entry.site]
     created = {c.id for e in members if e.op in CREATE_OPS for c in e.changes if c.of == "channel"}
     members = [e for e in members if not _part_of_create(e, created)]
     ids = {c.id for e in members for c in e.changes if c.of == "channel" and c.id is not None}
@@ -645,6 +647,130 @@ async def apply_batch_undo(backend: Backend, undo: BatchUndo, *, site: str) -> l
         for plan in undo.plans:
             done.append((plan, await apply_undo(backend, plan, site=site, current=current)))
     return done
+
+
+# -- a batch over several sites ------------------------------------------------------------------
+
+Connect = Callable[[str], Awaitable[Backend]]
+"""A site's name to its connected (journalling) backend; raises `ChannelsError` with the reason a
+site cannot be written (not configured any more, read-only, unreachable)."""
+
+
+@dataclass
+class FleetUndo:
+    """Undoing one batch that reached several sites (a fleet action: one batch id on all of them):
+    each site's part checked against its own server (`BatchUndo`), and the sites left alone with
+    the reason (nothing there can be undone, or the site cannot be written)."""
+
+    batch: str
+    parts: dict[str, BatchUndo]
+    left: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sites(self) -> int:
+        return len(self.parts)
+
+    @property
+    def channels(self) -> int:
+        """How many channels and groups the undo writes, on every site."""
+        return sum(_writes(plan) for part in self.parts.values() for plan in part.plans)
+
+    @property
+    def deletes(self) -> int:
+        return sum(part.deletes for part in self.parts.values())
+
+    @property
+    def title(self) -> str:
+        """The confirmation's question: what is written, on which sites."""
+        site = next(iter(self.parts)) if self.sites == 1 else f"{self.sites} sites"
+        if self.deletes:
+            what = plural(self.deletes, "channel or group", "channels or groups")
+            return f"Undo batch {self.batch}: delete {what} it created on {site}?"
+        return f"Undo batch {self.batch}: put back {plural(self.channels, 'channel')} on {site}?"
+
+    def describe(self, lines: int = 12) -> str:
+        """Counts and what is left alone first (per site, with the reason), then each site's
+        channels, at most `lines` of them in all, then "and N more"."""
+        head = []
+        for site, part in self.parts.items():
+            refused = f"; {plural(len(part.refused), 'entry', 'entries')} left alone" if part.refused else ""
+            count = sum(_writes(plan) for plan in part.plans)
+            head.append(f"{site}: {plural(count, 'channel')} from {plural(len(part.plans), 'entry', 'entries')}{refused}.")
+        head += [f"{site}: left alone: {reason.rstrip('.')}." for site, reason in self.left.items()]
+        refusals = [
+            f"  {site} entry {e.id}: {reason}" for site, part in self.parts.items() for e, reason in part.refused[:5]
+        ]
+        named: list[str] = []
+        for site, part in self.parts.items():
+            text = [f"  Entry {p.entry.id}: {line}" for p in part.plans for line in p.describe().splitlines()]
+            if self.sites > 1:
+                text.insert(0, f"{site}:")
+            named += text
+        if len(named) > lines:
+            named = [*named[:lines], f"  and {len(named) - lines} more"]
+        blocks = ["\n".join(head), "\n".join(["Left alone:", *refusals]) if refusals else "", "\n".join(named)]
+        return "\n\n".join(filter(None, blocks))
+
+
+def _writes(plan: UndoPlan) -> int:
+    return len(plan.groups) + (len(plan.restore.rows) if plan.restore is not None else len(plan.pending))
+
+
+async def plan_fleet_undo(connect: Connect, entry: Entry, journal: Sequence[Entry]) -> FleetUndo:
+    """Check every site's part of `entry`'s batch against that site's own server. A site that
+    cannot be written or read, or has nothing left to undo, is left alone with the reason; raises
+    `UndoRefused` (with every site's reason) when no site has anything to undo."""
+    parts: dict[str, BatchUndo] = {}
+    left: dict[str, str] = {}
+    for site, members in batch_sites(journal, entry).items():
+        try:
+            parts[site] = await plan_batch_undo(await connect(site), members[-1], journal)
+        except ChannelsError as error:
+            left[site] = error.message
+    batch = entry.batch or str(entry.id)
+    if not parts:
+        if len(left) == 1:
+            raise UndoRefused(next(iter(left.values())))
+        reasons = "; ".join(f"{site}: {reason.rstrip('.')}" for site, reason in left.items())
+        raise UndoRefused(f"No entry of batch {batch} can be undone on any of its {len(left)} sites: {reasons}.")
+    return FleetUndo(batch, parts, left)
+
+
+@dataclass
+class SiteUndone:
+    """What undoing one site's part of a batch did: each plan with its results, or why the site
+    could not be written at all."""
+
+    site: str
+    done: list[tuple[UndoPlan, list[ChannelResult]]] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def failed(self) -> list[ChannelResult]:
+        return [r for _plan, results in self.done for r in results if r.outcome is Outcome.FAILED]
+
+
+async def apply_fleet_undo(connect: Connect, undo: FleetUndo) -> list[SiteUndone]:
+    """Undo every site's part at once, each under its own backend (its channels read again just
+    before writing, as `apply_batch_undo` does); the whole undo is one batch over its sites.
+    A site that fails as a whole (unreachable) says why; the others go on."""
+
+    async def one(site: str, part: BatchUndo) -> SiteUndone:
+        try:
+            return SiteUndone(site, await apply_batch_undo(await connect(site), part, site=site))
+        except ChannelsError as error:
+            return SiteUndone(site, error=error.message)
+
+    with one_batch():
+        tasks = [asyncio.ensure_future(one(site, part)) for site, part in undo.parts.items()]
+    return list(await asyncio.gather(*tasks))
+
+
+def fleet_tally(undone: Sequence[SiteUndone]) -> str:
+    """One line per site of what an undo over several sites changed ("a: put back 2 channels")."""
+    return "\n".join(
+        f"{part.site}: {part.error.rstrip('.') if part.error else tally(part.done)}." for part in undone
+    )
 
 
 # -- what an undo did, in words ----------------------------------------------------------------
