@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import pytest
 
+from tui_channels.config import AppConfig, save_config
 from tui_channels.demo.gateway import DemoGateway
 from tui_channels.demo.names import DONEHUB_SITE, NEWAPI_SITE, ONEHUB_SITE, VELOERA_SITE
 from tui_channels.models import ChannelStatus
+from tui_channels.secret_store import env_var_name
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.services.results import Outcome
 from tui_channels.services.undo import UndoRefused, apply_undo, plan_undo, tally
 
 from .backend_helpers import undo_subject
-from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_settled
+from .ui_helpers import batch_idle, demo_profile, main_screen, running_app, screen_text, wait_for, wait_screen, wait_settled
 
 TAG_ROUTES = {
     NEWAPI_SITE: ("POST", "/api/channel/tag/disabled"),
@@ -47,8 +49,10 @@ async def _on_tag(pilot, demo, site: str, states: tuple[int, ...]) -> tuple[str,
     return group.tag, members
 
 
-def tag_writes(demo, site: str) -> int:
+def tag_writes(demo, site: str, *, enabled: bool = False) -> int:
     method, path = TAG_ROUTES[site]
+    if enabled:
+        path = path.replace("/tag/disabled", "/tag/enabled")
     return len(demo.gateway.sites[site].stats.requests(method, path))
 
 
@@ -172,3 +176,61 @@ async def test_a_tag_wide_write_journals_only_the_members_it_changes(
             await plan_undo(made.backend, unchanged)
     finally:
         await made.close()
+
+
+@pytest.mark.parametrize("site", [NEWAPI_SITE, ONEHUB_SITE])
+async def test_a_tag_enable_counts_its_auto_disabled_channels_and_can_leave_them(site):
+    """`+` on a tag header asks as a selection's enable does: it counts the members the gateway
+    auto-disabled and offers `s` to leave them; then the others are enabled one by one (read again
+    just before), the auto-disabled one stays, and the notice says so."""
+    async with running_app(site=site) as (app, pilot, demo):
+        tag, members = await _on_tag(pilot, demo, site, (3, 2))
+        automatic, by_hand = members[0], members[1]
+        await pilot.press("plus")
+        confirm = await wait_screen(pilot, StatusConfirmScreen)
+        text = str(confirm.query_one("#confirm-message").render())
+        assert f"Enable {len(members)} channels?" in screen_text(app)
+        assert "Auto-disabled by the gateway because it failed: 1 of them." in text
+        assert f"Every channel tagged {tag}: {len(members)} channels on the server now." in text
+        await pilot.press("s")
+        await wait_for(pilot, lambda: rows(demo, site)[by_hand]["status"] == 1)
+        await wait_for(pilot, lambda: batch_idle(app))
+        await wait_settled(pilot)
+        assert rows(demo, site)[automatic]["status"] == 3
+        assert tag_writes(demo, site, enabled=True) == 0, "the tag route would enable every member"
+        note = next(n for n in app._notifications if n.title == f"Enabling tag {tag} one by one")
+        assert "1 channel auto-disabled by the gateway stays as it is" in note.message
+
+
+@pytest.mark.parametrize("site", [NEWAPI_SITE, ONEHUB_SITE])
+async def test_a_tag_enable_of_every_member_says_how_many_were_auto_disabled(site):
+    async with running_app(site=site) as (app, pilot, demo):
+        tag, members = await _on_tag(pilot, demo, site, (3, 2))
+        await pilot.press("plus")
+        await wait_screen(pilot, StatusConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: all(s == 1 for s in statuses(demo, site, members).values()))
+        await wait_for(pilot, lambda: any(f"tagged {tag}" in n.message for n in app._notifications))
+        assert tag_writes(demo, site, enabled=True) == 1
+        note = next(n.message for n in app._notifications if f"tagged {tag}" in n.message)
+        assert note == f"Enabled the {len(members)} channels tagged {tag} (1 of them auto-disabled by the gateway)."
+
+
+def test_tags_enable_can_leave_the_auto_disabled_channels(cli, gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tags enable --skip-auto-disabled` leaves them as the gateway marked them; without it, the
+    output counts them."""
+    site = gateway.add_newapi("tagenable-cli", channels=6)
+    save_config(AppConfig(sites=[demo_profile(site)]))
+    monkeypatch.setenv(env_var_name(site.name), site.secret)
+    store = site.server.store
+    ids = sorted(store)[:3]
+    for channel_id, state in zip(ids, (3, 2, 3)):
+        store[channel_id].update(tag="tagenable", status=state)
+    left = cli("tags", "enable", "tagenable", "--site", site.name, "--skip-auto-disabled")
+    assert left.code == 0, left.err
+    assert "Enabled the 1 channel tagged 'tagenable'." in left.out
+    assert "2 channels auto-disabled by the gateway stay as they are" in left.out
+    assert [store[i]["status"] for i in ids] == [3, 1, 3]
+    every = cli("tags", "enable", "tagenable", "--site", site.name)
+    assert "Enabled the 2 channels tagged 'tagenable' (2 of them auto-disabled by the gateway)." in every.out
+    assert [store[i]["status"] for i in ids] == [1, 1, 1]

@@ -462,6 +462,13 @@ def _add_tags_commands(groups: argparse._SubParsersAction) -> None:
         command = _command(actions, action, "tags", help=summary)
         command.add_argument("tag")
         _site_option(command)
+        if action == "enable":
+            command.add_argument(
+                "--skip-auto-disabled",
+                action="store_true",
+                help="leave the channels the gateway auto-disabled (their upstream failed) as they are; "
+                "the others are enabled one by one",
+            )
     edit = _command(
         actions,
         "edit",

@@ -26,7 +26,7 @@ from .parser import EDIT_OPTIONS
 def run(args: argparse.Namespace) -> int:
     commands: dict[str, Callable[[Backend], Awaitable[int]]] = {
         "list": lambda backend: _list(backend, args.json),
-        "enable": lambda backend: _set_status(backend, args.tag, True),
+        "enable": lambda backend: _set_status(backend, args.tag, True, leave_auto_disabled=args.skip_auto_disabled),
         "disable": lambda backend: _set_status(backend, args.tag, False),
         "edit": lambda backend: _edit(backend, args),
         "fix": _fix,
@@ -71,21 +71,24 @@ async def _tagged(backend: Backend, tag: str, operation: Operation) -> tuple[Cha
     return members
 
 
-async def _set_status(backend: Backend, tag: str, enabled: bool) -> int:
-    """The tag route switches every member; a disable that meets an auto-disabled member writes the
-    others one by one instead (one batch in the journal), leaving that member as the gateway marked it."""
+async def _set_status(backend: Backend, tag: str, enabled: bool, *, leave_auto_disabled: bool = False) -> int:
+    """The tag route switches every member; a disable that meets an auto-disabled member, or an
+    enable told to leave them (`--skip-auto-disabled`), writes the others one by one instead (one
+    batch in the journal), leaving those members as the gateway marked them."""
     plan = StatusPlan(enabled, await _tagged(backend, tag, Operation.TAG_STATUS))
-    if not plan.changing:
-        print(tag_unchanged(repr(tag), plan))
+    written = plan.without_auto_disabled() if leave_auto_disabled else plan
+    left = tag_left_alone(plan, leaving=leave_auto_disabled)
+    if not written.changing:
+        print("\n".join(filter(None, [tag_unchanged(repr(tag), written), left])))
         return 0
-    if tag_route_fits(plan):
+    if tag_route_fits(plan, leave_auto_disabled=leave_auto_disabled):
         await backend.set_tag_status(tag, enabled)
     else:
         with one_batch():
-            for channel in plan.changing:
+            for channel in written.changing:
                 await backend.set_status(channel.id, enabled)
-    print(tag_written(repr(tag), plan))
-    if left := tag_left_alone(plan):
+    print(tag_written(repr(tag), written))
+    if left:
         print(left)
     return 0
 

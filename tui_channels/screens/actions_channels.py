@@ -695,67 +695,50 @@ class ChannelActions(MainScreenBase):
 
     def _set_tag_status(self, group: TagGroup, enabled: bool, capabilities: Capabilities) -> None:
         """On a tag header in tag mode: the whole tag at once, through the server's tag route, except
-        a disable that meets an auto-disabled member (`tag_route_fits`), which goes member by member."""
+        a disable that meets an auto-disabled member, or an enable told to leave them
+        (`tag_route_fits`), which goes member by member."""
         if not capabilities.supports(Operation.TAG_STATUS):
             self.notify(capabilities.unsupported_reason(Operation.TAG_STATUS), severity="warning")
             return
-        if not enabled:
-            self._plan_tag_disable(group)
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._apply_tag_status(group, True)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Enable every channel tagged {group.label}?",
-                f"{plural(group.count, 'channel')} ({group.enabled} enabled, {group.disabled} disabled).\n"
-                "u undoes it afterwards: each channel goes back to the status it has now.",
-                confirm_label="Enable",
-            ),
-            confirmed,
-        )
+        self._plan_tag_status(group, enabled)
 
     @work(exclusive=True, group="tag-status")
-    async def _plan_tag_disable(self, group: TagGroup) -> None:
-        """Read the tag's members from the server, then confirm as a selection's disable does: what
-        changes, what is already disabled, and the auto-disabled members left as they are."""
+    async def _plan_tag_status(self, group: TagGroup, enabled: bool) -> None:
+        """Read the tag's members from the server, then confirm as a selection's change does: what
+        changes, what has the status already, and the auto-disabled members (a disable leaves
+        them as they are; an enable counts them and offers to leave them, `s`)."""
         session = self.current
         backend = session.backend if session else None
         if session is None or backend is None:
             return
         try:
-            plan = await tag_plan(backend, group.tag, False, site=session.name)
+            plan = await tag_plan(backend, group.tag, enabled, site=session.name)
         except ChannelsError as error:
             self.report_error(error)
             return
         if not plan.changing:
             self.notify(tag_unchanged(group.label, plan))
             return
+        groups = "" if enabled else group_notes(session, plan.changing, deleting=False)
         notes = "\n\n".join(
             filter(
                 None,
                 [
                     f"Every channel tagged {group.label}: {plural(len(plan.targets), 'channel')} on the server now.",
                     tag_left_alone(plan),
-                    (
-                        f"Groups that would serve no enabled channel any more:\n{note}"
-                        if (note := group_notes(session, plan.changing, deleting=False))
-                        else ""
-                    ),
+                    f"Groups that would serve no enabled channel any more:\n{groups}" if groups else "",
                 ],
             )
         )
 
         def confirmed(choice: str | None) -> None:
-            if choice == "all":
-                self._apply_tag_status(group, False)
+            if choice in ("all", "skip_auto"):
+                self._apply_tag_status(group, enabled, leave_auto_disabled=choice == "skip_auto")
 
         self.app.push_screen(StatusConfirmScreen(StatusPlans((plan,)), notes), confirmed)
 
     @work(group="tag-status")
-    async def _apply_tag_status(self, group: TagGroup, enabled: bool) -> None:
+    async def _apply_tag_status(self, group: TagGroup, enabled: bool, *, leave_auto_disabled: bool = False) -> None:
         """Read the members again right before writing (the gateway may have auto-disabled one
         while the confirmation was open), then write through the tag route or member by member."""
         session = self.current
@@ -765,12 +748,15 @@ class ChannelActions(MainScreenBase):
         verb = "Enable" if enabled else "Disable"
         try:
             plan = await tag_plan(backend, group.tag, enabled, site=session.name)
-            if not plan.changing and not enabled:
-                self.notify(tag_unchanged(group.label, plan))
+            plans = StatusPlans((plan,)).without_auto_disabled() if leave_auto_disabled else StatusPlans((plan,))
+            left = tag_left_alone(plan, leaving=leave_auto_disabled)
+            if not plans.changing:
+                self.notify("\n".join(filter(None, [tag_unchanged(group.label, plans.plans[0]), left])))
                 return
-            if not tag_route_fits(plan):
-                self.notify(tag_left_alone(plan), title=f"Disabling tag {group.label} one by one")
-                self._run_status_change({session.name: session}, StatusPlans((plan,)))
+            if not tag_route_fits(plan, leave_auto_disabled=leave_auto_disabled):
+                doing = "Enabling" if enabled else "Disabling"
+                self.notify(left, title=f"{doing} tag {group.label} one by one")
+                self._run_status_change({session.name: session}, plans)
                 return
             with written_entries() as written:
                 await backend.set_tag_status(group.tag, enabled)

@@ -18,8 +18,9 @@ A whole tag enabled or disabled through the server's tag route is kept as its jo
 (`TagStatusChange`) and undone the way the history undoes any entry. The tag route writes the status
 on every member (New API `POST /api/channel/tag/disabled`, One Hub and Done Hub
 `PUT /api/channel_tag/:tag/status/disable` set status 2 on all of them, auto-disabled ones
-included), so a tag whose members hold an auto-disabled channel is disabled member by member
-instead (`tag_route_fits`), leaving that channel as the gateway marked it.
+included; the enable routes set status 1 on all of them alike), so a tag whose members hold an
+auto-disabled channel is disabled member by member instead (`tag_route_fits`), leaving that
+channel as the gateway marked it, and so is an enable told to leave them.
 
 In the fleet view one change spans sites: each site gets its own plan and its own `StatusChange`,
 all with one serial, so that an undo sets back every site's part of the last change together.
@@ -50,10 +51,18 @@ def stays_as_is(channel: Channel, enabled: bool) -> bool:
 
 def tag_written(label: str, plan: StatusPlan) -> str:
     """What a whole tag's change says once written: "Disabled the 2 channels tagged x. 1 other,
-    already disabled, stays as it is."."""
+    already disabled, stays as it is."; an enable counts the members the gateway had auto-disabled
+    ("Enabled the 3 channels tagged x (1 of them auto-disabled by the gateway)")."""
     state = "enabled" if plan.enabled else "disabled"
     stayed = f" {unchanged_sentence(len(plan.unchanged), state)}" if plan.unchanged else ""
-    return f"{plan.verb}d the {plural(len(plan.changing), 'channel')} tagged {label}.{stayed}"
+    automatic = len(plan.auto_disabled)
+    if not automatic:
+        among = ""
+    elif automatic == len(plan.changing) == 1:
+        among = " (it was auto-disabled by the gateway)"
+    else:
+        among = f" ({automatic:,} of them auto-disabled by the gateway)"
+    return f"{plan.verb}d the {plural(len(plan.changing), 'channel')} tagged {label}{among}.{stayed}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +116,13 @@ async def tag_plan(backend: Backend, tag: str, enabled: bool, *, site: str = "")
     return StatusPlan(enabled, members, site=site)
 
 
-def tag_route_fits(plan: StatusPlan) -> bool:
+def tag_route_fits(plan: StatusPlan, *, leave_auto_disabled: bool = False) -> bool:
     """Whether the server's tag route may carry out `plan` (a whole tag's change): it writes the
     status on every member, so a disable must meet no auto-disabled one (it would become disabled by
-    hand, which the gateway never re-enables)."""
-    return plan.enabled or not any(c.status is ChannelStatus.AUTO_DISABLED for c in plan.targets)
+    hand, which the gateway never re-enables), nor an enable told to leave them as they are."""
+    if plan.enabled and not leave_auto_disabled:
+        return True
+    return not any(c.status is ChannelStatus.AUTO_DISABLED for c in plan.targets)
 
 
 def unchanged_sentence(count: int, state: str, automatic: int = 0) -> str:
@@ -125,16 +136,20 @@ def unchanged_sentence(count: int, state: str, automatic: int = 0) -> str:
     return f"{count:,} others, already {state}{detail}, stay as they are."
 
 
-def tag_left_alone(plan: StatusPlan) -> str:
-    """The sentence a whole tag's disable says about the auto-disabled members it leaves, or ""."""
+def tag_left_alone(plan: StatusPlan, *, leaving: bool = False) -> str:
+    """The sentence a whole tag's change says about the auto-disabled members it leaves (a disable
+    always does; an enable when told to, `leaving`), or ""."""
     automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in plan.targets)
-    if plan.enabled or not automatic:
+    if not automatic or (plan.enabled and not leaving):
         return ""
     stays = "stays as it is" if automatic == 1 else "stay as they are"
+    if plan.enabled:
+        how = "the others are enabled one by one (the tag route would enable every member)."
+    else:
+        how = "the others are disabled one by one, not by the tag route, which would mark every member disabled by hand."
     return (
         f"{plural(automatic, 'channel')} auto-disabled by the gateway {stays}, for the gateway to re-enable "
-        "when its upstream recovers: the others are disabled one by one, not by the tag route, which "
-        "would mark every member disabled by hand."
+        f"when its upstream recovers: {how}"
     )
 
 
