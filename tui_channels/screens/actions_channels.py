@@ -42,6 +42,7 @@ from ..services.status_change import (
     StatusPlan,
     StatusPlans,
     TagStatusChange,
+    describe_undos,
     latest_changes,
     tag_left_alone,
     tag_plan,
@@ -544,7 +545,7 @@ class ChannelActions(MainScreenBase):
         )
         if notes:
             notes = f"Groups that would serve no enabled channel any more:\n{notes}"
-        notes = "\n\n".join(filter(None, [notes, skipped]))
+        notes = "\n\n".join(filter(None, [skipped, notes]))
         if not plans.needs_confirming and not notes:
             self._run_status_change(by_site, plans)
             return
@@ -655,8 +656,7 @@ class ChannelActions(MainScreenBase):
         if not restoring:
             for site in undos:
                 sessions[site].last_status_change = None
-            described = "\n".join(undo.describe() for undo in undos.values())
-            self.notify(f"Nothing to undo: {described}", severity="warning")
+            self.notify(f"Nothing to undo: {describe_undos(undos)}", severity="warning")
             return
         change = next(iter(restoring.values())).change
 
@@ -687,11 +687,7 @@ class ChannelActions(MainScreenBase):
         count = sum(len(undo.restore) for undo in restoring.values())
         where = f" on {len(restoring)} sites" if len(restoring) > 1 else ""
         title = f"Undo the last {change.title.lower()} of {plural(count, 'channel')}{where}?"
-        if len(restoring) > 1:
-            message = "\n\n".join(f"{site}:\n{undo.describe()}" for site, undo in restoring.items())
-        else:
-            message = next(iter(restoring.values())).describe()
-        self.app.push_screen(ConfirmScreen(title, message, confirm_label="Undo"), confirmed)
+        self.app.push_screen(ConfirmScreen(title, describe_undos(undos), confirm_label="Undo"), confirmed)
 
     def _set_tag_status(self, group: TagGroup, enabled: bool, capabilities: Capabilities) -> None:
         """On a tag header in tag mode: the whole tag at once, through the server's tag route, except

@@ -21,10 +21,13 @@ class ConfirmDialog(Dialog[ResultT]):
 
     A message longer than `BODY_SHARE` of the terminal takes every line the dialog has (class
     `long`), and ↑ ↓ PgUp PgDn scroll it whatever has focus (focus stays on Cancel or the typed
-    box). Below 70 columns (`-narrow`) the buttons are packed closer so all of them fit a line.
+    box). Below 70 columns (`-narrow`) the buttons are packed closer so all of them fit a line;
+    below 24 lines (`-short`) the dialog takes the whole height and drops the blank lines above its
+    buttons and hint, so the counts and warnings a message starts with show without scrolling.
     """
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (70, "-normal")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (24, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "scroll_message(-1)", "Scroll up", show=False),
         Binding("down", "scroll_message(1)", "Scroll down", show=False),

@@ -29,6 +29,7 @@ all with one serial, so that an undo sets back every site's part of the last cha
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count
@@ -353,25 +354,42 @@ class UndoPlan:
 
     def describe(self) -> str:
         """What the undo restores, in words: per status, and what it cannot restore exactly."""
-        counts: dict[ChannelStatus, int] = {}
-        for channel in self.restore:
-            status = written_status(self.change.before[channel.id])
-            counts[status] = counts.get(status, 0) + 1
-        parts = ", ".join(f"{count:,} to {status.label}" for status, count in counts.items())
-        if self.restore:
-            lines = [f"Sets {plural(len(self.restore), 'channel')} back: {parts}."]
-        else:
-            lines = ["No channel still has the status the change set."]
-        automatic = sum(self.change.before[c.id] is ChannelStatus.AUTO_DISABLED for c in self.restore)
-        if automatic:
-            lines.append(
-                f"Auto-disabled before the change: {automatic:,} of them, set to disabled by hand, as only "
-                "the gateway itself marks a channel auto-disabled (re-enable them once their upstream works)."
-            )
-        if self.moved:
-            shown = ", ".join(self.moved[:5]) + (f" and {len(self.moved) - 5} more" if len(self.moved) > 5 else "")
-            lines.append(f"Left alone, changed since: {shown}.")
-        return "\n".join(lines)
+        return describe_undos({"": self})
+
+
+def describe_undos(undos: Mapping[str, UndoPlan]) -> str:
+    """What undoing a change on one site or several (`undos` by site) sets back, counts and
+    warnings first: how many channels to which status, on how many sites; how many were
+    auto-disabled before (they go back disabled by hand); which are left alone because they
+    changed since. Then, over several sites, one line per site."""
+    plans = list(undos.values())
+    restore = [(plan, channel) for plan in plans for channel in plan.restore]
+    counts = Counter(written_status(plan.change.before[channel.id]) for plan, channel in restore)
+    parts = ", ".join(f"{count:,} to {status.label}" for status, count in counts.items())
+    sites = sum(bool(plan.restore) for plan in plans)
+    where = f" on {sites} sites" if sites > 1 else ""
+    if restore:
+        lines = [f"Sets {plural(len(restore), 'channel')} back{where}: {parts}."]
+    else:
+        lines = ["No channel still has the status the change set."]
+    automatic = sum(plan.change.before[channel.id] is ChannelStatus.AUTO_DISABLED for plan, channel in restore)
+    if automatic:
+        lines.append(
+            f"Auto-disabled before the change: {automatic:,} of them, set to disabled by hand, as only "
+            "the gateway itself marks a channel auto-disabled (re-enable them once their upstream works)."
+        )
+    moved = [item for plan in plans for item in plan.moved]
+    if moved:
+        shown = ", ".join(moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
+        lines.append(f"Left alone, changed since: {shown}.")
+    if len(undos) > 1:
+        lines.append("")
+        lines += [
+            f"{site}: {plural(len(plan.restore), 'channel')}"
+            + (f", {len(plan.moved):,} left alone" if plan.moved else "")
+            for site, plan in undos.items()
+        ]
+    return "\n".join(lines)
 
 
 def written_status(before: ChannelStatus) -> ChannelStatus:

@@ -144,10 +144,11 @@ class UndoPlan:
         return secrets_note(self.not_restorable)
 
     def describe(self) -> str:
-        """What will happen, one line per channel (for a confirmation)."""
+        """What will happen, one line per channel (for a confirmation), after what cannot be put
+        back (a secret), so a long list never pushes that out of sight."""
         if self.kind is UndoKind.RECREATE_DELETED and self.restore is not None:
             return "\n".join(f"Create {row.spec.name} again ({row.origin}, from the trash)" for row in self.restore.rows)
-        lines = []
+        lines = [self.secrets_note()] if self.secrets_note() else []
         for undo in self.groups:
             label = f"group #{undo.change.id} {undo.change.name}"
             if self.kind is UndoKind.DELETE_CREATED:
@@ -165,8 +166,6 @@ class UndoPlan:
                 lines.append(f"{label}: already as before, left alone")
             else:
                 lines.append(f"{label}: {change_text(item.change, reverse=True, secrets=False)}")
-        if self.secrets_note():
-            lines.append(self.secrets_note())
         return "\n".join(lines)
 
 
@@ -697,12 +696,19 @@ class FleetUndo:
             count = sum(_writes(plan) for plan in part.plans)
             head.append(f"{site}: {plural(count, 'channel')} from {plural(len(part.plans), 'entry', 'entries')}{refused}.")
         head += [f"{site}: left alone: {reason.rstrip('.')}." for site, reason in self.left.items()]
+        notes = sorted({p.secrets_note() for part in self.parts.values() for p in part.plans} - {""})
+        head += notes
         refusals = [
             f"  {site} entry {e.id}: {reason}" for site, part in self.parts.items() for e, reason in part.refused[:5]
         ]
         named: list[str] = []
         for site, part in self.parts.items():
-            text = [f"  Entry {p.entry.id}: {line}" for p in part.plans for line in p.describe().splitlines()]
+            text = [
+                f"  Entry {p.entry.id}: {line}"
+                for p in part.plans
+                for line in p.describe().splitlines()
+                if line not in notes
+            ]
             if self.sites > 1:
                 text.insert(0, f"{site}:")
             named += text
