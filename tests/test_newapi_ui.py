@@ -195,8 +195,11 @@ async def test_plus_and_minus_on_a_tag_header_switch_the_whole_tag():
         await wait_for(pilot, lambda: all(server(demo).record(i)["status"] == 2 for i in group.ids))
         assert len(demo.gateway.sites[NEWAPI_SITE].stats.requests("POST", "/api/channel/tag/disabled")) == 1
         await wait_settled(pilot)
-        await confirm(pilot, "plus")
+        await pilot.press("plus")
+        await wait_for_screen(pilot, StatusConfirmScreen)
+        await pilot.press("y")
         await wait_for(pilot, lambda: all(server(demo).record(i)["status"] == 1 for i in group.ids))
+        assert len(demo.gateway.sites[NEWAPI_SITE].stats.requests("POST", "/api/channel/tag/enabled")) == 1
 
 
 async def test_model_editor_completes_names_the_server_knows():

@@ -738,7 +738,7 @@ async def plan_fleet_undo(connect: Connect, entry: Entry, journal: Sequence[Entr
         if len(left) == 1:
             raise UndoRefused(next(iter(left.values())))
         reasons = "; ".join(f"{site}: {reason.rstrip('.')}" for site, reason in left.items())
-        raise UndoRefused(f"No entry of batch {batch} can be undone on any of its {len(left)} sites: {reasons}.")
+        raise UndoRefused(f"No entry of batch {batch} can be undone on any of its {plural(len(left), 'site')}: {reasons}.")
     return FleetUndo(batch, parts, left)
 
 
