@@ -75,8 +75,8 @@ def test_sync_dry_run_previews_every_site_and_writes_nothing(gateway: DemoGatewa
     newapi, octopus = configured(newapi_site(gateway, channels=6), octopus_site(gateway, channels=4))
     before = {i: newapi.server.record(i)["models"] for i in newapi.server.store}
     result = cli("fleet", "sync", "--all", "--dry-run", "--json")
-    assert result.code == 0, result.err
     document = json.loads(result.out)
+    assert result.code == (1 if any(r["outcome"] == "failed" for r in document["results"]) else 0), result.err
     assert {r["site"] for r in document["results"]} == {newapi.name, octopus.name}
     assert {i: newapi.server.record(i)["models"] for i in newapi.server.store} == before
 
@@ -176,3 +176,33 @@ def test_a_fleet_test_warns_once_naming_the_sites_whose_server_may_switch_channe
         "Note: One Hub (fleet-warn-oh) and Done Hub (fleet-warn-dh) may disable a channel whose test "
         "fails (their own auto-disable rule); check the results for channels they switched off."
     ], result.err
+
+
+def test_a_sync_dry_run_exits_1_when_a_preview_failed_as_on_one_site(gateway: DemoGateway, cli, configured):
+    (newapi,) = configured(newapi_site(gateway, channels=15))
+    result = cli("fleet", "sync", "--all", "--dry-run", "--json")
+    assert any(r["outcome"] == "failed" for r in json.loads(result.out)["results"])  # seeded bad keys
+    assert result.code == 1, result.err
+    assert cli("fleet", "sync", "--all", "--dry-run").code == 1
+    name = newapi.server.record(working_ids(newapi)[0])["name"]
+    assert cli("fleet", "sync", "--search", name, "--dry-run").code == 0
+
+
+@pytest.mark.parametrize("flavor", ["onehub", "donehub"])
+def test_a_type_without_a_balance_is_skipped_on_one_hub_and_done_hub(gateway: DemoGateway, cli, configured, flavor):
+    (hub,) = configured(gateway.add_onehub(f"fleet-{flavor}", flavor=flavor, channels=12))
+    result = cli("fleet", "balance", "--all", "--json")
+    results = json.loads(result.out)["results"]
+    skipped = [r for r in results if r["outcome"] == "skipped"]
+    assert skipped and all(r["message"] == "the gateway cannot query the balance of this channel type" for r in skipped)
+    assert any(r["outcome"] == "ok" for r in results)
+    assert result.code == 0, [r for r in results if r["outcome"] == "failed"]
+
+
+def test_when_no_site_answers_the_run_says_so_and_names_them(gateway: DemoGateway, cli, configured):
+    configured(extra=(DOWN, DOWN.model_copy(update={"name": "down-too"})))
+    result = cli("fleet", "test", "--all")
+    assert result.code == 1
+    assert "No site answered (down, down-too)" in result.err
+    assert "No channel matches" not in result.err
+    assert not any(line.rstrip().endswith("|") for line in result.err.splitlines())

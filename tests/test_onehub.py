@@ -14,11 +14,13 @@ from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.errors import AuthError, ConfigError, RequestRejected
 from tui_channels.models import ChannelSpec, ChannelStatus
 from tui_channels.services.channel_plan import RowState
+from tui_channels.services.balance import balance_operation
 from tui_channels.services.connectivity import connectivity_operation, disable_warning
 from tui_channels.services.results import Outcome
 from tui_channels.services.transfer import exported_channels, export_channels, plan_transfer
 
 from .backend_helpers import FAST_RETRY, connected_site
+from .batch_helpers import run_batch
 from .test_transfer import create_all, origin_of
 
 FLAVORS = ("onehub", "donehub")
@@ -250,6 +252,15 @@ async def test_models_and_balance(gateway, hub):
     assert "gpt-4o" in await backend.fetch_models_adhoc(1, f"{gateway.upstream_url}/p/openai", "sk-adhoc-0123456789")
     assert await backend.update_balance(created.id) >= 0
     assert backend.capabilities.supports(Operation.BALANCE)
+
+
+async def test_a_type_without_a_balance_is_skipped_as_on_new_api_not_failed(gateway, hub):
+    """Both servers answer `success:false "provider not implemented"` for such a type (seen on One Hub)."""
+    _site, backend = hub
+    created = await backend.create_channel(spec(gateway, type=14, name="no-balance"))
+    (result,) = await run_batch([created], balance_operation(backend))
+    assert result.outcome is Outcome.SKIPPED
+    assert result.message == "the gateway cannot query the balance of this channel type"
 
 
 async def test_an_unreachable_upstream_is_said_in_plain_words(gateway, hub):

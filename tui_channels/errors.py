@@ -163,6 +163,14 @@ class RequestRejected(BackendError):
     title = "Request refused"
 
 
+class NoBalance(RequestRejected):
+    """The server cannot query this channel's balance (its type, or a multi-key channel): there is
+    nothing to refresh, which a balance refresh reports as skipped, not failed. The message is the
+    reason in plain words."""
+
+    title = "No balance to query"
+
+
 def describe(error: BaseException) -> tuple[str, str]:
     """A title and a one-line message for any error: ours as they are, anything else as a bug.
 

@@ -147,7 +147,8 @@ async def _run(profile: SiteProfile, args: argparse.Namespace, progress: Progres
             if warning:
                 print(f"Note: {warning}", file=sys.stderr)
         if args.dry_run:
-            return Report(_planned(backend, channels, args.action, verb, getattr(args, "model", None)), True)
+            planned = _planned(backend, channels, args.action, verb, getattr(args, "model", None))
+            return Report(planned, succeeded(planned))
         settings = BatchSettings(concurrency=concurrency, read_only=True)
         run = BatchRun(channels, operation, settings, on_progress=progress.reporter(args.action))
         results = await run.run()
@@ -214,7 +215,7 @@ async def _sync(
     previews = await preview.run()
     stopped = any(result.outcome is Outcome.CANCELLED for result in previews)
     if args.dry_run or stopped:
-        report = Report(previews, not stopped and succeeded(previews))
+        report = Report(previews, succeeded(previews))
         report.add(preview)
         return report
     plans = sync.changes(previews)

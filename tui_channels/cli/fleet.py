@@ -96,7 +96,7 @@ def fleet_progress_text(title: str, progress: FleetProgress) -> str:
     if total.done < total.total:
         parts.append(f"ETA {format_eta(total.eta)}")
     sites = " · ".join(f"{site} {p.done:,}/{p.total:,}" for site, p in progress.sites)
-    return " · ".join(parts) + f" | {sites}"
+    return " · ".join(parts) + (f" | {sites}" if sites else "")
 
 
 def _health_settings(config: AppConfig, args: argparse.Namespace) -> HealthSettings:
@@ -141,8 +141,18 @@ async def _batch(profiles: Sequence[SiteProfile], args: argparse.Namespace, prog
     elif results:
         print(report_table(results))
     else:
-        print("No channel matches.", file=sys.stderr)
+        print(nothing_ran([site.name for site in fleet.failed_sites()], len(fleet.sessions)), file=sys.stderr)
     return 0 if ok else 1
+
+
+def nothing_ran(down: Sequence[str], sites: int) -> str:
+    """Why a fleet batch had no channel to run: no site answered (named), or none of the channels
+    of the `sites` chosen matched, naming those of them that did not answer (`down`)."""
+    if down and len(down) == sites:
+        return f"No site answered ({', '.join(down)}): no channel to run."
+    if down:
+        return f"No channel matches on the sites that answered; {', '.join(down)} did not answer."
+    return "No channel matches."
 
 
 async def _test_or_balance(
@@ -171,7 +181,8 @@ async def _test_or_balance(
             for t in targets
         ]
     if args.dry_run:
-        return _planned(targets, batches, args.action, verb, getattr(args, "model", None)), True
+        planned = _planned(targets, batches, args.action, verb, getattr(args, "model", None))
+        return planned, succeeded(planned)
     results = await FleetRun(batches, on_progress=fleet_reporter(args.action, progress)).run()
     if args.action == "test":
         keep_tests(results)
@@ -241,7 +252,7 @@ async def _sync(
     ).run()
     stopped = any(result.outcome is Outcome.CANCELLED for result in previews)
     if args.dry_run or stopped:
-        return [*previews, *left], args.dry_run and not stopped
+        return [*previews, *left], succeeded(previews)
     by_site_previews = by_site(previews)
     applies = []
     for target in targets:

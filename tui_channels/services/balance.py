@@ -1,7 +1,8 @@
 """Balance refresh (New API family): ask the gateway to query each channel's upstream balance.
 
 The gateway can only query some channel types and no multi-key channel; it answers the others
-with a refusal, which is reported as skipped with the reason, not as a failure.
+with a refusal, which each backend raises as `NoBalance` and which is reported as skipped with
+the reason, not as a failure.
 """
 
 from __future__ import annotations
@@ -10,18 +11,11 @@ import time
 from dataclasses import replace
 
 from ..backends.base import Backend
-from ..errors import RequestRejected
+from ..errors import NoBalance
 from ..models import Channel
 from .batch import Operation
 from .batch import skipped, succeeded
 from .results import ChannelResult, Outcome
-
-CANNOT_QUERY = {
-    "尚未实现": "the gateway cannot query the balance of this channel type",
-    "not implemented": "the gateway cannot query the balance of this channel type",
-    "多密钥渠道不支持余额查询": "the gateway cannot query the balance of a multi-key channel",
-}
-"""Refusals that mean "this channel has no balance to query" (the server's own words) -> reason."""
 
 
 def balance_operation(backend: Backend) -> Operation:
@@ -30,11 +24,8 @@ def balance_operation(backend: Backend) -> Operation:
     async def refresh(channel: Channel) -> ChannelResult:
         try:
             balance = await backend.update_balance(channel.id)
-        except RequestRejected as error:
-            reason = next((why for marker, why in CANNOT_QUERY.items() if marker in error.message.lower()), None)
-            if reason is None:
-                raise
-            return skipped(channel, reason)
+        except NoBalance as error:
+            return skipped(channel, error.message)
         return succeeded(channel, f"${balance:,.2f}", value=balance)
 
     return refresh

@@ -21,6 +21,7 @@ from ...errors import (
     BackendError,
     BadResponse,
     DatabaseError,
+    NoBalance,
     NotFound,
     NotSupported,
     PermissionDenied,
@@ -747,9 +748,21 @@ _UPSTREAM_ANSWER = re.compile(r'^(status code: \d+|(Get|Post) ")')
 """How New API words a failed upstream call in `updateChannelBalance` (`GetResponseBody`, `http.Client`)."""
 
 
+CANNOT_QUERY = {
+    "尚未实现": "the gateway cannot query the balance of this channel type",
+    "not implemented": "the gateway cannot query the balance of this channel type",
+    "多密钥渠道不支持余额查询": "the gateway cannot query the balance of a multi-key channel",
+}
+"""Refusals that mean "this channel has no balance to query" (the server's own words) -> reason."""
+
+
 def _balance_failed(error: RequestRejected) -> RequestRejected:
-    """A balance query the gateway answered with `success:false`: the upstream's fault when the
-    reason is an upstream's HTTP status or transport error, else the gateway's own refusal."""
+    """A balance query the gateway answered with `success:false`: `NoBalance` when the gateway
+    cannot query this channel, the upstream's fault when the reason is an upstream's HTTP status or
+    transport error, else the gateway's own refusal."""
+    cannot = next((why for marker, why in CANNOT_QUERY.items() if marker in error.message.lower()), None)
+    if cannot is not None:
+        return NoBalance(cannot)
     reason = error.message.split(": ", 1)[-1].rstrip(".")
     if not _UPSTREAM_ANSWER.match(reason):
         return error

@@ -29,6 +29,7 @@ from ...errors import (
     BackendError,
     BadResponse,
     ConfigError,
+    NoBalance,
     NotSupported,
     PermissionDenied,
     RequestRejected,
@@ -57,6 +58,9 @@ PAGE_SIZE = 100
 CONCURRENCY = 6
 SLOW_CALL_TIMEOUT = 120.0
 """Tests, model fetches and balance queries wait for the upstream."""
+NO_BALANCE = "provider not implemented"
+"""The servers' answer to a balance query for a type without one (`controller/channel-billing.go`,
+seen on One Hub 0.14.27): nothing to refresh, not a failure."""
 BATCH_DELETE_VALUE = "batch_delete"
 """Batch routes require a non-empty `value`; the web UI sends this for a delete."""
 TEST_FAILED = "测速失败，"
@@ -411,9 +415,11 @@ class OneHubBackend(BackendBase):
             allow_failure=True,
         )
         if body.get("success") is False:
+            message = str(body.get("message") or "")
+            if message.startswith(NO_BALANCE):
+                raise NoBalance("the gateway cannot query the balance of this channel type")
             raise RequestRejected(
-                f"The balance of channel {channel_id} could not be read: "
-                f"{plain_reason(str(body.get('message') or ''))}.",
+                f"The balance of channel {channel_id} could not be read: {plain_reason(message)}.",
                 title="Upstream failed",
             )
         balance = body.get("balance")

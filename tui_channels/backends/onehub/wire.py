@@ -110,7 +110,6 @@ UPSTREAM_REASONS = (
     ("请求上游地址失败", "the upstream could not be reached"),
     ("请填写测速模型后再试", "no test model: choose one or set the channel's test model"),
     ("不支持的模型类型", "the server cannot test this kind of model"),
-    ("provider not implemented", "the server cannot query this type's balance"),
     ("channel not implemented", "the server cannot list this type's models"),
 )
 """The servers' own words for an upstream-facing failure (`controller/channel-*.go`), in English."""
