@@ -288,8 +288,12 @@ async def test_disable_over_every_site_reaches_each_site_and_undo_restores_each_
         await wait_for(pilot, lambda: app.screen is screen)
         screen.last_batch = None
         await pilot.press("ctrl+z")
-        await wait_screen(pilot, ConfirmScreen)
+        confirm = await wait_screen(pilot, ConfirmScreen)
         assert f"Undo the last disable of {len(rows)} channels on {len(SITES)} sites?" in screen_text(app)
+        message = str(confirm.query_one("#confirm-message").render())
+        for key in rows:
+            name = screen.table.index.channel(screen.table.index.position(key)).name
+            assert f"{key.site} (1):\n  #2 {name}" in message, message
         await pilot.press("y")
         await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
         _title, results = screen.last_batch
@@ -297,6 +301,22 @@ async def test_disable_over_every_site_reaches_each_site_and_undo_restores_each_
             (site, 2): Outcome.OK for site in SITES
         }
         assert {key: status_of(key) for key in rows} == before
+
+
+async def test_undoing_a_status_change_on_one_site_of_the_fleet_names_the_site_and_the_channel():
+    async with running_app(fleet=True) as (app, pilot, _demo):
+        screen = main_screen(app)
+        key = ref(OCTOPUS_SITE, 3)
+        name = screen.table.index.channel(screen.table.index.position(key)).name
+        screen.table.move_cursor_to_channel(key)
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: batch_idle(app) and screen.table.cursor_channel.status.is_disabled)
+        await pilot.press("ctrl+z")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        message = str(confirm.query_one("#confirm-message").render())
+        assert f"Undo the last disable of 1 channel on {OCTOPUS_SITE}?" in screen_text(app)
+        assert f"#3 {name}" in message, message
+        await pilot.press("escape")
 
 
 async def test_the_cursor_channel_is_edited_on_its_own_site_and_site_wide_actions_say_one_site():

@@ -162,7 +162,14 @@ def test_an_undo_says_the_status_it_writes_not_one_it_cannot():
     text = UndoPlan(change, restore, ()).describe()
     assert f"2 to {ChannelStatus.MANUALLY_DISABLED.label}" in text
     assert ChannelStatus.AUTO_DISABLED.label not in text.splitlines()[0]
-    assert "Auto-disabled before the change: 1 of them" in text
+    assert "1 of them was auto-disabled before the change: it is set to disabled by hand" in text
+    assert "re-enable it once its upstream works" in text and "them" not in text.split("by hand")[1]
+    one = UndoPlan(change, restore[1:], ()).describe()
+    assert "It was auto-disabled before the change" in one and "of them" not in one
+    many = {i: ChannelStatus.AUTO_DISABLED for i in (1, 2, 3)}
+    change = StatusChange("Enable", before=many, after=dict.fromkeys(many, ChannelStatus.ENABLED))
+    three = tuple(Channel(id=i, name=f"c{i}", type=openai, status=ChannelStatus.ENABLED) for i in many)
+    assert "3 of them were auto-disabled before the change: they are set" in UndoPlan(change, three, ()).describe()
 
 
 async def test_undo_checks_the_server_again_right_before_writing():

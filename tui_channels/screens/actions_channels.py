@@ -684,10 +684,10 @@ class ChannelActions(MainScreenBase):
             if batches is not None:
                 self.run_batches(f"Undo {change.title.lower()}", batches)
 
-        count = sum(len(undo.restore) for undo in restoring.values())
-        where = f" on {len(restoring)} sites" if len(restoring) > 1 else ""
-        title = f"Undo the last {change.title.lower()} of {plural(count, 'channel')}{where}?"
-        self.app.push_screen(ConfirmScreen(title, describe_undos(undos), confirm_label="Undo"), confirmed)
+        reach = spread([SiteChannels(sessions[site], undo.restore) for site, undo in restoring.items()])
+        title = f"Undo the last {change.title.lower()} of {reach}?"
+        names = named_channels([(site, undo.restore) for site, undo in restoring.items()])
+        self.app.push_screen(ConfirmScreen(title, f"{describe_undos(undos)}\n\n{names}", confirm_label="Undo"), confirmed)
 
     def _set_tag_status(self, group: TagGroup, enabled: bool, capabilities: Capabilities) -> None:
         """On a tag header in tag mode: the whole tag at once, through the server's tag route, except

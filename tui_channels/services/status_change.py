@@ -374,10 +374,7 @@ def describe_undos(undos: Mapping[str, UndoPlan]) -> str:
         lines = ["No channel still has the status the change set."]
     automatic = sum(plan.change.before[channel.id] is ChannelStatus.AUTO_DISABLED for plan, channel in restore)
     if automatic:
-        lines.append(
-            f"Auto-disabled before the change: {automatic:,} of them, set to disabled by hand, as only "
-            "the gateway itself marks a channel auto-disabled (re-enable them once their upstream works)."
-        )
+        lines.append(auto_disabled_before(automatic, len(restore)))
     moved = [item for plan in plans for item in plan.moved]
     if moved:
         shown = ", ".join(moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
@@ -390,6 +387,21 @@ def describe_undos(undos: Mapping[str, UndoPlan]) -> str:
             for site, plan in undos.items()
         ]
     return "\n".join(lines)
+
+
+def auto_disabled_before(automatic: int, restored: int) -> str:
+    """What an undo says of the `automatic` of its `restored` channels that the gateway had
+    auto-disabled before the change, in the singular for one: they go back disabled by hand."""
+    if automatic == 1:
+        who = "It was" if restored == 1 else "1 of them was"
+        return (
+            f"{who} auto-disabled before the change: it is set to disabled by hand, as only the gateway "
+            "itself marks a channel auto-disabled (re-enable it once its upstream works)."
+        )
+    return (
+        f"{automatic:,} of them were auto-disabled before the change: they are set to disabled by hand, as "
+        "only the gateway itself marks a channel auto-disabled (re-enable them once their upstreams work)."
+    )
 
 
 def written_status(before: ChannelStatus) -> ChannelStatus:
