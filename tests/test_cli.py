@@ -177,13 +177,22 @@ class TestSites:
         assert result.code == 0
         assert load_config().last_site == "prod"
 
+        result = cli(
+            "sites", "add", "watch", "--kind", "octopus", "--url", "http://10.0.0.3:8080",
+            "--username", "viewer", "--read-only", "--secret-stdin", stdin="pw-watch\n",
+        )
+        assert result.code == 0, result.err
         result = cli("sites", "list")
         assert result.code == 0
         lines = result.out.splitlines()
-        assert lines[0].split() == ["NAME", "KIND", "URL", "USER", "VERIFY", "TLS", "SECRET"]
-        assert lines[1].split() == ["prod", "newapi", "https://gw.example.com", "7", "no", "file"]
-        assert lines[2].split() == ["octo", "octopus", "http://10.0.0.2:8080", "admin", "yes", "file"]
+        assert lines[0].split() == ["NAME", "KIND", "URL", "USER", "VERIFY", "TLS", "ACCESS", "SECRET"]
+        assert lines[1].split() == ["prod", "newapi", "https://gw.example.com", "7", "no", "read-write", "file"]
+        assert lines[2].split() == ["octo", "octopus", "http://10.0.0.2:8080", "admin", "yes", "read-write", "file"]
+        assert lines[3].split() == ["watch", "octopus", "http://10.0.0.3:8080", "viewer", "yes", "read-only", "file"]
         assert secret not in result.text and "pw-octo" not in result.text
+        whole_run = cli("--read-only", "sites", "list").out.splitlines()
+        assert all(line.split()[-2] == "read-only" for line in whole_run[1:])
+        assert cli("sites", "remove", "watch").code == 0
 
         result = cli("sites", "remove", "prod")
         assert result.code == 0

@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def list_sites(args: argparse.Namespace) -> int:
+    """One row per site; ACCESS says read-only for a site its profile marks so (every site in a
+    `--read-only` run), as the app's site switcher does."""
     config = load_config()
     if not config.sites:
         kinds = "|".join(kind.value for kind in FAMILIES)
@@ -47,11 +49,12 @@ def list_sites(args: argparse.Namespace) -> int:
             site.url,
             _login_of(site),
             "yes" if site.verify_tls else "no",
+            "read-only" if site.read_only or args.read_only else "read-write",
             _location_label(store.location(site.name)),
         )
         for site in config.sites
     ]
-    print(format_table(("NAME", "KIND", "URL", "USER", "VERIFY TLS", "SECRET"), rows))
+    print(format_table(("NAME", "KIND", "URL", "USER", "VERIFY TLS", "ACCESS", "SECRET"), rows))
     return 0
 
 
