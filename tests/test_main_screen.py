@@ -15,7 +15,7 @@ from tui_channels.screens.help import HelpScreen
 from tui_channels.secret_store import env_var_name
 from tui_channels.services.sites import LoadState
 
-from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_loaded
+from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_loaded, wait_screen
 
 
 async def switch_to(pilot, name: str) -> None:
@@ -87,17 +87,43 @@ def switcher_lines(app) -> dict[str, str]:
 
 async def test_the_site_switcher_names_what_each_connected_site_runs():
     """Veloera is a New API-family site and Done Hub a One Hub one: once connected, the switcher
-    names what the server was detected as, not the family; a site not connected yet shows its family."""
+    and the site manager name what the server was detected as, not the family; a site not connected
+    yet shows every server of its family, never the family's first one alone."""
+    from tui_channels.screens.site_manager import SiteManagerScreen
+
     async with running_app() as (app, pilot, _demo):
         await pilot.press("s")
         lines = switcher_lines(app)
-        assert "Veloera" not in lines["demo-veloera"] and "New API" in lines["demo-veloera"]
+        assert "New API / One API / Veloera" in lines["demo-veloera"]
+        assert "One Hub / Done Hub" in lines["demo-donehub"]
         await pilot.press("escape", "F")
         await wait_loaded(pilot)
         await pilot.press("s")
         lines = switcher_lines(app)
         assert "Veloera" in lines["demo-veloera"] and "New API" not in lines["demo-veloera"]
         assert "Done Hub" in lines["demo-donehub"] and "One Hub" in lines["demo-onehub"]
+        await pilot.press("escape", "S")
+        manager = await wait_screen(pilot, SiteManagerScreen)
+        options = manager.query_one(OptionList)
+        rows = {o.id: str(o.prompt) for o in (options.get_option_at_index(i) for i in range(options.option_count))}
+        assert "Veloera" in rows["demo-veloera"] and "New API" not in rows["demo-veloera"]
+        assert "Done Hub" in rows["demo-donehub"] and "One Hub" not in rows["demo-donehub"]
+
+
+def test_a_site_not_connected_yet_is_named_by_its_pinned_flavor_or_every_server_of_its_family():
+    from tui_channels.config import SiteProfile
+    from tui_channels.services.sites import server_label
+
+    def site(kind: str, flavor: str) -> SiteProfile:
+        login = {"newapi": {"user_id": 1}, "octopus": {"username": "admin"}}.get(kind, {})
+        return SiteProfile(name="s", kind=kind, url="http://127.0.0.1:9", flavor=flavor, **login)
+
+    assert server_label(site("newapi", "veloera")) == "Veloera"
+    assert server_label(site("newapi", "oneapi")) == "One API"
+    assert server_label(site("newapi", "auto")) == "New API / One API / Veloera"
+    assert server_label(site("onehub", "donehub")) == "Done Hub"
+    assert server_label(site("octopus", "legacy")) == "Octopus (legacy)"
+    assert server_label(site("octopus", "auto")) == "Octopus"
 
 
 async def test_search_status_filter_and_sort_combine():

@@ -594,6 +594,9 @@ class BackendFamily:
     servers: str = ""
     """The gateways this family administers, as the help and the first-run screen name them
     ("New API / One API"); the label when empty."""
+    flavor_labels: Mapping[str, str] = field(default_factory=dict)
+    """What the server of each flavor a profile may pin is called (its `Capabilities.flavor_label`:
+    "Veloera", "Done Hub"), for `server_label` before a site has connected."""
     secret_in_header: bool = True
     """The secret travels in an HTTP header (a token), so it must be ASCII; False when it is only
     sent in a JSON body (a login password)."""
@@ -601,6 +604,11 @@ class BackendFamily:
     @property
     def label(self) -> str:
         return self.kind.label
+
+    def server_label(self, flavor: str = "auto") -> str:
+        """What a site of this family runs, before it connects: its pinned flavor's server, else
+        every server of the family ("New API / One API / Veloera"), never the first one alone."""
+        return self.flavor_labels.get(flavor) or self.servers or self.label
 
     def read_channel(self, record: Any, types: TypeCatalog, position: int = 0) -> Channel:
         """`channel_from_wire`, with a record it cannot read as `BadRecord` naming the record.

@@ -83,7 +83,7 @@ def add_site(args: argparse.Namespace) -> int:
         config.remove_site(profile.name)
         save_config(config)
         raise
-    print(f'Added site "{profile.name}" ({profile.kind.label}, {profile.url}).')
+    print(f'Added site "{profile.name}" ({family_of(profile.kind).server_label(profile.flavor)}, {profile.url}).')
     _report_secret(store, profile, location)
     return 0
 
@@ -130,7 +130,7 @@ def _read_secret(profile: SiteProfile, *, from_stdin: bool) -> str:
         secret = sys.stdin.readline().rstrip("\r\n")
     else:
         try:
-            secret = getpass.getpass(f"{profile.kind.label} {what} for {profile.name}: ")
+            secret = getpass.getpass(f"{family_of(profile.kind).server_label(profile.flavor)} {what} for {profile.name}: ")
         except EOFError:
             secret = ""
     if not secret.strip():

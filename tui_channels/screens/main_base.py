@@ -50,7 +50,7 @@ from ..services.fleet import Fleet, fleet_summary, left_out, split_by_support
 from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, by_site, site_batch
 from ..services.model_groups import describe_memberships, memberships
 from ..services.results import ChannelResult, Outcome, tally
-from ..services.sites import LoadState, SiteChannels, SiteSession
+from ..services.sites import LoadState, SiteChannels, SiteSession, server_label
 from ..widgets.batch_bar import BatchBar
 from ..widgets.batch_progress import BatchProgressBar
 from ..widgets.channel_table import COLUMNS, ChannelTable
@@ -648,9 +648,7 @@ class MainScreenBase(Screen[None]):
         session = source
         capabilities = session.capabilities
         backend = (
-            f"{capabilities.flavor_label} {capabilities.version}"
-            if capabilities
-            else session.profile.kind.label
+            f"{capabilities.flavor_label} {capabilities.version}" if capabilities else server_label(session.profile)
         )
         loaded = session.state is LoadState.READY or bool(session.channels)
         self.query_one(SiteBar).show(
@@ -813,8 +811,8 @@ class MainScreenBase(Screen[None]):
             else:
                 self.open_site(destination.site)
 
-        detected = self.workspace.sessions.detected_labels()
-        self.app.push_screen(SiteSwitcher(config.sites, current, detected), chosen)
+        labels = self.workspace.sessions.server_labels(config.sites)
+        self.app.push_screen(SiteSwitcher(config.sites, current, labels), chosen)
 
     def action_manage_sites(self) -> None:
         from .site_manager import SiteManagerScreen

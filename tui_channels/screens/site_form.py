@@ -57,11 +57,11 @@ class SiteForm(FormDialog[tuple[SiteProfile, str] | None]):
             yield Input(profile.name if profile else "", placeholder="e.g. home-gateway", id="name")
             yield Label("Backend")
             yield Select(
-                [(f.label, f.kind) for f in FAMILIES.values()], value=kind, allow_blank=False, id="kind"
+                [(f.server_label(), f.kind) for f in FAMILIES.values()], value=kind, allow_blank=False, id="kind"
             )
             yield Label("URL")
             yield Input(profile.url if profile else "", placeholder="https://gateway.example.com", id="url")
-            yield Label("User id (New API)", id="user-id-label")
+            yield Label(f"User id ({family_of(BackendKind.NEWAPI).server_label()})", id="user-id-label")
             yield Input(
                 str(profile.user_id) if profile and profile.user_id is not None else "",
                 placeholder="numeric id of the admin user",

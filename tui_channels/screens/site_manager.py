@@ -73,12 +73,13 @@ class SiteManagerScreen(Screen[set[str]]):
         options.clear_options()
         secrets = self.workspace.secrets
         sites = self.workspace.config.sites
+        labels = self.workspace.sessions.server_labels(sites)
         for site in sites:
             field = family_of(site.kind).login_field
             who = f"user {getattr(site, field)}  " if field else ""
             text = Text()
             text.append(site.name, style="bold")
-            text.append(f"  {site.kind.label}  ", style="dim")
+            text.append(f"  {labels[site.name]}  ", style="dim")
             text.append(site.url)
             text.append(f"  {who}secret: {SECRET_PLACES[secrets.location(site.name)]}", style="dim")
             if not site.verify_tls:
@@ -175,7 +176,7 @@ class SiteManagerScreen(Screen[set[str]]):
         self.app.push_screen(
             ConfirmScreen(
                 f"Remove site {profile.name}?",
-                f"{profile.kind.label} at {profile.url}.\nIts profile and stored secret are deleted; "
+                f"{self.workspace.sessions.server_labels([profile])[profile.name]} at {profile.url}.\nIts profile and stored secret are deleted; "
                 "the gateway itself is not touched.",
                 confirm_label="Remove",
             ),

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from ..config import SiteProfile
 from ..services.fleet import FLEET_NAME
+from ..services.sites import server_label
 from ..wording import plural
 from .dialog import Dialog
 
@@ -31,14 +32,14 @@ class SiteSwitcher(Dialog[Destination | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(
-        self, sites: Sequence[SiteProfile], current: Destination | None, detected: Mapping[str, str] | None = None
+        self, sites: Sequence[SiteProfile], current: Destination | None, labels: Mapping[str, str] | None = None
     ) -> None:
-        """`detected` names what a site connected this run turned out to be (Veloera, Done Hub…);
-        the others show their backend family."""
+        """`labels` names what each site runs (`SessionPool.server_labels`: detected where a site
+        connected this run); a site it leaves out is named by its profile (`server_label`)."""
         super().__init__()
         self._sites = list(sites)
         self._current = current
-        self._detected = dict(detected or {})
+        self._labels = dict(labels or {})
         self._destinations = [Destination(None), *(Destination(site.name) for site in self._sites)]
 
     def compose(self) -> ComposeResult:
@@ -64,7 +65,7 @@ class SiteSwitcher(Dialog[Destination | None]):
         text = Text()
         text.append(self._marker(Destination(site.name)), style="bold")
         text.append(site.name, style="bold")
-        text.append(f"  {self._detected.get(site.name, site.kind.label)}", style="dim")
+        text.append(f"  {self._labels.get(site.name) or server_label(site)}", style="dim")
         if site.read_only:
             text.append("  read-only", style="bold")
         text.append(f"  {site.url}")

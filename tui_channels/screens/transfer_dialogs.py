@@ -23,6 +23,7 @@ from ..services.transfer import TrashedChannel
 from ..widgets.picker import Picker
 from .dialog import Dialog
 from .form_dialog import FormDialog
+from .workspace import workspace_of
 
 
 class PromptDialog(FormDialog[str | None]):
@@ -197,14 +198,15 @@ class SitePicker(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="dialog-title")
-            yield OptionList(*(self._option(site) for site in self._sites), id="copy-sites")
+            labels = workspace_of(self.app).sessions.server_labels(self._sites)
+            yield OptionList(*(self._option(site, labels[site.name]) for site in self._sites), id="copy-sites")
             yield Label("Enter picks · Esc cancels", classes="dialog-hint")
 
     @staticmethod
-    def _option(site: SiteProfile) -> Option:
+    def _option(site: SiteProfile, label: str) -> Option:
         text = Text()
         text.append(site.name, style="bold")
-        text.append(f"  {site.kind.label}", style="dim")
+        text.append(f"  {label}", style="dim")
         text.append(f"  {site.url}")
         return Option(text, id=site.name)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..backends.registry import create_backend
+from ..backends.registry import create_backend, family_of
 from ..backends.base import Backend, Capabilities, Operation, ProgressCallback
 from ..backends.ratelimit import RequestBudget
 from ..config import SiteProfile
@@ -24,6 +24,15 @@ from .channel_view import RowKey, ViewState
 from .recorder import JournaledBackend
 from .status_change import LastChange
 
+
+def server_label(profile: SiteProfile, capabilities: Capabilities | None = None) -> str:
+    """What a site runs, as every screen and command names it: the server its connection detected
+    (`Capabilities.flavor_label`: Veloera, One API, Done Hub…), else the flavor its profile pins,
+    else every server of its family ("New API / One API / Veloera"): never a Veloera site as "New
+    API" because its profile's kind is the New API family's."""
+    if capabilities is not None:
+        return capabilities.flavor_label
+    return family_of(profile.kind).server_label(profile.flavor)
 
 class LoadState(enum.Enum):
     """Where a site's channel list stands, each with its own empty state on screen."""
@@ -267,13 +276,14 @@ class SiteSessions:
             self._sessions[profile.name] = session
         return session
 
-    def detected_labels(self) -> dict[str, str]:
-        """What each site connected so far runs, by site name (`Capabilities.flavor_label`)."""
-        return {
-            name: session.capabilities.flavor_label
-            for name, session in self._sessions.items()
-            if session.capabilities is not None
-        }
+    def server_labels(self, profiles: Iterable[SiteProfile]) -> dict[str, str]:
+        """What each site runs, by site name, as `server_label` says it (detected where the site
+        has connected this run)."""
+        labels = {}
+        for profile in profiles:
+            session = self._sessions.get(profile.name)
+            labels[profile.name] = server_label(profile, session.capabilities if session else None)
+        return labels
 
     async def discard(self, name: str) -> None:
         """Forget a site's session (its profile changed or it was removed) and close its backend."""

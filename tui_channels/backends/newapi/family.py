@@ -31,5 +31,6 @@ NEWAPI = BackendFamily(
     catalogs={name: flavor.types for name, flavor in FLAVORS.items()},
     request_budget=180,
     servers="New API / One API / Veloera",
+    flavor_labels={name: flavor.label for name, flavor in FLAVORS.items()},
 )
 """`request_budget`: the lowest stock New API limit (180 per 180 s per IP; newer servers allow 360)."""

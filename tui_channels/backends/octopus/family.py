@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ...channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, Login, SiteAddress
-from .fields import GENERATIONS
+from .fields import GENERATIONS, generation_label
 from .carry import CARRY
 from .wire import channel_from_wire
 
@@ -32,5 +32,6 @@ OCTOPUS = BackendFamily(
     catalogs={"octopus-legacy": OCTOPUS_LEGACY_TYPES, "octopus-current": OCTOPUS_CURRENT_TYPES},
     article="an",
     secret_in_header=False,
+    flavor_labels={"current": generation_label(False), "legacy": generation_label(True)},
 )
 """No request budget: Octopus has no API rate limit."""

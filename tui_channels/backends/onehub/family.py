@@ -8,7 +8,7 @@ from ...channel_types import DONEHUB_TYPES, ONEHUB_TYPES
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, SiteAddress
 from .carry import CARRY
-from .fields import FLAVORS
+from .fields import FLAVORS, LABELS
 from .wire import channel_from_wire
 
 if TYPE_CHECKING:
@@ -32,5 +32,6 @@ ONEHUB = BackendFamily(
     carry=CARRY,
     request_budget=300,
     servers="One Hub / Done Hub",
+    flavor_labels=LABELS,
 )
 """`request_budget`: the stock limit on every `/api` route (`global.api_rate_limit`, 300 per 180 s per IP)."""
