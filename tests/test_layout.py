@@ -134,3 +134,41 @@ async def test_octopus_heads_its_traffic_latency_as_such_and_offers_success_and_
                 assert channel.cost == stats["input_cost"] + stats["output_cost"]
         assert any(c.success_rate is not None for c in session.channels)
         assert "cost" in session.capabilities.hidden_columns
+
+
+async def test_the_fleet_bar_keeps_its_site_count_and_read_only_sites_after_a_site_is_saved():
+    """Marking a site read-only in the site manager adds its name to the fleet's bar: at 80x24 the
+    sort gives way, not "7 sites"; at 60x20 the read-only sites are counted, never cut to "READ-ONLY:"."""
+    from textual.widgets import Checkbox
+
+    from tui_channels.demo.names import DEMO_SITES
+    from tui_channels.screens.site_form import SiteForm
+    from tui_channels.screens.site_manager import SiteManagerScreen
+
+    async def mark_read_only(pilot, main, site: str) -> None:
+        await pilot.press("S")
+        manager = await wait_screen(pilot, SiteManagerScreen)
+        options = manager.query_one(OptionList)
+        options.highlighted = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == site)
+        await pilot.press("e")
+        form = await wait_screen(pilot, SiteForm)
+        form.query_one("#read-only", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: pilot.app.screen is manager)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: pilot.app.screen is main)
+        await wait_loaded(pilot)
+        await wait_for(pilot, lambda: not main.fleet.pending_sites())
+
+    async with running_app(size=SMALL, fleet=True) as (app, pilot, _demo):
+        main = main_screen(app)
+        await wait_for(pilot, lambda: not main.fleet.pending_sites())
+        assert f"{len(DEMO_SITES)} sites" in screen_text(app).splitlines()[0]
+        await mark_read_only(pilot, main, DEMO_SITES[1])
+        bar = screen_text(app).splitlines()[0]
+        assert f"{len(DEMO_SITES)} sites" in bar and f"READ-ONLY: {DEMO_SITES[1]}" in bar, bar
+        await pilot.resize_terminal(60, 20)
+        await mark_read_only(pilot, main, DEMO_SITES[2])
+        await wait_for(pilot, lambda: "READ-ONLY: 2 sites" in screen_text(app).splitlines()[0])
+        bar = screen_text(app).splitlines()[0]
+        assert len(bar.rstrip()) <= 60 and "channels" in bar, bar

@@ -642,7 +642,9 @@ class MainScreenBase(Screen[None]):
                 total=source.channel_count if loaded else None,
                 selected=len(self.table.selected_ids) if loaded and self._table_source is source else 0,
                 note=self._fleet_note(source),
+                short_note=self._fleet_note(source, short=True),
                 sort=self._sort_note(source),
+                leave_out=("sort", "note", "backend"),
             )
             return
         session = source
@@ -669,12 +671,15 @@ class MainScreenBase(Screen[None]):
             return "TAG MODE: tags by name"
         return f"sorted by {self.table.label_of(view.sort_column)} {'▼' if view.descending else '▲'}"
 
-    def _fleet_note(self, fleet: Fleet) -> str:
-        """READ-ONLY in a read-only run; else the sites marked read-only in their profiles."""
+    def _fleet_note(self, fleet: Fleet, *, short: bool = False) -> str:
+        """READ-ONLY in a read-only run; else the sites marked read-only in their profiles (with
+        `short`, how many: where their names do not fit)."""
         if self.workspace.sessions.read_only:
             return "READ-ONLY"
         marked = [session.name for session in fleet.sessions if session.profile.read_only]
-        return f"READ-ONLY: {', '.join(marked)}" if marked else ""
+        if not marked:
+            return ""
+        return f"READ-ONLY: {plural(len(marked), 'site') if short else ', '.join(marked)}"
 
     @staticmethod
     def _site_note(session: SiteSession) -> str:
