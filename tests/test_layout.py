@@ -172,3 +172,38 @@ async def test_the_fleet_bar_keeps_its_site_count_and_read_only_sites_after_a_si
         await wait_for(pilot, lambda: "READ-ONLY: 2 sites" in screen_text(app).splitlines()[0])
         bar = screen_text(app).splitlines()[0]
         assert len(bar.rstrip()) <= 60 and "channels" in bar, bar
+
+
+def test_a_narrow_terminal_keeps_status_in_sight_and_moves_less_important_columns_past_the_edge():
+    from tui_channels.widgets.channel_table import COLUMNS, MARK_COLUMN, in_sight_first, resolve_widths
+
+    keys = ("site", "id", "name", "type", "status", "models", "base_url", "cost")
+    columns = [MARK_COLUMN, *(COLUMNS[k] for k in keys)]
+    laid = [c.key for c in in_sight_first(columns, 60)]
+    assert sorted(laid) == sorted(c.key for c in columns), "every column stays: past the edge, the table scrolls"
+    widths = resolve_widths([COLUMNS[k] if k != "mark" else MARK_COLUMN for k in laid], 60)
+    ends = [sum(widths[: i + 1]) + i for i in range(len(widths))]
+    assert ends[laid.index("status")] <= 60, (laid, widths)
+    assert laid.index("cost") > laid.index("models"), "the least important go first"
+    assert [c.key for c in in_sight_first(columns, 160)] == [c.key for c in columns], "a wide terminal keeps the order"
+    kept = [c.key for c in in_sight_first(columns, 60, keep=["cost"])]
+    assert kept.index("cost") < kept.index("base_url"), "the sorted column stays in sight"
+
+
+async def test_status_and_the_sorted_column_stay_in_sight_on_a_narrow_terminal():
+    """At 60x20 the fleet's Status column shows (it used to go past the edge first); at 80x24 a
+    sort by Weight, past the edge on a New API site, brings Weight into sight with its whole
+    header; a sort by a column the picker hid shows that column."""
+    async with running_app(size=(60, 20), fleet=True) as (app, pilot, _demo):
+        header = screen_text(app).splitlines()[2]
+        assert "Status" in header and "Site ▲" in header, header
+    async with running_app(size=SMALL) as (app, pilot, _demo):
+        main = main_screen(app)
+        assert "Weight" not in screen_text(app).splitlines()[2]
+        main.sort_by("weight", False)
+        await wait_for(pilot, lambda: "Weight ▲" in screen_text(app).splitlines()[2])
+        assert "Status" in screen_text(app).splitlines()[2]
+        main.table.set_columns([c for c in main.table.columns if c != "weight"])
+        await wait_for(pilot, lambda: "weight" in main.table.shown_columns)
+        await wait_for(pilot, lambda: "Weight ▲" in screen_text(app).splitlines()[2])
+        assert "weight" not in main.table.columns, "the picker's choice is kept as it was made"

@@ -143,6 +143,51 @@ def resolve_widths(columns: Sequence[Column], available: int) -> list[int]:
     return widths
 
 
+IN_SIGHT_ORDER = (
+    "type",
+    "models",
+    "base_url",
+    "group",
+    "priority",
+    "weight",
+    "response_time",
+    "auto_sync",
+    "upstream",
+    "tag",
+    "balance",
+    "test_time",
+    "used_quota",
+    "success_rate",
+    "cost",
+)
+"""The columns by how long they stay in sight on a narrow terminal, the most important first."""
+
+ALWAYS_IN_SIGHT = frozenset({MARK_COLUMN.key, "id", "name", "status", SITE_COLUMN})
+"""What no narrow terminal pushes out of sight: which channel a row is, its status, its site."""
+
+
+def in_sight_first(columns: Sequence[Column], available: int, keep: Iterable[str] = ()) -> list[Column]:
+    """`columns` in the order to lay them out in `available` cells. On a narrow terminal where they
+    do not all fit, the columns that stay in sight come first, in the chosen order: `ALWAYS_IN_SIGHT`
+    and `keep` (the sorted column), then the others by `IN_SIGHT_ORDER` while they fit; the rest
+    follow past the right edge (the table scrolls to them), so Status never goes before Cost does."""
+    if available >= NARROW or _fits(columns, available):
+        return list(columns)
+    kept = ALWAYS_IN_SIGHT | set(keep)
+    chosen = {c.key for c in columns if c.key in kept}
+    for key in IN_SIGHT_ORDER:
+        more = chosen | {key}
+        if key not in chosen and _fits([c for c in columns if c.key in more], available):
+            chosen = more
+    return [c for c in columns if c.key in chosen] + [c for c in columns if c.key not in chosen]
+
+
+def _fits(columns: Sequence[Column], available: int) -> bool:
+    """Whether the columns fit `available` cells with each flexible one at its minimum."""
+    needed = sum(c.minimum if c.flexible else c.width for c in columns) + GAP * max(len(columns) - 1, 0)
+    return needed <= available
+
+
 def _end_at_the_edge(widths: list[int], flexible: Sequence[int], available: int) -> None:
     """Columns that do not all fit end at the right edge: the cells after the last column that
     shows whole go to the flexible columns before it, so that no column (header or cell) shows cut
@@ -240,8 +285,14 @@ class ChannelTable(ScrollView, can_focus=True):
         self._cursor_key: RowKey | None = self._key_at(0)
         self._selected: set[RowKey] = set()
         self._labels: Mapping[str, str] = {}
+        self._chosen: list[str] = list(columns)
+        """The columns chosen (the column picker's), in their order."""
         self._columns: list[Column] = [MARK_COLUMN, *self._checked_columns(columns)]
+        """The columns laid out, in the order shown: the chosen ones, the sorted one when it is not
+        among them, and on a narrow terminal those that stay in sight first (`in_sight_first`)."""
         self._widths: list[int] = [c.width for c in self._columns]
+        self._laid_out_for: str | None = None
+        """The sorted column `_columns` was laid out for."""
         self._paint_styles: dict[str | None, Style] = {}
         """Styles looked up once per paint, by component class (`None`: the widget's own)."""
         self._painted_rows: dict[tuple[int, bool, bool], Strip] = {}
@@ -316,6 +367,8 @@ class ChannelTable(ScrollView, can_focus=True):
     def apply_view(self, state: ViewState) -> None:
         """Filter and sort to `state`, keeping the cursor on its channel while that stays visible."""
         self._state = replace(state)
+        if state.sort_column != self._laid_out_for:
+            self._relayout()
         self._matched = self._index.view(self._state)
         group = self.cursor_group
         self._rows = self._grouped_rows() if self._tag_mode else self._matched
@@ -394,17 +447,18 @@ class ChannelTable(ScrollView, can_focus=True):
 
     # Columns
 
-    def _checked_columns(self, keys: Sequence[str]) -> list[Column]:
-        """The layouts of `keys`, with the site's own headers, each column wide enough for its header."""
+    def _checked_columns(self, keys: Sequence[str], sort: str | None = None) -> list[Column]:
+        """The layouts of `keys`, with the site's own headers, each column wide enough for its header
+        (the `sort` column's with its arrow)."""
         unknown = [k for k in keys if k not in COLUMNS]
         if unknown:
             raise ValueError(f"unknown columns {unknown}; expected names from {COLUMNS_ALL}")
-        return [
-            replace(COLUMNS[k], label=self._labels[k], width=max(COLUMNS[k].width, len(self._labels[k])))
-            if k in self._labels
-            else COLUMNS[k]
-            for k in keys
-        ]
+        columns = []
+        for key in keys:
+            label = self._labels.get(key, COLUMNS[key].label)
+            header = cell_len(label) + (len(" ▲") if key == sort else 0)
+            columns.append(replace(COLUMNS[key], label=label, width=max(COLUMNS[key].width, header)))
+        return columns
 
     def label_of(self, key: str) -> str:
         """The header a column shows on this site."""
@@ -412,7 +466,13 @@ class ChannelTable(ScrollView, can_focus=True):
 
     @property
     def columns(self) -> list[str]:
-        """Keys of the shown columns, in order (the selection mark excluded)."""
+        """Keys of the chosen columns, in their order (the selection mark excluded)."""
+        return list(self._chosen)
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """Keys of the columns laid out, in the order shown: the chosen ones, and the sorted one
+        when it is not chosen (the header always says what the rows are sorted by)."""
         return [c.key for c in self._columns[1:]]
 
     def set_columns(self, keys: Sequence[str], labels: Mapping[str, str] | None = None) -> None:
@@ -420,12 +480,17 @@ class ChannelTable(ScrollView, can_focus=True):
         headers that would mislead on this site (kept until the next call that gives them)."""
         if labels is not None:
             self._labels = dict(labels)
-        self._columns = [MARK_COLUMN, *self._checked_columns(keys)]
+        self._checked_columns(keys)
+        self._chosen = list(keys)
         self._relayout()
 
     def _relayout(self) -> None:
         self._painted_rows.clear()
-        self._widths = resolve_widths(self._columns, self.scrollable_content_region.width)
+        sort = self._laid_out_for = self._state.sort_column
+        keys = [*self._chosen, *([sort] if sort in COLUMNS and sort not in self._chosen else [])]
+        width = self.scrollable_content_region.width
+        self._columns = in_sight_first([MARK_COLUMN, *self._checked_columns(keys, sort)], width, keep=[sort])
+        self._widths = resolve_widths(self._columns, width)
         self._update_virtual_size()
         self.refresh()
 
