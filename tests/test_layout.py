@@ -207,3 +207,26 @@ async def test_status_and_the_sorted_column_stay_in_sight_on_a_narrow_terminal()
         await wait_for(pilot, lambda: "weight" in main.table.shown_columns)
         await wait_for(pilot, lambda: "Weight ▲" in screen_text(app).splitlines()[2])
         assert "weight" not in main.table.columns, "the picker's choice is kept as it was made"
+
+
+async def test_keys_pasted_into_the_paste_box_show_at_80x24():
+    """Three long CSV lines pasted: the box wraps them and shows the last one from its start (it
+    used to scroll sideways to the cursor and show only the tail of a key)."""
+    from textual import events
+    from textual.widgets import TextArea
+
+    from tui_channels.screens.key_dialogs import AddKeysDialog
+
+    lines = [f"relay-{n},https://relay.example.com/v1,sk-{n * 80}" for n in "abc"]
+    async with running_app(size=SMALL) as (app, pilot, _demo):
+        dialog = AddKeysDialog()
+        await app.push_screen(dialog)
+        box = await wait_for_widget(pilot, dialog, TextArea)
+        box.post_message(events.Paste("\n".join(lines) + "\n"))
+        await wait_for(pilot, lambda: "relay-c" in box.text)
+        await wait_for(pilot, lambda: "relay-c,https://relay.example.com/v1,sk-ccc" in screen_text(app))
+
+
+async def wait_for_widget(pilot, screen, kind):
+    await wait_for(pilot, lambda: screen.is_mounted and bool(screen.query(kind)))
+    return screen.query_one(kind)

@@ -31,7 +31,7 @@ class AddKeysDialog(FormDialog[list[UpstreamKey] | None]):
         with VerticalScroll(classes="dialog form", id="add-keys"):
             yield Label("Add keys to the library", classes="dialog-title")
             yield Label("Paste: name,base_url,key lines, a JSON list, or one key per line")
-            yield TextArea(id="keys-text", soft_wrap=False)
+            yield TextArea(id="keys-text", soft_wrap=True)
             yield Label("…or read a file")
             yield Input(placeholder="path to a .csv, .json or .txt file", id="keys-file", compact=True)
             yield Label("Base URL for keys listed without one")
