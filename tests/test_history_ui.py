@@ -309,3 +309,23 @@ async def test_home_and_end_move_the_cursor_to_the_first_and_last_entry(gateway,
         await wait_for(pilot, lambda: table.cursor_row == 0)
         await pilot.press("end")
         await wait_for(pilot, lambda: table.cursor_row == table.row_count - 1)
+
+
+async def test_every_header_of_a_long_history_shows_whole_at_80x24(gateway, monkeypatch) -> None:
+    """More entries than the screen holds bring a scrollbar: the last header still reads "Result",
+    on one site and on every site (it read "Resu")."""
+    newapi, octopus = _sites(gateway)
+    journal = Journal(newapi.name)
+    for number in range(1, 40):
+        change = Change(id=number, name=f"long-{number}", before={"priority": 0}, after={"priority": number})
+        journal.append(at=datetime.now(UTC), backend="newapi", flavor="newapi", op="update", changes=(change,))
+    async with app_on_sites(monkeypatch, newapi, octopus, size=(80, 24)) as (app, pilot):
+        await _back_to_main(pilot)
+        history = await _open_history(pilot)
+        for scope in ("one site", "every site"):
+            await wait_for(pilot, lambda: history.query_one(DataTable).row_count > 20)
+            header = next(line for line in screen_text(app).splitlines() if "When (UTC)" in line)
+            assert header.rstrip().endswith("Result"), (scope, header)
+            if scope == "one site":
+                await pilot.press("a")
+                await wait_for(pilot, lambda: "every site" in screen_text(app) and "Site" in screen_text(app))

@@ -149,11 +149,18 @@ class HistoryScreen(Screen[set[str]]):
         self._show_detail()
 
     def _widths(self) -> dict[str, int]:
-        """Column widths for the screen's width: fixed ones, then channel and change share the rest."""
+        """Column widths for the screen's width, whole with a scrollbar beside them: fixed ones
+        (the site's down to 8 cells where room is short), then channel and change share the rest."""
         fixed = {"#": 3, "When (UTC)": 11, **({"Site": 12} if self._all_sites else {}), "Action": 11}
-        spare = max(24, (self.size.width or 80) - sum(fixed.values()) - 6 - 2 * (len(fixed) + 3) - 2)
-        channel = min(28, max(12, spare * 2 // 5))
-        return {**fixed, "Channel": channel, "Change": spare - channel, "Result": 6}
+        result = 6
+        spare = (self.size.width or 80) - sum(fixed.values()) - result - 2 * (len(fixed) + 3) - SCROLLBAR
+        if self._all_sites and spare < 24:
+            given = min(4, 24 - spare)
+            fixed["Site"] -= given
+            spare += given
+        spare = max(spare, 16)
+        channel = min(28, max(8, spare * 2 // 5))
+        return {**fixed, "Channel": channel, "Change": spare - channel, "Result": result}
 
     def on_resize(self) -> None:
         if self.is_mounted:
@@ -346,6 +353,10 @@ class HistoryScreen(Screen[set[str]]):
         for channel in now.values():
             session.replace_channel(channel)
         session.forget_channels(ids - set(now))
+
+
+SCROLLBAR = 2
+"""Cells the table's scrollbar takes once the entries outgrow the screen."""
 
 
 def _touched(plan: UndoPlan, results: list[ChannelResult]) -> set[int]:
