@@ -89,13 +89,25 @@ def cut_bars(screen: Screen) -> Iterator[str]:
             yield f"{type(bar).__name__} {text.strip()!r} is longer than its {bar.region.width} columns"
 
 
+LONG_TOAST = (
+    "Enter a whole number from -9,223,372,036,854,775,808 to 9,223,372,036,854,775,807: "
+    "the server stores a 64-bit integer."
+)
+"""A toast of four lines at 80 columns."""
+
 HINTS_READ: list[str] = []
 """Every hint line the walk read, so that an empty walk cannot pass."""
 
 
-def cut_hints(app: App, screen: Screen) -> Iterator[str]:
+def cut_hints(app: App, screen: Screen, scrolling: bool = False) -> Iterator[str]:
+    """Every hint shows every word; in a dialog whose fields scroll (`LONG_FORMS`, or under
+    toasts), one scrolled out of sight is not cut."""
+    scrolls = scrolling or type(screen) in LONG_FORMS
     for hint in screen.query(".dialog-hint"):
         if not hint.display or not hint.region:
+            continue
+        placed = visible_part(screen, hint)
+        if scrolls and (placed is None or not placed[1].contains_region(placed[0])):
             continue
         words = plain(hint).split()
         HINTS_READ.append(" ".join(words))
@@ -156,16 +168,18 @@ def app_of(screen: Screen) -> App:
     return screen.app
 
 
-def hidden_controls(screen: Screen) -> Iterator[str]:
-    """In a dialog every button shows whole on screen, and every field too (but in `LONG_FORMS`)."""
+def hidden_controls(screen: Screen, scrolling: bool = False) -> Iterator[str]:
+    """In a dialog every button shows whole on screen, and every field too (but in `LONG_FORMS`,
+    and with `scrolling`, under toasts that take rows: there a form's fields scroll)."""
     if not isinstance(screen, ModalScreen):
         return
+    scrolls = scrolling or type(screen) in LONG_FORMS
     for control in screen.query("Button, Input, TextArea, Select, Checkbox"):
         if not shown(control) or control.disabled:
             continue
-        if type(screen) in LONG_FORMS and not isinstance(control, Button):
+        if scrolls and not isinstance(control, Button):
             continue
-        if isinstance(control, Button) and type(screen) in LONG_FORMS and control.parent is not None and (
+        if isinstance(control, Button) and scrolls and control.parent is not None and (
             not control.parent.has_class("dialog-buttons")
         ):
             continue
@@ -225,18 +239,34 @@ def hidden_warnings(app: App, screen: Screen) -> Iterator[str]:
             yield f"confirmation {' '.join(head)!r} is cut and its hint does not say it scrolls"
 
 
-def problems(app: App, what: str) -> list[str]:
+def covered_by_toasts(screen: Screen) -> Iterator[str]:
+    """Over a dialog, no toast covers a field, a button or a line of text of it."""
+    if not isinstance(screen, ModalScreen):
+        return
+    toasts = [t.region for t in screen.query(Toast) if t.region]
+    for control in screen.query("Button, Input, TextArea, Select, Checkbox, Label, Static, OptionList, DataTable"):
+        placed = visible_part(screen, control)
+        if isinstance(control, Toast) or not shown(control) or placed is None:
+            continue
+        seen = placed[0].intersection(placed[1])
+        if any(region.overlaps(seen) for region in toasts):
+            yield f"a toast covers {type(control).__name__} #{control.id or plain(control).strip()[:30]!r}"
+
+
+def problems(app: App, what: str, *, toasted: bool = False) -> list[str]:
+    """What is cut on the screen on top; `toasted`: under toasts, which a dialog makes room for."""
     screen = app.screen
     found = [
         *cut_footer_keys(screen),
         *cut_bars(screen),
-        *cut_hints(app, screen),
+        *cut_hints(app, screen, scrolling=toasted),
         *cut_buttons(screen),
         *cut_texts(screen),
-        *hidden_controls(screen),
+        *hidden_controls(screen, scrolling=toasted),
         *wrapped_rows(screen),
         *cut_headers(screen),
         *hidden_warnings(app, screen),
+        *covered_by_toasts(screen),
     ]
     return [f"{what}: {problem}" for problem in found]
 
@@ -262,6 +292,13 @@ async def test_nothing_is_cut_at_80_columns_on_any_screen() -> None:
                 await wait_for(pilot, lambda: app.screen is screen and screen.is_mounted)
                 await wait_painted(pilot)
                 found += problems(app, cls.__name__)
+                if isinstance(screen, ModalScreen):
+                    app.notify(LONG_TOAST, title="Priority")
+                    await wait_for(pilot, lambda: any(t.region.height for t in screen.query(Toast)))
+                    await pilot.pause()
+                    found += problems(app, f"{cls.__name__} under a long toast", toasted=True)
+                    app.clear_notifications()
+                    await wait_for(pilot, lambda: not screen.query(Toast))
                 if isinstance(screen, NumberPrompt):
                     screen.query_one(Input).value = "9" * 25
                     await pilot.press("enter")
@@ -271,11 +308,7 @@ async def test_nothing_is_cut_at_80_columns_on_any_screen() -> None:
                 app.pop_screen()
                 await wait_for(pilot, lambda: app.screen is main)
 
-            app.notify(
-                "Enter a whole number from -9,223,372,036,854,775,808 to 9,223,372,036,854,775,807: "
-                "the server stores a 64-bit integer.",
-                title="Priority",
-            )
+            app.notify(LONG_TOAST, title="Priority")
             await wait_for(pilot, lambda: any(t.region.height for t in app.screen.query(Toast)))
             await wait_painted(pilot)
             found += problems(app, "main screen with a long toast")
