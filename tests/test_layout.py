@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import OptionList
 from textual.widgets._toast import Toast
 
@@ -230,3 +231,33 @@ async def test_keys_pasted_into_the_paste_box_show_at_80x24():
 async def wait_for_widget(pilot, screen, kind):
     await wait_for(pilot, lambda: screen.is_mounted and bool(screen.query(kind)))
     return screen.query_one(kind)
+
+
+@pytest.mark.parametrize("size", [SMALL, (60, 20)], ids=["80x24", "60x20"])
+async def test_an_import_preview_whose_only_row_is_blocked_shows_it_and_labelled_buttons(size):
+    """One blocked key: its row shows in the table (it was blank: the details took its lines) and
+    both buttons read whole (at 60x20 they had gone)."""
+    from dataclasses import replace
+
+    from textual.widgets import Button, DataTable
+
+    from tui_channels.screens.import_preview import ImportPreviewScreen
+    from tui_channels.services.channel_plan import RowState
+    from tui_channels.services.transfer import Origin, plan_transfer
+
+    async with running_app(size=size) as (app, pilot, _demo):
+        session = main_screen(app).current
+        capabilities = session.capabilities
+        fresh = replace(session.channels[0], name="fresh-key-1", base_url="https://relay.example.com/v1")
+        origin = Origin(session.name, capabilities.kind, capabilities.flavor)
+        plan = plan_transfer([(fresh, origin)], capabilities, session.channels, site="here", title="Import keys")
+        assert [row.state for row in plan.rows] == [RowState.BLOCKED]
+        preview = ImportPreviewScreen(plan)
+        await app.push_screen(preview)
+        await wait_for(pilot, lambda: preview.is_mounted and preview.query_one(DataTable).row_count == 1)
+        await wait_for(pilot, lambda: "fresh-key-1" in screen_text(app).split("Row 1:")[0])
+        dialog = preview.query_one(".plan-preview").region
+        for button in preview.query(Button):
+            assert button.region.height == 3 and dialog.contains_region(button.region), button
+        text = screen_text(app)
+        assert "Create 0 channels" in text and "Cancel" in text
