@@ -146,13 +146,13 @@ def resolve_widths(columns: Sequence[Column], available: int) -> list[int]:
 IN_SIGHT_ORDER = (
     "type",
     "models",
+    "upstream",
     "base_url",
     "group",
     "priority",
     "weight",
     "response_time",
     "auto_sync",
-    "upstream",
     "tag",
     "balance",
     "test_time",
@@ -167,23 +167,25 @@ ALWAYS_IN_SIGHT = frozenset({MARK_COLUMN.key, "id", "name", "status", SITE_COLUM
 
 
 def in_sight_first(columns: Sequence[Column], available: int, keep: Iterable[str] = ()) -> list[Column]:
-    """`columns` in the order to lay them out in `available` cells. On a narrow terminal where they
-    do not all fit, the columns that stay in sight come first, in the chosen order: `ALWAYS_IN_SIGHT`
-    and `keep` (the sorted column), then the others by `IN_SIGHT_ORDER` while they fit; the rest
-    follow past the right edge (the table scrolls to them), so Status never goes before Cost does."""
-    if available >= NARROW or _fits(columns, available):
+    """`columns` in the order to lay them out in `available` cells. On a narrow terminal where a
+    column that must stay in sight (`ALWAYS_IN_SIGHT`, and `keep`: the sorted column) would end past
+    the right edge, the columns before it move past the edge, the least important first
+    (`IN_SIGHT_ORDER`), until it shows; they follow in the chosen order (the table scrolls to them).
+    So Status never goes out of sight before Cost does. Otherwise the chosen order stays."""
+    if available >= NARROW:
         return list(columns)
     kept = ALWAYS_IN_SIGHT | set(keep)
-    chosen = {c.key for c in columns if c.key in kept}
-    for key in IN_SIGHT_ORDER:
-        more = chosen | {key}
-        if key not in chosen and _fits([c for c in columns if c.key in more], available):
-            chosen = more
-    return [c for c in columns if c.key in chosen] + [c for c in columns if c.key not in chosen]
+    front = list(columns)
+    for key in reversed(IN_SIGHT_ORDER):
+        last = max((i for i, c in enumerate(front) if c.key in kept), default=-1)
+        if _ends_within(front[: last + 1], available):
+            break
+        front = [c for i, c in enumerate(front) if c.key != key or c.key in kept or i > last]
+    return front + [c for c in columns if c not in front]
 
 
-def _fits(columns: Sequence[Column], available: int) -> bool:
-    """Whether the columns fit `available` cells with each flexible one at its minimum."""
+def _ends_within(columns: Sequence[Column], available: int) -> bool:
+    """Whether the columns end within `available` cells with each flexible one at its minimum."""
     needed = sum(c.minimum if c.flexible else c.width for c in columns) + GAP * max(len(columns) - 1, 0)
     return needed <= available
 
