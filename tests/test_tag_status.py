@@ -75,7 +75,7 @@ async def test_a_tag_disable_leaves_its_auto_disabled_channel_alone_and_says_so(
         assert any(f"Disabling tag {tag} one by one" == n.title for n in app._notifications)
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        assert "Undo the last disable of 1 channel?" in screen_text(app)
+        assert f"Undo the last disable of 1 channel on {site}?" in screen_text(app)
         await pilot.press("y")
         await wait_for(pilot, lambda: rows(demo, site)[enabled]["status"] == 1)
         await wait_for(pilot, lambda: batch_idle(app))
