@@ -261,3 +261,20 @@ async def test_an_import_preview_whose_only_row_is_blocked_shows_it_and_labelled
             assert button.region.height == 3 and dialog.contains_region(button.region), button
         text = screen_text(app)
         assert "Create 0 channels" in text and "Cancel" in text
+
+
+async def test_the_test_scope_dialog_shows_its_model_field_whole_at_60x20():
+    """`T` with a selection and a filter offers four scopes; at 60x20 the model line was cut."""
+    from textual.widgets import Input
+
+    async with running_app(size=(60, 20)) as (app, pilot, _demo):
+        await pilot.press("slash", *"open", "enter", "space", "space", "T")
+        picker = await wait_screen(pilot, ScopePicker)
+        await wait_for(pilot, lambda: picker.query_one(OptionList).option_count == 4)
+        await wait_for(pilot, lambda: picker.query_one(Input).region.height > 0)
+        dialog = picker.query_one("#scope-picker").region
+        field = picker.query_one("#scope-text", Input).region
+        hint = picker.query_one(".dialog-hint").region
+        assert dialog.contains_region(field) and field.bottom < dialog.bottom, (dialog, field)
+        assert not field.overlaps(hint), ("the docked hint covers the field", field, hint)
+        assert "Model to test with" in screen_text(app)

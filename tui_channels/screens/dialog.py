@@ -6,7 +6,7 @@ that do nothing while the dialog is open.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -26,6 +26,9 @@ class Dialog(ModalScreen[ResultT]):
     which, run before the dialog's first layout, scrolled a form's title, hint and first label out
     of sight (at 80x24, depending on how loaded the machine was). Its first field is at the top.
     """
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (70, "-normal")]
+    """Below 70 columns (`-narrow`) a dialog packs its buttons closer, so that a row of them fits."""
 
     _laid_out = False
 

@@ -78,10 +78,16 @@ def heading(width: int) -> str:
 
 
 def group_line(
-    group: ModelGroup, spec: GroupSpec, channels: dict[int, Channel], focus: int | None, width: int = NAME_WIDTH
+    group: ModelGroup,
+    spec: GroupSpec,
+    channels: dict[int, Channel],
+    focus: int | None,
+    width: int = NAME_WIDTH,
+    room: int = 0,
 ) -> Text:
     """Name (in a column `width` wide), mode, members (on enabled channels / all), timeout; a
-    warning when the group serves nothing."""
+    warning when the group serves nothing, on a line of its own where the list's `room` (0: not laid
+    out yet) has no space for it beside the rest."""
     enabled = sum(1 for m in group.members if (c := channels.get(m.channel_id)) is not None and c.status.is_enabled)
     mode = spec.mode(group.mode)
     text = Text()
@@ -92,7 +98,8 @@ def group_line(
     text.append(f"{group.timeout if group.timeout else '—':>5} s")
     problem = routing_problem(group, spec, channels)
     if problem:
-        text.append(f"  ⚠ {problem}", style="bold red")
+        beside = room <= 0 or text.cell_len + len(f"  ⚠ {problem}") <= room
+        text.append(f"  ⚠ {problem}" if beside else f"\n  ⚠ {problem}", style="bold red")
     if focus is not None:
         own = [m for m in group.members if m.channel_id == focus]
         standby = not any(m.channel_id == focus for m in serving_members(group, spec))
@@ -198,7 +205,9 @@ class GroupsScreen(Dialog[None]):
         room = options.content_region.width - options.styles.scrollbar_size_vertical  # a long list scrolls
         width = name_width(self._shown, problems, room)
         self.query_one("#groups-heading", Label).update(heading(width))
-        options.add_options(Option(group_line(g, spec, channels, focus, width), id=str(g.id)) for g in self._shown)
+        options.add_options(
+            Option(group_line(g, spec, channels, focus, width, room), id=str(g.id)) for g in self._shown
+        )
         if self._shown:
             ids = [g.id for g in self._shown]
             options.highlighted = ids.index(keep) if keep in ids else min(previous or 0, len(ids) - 1)

@@ -185,6 +185,7 @@ class HistoryScreen(Screen[set[str]]):
     def _show_detail(self) -> None:
         entry = self._cursor_entry()
         detail = self.query_one("#history-detail", Static)
+        self.set_class(not self._shown, "-empty")
         if entry is None:
             text = "Nothing matches the filter." if self._entries else (
                 "No change has been journalled yet: every write this tool sends is recorded here."

@@ -156,6 +156,8 @@ class MainScreenBase(Screen[None]):
 
     HELP_TITLE: ClassVar[str] = "Channels"
     """Heading of this class's bindings in the help screen (each mixin sets its own)."""
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (80, "-normal")]
+    """Below 80 columns (`-narrow`) the filter bar lays its pickers out on two lines, whole."""
     BATCH_ACTIONS: ClassVar[list[tuple[str, str]]] = [
         ("space", "toggle"),
         ("a", "all"),

@@ -14,7 +14,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Label, Static
 
 from ..models import join_list, mask_secret
@@ -58,7 +58,8 @@ class PlanPreview(FormDialog[bool]):
             yield Label(self.plan.title, classes="dialog-title")
             yield Label(id="plan-summary")
             yield RowTable(cursor_type="row", zebra_stripes=True, id="plan-rows")
-            yield Static(id="plan-detail", markup=False)
+            with VerticalScroll(id="plan-detail"):
+                yield Static(id="plan-detail-text", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", variant="primary", id="plan-create")
                 yield Button("Cancel", id="plan-cancel")
@@ -104,7 +105,7 @@ class PlanPreview(FormDialog[bool]):
 
     def _show_detail(self) -> None:
         row = self.cursor_row
-        self.query_one("#plan-detail", Static).update(self.detail(row) if row else "")
+        self.query_one("#plan-detail-text", Static).update(self.detail(row) if row else "")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
