@@ -311,7 +311,7 @@ async def test_nothing_is_cut_on_any_screen(size: tuple[int, int]) -> None:
                 if isinstance(screen, ModalScreen):
                     app.notify(LONG_TOAST, title="Priority")
                     await wait_for(pilot, lambda: any(t.region.height for t in screen.query(Toast)))
-                    await pilot.pause()
+                    await wait_painted(pilot)
                     if size == SIZE:
                         found += problems(app, f"{cls.__name__} under a long toast", toasted=True)
                     else:
