@@ -234,3 +234,28 @@ def test_tags_enable_can_leave_the_auto_disabled_channels(cli, gateway: DemoGate
     every = cli("tags", "enable", "tagenable", "--site", site.name)
     assert "Enabled the 2 channels tagged 'tagenable' (2 of them auto-disabled by the gateway)." in every.out
     assert [store[i]["status"] for i in ids] == [1, 1, 1]
+
+
+async def test_tag_mode_counts_follow_a_member_by_member_disable():
+    """A disable that meets an auto-disabled member writes one channel at a time: the tag's header
+    counts follow those writes at once, as they follow the tag route's reload."""
+    async with running_app(site=NEWAPI_SITE) as (app, pilot, demo):
+        table = main_screen(app).table
+        await pilot.press("G")
+        await wait_for(pilot, lambda: table.tag_mode and bool(table.groups))
+        group = next(g for g in table.groups if g.tag == "cheap")
+        assert group.enabled and any(c.status is ChannelStatus.AUTO_DISABLED for c in group.channels)
+        while table.cursor_group is None or table.cursor_group.tag != "cheap" or table.cursor_channel is not None:
+            await pilot.press("down")
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: isinstance(app.screen, StatusConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: all(rows(demo, NEWAPI_SITE)[i]["status"] != 1 for i in group.ids))
+        await wait_for(pilot, lambda: batch_idle(app))
+        await wait_settled(pilot)
+        after = next(g for g in table.groups if g.tag == "cheap")
+        assert after.enabled == 0 and after.count == group.count
+        assert table.cursor_group is not None and table.cursor_group.tag == "cheap"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is main_screen(app))
+        assert f"{after.count} channels · 0 enabled" in screen_text(app)

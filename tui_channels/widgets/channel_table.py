@@ -361,6 +361,9 @@ class ChannelTable(ScrollView, can_focus=True):
         """
         position = self._index.update(channel, site)
         self._painted_rows.clear()
+        if self._tag_mode:
+            self._regroup()
+            return
         top = round(self.scroll_y)
         on_screen = self._rows[top : top + self._page_height]
         if position in on_screen:
@@ -412,6 +415,18 @@ class ChannelTable(ScrollView, can_focus=True):
             if group.tag in self._expanded:
                 rows.extend(members[group.tag])
         return rows
+
+    def _regroup(self) -> None:
+        """Tag mode after a channel changed in place (a status, a tag, whatever path wrote it): count
+        the groups again over the same filtered rows, the cursor kept on its channel or its header."""
+        current = self._rows[self._cursor] if self._cursor < len(self._rows) else None
+        tag = self._groups[-current - 1].tag if current is not None and current < 0 else None
+        self._rows = self._grouped_rows()
+        target = current if tag is None else self._header_row_value(tag)
+        row = self._rows.index(target) if target in self._rows else self._cursor
+        self._update_virtual_size()
+        self.move_cursor(row)
+        self.refresh()
 
     def _header_row_value(self, tag: str) -> int | None:
         for number, group in enumerate(self._groups):
