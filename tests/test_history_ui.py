@@ -18,10 +18,11 @@ from tui_channels.screens import history as history_screen
 from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.main import MainScreen
 from tui_channels.services.channel_view import ChannelRef
-from tui_channels.models import ChannelSpec
+from tui_channels.models import ChannelSpec, ChannelStatus
 from tui_channels.services.channel_plan import RowState
 from tui_channels.services.creation import create_channel
 from tui_channels.services.journal import Change, Journal
+from tui_channels.services.recorder import acting, one_batch
 
 from .backend_helpers import connect
 from .ui_helpers import app_on_sites, is_loaded, main_screen, screen_text, wait_for, wait_screen
@@ -329,3 +330,26 @@ async def test_every_header_of_a_long_history_shows_whole_at_80x24(gateway, monk
             if scope == "one site":
                 await pilot.press("a")
                 await wait_for(pilot, lambda: "every site" in screen_text(app) and "Site" in screen_text(app))
+
+
+async def test_a_batch_undo_names_the_channel_a_later_entry_changed_back_and_that_entry(gateway, monkeypatch) -> None:
+    """A batch member whose channel a later entry set back is left alone, and the confirmation says
+    which channel and which entry: it was not undone, it was changed since."""
+    newapi, octopus = _sites(gateway)
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        backend = main_screen(app).current.backend
+        first, second = [c for c in main_screen(app).current.channels if c.status is ChannelStatus.ENABLED][:2]
+        with acting("disable"), one_batch():
+            await backend.set_status(first.id, False)
+            await backend.set_status(second.id, False)
+        with acting("enable"):
+            await backend.set_status(first.id, True)
+        latest = Journal(newapi.name).entries()[-1]
+        history = await _open_history(pilot)
+        await pilot.press("down")
+        assert history.query_one(DataTable).cursor_row == 1
+        await pilot.press("U")
+        await wait_screen(pilot, ConfirmScreen)
+        text = str(app.screen.query_one("#confirm-message").render())
+        assert f"#{first.id} {first.name}: already enabled (changed since by entry {latest.id})" in text
+        assert "undone already" not in text

@@ -81,8 +81,10 @@ async def test_an_undo_done_already_is_refused(subject: Subject) -> None:
     await subject.backend.update_channel(channel, {"name": channel.name + "-once"})
     edit = subject.last()
     await apply_undo(subject.backend, await plan_undo(subject.backend, edit), site=subject.site.name)
-    with pytest.raises(UndoRefused, match="undone already"):
+    with pytest.raises(UndoRefused, match=f"nothing to put back: #{channel.id} .*changed back since"):
         await plan_undo(subject.backend, edit)
+    with pytest.raises(UndoRefused, match=f"undone already: #{channel.id} .*undone by entry"):
+        await plan_undo(subject.backend, edit, journal=subject.entries())
 
 
 async def test_a_changed_key_cannot_be_put_back(subject: Subject) -> None:

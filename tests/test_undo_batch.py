@@ -63,7 +63,8 @@ async def test_a_bulk_disable_is_undone_as_one_batch_leaving_what_changed_since(
         try:
             undo = await plan_batch_undo(backend, entries[3], entries)
             assert len(undo.plans) == 11 and len(undo.refused) == 1
-            assert "undone already" in undo.refused[0][1]
+            reason = undo.refused[0][1]
+            assert f"nothing to put back: #{disabled[0].id} {disabled[0].name}: already enabled (changed back since)" in reason
             results = [r for _plan, part in await apply_batch_undo(backend, undo, site=site.name) for r in part]
         finally:
             await session.disconnect()

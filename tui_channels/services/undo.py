@@ -278,8 +278,41 @@ async def plan_undo(
             )
         unchecked = sorted({name for c in changes for name in c.withheld})
         note = f" ({' and '.join(unchecked)} not compared: {SECRETS_NOT_KEPT})" if unchecked else ""
-        raise UndoRefused(f"Entry {entry.id} is undone already: the server holds the values from before it{note}.")
+        found = [_as_before(backend.capabilities, entry, item, journal) for item in plan.channels]
+        undone = all(text.endswith(")") and "(undone by entry" in text for text in found)
+        why = "is undone already" if undone else "has nothing to put back"
+        raise UndoRefused(f"Entry {entry.id} {why}: " + "; ".join(found[:5]) + _more(found) + f"{note}.")
     return plan
+
+
+def _as_before(capabilities: Capabilities, entry: Entry, item: ChannelUndo, journal: Sequence[Entry]) -> str:
+    """"#9 openai-sg-05: already enabled (changed since by entry 13)": a channel that holds its values
+    from before `entry` again, and what put them back: its undo, a later entry of the journal, or a
+    change the journal does not know (made on the server, or by another tool)."""
+    change = item.change
+    names = list(change.before or {})
+    now = values_of(capabilities, item.channel, names).values
+    if names == ["status"]:
+        held = short(now.get("status"))
+    else:
+        held = "back to " + ", ".join(f"{name} {short(now.get(name))}" for name in names[:3])
+    later = [
+        other
+        for other in journal
+        if other.site == entry.site
+        and other.id > entry.id
+        and other.ok
+        and any(c.of == "channel" and c.id == change.id and set(c.after or {}) & set(names) for c in other.changes)
+    ]
+    if not _changed(change):
+        how = "this write changed nothing"
+    elif not later:
+        how = "changed back since"
+    elif later[-1].undoes == entry.id:
+        how = f"undone by entry {later[-1].id}"
+    else:
+        how = f"changed since by entry {later[-1].id}"
+    return f"#{change.id} {change.name}: already {held} ({how})"
 
 
 def _check(
