@@ -227,7 +227,7 @@ async def test_balance_over_two_sites_skips_the_one_that_has_no_balances_and_say
         await select_rows(pilot, ref(NEWAPI_SITE, 3), ref(OCTOPUS_SITE, 3))
         await pilot.press("b")
         await wait_screen(pilot, ScopePicker)
-        assert "2 channels on 2 sites" in screen_text(app)
+        assert "Selected channels  (1 channel; 1 left out)" in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
         _title, results = screen.last_batch
@@ -562,3 +562,30 @@ async def test_a_fleet_test_asks_once_saying_on_how_many_sites_and_which_may_swi
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is not confirm)
         assert demo.gateway.sites[onehub].stats.count("GET", "/api/channel/test/*") == tested
+
+
+async def test_the_balance_test_and_sync_pickers_count_only_the_sites_that_can_take_part():
+    """`b` on an AxonHub row (AxonHub keeps no balances): each scope counts only the channels on
+    sites that can refresh balances, and says how many it leaves out, as the tag picker does; the
+    test and sync pickers count the same way for their own operations."""
+    async with running_app(fleet=True, size=(120, 40)) as (app, pilot, _demo):
+        screen = main_screen(app)
+        await wait_for(pilot, lambda: not screen.fleet.pending_sites())
+        sessions = {s.name: s for s in screen.fleet.sessions}
+        assert not sessions[AXONHUB_SITE].capabilities.supports(Operation.BALANCE)
+        for key, operation in (("b", Operation.BALANCE), ("T", Operation.TEST), ("y", Operation.UPDATE)):
+            able = [s for s in sessions.values() if s.capabilities.supports(operation)]
+            total = sum(len(s.channels) for s in sessions.values())
+            counted = sum(len(s.channels) for s in able)
+            screen.table.move_cursor_to_channel(ref(AXONHUB_SITE, 4))
+            assert screen.table.cursor_site == AXONHUB_SITE
+            await pilot.press(key)
+            picker = await wait_screen(pilot, ScopePicker)
+            scopes = {s.key: s.title for s in picker._scopes}
+            left = f"; {total - counted} left out" if counted < total else ""
+            assert scopes["all"] == f"All channels of every site  ({counted} channels on {len(able)} sites{left})"
+            if operation is Operation.BALANCE:
+                assert scopes["cursor"].endswith("(0 channels; 1 left out)")
+                assert left
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)

@@ -176,6 +176,7 @@ class BatchActions(MainScreenBase):
             prompt="Model to test with",
             placeholder="empty: each channel's own test model",
             complete_models=True,
+            operation=Operation.TEST,
         )
 
     def start_test(self, targets: Sequence[SiteChannels], model: str | None) -> None:
@@ -219,7 +220,7 @@ class BatchActions(MainScreenBase):
     # -- model sync ----------------------------------------------------------------------------
 
     def action_sync(self) -> None:
-        self.pick_scope("Sync models from the upstreams", self.choose_sync)
+        self.pick_scope("Sync models from the upstreams", self.choose_sync, operation=Operation.UPDATE)
 
     def choose_sync(self, choice: ScopeChoice) -> None:
         """Where the server finds upstream changes itself (current New API), offer them beside this
@@ -373,7 +374,9 @@ class BatchActions(MainScreenBase):
     # -- balances and tags -----------------------------------------------------------------------
 
     def action_balance(self) -> None:
-        self.pick_scope("Refresh balances", lambda choice: self.start_balance(choice.scope.targets))
+        self.pick_scope(
+            "Refresh balances", lambda choice: self.start_balance(choice.scope.targets), operation=Operation.BALANCE
+        )
 
     def start_balance(self, targets: Sequence[SiteChannels]) -> None:
         batches = self.site_batches(
