@@ -210,7 +210,7 @@ async def test_every_undo_of_a_status_change_is_journalled_as_the_undo_of_its_en
         channel = next(c for c in screen.current.channels if c.status.is_enabled)
         screen.table.move_cursor_to_channel(channel.id)
         await pilot.press("minus")
-        await wait_for(pilot, lambda: len(journalled()) == 1)
+        await wait_for(pilot, lambda: len(journalled()) == 1 and not screen.batch_running)
         single = journalled()[0]
         await pilot.press("u")
         await wait_screen(pilot, ConfirmScreen)
