@@ -159,7 +159,7 @@ async def test_the_request_budget_paces_a_batch_under_the_gateways_limit(gateway
 
 
 async def test_without_a_budget_the_same_batch_trips_the_gateways_limit_and_waits_it_out(gateway):
-    site = newapi_site(gateway, channels=16, rate_limit=(10, 1.0))
+    site = newapi_site(gateway, channels=16, rate_limit=(10, 5.0))
     async with connected(site, retry=RetryPolicy(max_retries=0)) as backend:
         channels = await backend.list_channels()
         results = await run_batch(channels, connectivity_operation(backend), BatchSettings(concurrency=4))
