@@ -11,6 +11,7 @@ from tui_channels.config import load_config, save_config
 from tui_channels.demo.names import DONEHUB_SITE
 from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, MORE_SITES, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.batch_results import BatchResultsScreen
+from tui_channels.screens.channel_detail import ChannelDetailScreen
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.find import FindScreen
@@ -333,6 +334,28 @@ async def test_the_cursor_channel_is_edited_on_its_own_site_and_site_wide_action
         app.clear_notifications()
         await pilot.press("X")
         await wait_for(pilot, lambda: any("one site at a time" in n.message for n in app._notifications))
+
+
+async def test_a_dialog_or_notice_about_one_channel_names_its_site():
+    """Channel ids and names repeat across sites (each demo site has a channel 7): in the fleet, the
+    edit form, the details, a delete's confirmation and a one-channel batch's notice say which site."""
+    async with running_app(fleet=True) as (app, pilot, demo):
+        screen = main_screen(app)
+        name = demo.gateway.sites[OCTOPUS_SITE].server.record(7)["name"]
+        screen.table.move_cursor_to_channel(ref(OCTOPUS_SITE, 7))
+        for key, kind, title in (
+            ("e", ChannelFormScreen, f"Edit channel 7: {name} on {OCTOPUS_SITE}"),
+            ("enter", ChannelDetailScreen, f"Channel 7: {name} on {OCTOPUS_SITE}"),
+            ("d", ConfirmScreen, f"Delete channel {name} on {OCTOPUS_SITE}?"),
+        ):
+            await pilot.press(key)
+            await wait_screen(pilot, kind)
+            assert title in screen_text(app), screen_text(app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+        app.clear_notifications()
+        await pilot.press("t")
+        await wait_for(pilot, lambda: any(n.title.endswith(f"{name} on {OCTOPUS_SITE}") for n in app._notifications))
 
 
 async def test_health_opens_the_fleet_and_a_row_leads_to_its_channel():

@@ -233,7 +233,8 @@ class ChannelActions(MainScreenBase):
         if ready is not None and channel is not None:
             session, backend, capabilities = ready
             form = ChannelForm(capabilities, FormMode.EDIT, channel)
-            self._open_form(session, backend, form, f"Edit channel {channel.id}: {channel.name}")
+            where = self.on_site(session.name)
+            self._open_form(session, backend, form, f"Edit channel {channel.id}: {channel.name}{where}")
 
     def action_duplicate_channel(self) -> None:
         """Server-side copy where there is one (New API), else a create form prefilled from the channel."""
@@ -389,7 +390,8 @@ class ChannelActions(MainScreenBase):
         if len(able) > 1:
             title = f"Delete {spread(able)}?"
         else:
-            title = f"Delete channel {channels[0].name}?" if count == 1 else f"Delete {plural(count, 'channel')}?"
+            where = self.on_site(able[0].session.name)
+            title = f"Delete channel {channels[0].name}{where}?" if count == 1 else f"Delete {plural(count, 'channel')}{where}?"
         typed = str(count) if count > TYPED_ABOVE or any(c.status.is_enabled for c in channels) else None
 
         def confirmed(yes: bool | None) -> None:

@@ -74,9 +74,13 @@ class ChannelDetailScreen(Dialog[None]):
         Binding("q", "dismiss", "Close", show=False),
     ]
 
-    def __init__(self, channel: Channel, capabilities: Capabilities, *, groups: Sequence[str] | None = None) -> None:
-        """`groups` lists the groups routing to the channel, one line each, where the server has groups."""
+    def __init__(
+        self, channel: Channel, capabilities: Capabilities, *, groups: Sequence[str] | None = None, where: str = ""
+    ) -> None:
+        """`groups` lists the groups routing to the channel, one line each, where the server has groups;
+        `where` follows its name in the title (" on demo-newapi" in the fleet view)."""
         super().__init__()
+        self._where = where
         self._channel = channel
         self._capabilities = capabilities
         self._groups = groups
@@ -89,7 +93,7 @@ class ChannelDetailScreen(Dialog[None]):
             summary.add_row(label, value)
         record = json.dumps(masked_record(dict(self._channel.raw)), indent=2, ensure_ascii=False)
         with VerticalScroll(classes="dialog", id="detail"):
-            yield Label(f"Channel {self._channel.id}: {self._channel.name}", classes="dialog-title")
+            yield Label(f"Channel {self._channel.id}: {self._channel.name}{self._where}", classes="dialog-title")
             yield Static(summary)
             if self._groups is not None:
                 yield Label("Groups routing to it (V opens them)", classes="help-section")

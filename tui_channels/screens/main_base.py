@@ -902,6 +902,11 @@ class MainScreenBase(Screen[None]):
             chosen,
         )
 
+    def on_site(self, site: str) -> str:
+        """" on demo-newapi" in the fleet view, where channels of several sites mix (and share ids
+        and names), so that a dialog or notice about one channel says which; "" on one site."""
+        return f" on {site}" if self.fleet is not None and site else ""
+
     def action_details(self) -> None:
         if self.table.tag_mode and self.table.cursor_channel is None:
             self.table.toggle_group()
@@ -914,7 +919,8 @@ class MainScreenBase(Screen[None]):
         groups = None
         if spec is not None and session.groups is not None:
             groups = describe_memberships(memberships(channel.id, session.groups, spec), spec)
-        self.app.push_screen(ChannelDetailScreen(channel, session.capabilities, groups=groups))
+        where = self.on_site(session.name)
+        self.app.push_screen(ChannelDetailScreen(channel, session.capabilities, groups=groups, where=where))
 
     def action_select_all(self) -> None:
         self.table.select_all_visible()
@@ -1314,7 +1320,8 @@ class MainScreenBase(Screen[None]):
         if len(results) == 1:
             result = results[0]
             severity = "information" if result.ok else "error"
-            self.notify(result.message or result.outcome.value, title=f"{title}: {result.name}", severity=severity)
+            named = f"{title}: {result.name}{self.on_site(result.site)}"
+            self.notify(result.message or result.outcome.value, title=named, severity=severity)
             self._note_selection_kept()
             return
         if time.monotonic() - started > LONG_RUN_SECONDS:
