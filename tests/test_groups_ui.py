@@ -130,6 +130,7 @@ async def test_delete_goes_to_the_trash_and_restore_maps_members_back():
         assert read_group_trash(site=OCTOPUS_SITE)[0].group.name == name, "the newest record is this group's"
 
         await wait_screen(pilot, GroupsScreen)
+        await wait_for(pilot, lambda: name not in [g.name for g in groups._shown])
         await pilot.press("L")
         await wait_screen(pilot, TrashedGroupPicker)
         await pilot.press("enter")
