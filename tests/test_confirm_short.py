@@ -7,7 +7,6 @@ from __future__ import annotations
 from textual.widgets import Button
 
 from tui_channels.app import ChannelsApp
-from tui_channels.config import load_config, save_config
 from tui_channels.demo.session import NEWAPI_SITE
 from tui_channels.demo.names import DONEHUB_SITE
 from tui_channels.screens.batch_results import BatchResultsScreen
@@ -15,7 +14,16 @@ from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 
-from .ui_helpers import batch_idle, demo_session, main_screen, running_app, wait_for, wait_loaded, wait_screen
+from .ui_helpers import (
+    batch_idle,
+    demo_session,
+    main_screen,
+    mark_read_only,
+    running_app,
+    wait_for,
+    wait_loaded,
+    wait_screen,
+)
 
 SHORT = (60, 20)
 
@@ -45,9 +53,7 @@ async def _fleet_disable(pilot, app, *, read_only: bool) -> None:
 
 async def test_a_fleet_disable_shows_what_stays_and_the_sites_left_out_at_60x20():
     with demo_session():
-        config = load_config()
-        config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
-        save_config(config)
+        mark_read_only(NEWAPI_SITE)
         app = ChannelsApp(fleet=True)
         async with app.run_test(size=SHORT) as pilot:
             await wait_loaded(pilot)

@@ -25,7 +25,6 @@ from textual.widgets._footer import FooterKey
 from textual.widgets._toast import Toast
 
 from tui_channels.app import ChannelsApp
-from tui_channels.config import load_config, save_config
 from tui_channels.demo.names import NEWAPI_SITE
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
@@ -40,7 +39,7 @@ from tui_channels.widgets.batch_bar import BatchBar
 from tui_channels.widgets.site_bar import SiteBar
 
 from .test_keys import FACTORIES, Context
-from .ui_helpers import demo_session, main_screen, wait_for, wait_loaded, wait_painted, wait_screen
+from .ui_helpers import demo_session, main_screen, mark_read_only, wait_for, wait_loaded, wait_painted, wait_screen
 
 SIZE = (80, 24)
 LONG_FORMS: dict[type[Screen], str] = {
@@ -373,9 +372,7 @@ async def test_fleet_confirmations_show_their_counts_warnings_and_buttons(size: 
     the names stop at ten with "and N more", every button shows whole (three at 60 columns), and
     the list scrolls from the keyboard while focus stays on Cancel or the typed count."""
     with demo_session():
-        config = load_config()
-        config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
-        save_config(config)
+        mark_read_only(NEWAPI_SITE)
         app = ChannelsApp(fleet=True)
         async with app.run_test(size=size, notifications=True) as pilot:
             await wait_loaded(pilot)

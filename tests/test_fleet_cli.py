@@ -7,13 +7,13 @@ from collections.abc import Callable
 
 import pytest
 
-from tui_channels.config import AppConfig, SiteProfile, load_config, save_config
+from tui_channels.config import AppConfig, SiteProfile, save_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.secret_store import env_var_name
 from tui_channels.services import test_log
 
 from .batch_helpers import key_of, newapi_site, octopus_site, working_ids
-from .ui_helpers import demo_profile
+from .ui_helpers import demo_profile, mark_read_only
 
 DOWN = SiteProfile(name="down", kind="newapi", url="http://127.0.0.1:9", user_id=1)
 """A site nothing answers on (port 9, discard, is closed on the test machine)."""
@@ -148,9 +148,7 @@ def test_find_a_model_and_an_octopus_key_across_sites(gateway: DemoGateway, cli,
 
 def test_sync_leaves_a_read_only_site_out_names_it_and_writes_only_the_others(gateway: DemoGateway, cli, configured):
     newapi, octopus = configured(newapi_site(gateway, channels=6), octopus_site(gateway, channels=4))
-    config = load_config()
-    config.sites = [p.model_copy(update={"read_only": p.name == newapi.name}) for p in config.sites]
-    save_config(config)
+    mark_read_only(newapi.name)
     before = {i: newapi.server.record(i)["models"] for i in newapi.server.store}
     result = cli("fleet", "sync", "--all", "--json")
     document = json.loads(result.out)

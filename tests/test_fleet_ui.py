@@ -7,7 +7,6 @@ from textual.widgets import OptionList, Select
 
 from tui_channels.app import ChannelsApp
 from tui_channels.backends.base import Operation
-from tui_channels.config import load_config, save_config
 from tui_channels.demo.names import DONEHUB_SITE
 from tui_channels.demo.session import AXONHUB_SITE, CLAUDECODEHUB_SITE, MORE_SITES, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.batch_results import BatchResultsScreen
@@ -28,6 +27,7 @@ from .ui_helpers import (
     batch_idle,
     demo_session,
     main_screen,
+    mark_read_only,
     running_app,
     screen_text,
     wait_for,
@@ -404,9 +404,7 @@ async def test_fleet_writes_leave_a_read_only_site_out_and_count_only_what_they_
     journalling backend would refuse it too)."""
     left_out = f"Left out: 1 channel on {NEWAPI_SITE} (read-only: {NEWAPI_SITE} is marked read-only in its profile)"
     with demo_session() as demo:
-        config = load_config()
-        config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
-        save_config(config)
+        mark_read_only(NEWAPI_SITE)
         newapi_before = dict(demo.gateway.sites[NEWAPI_SITE].server.store)
         app = ChannelsApp(fleet=True)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -462,9 +460,7 @@ async def test_the_journalling_backend_refuses_a_write_to_a_read_only_site():
     from tui_channels.errors import ReadOnly
 
     with demo_session() as demo:
-        config = load_config()
-        config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
-        save_config(config)
+        mark_read_only(NEWAPI_SITE)
         app = ChannelsApp(site=NEWAPI_SITE)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_loaded(pilot)
@@ -519,9 +515,7 @@ async def test_a_fleet_tag_asks_first_counting_only_what_it_writes_and_naming_ea
     tag it replaces, and names each site left out with the reason; Esc writes nothing, `y` writes
     exactly those channels."""
     with demo_session():
-        config = load_config()
-        config.sites = [p.model_copy(update={"read_only": p.name == NEWAPI_SITE}) for p in config.sites]
-        save_config(config)
+        mark_read_only(NEWAPI_SITE)
         app = ChannelsApp(fleet=True)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_loaded(pilot)

@@ -13,7 +13,7 @@ from textual.screen import Screen
 
 from tui_channels.app import ChannelsApp
 from tui_channels.backends.registry import family_of
-from tui_channels.config import AppConfig, SiteProfile
+from tui_channels.config import AppConfig, SiteProfile, load_config, save_config
 from tui_channels.demo.gateway import DemoSite
 from tui_channels.demo.session import DemoSession
 from tui_channels.screens.main import MainScreen
@@ -31,6 +31,14 @@ SNAPSHOT_PORT_BASE = 28310
 def demo_session(**options) -> Iterator[DemoSession]:
     with DemoSession(**options) as demo:
         yield demo
+
+
+def mark_read_only(site: str) -> None:
+    """Mark one configured site read-only in the saved config (the demo session's), as `sites edit
+    --read-only` would."""
+    config = load_config()
+    config.sites = [p.model_copy(update={"read_only": p.name == site}) for p in config.sites]
+    save_config(config)
 
 
 def main_screen(app: ChannelsApp) -> MainScreen:
