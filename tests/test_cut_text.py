@@ -291,6 +291,8 @@ async def test_nothing_is_cut_on_any_screen(size: tuple[int, int]) -> None:
         async with app.run_test(size=size, notifications=True) as pilot:
             await wait_loaded(pilot)
             main = main_screen(app)
+            await wait_painted(pilot)
+            await footer_settled(pilot, main)
             found = problems(app, "main screen")
             await pilot.press("space", "space", "space")
             await wait_painted(pilot)
