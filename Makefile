@@ -37,6 +37,7 @@ bench: $(STAMP_TEST)
 	$(PY) bench/batch.py
 	$(PY) bench/fleet.py
 	$(PY) bench/ratelimit.py
+	$(PY) bench/tag_mode.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

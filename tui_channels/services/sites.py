@@ -76,6 +76,10 @@ class SiteSession:
     """Goes up each time `channels` is replaced (a load, a delete), so a view can tell it is stale."""
     budget: RequestBudget | None = None
     """The site's request budget while connected: it keeps what the server's 429s taught it."""
+    _positions: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
+    """Where each channel id is in `channels`, for `replace_channel`."""
+    _indexed: tuple[list[Channel] | None, int] = field(default=(None, 0), repr=False, compare=False)
+    """The list `_positions` indexes, and its length then."""
 
     @property
     def name(self) -> str:
@@ -216,12 +220,24 @@ class SiteSession:
         return [SiteChannels(self, channels)] if channels else []
 
     def replace_channel(self, channel: Channel) -> None:
-        """Keep the session's copy in step with a channel the UI just changed."""
-        for position, existing in enumerate(self.channels):
-            if existing.id == channel.id:
-                self.channels[position] = channel
-                return
-        self.channels.append(channel)
+        """Keep the session's copy in step with a channel the UI just changed.
+
+        A batch calls this for each result: the channel's row is found through an index by id, not
+        by a walk of every channel (that cost O(results x channels) on a big site). The index is
+        built again when the list was replaced or resized by another path (a load, a delete).
+        """
+        indexed, length = self._indexed
+        if indexed is not self.channels or length != len(self.channels):
+            self._positions = {}
+            for number, existing in enumerate(self.channels):
+                self._positions.setdefault(existing.id, number)
+        position = self._positions.get(channel.id)
+        if position is None:
+            self._positions[channel.id] = len(self.channels)
+            self.channels.append(channel)
+        else:
+            self.channels[position] = channel
+        self._indexed = (self.channels, len(self.channels))
 
     def forget_channels(self, channel_ids: set[int]) -> None:
         self.channels = [c for c in self.channels if c.id not in channel_ids]
