@@ -201,3 +201,19 @@ def test_a_progress_line_is_made_only_when_it_is_due(monkeypatch: pytest.MonkeyP
         report(FleetProgress(progress, (("a", progress),)) if fleet else progress)
     assert made == [1, 3, 10]
     assert line.stream.getvalue().count("test ") == 3
+
+
+def test_a_search_that_matches_nothing_writes_no_progress_line(gateway: DemoGateway, cli, configured):
+    site = configured(newapi_site(gateway, channels=4))
+    result = cli("channels", "test", "--site", site.name, "--search", "no-channel-is-called-this")
+    assert "No channel matches." in result.err
+    assert "test:" not in result.err  # not "test: 0/0 · 0 ok · 0.0/s"
+
+
+def test_before_the_first_result_the_progress_line_says_the_batch_is_starting() -> None:
+    progress = BatchProgress(total=7, done=0, ok=0, failed=0, skipped=0, elapsed=0.0)
+    sites = FleetProgress(progress, (("a", progress),))
+    assert cli_batch.progress_text("test", progress) == "test: 0/7 · starting"
+    assert cli_fleet.fleet_progress_text("test", sites) == "test: 0/7 · starting | a 0/7"
+    later = BatchProgress(total=7, done=2, ok=2, failed=0, skipped=0, elapsed=1.0)
+    assert cli_batch.progress_text("test", later).startswith("test: 2/7 · 2 ok · ")

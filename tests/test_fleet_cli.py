@@ -204,3 +204,4 @@ def test_when_no_site_answers_the_run_says_so_and_names_them(gateway: DemoGatewa
     assert "No site answered (down, down-too)" in result.err
     assert "No channel matches" not in result.err
     assert not any(line.rstrip().endswith("|") for line in result.err.splitlines())
+    assert "test:" not in result.err  # no progress line for a batch of nothing ("test: 0/0 · 0 ok · 0.0/s")

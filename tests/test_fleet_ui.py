@@ -3,6 +3,9 @@ demo sites whose channel ids overlap (each has a channel 7)."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from textual.widgets import OptionList, Select
 
 from tui_channels.app import ChannelsApp
@@ -20,8 +23,11 @@ from tui_channels.screens.scope_picker import ScopePicker
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.screens.sync_preview import SyncPreviewScreen
 from tui_channels.services import trash
+from tui_channels.services.batch import BatchProgress
 from tui_channels.services.channel_view import ChannelRef
+from tui_channels.services.fleet_batch import FleetProgress
 from tui_channels.services.results import Outcome
+from tui_channels.widgets.batch_progress import progress_text, sites_text
 
 from .ui_helpers import (
     batch_idle,
@@ -606,3 +612,52 @@ async def test_the_balance_test_and_sync_pickers_count_only_the_sites_that_can_t
                 assert left
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is screen)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_a_narrow_by_site_line_counts_the_sites_it_cannot_name(size):
+    """Seven sites do not fit in 80 columns: those left out are counted at the end (`… +4 sites`),
+    never dropped without a word, and the site still working is among those named."""
+    with demo_session() as demo:
+        demo.gateway.sites[OCTOPUS_SITE].faults.add("hang", "/api/v1/channel/fetch-model", times=None)
+        app = ChannelsApp(fleet=True)
+        async with app.run_test(size=size) as pilot:
+            await wait_loaded(pilot)
+            await select_rows(pilot, *(ref(site, 3) for site in ALL_SITES))
+            await pilot.press("t")
+            await wait_screen(pilot, ConfirmScreen)
+            await pilot.press("y")
+
+            def sites_line() -> str:
+                return next((line for line in screen_text(app).splitlines() if "by site:" in line), "")
+
+            await wait_for(pilot, lambda: "✓" in sites_line() and f"{OCTOPUS_SITE} 0/1" in sites_line())
+            line = sites_line().strip()
+            named = [site for site in ALL_SITES if f" {site} " in f" {line} "]
+            rest = re.search(r"… \+(\d+) sites? (\d+)/(\d+)", line)
+            assert rest is not None, line
+            assert len(named) + int(rest.group(1)) == len(ALL_SITES), line
+            assert int(rest.group(3)) == len(ALL_SITES) - len(named), line
+            assert not line.endswith("…") and len(line) < size[0], line
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: batch_idle(app))
+
+
+def test_the_by_site_line_names_every_site_that_fits_and_counts_the_rest():
+    def counts(total: int, done: int, failed: int = 0) -> BatchProgress:
+        return BatchProgress(total=total, done=done, ok=done - failed, failed=failed, skipped=0, elapsed=1.0)
+
+    sites = (
+        ("home", counts(60, 60)),
+        ("prod", counts(300, 12, failed=2)),
+        ("lab", counts(15, 0)),
+        ("edge", counts(15, 4)),
+    )
+    progress = FleetProgress(counts(390, 76, failed=2), sites)
+    assert sites_text(progress, 200).plain == (
+        " by site:  home 60/60 ✓  prod 12/300 (2 failed)  lab 0/15  edge 4/15"
+    )
+    assert sites_text(progress, 63).plain == " by site:  home ✓  prod 12/300 (2 failed)  lab 0/15  edge 4/15"
+    assert sites_text(progress, 55).plain == " by site:  prod 12/300 (2 failed)  … +3 sites 64/90"
+    assert sites_text(progress, 50).plain == " by site:  … 4 sites 76/390 (2 failed)"
+    assert progress_text("Test", counts(390, 0)).plain == " Test 0/390  starting…  Esc cancels"

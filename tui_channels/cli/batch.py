@@ -53,6 +53,8 @@ class ProgressLine:
 
     def reporter(self, title: str) -> Callable[[BatchProgress], None]:
         def show(progress: BatchProgress) -> None:
+            if not progress.total:
+                return
             reason = progress.pause.reason if progress.pause is not None else None
             changed, self._reason = reason != self._reason, reason
             done = progress.done >= progress.total
@@ -81,7 +83,12 @@ class ProgressLine:
 
 
 def progress_text(title: str, progress: BatchProgress) -> str:
-    parts = [f"{title}: {progress.done:,}/{progress.total:,}", f"{progress.ok:,} ok"]
+    """`test: 70/90 · 68 ok · 2 failed · 3.1/s · ETA 6s`; `test: 0/90 · starting` before the first
+    result (a rate and an ETA from nothing would read as a stalled batch)."""
+    head = f"{title}: {progress.done:,}/{progress.total:,}"
+    if not progress.done and progress.pause is None:
+        return f"{head} · starting"
+    parts = [head, f"{progress.ok:,} ok"]
     if progress.failed:
         parts.append(f"{progress.failed:,} failed")
     if progress.skipped:

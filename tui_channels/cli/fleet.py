@@ -24,13 +24,13 @@ from ..backends.base import Operation as ServerOperation
 from ..config import AppConfig, HealthSettings, SiteProfile, load_config
 from ..models import Channel
 from ..services import balance, connectivity, sync, test_log
-from ..services.batch import BatchSettings, format_eta, skipped
+from ..services.batch import BatchSettings, skipped
 from ..services.channel_view import CELL_TEXT, ViewState, matches_facets
 from ..services.fleet import left_out, split_by_support
 from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, by_site, site_batch
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import LoadState, SiteChannels, SiteSession
-from .batch import ProgressLine, succeeded
+from .batch import ProgressLine, progress_text, succeeded
 from .channels import channel_json, matches_search
 from .common import UsageError, format_table
 from .fleet_sites import chosen_sites, close_fleet, load_fleet, site_outcomes
@@ -86,17 +86,8 @@ async def _list(profiles: Sequence[SiteProfile], args: argparse.Namespace) -> in
 
 def fleet_progress_text(title: str, progress: FleetProgress) -> str:
     """The whole run's count, then each site's: `test: 70/90 · 68 ok · … | a 60/60 · b 10/30`."""
-    total = progress.total
-    parts = [f"{title}: {total.done:,}/{total.total:,}", f"{total.ok:,} ok"]
-    if total.failed:
-        parts.append(f"{total.failed:,} failed")
-    if total.skipped:
-        parts.append(f"{total.skipped:,} skipped")
-    parts.append(f"{total.rate:.1f}/s")
-    if total.done < total.total:
-        parts.append(f"ETA {format_eta(total.eta)}")
     sites = " · ".join(f"{site} {p.done:,}/{p.total:,}" for site, p in progress.sites)
-    return " · ".join(parts) + (f" | {sites}" if sites else "")
+    return progress_text(title, progress.total) + (f" | {sites}" if sites else "")
 
 
 def _health_settings(config: AppConfig, args: argparse.Namespace) -> HealthSettings:
@@ -201,6 +192,8 @@ def fleet_reporter(title: str, progress: ProgressLine) -> Callable[[FleetProgres
     """`FleetRun`'s progress as `fleet_progress_text` lines on `progress`, each made only when due."""
 
     def show(state: FleetProgress) -> None:
+        if not state.total.total:
+            return
         done = state.total.done >= state.total.total
         if progress.due(done=done):
             progress.show(fleet_progress_text(title, state), done=done)

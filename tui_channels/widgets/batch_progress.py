@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -25,6 +26,11 @@ def progress_text(title: str, progress: BatchProgress, *, cancelling: bool = Fal
     if progress.pause is not None and not cancelling:
         text.append(f"  {pause_text(progress.pause)}", style="italic")
         return text
+    if not progress.done and not cancelling:
+        # A rate and an ETA from nothing would read as a stalled batch.
+        text.append("  starting…  ")
+        text.append("Esc cancels", style="italic")
+        return text
     text.append(f"  {progress.rate:.1f}/s  ETA {format_eta(progress.eta)}")
     if progress.failed:
         text.append(f"  {progress.failed:,} failed", style="bold")
@@ -34,19 +40,73 @@ def progress_text(title: str, progress: BatchProgress, *, cancelling: bool = Fal
     return text
 
 
-def sites_text(progress: FleetProgress) -> Text:
-    """Each site's count on one line: `demo-newapi 60/60 ✓ · prod 12/300 (2 failed) · …`."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(" by site:", style="dim")
-    for site, counts in progress.sites:
-        text.append("  ")
-        text.append(site, style="bold")
+def _site_part(site: str, counts: BatchProgress, *, short: bool) -> Text:
+    """`  prod 12/300 (2 failed)`, `  home 60/60 ✓`, or `  home ✓` when `short` and it ended well."""
+    text = Text("  ")
+    text.append(site, style="bold")
+    ended_well = counts.done >= counts.total and not counts.failed
+    if not (short and ended_well):
         text.append(f" {counts.done:,}/{counts.total:,}")
-        if counts.done >= counts.total:
-            text.append(" ✓" if not counts.failed else "", style="green")
-        if counts.failed:
-            text.append(f" ({counts.failed:,} failed)", style="bold")
+    if ended_well:
+        text.append(" ✓", style="green")
+    if counts.failed:
+        text.append(f" ({counts.failed:,} failed)", style="bold")
     return text
+
+
+def _rest_part(left_out: Sequence[BatchProgress], *, some_shown: bool) -> Text:
+    """The sites left out, counted together: `  … +4 sites 12/60 (1 failed)`."""
+    done, total = sum(p.done for p in left_out), sum(p.total for p in left_out)
+    failed = sum(p.failed for p in left_out)
+    count = f"+{len(left_out)}" if some_shown else str(len(left_out))
+    text = Text(f"  … {count} {'site' if len(left_out) == 1 else 'sites'} {done:,}/{total:,}")
+    if failed:
+        text.append(f" ({failed:,} failed)", style="bold")
+    return text
+
+
+def _worth_showing(counts: BatchProgress) -> int:
+    """Which sites a narrow line keeps longest: failing ones, then working, then not started, then ended well."""
+    if counts.failed:
+        return 3
+    if counts.done >= counts.total:
+        return 0
+    return 2 if counts.done else 1
+
+
+def sites_text(progress: FleetProgress, width: int) -> Text:
+    """Each site's count on one line of `width` cells: ` by site:  home 60/60 ✓  prod 12/300 (2 failed)`.
+
+    When they do not all fit, sites that ended well shrink to `home ✓`; then sites are left out
+    and counted together at the end (`… +4 sites 12/60`), so none vanishes without a word: those
+    that ended well first, then those not started, then working ones, failing ones last.
+    """
+    label = Text(" by site:", style="dim")
+    sites = progress.sites
+    for short in (False, True):
+        parts = [_site_part(site, counts, short=short) for site, counts in sites]
+        if label.cell_len + sum(part.cell_len for part in parts) <= width:
+            return Text.assemble(label, *parts, no_wrap=True, overflow="ellipsis")
+    drop_order = sorted(reversed(range(len(sites))), key=lambda i: _worth_showing(sites[i][1]))
+    shown = set(range(len(sites)))
+    line = label
+    for index in drop_order:
+        shown.discard(index)
+        rest = _rest_part([p for i, (_s, p) in enumerate(sites) if i not in shown], some_shown=bool(shown))
+        line = Text.assemble(label, *(parts[i] for i in sorted(shown)), rest, no_wrap=True, overflow="ellipsis")
+        if line.cell_len <= width:
+            break
+    return line
+
+
+class SitesLine:
+    """`sites_text` fitted to the width it is drawn at (the bar's width changes with the terminal)."""
+
+    def __init__(self, progress: FleetProgress) -> None:
+        self.progress = progress
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield sites_text(self.progress, options.max_width)
 
 
 class BatchProgressBar(Vertical):
@@ -80,7 +140,7 @@ class BatchProgressBar(Vertical):
         # Fixed one-line texts: no layout pass for each result of a long batch.
         self._text.update(progress_text(title, progress.total, cancelling=cancelling), layout=False)
         if progress.site_count > 1:
-            self._sites.update(sites_text(progress), layout=False)
+            self._sites.update(SitesLine(progress), layout=False)
 
     def finish(self) -> None:
         self.display = False
