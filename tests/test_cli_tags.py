@@ -81,7 +81,8 @@ def test_tags_disable_leaves_an_auto_disabled_channel_alone_and_says_so(newapi_s
     assert main(["tags", "disable", "backup", "--site", "cli-tags"]) == 0
     out = capsys.readouterr().out
     assert f"Disabled the {len(others)} channel{'s' if len(others) != 1 else ''} tagged 'backup'." in out
-    assert "1 channel auto-disabled by the gateway stays as it is" in out
+    name = newapi_site.server.record(automatic)["name"]
+    assert f"1 channel auto-disabled by the gateway (#{automatic} {name}) stays as it is" in out
     assert "1 other, already disabled, stays as it is." in out
     assert newapi_site.server.record(automatic)["status"] == 3
     assert all(newapi_site.server.record(i)["status"] == 2 for i in others)

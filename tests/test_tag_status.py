@@ -64,7 +64,9 @@ async def test_a_tag_disable_leaves_its_auto_disabled_channel_alone_and_says_so(
         await pilot.press("minus")
         await wait_for(pilot, lambda: isinstance(app.screen, StatusConfirmScreen))
         text = str(app.screen.query_one("#confirm-message").render())
-        assert "1 channel auto-disabled by the gateway stays as it is" in text
+        assert f"1 channel auto-disabled by the gateway (#{automatic} " in text and ") stays as it is" in text
+        listed = text.split("\n\nWill be disabled:\n", 1)[1]
+        assert listed.startswith(f"  #{enabled} ") and f"#{automatic} " not in listed
         assert "Disable 1 channel?" in screen_text(app)
         await pilot.press("y")
         await wait_for(pilot, lambda: rows(demo, site)[enabled]["status"] == 2)
@@ -199,7 +201,8 @@ async def test_a_tag_enable_counts_its_auto_disabled_channels_and_can_leave_them
         assert rows(demo, site)[automatic]["status"] == 3
         assert tag_writes(demo, site, enabled=True) == 0, "the tag route would enable every member"
         note = next(n for n in app._notifications if n.title == f"Enabling tag {tag} one by one")
-        assert "1 channel auto-disabled by the gateway stays as it is" in note.message
+        assert f"1 channel auto-disabled by the gateway (#{automatic} " in note.message
+        assert ") stays as it is" in note.message
 
 
 @pytest.mark.parametrize("site", [NEWAPI_SITE, ONEHUB_SITE])
@@ -229,7 +232,8 @@ def test_tags_enable_can_leave_the_auto_disabled_channels(cli, gateway: DemoGate
     left = cli("tags", "enable", "tagenable", "--site", site.name, "--skip-auto-disabled")
     assert left.code == 0, left.err
     assert "Enabled the 1 channel tagged 'tagenable'." in left.out
-    assert "2 channels auto-disabled by the gateway stay as they are" in left.out
+    names = ", ".join(f"#{i} {store[i]['name']}" for i in (ids[0], ids[2]))
+    assert f"2 channels auto-disabled by the gateway ({names}) stay as they are" in left.out
     assert [store[i]["status"] for i in ids] == [3, 1, 3]
     every = cli("tags", "enable", "tagenable", "--site", site.name)
     assert "Enabled the 2 channels tagged 'tagenable' (2 of them auto-disabled by the gateway)." in every.out

@@ -100,7 +100,7 @@ def delete_message(channels: Sequence[Channel], targets: Sequence[SiteChannels] 
     else:
         state = "None of them is enabled." if count > 1 else "It is not enabled."
     parts = [(t.name, t.channels) for t in targets] if len(targets) > 1 else [("", channels)]
-    listed = named_channels(parts, note=lambda c: " (enabled)" if c.status.is_enabled else "")
+    listed = named_channels(parts, heading="Will be deleted:", note=lambda c: " (enabled)" if c.status.is_enabled else "")
     summary = (
         f"{state}\nEach record is first copied to the local trash (trash.jsonl in the data folder), "
         "from which it can be restored."
@@ -115,7 +115,7 @@ def delete_disabled_message(site: str, disabled: Sequence[Channel]) -> str:
         "also those disabled by hand, including any this list has not loaded.\n\n"
         f"Disabled among the loaded channels: {len(disabled)} ({automatic} automatically, "
         f"{len(disabled) - automatic} manually). Their records are copied to the local trash first.\n\n"
-        f"{named_channels([(site, disabled)])}"
+        f"{named_channels([(site, disabled)], heading='Will be deleted, of those loaded:')}"
     )
 
 
@@ -688,7 +688,7 @@ class ChannelActions(MainScreenBase):
 
         reach = spread([SiteChannels(sessions[site], undo.restore) for site, undo in restoring.items()])
         title = f"Undo the last {change.title.lower()} of {reach}?"
-        names = named_channels([(site, undo.restore) for site, undo in restoring.items()])
+        names = named_channels([(site, undo.restore) for site, undo in restoring.items()], heading="Will be set back:")
         self.app.push_screen(ConfirmScreen(title, f"{describe_undos(undos)}\n\n{names}", confirm_label="Undo"), confirmed)
 
     def _set_tag_status(self, group: TagGroup, enabled: bool, capabilities: Capabilities) -> None:

@@ -44,7 +44,7 @@ def server_sync_message(session: SiteSession) -> str:
         "their groups. "
         f"The server answers when it has finished, which can take minutes. {last}"
     ).strip()
-    return "\n\n".join(filter(None, [summary, named_channels([(session.name, taking_part)])]))
+    return "\n\n".join(filter(None, [summary, named_channels([(session.name, taking_part)], heading="Taking part:")]))
 
 
 class ServerActions(MainScreenBase):
@@ -190,9 +190,9 @@ class ServerActions(MainScreenBase):
             message += (
                 f"\n\nLeft as they are, since applying would leave them without models (their upstreams "
                 f"listed none of their models): {plural(len(emptied), 'channel')}. The others are applied "
-                f"one by one.\n{named_channels([(session.name, emptied)])}"
+                f"one by one.\n\n{named_channels([(session.name, emptied)], heading='Left as they are:')}"
             )
-        message += f"\n\n{named_channels([(session.name, found)])}"
+        message += f"\n\n{named_channels([(session.name, found)], heading='Will be changed:')}"
         screen = ConfirmScreen(
             f"Apply every upstream change on {session.name}?", message, confirm_label="Apply all"
         )

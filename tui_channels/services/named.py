@@ -15,16 +15,21 @@ NAMED = 10
 def named_channels(
     parts: Sequence[tuple[str, Sequence[Channel]]],
     *,
+    heading: str,
     limit: int = NAMED,
     note: Callable[[Channel], str] = lambda _channel: "",
 ) -> str:
-    """The first `limit` channels of `parts` ((site, channels), by id within a site), one per line
-    with `note(channel)` after the name, under a "site (count):" line when there are several
-    sites, then "and N more" (and on how many sites it leaves unnamed). A confirmation puts this
-    after its counts and warnings: a long list never pushes those out of sight."""
+    """Under `heading` ("Will be disabled:"), the first `limit` channels of `parts` ((site,
+    channels), by id within a site), one per line with `note(channel)` after the name, under a
+    "site (count):" line when there are several sites, then "and N more" (and on how many sites it
+    leaves unnamed); "" when there is no channel. A confirmation puts this after its counts and
+    warnings: a long list never pushes those out of sight, and the heading says which channels
+    these are (a list right after a paragraph about other channels read as naming those)."""
     parts = [(site, channels) for site, channels in parts if channels]
+    if not parts:
+        return ""
     several = len(parts) > 1
-    lines: list[str] = []
+    lines: list[str] = [heading]
     named = 0
     unnamed: list[str] = []
     for site, channels in parts:

@@ -137,19 +137,27 @@ def unchanged_sentence(count: int, state: str, automatic: int = 0) -> str:
     return f"{count:,} others, already {state}{detail}, stay as they are."
 
 
+LEFT_NAMED = 3
+"""How many auto-disabled members a whole tag's change names before "and N more"."""
+
+
 def tag_left_alone(plan: StatusPlan, *, leaving: bool = False) -> str:
     """The sentence a whole tag's change says about the auto-disabled members it leaves (a disable
     always does; an enable when told to, `leaving`), or ""."""
-    automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in plan.targets)
+    members = sorted((c for c in plan.targets if c.status is ChannelStatus.AUTO_DISABLED), key=lambda c: c.id)
+    automatic = len(members)
     if not automatic or (plan.enabled and not leaving):
         return ""
     stays = "stays as it is" if automatic == 1 else "stay as they are"
+    named = ", ".join(f"#{c.id} {c.name}" for c in members[:LEFT_NAMED])
+    if automatic > LEFT_NAMED:
+        named += f" and {automatic - LEFT_NAMED:,} more"
     if plan.enabled:
         how = "the others are enabled one by one (the tag route would enable every member)."
     else:
         how = "the others are disabled one by one, not by the tag route, which would mark every member disabled by hand."
     return (
-        f"{plural(automatic, 'channel')} auto-disabled by the gateway {stays}, for the gateway to re-enable "
+        f"{plural(automatic, 'channel')} auto-disabled by the gateway ({named}) {stays}, for the gateway to re-enable "
         f"when its upstream recovers: {how}"
     )
 
@@ -244,7 +252,7 @@ def plan_message(plan: StatusPlans, notes: str = "") -> str:
     """A confirmation's text: the counts and warnings, then `notes` (groups left without a channel,
     sites left out), then the channels that change, the first ten named (per site when several),
     then how to undo it."""
-    names = named_channels([(p.site, p.changing) for p in plan.plans])
+    names = named_channels([(p.site, p.changing) for p in plan.plans], heading=f"Will be {plan.verb.lower()}d:")
     undo = "ctrl+z undoes it afterwards: each channel goes back to the status it has now."
     return "\n\n".join(filter(None, [plan_summary(plan), notes, names, undo]))
 

@@ -95,6 +95,8 @@ class TagPlan:
             already = f"tagged {self.tag}" if self.tag else "without a tag"
             lines.append(f"{plural(len(self.unchanged), 'other')} already {already} stay as they are.")
         listed = named_channels(
-            [(t.name, t.channels) for t in self.targets], note=lambda c: f" (tag {c.tag})" if c.tag else ""
+            [(t.name, t.channels) for t in self.targets],
+            heading=f"Will be {done}:",
+            note=lambda c: f" (tag {c.tag})" if c.tag else "",
         )
         return "\n\n".join(filter(None, ["\n".join(filter(None, lines)), self.skipped, listed]))
