@@ -65,7 +65,7 @@ def test_undo_puts_values_back_and_refuses_twice(cli, sites) -> None:
     backup = [i for i, r in newapi.server.store.items() if r["tag"] == "backup"]
     before = {i: newapi.server.record(i)["status"] for i in backup}
     assert cli("tags", "disable", "backup", "--site", newapi.name).code == 0
-    undo = cli("history", "undo", "1", "--site", newapi.name)
+    undo = cli("history", "undo", "1", "--site", newapi.name, "--yes")
     assert undo.code == 0, undo.err
     assert {i: newapi.server.record(i)["status"] for i in backup} == before
     again = cli("history", "undo", "1", "--site", newapi.name)
@@ -97,7 +97,7 @@ def test_undo_of_a_delete_recreates_from_the_trash_and_of_that_create_needs_yes(
             await session.disconnect()
 
     name = asyncio.run(delete_first())
-    recreated = cli("history", "undo", "1", "--site", octopus.name, "--json")
+    recreated = cli("history", "undo", "1", "--site", octopus.name, "--json", "--yes")
     assert recreated.code == 0, recreated.err
     assert name in recreated.err and any(r["name"] == name for r in octopus.server.channels.values())
     entry = Journal(octopus.name).entries()[-1]
@@ -138,7 +138,7 @@ def test_undo_of_an_edit_with_a_new_key_puts_back_the_rest_and_exits_3(cli, site
         await backend.update_channel(channel, {"key": "sk-cli-rotated-0123456789", "name": name + "-rotated"})
 
     asyncio.run(_write(newapi, rotate))
-    undo = cli("history", "undo", "1", "--site", newapi.name)
+    undo = cli("history", "undo", "1", "--site", newapi.name, "--yes")
     assert undo.code == 3, undo.err
     assert "The key cannot be restored: the journal never keeps secrets" in undo.err
     assert "Undo: put back 1 channel." in undo.err
@@ -176,11 +176,98 @@ def test_history_lists_and_undo_finds_entries_in_rotated_files(cli, sites, monke
     newapi, _octopus = sites
     monkeypatch.setattr(journal_module, "ROTATE_AT_BYTES", 1500)
     channel_id = min(newapi.server.store)
+    name = newapi.server.record(channel_id)["name"]
     journal = Journal(newapi.name)
     for number in range(12):
-        change = Change(id=channel_id, name="rotated", before={"priority": number}, after={"priority": number + 1})
+        change = Change(id=channel_id, name=name, before={"priority": number}, after={"priority": number + 1})
         journal.append(at=datetime.now(UTC), backend="newapi", flavor="newapi", op="update", changes=(change,))
     assert journal_module.rotated_path(journal.path, 2).exists()
     assert [e["id"] for e in _history(cli, "--site", newapi.name)] == list(range(1, 13))
     oldest = cli("history", "undo", "1", "--site", newapi.name)
     assert oldest.code == 1 and "has no entry" not in oldest.err and "changed since" in oldest.err
+
+
+async def _delete_first(site: DemoSite) -> str:
+    """Delete the site's first channel as the app does (its record to the trash first); its name."""
+    session = SiteSession(profile=demo_profile(site), secrets=SecretStore())
+    try:
+        channels = await session.load()
+        trash.append([channels[0]], site=site.name, capabilities=session.backend.capabilities)
+        await session.backend.delete_channel(channels[0].id)
+        return channels[0].name
+    finally:
+        await session.disconnect()
+
+
+def test_every_undo_that_writes_asks_first_or_needs_yes(cli, sites, monkeypatch) -> None:
+    """Putting values back and creating a deleted channel again write as much as deleting a created
+    one: without a terminal, each needs --yes and writes nothing without it; at one, a typed y."""
+    newapi, octopus = sites
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert cli("tags", "disable", "backup", "--site", newapi.name).code == 0
+    disabled = {i: r["status"] for i, r in newapi.server.store.items()}
+    values = cli("history", "undo", "1", "--site", newapi.name)
+    assert values.code == 2 and "undoing entry 1 puts back" in values.err and "add --yes" in values.err
+    batch = cli("history", "undo", "1", "--site", newapi.name, "--batch")
+    assert batch.code == 2 and "add --yes" in batch.err
+    assert {i: r["status"] for i, r in newapi.server.store.items()} == disabled
+
+    name = asyncio.run(_delete_first(octopus))
+    recreate = cli("history", "undo", "1", "--site", octopus.name)
+    assert recreate.code == 2 and "undoing entry 1 creates again 1 channel: add --yes" in recreate.err
+    assert not any(r["name"] == name for r in octopus.server.channels.values())
+
+    asked: list[str] = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda question: asked.append(question) or "y")
+    assert cli("history", "undo", "1", "--site", octopus.name).code == 0
+    assert asked == ["Create 1 channel again? [y/N] "]
+    assert any(r["name"] == name for r in octopus.server.channels.values())
+
+
+def test_undo_refuses_a_channel_that_took_the_id_of_the_one_it_changed(cli, sites) -> None:
+    """New API on SQLite gives the highest id again once its channel is deleted: the disable's undo
+    must not enable the new channel there, and the delete's undo must not take it for the deleted one."""
+    newapi, _octopus = sites
+    highest = max(newapi.server.store)
+    newapi.server.store[highest]["status"] = 1
+    name = newapi.server.record(highest)["name"]
+
+    async def disable_delete_create(backend, channels) -> None:
+        [channel] = [c for c in channels if c.id == highest]
+        await backend.set_status(highest, False)
+        trash.append([channel], site=newapi.name, capabilities=backend.capabilities)
+        await backend.delete_channel(highest)
+        spec = ChannelSpec(name="cli-undo-other", type=channel.type.code, key="sk-cli-other-0123456789", base_url=channel.base_url, models=("gpt-4o",))
+        await create_channel(backend, spec)
+
+    asyncio.run(_write(newapi, disable_delete_create))
+    assert newapi.server.record(highest)["name"] == "cli-undo-other"
+    newapi.server.store[highest]["status"] = 2  # another admin disables the new channel
+    refused = cli("history", "undo", "1", "--site", newapi.name, "--yes")
+    assert refused.code == 1, refused.err
+    assert f"#{highest} is now cli-undo-other, not {name}: the channel was deleted since (entry 2)" in refused.err
+    assert newapi.server.record(highest)["status"] == 2
+    recreate = cli("history", "undo", "2", "--site", newapi.name, "--yes")
+    assert "still on the server" not in recreate.err and "the server never returns" in recreate.err
+
+
+def test_a_channel_set_back_while_the_undo_asks_is_left_alone_and_exits_0(cli, sites, monkeypatch) -> None:
+    newapi, _octopus = sites
+    channel_id = min(i for i, r in newapi.server.store.items() if r["status"] == 1)
+
+    async def disable(backend, channels) -> None:
+        await backend.set_status(channel_id, False)
+
+    asyncio.run(_write(newapi, disable))
+
+    def another_admin_enables_it(question: str) -> str:
+        newapi.server.store[channel_id]["status"] = 1
+        return "y"
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", another_admin_enables_it)
+    undo = cli("history", "undo", "1", "--site", newapi.name)
+    assert undo.code == 0, undo.err
+    assert "already enabled (set so since the undo was checked): left alone" in undo.out
+    assert "Undo: nothing changed; 1 channel already as before." in undo.err

@@ -49,7 +49,7 @@ def test_entries_count_up_per_site_in_a_private_file(tmp_path: Path) -> None:
     assert [e.id for e in lab.entries()] == [1]
     assert stat.S_IMODE(home.path.stat().st_mode) == 0o600
     line = json.loads(home.path.read_text().splitlines()[0])
-    assert line["at"] == "2026-08-30T12:00:00.000Z" and line["site"] == "home" and line["v"] == 1
+    assert line["at"] == "2026-08-30T12:00:00.000Z" and line["site"] == "home" and line["v"] == 2
 
 
 def test_site_names_that_are_not_file_names_get_files_of_their_own(tmp_path: Path) -> None:

@@ -251,3 +251,54 @@ def test_a_confirmation_names_one_auto_disabled_or_hidden_channel_in_the_singula
     text = plan_summary(StatusPlans((StatusPlan(True, targets, hidden_ids=frozenset({2})),)))
     assert "1 of the 3 is hidden by the current filter." in text
     assert "because it failed: 1 of them. Enabling it sends requests to it again." in text
+
+
+async def test_a_channel_set_back_while_the_undo_is_confirmed_is_skipped_not_failed():
+    """Another admin re-enables a channel while the undo's confirmation is open: it is where the
+    undo would put it, so it is left alone as skipped (ctrl+r has nothing to retry), not failed."""
+    async with running_app() as (app, pilot, demo):
+        before = statuses(demo)
+        await pilot.press("a", "minus")
+        await wait_screen(pilot, StatusConfirmScreen)
+        await pilot.press("y")
+        await finish_batch(pilot)
+
+        await pilot.press("ctrl+z")
+        await wait_screen(pilot, ConfirmScreen)
+        meanwhile = min(i for i, s in before.items() if s == ENABLED)
+        demo.gateway.sites[NEWAPI_SITE].server.store[meanwhile]["status"] = ENABLED
+        await pilot.press("y")
+        results = await wait_screen(pilot, BatchResultsScreen, timeout=30)
+        [left] = [r for r in results._results if r.channel_id == meanwhile]
+        assert (left.outcome.value, left.message) == ("skipped", "already enabled (set so since the undo was checked): left alone")
+        assert not any(r.outcome.value == "failed" for r in results._results)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not main_screen(app).batch_running and app.screen is main_screen(app))
+        assert statuses(demo) == before
+
+
+async def test_undo_leaves_alone_a_channel_that_took_the_id_of_the_one_disabled():
+    """New API gives the highest id again once its channel is deleted: after our disable, another
+    admin deletes the channel, creates another (it gets the id) and disables it. ctrl+z must not
+    enable that other channel."""
+    import time
+
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        server = demo.gateway.sites[NEWAPI_SITE].server
+        channel = max((c for c in screen.current.channels if c.status.is_enabled), key=lambda c: c.id)
+        for other_id in [i for i in server.store if i > channel.id]:
+            server.table.delete([other_id])
+        screen.table.move_cursor_to_channel(channel.id)
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: statuses(demo)[channel.id] == DISABLED)
+        await wait_for(pilot, lambda: not screen.batch_running)
+        row = {**server.record(channel.id), "id": 0, "name": "undo-id-other", "created_time": int(time.time()) + 60}
+        server.table.delete([channel.id])
+        assert server.table.insert(row) == channel.id
+
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: any("Nothing to undo" in n.message for n in app._notifications))
+        note = next(n.message for n in app._notifications if "Nothing to undo" in n.message)
+        assert f"#{channel.id} {channel.name} (gone: #{channel.id} is now undo-id-other)" in note
+        assert statuses(demo)[channel.id] == DISABLED

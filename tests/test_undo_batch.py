@@ -93,7 +93,7 @@ def test_the_cli_undoes_a_batch(cli, gateway: DemoGateway, monkeypatch: pytest.M
     listed = json.loads(cli("history", "--site", site.name, "--json").out)
     batch = listed[0]["batch"]
     assert batch and len(json.loads(cli("history", "--batch", batch, "--json").out)) == 5
-    result = cli("history", "undo", "2", "--site", site.name, "--batch")
+    result = cli("history", "undo", "2", "--site", site.name, "--batch", "--yes")
     assert result.code == 0, result.err
     assert f"Undo batch {batch} (5 entries)" in result.err
     assert all(_enabled(site, c) for c in disabled)

@@ -120,7 +120,7 @@ def test_history_undo_batch_undoes_every_site_of_a_fleet_write(
 
     asyncio.run(tag_everywhere())
     entry = Journal(sites[1].name).entries()[-1]
-    result = cli("history", "undo", str(entry.id), "--site", sites[1].name, "--batch")
+    result = cli("history", "undo", str(entry.id), "--site", sites[1].name, "--batch", "--yes")
     assert result.code == 0, result.err
     assert f"Undo batch {entry.batch} (6 entries) on 3 sites:" in result.err
     for site in sites:

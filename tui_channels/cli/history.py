@@ -4,8 +4,8 @@ The list reads the journal files only (no site is contacted; rotated files too).
 every entry of the entry's batch, on every site it reached (a fleet action writes one batch over
 its sites), each site checked and written under its own backend. An undo reads
 the entry's channels from the server, refuses with the reason when they changed since, and
-otherwise sends the values from before; deleting a created channel needs `--yes` (or a typed y
-at a terminal). An edit that also changed a key puts back every other field: the journal never
+otherwise sends the values from before. Every undo writes, so each asks first: a typed y at a
+terminal, or `--yes` (without a terminal, an undo without `--yes` writes nothing and exits 2). An edit that also changed a key puts back every other field: the journal never
 keeps secrets, so the key stays as it is, and standard error says so.
 
 Exit codes: 0 when everything the entry changed was put back, 1 when the undo was refused or a
@@ -124,12 +124,13 @@ async def _undo(args: argparse.Namespace) -> int:
         print(f"Undo entry {entry.id} ({action_label(entry)}, {when(entry)} UTC) on {profile.name}:", file=sys.stderr)
         print(plan.describe(), file=sys.stderr)
         if plan.kind is UndoKind.RECREATE_DELETED:
+            _refuse_blocked(plan)
+        does = _DOES[plan.kind].format(plan.what)
+        if not (args.yes or _ask(f"{does[0].upper()}{does[1:]}?")):
+            raise UsageError(f"undoing entry {entry.id} {_VERB[plan.kind]} {plan.what}: add --yes to confirm")
+        if plan.kind is UndoKind.RECREATE_DELETED:
             results = await _recreate(plan, backend, session.profile.concurrency)
         else:
-            if plan.kind is UndoKind.DELETE_CREATED and not _confirmed(args, plan):
-                raise UsageError(
-                    f"undoing entry {entry.id} deletes {plan.what}: add --yes to confirm"
-                )
             results = await apply_undo(backend, plan, site=profile.name)
     finally:
         await session.disconnect()
@@ -170,9 +171,8 @@ async def _undo_batch(config: AppConfig, entry: Entry, journal: list[Entry], arg
         where = next(iter(undo.parts)) if undo.sites == 1 else f"{undo.sites} sites"
         print(f"Undo batch {undo.batch} ({entries}) on {where}:", file=sys.stderr)
         print(undo.describe(lines=50), file=sys.stderr)
-        deletes = plural(undo.deletes, "channel or group", "channels or groups")
-        if undo.deletes and not (args.yes or _ask(f"Delete {deletes} (to the trash first)?")):
-            raise UsageError(f"undoing batch {undo.batch} deletes {deletes}: add --yes to confirm")
+        if not (args.yes or _ask(undo.title)):
+            raise UsageError(f"undoing batch {undo.batch} writes to {where}: add --yes to confirm")
         undone = await apply_fleet_undo(connect, undo)
     finally:
         for session in sessions.values():
@@ -189,7 +189,23 @@ async def _undo_batch(config: AppConfig, entry: Entry, journal: list[Entry], arg
     return code
 
 
-async def _recreate(plan: UndoPlan, backend: Any, concurrency: int) -> list[ChannelResult]:
+_DOES = {
+    UndoKind.VALUES: "put back {}",
+    UndoKind.DELETE_CREATED: "delete {} (to the trash first)",
+    UndoKind.RECREATE_DELETED: "create {} again",
+    UndoKind.RECREATE_GROUP: "create {} again",
+}
+"""What an undo of each kind writes, for its question."""
+_VERB = {
+    UndoKind.VALUES: "puts back",
+    UndoKind.DELETE_CREATED: "deletes",
+    UndoKind.RECREATE_DELETED: "creates again",
+    UndoKind.RECREATE_GROUP: "creates again",
+}
+
+
+def _refuse_blocked(plan: UndoPlan) -> None:
+    """A recreate with a row the command line cannot create (a key the trash lacks) is refused whole."""
     assert plan.restore is not None
     blocked = blocked_rows(plan.restore)
     if blocked:
@@ -198,15 +214,13 @@ async def _recreate(plan: UndoPlan, backend: Any, concurrency: int) -> list[Chan
             "you can type a key the trash lacks.",
             title="Cannot undo",
         )
+
+
+async def _recreate(plan: UndoPlan, backend: Any, concurrency: int) -> list[ChannelResult]:
+    assert plan.restore is not None
     settings = creation_settings(BatchSettings(concurrency=concurrency))
     creating = CreateRun(backend, plan.restore, undoes=plan.entry.id)
     return await BatchRun(plan.restore.placeholders(), creating, settings).run()
-
-
-def _confirmed(args: argparse.Namespace, plan: UndoPlan) -> bool:
-    if args.yes:
-        return True
-    return _ask(f"Delete {plan.what} (to the trash first)?")
 
 
 def _ask(question: str) -> bool:

@@ -17,7 +17,7 @@ ids counting.)
 Each line is one `Entry`:
 
     {
-      "v": 1,
+      "v": 2,                                    # 2: changes carry the channel's identity
       "id": 17,                                  # per site, counting up from 1
       "at": "2026-08-30T12:34:56.789Z",          # UTC, when the write was sent
       "site": "home", "backend": "newapi", "flavor": "newapi",
@@ -26,13 +26,20 @@ Each line is one `Entry`:
       "ok": true, "error": "",                   # a failed write is journalled too, with the reason
       "args": {"tag": "team-a"},                 # the call's other parameters, scrubbed
       "changes": [{"of": "channel", "id": 5, "name": "openai-1",
+                   "created": 1720000000,        # the server's creation time, where it has one
                    "before": {"models": ["a"]}, "after": {"models": ["a", "b"]},
                    "withheld": []}],             # fields whose values are secrets: named, never stored
       "undoes": null,                            # the entry this write undid, for an undo
       "batch": "3f2a9c1b7e"                      # shared by the writes of one batch, else null
     }
 
-`before` is null for a channel the write created, `after` null for one it deleted. Values are
+`before` is null for a channel the write created, `after` null for one it deleted. A change names
+its channel by id and by identity: `name` (the channel's name right after the write) and `created`
+(the server's creation time of the channel, unix seconds: New API family `created_time`, AxonHub
+`createdAt`; null where the server keeps none, as Octopus and Claude Code Hub). New API, One API
+and Veloera on SQLite give a new channel the highest id plus one, so a channel created after the
+highest was deleted takes its id: an undo tells the two apart by identity (see `undo`). Entries of
+version 1 carry no identity. Values are
 those `Backend.update_channel` takes (see `change_values`), so an undo sends them back as they are.
 No value here is a secret: keys, key lists and headers are withheld by name, and any other value
 the scrubber (`redact.scrub`) would mask is withheld too.
@@ -58,7 +65,8 @@ from ..errors import ChannelsError
 from ..redact import logger
 
 JOURNAL_DIR = "journal"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: each change carries its channel's identity (`Change.created`, and `name` compared as such)."""
 LOCK_TIMEOUT = 10.0
 """Seconds to wait for another process's append before giving up."""
 ROTATE_AT_BYTES = 4 * 1024 * 1024
@@ -84,6 +92,9 @@ class Change(BaseModel):
     of: str = "channel"
     id: int | None = None
     name: str = ""
+    created: int | None = None
+    """The server's creation time of the channel (unix seconds), where the server returns one: with
+    `name`, which channel this was, whatever holds its id later."""
     before: dict[str, Any] | None = None
     """None: the channel did not exist before (a create)."""
     after: dict[str, Any] | None = None

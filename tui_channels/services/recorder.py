@@ -606,6 +606,7 @@ class JournaledBackend:
         return Change(
             id=channel.id,
             name=mask_remembered(channel.name),
+            created=channel.created_time,
             before=sides[0],
             after=sides[1],
             withheld=tuple(dict.fromkeys(withheld)),

@@ -37,11 +37,12 @@ from itertools import count
 from ..backends.base import Backend
 from ..models import Channel, ChannelStatus
 from ..wording import plural
-from .batch import Operation, failed, succeeded
+from .batch import Operation, failed, skipped, succeeded
 from .journal import Entry
 from .named import named_channels
 from .recorder import acting, written_entries
 from .results import ChannelResult
+from .identity import same_channel
 from .undo import moved_since, read_current
 
 
@@ -267,6 +268,9 @@ class StatusChange:
     before: dict[int, ChannelStatus] = field(default_factory=dict)
     after: dict[int, ChannelStatus] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    channels: dict[int, Channel] = field(default_factory=dict)
+    """Each written channel as it was, to know it again (`identity.same_channel`): an id another
+    channel took since is not this one."""
     entries: dict[int, int] = field(default_factory=dict)
     """Each written channel's journal entry, which its undo names as the entry it reverses."""
 
@@ -300,6 +304,7 @@ class StatusChange:
                 self.before[channel.id] = channel.status
                 self.after[channel.id] = ChannelStatus(result.value)
                 self.names[channel.id] = channel.name
+                self.channels[channel.id] = channel
 
         return arrived
 
@@ -312,6 +317,8 @@ class StatusChange:
             channel = current.get(channel_id)
             if channel is None:
                 moved.append(f"#{channel_id} {self.names[channel_id]} (gone)")
+            elif channel_id in self.channels and not same_channel(self.channels[channel_id], channel):
+                moved.append(f"#{channel_id} {self.names[channel_id]} (gone: #{channel_id} is now {channel.name})")
             elif self.before[channel_id] is ChannelStatus.AUTO_DISABLED and channel.status is written_status(
                 ChannelStatus.AUTO_DISABLED
             ):
@@ -440,11 +447,13 @@ def undo_operation(backend: Backend, plan: UndoPlan) -> Operation:
     async def run(channel: Channel) -> ChannelResult:
         expected = {"status": after[channel.id].value}
         now = (await current()).get(channel.id)
-        moved = moved_since(backend.capabilities, expected, now)
-        if moved:
-            return failed(channel, moved, value=now.status.value if now is not None else None)
+        moved = moved_since(backend.capabilities, expected, now, planned=channel)
         status = before[channel.id]
         written = written_status(status)
+        if moved and now is not None and same_channel(channel, now) and now.status in (status, written):
+            return skipped(channel, f"already {now.status.label} (set so since the undo was checked): left alone")
+        if moved:
+            return failed(channel, moved, value=now.status.value if now is not None else None)
         with acting("undo", undoes=plan.change.entries.get(channel.id)):
             await backend.set_status(channel.id, written is ChannelStatus.ENABLED)
         note = " (was auto-disabled)" if status is ChannelStatus.AUTO_DISABLED else ""

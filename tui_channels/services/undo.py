@@ -20,7 +20,13 @@ Three kinds of undo, whatever backend the site runs (all through the `Backend` i
 
 Every check reads the server's current records (`read_current`: one GET per channel, one listing
 for many), never a list the app loaded earlier, and the check runs again just before the writes,
-so an undo confirmed after a pause still refuses a channel that changed meanwhile.
+so an undo confirmed after a pause still refuses a channel that changed meanwhile; one that is by
+then where the undo would put it (set back by someone else, or a created channel deleted) is
+skipped, not failed.
+
+Every check is of the channel the entry wrote, not of whatever holds its id now: a later delete of
+that id in the journal, or a different identity (`identity`), refuses it; a delete's undo never
+takes another channel at that id for the deleted one.
 
 Model groups (Octopus) are undone the same three ways: an edit puts the group's former settings
 and members back, a create deletes the group (to the group trash first), a delete creates it again
@@ -55,13 +61,12 @@ from .recorder import acting, one_batch
 from .results import ChannelResult, Outcome
 from .revealed_keys import with_keys
 from .history import change_text, short
+from .identity import CREATE_OPS, DELETE_OPS, ended_since, identity_problem, same_channel
 from .transfer import TrashedChannel, plan_transfer, trashed_channels
 
 VALUE_OPS = frozenset(
     {"update", "status", "tag", "tag_status", "tag_edit", "batch_update", "upstream_apply", "upstream_apply_all"}
 )
-CREATE_OPS = frozenset({"create", "copy"})
-DELETE_OPS = frozenset({"delete", "delete_disabled"})
 GROUP_OPS = frozenset({"group_create", "group_update", "group_delete"})
 NOT_UNDOABLE = {
     "server_sync": "the server synced these models itself, and its next sync would undo an undo; "
@@ -249,7 +254,7 @@ async def plan_undo(
     if reason is not None:
         raise UndoRefused(f"Entry {entry.id} cannot be undone: {reason}.")
     if entry.op in DELETE_OPS:
-        return await _plan_recreate(backend, entry)
+        return await _plan_recreate(backend, entry, journal)
     if entry.op in GROUP_OPS:
         return await _plan_group(backend, entry)
     changes = [c for c in entry.changes if c.of == "channel"]
@@ -260,7 +265,13 @@ async def plan_undo(
     for change in changes:
         channel = current.get(change.id) if change.id is not None else None
         if channel is None:
-            problems.append(f"#{change.id} {change.name} is not on the server any more")
+            ended = ended_since(journal, entry, change.id)
+            by = f" (deleted by entry {ended.id})" if ended is not None and ended.op in DELETE_OPS else ""
+            problems.append(f"#{change.id} {change.name} is not on the server any more{by}")
+            continue
+        other = identity_problem(entry, change, channel, journal)
+        if other:
+            problems.append(other)
             continue
         item, problem = _check(backend.capabilities, entry, change, channel, journal)
         items.append(item)
@@ -291,11 +302,7 @@ def _as_before(capabilities: Capabilities, entry: Entry, item: ChannelUndo, jour
     change the journal does not know (made on the server, or by another tool)."""
     change = item.change
     names = list(change.before or {})
-    now = values_of(capabilities, item.channel, names).values
-    if names == ["status"]:
-        held = short(now.get("status"))
-    else:
-        held = "back to " + ", ".join(f"{name} {short(now.get(name))}" for name in names[:3])
+    held = _held(capabilities, change, item.channel)
     later = [
         other
         for other in journal
@@ -315,6 +322,24 @@ def _as_before(capabilities: Capabilities, entry: Entry, item: ChannelUndo, jour
     return f"#{change.id} {change.name}: already {held} ({how})"
 
 
+def _held(capabilities: Capabilities, change: Change, channel: Channel) -> str:
+    """What `channel` holds of the fields `change` set before: "enabled" for a status alone, else
+    "back to priority 0, weight 1"."""
+    names = list(change.before or {})
+    now = values_of(capabilities, channel, names).values
+    if names == ["status"]:
+        return short(now.get("status"))
+    return "back to " + ", ".join(f"{name} {short(now.get(name))}" for name in names[:3])
+
+
+def holds_before(capabilities: Capabilities, change: Change, channel: Channel) -> bool:
+    """Whether `channel` holds what undoing `change` would write: its "before" values, or what an
+    undo writes for them (disabled by hand for auto-disabled)."""
+    before = change.before or {}
+    now = values_of(capabilities, channel, list(before)).values
+    return any(all(same(now.get(n), v) for n, v in values.items()) for values in (before, written_back(before)))
+
+
 def _check(
     capabilities: Capabilities, entry: Entry, change: Change, channel: Channel, journal: Sequence[Entry]
 ) -> tuple[ChannelUndo, str]:
@@ -331,8 +356,7 @@ def _check(
             return item, f"{label} changed since it was created ({differs}){_undo_first(journal, entry, change, now)}"
         return item, ""
     now = values_of(capabilities, channel, [*(change.before or {}), *expected]).values
-    before = change.before or {}
-    if any(all(same(now.get(n), v) for n, v in values.items()) for values in (before, written_back(before))):
+    if holds_before(capabilities, change, channel):
         return ChannelUndo(channel, change, already_undone=True, expected=expected), ""
     differs = _differences(expected, now)
     item = ChannelUndo(channel, change, expected=expected)
@@ -407,26 +431,24 @@ async def read_current(backend: Backend, channel_ids: Iterable[int]) -> dict[int
     return found
 
 
-async def _plan_recreate(backend: Backend, entry: Entry) -> UndoPlan:
+async def _plan_recreate(backend: Backend, entry: Entry, journal: Sequence[Entry]) -> UndoPlan:
     changes = [c for c in entry.changes if c.of == "channel" and c.id is not None]
-    still = await read_current(backend, [c.id for c in changes if c.id is not None])
+    now = await read_current(backend, [c.id for c in changes if c.id is not None])
+    trashed = trashed_channels(trash.read())
+    found = {change.id: trashed_record(entry, change, trashed) for change in changes}
+    still = [
+        now[c.id] for c in changes if c.id in now and _still_there(entry, c, found[c.id], now[c.id], journal)
+    ]
     if still:
-        names = ", ".join(f"#{c.id} {c.name}" for c in still.values())
+        names = ", ".join(f"#{c.id} {c.name}" for c in still)
         raise UndoRefused(f"Entry {entry.id} cannot be undone: {names} is still on the server, so there is nothing to restore.")
-    records = trash.read()
-    items = []
-    missing = []
-    for change in changes:
-        found = trashed_record(entry, change, trashed_channels(records))
-        if found is None:
-            missing.append(f"#{change.id} {change.name}")
-        else:
-            items.append((found.channel, found.origin))
+    missing = [f"#{c.id} {c.name}" for c in changes if found[c.id] is None]
     if missing:
         raise UndoRefused(
             f"Entry {entry.id} cannot be undone: the trash holds no record of {', '.join(missing)} "
             "deleted then, so it cannot be created again."
         )
+    items = [(record.channel, record.origin) for record in found.values() if record is not None]
     channels = await backend.list_channels()
     title = f"Undo entry {entry.id}: create {plural(len(items), 'deleted channel')} again on {entry.site}"
     plan = plan_transfer(items, backend.capabilities, channels, site=entry.site, title=title, action="undo")
@@ -470,6 +492,19 @@ async def _plan_group(backend: Backend, entry: Entry) -> UndoPlan:
     return UndoPlan(entry, UndoKind.VALUES, groups=[GroupUndo(now, change)])
 
 
+def _still_there(
+    entry: Entry, change: Change, record: TrashedChannel | None, now: Channel, journal: Sequence[Entry]
+) -> bool:
+    """Whether `now`, at the id a delete entry names, is the channel it deleted (the delete did not
+    take), not another one given that id since: the same creation time (the change's, or the trash
+    record's), else no later create at that id and the same name."""
+    created = change.created if change.created is not None else record.channel.created_time if record else None
+    if created is not None and now.created_time is not None:
+        return created == now.created_time
+    later = ended_since(journal, entry, change.id)
+    return later is None and now.name == (record.channel.name if record else change.name)
+
+
 def trashed_record(entry: Entry, change: Change, trashed: Sequence[TrashedChannel]) -> TrashedChannel | None:
     """The newest trash record of the channel this entry deleted, saved before the delete was sent."""
     deleted_at = entry.at.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -510,9 +545,9 @@ async def apply_undo(
                 continue
             assert current is not None
             now = current.get(channel.id)
-            moved = moved_since(backend.capabilities, item.expected, now)
-            if moved:
-                results.append(_result(channel, Outcome.FAILED, moved))
+            left = _left_alone(backend.capabilities, plan, item, now)
+            if left is not None:
+                results.append(left)
                 continue
             assert now is not None
             try:
@@ -531,12 +566,39 @@ async def apply_undo(
     return results
 
 
-def moved_since(capabilities: Capabilities, expected: Mapping[str, Any], now: Channel | None) -> str:
+def _left_alone(capabilities: Capabilities, plan: UndoPlan, item: ChannelUndo, now: Channel | None) -> ChannelResult | None:
+    """The result for a channel that changed since the undo was checked (`now`: read again just
+    before the write), or None to write it. One already where the undo would put it (set back by
+    someone else meanwhile, or deleted, for a created channel) is skipped, not failed."""
+    channel = item.channel
+    if plan.kind is UndoKind.DELETE_CREATED and (now is None or not same_channel(channel, now)):
+        return _result(channel, Outcome.SKIPPED, "already deleted (since the undo was checked): left alone")
+    moved = moved_since(capabilities, item.expected, now, planned=channel)
+    if not moved:
+        return None
+    renamed = "name" in item.expected
+    if (
+        plan.kind is UndoKind.VALUES
+        and now is not None
+        and same_channel(channel, now, renamed=renamed)
+        and holds_before(capabilities, item.change, now)
+    ):
+        held = _held(capabilities, item.change, now)
+        return _result(channel, Outcome.SKIPPED, f"already {held} (set so since the undo was checked): left alone")
+    return _result(channel, Outcome.FAILED, moved)
+
+
+def moved_since(
+    capabilities: Capabilities, expected: Mapping[str, Any], now: Channel | None, *, planned: Channel | None = None
+) -> str:
     """Why a channel checked for an undo cannot be undone any more, read again just before the
-    write (`now`, None when it is gone): it no longer holds the `expected` values. "" when it can.
-    Every undo checks with it right before writing: the history's, `history undo` and ctrl+z's."""
+    write (`now`, None when it is gone): it is not the channel checked (`planned`: another took its
+    id), or it no longer holds the `expected` values. "" when it can. Every undo checks with it
+    right before writing: the history's, `history undo` and ctrl+z's."""
     if now is None:
         return "not on the server any more: left alone"
+    if planned is not None and not same_channel(planned, now, renamed="name" in expected):
+        return f"another channel holds #{now.id} now ({now.name}): left alone"
     values = values_of(capabilities, now, list(expected)).values
     differs = _differences(expected, values)
     return f"changed since the undo was checked ({differs}): left alone" if differs else ""
@@ -552,6 +614,9 @@ async def _undo_group(
         if plan.kind is UndoKind.RECREATE_GROUP:
             before = change.before or {}
             taken = next((g for g in groups.values() if g.name == before.get("name")), None)
+            if taken is not None and not _differences(before, group_values(taken).values):
+                why = f"already on the server again, as before (#{taken.id}): left alone"
+                return ChannelResult(taken.id or 0, name, Outcome.SKIPPED, why)
             if taken is not None:
                 return ChannelResult(change.id or 0, name, Outcome.FAILED, f"a group named {taken.name} is on the server now (#{taken.id}): left alone")
             blank = ModelGroup(None, str(before.get("name") or change.name), before.get("mode", 0))
@@ -559,9 +624,14 @@ async def _undo_group(
             return ChannelResult(saved.id or 0, name, Outcome.OK, f"created again as group #{saved.id}")
         assert undo.group is not None and undo.group.id is not None
         now = groups.get(undo.group.id)
+        if now is None and plan.kind is UndoKind.DELETE_CREATED:
+            return ChannelResult(undo.group.id, name, Outcome.SKIPPED, "already deleted (since the undo was checked): left alone")
         if now is None:
             return ChannelResult(undo.group.id, name, Outcome.FAILED, "not on the server any more: left alone")
         differs = _differences(change.after or {}, group_values(now).values)
+        if differs and plan.kind is UndoKind.VALUES and not _differences(change.before or {}, group_values(now).values):
+            why = "already as before (set so since the undo was checked): left alone"
+            return ChannelResult(undo.group.id, name, Outcome.SKIPPED, why)
         if differs:
             return ChannelResult(undo.group.id, name, Outcome.FAILED, f"changed since the undo was checked ({differs}): left alone")
         if plan.kind is UndoKind.DELETE_CREATED:
