@@ -353,3 +353,28 @@ async def test_a_batch_undo_names_the_channel_a_later_entry_changed_back_and_tha
         text = str(app.screen.query_one("#confirm-message").render())
         assert f"#{first.id} {first.name}: already enabled (changed since by entry {latest.id})" in text
         assert "undone already" not in text
+
+
+async def test_undo_refuses_a_channel_that_took_the_id_of_the_one_disabled(gateway, monkeypatch) -> None:
+    """New API gives the highest id again once its channel is deleted: `u` on the disable of a
+    channel deleted since refuses, naming the channel there now, and never enables it."""
+    newapi, octopus = _sites(gateway)
+    highest = max(newapi.server.store)
+    newapi.server.store[highest]["status"] = 1
+    name = newapi.server.record(highest)["name"]
+    async with app_on_sites(monkeypatch, newapi, octopus) as (app, pilot):
+        await _disable(pilot, newapi, highest, "status")
+        session = main_screen(app).current
+        [channel] = [c for c in session.channels if c.id == highest]
+        await session.backend.delete_channel(highest)
+        spec = ChannelSpec(name="history-other", type=channel.type.code, key="sk-history-other-0123456789", base_url=channel.base_url, models=("gpt-4o",))
+        assert (await create_channel(session.backend, spec)).id == highest
+        newapi.server.store[highest]["status"] = 2  # another admin disables the new channel
+
+        await _open_history(pilot)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: f"Entry 1 on {newapi.name}" in screen_text(app))
+        await pilot.press("u")
+        refusal = f"#{highest} is now history-other, not {name}: the channel was deleted since (entry 2)"
+        await wait_for(pilot, lambda: any(refusal in str(n.message) for n in app._notifications))
+        assert isinstance(app.screen, HistoryScreen) and newapi.server.record(highest)["status"] == 2

@@ -85,6 +85,30 @@ async def test_a_group_changed_after_the_check_is_left_alone(subject: Subject) -
     assert await _named(subject.other, "someone-late") is not None
 
 
+async def test_a_group_set_back_after_the_check_is_skipped_not_failed(subject: Subject) -> None:
+    """Another admin puts the group back while the undo is confirmed: it is where the undo would
+    put it, so it is left alone as skipped, not failed."""
+    saved = await subject.backend.create_model_group(subject.group("undo-back"))
+    await subject.backend.update_model_group(saved, replace(saved, name="undo-back-2"))
+    plan = await plan_undo(subject.backend, subject.last())
+    [now] = [g for g in await subject.other.list_model_groups() if g.id == saved.id]
+    await subject.other.update_model_group(now, replace(now, name="undo-back"))
+    [result] = await apply_undo(subject.backend, plan, site=subject.site.name)
+    assert (result.outcome, result.message) == (
+        Outcome.SKIPPED, "already as before (set so since the undo was checked): left alone"
+    )
+
+
+async def test_a_created_group_deleted_after_the_check_is_skipped_not_failed(subject: Subject) -> None:
+    saved = await subject.backend.create_model_group(subject.group("undo-gone"))
+    plan = await plan_undo(subject.backend, subject.last())
+    await subject.other.delete_model_group(saved.id)
+    [result] = await apply_undo(subject.backend, plan, site=subject.site.name)
+    assert (result.outcome, result.message) == (
+        Outcome.SKIPPED, "already deleted (since the undo was checked): left alone"
+    )
+
+
 async def test_a_created_group_is_deleted_to_the_group_trash(subject: Subject) -> None:
     await subject.backend.create_model_group(subject.group("undo-created"))
     plan = await plan_undo(subject.backend, subject.last())

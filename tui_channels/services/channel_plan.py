@@ -80,7 +80,7 @@ class PlannedChannel:
             if self.key_count > 1:
                 keys = plural(self.key_count, "key")
                 return f"the server never returns keys: supply the pool's {keys}, separated by spaces"
-            return "the server never returns this channel's key: supply it"
+            return "the server never returns this channel's key, so supply it"
         several = several_keys_problem(self.capabilities, self.spec) if self.capabilities else ""
         if several:
             return several
