@@ -60,6 +60,8 @@ async def _disable(pilot, site: DemoSite, channel_id: int, flag: str) -> None:
     await _on_channel(pilot, channel_id)
     await pilot.press("minus")
     await wait_for(pilot, lambda: site.server.record(channel_id)[flag] in (False, 2))
+    # The entry is appended once the server has answered: wait for it, not for the server alone.
+    await wait_for(pilot, lambda: any(channel_id in e.channel_ids() for e in Journal(site.name).entries()))
     await _back_to_main(pilot)
 
 
