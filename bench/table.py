@@ -39,7 +39,7 @@ from tui_channels.backends.base import COLUMNS_ALL
 from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.models import Channel
-from tui_channels.screens.main_base import settle_heap
+from tui_channels.collector import settle_heap
 from tui_channels.services.channel_view import CELL_TEXT, ViewState, haystack, normalise_search
 from tui_channels.widgets.channel_table import COLUMNS, ChannelTable
 

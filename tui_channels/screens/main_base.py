@@ -23,10 +23,8 @@ secrets, sessions). Each mixin names in `FLEET_ACTIONS` the actions that also wo
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import ClassVar
 
@@ -40,6 +38,7 @@ from textual.widgets import ContentSwitcher, Input, LoadingIndicator, Static
 from ..widgets.footer import FittingFooter
 from ..backends.base import COLUMNS_ALL, Backend, Capabilities, Operation
 from ..backends.registry import supported_gateways
+from ..collector import full_collections_paused, settle_heap
 from ..config import FLEET_COLUMNS, SortPref
 from ..errors import ChannelsError
 from ..models import Channel
@@ -84,52 +83,6 @@ ONE_SITE_AT_A_TIME = "This works on one site at a time: press s and pick a site 
 
 Shown = SiteSession | Fleet
 """What the main screen shows: one site, or the fleet."""
-
-
-def settle_heap() -> None:
-    """Take freshly loaded channels out of the cyclic garbage collector's scans.
-
-    With 10,000 channels (each keeping its server record) one full collection takes about 60 ms,
-    which showed as the p95 of filter keystrokes (bench/table.py). Loaded records live until the
-    next load and hold no reference cycles, so reference counting still frees them when replaced.
-    """
-    gc.collect()
-    gc.freeze()
-
-
-_NO_FULL_COLLECTION = 1_000_000_000
-"""A third collector threshold that a load never reaches: no full collection while it runs."""
-
-_loads_under_way = 0
-"""Loads inside `full_collections_paused`; the thresholds come back when the last one ends."""
-
-_thresholds: tuple[int, int, int] | None = None
-"""The collector's thresholds from before the first load under way."""
-
-
-@contextmanager
-def full_collections_paused() -> Iterator[None]:
-    """Skip full collections of the cyclic garbage collector while channels load (`settle_heap`
-    follows).
-
-    A load allocates hundreds of thousands of objects that all live on; every full collection
-    the allocations trigger scans each of them again, which was a third of the fleet's CPU time
-    while loading 100,000 channels (bench/fleet.py). The young generations are still collected:
-    each HTTP answer is a reference cycle holding its body, and pausing the collector altogether
-    kept every page's body until the end (+60 MiB at that size). Loads may overlap (a new one
-    starts while a cancelled one ends), so the thresholds come back when the last one ends.
-    """
-    global _loads_under_way, _thresholds
-    if _loads_under_way == 0:
-        _thresholds = gc.get_threshold()
-        gc.set_threshold(_thresholds[0], _thresholds[1], _NO_FULL_COLLECTION)
-    _loads_under_way += 1
-    try:
-        yield
-    finally:
-        _loads_under_way -= 1
-        if _loads_under_way == 0 and _thresholds is not None:
-            gc.set_threshold(*_thresholds)
 
 
 def offered_columns(capabilities: Capabilities) -> list[str]:

@@ -18,7 +18,8 @@ through `BatchRun`, so they all share the same guarantees:
   let finish, so every channel ends either done or untouched;
 - one `ChannelResult` per channel, delivered as it arrives and in input order at the end; an
   unexpected error (a bug) fails that channel with one line, never the whole batch;
-- the writes it sends share one batch id in the history journal, so they can be undone together.
+- the writes it sends share one batch id in the history journal, so they can be undone together;
+- the garbage collector makes no full collection, and fewer young ones, while it runs (`collector`).
 
 No Textual here: the app and the CLI both drive it.
 """
@@ -33,6 +34,7 @@ from dataclasses import dataclass, replace
 
 from ..backends.http import RetryAllowance, format_wait, retry_allowance
 from ..backends.ratelimit import Pacer, Pause, waiting_hook
+from ..collector import batch_collections
 from ..errors import AuthError, ChannelsError, PermissionDenied, RateLimited, describe
 from ..models import Channel
 from .recorder import one_batch
@@ -255,7 +257,8 @@ class BatchRun:
             ]
         ticker = asyncio.create_task(self._tick())
         try:
-            await asyncio.gather(*workers)
+            with batch_collections():
+                await asyncio.gather(*workers)
         except asyncio.CancelledError:
             self.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
