@@ -133,3 +133,33 @@ def test_a_request_url_is_the_one_httpx_parses_from_the_whole_address(
         expected.port,
         expected.scheme,
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/status", "/api/channel/", "/api/no-such-route", "/", "/api/channel/test/x"],
+)
+async def test_an_answer_is_the_one_httpx_makes_from_the_same_bytes(gateway: DemoGateway, path: str):
+    """Answers are made without passing their read body through httpx's decoders again: each must
+    equal, field for field, what `httpx.Response(content=…)` makes of the same status, headers and
+    body (JSON, an error object, the web UI's page, an empty body)."""
+    site = gateway.add_newapi("answers", channels=2)
+    transport = HttpTransport(site.url, headers={"Authorization": f"Bearer {site.secret}", "New-Api-User": "1"})
+    try:
+        answer = await transport.request("GET", path, timeout=10)
+    finally:
+        await transport.aclose()
+    wire = [(name, value) for name, value in answer.headers.raw if name.lower() != b"content-length"]
+    made = httpx.Response(answer.status_code, headers=wire, content=answer.content, request=answer.request)
+    assert answer.headers.raw == made.headers.raw
+    assert (answer.status_code, answer.content, answer.text, answer.encoding, answer.charset_encoding) == (
+        made.status_code,
+        made.content,
+        made.text,
+        made.encoding,
+        made.charset_encoding,
+    )
+    assert (answer.is_closed, answer.is_stream_consumed) == (made.is_closed, made.is_stream_consumed)
+    assert await answer.aread() == made.content
+    if "json" in answer.headers.get("content-type", ""):
+        assert answer.json() == made.json()

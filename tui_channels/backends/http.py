@@ -496,9 +496,35 @@ _DECODED_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer
 def _whole(
     status: int, raw_headers: Sequence[tuple[bytes, bytes]], content: bytes, request: httpx.Request
 ) -> httpx.Response:
-    """The answer as the backends get it: its decoded body, without the headers of its wire form."""
+    """The answer as the backends get it: its decoded body, without the headers of its wire form
+    (and with the `Content-Length` of the decoded body, as httpx gives an answer made from bytes).
+
+    It is the answer `httpx.Response(status, headers=…, content=content)` makes, made without
+    passing the body again through httpx's decoders and chunkers (a body it would only copy: this
+    layer has decoded it), about 15 µs of the 0.3 ms of CPU the client spends on a channel test;
+    where httpx no longer keeps a read body as `_content`, it is made that way."""
     headers = [(name, value) for name, value in raw_headers if name.lower() not in _DECODED_HEADERS]
-    return httpx.Response(status, headers=headers, content=content, request=request)
+    if not _KEEPS_READ_BODY:
+        return httpx.Response(status, headers=headers, content=content, request=request)
+    if content:
+        headers.append((b"Content-Length", str(len(content)).encode()))
+    response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content), request=request)
+    response._content = content
+    response.is_stream_consumed = response.is_closed = True
+    return response
+
+
+def _keeps_read_body() -> bool:
+    """Whether an httpx answer reads its body from `_content`, where its own `read()` keeps it."""
+    probe = httpx.Response(200, headers={"Content-Type": "application/json"}, stream=httpx.ByteStream(b""))
+    try:
+        probe._content = b"[1]"
+        return probe.content == b"[1]" and probe.json() == [1] and probe.text == "[1]"
+    except (httpx.HTTPError, httpx.StreamError, AttributeError, ValueError):
+        return False
+
+
+_KEEPS_READ_BODY = _keeps_read_body()
 
 
 _PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+/?")
