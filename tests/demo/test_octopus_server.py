@@ -135,6 +135,76 @@ def test_version_and_unknown_route(site: DemoSite, client: httpx.Client) -> None
     assert (missing.status_code, missing.text) == (404, "404 page not found")  # gin's own, not the envelope
 
 
+GIN_404 = (404, "text/plain", None, b"404 page not found")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/api/v1/nope", GIN_404),
+        ("POST", "/api/v1/channel/list", GIN_404),  # a route answers its own method only
+        ("PATCH", "/api/v1/channel/list", GIN_404),
+        ("OPTIONS", "/api/v1/channel/list", GIN_404),
+        ("HEAD", "/api/v1/channel/list", (404, "text/plain", None, b"")),  # gin routes no HEAD to a GET route
+        ("GET", "/api/v1/channel/delete/1", GIN_404),
+        ("DELETE", "/api/v1/channel/delete/1/x", GIN_404),
+        ("DELETE", "/api/v1/channel/delete/", GIN_404),
+        ("GET", "/api/v1/channel//list", GIN_404),
+        ("GET", "/api/v1/channel/list//", GIN_404),
+        ("GET", "/api", GIN_404),
+        (
+            "GET",
+            "/api/v1/user/status/?a=b",
+            (
+                301,
+                "text/html; charset=utf-8",
+                "/api/v1/user/status?a=b",
+                b'<a href="/api/v1/user/status?a=b">Moved Permanently</a>.\n\n',
+            ),
+        ),
+        ("POST", "/api/v1/user/login/", (307, None, "/api/v1/user/login", b"")),
+        ("DELETE", "/api/v1/channel/delete/1/", (307, None, "/api/v1/channel/delete/1", b"")),
+        (
+            "DELETE",
+            "/api/v1/channel/delete/abc",
+            (400, "application/json", None, b'{"code":400,"message":"Invalid parameter"}'),
+        ),
+    ],
+)
+def test_routing_answers_as_gin_does(site: DemoSite, method: str, path: str, expected: tuple[Any, ...]) -> None:
+    """What both generations answer around their routes (read from v0.9.28 and v0.11.0): gin's
+    plain-text 404 for a path or a method no route takes, HEAD included; its trailing-slash
+    redirects (301 with its page for GET, 307 otherwise, to the path alone); nothing for a
+    redirect is checked before the route exists for that method."""
+    with login(site) as http:
+        answer = http.request(method, path)
+    assert (
+        answer.status_code,
+        answer.headers.get("content-type"),
+        answer.headers.get("location"),
+        answer.content,
+    ) == expected
+
+
+def test_the_web_ui_is_at_the_root(site: DemoSite) -> None:
+    page = httpx.get(f"{site.url}/")
+    head = httpx.head(f"{site.url}/")
+    assert (page.status_code, page.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    assert page.text.startswith("<!doctype html>")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == page.headers["content-length"]
+
+
+def test_a_handler_that_crashes_is_a_500(site: DemoSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(_request: Any) -> None:
+        raise RuntimeError("boom")
+
+    with login(site) as http:
+        monkeypatch.setattr(site.server, "_authenticate", crash)
+        crashed = http.get("/api/v1/channel/list")
+    assert (crashed.status_code, crashed.text) == (500, "Internal Server Error")
+
+
 def test_list_shapes_match_the_generation(site: DemoSite, client: httpx.Client) -> None:
     channels = client.get("/api/v1/channel/list").json()["data"]
     assert len(channels) == 6 and all("stats" in channel for channel in channels)

@@ -26,11 +26,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 
 from ...models import split_list
 from ..outbound import Outbound, OutboundFailure, OutboundTimeout
@@ -58,6 +56,8 @@ UNIQUE_NAME = "UNIQUE constraint failed: channels.name"
 _LEGACY_TYPE = {"openai": 0, "openai_responses": 1, "anthropic": 2, "gemini": 3, "volcengine": 4}
 _PROVIDER_TYPE = {"anthropic": "anthropic", "gemini": "gemini"}
 _NULLABLE = frozenset({"param_override", "channel_proxy", "match_regex"})
+WEB_UI = "<!doctype html><html><head><title>Octopus</title></head><body><div id=root></div></body></html>"
+"""The page the server's web UI answers at `/` (its static build; the API is under `/api/v1`)."""
 
 
 class ApiError(Exception):
@@ -242,10 +242,11 @@ def normalise_models(model: str, custom_model: str) -> tuple[str, str]:
 
 
 Handler = Callable[[Request], Awaitable[Any]]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class OctopusServer:
-    """One emulated Octopus server: its channels, its sessions and its Starlette app."""
+    """One emulated Octopus server: its channels, its sessions and its ASGI app (`app`)."""
 
     def __init__(
         self,
@@ -278,7 +279,7 @@ class OctopusServer:
         self.groups = GroupStore(legacy=self.legacy, channels=self.channels)
         self._seed(seed_channels(channels, seed=seed, upstream_url=upstream_url), seed)
         self._seed_groups()
-        self.app = self._build_app()
+        self._build_routes()
 
     def error_body(self, status: int, message: str) -> dict[str, Any]:
         return {"code": status, "message": message}
@@ -294,7 +295,9 @@ class OctopusServer:
         """Invalidate every issued token, as a password change does on a real server."""
         self.sessions.revoke()
 
-    def _build_app(self) -> Starlette:
+    def _build_routes(self) -> None:
+        """The route table: `(method, path)` for a fixed path, `(method, path up to its last "/")`
+        for a path ending in `:id` (gin's parameter: one non-empty segment)."""
         routes = [
             ("/api/v1/user/login", "POST", self._login, False),
             ("/api/v1/user/status", "GET", self._status, True),
@@ -303,27 +306,77 @@ class OctopusServer:
             ("/api/v1/channel/create", "POST", self._create, True),
             ("/api/v1/channel/update", "POST", self._update, True),
             ("/api/v1/channel/enable", "POST", self._enable, True),
-            ("/api/v1/channel/delete/{id}", "DELETE", self._delete, True),
+            ("/api/v1/channel/delete/:id", "DELETE", self._delete, True),
             ("/api/v1/channel/fetch-model", "POST", self._fetch_model, True),
             ("/api/v1/group/list", "GET", self._group_list, True),
             ("/api/v1/group/create", "POST", self._group_create, True),
             ("/api/v1/group/update", "POST", self._group_update, True),
-            ("/api/v1/group/delete/{id}", "DELETE", self._group_delete, True),
-            *([] if self.legacy else [("/api/v1/group/active/{id}", "POST", self._group_active, True)]),
+            ("/api/v1/group/delete/:id", "DELETE", self._group_delete, True),
+            *([] if self.legacy else [("/api/v1/group/active/:id", "POST", self._group_active, True)]),
             ("/api/v1/channel/sync", "POST", self._sync, ANY_BODY),
             ("/api/v1/channel/last-sync-time", "GET", self._last_sync_time, ANY_BODY),
         ]
-        return Starlette(
-            routes=[Route(path, self._endpoint(h, auth), methods=[m]) for path, m, h, auth in routes],
-            exception_handlers={HTTPException: self._not_found},
-        )
+        self._fixed: dict[tuple[str, str], Endpoint] = {}
+        self._with_id: dict[tuple[str, str], Endpoint] = {}
+        for path, method, handler, auth in routes:
+            head, _slash, last = path.rpartition("/")
+            if last == ":id":
+                self._with_id[(method, head)] = self._endpoint(handler, auth)
+            else:
+                self._fixed[(method, path)] = self._endpoint(handler, auth)
 
-    async def _not_found(self, request: Request, exc: Exception) -> Response:
-        """Gin answers unknown routes and wrong methods alike with its own plain-text 404, not the
-        envelope (v0.9.28 and v0.11.0, read from the servers)."""
-        return PlainTextResponse("404 page not found", 404)
+    def _match(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | None:
+        endpoint = self._fixed.get((method, path))
+        if endpoint is not None:
+            return endpoint, {}
+        head, _slash, last = path.rpartition("/")
+        endpoint = self._with_id.get((method, head)) if last else None
+        return None if endpoint is None else (endpoint, {"id": last})
 
-    def _endpoint(self, handler: Handler, auth: bool | str) -> Callable[[Request], Awaitable[Response]]:
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI app, routing as gin does on both generations (read from the servers): a route
+        answers only its own method (HEAD included: no route takes it), a path that only lacks or
+        has an extra trailing slash is redirected (301 with gin's page for GET, 307 otherwise), the
+        web UI is at `/`, and anything else is gin's plain-text 404. A handler's crash is a 500
+        "Internal Server Error". (A Starlette app served it before; its layers cost a tenth of a
+        channel test's CPU here, and it answered HEAD and redirected GET with 307.)"""
+        method, path = scope["method"], scope["path"]
+        found = self._match(method, path)
+        if found is None:
+            await self._unrouted(method, path, scope)(scope, receive, send)
+            return
+        endpoint, scope["path_params"] = found
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            response = await endpoint(Request(scope, receive))
+            await response(scope, receive, sending)
+        except Exception:
+            if not started:
+                await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)
+            raise
+
+    def _unrouted(self, method: str, path: str, scope: Scope) -> Response:
+        """Gin's answer to a path no route of `method` takes: its trailing-slash redirect when the
+        other spelling has one, the web UI at `/`, else its own 404 (not the envelope)."""
+        toggled = path[:-1] if path.endswith("/") else f"{path}/"
+        if path != "/" and self._match(method, toggled) is not None:
+            query = scope.get("query_string", b"").decode("latin-1")
+            location = f"{toggled}?{query}" if query else toggled
+            if method == "GET":
+                body = f'<a href="{location}">Moved Permanently</a>.\n\n'
+                return HTMLResponse(body, 301, headers={"Location": location})
+            return Response(b"", 307, headers={"Location": location})
+        if path == "/" and method in ("GET", "HEAD"):
+            return HTMLResponse(WEB_UI)
+        return Response(b"404 page not found", 404, headers={"Content-Type": "text/plain"})
+
+    def _endpoint(self, handler: Handler, auth: bool | str) -> Endpoint:
         """Auth middleware, then RequireJSON, then the handler; data or ApiError become the envelope.
 
         `auth` is False (public), True (admin, JSON bodies) or `ANY_BODY` (admin, in the router group
