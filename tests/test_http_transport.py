@@ -163,3 +163,44 @@ async def test_an_answer_is_the_one_httpx_makes_from_the_same_bytes(gateway: Dem
     assert await answer.aread() == made.content
     if "json" in answer.headers.get("content-type", ""):
         assert answer.json() == made.json()
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    segments=st.lists(_SEGMENT, min_size=1, max_size=4),
+    body=st.none() | _JSON,
+    header=st.sampled_from([None, ("Content-Type", "text/plain"), ("Host", "elsewhere"), ("X-Extra", "1")]),
+)
+def test_a_request_is_the_one_httpx_builds(
+    method: str, segments: list[str], body: object, header: tuple[str, str] | None
+):
+    """Requests are put together without httpx normalising their headers twice; each must equal,
+    header for header and byte for byte, the request httpx makes of the same URL, the client's
+    headers and the body."""
+    transport = HttpTransport("http://127.0.0.1:3000/base", headers={"Authorization": "Bearer k", "New-Api-User": "1"})
+    if header is not None:
+        transport.set_header(*header)
+    path = "/" + "/".join(segments)
+    made = transport._build(method, path, body, None, 7.5)
+    expected = httpx.Request(
+        method,
+        transport._url(path),
+        headers=transport._client.headers,
+        json=body,
+        extensions={"timeout": httpx.Timeout(7.5).as_dict()},
+    )
+    assert (made.method, str(made.url), made.headers.raw, made.content, made.extensions) == (
+        expected.method,
+        str(expected.url),
+        expected.headers.raw,
+        expected.content,
+        expected.extensions,
+    )

@@ -390,17 +390,34 @@ class HttpTransport:
     ) -> httpx.Request:
         """The request for `path` under the base URL, as `AsyncClient.build_request` makes it, made
         directly while the cookie jar is empty (merging an empty jar and re-parsing the base URL cost
-        as much as the rest of the request)."""
+        as much as the rest of the request).
+
+        Without query parameters its headers and body are put together here, as httpx would
+        (`Host` first, the client's headers, then the body's `Content-Length` and `Content-Type`):
+        httpx's own request made them by normalising every header twice and searching them for
+        each one it adds (15–30 µs of the client's 0.3 ms of CPU per channel test). Where httpx
+        encodes JSON otherwise than `_json_bytes` (checked once), or the client's own headers name
+        one of those it adds, httpx makes the request itself."""
+        extensions = {"timeout": httpx.Timeout(deadline).as_dict()}
         if self._client.cookies.jar or "://" in path:
             return self._client.build_request(method, path, json=json_body, params=params, timeout=deadline)
-        return httpx.Request(
-            method,
-            self._url(path),
-            params=params,
-            headers=self._client.headers,
-            json=json_body,
-            extensions={"timeout": httpx.Timeout(deadline).as_dict()},
-        )
+        url = self._url(path)
+        by_httpx = params is not None or not _SAME_JSON or isinstance(url, str)
+        if by_httpx or _SENT_BY_HTTPX & self._client.headers.keys():
+            return httpx.Request(
+                method, url, params=params, headers=self._client.headers, json=json_body, extensions=extensions
+            )
+        headers = [(b"Host", url.netloc), *self._client.headers.raw]
+        if json_body is not None:
+            body = _json_bytes(json_body)
+            headers += ((b"Content-Length", str(len(body)).encode()), (b"Content-Type", b"application/json"))
+        else:
+            body = b""
+            if method in ("POST", "PUT", "PATCH"):
+                headers.insert(1, (b"Content-Length", b"0"))
+        request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(body), extensions=extensions)
+        request._content = body
+        return request
 
     def _url(self, path: str) -> httpx.URL | str:
         """`path` under the base URL: a plain path (letters, digits, `-._~` and slashes, no dot
@@ -487,6 +504,29 @@ class HttpTransport:
             f"{self.host} did not answer {method} {path} within {deadline:g} s. "
             "The gateway or its upstream is slow or hung; try again, or raise the site's timeout."
         )
+
+
+def _json_bytes(value: Any) -> bytes:
+    """A JSON body as httpx 0.28 encodes it (compact, UTF-8, no NaN)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def _same_json() -> bool:
+    """Whether httpx encodes a JSON body as `_json_bytes` does, and keeps it where its own
+    `read()` does (`_content`)."""
+    sample = {"name": "é ü 中", "models": ["a", "b"], "weight": 1.5, "tag": None, "ok": True}
+    made = httpx.Request("POST", "http://127.0.0.1/", json=sample)
+    probe = httpx.Request("POST", "http://127.0.0.1/", stream=httpx.ByteStream(b""))
+    try:
+        probe._content = b"{}"
+        return made.content == _json_bytes(sample) and probe.content == b"{}"
+    except (httpx.HTTPError, httpx.StreamError, AttributeError):
+        return False
+
+
+_SAME_JSON = _same_json()
+_SENT_BY_HTTPX = frozenset({"host", "content-length", "content-type", "transfer-encoding"})
+"""Headers `_build` adds as httpx would; a client header of these names leaves the request to httpx."""
 
 
 _DECODED_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
