@@ -14,7 +14,8 @@ one, cannot forget to.
    (`repr`) spelling and line by line, as libraries quote them;
 2. what looks like a credential whoever it belongs to: `Bearer …` / `Basic …`, provider keys
    (`sk-…`, `xai-…`, `AIza…`, …: a prefix followed by a key-like body, so a name such as
-   `xai-official-90` or `sk-prod-eu` is left alone), JWTs, `key=…` / `"password": "…"` pairs, and long random-looking strings
+   `xai-official-90` or `sk-prod-eu` is left alone), the password of a URL (a proxy's
+   `http://user:password@host`), JWTs, `key=…` / `"password": "…"` pairs, and long random-looking strings
    (24+ characters mixing digits and both cases, or 32+ hex digits).
 
 Names, ids, base URLs and model names are not secrets: a record that keeps one (the history
@@ -54,6 +55,7 @@ _NAMED = re.compile(
     ([^\s"',;&}\]…]{4,}+)(?!…)
     """
 )
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/@\s:?#]*:)([^/@\s?#…]+)(@)")
 _OPAQUE = re.compile(r"(?<![A-Za-z0-9+=_])[A-Za-z0-9+=_]{24,}(?![A-Za-z0-9+=_])")
 _HEX = re.compile(r"[0-9a-fA-F]{32,}")
 
@@ -97,6 +99,7 @@ def scrub(text: str) -> str:
 def _scrubbed(text: str, pattern: re.Pattern[str] | None) -> str:
     if pattern is not None:
         text = pattern.sub(ELLIPSIS, text)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + hide(m.group(2)) + m.group(3), text)
     text = _AUTH_SCHEME.sub(lambda m: m.group(1) + m.group(2) + hide(m.group(3)), text)
     text = _PROVIDER_KEY.sub(_provider_key, text)
     text = _JWT.sub(lambda m: hide(m.group(0)), text)

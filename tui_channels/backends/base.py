@@ -20,6 +20,7 @@ from ..errors import BadRecord, ChannelsError, InvalidSecret, NotSupported
 from ..model_groups import GroupSpec, ModelGroup
 from ..models import BackendKind, Channel, ChannelSpec, TestResult, TypeCatalog, TypeCode
 from ..validation import check_secret
+from .secret_fields import SecretFields
 from .wire_values import describe as describe_record
 
 if TYPE_CHECKING:
@@ -597,6 +598,8 @@ class BackendFamily:
     flavor_labels: Mapping[str, str] = field(default_factory=dict)
     """What the server of each flavor a profile may pin is called (its `Capabilities.flavor_label`:
     "Veloera", "Done Hub"), for `server_label` before a site has connected."""
+    secrets: SecretFields = SecretFields()
+    """Where its channel records hold credentials: every output hides them (`secret_fields.redact`)."""
     secret_in_header: bool = True
     """The secret travels in an HTTP header (a token), so it must be ASCII; False when it is only
     sent in a JSON body (a login password)."""

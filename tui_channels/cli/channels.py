@@ -16,6 +16,7 @@ from ..config import SiteProfile, load_config
 from ..models import Channel, mask_secret, neutral_record
 from ..secret_store import SecretStore
 from ..services.channel_view import CELL_TEXT, ViewState, matches_facets
+from ..services.shown_secrets import shown_url
 from ..services.sites import SiteSession
 from .common import format_table, warn_skipped
 
@@ -68,7 +69,8 @@ def matches_search(channel: Channel, keyword: str) -> bool:
 
 
 def channel_json(channel: Channel) -> dict[str, Any]:
-    """A channel for scripts: neutral fields only, the key masked (null when the server hides keys).
+    """A channel for scripts: neutral fields only, the key and a base URL's password masked (the key
+null when the server hides keys).
 
     Figures: `response_time_ms` in ms (the last test's; on Octopus the mean wait of its traffic),
     `test_time` in Unix seconds, `used_quota` in the server's quota units; `success_rate` (0 to 1)
@@ -79,6 +81,7 @@ def channel_json(channel: Channel) -> dict[str, Any]:
     """
     return {
         **neutral_record(channel),
+        "base_url": shown_url(channel.base_url),
         "key": mask_secret(channel.key) or None,
         "balance": channel.balance,
         "response_time_ms": channel.response_time_ms,

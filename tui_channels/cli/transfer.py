@@ -29,6 +29,7 @@ from ..services.key_import import DEFAULT_GROUPS, plan_import
 from ..services.key_library import BaseUrlNeeded, UpstreamKey, read_key_file
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
+from ..services.shown_secrets import shown_url
 from ..services.sites import SiteSession
 from ..services.transfer import (
     export_channels,
@@ -198,7 +199,7 @@ def _row_json(plan: ChannelPlan, row: PlannedChannel) -> dict[str, Any]:
         "state": row.state.value,
         "name": row.spec.name,
         "type": row.spec.type,
-        "base_url": plan.effective_url(row.spec),
+        "base_url": shown_url(plan.effective_url(row.spec)),
         "key": mask_secret(row.spec.key) or None,
         "models": list(row.spec.models),
         "origin": row.origin,

@@ -1,10 +1,10 @@
-"""Everything the server holds about one channel, keys masked."""
+"""Everything the server holds about one channel, its secrets masked (`services/shown_secrets`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Iterator, Sequence
+from typing import ClassVar
 
 from rich.table import Table
 from textual.app import ComposeResult
@@ -14,22 +14,9 @@ from textual.widgets import Label, Static
 
 from ..backends.base import Capabilities, Operation
 from ..models import Channel, mask_secret
+from ..services.shown_secrets import shown_record, shown_url
 from ..services.channel_view import format_balance, format_compact, format_duration_ms, relative_time
 from .dialog import Dialog
-
-SECRET_FIELDS = frozenset({"key", "channel_key", "keys"})
-
-
-def masked_record(value: Any, field: str = "") -> Any:
-    """A copy of a wire record with every key-like value masked, at any depth."""
-    if field in SECRET_FIELDS and isinstance(value, str):
-        return mask_secret(value)
-    if isinstance(value, Mapping):
-        return {k: masked_record(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked_record(item, field) for item in value]
-    return value
-
 
 def summary_rows(channel: Channel, capabilities: Capabilities) -> Iterator[tuple[str, str]]:
     """The neutral fields, formatted as the table formats them, only those the backend has."""
@@ -38,7 +25,7 @@ def summary_rows(channel: Channel, capabilities: Capabilities) -> Iterator[tuple
     yield "Name", channel.name
     yield "Type", f"{channel.type.name} ({channel.type.code})"
     yield "Status", channel.status.label
-    yield "Base URL", channel.base_url or f"(default) {channel.type.default_base_url}"
+    yield "Base URL", shown_url(channel.base_url) or f"(default) {channel.type.default_base_url}"
     if channel.key:
         yield "Key", mask_secret(channel.key)
     elif capabilities.supports(Operation.REVEAL_KEY):
@@ -66,7 +53,7 @@ def summary_rows(channel: Channel, capabilities: Capabilities) -> Iterator[tuple
 
 
 class ChannelDetailScreen(Dialog[None]):
-    """The neutral summary, then the server's full record (keys masked)."""
+    """The neutral summary, then the server's full record (secrets masked)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close"),
@@ -91,7 +78,7 @@ class ChannelDetailScreen(Dialog[None]):
         summary.add_column(overflow="fold")
         for label, value in summary_rows(self._channel, self._capabilities):
             summary.add_row(label, value)
-        record = json.dumps(masked_record(dict(self._channel.raw)), indent=2, ensure_ascii=False)
+        record = json.dumps(shown_record(self._capabilities.kind, self._channel.raw), indent=2, ensure_ascii=False)
         with VerticalScroll(classes="dialog", id="detail"):
             yield Label(f"Channel {self._channel.id}: {self._channel.name}{self._where}", classes="dialog-title")
             yield Static(summary)

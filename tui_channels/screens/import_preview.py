@@ -14,6 +14,7 @@ from ..display import one_line
 from ..models import join_list
 from ..services.channel_plan import PlannedChannel
 from ..services.key_import import set_groups
+from ..services.shown_secrets import shown_url
 from .plan_preview import PlanPreview, key_cell, state_cell
 from .transfer_dialogs import PromptDialog
 
@@ -32,7 +33,7 @@ class ImportPreviewScreen(PlanPreview):
             row.position,
             state_cell(row),
             one_line(row.spec.name),
-            self.plan.effective_url(row.spec),
+            shown_url(self.plan.effective_url(row.spec)),
             len(row.spec.models),
             key_cell(row),
         )

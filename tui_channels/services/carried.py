@@ -14,6 +14,11 @@ class Origin:
     site: str
     kind: BackendKind
     flavor: str
+    keys_left_out: bool = False
+    """A file exported without --with-keys from a site that gives keys: a missing key is the
+    file's doing, not the server's."""
+    left_out: tuple[str, ...] = ()
+    """The channel's fields whose secrets that file left out, other than its keys: not carried."""
 
 
 @dataclass

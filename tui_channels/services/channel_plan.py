@@ -56,6 +56,8 @@ class PlannedChannel:
     """What of the original cannot be carried to the target (copy and restore)."""
     needs_key: bool = False
     """The original's key is unknown (New API never returns keys): the user must supply it."""
+    key_left_out: bool = False
+    """The key is unknown because the file it comes from was exported without keys."""
     models_optional: bool = False
     """The target takes a channel without models (Claude Code Hub: it then serves every model)."""
     key_count: int = 1
@@ -79,7 +81,12 @@ class PlannedChannel:
         if self.needs_key and not self.spec.key:
             if self.key_count > 1:
                 keys = plural(self.key_count, "key")
-                return f"the server never returns keys: supply the pool's {keys}, separated by spaces"
+                why = "the file has no keys (exported without --with-keys)"
+                if not self.key_left_out:
+                    why = "the server never returns keys"
+                return f"{why}, so supply the pool's {keys}, separated by spaces"
+            if self.key_left_out:
+                return "the file has no key (exported without --with-keys), so supply it"
             return "the server never returns this channel's key, so supply it"
         several = several_keys_problem(self.capabilities, self.spec) if self.capabilities else ""
         if several:

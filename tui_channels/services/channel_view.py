@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from ..models import Channel, ChannelStatus, TypeCode
 from .segment_index import SEPARATOR, SegmentIndex
+from .shown_secrets import shown_url
 
 STATUS_FILTERS: tuple[str, ...] = ("all", "enabled", "disabled", "auto-disabled")
 """Values of `ViewState.status`; "disabled" covers manually and automatically disabled channels,
@@ -576,7 +577,7 @@ CELL_TEXT: dict[str, Callable[[Channel, float], str]] = {
     "priority": lambda c, now: "" if c.priority is None else str(c.priority),
     "weight": lambda c, now: "" if c.weight is None else str(c.weight),
     "tag": lambda c, now: c.tag or "",
-    "base_url": lambda c, now: c.base_url,
+    "base_url": lambda c, now: shown_url(c.base_url),
     "balance": lambda c, now: format_balance(c.balance),
     "response_time": lambda c, now: format_duration_ms(c.response_time_ms),
     "test_time": lambda c, now: relative_time(c.test_time, now),

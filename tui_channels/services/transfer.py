@@ -13,7 +13,6 @@ checked for duplicates and previewed as a `ChannelPlan`.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..backends.base import Capabilities, Operation
 from ..backends.registry import family_of, type_catalog
+from ..backends.secret_fields import dropped, hide_url_credentials, redact
 from ..config import data_dir, write_atomic
 from ..errors import BadRecord, ChannelsError
 from ..models import BackendKind, Channel, ChannelStatus
@@ -58,6 +58,8 @@ class ExportedChannel(BaseModel):
     weight: int | None = None
     tag: str | None = None
     record: dict[str, Any]
+    withheld: list[str] = []
+    """The record's fields whose secrets an export without keys left out (`secret_fields`)."""
 
 
 class ChannelExport(BaseModel):
@@ -72,32 +74,30 @@ class ChannelExport(BaseModel):
     flavor: str
     exported_at: datetime
     includes_keys: bool
+    secrets_left_out: bool = False
+    """Exported without --with-keys: keys and every other secret are out of the file."""
+    keys_left_out: bool = False
+    """Exported without --with-keys from a site that gives keys (with it, the file would hold them)."""
+    note: str = ""
     channels: list[ExportedChannel]
     groups: list[ExportedGroup] = []
     """The site's groups with a member among these channels (Octopus), members named by channel."""
 
     @property
     def origin(self) -> Origin:
-        return Origin(site=self.site, kind=self.kind, flavor=self.flavor)
+        return Origin(site=self.site, kind=self.kind, flavor=self.flavor, keys_left_out=self.keys_left_out)
 
 
-def redacted(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A record without its secrets: New API and current Octopus `key`, legacy Octopus
-    `keys[].channel_key`, AxonHub `credentials` (keys, cloud accounts, OAuth tokens) and the
-    password of a channel proxy."""
-    clean = copy.deepcopy(dict(record))
-    if "key" in clean:
-        clean["key"] = ""
-    for entry in clean.get("keys") or []:
-        if isinstance(entry, dict):
-            entry["channel_key"] = ""
-    if isinstance(clean.get("credentials"), dict):
-        clean["credentials"] = {"apiKey": "", "apiKeys": []}
-    settings = clean.get("settings")
-    proxy = settings.get("proxy") if isinstance(settings, dict) else None
-    if isinstance(proxy, dict) and proxy.get("password"):
-        proxy["password"] = ""
-    return clean
+LEFT_OUT_NOTE = (
+    "Exported without --with-keys: channel keys and every other secret (header values, proxy "
+    "passwords, credentials in settings) were left out; each channel's `withheld` names its fields "
+    "that held one. A restore from this file asks for the keys and creates the channels without "
+    "the other withheld fields."
+)
+"""What an export without keys says it left out, in the file itself."""
+
+WITHOUT_KEYS = "exported without --with-keys"
+LEFT_OUT_LOSS = f"its secret is not in the file ({WITHOUT_KEYS}): set it after the restore"
 
 
 def exports_keys(capabilities: Capabilities) -> bool:
@@ -123,30 +123,37 @@ def export_channels(
     groups: Sequence[ExportedGroup] = (),
 ) -> ChannelExport:
     """The file for `channels`; `groups` are the site's groups that go with them (`groups_for_export`)."""
-    entries = [
-        ExportedChannel(
-            id=c.id,
-            name=c.name,
-            type=c.type.code,
-            type_name=c.type.name,
-            status=c.status.value,
-            base_url=c.base_url,
-            key=c.key if include_keys else None,
-            models=list(c.models),
-            groups=list(c.groups),
-            priority=c.priority,
-            weight=c.weight,
-            tag=c.tag,
-            record=dict(c.raw) if include_keys else redacted(c.raw),
+    secrets = family_of(capabilities.kind).secrets
+    entries = []
+    for c in channels:
+        hidden = None if include_keys else redact(secrets, c.raw, dropped)
+        entries.append(
+            ExportedChannel(
+                id=c.id,
+                name=c.name,
+                type=c.type.code,
+                type_name=c.type.name,
+                status=c.status.value,
+                base_url=hide_url_credentials(c.base_url, dropped) if hidden else c.base_url,
+                key=c.key if include_keys else None,
+                models=list(c.models),
+                groups=list(c.groups),
+                priority=c.priority,
+                weight=c.weight,
+                tag=c.tag,
+                record=hidden.record if hidden else dict(c.raw),
+                withheld=list(hidden.withheld) if hidden else [],
+            )
         )
-        for c in channels
-    ]
     return ChannelExport(
         site=site,
         kind=capabilities.kind,
         flavor=capabilities.flavor,
         exported_at=datetime.now(timezone.utc).replace(microsecond=0),
         includes_keys=include_keys and any(e.key for e in entries),
+        secrets_left_out=not include_keys,
+        keys_left_out=not include_keys and exports_keys(capabilities),
+        note="" if include_keys else LEFT_OUT_NOTE,
         channels=entries,
         groups=list(groups),
     )
@@ -207,10 +214,23 @@ def rebuilt_channel(
 
 
 def exported_channels(export: ChannelExport) -> list[tuple[Channel, Origin]]:
-    """The file's channels as their backend listed them, each with where it came from."""
-    return [
-        (rebuilt_channel(export.kind, export.flavor, e.record, e.key, e.status), export.origin) for e in export.channels
-    ]
+    """The file's channels as their backend listed them, each with where it came from.
+
+    A field whose secret the export left out (a header's value, a proxy's password) is not in the
+    rebuilt channel at all, so a restore never sends what is left of it; its origin names it. The
+    base URL is the exception: it keeps its host without the password (without one, the channel
+    would go to its type's default upstream).
+    """
+    keys = family_of(export.kind).secrets.key_fields
+    channels = []
+    for e in export.channels:
+        left_out = tuple(name for name in e.withheld if name not in keys)
+        record = {name: value for name, value in e.record.items() if name not in left_out}
+        channel = rebuilt_channel(export.kind, export.flavor, record, e.key, e.status)
+        if left_out and e.base_url != channel.base_url:
+            channel = replace(channel, base_url=e.base_url)
+        channels.append((channel, replace(export.origin, left_out=left_out)))
+    return channels
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,8 +292,9 @@ def plan_transfer(
                 origin=f"#{channel.id} on {origin.site}",
                 problem=carried.problem,
                 models_error=carried.models_error,
-                losses=tuple(carried.losses),
+                losses=(*carried.losses, *(f"{name}: {LEFT_OUT_LOSS}" for name in origin.left_out)),
                 needs_key=carried.needs_key,
+                key_left_out=origin.keys_left_out,
                 key_count=carried.key_count,
             )
         )

@@ -14,6 +14,7 @@ from typing import Any
 from ...models import Channel
 from ...wording import plural
 from ..base import Capabilities, CarriedSettings, ChannelCarry, Portable
+from ..secret_fields import hide_url_credentials
 from ..wire_values import json_object
 
 WIRE_LABELS = (
@@ -109,7 +110,7 @@ def adopt(portable: Portable, target: Capabilities) -> CarriedSettings:
     if portable.headers:
         losses.append(f"header override: {label} has no such field")
     if portable.proxy:
-        losses.append(f"proxy {portable.proxy}: {label} keeps proxies in its own settings; set it there")
+        losses.append(f"proxy {hide_url_credentials(portable.proxy)}: {label} keeps proxies in its own settings; set it there")
     return carried
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ...channel_types import AXONHUB_TYPES
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, Login, SiteAddress
+from ..secret_fields import SecretFields
 from .carry import CARRY
 from .wire import channel_from_wire
 
@@ -29,6 +30,7 @@ AXONHUB = BackendFamily(
     channel_from_wire=channel_from_wire,
     catalogs={"axonhub": AXONHUB_TYPES},
     carry=CARRY,
+    secrets=SecretFields(keys=("credentials", "disabledAPIKeys"), settings=("settings",)),
     article="an",
     secret_in_header=False,
 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ...channel_types import CLAUDECODEHUB_TYPES
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, SiteAddress
+from ..secret_fields import SecretFields
 from .carry import CARRY
 from .wire import channel_from_wire
 
@@ -29,5 +30,8 @@ CLAUDECODEHUB = BackendFamily(
     channel_from_wire=channel_from_wire,
     catalogs={"claudecodehub": CLAUDECODEHUB_TYPES},
     carry=CARRY,
+    secrets=SecretFields(
+        keys=("key",), headers=("customHeaders",), urls=("proxyUrl", "mcpPassthroughUrl")
+    ),
 )
 """No request budget: the management API has no rate limit of its own (only the login route does)."""

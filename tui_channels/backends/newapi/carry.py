@@ -9,6 +9,7 @@ from typing import Any
 
 from ...models import Channel
 from ..base import Capabilities, CarriedSettings, ChannelCarry, Portable
+from ..secret_fields import hide_url_credentials
 
 WIRE_LABELS = (
     ("model_mapping", "model mapping"),
@@ -114,7 +115,7 @@ def adopt(portable: Portable, target: Capabilities) -> CarriedSettings:
     elif portable.proxy and target.field("setting"):
         carried.extra["setting"] = json.dumps({"proxy": portable.proxy})
     elif portable.proxy:
-        carried.losses.append(f"proxy {portable.proxy}: {label} has no channel proxy")
+        carried.losses.append(f"proxy {hide_url_credentials(portable.proxy)}: {label} has no channel proxy")
     return carried
 
 

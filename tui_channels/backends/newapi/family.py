@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, Login, SiteAddress
+from ..secret_fields import SecretFields
 from .flavors import FLAVORS
 from .carry import CARRY
 from .wire import channel_from_wire
@@ -28,6 +29,11 @@ NEWAPI = BackendFamily(
     create=create_client,
     channel_from_wire=channel_from_wire,
     carry=CARRY,
+    secrets=SecretFields(
+        keys=("key",),
+        headers=("header_override",),
+        settings=("setting", "settings", "other", "config", "param_override"),
+    ),
     catalogs={name: flavor.types for name, flavor in FLAVORS.items()},
     request_budget=180,
     servers="New API / One API / Veloera",

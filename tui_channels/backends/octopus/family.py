@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ...channel_types import OCTOPUS_CURRENT_TYPES, OCTOPUS_LEGACY_TYPES
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, Login, SiteAddress
+from ..secret_fields import SecretFields
 from .fields import GENERATIONS, generation_label
 from .carry import CARRY
 from .wire import channel_from_wire
@@ -29,6 +30,13 @@ OCTOPUS = BackendFamily(
     create=create_client,
     channel_from_wire=channel_from_wire,
     carry=CARRY,
+    secrets=SecretFields(
+        keys=("key",),
+        key_lists=(("keys", "channel_key"),),
+        headers=("custom_header",),
+        urls=("channel_proxy",),
+        settings=("param_override",),
+    ),
     catalogs={"octopus-legacy": OCTOPUS_LEGACY_TYPES, "octopus-current": OCTOPUS_CURRENT_TYPES},
     article="an",
     secret_in_header=False,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ...channel_types import DONEHUB_TYPES, ONEHUB_TYPES
 from ...models import BackendKind
 from ..base import Backend, BackendFamily, SiteAddress
+from ..secret_fields import SecretFields
 from .carry import CARRY
 from .fields import FLAVORS, LABELS
 from .wire import channel_from_wire
@@ -30,6 +31,12 @@ ONEHUB = BackendFamily(
     channel_from_wire=channel_from_wire,
     catalogs={"onehub": ONEHUB_TYPES, "donehub": DONEHUB_TYPES},
     carry=CARRY,
+    secrets=SecretFields(
+        keys=("key",),
+        headers=("model_headers", "header_override"),
+        urls=("proxy",),
+        settings=("plugin", "other", "custom_parameter"),
+    ),
     request_budget=300,
     servers="One Hub / Done Hub",
     flavor_labels=LABELS,
