@@ -55,11 +55,12 @@ async def test_a_typed_confirmation_takes_y_and_n_as_letters():
         assert len(main.current.channels) == 60
 
 
-async def test_export_saves_with_ctrl_s_and_offers_no_keys_where_the_server_returns_none(tmp_path):
+async def test_export_saves_with_ctrl_s_and_offers_only_the_other_secrets_where_the_server_returns_no_keys(tmp_path):
     async with running_app(size=(80, 24)) as (app, pilot, _demo):
         await pilot.press("x")
         dialog = await wait_screen(pilot, ExportDialog)
-        assert not dialog.query("#export-keys"), "New API never returns keys: nothing to include"
+        assert not dialog.query_one("#export-keys").value, "secrets are left out unless asked for"
+        assert "Include secrets (header values, proxy passwords)" in screen_text(app)
         assert "never returns channel keys" in screen_text(app)
         target = tmp_path / "newapi.json"
         dialog.query_one("#export-path", Input).value = str(target)

@@ -147,7 +147,8 @@ class TestExport:
         assert_no_secret(out.read_text(), result.out, result.err)
         first = json.loads(out.read_text())["channels"][0]
         assert {"header_override", "setting", "base_url"} <= set(first["withheld"])
-        assert json.loads(first["record"]["setting"])["force_format"] is True
+        setting = json.loads(first["record"]["setting"])
+        assert setting == {"proxy": "socks5://na@127.0.0.1:1080", "force_format": True}
 
     def test_restoring_an_export_without_keys_asks_for_the_key_and_names_what_it_leaves_out(
         self, cli, register, gateway, tmp_path

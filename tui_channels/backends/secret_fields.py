@@ -195,9 +195,9 @@ def _setting(value: Any, hide: Hide) -> Any:
     if isinstance(value, list):
         return [_setting(v, hide) for v in value]
     if isinstance(value, str) and value:
-        if scrub(value) != value:
-            return hide(value)
-        return hide_url_credentials(value, hide)
+        if holds_url_credentials(value):
+            value = hide_url_credentials(value, hide)
+        return hide(value) if scrub(value) != value else value
     return value
 
 

@@ -410,8 +410,9 @@ def _add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
         "transfer",
         help="write channels of a site to a JSON file",
         description="Write the chosen channels (their server records plus neutral fields) to a JSON "
-        "file. Keys are left out unless --with-keys; Octopus and AxonHub return them, Claude Code Hub reveals "
-        "them on request, New API never returns them.",
+        "file. Keys and every other secret (header values, proxy passwords, credentials in settings) are left "
+        "out unless --with-keys; Octopus and AxonHub return keys, Claude Code Hub reveals them on request, New "
+        "API never returns them.",
     )
     _site_option(exporting, "the site to read")
     scope = exporting.add_mutually_exclusive_group(required=True)
@@ -419,7 +420,10 @@ def _add_channel_transfer_commands(actions: argparse._SubParsersAction) -> None:
     scope.add_argument("--ids", type=id_list, nargs="+", metavar="1,2,3", help="these channel ids")
     exporting.add_argument("--out", required=True, metavar="F", help="the file to write")
     exporting.add_argument(
-        "--with-keys", action="store_true", help="include keys where the server returns them (plain text!)"
+        "--with-keys",
+        action="store_true",
+        help="a full backup: include keys where the server returns them, header values, proxy passwords "
+        "and other secrets (plain text!)",
     )
 
     restoring = _command(

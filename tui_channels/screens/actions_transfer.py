@@ -225,7 +225,7 @@ class TransferActions(MainScreenBase):
             f"Exported {plural(len(channels), 'channel')}{with_groups} to {choice.path}."
             + (f"\n{warning}" if warning else ""),
             title="Export",
-            severity="warning" if export.includes_keys else "information",
+            severity="warning" if choice.include_keys else "information",
             timeout=10,
         )
 

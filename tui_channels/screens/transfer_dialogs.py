@@ -58,10 +58,11 @@ class ExportChoice:
 
 
 class ExportDialog(FormDialog[ExportChoice | None]):
-    """Which channels (selection, filtered view, all), whether with keys, and the file.
+    """Which channels (selection, filtered view, all), whether with keys and other secrets, and the file.
 
-    "Include API keys" is offered only where the server returns keys (Octopus); elsewhere a note
-    says the file will hold none.
+    Left out, every secret of the channels' records is left out (`secret_fields`); included, the file
+    is a full backup. Where the server never returns keys (New API), the choice is about the other
+    secrets alone, and a note says the file holds no key either way.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -84,10 +85,11 @@ class ExportDialog(FormDialog[ExportChoice | None]):
             yield Label("Channels")
             yield Select(options, value=options[0][1], allow_blank=False, id="export-scope")
             if self._returns_keys:
-                yield Checkbox("Include API keys", False, id="export-keys")
-                note = "Keys are written in plain text (the file is readable by you only)."
+                yield Checkbox("Include API keys and other secrets", False, id="export-keys")
+                note = "Included, they are in plain text (the file is readable by you only)."
             else:
-                note = "This server never returns channel keys: the file will hold none."
+                yield Checkbox("Include secrets (header values, proxy passwords)", False, id="export-keys")
+                note = "This server never returns channel keys: the file holds none either way."
             yield Static(note, id="export-keys-note", classes="transfer-note")
             yield Label("File")
             yield Input(str(self._path), id="export-path")
@@ -108,7 +110,7 @@ class ExportDialog(FormDialog[ExportChoice | None]):
             self.notify("Give the file to write.", severity="warning")
             return
         _, channels = self._scopes[str(self.query_one("#export-scope", Select).value)]
-        include = self._returns_keys and self.query_one("#export-keys", Checkbox).value
+        include = self.query_one("#export-keys", Checkbox).value
         self.dismiss(ExportChoice(channels, include, Path(path).expanduser()))
 
 

@@ -110,8 +110,14 @@ def key_warning(capabilities: Capabilities, include_keys: bool) -> str:
     if not include_keys:
         return ""
     if not exports_keys(capabilities):
-        return f"{capabilities.flavor_label} never returns channel keys, so the file holds none."
-    return "The file holds the channels' API keys in plain text; it is readable by you only. Keep it safe."
+        return (
+            f"{capabilities.flavor_label} never returns channel keys, so the file holds none; it holds the "
+            "channels' other secrets (header values, proxy passwords) in plain text and is readable by you only."
+        )
+    return (
+        "The file holds the channels' API keys and other secrets (header values, proxy passwords) in plain "
+        "text; it is readable by you only. Keep it safe."
+    )
 
 
 def export_channels(
