@@ -162,7 +162,7 @@ class TestExport:
         assert preview.code == 1
         [row] = json.loads(preview.out)["rows"]
         assert row["state"] == "blocked"
-        assert row["reason"] == "the file has no key (exported without --with-keys): supply it"
+        assert row["reason"] == "the file has no key (exported without --with-keys), so supply it"
         assert any(loss.startswith("custom_header: its secret is not in the file") for loss in row["losses"])
         assert any(loss.startswith("channel_proxy: its secret is not in the file") for loss in row["losses"])
         assert_no_secret(preview.out, preview.err)
@@ -186,7 +186,7 @@ class TestExport:
             await reader.close()
             await writer.close()
         [row] = plan.rows
-        assert row.reason == "the server never returns this channel's key: supply it"
+        assert row.reason == "the server never returns this channel's key, so supply it"
         assert row.spec.base_url.startswith("https://relay@") and "header_override" not in row.spec.extra
         assert not {"setting", "setting.proxy"} & set(row.spec.extra)
         assert {"header_override", "setting"} <= {loss.split(":")[0] for loss in row.losses}
