@@ -67,8 +67,8 @@ class ChannelFormScreen(FormDialog[Channel | None]):
                             yield self._editor(spec)
             yield Static(id="form-error", classes="form-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="form-save")
-                yield Button("Cancel", id="form-cancel")
+                yield Button("Save", variant="primary", id="form-save", compact=True)
+                yield Button("Cancel", id="form-cancel", compact=True)
                 yield Label("ctrl+s saves · Esc cancels", classes="dialog-hint")
 
     def _editor(self, spec: FieldSpec) -> FieldEditor:

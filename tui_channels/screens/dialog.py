@@ -29,6 +29,10 @@ class Dialog(ModalScreen[ResultT]):
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (70, "-normal")]
     """Below 70 columns (`-narrow`) a dialog packs its buttons closer, so that a row of them fits."""
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (24, "-tall")]
+    """Below 24 lines (`-short`) a dialog drops the blank lines around its title, buttons and hint and
+    its lists their borders: its lists keep three rows and its buttons stay in sight, a four-line
+    toast above it included (styles/dialogs.tcss)."""
 
     _laid_out = False
 

@@ -98,8 +98,8 @@ class GroupFormScreen(FormDialog[ModelGroup | None]):
             yield OptionList(id="group-members")
             yield Static(id="group-problems", classes="form-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="group-save")
-                yield Button("Cancel", id="group-cancel")
+                yield Button("Save", variant="primary", id="group-save", compact=True)
+                yield Button("Cancel", id="group-cancel", compact=True)
             yield Label(self._hint(), classes="dialog-hint", id="group-hint")
 
     def _hint(self) -> str:

@@ -122,8 +122,8 @@ class MatchingPreview(FormDialog[list[GroupMember] | None]):
             yield Label(id="match-summary")
             yield OptionList(id="match-options")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Add", variant="primary", id="match-add")
-                yield Button("Cancel", id="match-cancel")
+                yield Button("Add", variant="primary", id="match-add", compact=True)
+                yield Button("Cancel", id="match-cancel", compact=True)
             yield Label(
                 "Models of every channel, enabled or not, that are not members yet · ctrl+s adds · Esc cancels",
                 classes="dialog-hint",

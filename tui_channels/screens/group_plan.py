@@ -68,8 +68,8 @@ class GroupPlanScreen(Dialog[bool]):
             with VerticalScroll(id="group-plan-rows"):
                 yield Static(plan_text(self._rows))
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"Create {ready}", variant="primary", id="plan-create", disabled=not ready)
-                yield Button("Cancel", id="plan-cancel")
+                yield Button(f"Create {ready}", variant="primary", id="plan-create", disabled=not ready, compact=True)
+                yield Button("Cancel", id="plan-cancel", compact=True)
             yield Label("ctrl+s creates the ready groups · Esc cancels", classes="dialog-hint")
 
     def action_create(self) -> None:

@@ -14,7 +14,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -158,7 +158,8 @@ class GroupsScreen(Dialog[None]):
             yield Input(placeholder="/ filter by group, channel or model name", id="groups-filter", classes="filter")
             yield OptionList(id="groups-list", classes="columns")
             yield Label("Members", classes="help-section")
-            yield Static(id="group-members-view")
+            with VerticalScroll(id="group-members-view", can_focus=False):
+                yield Static(id="group-members-text")
             yield Label(
                 "n new · e edit · d delete · C copy to a site · L restore deleted · r reload · Esc closes",
                 classes="dialog-hint",
@@ -227,7 +228,7 @@ class GroupsScreen(Dialog[None]):
 
     def _draw_members(self) -> None:
         group = self._cursor()
-        view = self.query_one("#group-members-view", Static)
+        view = self.query_one("#group-members-text", Static)
         if group is None:
             view.update("No group." if not self._session.groups else "No group matches.")
             return

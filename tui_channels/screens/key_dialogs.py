@@ -40,8 +40,8 @@ class AddKeysDialog(FormDialog[list[UpstreamKey] | None]):
             yield Input(id="keys-source", compact=True)
             yield Static(id="keys-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Add", variant="primary", id="keys-add")
-                yield Button("Cancel", id="keys-cancel")
+                yield Button("Add", variant="primary", id="keys-add", compact=True)
+                yield Button("Cancel", id="keys-cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -95,8 +95,8 @@ class AccountDialog(FormDialog[tuple[KeySourceProfile, str] | None]):
             yield Input(password=True, id="account-token", compact=True)
             yield Static(id="account-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Check and save", variant="primary", id="account-save")
-                yield Button("Cancel", id="account-cancel")
+                yield Button("Check and save", variant="primary", id="account-save", compact=True)
+                yield Button("Cancel", id="account-cancel", compact=True)
 
     def _value(self, widget_id: str) -> str:
         return self.query_one(widget_id, Input).value.strip()

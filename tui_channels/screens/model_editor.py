@@ -119,12 +119,13 @@ class ModelEditorScreen(FormDialog[tuple[str, ...] | None]):
                     yield Button("Dismiss", id="upstream-dismiss", compact=True)
             yield Static(id="model-message", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="model-save")
-                yield Button("Cancel", id="model-cancel")
+                yield Button("Save", variant="primary", id="model-save", compact=True)
+                yield Button("Cancel", id="model-cancel", compact=True)
                 yield Label("ctrl+s saves · Esc cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#upstream").display = False
+        self.query_one("#model-message").display = False
         self._refresh_list()
         self.query_one("#model-list", SelectionList).focus()
         if self._suggest is not None:
@@ -272,6 +273,7 @@ class ModelEditorScreen(FormDialog[tuple[str, ...] | None]):
         message = self.query_one("#model-message", Static)
         message.update(text)
         message.set_class(error, "-error")
+        message.display = bool(text)
 
     def action_save(self) -> None:
         models = self._checklist.selected

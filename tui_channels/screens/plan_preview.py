@@ -61,8 +61,8 @@ class PlanPreview(FormDialog[bool]):
             with VerticalScroll(id="plan-detail"):
                 yield Static(id="plan-detail-text", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Create", variant="primary", id="plan-create")
-                yield Button("Cancel", id="plan-cancel")
+                yield Button("Create", variant="primary", id="plan-create", compact=True)
+                yield Button("Cancel", id="plan-cancel", compact=True)
             yield Label(self.HINT, classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -95,9 +95,9 @@ class SiteForm(FormDialog[tuple[SiteProfile, str] | None]):
             yield Static(id="form-error", classes="form-error")
             yield Static(id="verify-result")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="save")
-                yield Button("Verify configuration", id="verify")
-                yield Button("Cancel", id="cancel")
+                yield Button("Save", variant="primary", id="save", compact=True)
+                yield Button("Verify configuration", id="verify", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self._show_kind_fields(self._kind)

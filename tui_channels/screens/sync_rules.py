@@ -57,8 +57,8 @@ class SyncRulesScreen(FormDialog[SiteProfile | None]):
                 yield Checkbox("Leave this channel out of model sync", own.skip, id="channel-skip")
             yield Static(id="rules-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="rules-save")
-                yield Button("Cancel", id="rules-cancel")
+                yield Button("Save", variant="primary", id="rules-save", compact=True)
+                yield Button("Cancel", id="rules-cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#site-include", Input).focus()

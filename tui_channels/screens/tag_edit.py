@@ -60,8 +60,8 @@ class TagEditScreen(FormDialog[dict[str, Any] | None]):
                 yield Input(placeholder=placeholder, id=f"tag-{field}")
                 yield Label("", id=f"tag-{field}-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply to the tag", variant="primary", id="tag-apply")
-                yield Button("Cancel", id="tag-cancel")
+                yield Button("Apply to the tag", variant="primary", id="tag-apply", compact=True)
+                yield Button("Cancel", id="tag-cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#tag-new_tag", Input).focus()

@@ -94,8 +94,8 @@ class ExportDialog(FormDialog[ExportChoice | None]):
             yield Label("File")
             yield Input(str(self._path), id="export-path")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="export-go")
-                yield Button("Cancel", id="export-cancel")
+                yield Button("Export", variant="primary", id="export-go", compact=True)
+                yield Button("Cancel", id="export-cancel", compact=True)
                 yield Label("ctrl+s exports · Esc cancels", classes="dialog-hint")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -139,21 +139,21 @@ class RestoreDialog(FormDialog[RestoreChoice | None]):
             yield Label("From an export file")
             with Horizontal(id="restore-file-row"):
                 yield Input(self._default_path, placeholder="path to an export file", id="restore-path")
-                yield Button("Read file", variant="primary", id="restore-file")
+                yield Button("Read file", variant="primary", id="restore-file", compact=True)
             if self._trashed:
                 yield Label(f"Or deleted from {self._site} (newest first · space picks · a all)")
                 yield Picker[int](
                     *(Selection(self._label(t), i) for i, t in enumerate(self._trashed)), id="restore-trash"
                 )
                 with Horizontal(classes="dialog-buttons"):
-                    yield Button("Restore picked", id="restore-trash-go")
-                    yield Button("Purge old…", id="restore-purge")
-                    yield Button("Cancel", id="restore-cancel")
+                    yield Button("Restore picked", id="restore-trash-go", compact=True)
+                    yield Button("Purge old…", id="restore-purge", compact=True)
+                    yield Button("Cancel", id="restore-cancel", compact=True)
             else:
                 yield Static(f"The trash holds no channel deleted from {self._site}.", classes="transfer-note")
                 with Horizontal(classes="dialog-buttons"):
-                    yield Button("Purge old…", id="restore-purge")
-                    yield Button("Cancel", id="restore-cancel")
+                    yield Button("Purge old…", id="restore-purge", compact=True)
+                    yield Button("Cancel", id="restore-cancel", compact=True)
 
     @staticmethod
     def _label(trashed: TrashedChannel) -> Text:

@@ -108,8 +108,8 @@ class UpstreamReviewScreen(FormDialog[list[ModelChange] | None]):
             yield Label(id="review-summary")
             yield OptionList(id="review-list")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", variant="primary", id="review-apply")
-                yield Button("Cancel", id="review-cancel")
+                yield Button("Apply", variant="primary", id="review-apply", compact=True)
+                yield Button("Cancel", id="review-cancel", compact=True)
             yield Label(
                 "+ added upstream, − gone upstream · space: apply → ignore → leave · a / i / l all · "
                 "ctrl+s sends · Esc cancels",
