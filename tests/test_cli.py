@@ -660,16 +660,54 @@ def test_site_before_the_command_is_the_commands_site(cli) -> None:
 
 
 def test_status_choices_are_the_same_on_every_listing(cli) -> None:
-    """`fleet list --status auto-disabled` filters as `channels list --status auto-disabled` does."""
+    """`fleet list --status auto_disabled` filters as `channels list --status auto_disabled` does."""
 
     def choices(command: list[str]) -> tuple[str, ...]:
         return next(a.choices for a in _parser_of(command)._actions if "--status" in a.option_strings)
 
     assert choices(["fleet", "list"]) == choices(["channels", "list"])
-    assert "auto-disabled" in choices(["fleet", "list"])
-    one = cli("--demo", "channels", "list", "--site", "demo-newapi", "--status", "auto-disabled", "--json")
-    fleet = cli("--demo", "fleet", "list", "--sites", "demo-newapi", "--status", "auto-disabled", "--json")
+    assert "auto_disabled" in choices(["fleet", "list"])
+    one = cli("--demo", "channels", "list", "--site", "demo-newapi", "--status", "auto_disabled", "--json")
+    fleet = cli("--demo", "fleet", "list", "--sites", "demo-newapi", "--status", "auto_disabled", "--json")
     assert one.code == 0 and fleet.code == 0, (one.err, fleet.err)
     ids = [row["id"] for row in json.loads(one.out)]
     assert ids and sorted(row["id"] for row in json.loads(fleet.out)) == sorted(ids)
     assert {row["status"] for row in json.loads(fleet.out)} == {"auto_disabled"}
+
+
+def test_status_takes_every_word_the_json_prints_and_the_old_spelling(cli) -> None:
+    """Each status `--json` prints filters exactly its channels; `disabled` takes both kinds, and
+    `auto-disabled`, the word `--status` took before, still works."""
+    every = json.loads(cli("--demo", "channels", "list", "--site", "demo-newapi", "--json").out)
+    by_status: dict[str, set[int]] = {}
+    for row in every:
+        by_status.setdefault(row["status"], set()).add(row["id"])
+    assert {"enabled", "manually_disabled", "auto_disabled"} <= set(by_status)
+
+    def listed(word: str) -> set[int]:
+        result = cli("--demo", "channels", "list", "--site", "demo-newapi", "--status", word, "--json")
+        assert result.code == 0, result.err
+        return {row["id"] for row in json.loads(result.out)}
+
+    for word, ids in by_status.items():
+        assert listed(word) == ids, word
+    assert listed("disabled") == by_status["manually_disabled"] | by_status["auto_disabled"]
+    assert listed("auto-disabled") == by_status["auto_disabled"]
+    assert listed("manually-disabled") == by_status["manually_disabled"]
+
+
+def test_fleet_list_sorts_by_site_then_id(cli) -> None:
+    for args in (("--json",), ()):
+        result = cli("--demo", "fleet", "list", *args)
+        assert result.code == 0, result.err
+        if args:
+            rows = [(row["site"], row["id"]) for row in json.loads(result.out)]
+        else:
+            rows = [(line.split()[0], int(line.split()[1])) for line in result.out.splitlines()[1:]]
+        sites = list(dict.fromkeys(site for site, _id in rows))
+        assert len(sites) > 1
+        for site in sites:
+            ids = [channel_id for s, channel_id in rows if s == site]
+            assert ids == sorted(ids), (site, ids)
+        assert sites == sorted(sites, key=str.casefold)
+        assert [site for site, _id in rows] == [site for site in sites for s, _id in rows if s == site]

@@ -15,10 +15,10 @@ from ..backends.base import Capabilities
 from ..config import SiteProfile, load_config
 from ..models import Channel, mask_secret, neutral_record
 from ..secret_store import SecretStore
-from ..services.channel_view import CELL_TEXT, ViewState, matches_facets
+from ..services.channel_view import CELL_TEXT
 from ..services.shown_secrets import shown_url
 from ..services.sites import SiteSession
-from .common import format_table, warn_skipped
+from .common import format_table, has_status, warn_skipped
 
 COLUMNS = ("id", "name", "type", "status", "models", "group", "priority", "base_url", "success_rate", "cost")
 """Table columns, with the same cell text as the app's table; only those the backend has are shown
@@ -28,10 +28,9 @@ COLUMNS = ("id", "name", "type", "status", "models", "group", "priority", "base_
 def run(args: argparse.Namespace) -> int:
     profile = load_config().site(args.site)
     channels, capabilities = asyncio.run(_load(profile))
-    facets = ViewState(status=args.status or "all")
     keyword = (args.search or "").strip().lower()
     selected = sorted(
-        (c for c in channels if matches_facets(c, facets) and matches_search(c, keyword)), key=lambda c: c.id
+        (c for c in channels if has_status(c, args.status) and matches_search(c, keyword)), key=lambda c: c.id
     )
     if args.json:
         print(json.dumps([channel_json(channel) for channel in selected], indent=2, ensure_ascii=False))

@@ -13,9 +13,33 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from ..models import Channel
+
 
 class UsageError(Exception):
     """A command line that parses but makes no sense; reported like argparse's own errors."""
+
+
+STATUSES = ("enabled", "disabled", "manually_disabled", "auto_disabled")
+"""What `--status` takes: the words `--json` prints as a channel's status (`ChannelStatus` values),
+and `disabled` for both kinds of disabled (as the app's status filter)."""
+
+STATUS_ALIASES = {"auto-disabled": "auto_disabled", "manually-disabled": "manually_disabled"}
+"""Spellings `--status` also takes: `auto-disabled` was its word before it took the JSON's."""
+
+
+def status_word(text: str) -> str:
+    """`--status`'s argument type: an alias becomes its word (argparse then checks `STATUSES`)."""
+    return STATUS_ALIASES.get(text, text)
+
+
+def has_status(channel: Channel, word: str | None) -> bool:
+    """Whether `channel` passes `--status word`; every channel passes no `--status`."""
+    if word is None:
+        return True
+    if word == "disabled":
+        return channel.status.is_disabled
+    return channel.status.value == word
 
 
 class ReaderGone:

@@ -25,14 +25,14 @@ from ..config import AppConfig, HealthSettings, SiteProfile, load_config
 from ..models import Channel
 from ..services import balance, connectivity, sync, test_log
 from ..services.batch import BatchSettings, skipped
-from ..services.channel_view import CELL_TEXT, ViewState, matches_facets
+from ..services.channel_view import CELL_TEXT
 from ..services.fleet import left_out, split_by_support
 from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, by_site, site_batch
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import LoadState, SiteChannels, SiteSession
 from .batch import ProgressLine, progress_text, succeeded
 from .channels import channel_json, matches_search
-from .common import UsageError, format_table
+from .common import UsageError, format_table, has_status
 from .fleet_sites import chosen_sites, close_fleet, load_fleet, site_outcomes
 
 LIST_COLUMNS = ("id", "name", "type", "status", "models", "base_url")
@@ -64,14 +64,16 @@ def run(args: argparse.Namespace) -> int:
 async def _list(profiles: Sequence[SiteProfile], args: argparse.Namespace) -> int:
     fleet = await load_fleet(profiles)
     await close_fleet(fleet)
-    facets = ViewState(status=args.status or "all")
     keyword = (args.search or "").strip().lower()
-    rows = [
-        (session.name, channel)
-        for session in fleet.sessions
-        for channel in session.channels
-        if matches_facets(channel, facets) and matches_search(channel, keyword)
-    ]
+    rows = sorted(
+        (
+            (session.name, channel)
+            for session in fleet.sessions
+            for channel in session.channels
+            if has_status(channel, args.status) and matches_search(channel, keyword)
+        ),
+        key=lambda row: (row[0].casefold(), row[0], row[1].id),
+    )
     if args.json:
         print(json.dumps([{"site": site, **channel_json(c)} for site, c in rows], indent=2, ensure_ascii=False))
     else:

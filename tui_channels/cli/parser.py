@@ -14,7 +14,7 @@ from typing import NoReturn
 from .. import __version__
 from ..backends.registry import FAMILIES, supported_gateways
 from ..demo.names import DEMO_SITES
-from .common import id_list, name_list, positive_int
+from .common import STATUSES, id_list, name_list, positive_int, status_word
 
 KINDS = tuple(kind.value for kind in FAMILIES)
 
@@ -139,8 +139,10 @@ def _status_option(parser: argparse.ArgumentParser) -> None:
     """`--status`, with the choices of the app's status filter, on every listing."""
     parser.add_argument(
         "--status",
-        choices=("enabled", "disabled", "auto-disabled"),
-        help="disabled covers manually and automatically disabled; auto-disabled only those the gateway turned off",
+        type=status_word,
+        choices=STATUSES,
+        help="the status --json prints (enabled, manually_disabled, auto_disabled: the gateway turned it off), "
+        "or disabled for both kinds; auto-disabled is taken for auto_disabled",
     )
 
 
@@ -330,7 +332,8 @@ def _add_fleet_commands(groups: argparse._SubParsersAction) -> None:
         "list",
         "fleet",
         help="every channel of every site, with its site",
-        description="Load every site at once and print its channels (keys masked). " + FLEET_EXIT_RULE,
+        description="Load every site at once and print its channels (keys masked), by site name, then by id. "
+        + FLEET_EXIT_RULE,
     )
     _add_sites_option(listing)
     _json_option(listing)
