@@ -398,3 +398,13 @@ async def test_a_record_that_cannot_be_a_channel_is_skipped_with_a_warning(gatew
     listed = await backend.list_channels()
     assert "broken-row" not in {c.name for c in listed}
     assert any("broken-row" in warning for warning in backend.list_warnings)
+
+
+async def test_a_server_message_ending_in_a_full_stop_is_not_given_a_second_one(gateway, hub):
+    """The upstream says "Incorrect API key provided."; ours goes on after it with one full stop."""
+    _site, backend = hub
+    with pytest.raises(RequestRejected) as raised:
+        await backend.fetch_models_adhoc(1, f"{gateway.upstream_url}/p/openai", "sk-invalid-0123456789")
+    message = raised.value.message
+    assert "Incorrect API key provided. Check" in message, message
+    assert ".." not in message

@@ -27,6 +27,7 @@ from .screens.main import MainScreen
 from .screens.workers import report_unexpected
 from .secret_store import SecretStore
 from .services.sites import SiteSessions
+from .wording import clause
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 DEFAULT_THEME = "textual-dark"
@@ -97,7 +98,7 @@ class ChannelsApp(KeyGate):
             if not self._preferences_unsaved:
                 self._preferences_unsaved = True
                 self.notify(
-                    f"{error.message}. Sort order, columns, theme and the last site are kept until you quit.",
+                    f"{clause(error.message)}. Sort order, columns, theme and the last site are kept until you quit.",
                     title="Preferences cannot be saved",
                     severity="warning",
                     timeout=10,

@@ -7,3 +7,10 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     """`1 channel`, `2 channels`, `1,200 channels`: a count with its noun in the right number;
     `many` is the plural when it is not the noun plus s (`entry`, `entries`)."""
     return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
+def clause(text: str) -> str:
+    """`text` (often a server's message) without the full stop it may end with, for a sentence of
+    ours to end or go on: "Incorrect API key provided." in "…: Incorrect API key provided. Check…",
+    not "provided.. Check"."""
+    return text.rstrip().rstrip(".。!！ ")

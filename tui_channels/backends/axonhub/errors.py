@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...errors import BackendError, BadResponse, NotFound, PermissionDenied, RequestRejected
+from ...wording import clause
 
 _NOT_FOUND = re.compile(r"not found|could not resolve to a node", re.IGNORECASE)
 _DENIED = re.compile(r"privacy|permission|forbidden|unauthori[sz]ed|access denied|not allowed", re.IGNORECASE)
@@ -39,10 +40,10 @@ def graphql_error(errors: Sequence[Any], *, host: str, action: str, name: str | 
             "The server may have changed since the app connected; reconnect to the site."
         )
     if code == "NOT_FOUND" or _NOT_FOUND.search(message):
-        return NotFound(f"{where} could not {action}: {message}. It may have been deleted meanwhile; reload the list.")
+        return NotFound(f"{where} could not {action}: {clause(message)}. It may have been deleted meanwhile; reload the list.")
     if _DENIED.search(message):
         return PermissionDenied(
-            f"{where} refused to {action}: {message}. Sign in with the owner account or one with the "
+            f"{where} refused to {action}: {clause(message)}. Sign in with the owner account or one with the "
             "read_channels and write_channels scopes."
         )
     return RequestRejected(f"{where} refused to {action}: {message}")

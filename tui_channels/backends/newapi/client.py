@@ -38,6 +38,7 @@ from ...models import (
     TypeCode,
     join_list,
 )
+from ...wording import clause
 from ..base import BackendBase, Capabilities, Operation, ProgressCallback, VersionSegment
 from ..envelope import Envelope, ErrorAnswer
 from ..http import HttpTransport, TransportSettings, json_or_none
@@ -808,7 +809,7 @@ def _status_error(answer: ErrorAnswer) -> BackendError:
             return database
         if status in (502, 504) and isinstance(body, dict) and body.get("success") is False and message:
             return classify_refusal(message, action=action)
-        said = f": {message.rstrip('.')}." if message else "."
+        said = f": {clause(message)}." if message else "."
         return ServerError(
             f"The gateway failed while trying to {action} (HTTP {status}){said} "
             "See the gateway's logs; retrying later may help."

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...errors import AuthError, BackendError, BadResponse, DatabaseError, NotFound, PermissionDenied, RequestRejected
 from ...models import Channel, ChannelStatus, TypeCatalog, UpstreamWatch, join_list
+from ...wording import clause
 from ..wire_values import as_float, as_int, as_mapping, as_names, as_text, json_object, record_id
 
 STATUS_FROM_WIRE = {
@@ -220,10 +221,10 @@ def classify_refusal(message: str, *, action: str) -> BackendError:
     if database is not None:
         return database
     if any(marker in lowered for marker in _PRIVILEGE_MARKERS):
-        return PermissionDenied(f"The gateway refused to {action}: {message}. {PRIVILEGE_HINT}")
+        return PermissionDenied(f"The gateway refused to {action}: {clause(message)}. {PRIVILEGE_HINT}")
     if any(marker in lowered for marker in _AUTH_MARKERS):
         return AuthError(
-            f"The gateway refused the credentials: {message}. Check the site's access token (generate "
+            f"The gateway refused the credentials: {clause(message)}. Check the site's access token (generate "
             "one in the gateway's personal settings) and the numeric user id it belongs to."
         )
     if "record not found" in lowered:

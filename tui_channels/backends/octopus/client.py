@@ -38,7 +38,7 @@ from ...errors import (
 from ...model_groups import ModelGroup
 from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCatalog, TypeCode
 from ...redact import scrub
-from ...wording import plural
+from ...wording import clause, plural
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..http import HttpTransport, TransportSettings, decode_json, host_of, json_or_none
 from ..wire_values import as_names, read_records
@@ -287,7 +287,7 @@ class OctopusBackend(BackendBase):
         if upstream and code >= 500:
             raise ServerError(
                 f"The upstream failed while Octopus at {self._host} tried to {action}: "
-                f"{str(payload['message']).rstrip('.')}. Check the channel's base URL and key, and "
+                f"{clause(str(payload['message']))}. Check the channel's base URL and key, and "
                 "that the upstream is up.",
                 title="Upstream failed",
             )
@@ -316,7 +316,7 @@ class OctopusBackend(BackendBase):
             )
         if status == 404:
             return NotFound(
-                f"{where} could not {action}: {message}. It may have been deleted meanwhile; reload the list."
+                f"{where} could not {action}: {clause(message)}. It may have been deleted meanwhile; reload the list."
             )
         if status == 409:
             return RequestRejected(f"{where} refused to {action}: it already exists ({message}).")
@@ -526,11 +526,11 @@ class OctopusBackend(BackendBase):
                 ) from None
             if message == "group not found" or message == "group item not found":
                 raise NotFound(
-                    f"Octopus at {self._host} could not {action}: {message}. It may have been deleted meanwhile; "
+                    f"Octopus at {self._host} could not {action}: {clause(message)}. It may have been deleted meanwhile; "
                     "reload the groups."
                 ) from None
             if any(refusal in message for refusal in _GROUP_REFUSALS):
-                raise RequestRejected(f"Octopus at {self._host} refused to {action}: {message}.") from None
+                raise RequestRejected(f"Octopus at {self._host} refused to {action}: {clause(message)}.") from None
             raise error from None
 
     async def list_model_groups(self) -> list[ModelGroup]:

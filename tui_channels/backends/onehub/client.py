@@ -36,6 +36,7 @@ from ...errors import (
     ServerError,
 )
 from ...models import Channel, ChannelSpec, ChannelStatus, TestResult, TypeCode, join_list, split_list
+from ...wording import clause
 from ..base import BackendBase, Capabilities, ProgressCallback
 from ..envelope import Envelope, ErrorAnswer
 from ..http import HttpTransport, TransportSettings, host_of
@@ -134,7 +135,7 @@ class OneHubBackend(BackendBase):
         if status >= 500:
             return ServerError(
                 f"{self._host} failed while trying to {action} (HTTP {status})"
-                + (f": {message}." if message else ".")
+                + (f": {clause(message)}." if message else ".")
                 + " See the gateway's log; retrying later may help."
             )
         return RequestRejected(f"{self._host} refused to {action}: {message or f'HTTP {status}'}")
@@ -400,7 +401,7 @@ class OneHubBackend(BackendBase):
         )
         if body.get("success") is False:
             raise RequestRejected(
-                f"The upstream did not list its models: {plain_reason(str(body.get('message') or ''))}. "
+                f"The upstream did not list its models: {clause(plain_reason(str(body.get('message') or '')))}. "
                 "Check the channel's base URL and key.",
                 title="Upstream failed",
             )
@@ -419,7 +420,7 @@ class OneHubBackend(BackendBase):
             if message.startswith(NO_BALANCE):
                 raise NoBalance("the gateway cannot query the balance of this channel type")
             raise RequestRejected(
-                f"The balance of channel {channel_id} could not be read: {plain_reason(message)}.",
+                f"The balance of channel {channel_id} could not be read: {clause(plain_reason(message))}.",
                 title="Upstream failed",
             )
         balance = body.get("balance")

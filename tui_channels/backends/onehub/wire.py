@@ -14,6 +14,7 @@ from typing import Any
 
 from ...errors import AuthError, BackendError, BadResponse, NotFound, PermissionDenied, RequestRejected
 from ...models import Channel, ChannelStatus, TypeCatalog, join_list
+from ...wording import clause
 from ..newapi.wire import NEUTRAL_TO_WIRE, STATUS_FROM_WIRE, STATUS_TO_WIRE
 from ..wire_values import as_float, as_int, as_names, as_text, record_id
 
@@ -131,7 +132,7 @@ _AUTH_MARKERS = ("无权进行此操作", "未登录", "access token", "用户�
 def classify_refusal(message: str, *, action: str, site: str) -> BackendError:
     """A `success:false` answer as the typed error it amounts to (One Hub refuses with HTTP 200)."""
     if "权限不足" in message:
-        return PermissionDenied(f"{site} refused to {action}: {message}. The account needs admin rights.")
+        return PermissionDenied(f"{site} refused to {action}: {clause(message)}. The account needs admin rights.")
     if any(marker in message for marker in _AUTH_MARKERS):
         return AuthError(
             f"{site} refused the access token ({message}). Generate a new one in the web UI's profile "
