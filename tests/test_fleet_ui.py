@@ -545,7 +545,7 @@ async def test_a_fleet_tag_asks_first_counting_only_what_it_writes_and_naming_ea
             await pilot.press("enter", *"fleettag-new", "enter")
             confirm = await wait_screen(pilot, ConfirmScreen)
             text = str(confirm.query_one("#confirm-message").render())
-            assert f"Tag {len(chosen)} channels on {len(taggable)} sites fleettag-new?" in screen_text(app)
+            assert f"Tag {len(chosen)} channels on {len(taggable)} sites with 'fleettag-new'?" in screen_text(app)
             assert f"This replaces the tag of {len(replaced)} of them" in text
             assert (
                 f"Left out: 2 channels on {NEWAPI_SITE} (read-only: {NEWAPI_SITE} is marked read-only in its profile)."

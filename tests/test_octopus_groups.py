@@ -160,6 +160,10 @@ def test_stranded_groups_and_memberships() -> None:
     assert stranded([failover, manual], channels, {2}, CURRENT_SPEC) == [
         "man: routes only to ch-2 (its active member); it would fail every request"
     ]
+    both = ModelGroup(3, "two", "failover", members=(GroupMember(1, "m"), GroupMember(2, "m")))
+    assert stranded([both], channels, {1, 2}, CURRENT_SPEC, site="home") == [
+        "two on home: ch-1, ch-2 are its last enabled members; it would fail every request"
+    ]
     found = memberships(1, [failover, manual], CURRENT_SPEC)
     assert [(m.group.name, m.serving) for m in found] == [("fo", True), ("man", False)]
 

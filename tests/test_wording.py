@@ -111,3 +111,14 @@ def test_plural_agrees_with_the_count():
     assert [plural(n, "channel") for n in (0, 1, 2, 1200)] == ["0 channels", "1 channel", "2 channels", "1,200 channels"]
     assert [plural(n, "entry", "entries") for n in (1, 3)] == ["1 entry", "3 entries"]
     assert plural(1, "auto-sync channel") == "1 auto-sync channel"
+
+
+def test_an_aside_never_nests_parentheses_and_a_clause_drops_the_full_stop() -> None:
+    from tui_channels.wording import aside, clause
+
+    assert clause("Incorrect API key provided. ") == "Incorrect API key provided"
+    assert clause("no reason") == "no reason"
+    assert aside("read-only.") == "(read-only)"
+    assert aside("AxonHub channels have no bulk tag (tags are a list).") == (
+        "(AxonHub channels have no bulk tag [tags are a list])"
+    )

@@ -14,3 +14,10 @@ def clause(text: str) -> str:
     ours to end or go on: "Incorrect API key provided." in "…: Incorrect API key provided. Check…",
     not "provided.. Check"."""
     return text.rstrip().rstrip(".。!！ ")
+
+
+def aside(text: str) -> str:
+    """`text` in parentheses, as an aside to a sentence: "(read-only)". Parentheses inside it become
+    brackets and a closing full stop goes, so an aside never nests parentheses: "(AxonHub has no
+    bulk tag [tags are a list])", not "(… (tags are a list))"."""
+    return "(" + clause(text).replace("(", "[").replace(")", "]") + ")"

@@ -30,6 +30,7 @@ from ..services import balance, connectivity, sync, test_log
 from ..services.batch import BatchProgress, BatchRun, BatchSettings, format_eta, pause_text, skipped
 from ..services.results import ChannelResult, Outcome, tally
 from ..services.sites import SiteSession
+from ..wording import aside
 from .channels import matches_search
 from .common import format_table, warn_skipped
 
@@ -128,7 +129,7 @@ class Report:
         if run.cancelled:
             counts = tally(self.results)
             self.notes.append(
-                f"Not finished ({run.stop_reason}): {counts[Outcome.OK]:,} done, "
+                f"Not finished {aside(run.stop_reason)}: {counts[Outcome.OK]:,} done, "
                 f"{counts[Outcome.FAILED]:,} failed, {counts[Outcome.CANCELLED]:,} not done."
             )
         summary = run.pacing_summary()

@@ -17,7 +17,7 @@ from ..secret_store import SecretStore
 from ..config import SiteProfile
 from ..services.find import find as find_text
 from ..services.key_library import KeyLibrary, UpstreamKey
-from ..wording import plural
+from ..wording import aside, plural
 from .common import format_table
 from .fleet_sites import close_fleet, load_fleet
 
@@ -46,5 +46,8 @@ def _library() -> list[UpstreamKey]:
     try:
         return KeyLibrary(SecretStore()).keys()
     except ChannelsError as error:
-        print(f"warning: the key library could not be read ({error.message}); keys are matched on servers only", file=sys.stderr)
+        print(
+            f"warning: the key library could not be read {aside(error.message)}; keys are matched on servers only",
+            file=sys.stderr,
+        )
         return []

@@ -409,7 +409,7 @@ class BatchActions(MainScreenBase):
             return
         plan = TagPlan.of(*supported, tag)
         if not plan.targets:
-            already = f"tagged {plan.tag}" if plan.tag else "without a tag"
+            already = f"tagged {plan.tag!r}" if plan.tag else "without a tag"
             done = f"Nothing to change: {'it is' if len(plan.unchanged) == 1 else 'all are'} already {already}."
             self.notify("\n".join(filter(None, [done, plan.skipped])))
             return

@@ -69,21 +69,24 @@ TYPED_ABOVE = 5
 """Deleting more channels than this (or any enabled one) asks the user to type the count."""
 
 
-def group_notes(session: SiteSession, channels: Sequence[Channel], *, deleting: bool) -> str:
-    """What deleting or disabling these channels does to the site's groups, or "" (no groups there)."""
+def group_notes(session: SiteSession, channels: Sequence[Channel], *, deleting: bool, fleet: bool = False) -> str:
+    """What deleting or disabling these channels does to the site's groups, or "" (no groups there);
+    in the `fleet`, where group names repeat across sites, each group's site is named."""
     capabilities = session.capabilities
     spec = capabilities.groups if capabilities is not None else None
     if spec is None or not session.groups:
         return ""
     going = {c.id for c in channels}
-    lines = [f"⚠ {line}" for line in stranded(session.groups, session.channels, going, spec)]
+    site = session.name if fleet else ""
+    lines = [f"⚠ {line}" for line in stranded(session.groups, session.channels, going, spec, site=site)]
     if deleting:
         member_of = sorted({m.group.name for c in channels for m in memberships(c.id, session.groups, spec)})
         if member_of:
             more = len(member_of) - NAMED
             shown = ", ".join(member_of[:NAMED]) + (f" and {more} more" if more > 0 else "")
             lines.append(
-                f"The server removes them from the groups {shown}; restoring a channel later does not put it back."
+                f"The server removes them from the groups {shown}{f' on {site}' if site else ''}; "
+                "restoring a channel later does not put it back."
             )
     return "\n".join(lines)
 
@@ -398,7 +401,10 @@ class ChannelActions(MainScreenBase):
             if yes:
                 self._delete(able)
 
-        notes = "\n".join(note for t in able if (note := group_notes(t.session, t.channels, deleting=True)))
+        fleet = self.fleet is not None
+        notes = "\n".join(
+            note for t in able if (note := group_notes(t.session, t.channels, deleting=True, fleet=fleet))
+        )
         message = delete_message(channels, able, "\n\n".join(filter(None, [notes, skipped])))
         if "⚠" in notes and typed is None:
             typed = str(count)
@@ -543,7 +549,7 @@ class ChannelActions(MainScreenBase):
         notes = "" if enabled else "\n".join(
             note
             for plan in plans.plans
-            if (note := group_notes(by_site[plan.site], plan.changing, deleting=False))
+            if (note := group_notes(by_site[plan.site], plan.changing, deleting=False, fleet=self.fleet is not None))
         )
         if notes:
             notes = f"Groups that would serve no enabled channel any more:\n{notes}"

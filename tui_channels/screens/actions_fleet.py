@@ -16,6 +16,7 @@ from ..services import test_log
 from ..services.channel_view import ChannelRef
 from ..services.fleet import Fleet
 from ..services.key_library import KeyLibrary, UpstreamKey
+from ..wording import aside
 from .find import FindScreen
 from .fleet_jump import Jump
 from .health import HealthScreen
@@ -66,7 +67,7 @@ class FleetActions(MainScreenBase):
         try:
             return KeyLibrary(self.workspace.secrets).keys(), ""
         except ChannelsError as error:
-            return [], f"The key library could not be read ({error.message}); keys are matched on servers only."
+            return [], f"The key library could not be read {aside(error.message)}; keys are matched on servers only."
 
     def jump_to(self, jump: Jump | None) -> None:
         """Go to a report's row: the channel in the fleet view, or a site of its own."""

@@ -35,6 +35,7 @@ from ..widgets.form_fields import (
     build_editor,
     editor_id,
 )
+from ..wording import aside
 from .form_dialog import FormDialog
 from .model_editor import Fetch, ModelEditorScreen
 from .workers import work
@@ -138,7 +139,7 @@ class ChannelFormScreen(FormDialog[Channel | None]):
         try:
             names = await self._backend.list_groups()  # type: ignore[attr-defined]
         except ChannelsError as error:
-            editor.set_hint(f"Could not load the server's groups ({error.message}).")
+            editor.set_hint(f"Could not load the server's groups {aside(error.message)}.")
             return
         editor.set_choices(names)
 

@@ -37,6 +37,7 @@ from ..backends.ratelimit import Pacer, Pause, waiting_hook
 from ..collector import batch_collections
 from ..errors import AuthError, ChannelsError, PermissionDenied, RateLimited, describe
 from ..models import Channel
+from ..wording import aside
 from .recorder import one_batch
 from .results import ChannelResult, Outcome
 
@@ -307,7 +308,7 @@ class BatchRun:
             message = f"no answer within {self.settings.channel_timeout:g} s (per-channel timeout)"
             return self._result(channel, Outcome.FAILED, message, allowance, clock)
         except FATAL as error:
-            self.cancel(f"stopped: {error.title.lower()} ({error.message})")
+            self.cancel(f"stopped: {error.title.lower()} {aside(error.message)}")
             return self._result(channel, Outcome.FAILED, error.message, allowance, clock)
         except ChannelsError as error:
             return self._result(channel, Outcome.FAILED, error.message, allowance, clock)

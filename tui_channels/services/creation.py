@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from ..backends.base import Backend, Capabilities, FieldKind
 from ..errors import BackendError, ChannelsError
 from ..models import Channel, ChannelSpec
+from ..wording import aside
 from .channel_form import LIST_WIRE_NAMES, key_entries
 from .recorder import one_batch
 
@@ -93,7 +94,7 @@ async def _create(backend: Backend, spec: ChannelSpec) -> Channel:
         await _set_dropped(backend, spec, created)
         stored = await backend.get_channel(created.id)
     except ChannelsError as error:
-        stored, failure = created, f" ({error.message})"
+        stored, failure = created, f" {aside(error.message)}"
     still = dropped(capabilities, spec, stored) if not failure else missing
     if still:
         raise CreatedNotAsAsked(

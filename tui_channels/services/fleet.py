@@ -23,7 +23,7 @@ from ..backends.base import Capabilities, Operation
 from ..errors import ChannelsError
 from ..models import Channel
 from .channel_view import ChannelRef, RowKey, ViewState
-from ..wording import plural
+from ..wording import aside, plural
 from .sites import LoadState, SiteChannels, SiteSession
 
 FLEET_NAME = "All sites"
@@ -65,7 +65,7 @@ def left_out(unable: Sequence[tuple[SiteChannels, str]]) -> str:
     """What an action over several sites leaves out, one line per site with the reason (a read-only
     site, a server without the operation), for its confirmation or report; "" when nothing is."""
     return "\n".join(
-        f"Left out: {plural(len(target.channels), 'channel')} on {target.name} ({reason.rstrip('.')})."
+        f"Left out: {plural(len(target.channels), 'channel')} on {target.name} {aside(reason)}."
         for target, reason in unable
         if target.channels
     )

@@ -56,10 +56,10 @@ def describe_memberships(found: Sequence[Membership], spec: GroupSpec) -> list[s
 
 
 def stranded(
-    groups: Iterable[ModelGroup], channels: Iterable[Channel], going: set[int], spec: GroupSpec
+    groups: Iterable[ModelGroup], channels: Iterable[Channel], going: set[int], spec: GroupSpec, *, site: str = ""
 ) -> list[str]:
     """Groups that serve now and would serve no enabled channel once the `going` channels are
-    disabled or deleted: one readable line each (group name and why)."""
+    disabled or deleted: one readable line each (group name, on `site` when given, and why)."""
     enabled = {c.id for c in channels if c.status.is_enabled}
     names = {c.id: c.name for c in channels}
     warnings = []
@@ -67,15 +67,16 @@ def stranded(
         serving = [m for m in serving_members(group, spec) if m.channel_id in enabled]
         if not serving or any(m.channel_id not in going for m in serving):
             continue
-        channels_named = ", ".join(sorted({names.get(m.channel_id, f"#{m.channel_id}") for m in serving}))
+        last = sorted({names.get(m.channel_id, f"#{m.channel_id}") for m in serving})
+        channels_named = ", ".join(last)
+        where = f"{group.name} on {site}" if site else group.name
         if spec.mode(group.mode).uses_active_member:
             warnings.append(
-                f"{group.name}: routes only to {channels_named} (its active member); it would fail every request"
+                f"{where}: routes only to {channels_named} (its active member); it would fail every request"
             )
         else:
-            warnings.append(
-                f"{group.name}: {channels_named} is its last enabled member; it would fail every request"
-            )
+            members = "is its last enabled member" if len(last) == 1 else "are its last enabled members"
+            warnings.append(f"{where}: {channels_named} {members}; it would fail every request")
     return warnings
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from ..backends.base import Backend, Operation
 from ..errors import ChannelsError, NotFound
 from ..models import Channel
+from ..wording import aside
 
 
 class KeyRevealFailed(ChannelsError):
@@ -41,7 +42,7 @@ async def with_keys(backend: Backend, channels: Sequence[Channel], *, concurrenc
                 return channel
             except ChannelsError as error:
                 raise KeyRevealFailed(
-                    f"Could not read the key of #{channel.id} {channel.name} ({error.message}). Nothing was done."
+                    f"Could not read the key of #{channel.id} {channel.name} {aside(error.message)}. Nothing was done."
                 ) from None
         return replace(channel, key=key)
 

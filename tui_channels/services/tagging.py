@@ -77,13 +77,13 @@ class TagPlan:
     @property
     def title(self) -> str:
         where = spread(self.targets) if len(self.targets) > 1 else plural(len(self.channels), "channel")
-        return f"Tag {where} {self.tag}?" if self.tag else f"Clear the tag of {where}?"
+        return f"Tag {where} with {self.tag!r}?" if self.tag else f"Clear the tag of {where}?"
 
     def message(self) -> str:
         """Counts and warnings first (what is replaced, what stays, which sites are left out and
         why), then the channels, the first ten named with their tag now."""
         count = len(self.channels)
-        done = f"tagged {self.tag}" if self.tag else "left without a tag"
+        done = f"tagged {self.tag!r}" if self.tag else "left without a tag"
         lines = [f"{spread(self.targets)} will be {done}." if self.targets else ""]
         replaced = self.replaced
         if replaced:
@@ -92,7 +92,7 @@ class TagPlan:
             whose = "its tag" if count == 1 else f"the tag of {len(replaced):,} of them"
             lines.append(f"This replaces {whose}: {shown}.")
         if self.unchanged:
-            already = f"tagged {self.tag}" if self.tag else "without a tag"
+            already = f"tagged {self.tag!r}" if self.tag else "without a tag"
             lines.append(f"{plural(len(self.unchanged), 'other')} already {already} stay as they are.")
         listed = named_channels(
             [(t.name, t.channels) for t in self.targets],

@@ -69,7 +69,7 @@ _ABSENT = {
     Operation.GROUPS: "user groups",
     Operation.BALANCE: "upstream balance",
     Operation.BALANCE_ALL: "upstream balance",
-    Operation.BATCH_TAG: "single tag to set in bulk (tags are a list edited per channel)",
+    Operation.BATCH_TAG: "single tag to set in bulk: their tags are a list, edited per channel",
     Operation.TAG_EDIT: "tag-level edits",
 }
 """Operations of other families that AxonHub has no counterpart for, with what is missing."""
