@@ -130,10 +130,10 @@ def refuse_writes(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> int:
     if not args.demo:
         return _dispatch(args)
-    from ..demo.session import DemoSession
+    from ..demo.session import DemoSession, ended_by_signals
 
     options = {} if args.channels is None else {"channels": args.channels}
-    with DemoSession(**options):
+    with ended_by_signals(), DemoSession(**options):
         return _dispatch(args)
 
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import FrameType
 
 from ..backends.registry import family_of
 from ..config import AppConfig, SiteProfile, save_config
@@ -59,6 +63,31 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""The signals that end a demo from outside (`kill`, a closed terminal or tmux session)."""
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def ended_by_signals() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP end the process as an exit does (SystemExit, status 128 +
+    the signal), so that what encloses this (a `DemoSession`, the app) cleans up on the way out:
+    by default Python dies on them at once and runs no `finally` nor `atexit`. Outside the main
+    thread (where no handler can be set) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _exit_on_signal) for signum in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class DemoSession:
