@@ -333,3 +333,45 @@ async def test_results_show_failures_first_and_the_model_and_select_the_failed_c
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: app.screen is main_screen(app))
         assert set(main_screen(app).table.selected_ids) == set(failed)
+
+
+async def test_the_tag_dialog_offers_a_tag_only_when_every_channel_of_the_scope_carries_it():
+    """Enter, Enter never spreads the cursor channel's tag over a selection: the text line holds
+    the tag the highlighted scope's channels share, or nothing, and keeps what the user types."""
+    async with running_app() as (app, pilot, _demo):
+        screen = main_screen(app)
+        channels = sorted(screen.current.channels, key=lambda c: c.id)
+        tagged = next(c for c in channels if c.tag)
+        same = next(c for c in channels if c.tag == tagged.tag and c.id != tagged.id)
+        other = next(c for c in channels if c.tag and c.tag != tagged.tag)
+
+        async def offered(ids: list[int]) -> str:
+            screen.table.clear_selection()
+            await select(pilot, ids)
+            screen.table.move_cursor_to_channel(tagged.id)
+            await pilot.press("g")
+            picker = await wait_screen(pilot, ScopePicker)
+            await pilot.pause()
+            value = picker.query_one("#scope-text", Input).value
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+            return value
+
+        assert await offered([tagged.id, other.id]) == ""
+        assert await offered([tagged.id, same.id]) == tagged.tag
+        assert await offered([]) == tagged.tag
+
+        await select(pilot, [tagged.id, other.id])
+        screen.table.move_cursor_to_channel(tagged.id)
+        await pilot.press("g")
+        picker = await wait_screen(pilot, ScopePicker)
+        text = picker.query_one("#scope-text", Input)
+        assert text.value == ""
+        scopes = picker.query_one(OptionList)
+        cursor = [s.key for s in picker._scopes].index("cursor")
+        scopes.highlighted = cursor
+        await wait_for(pilot, lambda: text.value == tagged.tag)
+        text.value = "typed"
+        scopes.highlighted = [s.key for s in picker._scopes].index("selection")
+        await pilot.pause()
+        assert text.value == "typed"

@@ -27,7 +27,7 @@ from ..services.fleet_batch import SiteBatch, by_site
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteChannels, SiteSession
 from ..services.sync import SyncOptions, apply_operation, changes, preview_operation, replan
-from ..services.tagging import TagPlan, tag_operation, with_tag
+from ..services.tagging import TagPlan, shared_tag, tag_operation, with_tag
 from ..wording import plural
 from .confirm import ConfirmScreen
 from .main_base import MainScreenBase
@@ -114,7 +114,7 @@ class BatchActions(MainScreenBase):
         *,
         prompt: str | None = None,
         placeholder: str = "",
-        value: str = "",
+        prefill: Callable[[Scope], str] | None = None,
         complete_models: bool = False,
         operation: Operation | None = None,
     ) -> None:
@@ -137,7 +137,7 @@ class BatchActions(MainScreenBase):
             default=default,
             prompt=prompt,
             placeholder=placeholder,
-            value=value,
+            prefill=prefill,
             complete_models=complete_models,
         )
         self.app.push_screen(picker, chosen)
@@ -390,13 +390,12 @@ class BatchActions(MainScreenBase):
             self.run_batches("Balance", batches)
 
     def action_set_tag(self) -> None:
-        cursor = self.table.cursor_channel
         self.pick_scope(
             "Set the tag",
             lambda choice: self.start_tagging(choice.scope.targets, choice.text),
             prompt="Tag",
             placeholder="empty clears the tag",
-            value=(cursor.tag or "") if cursor is not None else "",
+            prefill=lambda scope: shared_tag(scope.channels),
             operation=Operation.BATCH_TAG,
         )
 

@@ -4,7 +4,7 @@ scope spans sites, and says how many."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
@@ -67,11 +67,12 @@ class ScopePicker(FormDialog[ScopeChoice | None]):
         default: str | None = None,
         prompt: str | None = None,
         placeholder: str = "",
-        value: str = "",
+        prefill: Callable[[Scope], str] | None = None,
         complete_models: bool = False,
     ) -> None:
         """With `complete_models`, the text line completes (→) the model names of the highlighted
-        scope's channels."""
+        scope's channels. With `prefill`, the text line holds `prefill(scope)` of the highlighted
+        scope, and follows the highlight until the user edits it."""
         super().__init__()
         self._complete_models = complete_models
         self._title = title
@@ -79,7 +80,9 @@ class ScopePicker(FormDialog[ScopeChoice | None]):
         self._default = default
         self._prompt = prompt
         self._placeholder = placeholder
-        self._value = value
+        self._prefill = prefill
+        self._prefilled = ""
+        """What the text line was last given, to tell the user's own text from it."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="scope-picker"):
@@ -87,7 +90,7 @@ class ScopePicker(FormDialog[ScopeChoice | None]):
             yield OptionList(*(Option(s.title, id=s.key) for s in self._scopes), id="scope-list")
             if self._prompt is not None:
                 yield Label(self._prompt, id="scope-prompt")
-                yield Input(self._value, placeholder=self._placeholder, id="scope-text")
+                yield Input(placeholder=self._placeholder, id="scope-text")
             hint = "Enter chooses · Esc cancels"
             if self._prompt is not None:
                 hint = "Enter on a scope moves to the text, Enter there starts · Esc cancels"
@@ -99,17 +102,24 @@ class ScopePicker(FormDialog[ScopeChoice | None]):
         options = self.query_one(OptionList)
         keys = [s.key for s in self._scopes]
         options.highlighted = keys.index(self._default) if self._default in keys else 0
+        if self._prompt is not None and self._prefill is not None:
+            self._prefilled = self.query_one("#scope-text", Input).value = self._prefill(self._chosen())
         if self._prompt is not None and len(self._scopes) == 1:
             self.query_one("#scope-text", Input).focus()
         else:
             options.focus()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if self._prompt is None or not self._complete_models:
+        if self._prompt is None:
             return
         scope = self._chosen()
+        text = self.query_one("#scope-text", Input)
+        if self._prefill is not None and text.value == self._prefilled:
+            self._prefilled = text.value = self._prefill(scope)
+        if not self._complete_models:
+            return
         names = sorted({model for channel in scope.channels for model in channel.models}, key=str.casefold)
-        self.query_one("#scope-text", Input).suggester = SuggestFromList(names, case_sensitive=False)
+        text.suggester = SuggestFromList(names, case_sensitive=False)
 
     def _chosen(self) -> Scope:
         highlighted = self.query_one(OptionList).highlighted

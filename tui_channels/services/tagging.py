@@ -35,6 +35,13 @@ def with_tag(channel: Channel, result: ChannelResult) -> Channel:
     return replace(channel, tag=result.value)
 
 
+def shared_tag(channels: Sequence[Channel]) -> str:
+    """The tag every one of `channels` carries, or "" (none, or not one they share): what the tag
+    dialog offers, so that Enter, Enter never spreads one channel's tag over others."""
+    tags = {channel.tag or "" for channel in channels}
+    return tags.pop() if len(tags) == 1 else ""
+
+
 @dataclass(frozen=True, slots=True)
 class TagPlan:
     """What setting `tag` (None clears it) on the channels of sites that can tag several writes:
