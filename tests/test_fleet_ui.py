@@ -38,6 +38,7 @@ from .ui_helpers import (
     screen_text,
     wait_for,
     wait_loaded,
+    wait_painted,
     wait_screen,
 )
 
@@ -661,3 +662,26 @@ def test_the_by_site_line_names_every_site_that_fits_and_counts_the_rest():
     assert sites_text(progress, 55).plain == " by site:  prod 12/300 (2 failed)  … +3 sites 64/90"
     assert sites_text(progress, 50).plain == " by site:  … 4 sites 76/390 (2 failed)"
     assert progress_text("Test", counts(390, 0)).plain == " Test 0/390  starting…  Esc cancels"
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_fleet_filter_pickers_read_as_one_sites_where_they_fit(size):
+    """"Any type ▼ Any group ▼" on one site and in the fleet wherever the pickers hold it; where
+    one does not (the fleet's six at 80 columns), every picker takes its short word, never a mix."""
+    async with running_app(size) as (app, pilot, _demo):
+        screen = main_screen(app)
+
+        def prompts() -> list[str]:
+            return [str(s.prompt) for s in screen.query("FilterBar Select") if s.display and s.id != "status-filter"]
+
+        await wait_for(pilot, lambda: bool(prompts()) and all(p.startswith("Any ") for p in prompts()))
+        one_site = prompts()
+        await pilot.press("F")
+        await wait_for(pilot, lambda: screen.fleet is not None and not screen.fleet.pending_sites())
+        await wait_painted(pilot)
+        fleet = prompts()
+        assert all(p.startswith("Any ") for p in fleet) or not any(p.startswith("Any ") for p in fleet), fleet
+        if size == (120, 40):
+            assert set(one_site) <= set(fleet) and "Any site" in fleet, (one_site, fleet)
+        line = next(line for line in screen_text(app).splitlines() if "▼" in line)
+        assert all(p in line for p in fleet), (fleet, line)

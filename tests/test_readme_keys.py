@@ -74,3 +74,11 @@ async def test_every_key_of_the_help_screen_is_in_the_readme() -> None:
 def test_every_key_of_the_readme_tables_is_bound() -> None:
     unbound = table_keys() - bound_keys()
     assert not unbound, f"the README's key tables name keys nothing binds: {sorted(unbound)}"
+
+
+def test_the_sites_add_synopsis_names_every_kind_the_command_takes() -> None:
+    from tui_channels.cli.parser import KINDS
+
+    line = next(line for line in README.read_text(encoding="utf-8").splitlines() if "sites add NAME --kind" in line)
+    kinds = re.search(r"--kind (\S+)", line)
+    assert kinds is not None and kinds.group(1).split("|") == list(KINDS), line

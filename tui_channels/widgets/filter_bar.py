@@ -48,7 +48,22 @@ _PROMPTS = {
     "#flag-filter": ("Any sync", "Sync"),
     "#site-filter": ("Any site", "Site"),
 }
-"""Each picker's prompt on one site, and in the fleet (six pickers must fit 80 columns there)."""
+"""Each picker's prompt, and the short one they all take when one of the long ones does not fit
+(six pickers share 80 columns in the fleet): one site and the fleet read alike wherever there is
+room, and the pickers of a bar never mix the two."""
+
+PROMPT_FRAME = 3
+"""Cells a compact picker draws beside its prompt (the arrow and the spaces about it)."""
+
+
+class FacetPicker(Select[Any]):
+    """A facet's picker: its width follows the bar's layout (the fleet's pickers share theirs), and
+    each new width lets the bar choose the prompts again (`FilterBar.fit_prompts`)."""
+
+    def on_resize(self) -> None:
+        bar = self.parent
+        if isinstance(bar, FilterBar):
+            bar.fit_prompts()
 
 
 class FilterBar(Horizontal):
@@ -87,7 +102,7 @@ class FilterBar(Horizontal):
             id="status-filter",
         )
         for selector, (prompt, _short) in _PROMPTS.items():
-            yield Select([], prompt=prompt, compact=True, id=selector.removeprefix("#"))
+            yield FacetPicker([], prompt=prompt, compact=True, id=selector.removeprefix("#"))
 
     def set_choices(
         self,
@@ -107,10 +122,7 @@ class FilterBar(Horizontal):
             ("#flag-filter", flags or None),
             ("#site-filter", sites),
         )
-        fleet = sites is not None
-        self.set_class(fleet, "-fleet")
-        for selector, (prompt, short) in _PROMPTS.items():
-            self.query_one(selector, Select).prompt = short if fleet else prompt
+        self.set_class(sites is not None, "-fleet")
         for selector, options in facets:
             select = self.query_one(selector, Select)
             select.display = options is not None
@@ -159,6 +171,17 @@ class FilterBar(Horizontal):
 
     def on_mount(self) -> None:
         self.watch(self.query_one("#search", Input), "value", self._search_changed, init=False)
+
+    def fit_prompts(self) -> None:
+        """The long prompts ("Any type") when every shown picker's width holds its own, else the
+        short ones ("Type"); a picker's width never depends on its prompt, so this settles at once."""
+        shown = [(self.query_one(selector, Select), prompts) for selector, prompts in _PROMPTS.items()]
+        shown = [(select, prompts) for select, prompts in shown if select.display and select.region.width]
+        fits = all(len(prompt) + PROMPT_FRAME <= select.region.width for select, (prompt, _short) in shown)
+        for select, (prompt, short) in shown:
+            wanted = prompt if fits else short
+            if select.prompt != wanted:
+                select.prompt = wanted
 
     def _search_changed(self, text: str) -> None:
         if not self._showing:
