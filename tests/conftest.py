@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import pytest
 import textual.app
 import textual.pilot
+from textual.notifications import Notify
 
 from tui_channels.demo.gateway import DemoGateway
 
 from .settle import settle_active_app
+from .ui_helpers import NOTICES
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +32,8 @@ def _wait_on_state(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_toasts_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Notifications are recorded (tests read `app._notifications`) but not drawn: a toast stays for
-    a number of seconds, so whether a snapshot showed one depended on how fast the machine was."""
+    """Notifications are recorded (tests read `ui_helpers.notices(app)`) but not drawn: a toast stays
+    for a number of seconds, so whether a snapshot showed one depended on how fast the machine was."""
     original = textual.app.App.__init__
 
     def without_toasts(self: textual.app.App, *args: object, **kwargs: object) -> None:
@@ -39,6 +41,23 @@ def _no_toasts_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
         self._disable_notifications = True
 
     monkeypatch.setattr(textual.app.App, "__init__", without_toasts)
+
+
+@pytest.fixture(autouse=True)
+def _every_notification_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every notification the app raises is kept in a list on the app for the test to read.
+
+    `app._notifications` drops a notification once its timeout has passed, so a test that waited for
+    one on a loaded machine could find it already gone: a test waits on this record, which nothing
+    expires (`ui_helpers.notices`, `forget_notices`).
+    """
+    original = textual.app.App._on_notify
+
+    def kept(self: textual.app.App, event: Notify) -> None:
+        self.__dict__.setdefault(NOTICES, []).append(event.notification)
+        original(self, event)
+
+    monkeypatch.setattr(textual.app.App, "_on_notify", kept)
 
 
 @pytest.fixture(autouse=True)

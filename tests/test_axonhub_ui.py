@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from tui_channels.screens.channel_form import ChannelFormScreen
 
-from .ui_helpers import app_on_sites, main_screen, screen_text, wait_for, wait_screen
+from .ui_helpers import app_on_sites, main_screen, notices, screen_text, wait_for, wait_screen
 
 _names = itertools.count(1)
 
@@ -50,5 +50,5 @@ async def test_delete_on_an_older_server_says_why_it_cannot(gateway, monkeypatch
     site = gateway.add_axonhub(f"axon-ui-del-{next(_names)}", generation="older", channels=4)
     async with app_on_sites(monkeypatch, site) as (app, pilot):
         await pilot.press("d")
-        await wait_for(pilot, lambda: any("deleteChannel" in str(n.message) for n in app._notifications))
+        await wait_for(pilot, lambda: any("deleteChannel" in str(n.message) for n in notices(app)))
         assert len(site.server.records) == 4

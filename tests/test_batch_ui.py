@@ -25,10 +25,11 @@ from tui_channels.widgets.batch_progress import BatchProgressBar
 from .batch_helpers import key_of, newapi_models, stored, working_ids
 from .ui_helpers import (
     app_on_sites,
-    choose_this_apps_sync,
     batch_idle,
+    choose_this_apps_sync,
     demo_session,
     main_screen,
+    notices,
     running_app,
     screen_text,
     wait_for,
@@ -169,7 +170,7 @@ async def test_balance_is_unavailable_on_octopus_and_says_why():
         await pilot.press("b")
         await pilot.pause()
         assert not isinstance(app.screen, ScopePicker)
-        assert any("Octopus does not support balances." in n.message for n in app._notifications)
+        assert any("Octopus does not support balances." in n.message for n in notices(app))
         assert demo.gateway.sites[OCTOPUS_SITE].stats.count("GET", "*balance*") == 0
 
 
@@ -179,7 +180,7 @@ async def test_sync_is_unavailable_on_one_api_and_says_why(gateway, monkeypatch)
         await pilot.press("y")
         await pilot.pause()
         assert not isinstance(app.screen, ScopePicker)
-        assert any("One API does not support fetching a channel's models from its upstream." in n.message for n in app._notifications)
+        assert any("One API does not support fetching a channel's models from its upstream." in n.message for n in notices(app))
         await pilot.press("t")  # tests work there: the cursor channel is tested
         await wait_for(pilot, lambda: site.stats.count("GET", "/api/channel/test/*") == 1 and batch_idle(app))
 

@@ -24,7 +24,7 @@ from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.screens.type_picker import TypePicker
 from tui_channels.services import trash
 
-from .ui_helpers import app_on_sites, is_loaded, main_screen, screen_text, wait_for, wait_screen
+from .ui_helpers import app_on_sites, is_loaded, main_screen, notices, screen_text, wait_for, wait_screen
 
 _names = itertools.count(1)
 
@@ -451,7 +451,7 @@ async def test_duplicate_on_new_api_copies_server_side_then_edits_the_copy(gatew
         assert record["models"] == original["models"] and record["group"] == original["group"]
         assert record["status"] == original["status"] == 1, "saved with the original's status"
         assert main_screen(app).table.cursor_channel.id == copy_id
-        assert any(f"Created channel {copy_id}" in n.message for n in app._notifications)
+        assert any(f"Created channel {copy_id}" in n.message for n in notices(app))
 
 
 async def test_a_cancelled_duplicate_on_new_api_leaves_nothing_behind(gateway, monkeypatch) -> None:
@@ -465,7 +465,7 @@ async def test_a_cancelled_duplicate_on_new_api_leaves_nothing_behind(gateway, m
         assert copy_id not in before
         await pilot.press("escape")
         await wait_for(pilot, lambda: set(site.server.store) == before)
-        await wait_for(pilot, lambda: any("Nothing was created" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("Nothing was created" in n.message for n in notices(app)))
         await wait_for(pilot, lambda: is_loaded(app))
         assert copy_id not in {c.id for c in main_screen(app).current.channels}
 
@@ -587,7 +587,7 @@ async def test_delete_all_disabled_is_explained_away_on_octopus(gateway, monkeyp
         await pilot.press("X")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
-        assert any("does not support deleting every disabled channel at once" in str(n.message) for n in app._notifications)
+        assert any("does not support deleting every disabled channel at once" in str(n.message) for n in notices(app))
         assert len(site.server.channels) == count
 
 
@@ -649,5 +649,5 @@ async def test_keys_are_revealed_per_channel_only_where_the_server_returns_them(
         await pilot.press("k")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
-        assert any("never returns stored keys" in str(n.message) for n in app._notifications)
+        assert any("never returns stored keys" in str(n.message) for n in notices(app))
 

@@ -18,7 +18,7 @@ from tui_channels.screens.form_dialog import DiscardConfirm, FormDialog
 from tui_channels.screens.sync_preview import SyncPreviewScreen
 
 from .test_keys import FACTORIES, Context
-from .ui_helpers import main_screen, running_app, wait_for
+from .ui_helpers import main_screen, notices, running_app, wait_for
 
 EDITABLE = (Input, TextArea, Checkbox, Select, SelectionList)
 
@@ -167,7 +167,7 @@ async def test_esc_closes_an_untouched_scope_picker_opened_by_its_key() -> None:
 
 def cancelled_notices(app) -> list[str]:
     """Notices that say something was cancelled: after `n` to "Discard…?" they read as a loss."""
-    return [n.title for n in app._notifications if (n.title or "").startswith("Cancelled")]
+    return [n.title for n in notices(app) if (n.title or "").startswith("Cancelled")]
 
 
 async def _escape_asks_then_keeps_or_drops(pilot, screen, question: str = "Discard your edits?") -> None:

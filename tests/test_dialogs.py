@@ -9,11 +9,11 @@ from textual.widgets import Input
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.transfer_dialogs import ExportDialog
 
-from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_screen
+from .ui_helpers import forget_notices, main_screen, notices, running_app, screen_text, wait_for, wait_screen
 
 
 def notified(app, text: str) -> bool:
-    return any(text in f"{n.title} {n.message}" for n in app._notifications)
+    return any(text in f"{n.title} {n.message}" for n in notices(app))
 
 
 async def test_a_confirmation_answers_to_y_and_n_and_says_when_it_was_cancelled():
@@ -26,13 +26,13 @@ async def test_a_confirmation_answers_to_y_and_n_and_says_when_it_was_cancelled(
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen is main and notified(app, "Cancelled: Fix abilities"))
 
-        app.clear_notifications()
+        forget_notices(app)
         await pilot.press("f5")
         await wait_screen(pilot, ConfirmScreen)
         await pilot.press("enter")  # focus starts on Cancel: a stray Enter never confirms, and says so
         await wait_for(pilot, lambda: app.screen is main and notified(app, "Nothing was done"))
 
-        app.clear_notifications()
+        forget_notices(app)
         await pilot.press("f5")
         await wait_screen(pilot, ConfirmScreen)
         await pilot.press("y")

@@ -32,8 +32,10 @@ from tui_channels.widgets.batch_progress import progress_text, sites_text
 from .ui_helpers import (
     batch_idle,
     demo_session,
+    forget_notices,
     main_screen,
     mark_read_only,
+    notices,
     running_app,
     screen_text,
     wait_for,
@@ -338,9 +340,9 @@ async def test_the_cursor_channel_is_edited_on_its_own_site_and_site_wide_action
         assert form._backend is screen.fleet.session(OCTOPUS_SITE).backend
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
-        app.clear_notifications()
+        forget_notices(app)
         await pilot.press("X")
-        await wait_for(pilot, lambda: any("one site at a time" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("one site at a time" in n.message for n in notices(app)))
 
 
 async def test_a_dialog_or_notice_about_one_channel_names_its_site():
@@ -360,9 +362,9 @@ async def test_a_dialog_or_notice_about_one_channel_names_its_site():
             assert title in screen_text(app), screen_text(app)
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is screen)
-        app.clear_notifications()
+        forget_notices(app)
         await pilot.press("t")
-        await wait_for(pilot, lambda: any(n.title.endswith(f"{name} on {OCTOPUS_SITE}") for n in app._notifications))
+        await wait_for(pilot, lambda: any(n.title.endswith(f"{name} on {OCTOPUS_SITE}") for n in notices(app)))
 
 
 async def test_health_opens_the_fleet_and_a_row_leads_to_its_channel():
@@ -431,19 +433,19 @@ async def test_fleet_writes_leave_a_read_only_site_out_and_count_only_what_they_
             await pilot.press("y")
             await wait_screen(pilot, ScopePicker)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: any(left_out in n.message for n in app._notifications))
+            await wait_for(pilot, lambda: any(left_out in n.message for n in notices(app)))
             preview = await wait_screen(pilot, SyncPreviewScreen)
             assert NEWAPI_SITE not in {r.site for r in preview._previews}
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is screen)
-            app._notifications.clear()
+            forget_notices(app)
             screen.last_batch = None
 
             await pilot.press("g")
             await wait_screen(pilot, ScopePicker)
             await pilot.press("enter", *"ro-tag", "enter")
-            await wait_for(pilot, lambda: any(left_out in n.message for n in app._notifications))
-            refusal = next(n for n in app._notifications if left_out in n.message)
+            await wait_for(pilot, lambda: any(left_out in n.message for n in notices(app)))
+            refusal = next(n for n in notices(app) if left_out in n.message)
             assert refusal.title == "Not available", "no other demo site has tags: nothing is written"
             await wait_for(pilot, lambda: app.screen is screen)
             assert screen.last_batch is None

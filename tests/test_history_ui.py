@@ -25,7 +25,16 @@ from tui_channels.services.journal import Change, Journal
 from tui_channels.services.recorder import acting, one_batch
 
 from .backend_helpers import connect
-from .ui_helpers import app_on_sites, is_loaded, main_screen, screen_text, wait_for, wait_screen
+from .ui_helpers import (
+    app_on_sites,
+    forget_notices,
+    is_loaded,
+    main_screen,
+    notices,
+    screen_text,
+    wait_for,
+    wait_screen,
+)
 
 _names = itertools.count(1)
 
@@ -125,7 +134,7 @@ async def test_a_deleted_new_api_channel_comes_back_once_its_key_is_typed(gatewa
         await wait_for(pilot, lambda: any(r["name"] == name for r in newapi.server.store.values()))
         await wait_screen(pilot, HistoryScreen)
         await wait_for(pilot, lambda: "undo #1" in screen_text(app))
-        assert any(f"Undid entry 1 on {newapi.name}: created 1 channel again." in n.message for n in app._notifications)
+        assert any(f"Undid entry 1 on {newapi.name}: created 1 channel again." in n.message for n in notices(app))
         await pilot.press("escape")
         screen = await _back_to_main(pilot)
         await wait_for(pilot, lambda: any(c.name == name for c in screen.current.channels))
@@ -169,8 +178,8 @@ async def test_a_delete_undo_leaves_a_channel_recreated_while_its_preview_was_op
         finally:
             await other.close()
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: any(n.title == "Undo incomplete" for n in app._notifications))
-        note = next(n.message for n in app._notifications if n.title == "Undo incomplete")
+        await wait_for(pilot, lambda: any(n.title == "Undo incomplete" for n in notices(app)))
+        note = next(n.message for n in notices(app) if n.title == "Undo incomplete")
         assert "left alone (a channel like it is on the server)" in note
         assert f"a channel named {gone.name!r} exists" in note and "appeared after the preview" in note
         assert [r["name"] for r in records.values()].count(gone.name) == 1
@@ -186,11 +195,11 @@ async def test_an_undo_that_cannot_be_done_says_why(gateway, monkeypatch) -> Non
         newapi.server.store[channel.id]["priority"] = 11
         await _open_history(pilot)
         await pilot.press("u")
-        await wait_for(pilot, lambda: any("priority is 11" in str(n.message) for n in app._notifications))
+        await wait_for(pilot, lambda: any("priority is 11" in str(n.message) for n in notices(app)))
         await pilot.press("down")
         assert "Cannot be undone: it changed only key" in screen_text(app)
         await pilot.press("u")
-        await wait_for(pilot, lambda: any("cannot be undone: it changed only key" in str(n.message) for n in app._notifications))
+        await wait_for(pilot, lambda: any("cannot be undone: it changed only key" in str(n.message) for n in notices(app)))
         assert isinstance(app.screen, HistoryScreen)
 
 
@@ -234,7 +243,7 @@ async def test_a_long_history_shows_its_newest_entries_and_the_filter_reaches_al
 
 
 def _notified(app, text: str) -> bool:
-    return any(text in str(n.message) for n in app._notifications)
+    return any(text in str(n.message) for n in notices(app))
 
 
 async def test_an_edit_with_a_new_key_is_undone_except_the_key_and_says_so(gateway, monkeypatch) -> None:
@@ -289,9 +298,9 @@ async def test_undo_on_an_empty_history_says_there_is_nothing_to_undo(gateway, m
     async with app_on_sites(monkeypatch, site) as (app, pilot):
         await _open_history(pilot)
         for key in ("u", "U"):
-            app.clear_notifications()
+            forget_notices(app)
             await pilot.press(key)
-            await wait_for(pilot, lambda: any("Nothing to undo" in str(n.message) for n in app._notifications))
+            await wait_for(pilot, lambda: any("Nothing to undo" in str(n.message) for n in notices(app)))
 
 
 async def test_home_and_end_move_the_cursor_to_the_first_and_last_entry(gateway, monkeypatch) -> None:

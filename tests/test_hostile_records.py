@@ -22,7 +22,7 @@ from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.secret_store import env_var_name
 
 
-from .ui_helpers import demo_profile, main_screen, wait_loaded
+from .ui_helpers import demo_profile, main_screen, notices, wait_loaded
 
 CHANNELS = 8
 
@@ -178,7 +178,7 @@ async def test_the_app_lists_what_it_can_read_and_says_what_it_skipped(configure
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_loaded(pilot)
             assert main_screen(app).table.total_count == CHANNELS - 2
-            (warning,) = [n for n in app._notifications if n.title == "2 channel records skipped"]
+            (warning,) = [n for n in notices(app) if n.title == "2 channel records skipped"]
             assert "Channel record #3 (a string)" in warning.message
     finally:
         configured.faults.remove(fault)

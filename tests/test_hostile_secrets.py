@@ -37,7 +37,7 @@ from tui_channels.screens.main import MainScreen
 from tui_channels.secret_store import env_var_name
 
 from .test_cli import Result
-from .ui_helpers import app_on_sites, demo_profile, main_screen, screen_text, wait_for, wait_loaded
+from .ui_helpers import app_on_sites, demo_profile, main_screen, notices, screen_text, wait_for, wait_loaded
 
 ECHOED_KEY = "sk-echo-Hardening7f3KeyThatMustNeverShow"
 OCTOPUS_PASSWORD = "Octopus-Pass-9x7Q-must-not-leak"
@@ -121,7 +121,7 @@ class TestEchoedSecrets:
             _, results = screen.last_batch
             assert "Incorrect API key provided" in results[0].message
             assert ECHOED_KEY not in results[0].message
-            shown = screen_text(app) + "".join(str(n.message) for n in app._notifications)
+            shown = screen_text(app) + "".join(str(n.message) for n in notices(app))
             assert ECHOED_KEY not in shown
 
     def test_an_access_token_a_proxy_echoes_is_masked(
@@ -269,8 +269,8 @@ class TestCrashes:
         monkeypatch.setattr(MainScreen, "action_refresh", broken)
         async with app_on_sites(monkeypatch, newapi) as (app, pilot):
             await pilot.press("r")
-            await wait_for(pilot, lambda: any("ValueError" in str(n.message) for n in app._notifications))
-            assert all(newapi.secret not in str(n.message) for n in app._notifications)
+            await wait_for(pilot, lambda: any("ValueError" in str(n.message) for n in notices(app)))
+            assert all(newapi.secret not in str(n.message) for n in notices(app))
             assert app.is_running and app.return_code is None
 
     async def test_a_crash_that_stops_the_app_prints_one_line_and_exits_1(

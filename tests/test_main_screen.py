@@ -15,7 +15,7 @@ from tui_channels.screens.help import HelpScreen
 from tui_channels.secret_store import env_var_name
 from tui_channels.services.sites import LoadState
 
-from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_loaded, wait_screen
+from .ui_helpers import main_screen, notices, running_app, screen_text, wait_for, wait_loaded, wait_screen
 
 
 async def switch_to(pilot, name: str) -> None:
@@ -203,7 +203,7 @@ async def test_selection_survives_filtering_and_sorting():
 
         await pilot.press("slash", *"claude", "enter", "escape")
         assert not screen.table.selected_ids, "Esc clears the selection first"
-        assert any(n.message == f"Selection cleared ({len(inverted)} channels)." for n in app._notifications)
+        assert any(n.message == f"Selection cleared ({len(inverted)} channels)." for n in notices(app))
         assert "selected" not in screen_text(app).splitlines()[0]
         assert screen.current.view.search == "claude", "the search stays until a second Esc"
         await pilot.press("escape")
@@ -233,7 +233,7 @@ async def test_a_failed_load_has_its_own_state_and_notification():
         text = screen_text(app)
         assert "Could not load channels" in text and "Press r to retry" in text
         assert screen.current.state is LoadState.FAILED
-        assert any("HTTP 500" in n.message for n in app._notifications)
+        assert any("HTTP 500" in n.message for n in notices(app))
         site.faults.clear()
         await pilot.press("r")
         await wait_loaded(pilot)
@@ -282,7 +282,7 @@ async def test_refresh_can_be_cancelled_and_keeps_the_channels():
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen.current.state is LoadState.READY)
         assert screen.table.total_count == 60
-        assert any("cancelled" in n.message for n in app._notifications)
+        assert any("cancelled" in n.message for n in notices(app))
 
 
 async def test_ten_thousand_channels_load_and_filter():
@@ -376,14 +376,14 @@ async def test_the_demo_warns_of_plain_text_secrets_only_when_one_is_stored_so()
         await pilot.press("S")
         await wait_for(pilot, lambda: isinstance(app.screen, SiteManagerScreen) and app.screen.is_mounted)
         await pilot.pause()
-        assert not [n for n in app._notifications if "plain text" in n.message]
+        assert not [n for n in notices(app) if "plain text" in n.message]
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is main_screen(app))
 
         app.secrets.set("kept-in-a-file", "sk-followups-0123456789")
         await pilot.press("S")
-        await wait_for(pilot, lambda: any("plain text" in n.message for n in app._notifications))
-        warning = next(n for n in app._notifications if "plain text" in n.message)
+        await wait_for(pilot, lambda: any("plain text" in n.message for n in notices(app)))
+        warning = next(n for n in notices(app) if "plain text" in n.message)
         assert "kept-in-a-file" in warning.message and warning.title == "Stored in plain text"
 
 

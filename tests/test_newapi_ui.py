@@ -10,7 +10,7 @@ from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.screens.tag_edit import TagEditScreen, tag_changes
 from tui_channels.services.journal import read_entries
 
-from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_settled
+from .ui_helpers import batch_idle, main_screen, notices, running_app, screen_text, wait_for, wait_settled
 
 
 def server(demo):
@@ -124,7 +124,7 @@ async def test_key_manager_refuses_a_single_key_channel_politely():
         screen.table.move_cursor_to_channel(channel_id)
         await pilot.press("M")
         assert not isinstance(app.screen, KeyManagerScreen)
-        assert any("single key" in n.message for n in app._notifications)
+        assert any("single key" in n.message for n in notices(app))
 
 
 async def confirm(pilot, key: str) -> None:
@@ -136,16 +136,16 @@ async def confirm(pilot, key: str) -> None:
 async def test_maintenance_actions_confirm_and_report():
     async with running_app() as (app, pilot, demo):
         await confirm(pilot, "f5")
-        await wait_for(pilot, lambda: any("Abilities rebuilt: 60" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("Abilities rebuilt: 60" in n.message for n in notices(app)))
         demo.gateway.upstream.delay = 0.3  # keeps the server's own test run busy for a while
         await confirm(pilot, "f6")
-        await wait_for(pilot, lambda: any("Server-side test started" in n.message for n in app._notifications))
-        started = next(n.message for n in app._notifications if "Server-side test started" in n.message)
+        await wait_for(pilot, lambda: any("Server-side test started" in n.message for n in notices(app)))
+        started = next(n.message for n in notices(app) if "Server-side test started" in n.message)
         assert started.startswith("Server-side test started (task task_") and "(started)" not in started
         await confirm(pilot, "f6")  # a second run while the first is active: 409
-        await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+        await wait_for(pilot, lambda: any(n.severity == "error" for n in notices(app)))
         await confirm(pilot, "f7")
-        await wait_for(pilot, lambda: any("Balances refreshed" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("Balances refreshed" in n.message for n in notices(app)))
 
 
 async def test_f7_on_one_api_refreshes_each_balance_since_its_own_route_does_nothing():
@@ -170,7 +170,7 @@ async def test_one_api_shows_unsupported_actions_as_disabled_with_the_reason():
         assert screen.check_action("refresh", ()) is True
         await pilot.press("M")
         assert not isinstance(app.screen, KeyManagerScreen)
-        assert any("One API does not support" in n.message for n in app._notifications)
+        assert any("One API does not support" in n.message for n in notices(app))
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert "One API does not support" in screen_text(app)
@@ -180,7 +180,7 @@ async def test_octopus_has_no_tag_mode():
     async with running_app(site=OCTOPUS_SITE) as (app, pilot, _demo):
         await pilot.press("G")
         assert not main_screen(app).table.tag_mode
-        assert any("no tags" in n.message for n in app._notifications)
+        assert any("no tags" in n.message for n in notices(app))
 
 
 async def test_plus_and_minus_on_a_tag_header_switch_the_whole_tag():
@@ -252,7 +252,7 @@ async def test_u_on_the_table_undoes_a_whole_tag_disable_as_the_history_does():
         assert "Undo entry" in screen_text(app) and f"#{min(group.ids)}" in str(undo.query_one("#confirm-message").render())
         await pilot.press("y")
         await wait_for(pilot, lambda: {i: server(demo).record(i)["status"] for i in group.ids} == before)
-        await wait_for(pilot, lambda: any(n.title == "Undone" for n in app._notifications))
+        await wait_for(pilot, lambda: any(n.title == "Undone" for n in notices(app)))
         await wait_settled(pilot)
         shown = {c.id: c.status.value for c in main_screen(app).current.channels if c.id in group.ids}
         assert shown == {i: {1: "enabled", 2: "manually_disabled", 3: "auto_disabled"}[s] for i, s in before.items()}
@@ -268,8 +268,8 @@ async def test_u_refuses_a_tag_undo_when_a_channel_changed_since():
         moved = min(i for i in group.ids if before[i] == 1)
         server(demo).store[moved]["status"] = 3  # the gateway turned it off since
         await pilot.press("u")
-        await wait_for(pilot, lambda: any(n.title == "Cannot undo" for n in app._notifications))
-        refusal = next(n.message for n in app._notifications if n.title == "Cannot undo")
+        await wait_for(pilot, lambda: any(n.title == "Cannot undo" for n in notices(app)))
+        refusal = next(n.message for n in notices(app) if n.title == "Cannot undo")
         assert f"#{moved}" in refusal and "changed since" in refusal
         assert not isinstance(app.screen, ConfirmScreen)
         assert all(server(demo).record(i)["status"] == 2 for i in group.ids if i != moved)
@@ -283,8 +283,8 @@ async def test_a_tag_undo_checks_the_server_again_right_before_writing():
         await wait_for_screen(pilot, ConfirmScreen)
         server(demo).store[moved]["status"] = 3
         await pilot.press("y")
-        await wait_for(pilot, lambda: any(n.title == "Undo incomplete" for n in app._notifications))
-        note = next(n.message for n in app._notifications if n.title == "Undo incomplete")
+        await wait_for(pilot, lambda: any(n.title == "Undo incomplete" for n in notices(app)))
+        note = next(n.message for n in notices(app) if n.title == "Undo incomplete")
         assert f"#{moved}" in note and "changed since the undo was checked" in note
         assert server(demo).record(moved)["status"] == 3
         assert all(server(demo).record(i)["status"] == before[i] for i in group.ids if i != moved)

@@ -23,7 +23,16 @@ from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.services.journal import Change, Journal
 
 from .conftest import CliResult
-from .ui_helpers import demo_session, main_screen, screen_text, wait_for, wait_loaded, wait_screen
+from .ui_helpers import (
+    demo_session,
+    forget_notices,
+    main_screen,
+    notices,
+    screen_text,
+    wait_for,
+    wait_loaded,
+    wait_screen,
+)
 
 RUN_REASON = "read-only: this run was started with --read-only"
 
@@ -43,12 +52,12 @@ async def test_a_read_only_run_refuses_every_write_and_says_why():
             assert main.check_action("test", ()) is True, "tests only record figures: allowed"
 
             for key in ("d", "minus", "n", "e", "m", "D", "X", "ctrl+z", "y", "K", "L"):
-                app.clear_notifications()
+                forget_notices(app)
                 await pilot.press(key)
-                await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in app._notifications))
+                await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in notices(app)))
                 assert isinstance(app.screen, MainScreen), key
             await pilot.press("a", "minus")
-            await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in app._notifications))
+            await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in notices(app)))
             assert not isinstance(app.screen, StatusConfirmScreen)
 
             help_rows = [text for _title, rows in main._help_sections() for _key, text in rows]
@@ -76,7 +85,7 @@ async def test_a_site_marked_read_only_in_its_profile_refuses_writes():
             assert capabilities.unsupported_reason(Operation.DELETE) == session.read_only_reason
             before = dict(demo.gateway.sites[NEWAPI_SITE].server.store)
             await pilot.press("space", "d")
-            await wait_for(pilot, lambda: any("marked read-only" in n.message for n in app._notifications))
+            await wait_for(pilot, lambda: any("marked read-only" in n.message for n in notices(app)))
             assert demo.gateway.sites[NEWAPI_SITE].server.store == before
 
             await pilot.press("s")
@@ -127,9 +136,9 @@ async def test_an_undo_from_the_history_is_refused_in_a_read_only_run():
             history = await wait_screen(pilot, HistoryScreen)
             await wait_for(pilot, lambda: history.loaded)
             for key in ("u", "U"):
-                app.clear_notifications()
+                forget_notices(app)
                 await pilot.press(key)
-                await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in app._notifications))
+                await wait_for(pilot, lambda: any(RUN_REASON in n.message for n in notices(app)))
                 assert app.screen is history
         assert store[channel_id]["priority"] == priority
 

@@ -12,11 +12,11 @@ import pytest
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.widgets.batch_bar import BatchBar
 
-from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_screen
+from .ui_helpers import main_screen, notices, running_app, screen_text, wait_for, wait_screen
 
 
 def said(app, text: str) -> bool:
-    return any(n.message == text for n in app._notifications)
+    return any(n.message == text for n in notices(app))
 
 
 @pytest.mark.parametrize("fleet", [False, True], ids=["one site", "fleet"])

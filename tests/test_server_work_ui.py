@@ -9,7 +9,16 @@ from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.services.results import Outcome
 from tui_channels.wording import plural
 
-from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_loaded, wait_screen
+from .ui_helpers import (
+    batch_idle,
+    main_screen,
+    notices,
+    running_app,
+    screen_text,
+    wait_for,
+    wait_loaded,
+    wait_screen,
+)
 
 
 def auto_sync_ids(server) -> list[int]:
@@ -61,7 +70,7 @@ async def test_auto_sync_is_a_column_and_a_filter():
 async def test_f8_on_one_api_says_why_it_is_unavailable():
     async with running_app(site=NEWAPI_SITE, newapi_flavor="oneapi") as (app, pilot, _demo):
         await pilot.press("f8")
-        await wait_for(pilot, lambda: any("does not support upstream model updates" in str(n.message) for n in app._notifications))
+        await wait_for(pilot, lambda: any("does not support upstream model updates" in str(n.message) for n in notices(app)))
         assert not main_screen(app).query("#flag-filter").first().display
 
 
@@ -119,7 +128,7 @@ async def test_f9_applies_everything_after_confirming_and_f8_checks_every_upstre
         assert "Check every watched upstream" in confirm._title
         await pilot.click("#confirm-yes")
         await wait_for(
-            pilot, lambda: any("channels checked" in str(n.message) for n in app._notifications), timeout=30
+            pilot, lambda: any("channels checked" in str(n.message) for n in notices(app)), timeout=30
         )
 
 
@@ -156,6 +165,6 @@ async def test_on_a_legacy_new_api_the_upstream_actions_say_why():
     async with running_app(site=NEWAPI_SITE, newapi_flavor="newapi-legacy") as (app, pilot, _demo):
         await pilot.press("f9")
         await wait_for(
-            pilot, lambda: any("does not support upstream model updates" in str(n.message) for n in app._notifications)
+            pilot, lambda: any("does not support upstream model updates" in str(n.message) for n in notices(app))
         )
         assert "Upstream" not in screen_text(app).splitlines()[2]

@@ -11,7 +11,7 @@ from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 
-from .ui_helpers import main_screen, running_app, wait_for, wait_screen
+from .ui_helpers import main_screen, notices, running_app, wait_for, wait_screen
 
 ENABLED, DISABLED, AUTO = 1, 2, 3
 
@@ -44,7 +44,7 @@ async def test_disabling_every_channel_asks_first_and_cancel_changes_nothing():
         await pilot.press("enter")  # focus starts on Cancel: a stray Enter changes nothing
         await wait_for(pilot, lambda: app.screen is main_screen(app))
         assert statuses(demo) == before
-        assert any("Nothing was changed" in n.message for n in app._notifications)
+        assert any("Nothing was changed" in n.message for n in notices(app))
 
 
 async def test_disable_leaves_auto_disabled_channels_alone_and_undo_restores_each_status():
@@ -69,7 +69,7 @@ async def test_disable_leaves_auto_disabled_channels_alone_and_undo_restores_eac
         assert shown == {i: {1: "enabled", 2: "manually_disabled", 3: "auto_disabled"}[s] for i, s in before.items()}
 
         await pilot.press("ctrl+z")
-        await wait_for(pilot, lambda: any("No enable or disable to undo" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("No enable or disable to undo" in n.message for n in notices(app)))
 
 
 async def test_enable_says_what_is_auto_disabled_and_can_leave_it_alone():
@@ -140,8 +140,8 @@ async def test_undo_reads_the_server_not_the_rows_loaded_before():
         assert next(c for c in screen.current.channels if c.id == channel.id).status.is_disabled
 
         await pilot.press("ctrl+z")
-        await wait_for(pilot, lambda: any("Nothing to undo" in n.message for n in app._notifications))
-        note = next(n.message for n in app._notifications if "Nothing to undo" in n.message)
+        await wait_for(pilot, lambda: any("Nothing to undo" in n.message for n in notices(app)))
+        note = next(n.message for n in notices(app) if "Nothing to undo" in n.message)
         assert f"#{channel.id} {channel.name} (now enabled)" in note and "0 channels" not in note
         assert next(c for c in screen.current.channels if c.id == channel.id).status.is_enabled
         assert screen.table.cursor_channel.id == channel.id and screen.table.cursor_channel.status.is_enabled

@@ -16,7 +16,17 @@ from tui_channels.services.results import Outcome
 from tui_channels.services.undo import UndoRefused, apply_undo, plan_undo, tally
 
 from .backend_helpers import undo_subject
-from .ui_helpers import batch_idle, demo_profile, main_screen, running_app, screen_text, wait_for, wait_screen, wait_settled
+from .ui_helpers import (
+    batch_idle,
+    demo_profile,
+    main_screen,
+    notices,
+    running_app,
+    screen_text,
+    wait_for,
+    wait_screen,
+    wait_settled,
+)
 
 TAG_ROUTES = {
     NEWAPI_SITE: ("POST", "/api/channel/tag/disabled"),
@@ -74,7 +84,7 @@ async def test_a_tag_disable_leaves_its_auto_disabled_channel_alone_and_says_so(
         await wait_settled(pilot)
         assert rows(demo, site)[automatic]["status"] == 3
         assert tag_writes(demo, site) == 0
-        assert any(f"Disabling tag {tag} one by one" == n.title for n in app._notifications)
+        assert any(f"Disabling tag {tag} one by one" == n.title for n in notices(app))
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert f"Undo the last disable of 1 channel on {site}?" in screen_text(app)
@@ -90,8 +100,8 @@ async def test_a_tag_whose_channels_are_all_disabled_is_left_alone(site):
         tag, members = await _on_tag(pilot, demo, site, (3, 2))
         before = statuses(demo, site, members)
         await pilot.press("minus")
-        await wait_for(pilot, lambda: any("Nothing to disable" in n.message for n in app._notifications))
-        note = next(n.message for n in app._notifications if "Nothing to disable" in n.message)
+        await wait_for(pilot, lambda: any("Nothing to disable" in n.message for n in notices(app)))
+        note = next(n.message for n in notices(app) if "Nothing to disable" in n.message)
         assert f"tagged {tag} are disabled already, 1 of them auto-disabled by the gateway, left so" in note
         assert not isinstance(app.screen, StatusConfirmScreen)
         assert statuses(demo, site, members) == before and tag_writes(demo, site) == 0
@@ -105,9 +115,9 @@ async def test_a_tag_without_auto_disabled_channels_goes_through_the_tag_route(s
         await wait_for(pilot, lambda: isinstance(app.screen, StatusConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: all(s == 2 for s in statuses(demo, site, members).values()))
-        await wait_for(pilot, lambda: any(f"tagged {tag}" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any(f"tagged {tag}" in n.message for n in notices(app)))
         assert tag_writes(demo, site) == 1
-        note = next(n.message for n in app._notifications if f"tagged {tag}" in n.message)
+        note = next(n.message for n in notices(app) if f"tagged {tag}" in n.message)
         assert note.startswith(f"Disabled the 1 channel tagged {tag}.")
 
 
@@ -200,7 +210,7 @@ async def test_a_tag_enable_counts_its_auto_disabled_channels_and_can_leave_them
         await wait_settled(pilot)
         assert rows(demo, site)[automatic]["status"] == 3
         assert tag_writes(demo, site, enabled=True) == 0, "the tag route would enable every member"
-        note = next(n for n in app._notifications if n.title == f"Enabling tag {tag} one by one")
+        note = next(n for n in notices(app) if n.title == f"Enabling tag {tag} one by one")
         assert f"1 channel auto-disabled by the gateway (#{automatic} " in note.message
         assert ") stays as it is" in note.message
 
@@ -213,9 +223,9 @@ async def test_a_tag_enable_of_every_member_says_how_many_were_auto_disabled(sit
         await wait_screen(pilot, StatusConfirmScreen)
         await pilot.press("y")
         await wait_for(pilot, lambda: all(s == 1 for s in statuses(demo, site, members).values()))
-        await wait_for(pilot, lambda: any(f"tagged {tag}" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any(f"tagged {tag}" in n.message for n in notices(app)))
         assert tag_writes(demo, site, enabled=True) == 1
-        note = next(n.message for n in app._notifications if f"tagged {tag}" in n.message)
+        note = next(n.message for n in notices(app) if f"tagged {tag}" in n.message)
         assert note == f"Enabled the {len(members)} channels tagged {tag} (1 of them auto-disabled by the gateway)."
 
 

@@ -26,6 +26,7 @@ from .ui_helpers import (
     batch_idle,
     demo_session,
     main_screen,
+    notices,
     running_app,
     screen_text,
     wait_for,
@@ -198,7 +199,7 @@ async def test_deleted_channels_are_restored_from_the_trash():
         await pilot.click("#restore-purge")
         await wait_screen(pilot, ConfirmScreen)
         await pilot.press("y")
-        await wait_for(pilot, lambda: any("Purged 1 record" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("Purged 1 record" in n.message for n in notices(app)))
         assert trash.read(include_restored=True) == []
 
 

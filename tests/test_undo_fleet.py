@@ -24,7 +24,17 @@ from tui_channels.services.journal import Journal, read_entries
 from tui_channels.services.sites import SiteSession
 from tui_channels.services.tagging import tag_operation
 
-from .ui_helpers import app_on_sites, batch_idle, demo_profile, main_screen, screen_text, wait_for, wait_loaded, wait_screen
+from .ui_helpers import (
+    app_on_sites,
+    batch_idle,
+    demo_profile,
+    main_screen,
+    notices,
+    screen_text,
+    wait_for,
+    wait_loaded,
+    wait_screen,
+)
 
 _names = itertools.count(1)
 TAGGED = (2, 3)
@@ -84,8 +94,8 @@ async def test_u_undoes_a_fleet_tag_on_every_site_at_once_leaving_a_site_changed
         assert "tag is moved-since, not undo-fleet-tag" in message
         assert message.index("left alone") < message.index("  Entry"), "counts and warnings before the channels"
         confirm.query_one("#confirm-yes", Button).press()
-        await wait_for(pilot, lambda: any(n.message.startswith(f"Undid batch {batch}:") for n in app._notifications))
-        note = next(n for n in app._notifications if n.message.startswith(f"Undid batch {batch}:"))
+        await wait_for(pilot, lambda: any(n.message.startswith(f"Undid batch {batch}:") for n in notices(app)))
+        note = next(n for n in notices(app) if n.message.startswith(f"Undid batch {batch}:"))
         assert f"{first.name}: put back 2 channels." in note.message
         assert f"{second.name}: put back 2 channels." in note.message
         assert f"{third.name}: left alone" in note.message

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TypeVar
 
 import pytest
+from textual.app import App
+from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -161,6 +163,25 @@ async def app_on_sites(
     async with app.run_test(size=size) as pilot:
         await wait_loaded(pilot)
         yield app, pilot
+
+
+NOTICES = "recorded_notifications"
+"""The app attribute where the suite keeps every notification the app raised (conftest)."""
+
+
+def notices(app: App) -> list[Notification]:
+    """Every notification `app` raised since it started (or since `forget_notices`), oldest first.
+
+    Unlike `app._notifications`, nothing here expires: a test that waits for a notification under
+    load still finds it after its toast timed out.
+    """
+    return app.__dict__.setdefault(NOTICES, [])
+
+
+def forget_notices(app: App) -> None:
+    """Forget the notifications raised so far, so that a test can wait for the next one."""
+    notices(app).clear()
+    app.clear_notifications()
 
 
 async def without_toasts(pilot: Pilot) -> None:
