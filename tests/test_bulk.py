@@ -32,7 +32,7 @@ async def test_set_status_uses_the_legacy_put_fallback_and_skips_no_ops(gateway:
     site, backend = await newapi(gateway, "newapi-legacy")
     try:
         channels = (await backend.list_channels())[:10]
-        results = await BatchRun(channels, bulk.set_status(backend, False), WRITES).run()
+        results = await BatchRun(channels, bulk.set_status(backend, False, channels), WRITES).run()
         for channel, result in zip(channels, results):
             if channel.status is ChannelStatus.MANUALLY_DISABLED:
                 assert result.outcome is Outcome.SKIPPED and result.message == "already disabled"
@@ -55,7 +55,7 @@ async def test_set_status_on_current_new_api_uses_the_status_route(gateway: Demo
     site, backend = await newapi(gateway, "newapi")
     try:
         channels = [c for c in await backend.list_channels() if not c.status.is_enabled][:2]
-        results = await BatchRun(channels, bulk.set_status(backend, True), WRITES).run()
+        results = await BatchRun(channels, bulk.set_status(backend, True, channels), WRITES).run()
         assert all(r.ok and r.value == "enabled" for r in results)
         assert all(site.server.record(c.id)["status"] == 1 for c in channels)
         assert not site.stats.requests("PUT", "/api/channel/")

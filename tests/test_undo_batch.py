@@ -36,7 +36,7 @@ async def _disable_in_one_batch(site: DemoSite, monkeypatch: pytest.MonkeyPatch,
     try:
         channels = [c for c in await session.load() if c.status.is_enabled][:count]
         assert session.backend is not None
-        await BatchRun(channels, bulk.set_status(session.backend, False), BatchSettings(concurrency=4)).run()
+        await BatchRun(channels, bulk.set_status(session.backend, False, channels), BatchSettings(concurrency=4)).run()
     finally:
         await session.disconnect()
     return channels

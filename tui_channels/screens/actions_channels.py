@@ -51,7 +51,9 @@ from ..services.status_change import (
     tag_written,
     undo_operation,
 )
-from ..services.undo import UndoPlan, read_current
+from ..services.current import read_current
+from ..services.site_reads import ReadTargets, read_targets
+from ..services.undo import UndoPlan
 from ..services.tag_view import TagGroup
 from ..services.upstream_models import channel_models
 from ..wording import plural
@@ -528,6 +530,21 @@ class ChannelActions(MainScreenBase):
         if supported is None:
             return
         targets, skipped = supported
+        self._plan_status_change(targets, skipped, enabled=enabled)
+
+    @work(exclusive=True, group="channel-action")
+    async def _plan_status_change(self, targets: list[SiteChannels], skipped: str, *, enabled: bool) -> None:
+        """Read the channels from their servers first (the rows may be old: another admin or the
+        gateway may have changed a status since), show them as they are, and plan from what was
+        read, so the confirmation counts what the servers hold."""
+        source = self.shown
+        if source is None:
+            return
+        read = await self.read_again(targets)
+        if read is None:
+            return
+        targets = read.targets
+        skipped = "\n".join(filter(None, [skipped, *read.notes()]))
         visible = self.table.visible_ids()
         plans = StatusPlans(
             tuple(
@@ -542,7 +559,10 @@ class ChannelActions(MainScreenBase):
         )
         if not plans.changing:
             state = "enabled" if enabled else "disabled"
-            done = f"Nothing to change: {'it is' if len(plans.targets) == 1 else 'all are'} already {state}."
+            if plans.targets:
+                done = f"Nothing to change: {'it is' if len(plans.targets) == 1 else 'all are'} already {state} on the server."
+            else:
+                done = "Nothing to change."
             self.notify("\n".join(filter(None, [done, skipped])))
             return
         by_site = {t.name: t.session for t in targets}
@@ -566,12 +586,33 @@ class ChannelActions(MainScreenBase):
 
         self.app.push_screen(StatusConfirmScreen(plans, notes), confirmed)
 
+    async def read_again(self, targets: Sequence[SiteChannels]) -> ReadTargets | None:
+        """`targets` as their servers hold them now (`current.read_targets`), with their rows shown
+        so and the rows of channels deleted since dropped; None (said) when no site could be read."""
+        try:
+            read = await read_targets(targets)
+        except ChannelsError as error:
+            self.report_error(error)
+            return None
+        for target in read.targets:
+            for channel in target.channels:
+                self.show_saved(target.session, channel)
+        for target in targets:
+            gone = read.gone.get(target.name)
+            if gone:
+                self.forget_channels(gone, target.session)
+        if not read.targets:
+            self.notify("\n".join(read.notes()), title="Nothing was changed", severity="error")
+            return None
+        return read
+
     def _run_status_change(self, sessions: dict[str, SiteSession], plans: StatusPlans) -> None:
         """Run the plans' changes, each on its own site, each row updated as it is written; each site
         keeps its part as its last change (one serial for them all, so an undo takes them together)."""
         changes: dict[str, StatusChange] = {}
         serial = StatusChange.next_serial()
         targets = []
+        planned = {plan.site: plan.changing for plan in plans.plans}
         for plan in plans.plans:
             if plan.changing:
                 session = sessions[plan.site]
@@ -594,7 +635,9 @@ class ChannelActions(MainScreenBase):
         batches = self.site_batches(
             targets,
             Operation.SET_STATUS,
-            lambda session, backend: changes[session.name].journalled(bulk.set_status(backend, plans.enabled)),
+            lambda session, backend: changes[session.name].journalled(
+                bulk.set_status(backend, plans.enabled, planned[session.name])
+            ),
             read_only=False,
             on_result=on_result,
         )

@@ -25,6 +25,7 @@ from ..errors import ChannelsError
 from ..services.history import action_label, change_summary, channel_label, detail_lines, outcome_label, undone_by, when
 from ..services.journal import Entry, read_entries
 from ..services.results import ChannelResult, Outcome
+from ..services.current import read_current
 from ..services.sites import SiteSession
 from ..services.undo import (
     FleetUndo,
@@ -36,7 +37,6 @@ from ..services.undo import (
     batch_sites,
     fleet_tally,
     plan_fleet_undo,
-    read_current,
     refusal,
 )
 from ..widgets.row_table import RowTable

@@ -14,20 +14,30 @@ from ..errors import ChannelsError, NotFound
 from ..models import Channel, ChannelStatus
 from . import trash
 from .batch import Operation, failed, skipped, succeeded
+from .current import SharedRead
 from .results import ChannelResult
 from .status_change import stays_as_is
 
 
-def set_status(backend: Backend, enabled: bool) -> Operation:
-    """Enable, or manually disable; a channel already enabled (or disabled, by hand or by the gateway)
-    is skipped, not written: disabling an auto-disabled channel would stop the gateway re-enabling it."""
+def set_status(backend: Backend, enabled: bool, channels: Sequence[Channel]) -> Operation:
+    """Enable, or manually disable, each of `channels` as the server holds it when the batch's first
+    write is about to go (one read for all of them, `current.SharedRead`): never as the rows or a
+    plan read before a confirmation show it, since another admin or the gateway may have changed it.
+    A channel the server holds enabled already (or disabled, by hand or by the gateway) is skipped,
+    not written: disabling an auto-disabled channel would stop the gateway re-enabling it. One gone
+    from the server is skipped too. A written result's `extra["before"]` is the status the server
+    held (a `ChannelStatus` value), which is what an undo sets back."""
     wanted = ChannelStatus.ENABLED if enabled else ChannelStatus.MANUALLY_DISABLED
+    current = SharedRead(backend, [c.id for c in channels])
 
     async def run(channel: Channel) -> ChannelResult:
-        if stays_as_is(channel, enabled):
-            return skipped(channel, f"already {channel.status.label}")
+        now = await current.get(channel.id)
+        if now is None:
+            return skipped(channel, "gone from the server since it was listed")
+        if stays_as_is(now, enabled):
+            return skipped(now, f"already {now.status.label}")
         await backend.set_status(channel.id, enabled)
-        return succeeded(channel, wanted.label, value=wanted.value)
+        return succeeded(now, wanted.label, value=wanted.value, extra={"before": now.status.value})
 
     return run
 

@@ -42,8 +42,9 @@ from .journal import Entry
 from .named import named_channels
 from .recorder import acting, written_entries
 from .results import ChannelResult
+from .current import read_current
 from .identity import same_channel
-from .undo import moved_since, read_current
+from .undo import moved_since
 
 
 def stays_as_is(channel: Channel, enabled: bool) -> bool:
@@ -295,15 +296,18 @@ class StatusChange:
         return next(_SERIALS)
 
     def recorder(self, channels: Iterable[Channel]) -> Callable[[ChannelResult], None]:
-        """An `on_result` for a status batch over `channels` (as they were) that records each change."""
+        """An `on_result` for a status batch over `channels` that records each change, with the
+        status the server held just before the write (`bulk.set_status` reads it and says it in
+        `extra["before"]`), else the channel's as given."""
         by_id = {channel.id: channel for channel in channels}
 
         def arrived(result: ChannelResult) -> None:
             channel = by_id.get(result.channel_id)
             if channel is not None and result.ok and result.value:
-                self.before[channel.id] = channel.status
+                before = result.extra.get("before")
+                self.before[channel.id] = ChannelStatus(before) if before else channel.status
                 self.after[channel.id] = ChannelStatus(result.value)
-                self.names[channel.id] = channel.name
+                self.names[channel.id] = result.name or channel.name
                 self.channels[channel.id] = channel
 
         return arrived

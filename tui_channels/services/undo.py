@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..backends.base import Backend, Capabilities, Operation
-from ..errors import ChannelsError, NotFound
+from ..errors import ChannelsError
 from ..model_groups import ModelGroup
 from ..models import Channel, ChannelStatus
 from ..wording import plural
@@ -56,6 +56,7 @@ from . import trash
 from .change_values import decoded, group_values, group_with, same, values_of
 from .group_transfer import trash_groups
 from .channel_plan import ChannelPlan, RowState
+from .current import read_current
 from .journal import Change, Entry
 from .recorder import acting, one_batch
 from .results import ChannelResult, Outcome
@@ -76,8 +77,6 @@ NOT_UNDOABLE = {
     "multi_key": "the journal holds no keys, and a key action does not say what each key was before; "
     "use the key manager (M) instead",
 }
-READ_ONE_BY_ONE = 10
-"""Up to this many channels are read one by one to check them; more are read with one listing."""
 SECRETS_NOT_KEPT = "the journal never keeps secrets"
 
 
@@ -413,22 +412,6 @@ def _differences(expected: Mapping[str, Any], now: Mapping[str, Any]) -> str:
 def _more(problems: Sequence[str], shown: int = 5) -> str:
     """The tail of a list cut after its first `shown` items: "; and N more", or nothing."""
     return f"; and {len(problems) - shown} more" if len(problems) > shown else ""
-
-
-async def read_current(backend: Backend, channel_ids: Iterable[int]) -> dict[int, Channel]:
-    """The channels as the server holds them now (one GET each, or one listing for more than
-    `READ_ONE_BY_ONE`); a channel no longer there is left out."""
-    channel_ids = list(dict.fromkeys(channel_ids))
-    if len(channel_ids) > READ_ONE_BY_ONE:
-        wanted = set(channel_ids)
-        return {c.id: c for c in await backend.list_channels() if c.id in wanted}
-    found = {}
-    for channel_id in channel_ids:
-        try:
-            found[channel_id] = await backend.get_channel(channel_id)
-        except NotFound:
-            continue
-    return found
 
 
 async def _plan_recreate(backend: Backend, entry: Entry, journal: Sequence[Entry]) -> UndoPlan:
