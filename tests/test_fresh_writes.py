@@ -11,9 +11,10 @@ import pytest
 
 from tui_channels.demo.gateway import DemoGateway
 from tui_channels.models import Channel, ChannelStatus
-from tui_channels.services import bulk
+from tui_channels.services import bulk, sync
 from tui_channels.services.batch import BatchRun, BatchSettings
-from tui_channels.services.results import Outcome
+from tui_channels.services.results import ChannelResult, Outcome
+from tui_channels.services.server_edit import ChangedOnServer, edit_channel
 from tui_channels.services.status_change import StatusChange, undo_operation
 
 from .backend_helpers import FLAVORS, UndoSubject, undo_subject
@@ -79,3 +80,60 @@ async def test_an_enable_journals_the_servers_status_and_its_undo_disables_again
     plan = change.undo_plan({listed.id: await subject.backend.get_channel(listed.id)})
     await BatchRun(list(plan.restore), undo_operation(subject.backend, plan), WRITES).run()
     assert (await subject.other.get_channel(listed.id)).status is ChannelStatus.MANUALLY_DISABLED
+
+
+def untagged(subject: UndoSubject) -> Channel:
+    """A channel outside any tag: One Hub and Done Hub refuse edits inside a tag whose members' types differ."""
+    return ([c for c in subject.channels if not c.tag] or subject.channels)[0]
+
+
+def other_models(channel: Channel) -> list[str]:
+    return [*channel.models[:1], "fresh-model-x"]
+
+
+async def test_an_edit_keeps_what_another_admin_changed_in_a_field_it_does_not_touch(subject: UndoSubject) -> None:
+    listed = untagged(subject)
+    await subject.other.update_channel(listed, {"name": listed.name + "-theirs"})
+    models = other_models(listed)
+    await edit_channel(subject.backend, listed, {"models": models})
+    now = await subject.other.get_channel(listed.id)
+    assert now.name == listed.name + "-theirs"
+    assert list(now.models) == models
+    entry = subject.last()
+    assert entry.op == "update" and entry.changes[0].name == listed.name + "-theirs"
+    assert set(entry.changes[0].before) == {"models"}
+
+
+async def test_an_edit_of_a_field_another_admin_changed_is_refused_naming_both_values(subject: UndoSubject) -> None:
+    listed = untagged(subject)
+    await subject.other.update_channel(listed, {"name": listed.name + "-theirs"})
+    written = len(subject.entries())
+    with pytest.raises(ChangedOnServer) as refused:
+        await edit_channel(subject.backend, listed, {"name": listed.name + "-mine"})
+    assert refused.value.message == (
+        f"name changed on the server since you opened the form: {listed.name}-theirs, was {listed.name}; reload with r"
+    )
+    assert (await subject.other.get_channel(listed.id)).name == listed.name + "-theirs"
+    assert len(subject.entries()) == written
+
+
+async def test_an_edit_another_admin_made_already_sends_nothing(subject: UndoSubject) -> None:
+    listed = untagged(subject)
+    await subject.other.update_channel(listed, {"name": listed.name + "-same"})
+    written = len(subject.entries())
+    saved = await edit_channel(subject.backend, listed, {"name": listed.name + "-same"})
+    assert saved.name == listed.name + "-same"
+    assert len(subject.entries()) == written
+
+
+async def test_a_sync_apply_refuses_a_channel_whose_models_changed_since_the_preview(subject: UndoSubject) -> None:
+    listed = untagged(subject)
+    planned = ChannelResult(
+        listed.id, listed.name, Outcome.OK, old_models=listed.models, new_models=(*listed.models, "fresh-synced")
+    )
+    await subject.other.update_channel(listed, {"models": other_models(listed)})
+    [result] = await BatchRun([listed], sync.apply_operation(subject.backend, {listed.id: planned}), WRITES).run()
+    assert result.outcome is Outcome.FAILED
+    assert result.message.startswith("models changed on the server since the preview: ")
+    assert result.message.endswith("; preview again")
+    assert list((await subject.other.get_channel(listed.id)).models) == other_models(listed)

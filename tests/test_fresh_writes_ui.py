@@ -3,9 +3,14 @@ a channel over HTTP after the app listed it, then the user acts on the row the t
 
 from __future__ import annotations
 
+from textual.widgets import Input, Static
+
 from tui_channels.demo.session import AXONHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
+from tui_channels.screens.channel_form import ChannelFormScreen
+from tui_channels.screens.number_prompt import NumberPrompt
 from tui_channels.services.channel_view import ChannelRef
 from tui_channels.services.journal import Journal
+from tui_channels.services.results import Outcome
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 
 from .backend_helpers import connect
@@ -73,3 +78,77 @@ async def test_a_fleet_disable_counts_what_the_servers_hold_and_journals_their_b
         assert len(Journal(OCTOPUS_SITE).entries()) == octopus_entries
         newapi = Journal(NEWAPI_SITE).entries()[-1]
         assert newapi.op == "status" and newapi.changes[0].before == {"status": "enabled"}
+
+
+async def other_admin_edits(site, channel, changes) -> None:
+    """Another admin's edit, over HTTP with its own client (not journalled)."""
+    other = await connect(site)
+    try:
+        await other.update_channel(await other.get_channel(channel.id), changes)
+    finally:
+        await other.close()
+
+
+async def test_saving_a_form_refuses_a_field_another_admin_changed_since_it_opened():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        site = demo.gateway.sites[NEWAPI_SITE]
+        listed = next(c for c in screen.current.channels if not c.tag)
+        screen.table.move_cursor_to_channel(listed.id)
+        await pilot.press("e")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        await other_admin_edits(site, listed, {"priority": listed.priority + 5})
+        form.query_one("#field-priority Input", Input).value = str(listed.priority + 7)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        problem = form.query_one("#form-error", Static)
+        expected = (
+            f"Changed on the server: priority changed on the server since you opened the form: "
+            f"{listed.priority + 5}, was {listed.priority}; reload with r"
+        )
+        await wait_for(pilot, lambda: str(problem.render()) == expected)
+        assert app.screen is form
+        assert site.server.store[listed.id]["priority"] == listed.priority + 5
+
+
+async def test_saving_a_form_keeps_what_another_admin_changed_in_a_field_left_alone():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        site = demo.gateway.sites[NEWAPI_SITE]
+        listed = next(c for c in screen.current.channels if not c.tag)
+        screen.table.move_cursor_to_channel(listed.id)
+        await pilot.press("e")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        await other_admin_edits(site, listed, {"name": listed.name + "-theirs"})
+        form.query_one("#field-priority Input", Input).value = str(listed.priority + 7)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen and site.server.store[listed.id]["priority"] == listed.priority + 7)
+        assert site.server.store[listed.id]["name"] == listed.name + "-theirs"
+        entry = Journal(NEWAPI_SITE).entries()[-1]
+        assert entry.changes[0].before == {"priority": listed.priority}
+
+
+async def test_setting_priority_on_a_selection_refuses_the_channel_another_admin_changed():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        site = demo.gateway.sites[NEWAPI_SITE]
+        first, second = [c for c in screen.current.channels if not c.tag][:2]
+        await other_admin_edits(site, first, {"priority": first.priority + 5})
+        for channel in (first, second):
+            screen.table.move_cursor_to_channel(channel.id)
+            await pilot.press("space")
+        await pilot.press("P")
+        prompt = await wait_screen(pilot, NumberPrompt)
+        prompt.query_one(Input).value = str(second.priority + 9)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+        _title, results = screen.last_batch
+        by_id = {r.channel_id: r for r in results}
+        assert by_id[first.id].outcome is Outcome.FAILED
+        assert by_id[first.id].message.startswith(
+            f"priority changed on the server since the list loaded: {first.priority + 5}, was {first.priority}"
+        )
+        assert by_id[second.id].ok
+        assert site.server.store[first.id]["priority"] == first.priority + 5
+        assert site.server.store[second.id]["priority"] == second.priority + 9

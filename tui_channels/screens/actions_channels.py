@@ -34,6 +34,7 @@ from ..services.model_mapping import model_mapping
 from ..services.named import NAMED, named_channels
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
+from ..services.server_edit import edit_channel
 from ..services.sites import SiteChannels, SiteSession
 from ..services.journal import read_entries
 from ..services.recorder import written_entries
@@ -332,7 +333,7 @@ class ChannelActions(MainScreenBase):
         saved: list[Channel] = []
 
         async def save(models: tuple[str, ...]) -> None:
-            saved.append(await backend.update_channel(channel, {"models": models}))
+            saved.append(await edit_channel(backend, channel, {"models": models}, since="you opened the editor"))
 
         def closed(models: tuple[str, ...] | None) -> None:
             if models is not None and saved:

@@ -13,7 +13,9 @@ from ..errors import ChannelsError
 from ..models import Channel
 from ..services.balance import balance_operation, with_balance
 from ..services.batch import succeeded
+from ..services.current import SharedRead
 from ..services.results import ChannelResult
+from ..services.server_edit import edit_channel
 from ..services.tag_view import TagGroup
 from ..wording import plural
 from .confirm import ConfirmScreen
@@ -180,8 +182,12 @@ class NewApiActions(MainScreenBase):
         if backend is None:
             return
 
+        current = SharedRead(backend, [c.id for c in channels])
+
         async def apply(channel: Channel) -> ChannelResult:
-            updated = await backend.update_channel(channel, {field: value})
+            updated = await edit_channel(
+                backend, channel, {field: value}, current=current, since="the list loaded", hint="reload with r"
+            )
             self.show_channel(updated)
             return succeeded(channel, f"{field} {value}")
 

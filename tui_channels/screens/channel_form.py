@@ -26,6 +26,7 @@ from ..services.model_mapping import model_mapping
 from ..services.channel_form import ChannelForm, FormMode, Values
 from ..services.creation import CreatedNotAsAsked, create_channel
 from ..services.upstream_models import channel_models, key_models
+from ..services.server_edit import edit_channel
 from ..widgets.form_fields import (
     FieldEditor,
     GroupsEditor,
@@ -210,7 +211,7 @@ class ChannelFormScreen(FormDialog[Channel | None]):
         form = self.form
         try:
             if form.mode is FormMode.EDIT and form.channel is not None:
-                saved = await self._backend.update_channel(form.channel, form.changes(values))
+                saved = await edit_channel(self._backend, form.channel, form.changes(values))
             else:
                 saved = await create_channel(self._backend, form.spec(values))
         except CreatedNotAsAsked as error:

@@ -26,8 +26,10 @@ from ..wording import plural
 from .batch import Operation as BatchOperation
 from .batch import failed, skipped, succeeded
 from .model_mapping import describe, model_mapping, upstream_changes
+from .current import SharedRead
 from .recorder import acting
 from .results import ChannelResult, Outcome
+from .server_edit import edit_channel
 from .upstream_models import channel_models
 
 UPSTREAM_MODELS = "upstream_models"
@@ -231,13 +233,20 @@ def apply_operation(
     plans: Mapping[int, ChannelResult],
     on_saved: Callable[[Channel], None] | None = None,
 ) -> BatchOperation:
-    """Write one channel's previewed models, and only them; `on_saved` sees the server's copy."""
+    """Write one channel's previewed models, and only them, onto the channel as the server holds it
+    when the first write is about to go (one read for every planned channel); a channel whose models
+    changed on the server since the preview fails with both lists and is left as it is (preview
+    again), one deleted since fails too. `on_saved` sees the server's copy."""
+    current = SharedRead(backend, plans)
 
     async def apply(channel: Channel) -> ChannelResult:
         plan = plans[channel.id]
         new = plan.new_models or ()
+        shown = replace(channel, models=tuple(plan.old_models)) if plan.old_models is not None else channel
         with acting("sync"):
-            saved = await backend.update_channel(channel, {"models": list(new)})
+            saved = await edit_channel(
+                backend, shown, {"models": list(new)}, current=current, since="the preview", hint="preview again"
+            )
         if on_saved is not None:
             on_saved(saved)
         summary = diff_text(plan.old_models or (), new)

@@ -25,6 +25,7 @@ from ..models import Channel
 from ..wording import plural
 from .batch import Operation as BatchOperation
 from .batch import failed, succeeded
+from .current import SharedRead
 from .results import ChannelResult
 from .sync import diff_text
 from .upstream_models import EMPTY_UPSTREAM
@@ -139,11 +140,18 @@ Saved = Callable[[Channel], None]
 def apply_operation(
     backend: Backend, decisions: Mapping[int, ChannelDecisions], on_saved: Saved | None = None
 ) -> BatchOperation:
-    """Apply one channel's decisions on the server, then read the channel back (models and findings);
-    decisions that would leave the channel without models fail without reaching the server."""
+    """Apply one channel's decisions on the server, then read the channel back (models and findings).
+    Each channel is read from the server when the first apply is about to go (one read for all of
+    them), so the check and the journal's "before" are the models the server holds, not the rows:
+    decisions that would leave the channel without models fail without reaching the server, and a
+    channel deleted since fails, saying so."""
+    current = SharedRead(backend, decisions)
 
-    async def apply(channel: Channel) -> ChannelResult:
-        chosen = decisions[channel.id]
+    async def apply(listed: Channel) -> ChannelResult:
+        chosen = decisions[listed.id]
+        channel = await current.get(listed.id)
+        if channel is None:
+            return failed(listed, "no longer on the server (deleted since it was listed); nothing was applied")
         if leaves_no_models(channel, chosen.add, chosen.remove):
             return failed(channel, LEFT_AS_IT_IS, old_models=channel.models, new_models=channel.models)
         done = await backend.apply_upstream_updates(  # type: ignore[attr-defined]
