@@ -6,16 +6,20 @@ journal's "before", the trash and the undo show what the server held just before
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
+from tui_channels.backends.base import Operation
 from tui_channels.demo.gateway import DemoGateway
 from tui_channels.models import Channel, ChannelStatus
-from tui_channels.services import bulk, sync
+from tui_channels.services import bulk, sync, trash
 from tui_channels.services.batch import BatchRun, BatchSettings
+from tui_channels.services.channel_plan import CreateRun, RowState, creation_settings
 from tui_channels.services.results import ChannelResult, Outcome
 from tui_channels.services.server_edit import ChangedOnServer, edit_channel
 from tui_channels.services.status_change import StatusChange, undo_operation
+from tui_channels.services.undo import plan_undo
 
 from .backend_helpers import FLAVORS, UndoSubject, undo_subject
 
@@ -137,3 +141,77 @@ async def test_a_sync_apply_refuses_a_channel_whose_models_changed_since_the_pre
     assert result.message.startswith("models changed on the server since the preview: ")
     assert result.message.endswith("; preview again")
     assert list((await subject.other.get_channel(listed.id)).models) == other_models(listed)
+
+
+ROTATED = "sk-freshROTATEDkey999888777666555BBB"
+
+
+async def test_a_delete_trashes_and_journals_the_channel_as_the_server_holds_it(subject: UndoSubject) -> None:
+    if not subject.backend.capabilities.supports(Operation.DELETE):
+        pytest.skip("this server cannot delete channels")
+    listed = untagged(subject)
+    await subject.other.update_channel(listed, {"name": listed.name + "-theirs"})
+    held, _trashed = await bulk.trash_as_held(subject.backend, [listed], site=subject.site.name)
+    [result] = await BatchRun(held, bulk.delete(subject.backend), WRITES).run()
+    assert result.ok
+    [record] = [r for r in trash.read() if r["site"] == subject.site.name]
+    assert record["channel"]["name"] == listed.name + "-theirs"
+    entry = subject.last()
+    assert entry.op == "delete" and entry.changes[0].before["name"] == listed.name + "-theirs"
+
+
+async def test_a_delete_keeps_the_key_rotated_since_and_its_undo_brings_that_key_back(subject: UndoSubject) -> None:
+    capabilities = subject.backend.capabilities
+    if not capabilities.supports(Operation.DELETE):
+        pytest.skip("this server cannot delete channels")
+    if not (capabilities.returns_keys or capabilities.supports(Operation.REVEAL_KEY)):
+        pytest.skip("this server never returns a key: the trash cannot hold one")
+    listed = untagged(subject)
+    await subject.other.update_channel(await subject.other.get_channel(listed.id), {"key": ROTATED})
+    held, _trashed = await bulk.trash_as_held(subject.backend, [listed], site=subject.site.name)
+    await BatchRun(held, bulk.delete(subject.backend), WRITES).run()
+    [record] = [r for r in trash.read() if r["site"] == subject.site.name]
+    assert record["channel"]["key"] == ROTATED
+
+    entry = subject.last()
+    plan = await plan_undo(subject.backend, entry)
+    assert plan.restore is not None and [row.state for row in plan.restore.rows] == [RowState.READY]
+    settings = creation_settings(BatchSettings())
+    await BatchRun(plan.restore.placeholders(), CreateRun(subject.backend, plan.restore, undoes=entry.id), settings).run()
+    [back] = [c for c in await subject.other.list_channels() if c.name == listed.name]
+    if back.key is None:
+        back = replace(back, key=await subject.other.reveal_key(back.id))
+    assert back.key == ROTATED
+
+
+async def test_a_delete_leaves_out_a_channel_deleted_since_it_was_listed(subject: UndoSubject) -> None:
+    if not subject.backend.capabilities.supports(Operation.DELETE):
+        pytest.skip("this server cannot delete channels")
+    listed = untagged(subject)
+    await subject.other.delete_channel(listed.id)
+    held, trashed = await bulk.trash_as_held(subject.backend, [listed], site=subject.site.name)
+    assert held == [] and trashed.entries == {}
+    assert [r for r in trash.read() if r["site"] == subject.site.name] == []
+
+
+async def test_deleting_every_disabled_channel_stops_when_the_server_holds_one_more_disabled(subject: UndoSubject) -> None:
+    if not subject.backend.capabilities.supports(Operation.DELETE_DISABLED):
+        pytest.skip("this server cannot delete every disabled channel at once")
+    confirmed = [c for c in subject.channels if c.status.is_disabled]
+    listed = enabled_one(subject)
+    await subject.other.set_status(listed.id, False)
+    with pytest.raises(bulk.MoreDisabledNow, match=f"1 more disabled channel than you confirmed \\(#{listed.id} "):
+        await bulk.disabled_now(subject.backend, confirmed)
+    assert (await subject.other.get_channel(listed.id)).status.is_disabled
+
+
+async def test_deleting_every_disabled_channel_trashes_only_those_still_disabled(subject: UndoSubject) -> None:
+    if not subject.backend.capabilities.supports(Operation.DELETE_DISABLED):
+        pytest.skip("this server cannot delete every disabled channel at once")
+    confirmed = [c for c in subject.channels if c.status.is_disabled]
+    if not confirmed:
+        await subject.other.set_status(enabled_one(subject).id, False)
+        confirmed = [c for c in await subject.backend.list_channels() if c.status.is_disabled]
+    await subject.other.set_status(confirmed[0].id, True)
+    now = await bulk.disabled_now(subject.backend, confirmed)
+    assert confirmed[0].id not in {c.id for c in now}

@@ -7,14 +7,16 @@ from textual.widgets import Input, Static
 
 from tui_channels.demo.session import AXONHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.channel_form import ChannelFormScreen
+from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.number_prompt import NumberPrompt
+from tui_channels.services import trash
 from tui_channels.services.channel_view import ChannelRef
 from tui_channels.services.journal import Journal
 from tui_channels.services.results import Outcome
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 
 from .backend_helpers import connect
-from .ui_helpers import batch_idle, main_screen, running_app, wait_for, wait_screen
+from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_screen
 
 
 def confirm_text(screen) -> str:
@@ -81,7 +83,8 @@ async def test_a_fleet_disable_counts_what_the_servers_hold_and_journals_their_b
 
 
 async def other_admin_edits(site, channel, changes) -> None:
-    """Another admin's edit, over HTTP with its own client (not journalled)."""
+    """Another admin's edit of `channel` (a channel or its row key), over HTTP with its own client
+    (not journalled)."""
     other = await connect(site)
     try:
         await other.update_channel(await other.get_channel(channel.id), changes)
@@ -152,3 +155,26 @@ async def test_setting_priority_on_a_selection_refuses_the_channel_another_admin
         assert by_id[second.id].ok
         assert site.server.store[first.id]["priority"] == first.priority + 5
         assert site.server.store[second.id]["priority"] == second.priority + 9
+
+
+async def test_a_fleet_delete_trashes_what_the_servers_hold_not_the_rows():
+    async with running_app(fleet=True) as (app, pilot, demo):
+        screen = main_screen(app)
+        rows = [ChannelRef(NEWAPI_SITE, 8), ChannelRef(OCTOPUS_SITE, 8)]
+        octopus = demo.gateway.sites[OCTOPUS_SITE]
+        listed = screen.table.index.channel(screen.table.index.position(rows[1]))
+        await other_admin_edits(octopus, listed, {"key": "sk-freshROTATEDkey999888777666555BBB"})
+        await other_admin_edits(demo.gateway.sites[NEWAPI_SITE], ChannelRef(NEWAPI_SITE, 8), {"remark": "set-by-other"})
+        for key in rows:
+            screen.table.move_cursor_to_channel(key)
+            await pilot.press("space")
+        await pilot.press("d")
+        await wait_screen(pilot, ConfirmScreen)
+        if "Type 2 to confirm" in screen_text(app):
+            await pilot.press("2", "enter")
+        else:
+            await pilot.click("#confirm-yes")
+        await wait_for(pilot, lambda: batch_idle(app) and 8 not in octopus.server.channels)
+        records = {r["site"]: r for r in trash.read()}
+        assert records[OCTOPUS_SITE]["channel"]["key"] == "sk-freshROTATEDkey999888777666555BBB"
+        assert records[NEWAPI_SITE]["raw"]["remark"] == "set-by-other"

@@ -422,21 +422,35 @@ class ChannelActions(MainScreenBase):
 
     @work(exclusive=True, group="channel-action")
     async def _trash_then_delete(self, targets: list[SiteChannels]) -> None:
-        """Trash first (every site's records, with the keys a server only reveals on request, or
-        nothing is deleted), then one delete per channel through the batch engine, each on its own
-        site; rows go as they succeed. A delete the server refuses leaves a note on its trash record."""
+        """Read the channels from their servers, then trash those records (with the keys a server
+        only reveals on request, or nothing is deleted): the trash keeps what the server held at the
+        delete, never the rows (a key or a proxy changed since the list loaded would be lost, and
+        an undo would bring back the old one). Then one delete per channel through the batch
+        engine, each on its own site; rows go as they succeed. A delete the server refuses leaves a
+        note on its trash record. A channel already gone is left out, said so."""
         trashed: dict[str, trash.Trashed] = {}
+        held: list[SiteChannels] = []
+        gone: list[str] = []
         try:
             for target in targets:
-                backend, capabilities = target.session.backend, target.session.capabilities
-                if backend is None or capabilities is None:
+                backend = target.session.backend
+                if backend is None or target.session.capabilities is None:
                     self.notify(f"{target.name} is not connected any more; reload it and try again.", severity="warning")
                     return
-                kept = await with_keys(backend, list(target.channels))
-                trashed[target.name] = trash.append(kept, site=target.name, capabilities=capabilities)
+                now, trashed[target.name] = await bulk.trash_as_held(backend, target.channels, site=target.name)
+                for channel in now:
+                    self.show_saved(target.session, channel)
+                missing = {c.id for c in target.channels} - {c.id for c in now}
+                if missing:
+                    self.forget_channels(missing, target.session)
+                    gone.append(f"{target.name}: {plural(len(missing), 'channel')} already gone from the server, left out.")
+                held.append(SiteChannels(target.session, tuple(now)))
         except ChannelsError as error:
             self.report_error(error)
             return
+        if gone:
+            self.notify("\n".join(gone), severity="warning")
+        targets = [t for t in held if t.channels]
 
         def on_result(session: SiteSession, _channels: Sequence[Channel]) -> Callable[[ChannelResult], None]:
             pending: set[int] = set()
@@ -494,6 +508,7 @@ class ChannelActions(MainScreenBase):
         if capabilities is None:
             return
         try:
+            disabled = await bulk.disabled_now(backend, disabled)
             trashed = trash.append(disabled, site=session.name, capabilities=capabilities, reason="delete_disabled")
             count = await bulk.delete_disabled(backend, disabled, trashed)
         except ChannelsError as error:

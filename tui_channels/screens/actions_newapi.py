@@ -111,11 +111,14 @@ class NewApiActions(MainScreenBase):
             await self._send_tag_edit(group, changes)
 
     async def _send_tag_edit(self, group: TagGroup, changes: dict[str, Any]) -> None:
-        """Apply one tag edit on the server, say what it reached, reload with the cursor kept."""
+        """Apply one tag edit on the server, say what it reached, reload with the cursor kept. The
+        channels are listed right before it, so the journal records the members, and their values
+        before, as the server holds them (not the rows the editor was opened from)."""
         backend = self.current.backend if self.current else None
         if backend is None:
             return
         try:
+            await backend.list_channels()
             await backend.edit_tag(group.tag, changes)
         except ChannelsError as error:
             self.report_error(error)

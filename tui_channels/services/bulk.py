@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from ..backends.base import Backend
 from ..errors import ChannelsError, NotFound
 from ..models import Channel, ChannelStatus
+from ..wording import plural
 from . import trash
 from .batch import Operation, failed, skipped, succeeded
-from .current import SharedRead
+from .current import SharedRead, read_current
 from .results import ChannelResult
+from .revealed_keys import with_keys
 from .status_change import stays_as_is
 
 
@@ -55,12 +57,46 @@ def delete(backend: Backend) -> Operation:
     return run
 
 
+async def trash_as_held(
+    backend: Backend, channels: Sequence[Channel], *, site: str, reason: str = "delete"
+) -> tuple[list[Channel], trash.Trashed]:
+    """Before a delete: `channels` as the server holds them now (`current.read_current`), with the
+    keys a server reveals only on request, written to the trash, never the rows listed earlier (a
+    key or a proxy rotated since would be lost, and the delete's undo would bring back the old one).
+    Returns them, those gone since left out (nothing to delete), and the trash records. Raises
+    `KeyRevealFailed` or `TrashError` (delete nothing then), or the read's `BackendError`."""
+    now = await read_current(backend, [c.id for c in channels])
+    held = await with_keys(backend, [now[c.id] for c in channels if c.id in now])
+    return held, trash.append(held, site=site, capabilities=backend.capabilities, reason=reason)
+
+
 def not_deleted(trashed: trash.Trashed, result: ChannelResult) -> None:
     """Keep the trash true after one delete: a channel the server did not delete (refused, failed,
     cancelled before it ran) is marked, so restore never offers it. Raises `TrashError`."""
     entry = trashed.entries.get(result.channel_id)
     if not result.ok and entry is not None:
         trash.mark_not_deleted([entry], reason=result.message or result.outcome.value)
+
+
+class MoreDisabledNow(ChannelsError):
+    title = "Nothing was deleted"
+
+
+async def disabled_now(backend: Backend, confirmed: Sequence[Channel]) -> list[Channel]:
+    """The channels the server holds disabled now (listed again right before "delete every disabled
+    channel", which deletes what the server holds disabled, not what the app listed), for the
+    trash. Raises `MoreDisabledNow`, naming them, when the server holds disabled a channel the user
+    did not confirm (disabled since the list loaded): nothing is deleted."""
+    allowed = {c.id for c in confirmed}
+    now = [c for c in await backend.list_channels() if c.status.is_disabled]
+    extra = [c for c in now if c.id not in allowed]
+    if extra:
+        names = ", ".join(f"#{c.id} {c.name}" for c in extra[:5]) + (f" and {len(extra) - 5:,} more" if len(extra) > 5 else "")
+        raise MoreDisabledNow(
+            f"The server holds {plural(len(extra), 'more disabled channel')} than you confirmed ({names}), "
+            "disabled since the list loaded: press r and try again."
+        )
+    return now
 
 
 async def delete_disabled(backend: Backend, disabled: Sequence[Channel], trashed: trash.Trashed) -> int:

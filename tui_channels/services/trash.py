@@ -19,12 +19,12 @@ Format: UTF-8 JSON Lines, one deleted channel per line:
       "backend": "newapi",                    # "newapi" or "octopus"
       "flavor": "newapi",                     # protocol flavor, e.g. newapi-legacy, octopus-legacy
       "reason": "delete",                     # "delete" (d), "delete_disabled" (X) or "undo" (of a create)
-      "channel": {                            # the neutral fields, as the app showed them
+      "channel": {                            # the neutral fields, as the server held them at the delete
         "id": 12, "name": "openai-main-01", "type": 1, "type_name": "OpenAI",
         "status": "enabled", "base_url": "", "key": null, "models": ["gpt-4o"],
         "groups": ["default"], "priority": 0, "weight": 0, "tag": null
       },
-      "raw": { ... }                          # the server's record, verbatim, as last loaded
+      "raw": { ... }                          # the server's record, verbatim, read just before the delete
     }
 
 and mark lines, for a record whose delete did not happen, and for one restored since:
