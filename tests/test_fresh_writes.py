@@ -215,3 +215,21 @@ async def test_deleting_every_disabled_channel_trashes_only_those_still_disabled
     await subject.other.set_status(confirmed[0].id, True)
     now = await bulk.disabled_now(subject.backend, confirmed)
     assert confirmed[0].id not in {c.id for c in now}
+
+
+@pytest.mark.parametrize("flavor", ["octopus-current"])
+async def test_a_server_sync_journals_models_from_a_listing_made_right_before_it(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch, flavor: str
+) -> None:
+    made = await undo_subject(gateway, flavor, monkeypatch, prefix="fresh-sync")
+    try:
+        listed = made.channels[0]
+        theirs = other_models(listed)
+        await made.other.update_channel(listed, {"models": theirs})
+        await made.backend.server_sync()
+        entry = made.last()
+        assert entry.op == "server_sync"
+        mine = [c for c in entry.changes if c.id == listed.id]
+        assert all(c.before == {"models": theirs} for c in mine)
+    finally:
+        await made.close()

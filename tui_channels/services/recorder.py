@@ -489,8 +489,9 @@ class JournaledBackend:
         self, method: str, call: Callable[[], Awaitable[Any]], summary: Callable[[Any], dict[str, Any]]
     ) -> Any:
         """A write after which the server has changed channels' models itself: every channel is
-        listed before and after, and each whose models differ is journalled."""
-        before = {c.id: c for c in await self._everything()}
+        listed right before and after (never the list loaded earlier, which another admin's edit
+        may have outdated), and each whose models differ is journalled."""
+        before = {c.id: c for c in await self.list_channels()}
         draft = await self._begin(method)
         try:
             result = await call()
