@@ -643,7 +643,7 @@ class ChannelActions(MainScreenBase):
 
             def changed(result: ChannelResult) -> None:
                 record(result)
-                if result.ok and result.value and result.channel_id in by_id:
+                if result.value and result.channel_id in by_id:
                     self.show_saved(session, replace(by_id[result.channel_id], status=ChannelStatus(result.value)))
 
             return changed

@@ -8,6 +8,7 @@ new status, the tag), never the channel record, so a results export never carrie
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..backends.base import Backend
 from ..errors import ChannelsError, NotFound
@@ -28,7 +29,8 @@ def set_status(backend: Backend, enabled: bool, channels: Sequence[Channel]) -> 
     A channel the server holds enabled already (or disabled, by hand or by the gateway) is skipped,
     not written: disabling an auto-disabled channel would stop the gateway re-enabling it. One gone
     from the server is skipped too. A written result's `extra["before"]` is the status the server
-    held (a `ChannelStatus` value), which is what an undo sets back."""
+    held (a `ChannelStatus` value), which is what an undo sets back; a skipped one's `value` is the
+    status the server holds, for the row to show."""
     wanted = ChannelStatus.ENABLED if enabled else ChannelStatus.MANUALLY_DISABLED
     current = SharedRead(backend, [c.id for c in channels])
 
@@ -37,7 +39,7 @@ def set_status(backend: Backend, enabled: bool, channels: Sequence[Channel]) -> 
         if now is None:
             return skipped(channel, "gone from the server since it was listed")
         if stays_as_is(now, enabled):
-            return skipped(now, f"already {now.status.label}")
+            return replace(skipped(now, f"already {now.status.label}"), value=now.status.value)
         await backend.set_status(channel.id, enabled)
         return succeeded(now, wanted.label, value=wanted.value, extra={"before": now.status.value})
 
