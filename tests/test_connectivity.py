@@ -150,10 +150,12 @@ async def test_tags_are_set_and_cleared_per_channel(gateway):
     site = newapi_site(gateway, channels=6)
     async with connected(site) as backend:
         channels = (await backend.list_channels())[:3]
-        results = await run_batch(channels, tag_operation(backend, " night-shift "), BatchSettings(read_only=False))
+        writes = BatchSettings(read_only=False)
+        results = await run_batch(channels, tag_operation(backend, " night-shift ", channels), writes)
         assert all(site.server.record(c.id)["tag"] == "night-shift" for c in channels)
-        assert with_tag(channels[0], results[0]).tag == "night-shift"
-        cleared = await run_batch(channels[:1], tag_operation(backend, ""), BatchSettings(read_only=False))
+        tagged = with_tag(channels[0], results[0])
+        assert tagged.tag == "night-shift"
+        cleared = await run_batch([tagged], tag_operation(backend, "", [tagged]), writes)
     assert site.server.record(channels[0].id)["tag"] in ("", None)
     assert cleared[0].message == "tag cleared" and with_tag(channels[0], cleared[0]).tag is None
     bodies = [r.json() for r in site.stats.requests("POST", "/api/channel/batch/tag")]

@@ -9,6 +9,7 @@ from tui_channels.demo.session import AXONHUB_SITE, NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.number_prompt import NumberPrompt
+from tui_channels.screens.scope_picker import ScopePicker
 from tui_channels.services import trash
 from tui_channels.services.channel_view import ChannelRef
 from tui_channels.services.journal import Journal
@@ -178,3 +179,26 @@ async def test_a_fleet_delete_trashes_what_the_servers_hold_not_the_rows():
         records = {r["site"]: r for r in trash.read()}
         assert records[OCTOPUS_SITE]["channel"]["key"] == "sk-freshROTATEDkey999888777666555BBB"
         assert records[NEWAPI_SITE]["raw"]["remark"] == "set-by-other"
+
+
+async def test_tagging_a_selection_says_what_it_replaces_on_the_server():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        first, second = [c for c in screen.current.channels if not c.tag][:2]
+        other = await connect(demo.gateway.sites[NEWAPI_SITE])
+        try:
+            await other.set_tag([first.id], "fresh-theirs")
+        finally:
+            await other.close()
+        for channel in (first, second):
+            screen.table.move_cursor_to_channel(channel.id)
+            await pilot.press("space")
+        await pilot.press("g")
+        await wait_screen(pilot, ScopePicker)
+        await pilot.press("enter", *"fresh-mine", "enter")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert "This replaces the tag of 1 of them: fresh-theirs (1)." in confirm_text(confirm)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+        entry = next(e for e in reversed(Journal(NEWAPI_SITE).entries()) if e.changes[0].id == first.id)
+        assert entry.changes[0].before == {"tag": "fresh-theirs"}

@@ -122,7 +122,7 @@ def test_history_undo_batch_undoes_every_site_of_a_fleet_write(
             for session in sessions:
                 channels = [c for c in await session.load() if c.id in TAGGED]
                 assert session.backend is not None
-                batches.append(SiteBatch(session.name, channels, tag_operation(session.backend, "undo-fleet-cli-tag")))
+                batches.append(SiteBatch(session.name, channels, tag_operation(session.backend, "undo-fleet-cli-tag", channels)))
             await FleetRun(batches).run()
         finally:
             for session in sessions:

@@ -35,6 +35,7 @@ from .scope_picker import Scope, ScopeChoice, ScopePicker
 from .sync_preview import SyncPreviewScreen
 from .sync_rules import SyncRulesScreen
 from .upstream_review import SyncSourcePicker, UpstreamReviewScreen
+from .workers import work
 
 Change = Callable[[Channel, ChannelResult], Channel]
 
@@ -406,7 +407,16 @@ class BatchActions(MainScreenBase):
         supported = self.supported_targets(targets, Operation.BATCH_TAG)
         if supported is None:
             return
-        plan = TagPlan.of(*supported, tag)
+        self._plan_tagging(*supported, tag)
+
+    @work(exclusive=True, group="channel-action")
+    async def _plan_tagging(self, able: list[SiteChannels], skipped: str, tag: str) -> None:
+        """Plan from the channels as their servers hold them now (another admin may have tagged
+        one since the list loaded), so the confirmation says what the write really replaces."""
+        read = await self.read_again(able)
+        if read is None:
+            return
+        plan = TagPlan.of(read.targets, "\n".join(filter(None, [skipped, *read.notes()])), tag)
         if not plan.targets:
             already = f"tagged {plan.tag!r}" if plan.tag else "without a tag"
             done = f"Nothing to change: {'it is' if len(plan.unchanged) == 1 else 'all are'} already {already}."
@@ -424,10 +434,11 @@ class BatchActions(MainScreenBase):
         self.app.push_screen(ConfirmScreen(plan.title, plan.message(), confirm_label=label), confirmed)
 
     def _tag(self, plan: TagPlan) -> None:
+        planned = {t.name: t.channels for t in plan.targets}
         batches = self.site_batches(
             plan.targets,
             Operation.BATCH_TAG,
-            lambda _session, backend: tag_operation(backend, plan.tag),
+            lambda session, backend: tag_operation(backend, plan.tag, planned[session.name]),
             read_only=False,
             on_result=self.live_rows(with_tag),
         )

@@ -53,7 +53,6 @@ from ..services.status_change import (
     undo_operation,
 )
 from ..services.current import read_current
-from ..services.site_reads import ReadTargets, read_targets
 from ..services.undo import UndoPlan
 from ..services.tag_view import TagGroup
 from ..services.upstream_models import channel_models
@@ -601,26 +600,6 @@ class ChannelActions(MainScreenBase):
                 self._run_status_change(by_site, plans.without_auto_disabled())
 
         self.app.push_screen(StatusConfirmScreen(plans, notes), confirmed)
-
-    async def read_again(self, targets: Sequence[SiteChannels]) -> ReadTargets | None:
-        """`targets` as their servers hold them now (`current.read_targets`), with their rows shown
-        so and the rows of channels deleted since dropped; None (said) when no site could be read."""
-        try:
-            read = await read_targets(targets)
-        except ChannelsError as error:
-            self.report_error(error)
-            return None
-        for target in read.targets:
-            for channel in target.channels:
-                self.show_saved(target.session, channel)
-        for target in targets:
-            gone = read.gone.get(target.name)
-            if gone:
-                self.forget_channels(gone, target.session)
-        if not read.targets:
-            self.notify("\n".join(read.notes()), title="Nothing was changed", severity="error")
-            return None
-        return read
 
     def _run_status_change(self, sessions: dict[str, SiteSession], plans: StatusPlans) -> None:
         """Run the plans' changes, each on its own site, each row updated as it is written; each site

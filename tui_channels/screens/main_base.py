@@ -49,6 +49,7 @@ from ..services.fleet import Fleet, fleet_summary, left_out, split_by_support
 from ..services.fleet_batch import FleetProgress, FleetRun, SiteBatch, by_site, site_batch
 from ..services.model_groups import describe_memberships, memberships
 from ..services.results import ChannelResult, Outcome, tally
+from ..services.site_reads import ReadTargets, read_targets
 from ..services.sites import LoadState, SiteChannels, SiteSession, server_label
 from ..widgets.batch_bar import BatchBar
 from ..widgets.batch_progress import BatchProgressBar
@@ -1138,6 +1139,26 @@ class MainScreenBase(Screen[None]):
             self.notify(capabilities.unsupported_reason(operation), title="Not available", severity="warning")
             return False
         return True
+
+    async def read_again(self, targets: Sequence[SiteChannels]) -> ReadTargets | None:
+        """`targets` as their servers hold them now (`site_reads.read_targets`), with their rows shown
+        so and the rows of channels deleted since dropped; None (said) when no site could be read."""
+        try:
+            read = await read_targets(targets)
+        except ChannelsError as error:
+            self.report_error(error)
+            return None
+        for target in read.targets:
+            for channel in target.channels:
+                self.show_saved(target.session, channel)
+        for target in targets:
+            gone = read.gone.get(target.name)
+            if gone:
+                self.forget_channels(gone, target.session)
+        if not read.targets:
+            self.notify("\n".join(read.notes()), title="Nothing was changed", severity="error")
+            return None
+        return read
 
     def supported_targets(
         self, targets: Sequence[SiteChannels], operation: Operation

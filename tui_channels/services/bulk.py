@@ -93,7 +93,9 @@ async def disabled_now(backend: Backend, confirmed: Sequence[Channel]) -> list[C
     now = [c for c in await backend.list_channels() if c.status.is_disabled]
     extra = [c for c in now if c.id not in allowed]
     if extra:
-        names = ", ".join(f"#{c.id} {c.name}" for c in extra[:5]) + (f" and {len(extra) - 5:,} more" if len(extra) > 5 else "")
+        names = ", ".join(f"#{c.id} {c.name}" for c in extra[:5])
+        if len(extra) > 5:
+            names += f" and {len(extra) - 5:,} more"
         raise MoreDisabledNow(
             f"The server holds {plural(len(extra), 'more disabled channel')} than you confirmed ({names}), "
             "disabled since the list loaded: press r and try again."

@@ -10,29 +10,53 @@ from dataclasses import dataclass, replace
 from ..backends.base import Backend
 from ..models import Channel
 from ..wording import plural
-from .batch import Operation, succeeded
+from .batch import Operation, failed, skipped, succeeded
+from .current import SharedRead
 from .fleet import spread
 from .named import named_channels
 from .results import ChannelResult, Outcome
 from .sites import SiteChannels
 
 
-def tag_operation(backend: Backend, tag: str | None) -> Operation:
-    """Give one channel `tag` (None or "" clears it); the result's value is the tag set."""
+HELD = "tag"
+"""A tagging result's `extra` key for the tag the server holds on the channel afterwards."""
+
+
+def tag_operation(backend: Backend, tag: str | None, channels: Sequence[Channel]) -> Operation:
+    """Give one of `channels` (as the plan read them) `tag` (None or "" clears it); the result's
+    value is the tag the channel has afterwards. Each channel is read from the server again when
+    the first write is about to go (one read for all of them: the confirmation may have stayed open
+    a while): one the server holds with `tag` already is skipped, one whose tag changed on the
+    server since the plan read it is refused naming both tags (the confirmation said what it
+    replaces), one gone since is skipped."""
     tag = (tag or "").strip() or None
+    current = SharedRead(backend, [c.id for c in channels])
 
     async def set_tag(channel: Channel) -> ChannelResult:
+        now = await current.get(channel.id)
+        if now is None:
+            return skipped(channel, "gone from the server since it was listed")
+        if (now.tag or None) == tag:
+            return replace(skipped(now, f"already tagged {tag}" if tag else "already without a tag"), extra={HELD: tag})
+        if (now.tag or None) != (channel.tag or None):
+            return failed(
+                now,
+                f"tag changed on the server since it was listed: {now.tag or 'none'}, was {channel.tag or 'none'}; "
+                "reload with r",
+                extra={HELD: now.tag or None},
+            )
         await backend.set_tag([channel.id], tag)
-        return succeeded(channel, f"tag set to {tag}" if tag else "tag cleared", value=tag)
+        return succeeded(now, f"tag set to {tag}" if tag else "tag cleared", value=tag, extra={HELD: tag})
 
     return set_tag
 
 
 def with_tag(channel: Channel, result: ChannelResult) -> Channel:
-    """The channel with the tag a successful result set."""
-    if result.outcome is not Outcome.OK:
+    """The channel with the tag the server holds after its result (set, there already, or changed
+    on the server since it was listed); as it was when the result does not know."""
+    if HELD not in result.extra:
         return channel
-    return replace(channel, tag=result.value)
+    return replace(channel, tag=result.extra[HELD])
 
 
 def shared_tag(channels: Sequence[Channel]) -> str:
