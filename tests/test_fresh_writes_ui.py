@@ -24,6 +24,20 @@ def confirm_text(screen) -> str:
     return str(screen.query_one("#confirm-message").render())
 
 
+def said(app) -> list[str]:
+    """Every notification the app gives from now on, kept (a toast expires: on a loaded machine it
+    may be gone before a test looks)."""
+    messages: list[str] = []
+    notify = app.notify
+
+    def keep(message, **options):
+        messages.append(message)
+        notify(message, **options)
+
+    app.notify = keep
+    return messages
+
+
 async def test_a_disable_of_a_channel_another_admin_disabled_writes_nothing():
     async with running_app() as (app, pilot, demo):
         screen = main_screen(app)
@@ -35,9 +49,10 @@ async def test_a_disable_of_a_channel_another_admin_disabled_writes_nothing():
         finally:
             await other.close()
         written = len(Journal(NEWAPI_SITE).entries())
+        notes = said(app)
         screen.table.move_cursor_to_channel(listed.id)
         await pilot.press("minus")
-        await wait_for(pilot, lambda: any("already disabled on the server" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("already disabled on the server" in n for n in notes))
         assert len(Journal(NEWAPI_SITE).entries()) == written
         assert next(c for c in screen.current.channels if c.id == listed.id).status.is_disabled
 
@@ -48,9 +63,10 @@ async def test_a_disable_leaves_a_channel_the_gateway_auto_disabled_since_it_was
         store = demo.gateway.sites[NEWAPI_SITE].server.store
         listed = next(c for c in screen.current.channels if c.status.is_enabled)
         store[listed.id]["status"] = 3
+        notes = said(app)
         screen.table.move_cursor_to_channel(listed.id)
         await pilot.press("minus")
-        await wait_for(pilot, lambda: any("already disabled on the server" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("already disabled on the server" in n for n in notes))
         assert store[listed.id]["status"] == 3
         assert next(c for c in screen.current.channels if c.id == listed.id).status.value == "auto_disabled"
 
