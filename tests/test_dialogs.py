@@ -60,7 +60,7 @@ async def test_export_saves_with_ctrl_s_and_offers_only_the_other_secrets_where_
         await pilot.press("x")
         dialog = await wait_screen(pilot, ExportDialog)
         assert not dialog.query_one("#export-keys").value, "secrets are left out unless asked for"
-        assert "Include secrets (header values, proxy passwords)" in screen_text(app)
+        assert "Include header values, proxy passwords" in screen_text(app)
         assert "never returns channel keys" in screen_text(app)
         target = tmp_path / "newapi.json"
         dialog.query_one("#export-path", Input).value = str(target)

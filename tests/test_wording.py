@@ -31,7 +31,7 @@ PLURAL_AFTER_COUNT = re.compile(
 """After a formatted value: a counted noun in the plural, with at most one word before it
 ("3 channels", "3 auto-sync channels")."""
 
-TEXT_VALUE = re.compile(r"(label|name|kind|tag|path|url|title|gateways|command|origin|HUB)\W*$|^plural\(")
+TEXT_VALUE = re.compile(r"(label|name|kind|tag|path|url|title|gateways|command|origin|batch|HUB)\W*$|^plural\(")
 """A formatted value that is a text, not a count (`{flavor_label} channels`, `{command} writes`)."""
 
 def _settled(node: ast.AST, expression: str, parents: dict[ast.AST, ast.AST]) -> bool:

@@ -88,7 +88,7 @@ class ExportDialog(FormDialog[ExportChoice | None]):
                 yield Checkbox("Include API keys and other secrets", False, id="export-keys")
                 note = "Included, they are in plain text (the file is readable by you only)."
             else:
-                yield Checkbox("Include secrets (header values, proxy passwords)", False, id="export-keys")
+                yield Checkbox("Include header values, proxy passwords", False, id="export-keys")
                 note = "This server never returns channel keys: the file holds none either way."
             yield Static(note, id="export-keys-note", classes="transfer-note")
             yield Label("File")
