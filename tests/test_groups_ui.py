@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, OptionList
 
+from tui_channels.backends.octopus.client import GROUP_DELETE, GROUP_LIST
+from tui_channels.demo.faults import Fault, FaultKind
 from tui_channels.demo.session import OCTOPUS_SITE
 from tui_channels.screens.confirm import ConfirmScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
@@ -16,7 +18,7 @@ from tui_channels.screens.groups import GroupsScreen
 from tui_channels.screens.number_prompt import NumberPrompt
 from tui_channels.services.group_transfer import read_group_trash
 
-from .ui_helpers import main_screen, running_app, screen_text, wait_for, wait_loaded, wait_screen
+from .ui_helpers import WAIT_LIMIT, main_screen, running_app, screen_text, wait_for, wait_loaded, wait_screen
 
 
 def stored(server) -> dict[str, dict]:
@@ -130,7 +132,6 @@ async def test_delete_goes_to_the_trash_and_restore_maps_members_back():
         assert read_group_trash(site=OCTOPUS_SITE)[0].group.name == name, "the newest record is this group's"
 
         await wait_screen(pilot, GroupsScreen)
-        await wait_for(pilot, lambda: name not in [g.name for g in groups._shown])
         await pilot.press("L")
         await wait_screen(pilot, TrashedGroupPicker)
         await pilot.press("enter")
@@ -141,6 +142,67 @@ async def test_delete_goes_to_the_trash_and_restore_maps_members_back():
         restored = stored(server)[name]
         assert {(i["channel_id"], i["model_name"]) for i in restored["items"]} == members
         assert plan is not None
+
+
+async def test_a_restore_pressed_right_after_the_delete_plans_against_the_server_not_the_list_reloading():
+    """The list reloads after a delete; L pressed before it is back must not find the deleted group
+    there ("already present") and restore nothing: the plan lists the server's groups itself."""
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        site = demo.gateway.sites[OCTOPUS_SITE]
+        server = site.server
+        group_id = min(server.groups.groups)
+        name = server.groups.groups[group_id]["name"]
+        await pilot.press("v")
+        groups = await wait_screen(pilot, GroupsScreen)
+        groups.query_one("#groups-list", OptionList).highlighted = [g.name for g in groups._shown].index(name)
+        # Once the server has deleted the group, the next listing of the groups (the reload's) is
+        # held until the app goes: the list still shows the deleted group while the restore is planned.
+        held: list[Fault] = []
+
+        def hold_the_reload(answer):
+            held.append(site.faults.add(FaultKind.HANG, GROUP_LIST, method="GET", delay=WAIT_LIMIT * 4))
+            return answer
+
+        site.faults.add(FaultKind.REWRITE, GROUP_DELETE.format(id=group_id), rewrite=hold_the_reload)
+        await pilot.press("d")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        confirm.query_one("#confirm-typed", Input).value = name
+        await pilot.click("#confirm-yes")
+        await wait_for(pilot, lambda: name not in stored(server) and held and held[0].hits == 1)
+        await wait_screen(pilot, GroupsScreen)
+        assert name in [g.name for g in groups._shown], "the list is still the one from before the delete"
+        await pilot.press("L")
+        await wait_screen(pilot, TrashedGroupPicker)
+        await pilot.press("enter")
+        await wait_screen(pilot, GroupPlanScreen)
+        await wait_for(pilot, lambda: "1 of 1 group ready" in screen_text(app))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: name in stored(server))
+
+
+async def test_an_edit_of_a_group_changed_since_it_was_listed_is_refused():
+    """The form was filled from the list; the server's group changed meanwhile: the update, computed
+    from the listed copy, is not sent."""
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        server = demo.gateway.sites[OCTOPUS_SITE].server
+        group_id = min(server.groups.groups)
+        name = server.groups.groups[group_id]["name"]
+        await pilot.press("v")
+        groups = await wait_screen(pilot, GroupsScreen)
+        groups.query_one("#groups-list", OptionList).highlighted = [g.name for g in groups._shown].index(name)
+        await pilot.press("e")
+        form = await wait_screen(pilot, GroupFormScreen)
+        dropped = server.groups.groups[group_id]["items"].pop()
+        kept = [dict(i) for i in server.groups.groups[group_id]["items"]]
+        form.query_one("#group-members", OptionList).focus()
+        form.query_one("#group-members", OptionList).highlighted = 0
+        await pilot.press("d")
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, GroupsScreen)
+        await wait_for(pilot, lambda: any(n.title == "Not saved" for n in app._notifications))
+        note = next(n.message for n in app._notifications if n.title == "Not saved")
+        assert f"Group {name} changed on {OCTOPUS_SITE} since the list was loaded; nothing was saved." in note
+        assert server.groups.groups[group_id]["items"] == kept, f"{dropped['model_name']} stays gone, the rest as they were"
 
 
 async def test_a_channel_shows_its_groups_and_warns_before_stranding_one():

@@ -170,6 +170,46 @@ async def test_channels_are_restored_from_an_export_file(tmp_path):
         await wait_for(pilot, lambda: batch_idle(app) and exported["name"] in {c.name for c in screen.current.channels})
 
 
+async def test_a_restore_is_planned_against_the_server_not_the_list_loaded_before_a_delete_elsewhere(tmp_path):
+    """The channel went from the server after the app listed it (another admin, another tool): the
+    restore's preview lists the site again and finds it gone, not "already present"."""
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        screen = main_screen(app)
+        await pilot.press("space", "x")
+        dialog = await wait_screen(pilot, ExportDialog)
+        path = tmp_path / "one.json"
+        dialog.query_one("#export-path").value = str(path)
+        dialog.query_one("#export-keys").value = True
+        await pilot.click("#export-go")
+        await wait_for(pilot, path.exists)
+        exported = json.loads(path.read_text())["channels"][0]
+        demo.gateway.sites[OCTOPUS_SITE].server.channels.pop(exported["id"])
+        assert exported["name"] in {c.name for c in screen.current.channels}, "the app's list is from before"
+        await pilot.press("L")
+        restore = await wait_screen(pilot, RestoreDialog)
+        restore.query_one("#restore-path").value = str(path)
+        await pilot.click("#restore-file")
+        report = await wait_screen(pilot, CopyReportScreen)
+        assert [row.state for row in report.plan.rows] == [RowState.READY]
+
+
+async def test_an_export_names_the_groups_the_server_holds_not_those_listed_before(tmp_path):
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
+        screen = main_screen(app)
+        server = demo.gateway.sites[OCTOPUS_SITE].server
+        await wait_for(pilot, lambda: bool(screen.current.groups))
+        gone = server.groups.groups.pop(min(server.groups.groups))["name"]
+        assert gone in {g.name for g in screen.current.groups}, "the app's list is from before"
+        await pilot.press("x")
+        dialog = await wait_screen(pilot, ExportDialog)
+        path = tmp_path / "all.json"
+        dialog.query_one("#export-path").value = str(path)
+        await pilot.click("#export-go")
+        await wait_for(pilot, path.exists)
+        names = {g["name"] for g in json.loads(path.read_text())["groups"]}
+        assert names and gone not in names
+
+
 async def test_deleted_channels_are_restored_from_the_trash():
     async with running_app(site=OCTOPUS_SITE) as (app, pilot, demo):
         screen = main_screen(app)

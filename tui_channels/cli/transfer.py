@@ -40,7 +40,7 @@ from ..services.transfer import (
     trashed_channels,
     write_export,
 )
-from ..services.group_transfer import GroupRowState, create_groups, groups_for_export, plan_groups
+from ..services.group_transfer import GroupRowState, create_groups, groups_for_export, plan_groups_now
 from ..wording import plural
 from .common import UsageError, format_table, warn_skipped
 from .groups import group_plan_json, group_plan_table
@@ -142,9 +142,7 @@ async def _restore(
 async def _restore_groups(session: SiteSession, groups: list[Any], args: argparse.Namespace) -> int:
     """The file's groups, after its channels, members mapped to the site's channels by name."""
     assert session.capabilities is not None and session.backend is not None
-    if not args.dry_run:
-        await session.load()
-    rows = plan_groups(groups, session.capabilities, session.channels, session.groups or [], site=session.name)
+    rows = await plan_groups_now(session.backend, groups, session.capabilities, site=session.name)
     outcomes = [] if args.dry_run else await create_groups(session.backend, rows)
     if args.json:
         print(json.dumps({"groups": group_plan_json(rows, outcomes)}, indent=2, ensure_ascii=False))

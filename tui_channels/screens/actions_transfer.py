@@ -4,7 +4,9 @@
 selection, the filtered view or all channels to a JSON file; `L` restores channels from an export
 file or the delete trash; `C` copies the selection (or the cursor channel) to another site. Imports,
 restores and copies are previewed first (ready / already present / blocked, and what cannot be
-carried), then created through the batch engine with one result per channel.
+carried), then created through the batch engine with one result per channel. Every preview is
+planned against the target site's channels (and groups) listed again for it, never the list the
+app loaded earlier: right after a delete, a reload may still be on its way.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from ..services.key_import import plan_import
 from ..services.key_library import UpstreamKey
 from ..services.results import ChannelResult
 from ..services.revealed_keys import with_keys
-from ..services.group_transfer import ExportedGroup, PlannedGroup, create_groups, groups_for_export, plan_groups
+from ..services.group_transfer import (
+    ExportedGroup,
+    PlannedGroup,
+    create_groups,
+    groups_for_export,
+    plan_groups_now,
+)
 from ..services.sites import LoadState, SiteChannels, SiteSession
 from ..services.transfer import (
     default_export_path,
@@ -163,8 +171,9 @@ class TransferActions(MainScreenBase):
             return
         self.notify(f"Fetching the models of {plural(len(keys), 'key')} through {session.name}…", timeout=4)
         try:
+            existing = await session.backend.list_channels()
             plan = await plan_import(
-                session.backend, keys, session.channels, site=session.name, concurrency=session.profile.concurrency
+                session.backend, keys, existing, site=session.name, concurrency=session.profile.concurrency
             )
         except ChannelsError as error:
             self.report_error(error)
@@ -205,13 +214,18 @@ class TransferActions(MainScreenBase):
 
     @work(group="transfer", exclusive=True)
     async def _export(self, session: SiteSession, choice: ExportChoice) -> None:
-        """Write the file; with keys, those the server only reveals on request are read first."""
+        """Write the file; with keys, those the server only reveals on request are read first. The
+        groups the channels are members of are listed again, with every channel to name members by."""
         capabilities, backend = session.capabilities, session.backend
         if capabilities is None or backend is None:
             return
         try:
             channels = await with_keys(backend, choice.channels) if choice.include_keys else list(choice.channels)
-            groups = groups_for_export(session.groups, channels, session.channels)
+            groups: list[ExportedGroup] = []
+            if capabilities.groups is not None:
+                every = await backend.list_channels()
+                listed = await backend.list_model_groups()  # type: ignore[attr-defined]
+                groups = groups_for_export(listed, channels, every)
             export = export_channels(
                 session.name, capabilities, channels, include_keys=choice.include_keys, groups=groups
             )
@@ -263,9 +277,7 @@ class TransferActions(MainScreenBase):
                     except ChannelsError as error:
                         self.report_error(error)
 
-            self._plan_transfer(
-                session, items, title, "Restore channels", "restore", groups=groups, on_created=restored
-            )
+            self._restore_plan(session, items, title, groups, restored)
 
         folder = default_export_path(session.name).parent
         self.app.push_screen(RestoreDialog(session.name, f"{folder}/", deleted), chosen)
@@ -300,7 +312,20 @@ class TransferActions(MainScreenBase):
             return exported_channels(export), choice.path.name, groups
         return [(t.channel, t.origin) for t in choice.trashed], "the trash", []
 
-    def _plan_transfer(
+    @work(group="transfer", exclusive=True)
+    async def _restore_plan(
+        self,
+        session: SiteSession,
+        items: list[Item],
+        title: str,
+        groups: list[tuple[ExportedGroup, str, str]],
+        restored: Created,
+    ) -> None:
+        await self._plan_transfer(
+            session, items, title, "Restore channels", "restore", groups=groups, on_created=restored
+        )
+
+    async def _plan_transfer(
         self,
         target: SiteSession,
         items: Sequence[Item],
@@ -311,10 +336,16 @@ class TransferActions(MainScreenBase):
         groups: Sequence[tuple[ExportedGroup, str, str]] = (),
         on_created: Created | None = None,
     ) -> None:
-        capabilities = target.capabilities
-        if capabilities is None or not items:
+        """Preview `items` against the target's channels as the server lists them now."""
+        capabilities, backend = target.capabilities, target.backend
+        if capabilities is None or backend is None or not items:
             return
-        plan = plan_transfer(items, capabilities, target.channels, site=target.name, title=title, action=action)
+        try:
+            existing = await backend.list_channels()
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        plan = plan_transfer(items, capabilities, existing, site=target.name, title=title, action=action)
         then = (lambda: self._restore_groups(target, groups)) if groups and capabilities.groups else None
         self._preview(CopyReportScreen(plan), target, batch_title, then=then, on_created=on_created)
 
@@ -326,7 +357,7 @@ class TransferActions(MainScreenBase):
             return
         try:
             await target.load()
-            rows = plan_groups(groups, capabilities, target.channels, target.groups or [], site=target.name)
+            rows = await plan_groups_now(await target.connect(), groups, capabilities, site=target.name)
         except ChannelsError as error:
             self.report_error(error)
             return
@@ -401,4 +432,4 @@ class TransferActions(MainScreenBase):
         if self._creatable(target):
             where = sources[0].name if len(sources) == 1 else f"{len(sources)} sites"
             title = f"Copy {plural(len(items), 'channel')} from {where} to {name}"
-            self._plan_transfer(target, items, title, f"Copy to {name}", "copy")
+            await self._plan_transfer(target, items, title, f"Copy to {name}", "copy")

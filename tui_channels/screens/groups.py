@@ -3,7 +3,11 @@
 Each line is a group: name, mode, members (how many on enabled channels), timeout, and a warning
 when it routes nowhere. The cursor group's members are listed below it. Opened for one channel,
 the list holds the groups with a member on that channel, and says whether that member serves.
-Saving, deleting, copying and restoring run in workers; the list reloads after each.
+Saving, deleting, copying and restoring run in workers; the list reloads after each. Each of them
+reads what it writes from the server first, never from the list shown (which may be a reload
+behind: a group deleted a moment ago is still in it): an edit is refused when the group changed
+since it was listed, a delete trashes the group as the server holds it, a copy or restore is
+planned against the target's groups and channels listed again.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from ..services.group_transfer import (
     PlannedGroup,
     create_groups,
     exported_group,
-    plan_groups,
+    group_now,
+    plan_groups_now,
     read_group_trash,
     trash_groups,
 )
+from ..services.change_values import group_values
 from ..services.model_groups import memberships, serving_members
 from ..services.sites import SiteSession
 from ..wording import plural
@@ -105,6 +111,12 @@ def group_line(
         standby = not any(m.channel_id == focus for m in serving_members(group, spec))
         text.append(f"  via {', '.join(m.model for m in own)}" + (" (standby)" if standby else ""), style="italic")
     return text
+
+
+def _edited_from(group: ModelGroup) -> dict[str, object]:
+    """What an edit's update is computed from (`update_model_group` sends the differences): every
+    setting but the active member, which it sets outright."""
+    return {name: value for name, value in group_values(group).values.items() if name != "active"}
 
 
 class GroupsScreen(Dialog[None]):
@@ -301,6 +313,8 @@ class GroupsScreen(Dialog[None]):
 
     @work(group="group-save", exclusive=True)
     async def _save(self, old: ModelGroup | None, new: ModelGroup) -> None:
+        """Create, or send what the form changed from `old`; an edit is refused when the server's
+        group is no longer the `old` it was made on (the update would be computed from a stale copy)."""
         backend = self._session.backend
         if backend is None:
             return
@@ -308,7 +322,19 @@ class GroupsScreen(Dialog[None]):
             if old is None:
                 saved = await backend.create_model_group(new)  # type: ignore[attr-defined]
             else:
-                saved = await backend.update_model_group(old, new)  # type: ignore[attr-defined]
+                now = await group_now(backend, old.id)
+                if now is None or _edited_from(now) != _edited_from(old):
+                    what = "was deleted" if now is None else "changed"
+                    self.notify(
+                        f"Group {old.name} {what} on {self._session.name} since the list was loaded; "
+                        "nothing was saved. The list is reloaded: edit it again.",
+                        title="Not saved",
+                        severity="warning",
+                        timeout=10,
+                    )
+                    await self._reload(keep=old.id)
+                    return
+                saved = await backend.update_model_group(now, new)  # type: ignore[attr-defined]
         except ChannelsError as error:
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return
@@ -350,7 +376,13 @@ class GroupsScreen(Dialog[None]):
         if backend is None or capabilities is None or group.id is None:
             return
         try:
-            trash_groups([group], self._session.channels, site=self._session.name, flavor=capabilities.flavor)
+            now = await group_now(backend, group.id)
+            if now is None:
+                self.notify(f"Group {group.name} is not on {self._session.name} any more; nothing to delete.")
+                await self._reload()
+                return
+            channels = await backend.list_channels()
+            trash_groups([now], channels, site=self._session.name, flavor=capabilities.flavor)
             await backend.delete_model_group(group.id)  # type: ignore[attr-defined]
         except ChannelsError as error:
             self.notify(error.message, title=error.title, severity="error", timeout=10)
@@ -377,15 +409,22 @@ class GroupsScreen(Dialog[None]):
         if self._target_session is None:
             return
         target = self._target_session(site)
-        capabilities = self._session.capabilities
+        source, capabilities = self._session.backend, self._session.capabilities
+        if source is None or capabilities is None:
+            return
         try:
-            await target.load()
+            now = await group_now(source, group.id)
+            if now is None:
+                self.notify(f"Group {group.name} is not on {self._session.name} any more; nothing to copy.")
+                await self._reload()
+                return
+            names = {c.id: c.name for c in await source.list_channels()}
+            await target.connect()
         except ChannelsError as error:
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return
-        names = {c.id: c.name for c in self._session.channels}
-        item = (exported_group(group, names), self._session.name, capabilities.flavor if capabilities else "")
-        self._plan(target, [item], f"Copy group {group.name} to {site}")
+        item = (exported_group(now, names), self._session.name, capabilities.flavor)
+        await self._plan(target, [item], f"Copy group {now.name} to {site}")
 
     def action_restore_groups(self) -> None:
         try:
@@ -400,19 +439,24 @@ class GroupsScreen(Dialog[None]):
         def chosen(picked: list | None) -> None:
             if picked:
                 items = [(t.group, t.site, t.flavor) for t in picked]
-                self._plan(self._session, items, f"Restore {plural(len(items), 'group')} into {self._session.name}")
+                self._restore(items, f"Restore {plural(len(items), 'group')} into {self._session.name}")
 
         self.app.push_screen(TrashedGroupPicker(trashed), chosen)
 
-    def _plan(self, target: SiteSession, items: Sequence[tuple[ExportedGroup, str, str]], title: str) -> None:
-        capabilities = target.capabilities
-        if capabilities is None:
+    @work(group="group-transfer", exclusive=True)
+    async def _restore(self, items: list[tuple[ExportedGroup, str, str]], title: str) -> None:
+        await self._plan(self._session, items, title)
+
+    async def _plan(self, target: SiteSession, items: Sequence[tuple[ExportedGroup, str, str]], title: str) -> None:
+        """Plan the groups against `target`'s groups and channels listed again now, then preview."""
+        backend, capabilities = target.backend, target.capabilities
+        if backend is None or capabilities is None:
             return
         if target.read_only_reason:
             self.notify(f"Cannot create groups on {target.name}: {target.read_only_reason}.", severity="warning")
             return
         try:
-            rows = plan_groups(items, capabilities, target.channels, target.groups or [], site=target.name)
+            rows = await plan_groups_now(backend, items, capabilities, site=target.name)
         except ChannelsError as error:
             self.notify(error.message, title=error.title, severity="error", timeout=10)
             return

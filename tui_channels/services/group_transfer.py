@@ -372,6 +372,30 @@ def plan_groups(
     return rows
 
 
+async def plan_groups_now(
+    backend: Backend,
+    items: Sequence[tuple[ExportedGroup, str, str]],
+    target: Capabilities,
+    *,
+    site: str,
+) -> list[PlannedGroup]:
+    """`plan_groups` against the site's channels and groups as the server holds them now: both are
+    listed again here, never taken from a list loaded earlier (right after a delete, the list being
+    reloaded still holds the deleted group, and its restore would be planned as already present).
+
+    Raises a `ChannelsError` when a listing fails, `GroupFileError` when the site has no groups.
+    """
+    channels = await backend.list_channels()
+    groups = await backend.list_model_groups()  # type: ignore[attr-defined]
+    return plan_groups(items, target, channels, groups, site=site)
+
+
+async def group_now(backend: Backend, group_id: int | None) -> ModelGroup | None:
+    """The group with this id as the server holds it now (`list_model_groups`), or None once gone."""
+    groups = await backend.list_model_groups()  # type: ignore[attr-defined]
+    return next((g for g in groups if g.id == group_id), None)
+
+
 @dataclass(frozen=True, slots=True)
 class GroupOutcome:
     name: str

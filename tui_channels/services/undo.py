@@ -120,8 +120,6 @@ class UndoPlan:
     restore: ChannelPlan | None = None
     """For a delete: the restore preview of the trashed channels."""
     groups: list[GroupUndo] = field(default_factory=list)
-    site_channels: list[Channel] = field(default_factory=list)
-    """For deleting a created group: the site's channels, to name its members in the group trash."""
 
     @property
     def pending(self) -> list[ChannelUndo]:
@@ -470,8 +468,7 @@ async def _plan_group(backend: Backend, entry: Entry) -> UndoPlan:
         since = "since it was created" if entry.op == "group_create" else "since"
         raise UndoRefused(f"{refused}{label} changed {since} ({differs}).")
     if entry.op == "group_create":
-        channels = await backend.list_channels()
-        return UndoPlan(entry, UndoKind.DELETE_CREATED, groups=[GroupUndo(now, change)], site_channels=channels)
+        return UndoPlan(entry, UndoKind.DELETE_CREATED, groups=[GroupUndo(now, change)])
     return UndoPlan(entry, UndoKind.VALUES, groups=[GroupUndo(now, change)])
 
 
@@ -619,7 +616,7 @@ async def _undo_group(
             return ChannelResult(undo.group.id, name, Outcome.FAILED, f"changed since the undo was checked ({differs}): left alone")
         if plan.kind is UndoKind.DELETE_CREATED:
             flavor = backend.capabilities.flavor
-            trash_groups([now], plan.site_channels, site=site, flavor=flavor)
+            trash_groups([now], await backend.list_channels(), site=site, flavor=flavor)
             await backend.delete_model_group(undo.group.id)
             return ChannelResult(undo.group.id, name, Outcome.OK, "deleted (it is in the group trash)")
         await backend.update_model_group(now, group_with(now, change.before or {}))
