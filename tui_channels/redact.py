@@ -107,6 +107,17 @@ def _scrubbed(text: str, pattern: re.Pattern[str] | None) -> str:
     return _OPAQUE.sub(lambda m: hide(m.group(0)) if _random_looking(m.group(0)) else m.group(0), text)
 
 
+def remembers_secrets() -> bool:
+    """Whether this process holds any secret `mask_remembered` would mask."""
+    return _remembered_pattern is not None
+
+
+def holds_remembered(text: str) -> bool:
+    """Whether `mask_remembered` would mask anything in `text` (without building the masked text)."""
+    pattern = _remembered_pattern
+    return bool(text) and pattern is not None and pattern.search(text) is not None
+
+
 def mask_remembered(text: str) -> str:
     """`text` with only the secrets this process holds masked: for names and other identifiers a
     record keeps, which the pattern rules would take for keys (`xai-official-90`)."""

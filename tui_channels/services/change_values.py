@@ -24,8 +24,8 @@ from typing import Any
 from ..backends.base import Capabilities, FieldKind, FieldSpec
 from ..model_groups import GroupMember, ModelGroup
 from ..models import NEUTRAL_FIELDS, Channel, ChannelStatus, split_list
-from ..redact import mask_remembered, scrub
-from .channel_form import ChannelForm, FormMode
+from ..redact import holds_remembered, mask_remembered, remembers_secrets, scrub
+from .channel_form import ChannelForm, FormMode, field_index
 
 SECRET_KINDS = frozenset({FieldKind.SECRET, FieldKind.KEY_LIST, FieldKind.HEADERS})
 _SECRET_NAME = re.compile(r"key|credential|header|password|passwd|token|secret|cookie|auth", re.IGNORECASE)
@@ -36,7 +36,7 @@ INSTRUCTIONS = frozenset({"key_mode"})
 _IDENTIFIER_NAMES = frozenset({"name", "tag"})
 _IDENTIFIER_KINDS = frozenset({FieldKind.MODELS, FieldKind.GROUPS, FieldKind.TYPE, FieldKind.STATUS})
 _URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
-_LIST_WIRE_NAMES = {FieldKind.URL_LIST: "base_urls", FieldKind.KEY_LIST: "keys"}
+_PLAIN_TYPES = (str, int, float, bool, type(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +49,14 @@ class FieldValues:
 
 def field_spec(capabilities: Capabilities, name: str) -> FieldSpec | None:
     """The form field a change key belongs to (list fields are sent under their wire names)."""
-    return next((s for s in capabilities.fields if _LIST_WIRE_NAMES.get(s.kind, s.name) == name), None)
+    return field_index(capabilities.fields).by_wire_name.get(name)
 
 
 def is_secret_field(capabilities: Capabilities, name: str) -> bool:
-    spec = field_spec(capabilities, name)
+    return _secret_field(field_spec(capabilities, name), name)
+
+
+def _secret_field(spec: FieldSpec | None, name: str) -> bool:
     if spec is not None and spec.kind in SECRET_KINDS:
         return True
     return name not in _KEEP_NAMES and bool(_SECRET_NAME.search(name))
@@ -68,15 +71,24 @@ def looks_secret(value: Any) -> bool:
 def holds_secret(capabilities: Capabilities, name: str, value: Any) -> bool:
     """Whether a readable field's value must be withheld: an identifier only when it holds a
     remembered secret, any other value when it looks like one (`looks_secret`)."""
-    spec = field_spec(capabilities, name)
+    return _holds_secret(field_spec(capabilities, name), name, value)
+
+
+def _holds_secret(spec: FieldSpec | None, name: str, value: Any) -> bool:
     if name in _IDENTIFIER_NAMES or (spec is not None and spec.kind in _IDENTIFIER_KINDS):
+        if not remembers_secrets():
+            return False
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        return mask_remembered(text) != text
+        return holds_remembered(text)
     return looks_secret(value)
 
 
 def plain(value: Any) -> Any:
     """A value as plain JSON: tuples as lists, enums as their values."""
+    if type(value) in _PLAIN_TYPES:
+        return value
+    if type(value) in (tuple, list) and all(type(v) is str for v in value):
+        return list(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -87,18 +99,22 @@ def plain(value: Any) -> Any:
 
 
 def values_of(capabilities: Capabilities, channel: Channel, names: Iterable[str]) -> FieldValues:
-    """The channel's value of each named field, as an edit would send it, secrets withheld."""
+    """The channel's value of each named field, as an edit would send it, secrets withheld.
+
+    A batch's writes build two of these each (the "before" and "after" of its journal entry): the
+    fields are looked up through the index the capabilities' field list keeps (`field_index`)."""
+    specs = field_index(capabilities.fields).by_wire_name
     wanted = [n for n in dict.fromkeys(names) if n not in INSTRUCTIONS]
-    withheld = [n for n in wanted if is_secret_field(capabilities, n)]
+    withheld = [n for n in wanted if _secret_field(specs.get(n), n)]
     readable = [n for n in wanted if n not in withheld]
     sent = ChannelForm(capabilities, FormMode.EDIT, channel).sent_values(readable)
     values: dict[str, Any] = {}
     for name in readable:
         value = plain(sent[name]) if name in sent else _unformed(channel, name)
-        spec = field_spec(capabilities, name)
+        spec = specs.get(name)
         if spec is not None and spec.kind is FieldKind.URL_LIST and isinstance(value, list):
             value = [{"url": e.get("url", "")} if isinstance(e, dict) else e for e in value]
-        if holds_secret(capabilities, name, value):
+        if _holds_secret(spec, name, value):
             withheld.append(name)
         else:
             values[name] = value

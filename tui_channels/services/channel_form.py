@@ -41,6 +41,39 @@ URL_EXAMPLE = "https://api.example.com/v1"
 
 LIST_WIRE_NAMES = {FieldKind.URL_LIST: "base_urls", FieldKind.KEY_LIST: "keys"}
 """List editors read and send the server's list field (legacy Octopus), not the field's neutral name."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldIndex:
+    """A form's fields by name, and by the name `update_channel` takes them under (list fields by
+    their wire names); the first field of each name."""
+
+    by_name: dict[str, FieldSpec]
+    by_wire_name: dict[str, FieldSpec]
+
+
+_INDEXES: dict[int, tuple[tuple[FieldSpec, ...], FieldIndex]] = {}
+_INDEXES_KEPT = 32
+
+
+def field_index(fields: tuple[FieldSpec, ...]) -> FieldIndex:
+    """`fields` indexed, once per field list (a connection's capabilities keep theirs). The history
+    journal builds an edit form twice per write; indexing its fields each time, every lookup
+    hashing an enum in Python, was most of what a batch of writes spent on the journal's values."""
+    kept = _INDEXES.get(id(fields))
+    if kept is not None and kept[0] is fields:
+        return kept[1]
+    by_name: dict[str, FieldSpec] = {}
+    by_wire_name: dict[str, FieldSpec] = {}
+    for spec in fields:
+        by_name.setdefault(spec.name, spec)
+        by_wire_name.setdefault(LIST_WIRE_NAMES.get(spec.kind, spec.name), spec)
+    if len(_INDEXES) >= _INDEXES_KEPT:
+        _INDEXES.clear()
+    index = FieldIndex(by_name, by_wire_name)
+    _INDEXES[id(fields)] = (fields, index)  # the tuple kept with it: its id is not reused meanwhile
+    return index
+
 _REGEX_FIELDS = frozenset({"match_regex"})
 _URL_FIELDS = frozenset({"base_url"})
 _TEXT_KINDS = frozenset({FieldKind.TEXT, FieldKind.SECRET, FieldKind.INT, FieldKind.NUMBER, FieldKind.JSON})
@@ -280,7 +313,8 @@ class ChannelForm:
         self.mode = mode
         self.channel = channel
         self.fields: tuple[FieldSpec, ...] = capabilities.fields
-        self._by_name = {spec.name: spec for spec in self.fields}
+        self._index = field_index(self.fields)
+        self._by_name = self._index.by_name
         self._taken = set(taken_names)
         self._start = dict(start or {})
 
@@ -638,10 +672,10 @@ class ChannelForm:
         edit would. A backend that keeps hand-added models apart gets its whole model list under
         `models`, as a model sync sends it. A secret field is "" here, like an untouched key.
         """
-        wanted = set(names)
         sent: dict[str, Any] = {}
-        for spec in self.fields:
-            if LIST_WIRE_NAMES.get(spec.kind, spec.name) in wanted:
+        for wanted in dict.fromkeys(names):
+            spec = self._index.by_wire_name.get(wanted)
+            if spec is not None:
                 name, value = self._wire(spec, self._initial_value(spec))
                 sent[name] = value
         if "models" in sent and self._keeps_hand_added and self.channel is not None:
