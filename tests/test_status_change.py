@@ -275,6 +275,8 @@ async def test_a_channel_set_back_while_the_undo_is_confirmed_is_skipped_not_fai
         await pilot.press("escape")
         await wait_for(pilot, lambda: not main_screen(app).batch_running and app.screen is main_screen(app))
         assert statuses(demo) == before
+        shown = next(c for c in main_screen(app).current.channels if c.id == meanwhile)
+        assert shown.status.is_enabled
 
 
 async def test_undo_leaves_alone_a_channel_that_took_the_id_of_the_one_disabled():

@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import count
 
 from ..backends.base import Backend
@@ -438,7 +438,7 @@ def undo_operation(backend: Backend, plan: UndoPlan) -> Operation:
     The channels are read again once, when the first one is about to be written (the plan was
     read before its confirmation, which may have stayed open a while): a channel that no longer
     has the status the change set fails with the reason and is left as it is, as every undo does
-    (`undo.moved_since`)."""
+    (`undo.moved_since`), unless someone set it back meanwhile: that one is skipped, not failed."""
     before, after = plan.change.before, plan.change.after
     reading: asyncio.Future[dict[int, Channel]] | None = None
 
@@ -455,7 +455,8 @@ def undo_operation(backend: Backend, plan: UndoPlan) -> Operation:
         status = before[channel.id]
         written = written_status(status)
         if moved and now is not None and same_channel(channel, now) and now.status in (status, written):
-            return skipped(channel, f"already {now.status.label} (set so since the undo was checked): left alone")
+            left = skipped(channel, f"already {now.status.label} (set so since the undo was checked): left alone")
+            return replace(left, value=now.status.value)
         if moved:
             return failed(channel, moved, value=now.status.value if now is not None else None)
         with acting("undo", undoes=plan.change.entries.get(channel.id)):
