@@ -151,7 +151,7 @@ def cut_texts(screen: Screen) -> Iterator[str]:
     for text in screen.query("Label, Static"):
         if text.has_class("dialog-hint") or not shown(text) or not isinstance(text.render(), (str, Text, Content)):
             continue
-        words = plain(text).split()
+        words = [word for word in plain(text).split() if not RULE.fullmatch(word)]
         placed = visible_part(screen, text)
         if not words or placed is None:
             continue

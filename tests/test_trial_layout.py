@@ -4,18 +4,27 @@ pickers, the copy preview, notifications over dialogs and the fleet's error line
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 
 import pytest
+from textual.widgets import Checkbox
 
 from tui_channels.app import ChannelsApp
+from tui_channels.demo.names import OCTOPUS_SITE
+from tui_channels.screens.channel_form import ChannelFormScreen
+from tui_channels.widgets import tickbox
+from tui_channels.widgets.tickbox import Tickbox
 
-from .test_cut_text import cut_footer_keys, footer_settled, screen_lines
+from .test_cut_text import cut_footer_keys, footer_settled, plain, screen_lines
 from .ui_helpers import (
     demo_session,
     main_screen,
+    running_app,
     wait_for,
     wait_loaded,
     wait_painted,
+    wait_screen,
 )
 
 SIZES = [(80, 24), (60, 20)]
@@ -48,3 +57,33 @@ async def test_the_footer_leaves_out_what_is_cut_after_a_command_from_the_palett
             await footer_settled(pilot, screen)
             assert not list(cut_footer_keys(screen)), screen_lines(app)[-1]
             assert screen_lines(app)[-1].rstrip().endswith("palette"), screen_lines(app)[-1]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_an_unticked_box_is_empty_and_a_switch_says_off(size) -> None:
+    """Octopus's "Auto sync" and "Use global proxy" are off in the demo: their boxes show no mark
+    and say "off" (colour alone told them from ticked ones); ticked, they show the mark and "on"."""
+    async with running_app(size, site=OCTOPUS_SITE) as (app, pilot, _demo):
+        await pilot.press("e")
+        form = await wait_screen(pilot, ChannelFormScreen)
+        await wait_painted(pilot)
+        boxes = list(form.query(Checkbox))
+        assert boxes and all(isinstance(box, Tickbox) for box in boxes)
+        switch = form.query_one("#field-auto_sync Checkbox", Checkbox)
+        assert not switch.value
+        assert plain(switch).split() == ["▐", "▌", "off"]
+        switch.toggle()
+        await wait_for(pilot, lambda: plain(switch).split() == ["▐X▌", "on"])
+
+
+def test_the_app_draws_every_checkbox_as_a_tickbox() -> None:
+    """No screen builds Textual's own `Checkbox`, whose unticked box shows the same mark."""
+    package = Path(tickbox.__file__).parent.parent
+    built = [
+        f"{path.relative_to(package)}:{n}"
+        for path in package.rglob("*.py")
+        if path.name != "tickbox.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\b(Checkbox|SelectionList)\(", line)
+    ]
+    assert not built

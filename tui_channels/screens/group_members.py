@@ -23,6 +23,7 @@ from ..services.model_groups import matching_members, model_pairs
 from ..wording import plural
 from .dialog import Dialog
 from .form_dialog import FormDialog
+from ..widgets.tickbox import Tickbox
 
 SHOWN = 500
 """Pairs listed at once; typing narrows the list."""
@@ -118,7 +119,7 @@ class MatchingPreview(FormDialog[list[GroupMember] | None]):
                     placeholder="text in the model name, or a regular expression",
                     id="match-pattern",
                 )
-                yield Checkbox("Regular expression", self._regex, id="match-regex")
+                yield Tickbox("Regular expression", self._regex, id="match-regex")
             yield Label(id="match-summary")
             yield OptionList(id="match-options")
             with Horizontal(classes="dialog-buttons"):

@@ -17,6 +17,7 @@ from ..secret_store import SecretStore
 from ..services.verify import Check, verify_site
 from .form_dialog import FormDialog
 from .workers import work
+from ..widgets.tickbox import Tickbox
 
 LOGIN_INPUTS = {
     "user_id": ("#user-id-label", "#user-id"),
@@ -82,8 +83,8 @@ class SiteForm(FormDialog[tuple[SiteProfile, str] | None]):
             yield Select(
                 [(f, f) for f in family.flavors], value=profile.flavor if profile else "auto", allow_blank=False, id="flavor"
             )
-            yield Checkbox("Verify TLS certificates", profile.verify_tls if profile else True, id="verify-tls")
-            yield Checkbox(
+            yield Tickbox("Verify TLS certificates", profile.verify_tls if profile else True, id="verify-tls")
+            yield Tickbox(
                 "Read-only: browse only, refuse every write to this gateway",
                 profile.read_only if profile else False,
                 id="read-only",

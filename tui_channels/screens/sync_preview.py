@@ -22,6 +22,7 @@ from ..display import one_line
 from ..services.results import ChannelResult, Outcome
 from ..services.sync import is_change, totals
 from .dialog import Dialog
+from ..widgets.tickbox import Tickbox
 
 SHOWN_MODELS = 12
 """Model names listed per line before the rest is summarised as "… and N more"."""
@@ -88,7 +89,7 @@ class SyncPreviewScreen(Dialog[list[ChannelResult] | None]):
             title = f"Model sync preview: {self._reach}" if self._reach else "Model sync preview"
             yield Label(title, classes="dialog-title")
             yield Label(id="sync-totals")
-            yield Checkbox("Keep models the upstream does not offer (k)", self._keep, id="sync-keep", compact=True)
+            yield Tickbox("Keep models the upstream does not offer (k)", self._keep, id="sync-keep", compact=True)
             yield OptionList(id="sync-list", compact=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", variant="primary", id="sync-apply", compact=True)

@@ -13,6 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from ..config import SiteProfile, SyncRules
 from ..models import Channel
 from .form_dialog import FormDialog
+from ..widgets.tickbox import Tickbox
 
 
 def parse_rules(text: str) -> tuple[str, ...]:
@@ -54,7 +55,7 @@ class SyncRulesScreen(FormDialog[SiteProfile | None]):
                 yield Input(rules_text(own.include), id="channel-include")
                 yield Label(f"Channel {channel.id} {channel.name}: drop models matching")
                 yield Input(rules_text(own.exclude), id="channel-exclude")
-                yield Checkbox("Leave this channel out of model sync", own.skip, id="channel-skip")
+                yield Tickbox("Leave this channel out of model sync", own.skip, id="channel-skip")
             yield Static(id="rules-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="rules-save", compact=True)

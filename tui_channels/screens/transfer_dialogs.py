@@ -24,6 +24,7 @@ from ..widgets.picker import Picker
 from .dialog import Dialog
 from .form_dialog import FormDialog
 from .workspace import workspace_of
+from ..widgets.tickbox import Tickbox
 
 
 class PromptDialog(FormDialog[str | None]):
@@ -85,10 +86,10 @@ class ExportDialog(FormDialog[ExportChoice | None]):
             yield Label("Channels")
             yield Select(options, value=options[0][1], allow_blank=False, id="export-scope")
             if self._returns_keys:
-                yield Checkbox("Include API keys and other secrets", False, id="export-keys")
+                yield Tickbox("Include API keys and other secrets", False, id="export-keys")
                 note = "Included, they are in plain text (the file is readable by you only)."
             else:
-                yield Checkbox("Include header values, proxy passwords", False, id="export-keys")
+                yield Tickbox("Include header values, proxy passwords", False, id="export-keys")
                 note = "This server never returns channel keys: the file holds none either way."
             yield Static(note, id="export-keys-note", classes="transfer-note")
             yield Label("File")

@@ -24,6 +24,7 @@ from ..models import ChannelStatus, TypeCatalog, TypeCode, mask_secret
 from ..screens.type_picker import TypePicker
 from ..services.channel_form import Header, KeyEntry, UrlEntry
 from .picker import Checklist
+from .tickbox import OnOffBox
 
 
 def editor_id(name: str) -> str:
@@ -133,7 +134,7 @@ class TextEditor(FieldEditor):
 
 class BoolEditor(FieldEditor):
     def compose_input(self) -> ComposeResult:
-        yield Checkbox("on", bool(self._start), compact=True, classes="field-input")
+        yield OnOffBox(bool(self._start), compact=True, classes="field-input")
 
     @property
     def value(self) -> bool:
@@ -337,7 +338,7 @@ class KeyRow(Horizontal):
     def compose(self) -> ComposeResult:
         entry = self.entry
         placeholder = f"{mask_secret(entry.stored)} (empty keeps it)" if entry.id is not None else "key"
-        yield Checkbox("on", entry.enabled, compact=True, classes="key-enabled")
+        yield OnOffBox(entry.enabled, compact=True, classes="key-enabled")
         yield Input(entry.key, placeholder=placeholder, password=True, compact=True, classes="key-value")
         yield Input(entry.remark, placeholder="remark", compact=True, classes="key-remark")
         yield _remove_button()
