@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Checkbox
+from textual.widgets._toast import Toast
 
 from tui_channels.app import ChannelsApp
 from tui_channels.demo.names import OCTOPUS_SITE
@@ -21,6 +22,7 @@ from .ui_helpers import (
     demo_session,
     main_screen,
     running_app,
+    screen_text,
     wait_for,
     wait_loaded,
     wait_painted,
@@ -87,3 +89,27 @@ def test_the_app_draws_every_checkbox_as_a_tickbox() -> None:
         if re.search(r"\b(Checkbox|SelectionList)\(", line)
     ]
     assert not built
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_notification_shows_once_over_a_dialog_and_again_once_it_closes(size) -> None:
+    """A toast raised before a dialog opens moves to the dialog's top rows: the screen below, which
+    shows through around the dialog, no longer draws its own copy; it shows it again once the
+    dialog has closed."""
+    note = "Reading the channels of 2 entries on 2 sites…"
+    with demo_session():
+        app = ChannelsApp()
+        async with app.run_test(size=size, notifications=True) as pilot:
+            await wait_loaded(pilot)
+            screen = main_screen(app)
+            app.notify(note, timeout=600)
+            await wait_for(pilot, lambda: any(t.region.height for t in screen.query(Toast)))
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: app.screen is not screen)
+            await wait_for(pilot, lambda: any(t.region.height for t in app.screen.query(Toast)))
+            await wait_for(pilot, lambda: screen_text(app).count(note[:20]) == 1)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+            await wait_for(pilot, lambda: any(t.region.height for t in screen.query(Toast)))
+            await wait_painted(pilot)
+            assert screen_text(app).count(note[:20]) == 1, screen_text(app)

@@ -17,6 +17,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import SystemCommand
 from textual.screen import Screen
+from textual.widgets._toast import Toast, ToastRack
 from textual.worker import WorkerFailed
 
 from .config import PREFERENCES, AppConfig, load_config, save_config
@@ -107,6 +108,26 @@ class ChannelsApp(KeyGate):
     def notify(self, message: str, *, title: str = "", **options: Any) -> None:
         """Every toast, whoever raises it, is scrubbed of secrets."""
         super().notify(scrub(message), title=scrub(title), **options)
+
+    def _refresh_notifications(self) -> None:
+        """Toasts show on the screen on top only (Textual's one funnel from a notification to a screen).
+
+        Textual updates the toasts of the screen on top and leaves those a screen below already
+        showed: under a dialog, which lets the screen below show through, each toast was drawn
+        twice, the dialog's across the top and the screen's own on the right. The screen below
+        shows them again when it is back on top.
+        """
+        super()._refresh_notifications()
+        for screen in self.screen_stack[:-1]:
+            if any(rack.query(Toast) for rack in screen.query_children(ToastRack)):
+                self.call_later(self._without_toasts, screen)
+
+    @staticmethod
+    async def _without_toasts(screen: Screen) -> None:
+        for rack in screen.query_children(ToastRack):
+            await rack.remove_children()
+            rack.display = False
+        screen._refresh_layout()  # Textual lays out only the screen on top on its own
 
     async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
         """Run an action; an error it raises is reported in one line instead of ending the app."""
