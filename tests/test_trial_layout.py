@@ -14,11 +14,14 @@ from textual.widgets._toast import Toast
 from tui_channels.app import ChannelsApp
 from tui_channels.demo.names import OCTOPUS_SITE
 from tui_channels.screens.channel_form import ChannelFormScreen
+from tui_channels.screens.history import HistoryScreen
+from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.widgets import tickbox
 from tui_channels.widgets.tickbox import Tickbox
 
 from .test_cut_text import cut_footer_keys, footer_settled, plain, screen_lines
 from .ui_helpers import (
+    batch_idle,
     demo_session,
     main_screen,
     running_app,
@@ -113,3 +116,30 @@ async def test_a_notification_shows_once_over_a_dialog_and_again_once_it_closes(
             await wait_for(pilot, lambda: any(t.region.height for t in screen.query(Toast)))
             await wait_painted(pilot)
             assert screen_text(app).count(note[:20]) == 1, screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_history_keeps_its_undo_keys_result_column_and_whole_details(size) -> None:
+    """After a disable over two sites, the history shows `u` and `U` in its footer, the Result
+    column, and the cursor entry's details to their last word (they scroll when they need more)."""
+    with demo_session():
+        app = ChannelsApp()
+        async with app.run_test(size=size) as pilot:
+            await wait_loaded(pilot)
+            await _fleet(pilot, app)
+            screen = main_screen(app)
+            await pilot.press("slash", *"claude-main", "enter", "a", "minus")
+            await wait_screen(pilot, StatusConfirmScreen)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: not isinstance(app.screen, StatusConfirmScreen) and batch_idle(app))
+            while app.screen is not screen:
+                await pilot.press("escape")
+            await pilot.press("escape", "h")
+            history = await wait_screen(pilot, HistoryScreen)
+            await wait_for(pilot, lambda: history.loaded)
+            await wait_painted(pilot)
+            await footer_settled(pilot, history)
+            lines = screen_lines(app)
+            assert "u Undo" in lines[-1] and "U Undo batch" in lines[-1], lines[-1]
+            assert "Result" in lines[2] and " ok " in lines[3], lines[:4]
+            assert "U undoes every one it can." in " ".join(" ".join(lines).split()), lines

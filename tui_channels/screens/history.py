@@ -14,7 +14,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -70,12 +70,13 @@ class HistoryScreen(Screen[set[str]]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
+        Binding("u", "undo", "Undo"),
+        Binding("U", "undo_batch", "Undo batch"),
         Binding("slash", "focus_filter", "Filter"),
         Binding("a", "toggle_sites", "This site / all sites"),
-        Binding("u", "undo", "Undo"),
-        Binding("U", "undo_batch", "Undo its whole batch", show=False),
         Binding("r", "reload", "Reload", show=False),
     ]
+    """The screen's own keys first: a narrow footer leaves out its last keys (`FittingFooter`)."""
 
     def __init__(self, site: str | None) -> None:
         super().__init__()
@@ -95,7 +96,8 @@ class HistoryScreen(Screen[set[str]]):
         with Horizontal(id="history-bar"):
             yield Input(placeholder="filter: channel id or name, action, field", id="history-filter")
         yield RowTable(cursor_type="row", zebra_stripes=True, id="history-table")
-        yield Static(id="history-detail", markup=False)
+        with VerticalScroll(id="history-detail", can_focus=False):
+            yield Static(id="history-detail-text", markup=False)
         yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -140,9 +142,9 @@ class HistoryScreen(Screen[set[str]]):
                 when(entry)[5:16],
                 *([_cut(entry.site, widths["Site"])] if self._all_sites else []),
                 _cut(action_label(entry), widths["Action"]),
-                _cut(channel_label(entry), widths["Channel"]),
-                _cut(change_summary(entry), widths["Change"]),
                 f"[{OUTCOME_STYLES.get(outcome, 'dim')}]{outcome}[/]",
+                _cut(channel_label(entry), widths["Channel"]),
+                *([_cut(change_summary(entry), widths["Change"])] if "Change" in widths else []),
             ]
             table.add_row(*cells)
         self._update_title()
@@ -150,17 +152,21 @@ class HistoryScreen(Screen[set[str]]):
 
     def _widths(self) -> dict[str, int]:
         """Column widths for the screen's width, whole with a scrollbar beside them: fixed ones
-        (the site's down to 8 cells where room is short), then channel and change share the rest."""
-        fixed = {"#": 3, "When (UTC)": 11, **({"Site": 12} if self._all_sites else {}), "Action": 11}
-        result = 6
-        spare = (self.size.width or 80) - sum(fixed.values()) - result - 2 * (len(fixed) + 3) - SCROLLBAR
-        if self._all_sites and spare < 24:
-            given = min(4, 24 - spare)
-            fixed["Site"] -= given
-            spare += given
-        spare = max(spare, 16)
+        (the site's down to 8 cells and the action's down to 8 where room is short), the result,
+        then channel and change share the rest. Where they have no room for both (every site on 60
+        columns) the change is left out (the pane below shows it) rather than push the result
+        past the edge or cut both to a few letters."""
+        fixed = {"#": 3, "When (UTC)": 11, **({"Site": 12} if self._all_sites else {}), "Action": 11, "Result": 6}
+        spare = (self.size.width or 80) - sum(fixed.values()) - 2 * (len(fixed) + 2) - SCROLLBAR
+        for column in ("Site", "Action"):
+            if column in fixed and spare < 24:
+                given = min(fixed[column] - 8, 24 - spare)
+                fixed[column] -= given
+                spare += given
+        if spare < 16:
+            return {**fixed, "Channel": max(spare + 2, len("Channel"))}
         channel = min(28, max(8, spare * 2 // 5))
-        return {**fixed, "Channel": channel, "Change": spare - channel, "Result": result}
+        return {**fixed, "Channel": channel, "Change": spare - channel}
 
     def on_resize(self) -> None:
         if self.is_mounted:
@@ -184,7 +190,7 @@ class HistoryScreen(Screen[set[str]]):
 
     def _show_detail(self) -> None:
         entry = self._cursor_entry()
-        detail = self.query_one("#history-detail", Static)
+        detail = self.query_one("#history-detail-text", Static)
         self.set_class(not self._shown, "-empty")
         if entry is None:
             text = "Nothing matches the filter." if self._entries else (
