@@ -117,3 +117,26 @@ async def test_u_in_the_history_undoes_the_whole_batch(gateway: DemoGateway, mon
         confirm.query_one("#confirm-yes", Button).press()
         await wait_for(pilot, lambda: all(_enabled(newapi, c) for c in disabled))
         await wait_for(pilot, lambda: "undo #" in screen_text(app))
+
+
+async def test_a_batch_of_deletes_says_why_it_cannot_be_undone_once_with_a_count(
+    gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every entry of a batch of three deletes has the same reason: the refusal says it once, with
+    how many entries gave it, not one clause per entry."""
+    site = gateway.add_newapi(f"undo-batch-deletes-{next(_names)}", channels=10)
+    monkeypatch.setenv(env_var_name(site.name), site.secret)
+    session = SiteSession(profile=demo_profile(site), secrets=SecretStore())
+    try:
+        channels = (await session.load())[:3]
+        assert session.backend is not None
+        await BatchRun(channels, bulk.delete(session.backend), BatchSettings(concurrency=2)).run()
+        entries = Journal(site.name).entries()
+        assert len(entries) == 3 and len({e.batch for e in entries}) == 1
+        with pytest.raises(UndoRefused) as refused:
+            await plan_batch_undo(session.backend, entries[0], entries)
+    finally:
+        await session.disconnect()
+    message = refused.value.message
+    assert message.count("a delete is undone on its own") == 1, message
+    assert message.endswith("a delete is undone on its own, with its restore preview (3 entries)."), message

@@ -407,6 +407,15 @@ def _differences(expected: Mapping[str, Any], now: Mapping[str, Any]) -> str:
     return ", ".join(f"{name} is {short(now.get(name))}, not {short(expected[name])}" for name in differing[:3])
 
 
+def said_once(reasons: Sequence[str], one: str, many: str) -> list[str]:
+    """Each distinct reason once, in the order first given, with how many `one`s / `many` gave it
+    when more than one did: "a delete is undone on its own (2 entries)", not the clause twice."""
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        counts[reason] = counts.get(reason, 0) + 1
+    return [reason if n == 1 else f"{reason} ({plural(n, one, many)})" for reason, n in counts.items()]
+
+
 def _more(problems: Sequence[str], shown: int = 5) -> str:
     """The tail of a list cut after its first `shown` items: "; and N more", or nothing."""
     return f"; and {len(problems) - shown} more" if len(problems) > shown else ""
@@ -706,7 +715,7 @@ async def plan_batch_undo(backend: Backend, entry: Entry, journal: Sequence[Entr
         except UndoRefused as error:
             refused.append((member, error.message))
     if not plans:
-        reasons = [reason.rstrip(".") for _, reason in refused]
+        reasons = said_once([reason.rstrip(".") for _, reason in refused], "entry", "entries")
         shown = "; ".join(reasons[:3]) + _more(reasons, 3)
         raise UndoRefused(f"No entry of batch {entry.batch or entry.id} can be undone: {shown}.")
     return BatchUndo(entry.batch or str(entry.id), plans, refused)
@@ -820,7 +829,11 @@ async def plan_fleet_undo(connect: Connect, entry: Entry, journal: Sequence[Entr
     if not parts:
         if len(left) == 1:
             raise UndoRefused(next(iter(left.values())))
-        reasons = "; ".join(f"{site}: {reason.rstrip('.')}" for site, reason in left.items())
+        by_reason: dict[str, list[str]] = {}
+        for site, reason in left.items():
+            reason = reason.removeprefix(f"No entry of batch {batch} can be undone: ")
+            by_reason.setdefault(reason.rstrip("."), []).append(site)
+        reasons = "; ".join(f"{', '.join(sites)}: {reason}" for reason, sites in by_reason.items())
         raise UndoRefused(f"No entry of batch {batch} can be undone on any of its {plural(len(left), 'site')}: {reasons}.")
     return FleetUndo(batch, parts, left)
 
