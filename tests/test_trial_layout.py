@@ -5,6 +5,7 @@ pickers, the copy preview, notifications over dialogs and the fleet's error line
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -12,16 +13,21 @@ from textual.widgets import Checkbox
 from textual.widgets._toast import Toast
 
 from tui_channels.app import ChannelsApp
+from tui_channels.config import AppConfig
+from tui_channels.demo.gateway import DemoGateway
 from tui_channels.demo.names import OCTOPUS_SITE
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
+from tui_channels.secret_store import env_var_name
 from tui_channels.widgets import tickbox
+from tui_channels.widgets.fleet_status import FleetStatus
 from tui_channels.widgets.tickbox import Tickbox
 
 from .test_cut_text import cut_footer_keys, footer_settled, plain, screen_lines
 from .ui_helpers import (
     batch_idle,
+    demo_profile,
     demo_session,
     main_screen,
     running_app,
@@ -143,3 +149,28 @@ async def test_the_history_keeps_its_undo_keys_result_column_and_whole_details(s
             assert "u Undo" in lines[-1] and "U Undo batch" in lines[-1], lines[-1]
             assert "Result" in lines[2] and " ok " in lines[3], lines[:4]
             assert "U undoes every one it can." in " ".join(" ".join(lines).split()), lines
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_warning_that_a_site_did_not_load_leaves_its_error_line_in_sight(
+    size, gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the fleet with a site that cannot be reached, the toast saying so sits below the lines of
+    failed sites above the table, not over the error it points to."""
+    good = gateway.add_newapi(f"toast-good-{size[0]}")
+    dead = gateway.add_newapi(f"toast-dead-{size[0]}")
+    for site in (good, dead):
+        monkeypatch.setenv(env_var_name(site.name), site.secret)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    profiles = [demo_profile(good), demo_profile(dead).model_copy(update={"url": f"http://127.0.0.1:{closed}"})]
+    app = ChannelsApp(config=AppConfig(sites=profiles), fleet=True)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        screen = main_screen(app)
+        await wait_for(pilot, lambda: any("did not load" in str(t.render()) for t in screen.query(Toast)))
+        await wait_painted(pilot)
+        status = screen.query_one(FleetStatus)
+        assert status.display and status.region, screen_lines(app)
+        toasts = [t.region for t in screen.query(Toast) if t.region]
+        assert not any(region.overlaps(status.region) for region in toasts), screen_lines(app)

@@ -34,6 +34,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Input, LoadingIndicator, Static
+from textual.widgets._toast import ToastRack
 
 from ..widgets.footer import FittingFooter
 from ..backends.base import COLUMNS_ALL, Backend, Capabilities, Operation
@@ -206,6 +207,7 @@ class MainScreenBase(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(BatchBar).display = False
         self.query_one(FleetStatus).display = False
+        self._toasts_below_status()
         config = self.workspace.config
         if not config.sites:
             self._show_first_run()
@@ -366,9 +368,19 @@ class MainScreenBase(Screen[None]):
         panel = self.query_one(FleetStatus)
         if fleet is None:
             panel.display = False
+            self._toasts_below_status()
             return
         panel.show_sites(fleet)
         self._update_site_bar()
+        self.call_after_refresh(self._toasts_below_status)
+
+    def _toasts_below_status(self) -> None:
+        """Toasts start below the fleet's lines of loading and failed sites, not over them: the
+        warning that a site did not load covered that very site's error line."""
+        panel = self.query_one(FleetStatus)
+        top = panel.region.bottom if panel.display and panel.region else 0
+        for rack in self.query_children(ToastRack):
+            rack.styles.margin = (top, 0, 0, 0) if top else None
 
     def _warn_skipped(self, session: SiteSession) -> None:
         """Say which records the load skipped (the first three, then how many more)."""
@@ -403,6 +415,7 @@ class MainScreenBase(Screen[None]):
     def _show_first_run(self) -> None:
         self.query_one(SiteBar).show(site="no site", backend="")
         self.query_one(FleetStatus).display = False
+        self._toasts_below_status()
         self.query_one(EmptyState).show(
             "No sites yet",
             f"tui-channels manages the channels of {supported_gateways()} gateways.\n"
@@ -471,6 +484,7 @@ class MainScreenBase(Screen[None]):
 
     def _hide_fleet_status(self) -> None:
         self.query_one(FleetStatus).display = False
+        self._toasts_below_status()
 
     def _fill_table(self, source: Shown) -> None:
         """Hand the shown channels, columns, view, cursor and selection to the table."""
