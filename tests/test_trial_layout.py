@@ -9,7 +9,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, Select
+from textual.widgets._select import SelectOverlay
 from textual.widgets._toast import Toast
 
 from tui_channels.app import ChannelsApp
@@ -24,7 +25,7 @@ from tui_channels.widgets import tickbox
 from tui_channels.widgets.fleet_status import FleetStatus
 from tui_channels.widgets.tickbox import Tickbox
 
-from .test_cut_text import cut_footer_keys, footer_settled, plain, screen_lines
+from .test_cut_text import cut_footer_keys, footer_settled, plain, screen_lines, shown_text
 from .ui_helpers import (
     batch_idle,
     demo_profile,
@@ -174,3 +175,39 @@ async def test_the_warning_that_a_site_did_not_load_leaves_its_error_line_in_sig
         assert status.display and status.region, screen_lines(app)
         toasts = [t.region for t in screen.query(Toast) if t.region]
         assert not any(region.overlaps(status.region) for region in toasts), screen_lines(app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_every_filter_picker_lists_its_choices_whole_and_a_cut_choice_ends_in_an_ellipsis(size) -> None:
+    """In the fleet, the type, group, tag and site pickers open inside the screen with each choice
+    on one line of its own, whole; the picker showing a choice longer than itself ends it in "…"."""
+    with demo_session():
+        app = ChannelsApp()
+        async with app.run_test(size=size) as pilot:
+            await wait_loaded(pilot)
+            await _fleet(pilot, app)
+            screen = main_screen(app)
+            for name in ("type", "group", "tag", "site"):
+                select = screen.query_one(f"#{name}-filter", Select)
+                assert select.display, name
+                select.focus()
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: select.expanded)
+                await wait_painted(pilot)
+                overlay = select.query_one(SelectOverlay)
+                region = overlay.region
+                assert screen.region.contains_region(region), (name, region)
+                rows = {" ".join(line[region.x : region.right].split()) for line in screen_lines(app)[region.y : region.bottom]}
+                labels = [str(overlay.get_option_at_index(n).prompt) for n in range(overlay.option_count)]
+                seen = labels[: overlay.scrollable_content_region.height]
+                assert seen and all(label in rows for label in seen), (name, seen, rows)
+                await pilot.press("escape")
+                await wait_for(pilot, lambda: not select.expanded)
+            site = screen.query_one("#site-filter", Select)
+            longest = max((value for _label, value in site._options if isinstance(value, str)), key=len)
+            site.value = longest
+            await wait_painted(pilot)
+            label = " ".join(plain(site.query_one("SelectCurrent #label")).split())
+            assert label == longest or len(label) < len(longest) and label.endswith("…"), label
+            shown = " ".join(shown_text(app, site.query_one("SelectCurrent #label").region).split())
+            assert shown == longest or (shown.endswith("…") and longest.startswith(shown[:-1])), shown

@@ -66,6 +66,15 @@ class FacetPicker(Select[Any]):
             bar.fit_prompts()
 
 
+CHOICE_WIDTH = 26
+"""The longest choice a picker's open list shows whole: its list is 30 cells wide (styles/main.tcss),
+less a border and a space each side; a longer one ends in "…" rather than break over two lines."""
+
+
+def _fitted(options: Options) -> list[tuple[str, Any]]:
+    return [(label if len(label) <= CHOICE_WIDTH else label[: CHOICE_WIDTH - 1] + "…", value) for label, value in options]
+
+
 class FilterBar(Horizontal):
     """`/`-focused search plus status, type, group, tag and sync pickers (only those the backend
     has), and in the fleet view a site picker.
@@ -132,7 +141,7 @@ class FilterBar(Horizontal):
         select = self.query_one(selector, Select)
         current = select.value
         with self.prevent(Select.Changed):
-            select.set_options(options)
+            select.set_options(_fitted(options))
             if current is not Select.NULL and any(value == current for _, value in options):
                 select.value = current
 
