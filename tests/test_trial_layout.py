@@ -9,7 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox, Select
+from textual.widgets import Checkbox, DataTable, OptionList, Select
 from textual.widgets._select import SelectOverlay
 from textual.widgets._toast import Toast
 
@@ -18,6 +18,7 @@ from tui_channels.config import AppConfig
 from tui_channels.demo.gateway import DemoGateway
 from tui_channels.demo.names import OCTOPUS_SITE
 from tui_channels.screens.channel_form import ChannelFormScreen
+from tui_channels.screens.copy_report import CopyReportScreen
 from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.secret_store import env_var_name
@@ -211,3 +212,35 @@ async def test_every_filter_picker_lists_its_choices_whole_and_a_cut_choice_ends
             assert label == longest or len(label) < len(longest) and label.endswith("…"), label
             shown = " ".join(shown_text(app, site.query_one("SelectCurrent #label").region).split())
             assert shown == longest or (shown.endswith("…") and longest.startswith(shown[:-1])), shown
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_copy_preview_fits_its_columns_and_ends_a_cut_cell_in_an_ellipsis(size) -> None:
+    """Copying three channels of three sites to Claude Code Hub: the preview's columns fit the
+    dialog (no column past its right edge, so no row lost to a scrollbar), each header is whole,
+    and a cell too long for its column ends in "…" (it read "Not ca" and "2 item")."""
+    with demo_session():
+        app = ChannelsApp()
+        async with app.run_test(size=size) as pilot:
+            await wait_loaded(pilot)
+            await _fleet(pilot, app)
+            screen = main_screen(app)
+            await pilot.press("slash", *"openai-sg", "enter", "a", "C")
+            await wait_for(pilot, lambda: app.screen is not screen)
+            picker = app.screen.query_one(OptionList)
+            target = next(n for n in range(picker.option_count) if "demo-claudecodehub" in str(picker.get_option_at_index(n).prompt))
+            picker.highlighted = target
+            await pilot.press("enter")
+            preview = await wait_screen(pilot, CopyReportScreen)
+            table = preview.query_one("#plan-rows", DataTable)
+            await wait_for(pilot, lambda: table.row_count == 3)
+            await wait_painted(pilot)
+            assert table.virtual_size.width <= table.scrollable_content_region.width, screen_lines(app)
+            header = " ".join(shown_text(app, table.region).split()[: len(CopyReportScreen.COLUMNS) + 1])
+            assert "Not carried" in header, header
+            for row in range(table.row_count):
+                for column, cell in zip(CopyReportScreen.COLUMNS, table.get_row_at(row), strict=True):
+                    text = cell.plain if hasattr(cell, "plain") else str(cell)
+                    assert len(text) <= table.columns[column].width, (column, text)
+            if size == (80, 24):
+                assert table.scrollable_content_region.height >= 3 + table.header_height, screen_lines(app)

@@ -18,6 +18,7 @@ class CopyReportScreen(PlanPreview):
         Binding("k", "supply_key", "Supply key"),
     ]
     COLUMNS: ClassVar[tuple[str, ...]] = ("#", "State", "Channel", "Type", "Key", "Not carried")
+    FLEXIBLE: ClassVar[tuple[str, ...]] = ("Type", "Channel", "Key")
     HINT: ClassVar[str] = "k supply key · e edit models · f create anyway / skip · ctrl+s create · Esc cancels"
 
     def cells(self, row: PlannedChannel) -> tuple[object, ...]:

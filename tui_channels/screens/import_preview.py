@@ -26,6 +26,7 @@ class ImportPreviewScreen(PlanPreview):
         Binding("g", "groups", "Groups"),
     ]
     COLUMNS: ClassVar[tuple[str, ...]] = ("#", "State", "Channel", "Base URL", "Models", "Key")
+    FLEXIBLE: ClassVar[tuple[str, ...]] = ("Base URL", "Channel", "Key")
     HINT: ClassVar[str] = "e edit models · f create anyway / skip · g groups · ctrl+s create · Esc cancels"
 
     def cells(self, row: PlannedChannel) -> tuple[object, ...]:

@@ -36,6 +36,21 @@ def key_cell(row: PlannedChannel) -> str:
     return "needed" if row.needs_key or not row.problem else "—"
 
 
+SCROLLBAR = 2
+"""Cells a table keeps for its vertical scrollbar."""
+
+
+def _width(cell: object) -> int:
+    return cell.cell_len if isinstance(cell, Text) else len(str(cell))
+
+
+def _cut(cell: object, width: int) -> object:
+    """A text cell longer than its column, ending in "…" (other cells are never cut)."""
+    if isinstance(cell, str) and len(cell) > width:
+        return cell[: width - 1] + "…"
+    return cell
+
+
 class PlanPreview(FormDialog[bool]):
     """Dismisses with True when the user confirms creating the ready rows (None when cancelled). Esc
     asks first once a row was edited (its models or key typed, or created anyway)."""
@@ -47,6 +62,9 @@ class PlanPreview(FormDialog[bool]):
         Binding("ctrl+s", "confirm", "Create", priority=True),
     ]
     COLUMNS: ClassVar[tuple[str, ...]] = ()
+    FLEXIBLE: ClassVar[tuple[str, ...]] = ()
+    """Columns that give up width, in this order and each down to its header, their cells ending in
+    "…", where the rows are wider than the table: the others (counts, states) always show whole."""
     HINT: ClassVar[str] = ""
 
     def __init__(self, plan: ChannelPlan) -> None:
@@ -66,10 +84,11 @@ class PlanPreview(FormDialog[bool]):
             yield Label(self.HINT, classes="dialog-hint")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*self.COLUMNS)
         self.refresh_rows()
-        table.focus()
+        self.query_one(DataTable).focus()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_rows)
 
     def edits(self) -> object:
         return tuple((row.force, tuple(row.spec.models), row.spec.key) for row in self.plan.rows)
@@ -91,9 +110,14 @@ class PlanPreview(FormDialog[bool]):
         """Redraw every row (states depend on each other's edits), keeping the cursor in place."""
         table = self.query_one(DataTable)
         cursor = table.cursor_row
-        table.clear()
-        for row in self.plan.rows:
-            table.add_row(*self.cells(row), key=str(row.position))
+        rows = [self.cells(row) for row in self.plan.rows]
+        widths = self._widths(rows, table.content_region.width)
+        table.clear(columns=True)
+        for name in self.COLUMNS:
+            table.add_column(name, width=widths[name], key=name)
+        for row, cells in zip(self.plan.rows, rows, strict=True):
+            fitted = (_cut(cell, widths[name]) for name, cell in zip(self.COLUMNS, cells, strict=True))
+            table.add_row(*fitted, key=str(row.position))
         if self.plan.rows:
             table.move_cursor(row=max(0, min(cursor, len(self.plan.rows) - 1)))
         ready = self.plan.counts()[RowState.READY]
@@ -102,6 +126,21 @@ class PlanPreview(FormDialog[bool]):
         button.label = f"Create {ready} channel{'' if ready == 1 else 's'}"
         button.disabled = ready == 0
         self._show_detail()
+
+    def _widths(self, rows: list[tuple[object, ...]], room: int) -> dict[str, int]:
+        """Each column as wide as its header and cells; where that is wider than the table's `room`
+        (0: not laid out yet), the `FLEXIBLE` columns give up cells in turn, down to their headers."""
+        widths = {
+            name: max([len(name), *(_width(cells[n]) for cells in rows)]) for n, name in enumerate(self.COLUMNS)
+        }
+        if room <= 0:
+            return widths
+        excess = sum(widths.values()) + 2 * len(widths) + SCROLLBAR - room
+        for name in self.FLEXIBLE:
+            given = max(0, min(excess, widths[name] - len(name)))
+            widths[name] -= given
+            excess -= given
+        return widths
 
     def _show_detail(self) -> None:
         row = self.cursor_row
