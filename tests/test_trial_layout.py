@@ -19,6 +19,7 @@ from tui_channels.demo.gateway import DemoGateway
 from tui_channels.demo.names import OCTOPUS_SITE
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.copy_report import CopyReportScreen
+from tui_channels.screens.groups import GroupsScreen
 from tui_channels.screens.history import HistoryScreen
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 from tui_channels.secret_store import env_var_name
@@ -244,3 +245,19 @@ async def test_the_copy_preview_fits_its_columns_and_ends_a_cut_cell_in_an_ellip
                     assert len(text) <= table.columns[column].width, (column, text)
             if size == (80, 24):
                 assert table.scrollable_content_region.height >= 3 + table.header_height, screen_lines(app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_octopus_groups_list_shows_its_groups_side_by_side(size) -> None:
+    """The demo Octopus has three groups: the groups screen lists all three at 80x24 and at least
+    three rows at 60x20 (it showed one, the members pane below taking the rest)."""
+    async with running_app(size, site=OCTOPUS_SITE) as (app, pilot, _demo):
+        await pilot.press("v")
+        groups = await wait_screen(pilot, GroupsScreen)
+        listed = groups.query_one("#groups-list", OptionList)
+        await wait_for(pilot, lambda: listed.option_count >= 3)
+        await wait_painted(pilot)
+        assert listed.scrollable_content_region.height >= 3, screen_lines(app)
+        names = [g.name for g in groups._shown]
+        shown = " ".join(screen_lines(app))
+        assert all(name[:6] in shown for name in names[:3]), (names, screen_lines(app))
