@@ -642,7 +642,7 @@ def _parser_of(command: list[str]):
 
 def test_site_before_the_command_is_the_commands_site(cli) -> None:
     """`tui-channels --site X channels list` lists X (it used to say --site is required); before a
-    fleet command it is the one site of --sites; two different sites, or a site before a command
+    fleet command it is --sites (`A,B` too); two different sites, or a site before a command
     that works on none, are usage errors that say so."""
     before = cli("--demo", "--site", "demo-octopus", "channels", "list", "--json")
     assert before.code == 0, before.err
@@ -651,6 +651,9 @@ def test_site_before_the_command_is_the_commands_site(cli) -> None:
     fleet = cli("--demo", "--site", "demo-onehub", "fleet", "list", "--json")
     assert fleet.code == 0, fleet.err
     assert {row["site"] for row in json.loads(fleet.out)} == {"demo-onehub"}
+    two = cli("--demo", "--site", "demo-onehub,demo-octopus", "fleet", "list", "--json")
+    assert two.code == 0, two.err
+    assert {row["site"] for row in json.loads(two.out)} == {"demo-onehub", "demo-octopus"}
     both = cli("--demo", "--site", "demo-octopus", "tags", "list", "--site", "demo-newapi")
     assert both.code == 2 and "--site names two sites: demo-octopus before the command, demo-newapi after it" in both.err
     nowhere = cli("--demo", "--site", "demo-octopus", "trash", "list")

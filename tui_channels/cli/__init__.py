@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ChannelsError, ReadOnly, UnknownSite, describe
-from .common import ReaderGone, UsageError
+from .common import ReaderGone, UsageError, name_list
 from .parser import build_parser
 
 
@@ -67,7 +67,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def settle_site(args: argparse.Namespace) -> None:
     """`--site NAME` given before the command means what it means after it: the site a one-site
-    command works on, or for `fleet` the one site of `--sites` (`all`: every site). A command that
+    command works on, or for `fleet` its `--sites` (`A,B` names several; `all`: every site). A command that
     works on no named site refuses it, and a one-site command given none says `--site` is required
     (with the site names). Usage errors exit through `args.parser.error` (status 2)."""
     given = args.open_site
@@ -85,9 +85,17 @@ def settle_site(args: argparse.Namespace) -> None:
 
         if args.sites is not None:
             args.parser.error(f"{command} takes --sites A,B; --site {given} before it names a site as well")
-        args.sites = None if given == SITE_ALL else (given,)
+        args.sites = None if given == SITE_ALL else _site_names(args, given)
     elif given is not None:
         args.parser.error(f"{command} takes no --site: leave out --site {given}")
+
+
+def _site_names(args: argparse.Namespace, given: str) -> tuple[str, ...]:
+    """`--site A,B` before `fleet`: the names `--sites A,B` would give."""
+    try:
+        return name_list(given)
+    except argparse.ArgumentTypeError as exc:
+        args.parser.error(f"--site: {exc}")
 
 
 WRITING_COMMANDS = {
