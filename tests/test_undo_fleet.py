@@ -137,3 +137,75 @@ def test_history_undo_batch_undoes_every_site_of_a_fleet_write(
         assert f"{site.name}: put back 2 channels." in result.err
         assert site.name in result.out
         assert _tags(site) == before[site.name]
+
+
+def test_history_undo_batch_exits_4_when_it_leaves_an_entry_or_a_site_of_the_batch_alone(
+    cli, gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README says 0 means everything was put back: a batch undo that leaves a site it cannot
+    reach any more (not configured now), or an entry changed since, exits 4 and says what it left."""
+    sites = _sites(gateway, "undo-fleet-left")
+    before = {site.name: _tags(site) for site in sites}
+    save_config(AppConfig(sites=[demo_profile(site) for site in sites]))
+
+    async def tag_everywhere() -> None:
+        sessions = []
+        for site in sites:
+            monkeypatch.setenv(env_var_name(site.name), site.secret)
+            sessions.append(SiteSession(profile=demo_profile(site), secrets=SecretStore()))
+        try:
+            batches = []
+            for session in sessions:
+                channels = [c for c in await session.load() if c.id in TAGGED]
+                assert session.backend is not None
+                batches.append(SiteBatch(session.name, channels, tag_operation(session.backend, "undo-fleet-left-tag")))
+            await FleetRun(batches).run()
+        finally:
+            for session in sessions:
+                await session.disconnect()
+
+    asyncio.run(tag_everywhere())
+    first, second, gone = sites
+    first.server.store[TAGGED[0]]["tag"] = "another-admins-tag"
+    save_config(AppConfig(sites=[demo_profile(first), demo_profile(second)]))
+    entry = Journal(second.name).entries()[-1]
+    result = cli("history", "undo", str(entry.id), "--site", second.name, "--batch")
+    assert result.code == 4, result.err
+    assert f"{gone.name}: left alone" in result.err
+    assert "Not everything was put back: 1 entry and 1 site of the batch left alone" in result.err
+    assert _tags(second) == before[second.name]
+    assert (first.server.store[TAGGED[1]].get("tag") or None) == before[first.name][TAGGED[1]]
+    everything = cli("history", "undo", str(entry.id), "--site", second.name, "--batch")
+    assert everything.code == 1
+
+
+def test_a_batch_undo_names_a_write_of_the_batch_that_failed_as_left_alone(
+    cli, gateway: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Done Hub refuses a tag whose channels differ in type: of two channels of two types tagged
+    at once, one is refused. The batch's undo puts the other back and names the failed one."""
+    site = gateway.add_onehub(f"undo-failed-{next(_names)}", flavor="donehub", channels=12)
+    monkeypatch.setenv(env_var_name(site.name), site.secret)
+    save_config(AppConfig(sites=[demo_profile(site)]))
+    rows = site.server.table.rows
+    first = next(i for i, r in rows.items() if not r["tag"])
+    other = next(i for i, r in rows.items() if r["tag"] and len(site.server.table.tag_members(r["tag"])) == 1)
+    assert rows[first]["type"] != rows[other]["type"]
+    tags = {first: rows[first]["tag"], other: rows[other]["tag"]}
+
+    async def tag_both() -> None:
+        session = SiteSession(profile=demo_profile(site), secrets=SecretStore())
+        try:
+            channels = [c for c in await session.load() if c.id in (first, other)]
+            assert session.backend is not None
+            await FleetRun([SiteBatch(session.name, channels, tag_operation(session.backend, "mixed-types"))]).run()
+        finally:
+            await session.disconnect()
+
+    asyncio.run(tag_both())
+    entries = Journal(site.name).entries()
+    failed = next(e for e in entries if not e.ok)
+    result = cli("history", "undo", str(entries[-1].id), "--site", site.name, "--batch")
+    assert result.code == 4, result.err
+    assert f"entry {failed.id}: its write failed" in result.err and "left alone" in result.err
+    assert {first: rows[first]["tag"], other: rows[other]["tag"]} == tags

@@ -10,7 +10,8 @@ keeps secrets, so the key stays as it is, and standard error says so.
 
 Exit codes: 0 when everything the entry changed was put back, 1 when the undo was refused or a
 channel failed, 2 for usage errors, 3 when the undo went through but a secret it changed (a key)
-could not be restored, so the channel is not wholly as before.
+could not be restored, so the channel is not wholly as before, 4 when a batch undo put back what it
+could but left an entry or a whole site of the batch alone (each named with the reason).
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ from .common import UsageError, format_table
 
 SECRET_NOT_RESTORED = 3
 """The exit code of an undo that went through except for a secret the journal never keeps."""
+
+PARTLY_UNDONE = 4
+"""The exit code of a batch undo that put back what it could but left an entry or a site of the
+batch alone (changed since, a failed write, a delete, a site it could not write)."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -184,8 +189,14 @@ async def _undo_batch(config: AppConfig, entry: Entry, journal: list[Entry], arg
         for plan, results in part.done
     ]
     code = _report(done, args.json, summary=fleet_tally(undone) if several else "")
-    if any(part.error for part in undone):
+    if code == 1 or any(part.error for part in undone):
         return 1
+    entries = sum(len(part.refused) for part in undo.parts.values())
+    if entries or undo.left:
+        left = [plural(entries, "entry", "entries")] if entries else []
+        left += [plural(len(undo.left), "site")] if undo.left else []
+        print(f"Not everything was put back: {' and '.join(left)} of the batch left alone (named above).", file=sys.stderr)
+        return PARTLY_UNDONE
     return code
 
 

@@ -522,7 +522,9 @@ def _add_history_commands(groups: argparse._SubParsersAction) -> None:
         "trash; a create by deleting the channel, to the trash first, which needs --yes or a typed y). "
         "Refused, with the reason, when the channel changed since, is gone, or the change cannot be "
         "undone (a secret, the server's own sync, maintenance). The undo is journalled too. Exit code "
-        "0 when every channel was put back, 1 otherwise, 2 for usage errors.",
+        "0 when every channel was put back, 1 when it was refused or a channel failed, 2 for usage "
+        "errors, 3 when all went through but a key could not be restored, 4 when --batch left an "
+        "entry or a site of the batch alone.",
     )
     undo.add_argument("entry", type=positive_int, metavar="ENTRY_ID", help="the entry's id (per site)")
     _site_option(undo, "the site the entry belongs to")

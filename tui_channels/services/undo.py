@@ -698,16 +698,18 @@ def batch_sites(journal: Sequence[Entry], entry: Entry) -> dict[str, list[Entry]
 async def plan_batch_undo(backend: Backend, entry: Entry, journal: Sequence[Entry]) -> BatchUndo:
     """Check every entry of `entry`'s batch on `entry`'s site against that site's server (listed
     once for a large batch; `plan_fleet_undo` takes every site of the batch). A delete is left out: each shows its own restore preview (or restore them together
-    from the trash with L). Raises `UndoRefused` when no entry of the batch can be undone."""
-    members = [e for e in batch_entries(journal, entry) if e.ok and e.site == entry.site]
-    created = {c.id for e in members if e.op in CREATE_OPS for c in e.changes if c.of == "channel"}
-    members = [e for e in members if not _part_of_create(e, created)]
-    ids = {c.id for e in members for c in e.changes if c.of == "channel" and c.id is not None}
+    from the trash with L); so is a write that failed, named with its reason. Raises `UndoRefused` when no entry of the batch can be undone."""
+    members = [e for e in batch_entries(journal, entry) if e.site == entry.site]
+    created = {c.id for e in members if e.ok and e.op in CREATE_OPS for c in e.changes if c.of == "channel"}
+    members = [e for e in members if not (e.ok and _part_of_create(e, created))]
+    ids = {c.id for e in members if e.ok for c in e.changes if c.of == "channel" and c.id is not None}
     current = await read_current(backend, ids)
     plans: list[UndoPlan] = []
     refused: list[tuple[Entry, str]] = []
     for member in reversed(members):
-        if member.op in DELETE_OPS:
+        if not member.ok:
+            refused.append((member, f"its write failed ({member.error or 'no reason given'}), so it has nothing to undo"))
+        elif member.op in DELETE_OPS:
             refused.append((member, "a delete is undone on its own, with its restore preview"))
             continue
         try:
