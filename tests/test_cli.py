@@ -120,7 +120,7 @@ class TestUsage:
         result = cli(*argv, stdin="secret\n")
         assert result.code == 2
         assert expected in result.err
-        assert "usage:" in result.err
+        assert "usage:" not in result.err and result.err.count("\n") == 1, "a usage error is one line on stderr"
         assert "Traceback" not in result.err
         assert load_config() == AppConfig()
 

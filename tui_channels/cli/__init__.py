@@ -51,7 +51,6 @@ def _main(argv: Sequence[str] | None) -> int:
         refuse_writes(args)
         return _run(args)
     except (UsageError, UnknownSite) as exc:
-        args.parser.print_usage(sys.stderr)
         print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)
         return 2
     except ChannelsError as exc:

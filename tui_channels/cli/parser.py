@@ -45,8 +45,10 @@ EDIT_OPTIONS = {
 
 
 class SiteNamingParser(argparse.ArgumentParser):
-    """argparse's parser, whose usage error for a missing `--site` names the sites to choose from
-    (`site_names`, set per `build_parser`; subcommands' parsers are of the same class).
+    """argparse's parser, whose usage error is one line on standard error (argparse prints the
+    usage first; `--help` still shows it whole), and whose usage error for a missing `--site`
+    names the sites to choose from (`site_names`, set per `build_parser`; subcommands' parsers are
+    of the same class).
 
     A one-site command's `--site` may come before the command too, so argparse does not require it
     (`cli.settle_site` does); a usage error for other missing arguments names a missing `--site`
@@ -67,7 +69,7 @@ class SiteNamingParser(argparse.ArgumentParser):
             message = f"the following arguments are required: --site{', ' + missing if missing else ''}"
         if self.site_names and "--site" in message and "required" in message:
             message += f" (the {self.whose}sites: {', '.join(self.site_names)})"
-        super().error(message)
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
     def _misses_site(self) -> bool:
         given = any(arg == "--site" or arg.startswith("--site=") for arg in self.argv)
