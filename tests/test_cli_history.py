@@ -116,6 +116,22 @@ def test_usage_errors_and_unknown_entries(cli, sites) -> None:
     assert missing.code == 1 and "has no entry 99" in missing.err
     empty = cli("history", "--site", newapi.name)
     assert empty.code == 0 and "No change" in empty.err
+    assert cli("tags", "disable", "backup", "--site", newapi.name).code == 0
+    for argv, said in (
+        (("--channel", "abc"), "--channel 'abc': no channel of the history has that name"),
+        (("--op", "nonsense"), "--op 'nonsense' is not an operation the history records"),
+        (("--batch", "nonsense"), "--batch 'nonsense': no entry of the history has that batch id"),
+        (("--limit", "0"), "must be 1 or more"),
+    ):
+        wrong = cli("history", *argv)
+        assert (wrong.code, wrong.out) == (2, ""), argv
+        assert said in wrong.err and wrong.err.count("\n") == 1, wrong.err
+    backup = next(i for i, r in newapi.server.store.items() if r["tag"] == "backup")
+    name = newapi.server.store[backup]["name"]
+    for argv in (("--op", "tag disable"), ("--op", "tag_status"), ("--channel", name), ("--channel", f"#{backup}")):
+        found = cli("history", *argv, "--json")
+        assert found.code == 0 and [e["op"] for e in json.loads(found.out)] == ["tag_status"], argv
+    assert cli("history", "--op", "edit").err.startswith("No change matches")
 
 
 async def _write(site: DemoSite, change) -> None:

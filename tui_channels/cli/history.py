@@ -30,7 +30,16 @@ from ..errors import ChannelsError
 from ..secret_store import SecretStore
 from ..services.batch import BatchRun, BatchSettings
 from ..services.channel_plan import CreateRun, creation_settings
-from ..services.history import action_label, change_summary, channel_label, outcome_label, undone_by, when
+from ..services.history import (
+    action_label,
+    change_summary,
+    channel_label,
+    is_op,
+    op_words,
+    outcome_label,
+    undone_by,
+    when,
+)
 from ..services.journal import Entry, EntryFilter, Journal, find, parse_since, read_entries, select
 from ..services.results import ChannelResult, Outcome
 from ..services.sites import SiteSession
@@ -69,11 +78,17 @@ def _list(args: argparse.Namespace) -> int:
         since = parse_since(args.since) if args.since else None
     except ValueError as exc:
         raise UsageError(f"--since: {exc}") from None
+    if args.op is not None and args.op.strip().lower() not in op_words():
+        words = ", ".join(w for w in op_words() if " " not in w)
+        raise UsageError(f"--op {args.op!r} is not an operation the history records (one of: {words})")
     if args.site is not None:
         load_config().site(args.site)
     journal = read_entries()
     undone = undone_by(journal.entries)
-    entries = select(journal.entries, EntryFilter(site=args.site, channel=args.channel, since=since, op=args.op, batch=args.batch))
+    _check_named(args, journal.entries)
+    entries = select(journal.entries, EntryFilter(site=args.site, channel=args.channel, since=since, batch=args.batch))
+    if args.op is not None:
+        entries = [e for e in entries if is_op(e, args.op)]
     if args.limit:
         entries = entries[-args.limit :]
     if args.json:
@@ -107,6 +122,20 @@ def _list(args: argparse.Namespace) -> int:
     if journal.unreadable:
         print(f"warning: {plural(journal.unreadable, 'line')} of the journal could not be read", file=sys.stderr)
     return 0
+
+
+def _check_named(args: argparse.Namespace, entries: list[Entry]) -> None:
+    """`--channel NAME` and `--batch ID` name something the journal holds: a name no entry has (a
+    typo, or an id mistyped as `abc`) is a usage error, as `--limit 0` is, not "No change matches"."""
+    if args.channel is not None and not args.channel.strip().lstrip("#").isdigit():
+        names = {c.name for e in entries for c in e.changes if c.of == "channel"}
+        if args.channel not in names:
+            raise UsageError(
+                f"--channel {args.channel!r}: no channel of the history has that name; give a channel id "
+                "(a number) or a name exactly as the history shows it"
+            )
+    if args.batch is not None and not any(e.batch == args.batch for e in entries):
+        raise UsageError(f"--batch {args.batch!r}: no entry of the history has that batch id")
 
 
 async def _undo(args: argparse.Namespace) -> int:

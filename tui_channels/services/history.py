@@ -12,6 +12,7 @@ from ..models import ChannelStatus
 from ..wording import plural
 from .change_values import same
 from .journal import Change, Entry, format_time
+from .recorder import WRITES
 
 _OP_LABELS = {
     "create": "create",
@@ -49,6 +50,25 @@ def action_label(entry: Entry) -> str:
     if entry.op == "multi_key" and entry.args.get("action"):
         return f"keys: {str(entry.args['action']).replace('_', ' ')}"
     return _OP_LABELS.get(entry.op, entry.op.replace("_", " "))
+
+
+ACTIONS = ("create", "import", "restore", "copy", "sync", "undo", "enable", "disable", "tag enable", "tag disable")
+"""What a user does, as the journal's `action` and the history's ACTION column name it, beside the
+operations (`recorder.WRITES`) and their labels."""
+
+
+def op_words() -> list[str]:
+    """Every word `history --op` takes: an operation, an action, or either as the history shows it."""
+    words = {*WRITES.values(), *_OP_LABELS.values(), *ACTIONS}
+    return sorted(words | {word.replace(" ", "_") for word in words})
+
+
+def is_op(entry: Entry, word: str) -> bool:
+    """Whether `entry` is of the operation or action `word` (one of `op_words`): its operation, its
+    action, or the ACTION column's word ("edit", "disable", "undo")."""
+    word = word.strip().lower().replace("_", " ")
+    shown = "undo" if entry.undoes is not None else action_label(entry)
+    return word in {entry.op.replace("_", " "), entry.action.replace("_", " "), shown, _OP_LABELS.get(entry.op, "")}
 
 
 def channel_label(entry: Entry) -> str:
