@@ -10,6 +10,7 @@ from tui_channels.app import ChannelsApp
 from tui_channels.config import load_config
 from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.models import ChannelStatus
+from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.column_picker import ColumnPicker
 from tui_channels.screens.help import HelpScreen
 from tui_channels.secret_store import env_var_name
@@ -256,6 +257,9 @@ async def test_an_auth_failure_says_to_fix_the_credentials():
 async def test_an_empty_site_and_a_filter_without_matches_each_say_what_to_do():
     async with running_app(channels=0) as (app, pilot, _demo):
         assert "has no channels yet" in screen_text(app)
+        assert "Press n to create one here" in screen_text(app)
+        await pilot.press("n")
+        await wait_screen(pilot, ChannelFormScreen)
     async with running_app() as (app, pilot, _demo):
         await pilot.press("slash", *"zzzz-nothing")
         assert "No channel matches" in screen_text(app)

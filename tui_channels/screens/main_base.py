@@ -576,10 +576,13 @@ class MainScreenBase(Screen[None]):
                 self._show_fleet_loading(source)
                 return
             where = "No site" if isinstance(source, Fleet) else source.name
+            creates = not isinstance(source, Fleet) and self.unsupported_reason("new_channel") is None
             self.query_one(EmptyState).show(
                 f"{where} has no channels yet",
                 "Channels are the upstream providers this gateway routes requests to.",
-                "Press r after adding channels in the gateway, or S to pick another site.",
+                "Press n to create one here, r after adding channels in the gateway, or S to pick another site."
+                if creates
+                else "Press r after adding channels in the gateway, or S to pick another site.",
             )
             self._switch("empty")
         elif table.row_count == 0:
