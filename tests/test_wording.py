@@ -31,7 +31,7 @@ PLURAL_AFTER_COUNT = re.compile(
 """After a formatted value: a counted noun in the plural, with at most one word before it
 ("3 channels", "3 auto-sync channels")."""
 
-TEXT_VALUE = re.compile(r"(label|name|kind|tag|path|url|title|gateways|command|origin|batch|HUB)\W*$|^plural\(")
+TEXT_VALUE = re.compile(r"(label|name|kind|tag|path|url|title|gateways|command|origin|batch|HUB)\W*$|^plural\(|^agrees\(")
 """A formatted value that is a text, not a count (`{flavor_label} channels`, `{command} writes`)."""
 
 def _settled(node: ast.AST, expression: str, parents: dict[ast.AST, ast.AST]) -> bool:
@@ -122,3 +122,79 @@ def test_an_aside_never_nests_parentheses_and_a_clause_drops_the_full_stop() -> 
     assert aside("AxonHub channels have no bulk tag (tags are a list).") == (
         "(AxonHub channels have no bulk tag [tags are a list])"
     )
+
+
+VERB_TEXT_VALUE = re.compile(
+    r"(label|name|kind|tag|path|url|title|gateways|command|origin|HUB|site|where|whose|host|reason|message|state)\W*$"
+)
+"""A formatted value that is a text, never a count, for the verb scan."""
+
+PLURAL_VERB = re.compile(r"\b(are|were|have|stay)\b")
+CLAUSE_END = re.compile(r"[.;:,()\[\]—\n]| (?:and|or|but|if|when|which|that|so|as|because|while) ")
+
+
+def _settled_in_function(node: ast.AST, expression: str, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether the function holding `node` compares `expression` (or the count inside `plural(…)`)
+    with 1, returning early or branching for one."""
+    inner = re.sub(r"^plural\((.*), '[^']*'(, '[^']*')?\)$", r"\1", expression)
+    while node in parents and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        node = parents[node]
+    return any(
+        isinstance(compare, ast.Compare)
+        and ast.unparse(compare.left) in (expression, inner)
+        and any(isinstance(c, ast.Constant) and c.value == 1 for c in compare.comparators)
+        for compare in ast.walk(node)
+    )
+
+
+def plural_verbs(source: str, filename: str) -> list[str]:
+    """Each count in an f-string of `source` followed, in its clause, by a verb in the plural
+    ("{enabled} of these channels are", "{plural(n, 'key')} are") whose number is not settled."""
+    tree = ast.parse(source, filename)
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.JoinedStr):
+            continue
+        for index, value in enumerate(node.values):
+            if not isinstance(value, ast.FormattedValue):
+                continue
+            expression = ast.unparse(value.value)
+            if VERB_TEXT_VALUE.search(expression) and not expression.startswith("plural("):
+                continue
+            clause = ""
+            for part in node.values[index + 1 :]:
+                clause += str(part.value) if isinstance(part, ast.Constant) else "{}"
+                end = CLAUSE_END.search(clause)
+                if end:
+                    clause = clause[: end.start()]
+                    break
+            if PLURAL_VERB.search(clause) and not _settled_in_function(node, expression, parents):
+                found.append(f"{filename}:{node.lineno}: {{{expression}}}{clause}")
+    return found
+
+
+def test_no_message_gives_a_count_a_verb_in_the_plural():
+    """ "1 of these 2 channels are enabled": the verb after a count agrees through `wording.agrees`."""
+    found = [
+        problem
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "demo" not in path.relative_to(PACKAGE).parts
+        for problem in plural_verbs(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE)))
+    ]
+    assert not found, "a count with a verb in the plural; use wording.agrees:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("source", "flagged"),
+    [
+        ('f"{enabled} of these {plural(count, \'channel\')} are enabled"', True),
+        ('f"{plural(n, \'key\')} are disabled"', True),
+        ('f"{n} automatically disabled keys are removed"', True),
+        ('f"{enabled} of these {plural(count, \'channel\')} {agrees(enabled, \'is\', \'are\')} enabled"', False),
+        ('f"{whose} are stored"', False),
+        ('f"{n} failed; the others are fine"', False),
+    ],
+)
+def test_the_verb_scan_tells_a_plural_verb_after_a_count(source: str, flagged: bool):
+    assert bool(plural_verbs(source, "example.py")) is flagged

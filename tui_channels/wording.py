@@ -21,3 +21,9 @@ def aside(text: str) -> str:
     brackets and a closing full stop goes, so an aside never nests parentheses: "(AxonHub has no
     bulk tag [tags are a list])", not "(… (tags are a list))"."""
     return "(" + clause(text).replace("(", "[").replace(")", "]") + ")"
+
+
+def agrees(count: int, one: str, many: str) -> str:
+    """The word that agrees with `count` things: `agrees(1, "is", "are")` is "is". With `plural`,
+    for a sentence whose verb follows a count ("1 of these 2 channels is enabled")."""
+    return one if count == 1 else many

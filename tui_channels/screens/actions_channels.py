@@ -56,7 +56,7 @@ from ..services.current import read_current
 from ..services.undo import UndoPlan
 from ..services.tag_view import TagGroup
 from ..services.upstream_models import channel_models
-from ..wording import plural
+from ..wording import agrees, plural
 from .channel_form import ChannelFormScreen
 from .confirm import ConfirmScreen
 from .entry_undo import apply_entry, ask, check_entry, report
@@ -100,7 +100,7 @@ def delete_message(channels: Sequence[Channel], targets: Sequence[SiteChannels] 
     enabled = sum(c.status.is_enabled for c in channels)
     count = len(channels)
     if enabled:
-        serving = "It is enabled" if count == 1 else f"{enabled} of these {plural(count, 'channel')} are enabled"
+        serving = "It is enabled" if count == 1 else f"{enabled} of these {plural(count, 'channel')} {agrees(enabled, 'is', 'are')} enabled"
         state = f"{serving} and serving requests."
     else:
         state = "None of them is enabled." if count > 1 else "It is not enabled."
@@ -513,7 +513,7 @@ class ChannelActions(MainScreenBase):
         except ChannelsError as error:
             self.report_error(error)
             return
-        self.notify(f"The server deleted {plural(count, 'disabled channel')}; their records are in the trash.", title="Deleted")
+        self.notify(f"The server deleted {plural(count, 'disabled channel')}; {agrees(count, 'its record is', 'their records are')} in the trash.", title="Deleted")
         if self.shows(session):
             self.reload_channels(session=session)
 

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from ..model_groups import GroupMember, GroupSpec, ModelGroup
 from ..models import Channel
 from ..services.model_groups import matching_members, model_pairs
-from ..wording import plural
+from ..wording import agrees, plural
 from .dialog import Dialog
 from .form_dialog import FormDialog
 from ..widgets.tickbox import Tickbox
@@ -144,9 +144,10 @@ class MatchingPreview(FormDialog[list[GroupMember] | None]):
             self._members = []
             summary.update(str(exc))
         else:
-            kind = "match the regular expression" if regex else "contain the text"
+            count = len(self._members)
+            kind = f"match{agrees(count, 'es', '')} the regular expression" if regex else f"contain{agrees(count, 's', '')} the text"
             summary.update(
-                f"{plural(len(self._members), 'model')} of the site's channels {kind} and are not members yet:"
+                f"{plural(count, 'model')} of the site's channels {kind} and {agrees(count, 'is', 'are')} not members yet:"
             )
         options = self.query_one(OptionList)
         options.clear_options()

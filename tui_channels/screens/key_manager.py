@@ -15,7 +15,7 @@ from ..backends.newapi.admin import KeyStatus, KeyStatusPage
 from ..errors import ChannelsError
 from ..models import Channel, ChannelStatus
 from ..services.channel_view import relative_time
-from ..wording import plural
+from ..wording import agrees, plural
 from .confirm import ConfirmScreen
 from .dialog import Dialog
 from .workers import work
@@ -140,18 +140,19 @@ class KeyManagerScreen(Dialog[bool]):
         page = self._page
         if page is None:
             return
+        every = "Its key" if page.total == 1 else f"All {page.total:,} keys"
         messages = {
             "enable_all_keys": (
                 "Enable every key?",
-                f"All {plural(page.total, 'key')} of {self._channel.name} are enabled.",
+                f"{every} of {self._channel.name} {agrees(page.total, 'is', 'are')} enabled.",
             ),
             "disable_all_keys": (
                 "Disable every key?",
-                f"All {plural(page.total, 'key')} are disabled: the channel stops serving requests.",
+                f"{every} {agrees(page.total, 'is', 'are')} disabled: the channel stops serving requests.",
             ),
             "delete_disabled_keys": (
                 "Delete the auto-disabled keys?",
-                f"{page.auto_disabled} automatically disabled keys are removed for good.",
+                f"{plural(page.auto_disabled, 'automatically disabled key')} {agrees(page.auto_disabled, 'is', 'are')} removed for good.",
             ),
         }
         title, message = messages[action]

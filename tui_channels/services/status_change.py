@@ -36,7 +36,7 @@ from itertools import count
 
 from ..backends.base import Backend
 from ..models import Channel, ChannelStatus
-from ..wording import plural
+from ..wording import agrees, plural
 from .batch import Operation, failed, skipped, succeeded
 from .journal import Entry
 from .named import named_channels
@@ -173,7 +173,7 @@ def tag_unchanged(label: str, plan: StatusPlan) -> str:
     note = f", {automatic} of them auto-disabled by the gateway, left so" if automatic and not plan.enabled else ""
     return (
         f"Nothing to {plan.verb.lower()}: the {plural(len(plan.targets), 'channel')} tagged {label} "
-        f"are {state} already{note}."
+        f"{agrees(len(plan.targets), 'is', 'are')} {state} already{note}."
     )
 
 

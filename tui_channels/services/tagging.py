@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from ..backends.base import Backend
 from ..models import Channel
-from ..wording import plural
+from ..wording import agrees, plural
 from .batch import Operation, failed, skipped, succeeded
 from .current import SharedRead
 from .fleet import spread
@@ -124,7 +124,8 @@ class TagPlan:
             lines.append(f"This replaces {whose}: {shown}.")
         if self.unchanged:
             already = f"tagged {self.tag!r}" if self.tag else "without a tag"
-            lines.append(f"{plural(len(self.unchanged), 'other')} already {already} stay as they are.")
+            stay = agrees(len(self.unchanged), "stays as it is", "stay as they are")
+            lines.append(f"{plural(len(self.unchanged), 'other')} already {already} {stay}.")
         listed = named_channels(
             [(t.name, t.channels) for t in self.targets],
             heading=f"Will be {done}:",

@@ -51,7 +51,7 @@ from ..backends.base import Backend, Capabilities, Operation
 from ..errors import ChannelsError
 from ..model_groups import ModelGroup
 from ..models import Channel, ChannelStatus
-from ..wording import plural
+from ..wording import agrees, plural
 from . import trash
 from .change_values import decoded, group_values, group_with, same, values_of
 from .group_transfer import trash_groups
@@ -465,7 +465,8 @@ async def _plan_group(backend: Backend, entry: Entry) -> UndoPlan:
         gone = sorted({int(m[0]) for m in before.get("members") or [] if int(m[0]) not in present})
         if gone:
             names = ", ".join(f"#{i}" for i in gone[:5])
-            raise UndoRefused(f"{refused}its members' channels {names} are not on the server any more.")
+            whose = agrees(len(gone), "its member's channel", "its members' channels")
+            raise UndoRefused(f"{refused}{whose} {names} {agrees(len(gone), 'is', 'are')} not on the server any more.")
         return UndoPlan(entry, UndoKind.RECREATE_GROUP, groups=[GroupUndo(None, change)])
     if now is None:
         raise UndoRefused(f"{refused}{label} is not on the server any more.")
