@@ -121,12 +121,27 @@ class BatchActions(MainScreenBase):
     ) -> None:
         """Ask what to apply an action to (and a line of text, with `prompt`, completing model names
         with `complete_models`), then call `then`. With the `operation` a write needs, each scope
-        counts only the channels on sites that can do it, and how many it leaves out."""
+        counts only the channels on sites that can do it, and how many it leaves out; a scope
+        with none (the cursor on a site that cannot) is not offered. When the selection has none,
+        or no scope has any, nothing is asked (another scope is not offered in the selection's
+        place): the notice says why."""
         source = self.shown
         if source is None or source is not self._table_source:
             self.notify("Load a site's channels first (r loads, s switches sites).", severity="warning")
             return
-        default = "selection" if self.table.selected_ids else "cursor"
+        scopes = [replace(scope, operation=operation) for scope in self.scopes()]
+        offered = [scope for scope in scopes if scope.writable]
+        keys = [scope.key for scope in offered]
+        selection = next((scope for scope in scopes if scope.key == "selection"), None)
+        if not offered or (selection is not None and "selection" not in keys):
+            meant = selection or (scopes[-1] if scopes else None)
+            reach = [t for t in meant.targets if t.channels] if meant is not None else []
+            if operation is not None and reach:
+                self.supported_targets(reach, operation)
+            else:
+                self.notify("There is no channel to work on.", severity="warning")
+            return
+        default = "selection" if "selection" in keys else "cursor"
 
         def chosen(choice: ScopeChoice | None) -> None:
             if choice is not None and source is self.shown:
@@ -134,7 +149,7 @@ class BatchActions(MainScreenBase):
 
         picker = ScopePicker(
             title,
-            [replace(scope, operation=operation) for scope in self.scopes()],
+            offered,
             default=default,
             prompt=prompt,
             placeholder=placeholder,

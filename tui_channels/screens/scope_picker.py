@@ -37,6 +37,14 @@ class Scope:
         return tuple(c for target in self.targets for c in target.channels)
 
     @property
+    def writable(self) -> bool:
+        """Whether some channel of the scope is on a site that can do `operation` (any, without one)."""
+        if self.operation is None:
+            return bool(self.channels)
+        able, _unable = split_by_support([t for t in self.targets if t.channels], self.operation)
+        return bool(able)
+
+    @property
     def title(self) -> str:
         targets, unable = list(self.targets), []
         if self.operation is not None:
