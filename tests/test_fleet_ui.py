@@ -21,6 +21,7 @@ from tui_channels.screens.fleet_jump import Jump
 from tui_channels.screens.health import HealthScreen
 from tui_channels.screens.scope_picker import ScopePicker
 from tui_channels.screens.status_confirm import StatusConfirmScreen
+from tui_channels.screens.tag_confirm import TagConfirmScreen
 from tui_channels.screens.sync_preview import SyncPreviewScreen
 from tui_channels.services import trash
 from tui_channels.services.batch import BatchProgress
@@ -544,7 +545,7 @@ async def test_a_fleet_tag_asks_first_counting_only_what_it_writes_and_naming_ea
                 f"Selected channels  ({len(chosen)} channels on {len(taggable)} sites; {left} left out)"
             )
             await pilot.press("enter", *"fleettag-new", "enter")
-            confirm = await wait_screen(pilot, ConfirmScreen)
+            confirm = await wait_screen(pilot, TagConfirmScreen)
             text = str(confirm.query_one("#confirm-message").render())
             assert f"Tag {len(chosen)} channels on {len(taggable)} sites with 'fleettag-new'?" in screen_text(app)
             assert f"This replaces the tag of {len(replaced)} of them" in text
@@ -561,7 +562,7 @@ async def test_a_fleet_tag_asks_first_counting_only_what_it_writes_and_naming_ea
             await pilot.press("g")
             await wait_screen(pilot, ScopePicker)
             await pilot.press("enter", *"fleettag-new", "enter")
-            await wait_screen(pilot, ConfirmScreen)
+            await wait_screen(pilot, TagConfirmScreen)
             await pilot.press("y")
             await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
             _title, results = screen.last_batch
@@ -685,3 +686,63 @@ async def test_the_fleet_filter_pickers_read_as_one_sites_where_they_fit(size):
             assert set(one_site) <= set(fleet) and "Any site" in fleet, (one_site, fleet)
         line = next(line for line in screen_text(app).splitlines() if "▼" in line)
         assert all(p in line for p in fleet), (fleet, line)
+
+
+async def test_a_fleet_tag_counts_the_done_hub_channels_its_server_will_refuse_and_o_leaves_them_out():
+    """Done Hub refuses a channel whose tag holds channels of another type: the confirmation says
+    which will be refused and why, in words, and `o` tags only the others, so every write
+    succeeds; the refused channel keeps its tag."""
+    async with running_app(fleet=True) as (app, pilot, demo):
+        screen = main_screen(app)
+        await wait_for(pilot, lambda: not screen.fleet.pending_sites())
+        donehub = next(s for s in screen.fleet.sessions if s.name == DONEHUB_SITE)
+        by_type: dict[object, list] = {}
+        for channel in donehub.channels:
+            by_type.setdefault(channel.type.code, []).append(channel)
+        kept = max(by_type.values(), key=len)[:2]
+        odd = next(group for group in by_type.values() if group is not by_type[kept[0].type.code])[0]
+        assert len(kept) == 2, "the demo's Done Hub needs two channels of one type"
+        await select_rows(pilot, ref(NEWAPI_SITE, 2), *(ref(DONEHUB_SITE, c.id) for c in (*kept, odd)))
+
+        await pilot.press("g")
+        await wait_screen(pilot, ScopePicker)
+        await pilot.press("enter", *"cli-one-type", "enter")
+        confirm = await wait_screen(pilot, TagConfirmScreen)
+        text = str(confirm.query_one("#confirm-message").render())
+        assert (
+            f"Done Hub will refuse 1 channel on {DONEHUB_SITE}: channels of one tag must share a type, and its "
+            "type differs from the tag's other channels there" in text
+        )
+        assert f"{DONEHUB_SITE}: tag cli-one-type takes {kept[0].type.name}; refused: {odd.type.name} (1)" in text
+        assert f"#{odd.id} {odd.name} (" in text and f"{odd.type.name}: refused)" in text
+        await pilot.press("o")
+        await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+        _title, results = screen.last_batch
+        assert sorted((r.site, r.channel_id) for r in results) == sorted(
+            [(NEWAPI_SITE, 2), *((DONEHUB_SITE, c.id) for c in kept)]
+        )
+        assert all(r.outcome is Outcome.OK for r in results), [r.message for r in results]
+        server = demo.gateway.sites[DONEHUB_SITE].server
+        assert server.record(odd.id)["tag"] == (odd.tag or "")
+
+
+async def test_done_hubs_tag_type_refusal_is_explained_in_words():
+    """Tagging the odd channel anyway (`y`): the server's refusal is explained in the result."""
+    async with running_app(site=DONEHUB_SITE) as (app, pilot, demo):
+        screen = main_screen(app)
+        server = demo.gateway.sites[DONEHUB_SITE].server
+        first = screen.current.channels[0]
+        odd = next(c for c in screen.current.channels if c.type.code != first.type.code)
+        await select_rows(pilot, first.id, odd.id)
+        await pilot.press("g")
+        await wait_screen(pilot, ScopePicker)
+        await pilot.press("enter", *"cli-explained", "enter")
+        await wait_screen(pilot, TagConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
+        _title, results = screen.last_batch
+        failed = [r for r in results if r.outcome is Outcome.FAILED]
+        assert len(failed) == 1, [r.message for r in results]
+        assert "channels of one tag must share a type, and tag cli-explained already holds channels of another type" in failed[0].message
+        assert "标签「cli-explained」下已有其它类型的渠道" in failed[0].message
+        assert {server.record(c.id)["tag"] for c in (first, odd)} >= {"cli-explained"}

@@ -34,6 +34,8 @@ from tui_channels.model_groups import GroupSpec, ModelGroup
 from tui_channels.models import Channel
 from tui_channels.screens.batch_results import BatchResultsScreen
 from tui_channels.screens.channel_detail import ChannelDetailScreen
+from tui_channels.screens.tag_confirm import TagConfirmScreen
+from tui_channels.services.tagging import TagPlan
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.column_picker import ColumnPicker
 from tui_channels.screens.confirm import ConfirmScreen
@@ -127,6 +129,9 @@ def _results(ctx: Context) -> BatchResultsScreen:
 FACTORIES: dict[type[Screen], Callable[[Context], Screen]] = {
     HelpScreen: lambda ctx: HelpScreen(ctx.main._help_sections()),
     ConfirmScreen: lambda ctx: ConfirmScreen("Delete?", "It goes to the trash.", confirm_label="Delete"),
+    TagConfirmScreen: lambda ctx: TagConfirmScreen(
+        TagPlan.of([SiteChannels(ctx.session, tuple(ctx.session.channels[:2]))], "", "keys-tag")
+    ),
     BatchResultsScreen: _results,
     ChannelDetailScreen: lambda ctx: ChannelDetailScreen(ctx.channel, ctx.capabilities),
     ColumnPicker: lambda ctx: ColumnPicker([("id", "ID"), ("name", "Name")], ["id", "name"]),

@@ -253,6 +253,10 @@ class Capabilities:
     """A failed test may make the server disable the channel (say so before a batch test)."""
     tag_fields: tuple[str, ...] = ()
     """What a tag edit (`Backend.edit_tag`) can change, by the names `services/tag_view` uses."""
+    tag_one_type: bool = False
+    """The server refuses to give a channel a tag whose other channels have another type, or to
+    change the type of a tagged channel so (Done Hub v1.23: `model.CheckTagTypeConsistency`, called
+    by `AddChannel` and `UpdateChannel` in `controller/channel.go`)."""
     api_rate_limit: tuple[int, float] | None = None
     """The server generation's stock API rate limit: (requests, per window in seconds) per client
     IP; a site's request budget starts from it. None when the server has no such limit."""

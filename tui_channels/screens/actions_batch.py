@@ -30,6 +30,7 @@ from ..services.sync import SyncOptions, apply_operation, changes, preview_opera
 from ..services.tagging import TagPlan, shared_tag, tag_operation, with_tag
 from ..wording import plural
 from .confirm import ConfirmScreen
+from .tag_confirm import TagConfirmScreen
 from .main_base import MainScreenBase
 from .scope_picker import Scope, ScopeChoice, ScopePicker
 from .sync_preview import SyncPreviewScreen
@@ -417,8 +418,8 @@ class BatchActions(MainScreenBase):
 
     def start_tagging(self, targets: Sequence[SiteChannels], tag: str) -> None:
         """Tag the channels whose tag differs, on the sites that can; ask first (counting only what
-        is written, what it replaces, and naming each site left out) unless it only tags untagged
-        channels of one site."""
+        is written, what it replaces, naming each site left out and the channels a server will
+        refuse, which `o` leaves out) unless it only tags untagged channels of one site."""
         supported = self.supported_targets(targets, Operation.BATCH_TAG)
         if supported is None:
             return
@@ -441,12 +442,13 @@ class BatchActions(MainScreenBase):
             self._tag(plan)
             return
 
+        confirm = TagConfirmScreen(plan)
+
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._tag(plan)
+                self._tag(plan.leaving_refused() if confirm.leave_refused else plan)
 
-        label = f"Tag {len(plan.channels):,}" if plan.tag else f"Clear {len(plan.channels):,}"
-        self.app.push_screen(ConfirmScreen(plan.title, plan.message(), confirm_label=label), confirmed)
+        self.app.push_screen(confirm, confirmed)
 
     def _tag(self, plan: TagPlan) -> None:
         planned = {t.name: t.channels for t in plan.targets}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -107,8 +108,13 @@ class ConfirmScreen(ConfirmDialog[bool]):
                     disabled=self._typed is not None,
                     compact=True,
                 )
+                yield from self.other_buttons()
                 yield Button("Cancel" if self._typed else "Cancel (n)", id="confirm-no", compact=True)
             yield Label(self._hint(), classes="dialog-hint")
+
+    def other_buttons(self) -> Iterable[Button]:
+        """Buttons between the confirm and Cancel buttons, for a confirmation with another answer."""
+        return ()
 
     def _hint(self) -> str:
         if self._typed is not None:

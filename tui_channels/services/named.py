@@ -18,13 +18,15 @@ def named_channels(
     heading: str,
     limit: int = NAMED,
     note: Callable[[Channel], str] = lambda _channel: "",
+    site_note: Callable[[str, Channel], str] | None = None,
 ) -> str:
     """Under `heading` ("Will be disabled:"), the first `limit` channels of `parts` ((site,
-    channels), by id within a site), one per line with `note(channel)` after the name, under a
-    "site (count):" line when there are several sites, then "and N more" (and on how many sites it
-    leaves unnamed); "" when there is no channel. A confirmation puts this after its counts and
-    warnings: a long list never pushes those out of sight, and the heading says which channels
-    these are (a list right after a paragraph about other channels read as naming those)."""
+    channels), by id within a site), one per line with `note(channel)` (or `site_note(site,
+    channel)`, where ids repeat across sites) after the name, under a "site (count):" line when
+    there are several sites, then "and N more" (and on how many sites it leaves unnamed); "" when
+    there is no channel. A confirmation puts this after its counts and warnings: a long list never
+    pushes those out of sight, and the heading says which channels these are (a list right after a
+    paragraph about other channels read as naming those)."""
     parts = [(site, channels) for site, channels in parts if channels]
     if not parts:
         return ""
@@ -41,7 +43,7 @@ def named_channels(
         if several:
             lines.append(f"{site} ({len(channels):,}):")
         ordered = sorted(channels, key=lambda c: c.id)[:room]
-        lines.extend(f"  #{c.id} {c.name}{note(c)}" for c in ordered)
+        lines.extend(f"  #{c.id} {c.name}{site_note(site, c) if site_note else note(c)}" for c in ordered)
         named += len(ordered)
     rest = sum(len(channels) for _site, channels in parts) - named
     if rest:

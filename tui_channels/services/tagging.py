@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..backends.base import Backend
-from ..models import Channel
+from ..models import Channel, TypeCode
 from ..wording import agrees, plural
 from .batch import Operation, failed, skipped, succeeded
 from .current import SharedRead
@@ -66,17 +66,47 @@ def shared_tag(channels: Sequence[Channel]) -> str:
     return tags.pop() if len(tags) == 1 else ""
 
 
+ONE_TYPE_RULE = "channels of one tag must share a type"
+"""Why a server with `Capabilities.tag_one_type` (Done Hub) refuses a channel its tag's other
+channels differ from in type, in words."""
+
+
+def tag_types(site: SiteChannels, tag: str) -> dict[TypeCode, str]:
+    """The types (code: name) of the channels the list of `site` holds with `tag` already; for a
+    tag none holds, the type the first channel tagged will give it: the most common of
+    `site.channels` (the first of them on a tie)."""
+    members = {c.type.code: c.type.name for c in site.session.channels if (c.tag or None) == tag}
+    if members or not site.channels:
+        return members
+    counts = Counter(c.type.code for c in site.channels)
+    first = max(counts, key=lambda code: counts[code])
+    return {first: next(c.type.name for c in site.channels if c.type.code == first)}
+
+
+def refused_by_type(site: SiteChannels, tag: str | None) -> tuple[Channel, ...]:
+    """The channels of `site` that its server will refuse to give `tag`, because channels of one
+    tag must share a type there (`Capabilities.tag_one_type`; none elsewhere, or to clear a tag):
+    each whose type differs from any of `tag_types`."""
+    capabilities = site.session.capabilities
+    if not tag or capabilities is None or not capabilities.tag_one_type:
+        return ()
+    types = set(tag_types(site, tag))
+    return tuple(c for c in site.channels if types - {c.type.code})
+
+
 @dataclass(frozen=True, slots=True)
 class TagPlan:
     """What setting `tag` (None clears it) on the channels of sites that can tag several writes:
     per site, the channels whose tag differs (`targets`); the channels that already carry it
-    (`unchanged`); and the sites left out, one line each with the reason (`skipped`, from
-    `fleet.left_out`)."""
+    (`unchanged`); the sites left out, one line each with the reason (`skipped`, from
+    `fleet.left_out`); and, per site, the targets its server will refuse because their type
+    differs from the tag's other channels (`refused`, see `refused_by_type`)."""
 
     tag: str | None
     targets: tuple[SiteChannels, ...]
     unchanged: tuple[Channel, ...]
     skipped: str = ""
+    refused: tuple[SiteChannels, ...] = ()
 
     @classmethod
     def of(cls, able: Sequence[SiteChannels], skipped: str, tag: str | None) -> TagPlan:
@@ -88,11 +118,45 @@ class TagPlan:
             if (changing := tuple(c for c in t.channels if (c.tag or None) != tag))
         )
         unchanged = tuple(c for t in able for c in t.channels if (c.tag or None) == tag)
-        return cls(tag, targets, unchanged, skipped)
+        refused = tuple(SiteChannels(t.session, found) for t in targets if (found := refused_by_type(t, tag)))
+        return cls(tag, targets, unchanged, skipped, refused)
+
+    def leaving_refused(self) -> TagPlan:
+        """This plan without the channels the servers will refuse (`refused`)."""
+        left = {(t.name, c.id) for t in self.refused for c in t.channels}
+        targets = tuple(
+            SiteChannels(t.session, kept)
+            for t in self.targets
+            if (kept := tuple(c for c in t.channels if (t.name, c.id) not in left))
+        )
+        return replace(self, targets=targets, refused=())
 
     @property
     def channels(self) -> tuple[Channel, ...]:
         return tuple(c for t in self.targets for c in t.channels)
+
+    @property
+    def refused_channels(self) -> tuple[Channel, ...]:
+        return tuple(c for t in self.refused for c in t.channels)
+
+    def refusal(self) -> str:
+        """The warning for `refused`: how many channels on which sites, and why, in words; "" for none."""
+        if not self.refused:
+            return ""
+        servers = sorted({t.session.capabilities.flavor_label for t in self.refused if t.session.capabilities})
+        count = len(self.refused_channels)
+        lines = [
+            f"{' and '.join(servers)} will refuse {spread(self.refused)}: {ONE_TYPE_RULE}, and "
+            f"{agrees(count, 'its type differs', 'their types differ')} from the tag's other channels there "
+            "(the first channel tagged sets the type of a new tag)."
+        ]
+        targets = {t.name: t for t in self.targets}
+        for site in self.refused:
+            kept = " and ".join(tag_types(targets.get(site.name, site), self.tag or "").values())
+            types = Counter(c.type.name for c in site.channels).most_common()
+            shown = ", ".join(f"{name} ({n:,})" for name, n in types)
+            lines.append(f"  {site.name}: tag {self.tag} takes {kept}; refused: {shown}")
+        return "\n".join(lines)
 
     @property
     def replaced(self) -> tuple[Channel, ...]:
@@ -101,9 +165,10 @@ class TagPlan:
 
     @property
     def needs_asking(self) -> bool:
-        """Whether to confirm first: a write over several sites, one that leaves a site out, or one
-        that replaces a channel's own tag. Tagging untagged channels of one site asks nothing."""
-        return len(self.targets) > 1 or bool(self.skipped) or bool(self.replaced)
+        """Whether to confirm first: a write over several sites, one that leaves a site out, one
+        that replaces a channel's own tag, or one a server will refuse in part. Tagging untagged
+        channels of one site asks nothing."""
+        return len(self.targets) > 1 or bool(self.skipped) or bool(self.replaced) or bool(self.refused)
 
     @property
     def title(self) -> str:
@@ -126,9 +191,13 @@ class TagPlan:
             already = f"tagged {self.tag!r}" if self.tag else "without a tag"
             stay = agrees(len(self.unchanged), "stays as it is", "stay as they are")
             lines.append(f"{plural(len(self.unchanged), 'other')} already {already} {stay}.")
-        listed = named_channels(
-            [(t.name, t.channels) for t in self.targets],
-            heading=f"Will be {done}:",
-            note=lambda c: f" (tag {c.tag})" if c.tag else "",
-        )
-        return "\n\n".join(filter(None, ["\n".join(filter(None, lines)), self.skipped, listed]))
+        refused = {(t.name, c.id) for t in self.refused for c in t.channels}
+
+        def note(site: str, channel: Channel) -> str:
+            notes = [f"tag {channel.tag}"] if channel.tag else []
+            if (site, channel.id) in refused:
+                notes.append(f"{channel.type.name}: refused")
+            return f" ({'; '.join(notes)})" if notes else ""
+
+        listed = named_channels([(t.name, t.channels) for t in self.targets], heading=f"Will be {done}:", site_note=note)
+        return "\n\n".join(filter(None, ["\n".join(filter(None, lines)), self.refusal(), self.skipped, listed]))

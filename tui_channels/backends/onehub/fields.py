@@ -160,4 +160,5 @@ def build_capabilities(flavor: str, version: str) -> Capabilities:
         test_needs_model=True,
         test_may_disable=True,
         tag_fields=TAG_FIELDS + (("header_override",) if donehub else ()),
+        tag_one_type=donehub,
     )

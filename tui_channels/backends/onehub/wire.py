@@ -9,6 +9,8 @@ was sent, so `full_update` starts from the stored record (`GET /api/channel/:id`
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -126,6 +128,23 @@ def plain_reason(message: str) -> str:
     return message or "no reason given"
 
 
+TAG_OF_ANOTHER_TYPE = re.compile(r"标签「(?P<tag>.*)」下已有其它类型的渠道")
+"""Done Hub's refusal of a channel whose tag holds channels of another type
+(`model.CheckTagTypeConsistency`, v1.23.18: "标签「%s」下已有其它类型的渠道，无法加入不同类型的渠道；
+请使用相同类型，或换一个标签名")."""
+
+
+def tag_type_refusal(message: str) -> str | None:
+    """Done Hub's tag type refusal in words, with the server's own after it; None for another message."""
+    found = TAG_OF_ANOTHER_TYPE.search(message)
+    if found is None:
+        return None
+    return (
+        f"channels of one tag must share a type, and tag {found['tag']} already holds channels of another "
+        f"type: give this channel their type, or another tag (the server said: {message})"
+    )
+
+
 _AUTH_MARKERS = ("无权进行此操作", "未登录", "access token", "用户已被封禁", "会话无效", "用户校验失败")
 
 
@@ -140,4 +159,7 @@ def classify_refusal(message: str, *, action: str, site: str) -> BackendError:
         )
     if "record not found" in message:
         return NotFound(f"Could not {action}: the channel does not exist on {site}.")
+    explained = tag_type_refusal(message)
+    if explained is not None:
+        return RequestRejected(f"{site} refused to {action}: {explained}")
     return RequestRejected(f"{site} refused to {action}: {message or 'no reason given'}")

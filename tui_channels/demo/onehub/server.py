@@ -336,11 +336,14 @@ class OneHubServer:
         return ok(self.table.shown(row, with_key=True))
 
     def _tag_mixes_types(self, tag: str, type_code: Any, channel_id: int | None) -> str:
-        """Done Hub refuses a tag whose channels would not all have one type."""
+        """Done Hub refuses a channel whose tag holds another channel of another type, on create and
+        update (`model.CheckTagTypeConsistency`, v1.23.18; its own words)."""
         if not self.donehub or not tag:
             return ""
         others = {r["type"] for r in self.table.tag_members(tag) if r["id"] != channel_id}
-        return f"标签 {tag} 下的渠道类型不一致" if others and others != {type_code} else ""
+        if others - {type_code}:
+            return f"标签「{tag}」下已有其它类型的渠道，无法加入不同类型的渠道；请使用相同类型，或换一个标签名"
+        return ""
 
     async def _delete(self, request: Request) -> Response:
         row, error = self._row(request)
