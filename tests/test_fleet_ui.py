@@ -27,6 +27,7 @@ from tui_channels.services import trash
 from tui_channels.services.batch import BatchProgress
 from tui_channels.services.channel_view import ChannelRef
 from tui_channels.services.fleet_batch import FleetProgress
+from tui_channels.services.model_groups import memberships
 from tui_channels.services.results import Outcome
 from tui_channels.widgets.batch_progress import progress_text, sites_text
 
@@ -746,3 +747,29 @@ async def test_done_hubs_tag_type_refusal_is_explained_in_words():
         assert "channels of one tag must share a type, and tag cli-explained already holds channels of another type" in failed[0].message
         assert "标签「cli-explained」下已有其它类型的渠道" in failed[0].message
         assert {server.record(c.id)["tag"] for c in (first, odd)} >= {"cli-explained"}
+
+
+async def test_a_fleet_delete_names_the_site_and_the_one_channel_a_group_loses():
+    """Deleting a New API and an Octopus channel at once: the group sentence names the Octopus
+    site, only the channel that is a member, and its one group in the singular."""
+    async with running_app(fleet=True) as (app, pilot, _demo):
+        screen = main_screen(app)
+        await wait_for(pilot, lambda: not screen.fleet.pending_sites())
+        octopus = next(s for s in screen.fleet.sessions if s.name == OCTOPUS_SITE)
+        await wait_for(pilot, lambda: octopus.groups is not None)
+        spec = octopus.capabilities.groups
+        member = next(
+            (c, names)
+            for c in octopus.channels
+            if len(names := {m.group.name for m in memberships(c.id, octopus.groups, spec)}) == 1
+        )
+        channel, (group,) = member
+        await select_rows(pilot, ref(NEWAPI_SITE, 2), ref(OCTOPUS_SITE, channel.id))
+        await pilot.press("d")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        text = str(confirm.query_one("#confirm-message").render())
+        assert (
+            f"On {OCTOPUS_SITE} the server removes #{channel.id} {channel.name} from the group {group}; "
+            "restoring a channel later does not put it back." in text
+        ), text
+        assert "removes them" not in text

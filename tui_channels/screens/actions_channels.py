@@ -28,6 +28,7 @@ from ..models import Channel, ChannelStatus
 from ..services import bulk, trash
 from ..services.channel_form import COPY_SUFFIX, ChannelForm, FormMode, KeyEntry, key_entries
 from ..services.fleet import spread
+from ..model_groups import GroupSpec
 from ..services.model_groups import memberships, stranded
 from ..services.model_list import model_suggestions
 from ..services.model_mapping import model_mapping
@@ -82,15 +83,28 @@ def group_notes(session: SiteSession, channels: Sequence[Channel], *, deleting: 
     site = session.name if fleet else ""
     lines = [f"⚠ {line}" for line in stranded(session.groups, session.channels, going, spec, site=site)]
     if deleting:
-        member_of = sorted({m.group.name for c in channels for m in memberships(c.id, session.groups, spec)})
-        if member_of:
-            more = len(member_of) - NAMED
-            shown = ", ".join(member_of[:NAMED]) + (f" and {more} more" if more > 0 else "")
-            lines.append(
-                f"The server removes them from the groups {shown}{f' on {site}' if site else ''}; "
-                "restoring a channel later does not put it back."
-            )
-    return "\n".join(lines)
+        lines.append(membership_note(session, channels, spec, site=site))
+    return "\n".join(filter(None, lines))
+
+
+def membership_note(session: SiteSession, channels: Sequence[Channel], spec: GroupSpec, *, site: str = "") -> str:
+    """Which of `channels` a delete takes out of which groups of the site, naming `site` (in the
+    fleet): "On oc the server removes #5 x from the group o3-mini; …", or "" when none is a member."""
+    groups = {c.id: sorted({m.group.name for m in memberships(c.id, session.groups, spec)}) for c in channels}
+    members = [c for c in channels if groups[c.id]]
+    if not members:
+        return ""
+    names = sorted({name for c in members for name in groups[c.id]})
+    more = len(names) - NAMED
+    shown = ", ".join(names[:NAMED]) + (f" and {more} more" if more > 0 else "")
+    if len(members) == 1:
+        who = f"#{members[0].id} {members[0].name}"
+    else:
+        listed = ", ".join(f"#{c.id} {c.name}" for c in members[:5]) + (", …" if len(members) > 5 else "")
+        who = f"{len(members)} of these channels ({listed})"
+    where = f"group {shown}" if len(names) == 1 else f"groups {shown}"
+    server = f"On {site} the server" if site else "The server"
+    return f"{server} removes {who} from the {where}; restoring a channel later does not put it back."
 
 
 def delete_message(channels: Sequence[Channel], targets: Sequence[SiteChannels] = (), notes: str = "") -> str:
