@@ -145,6 +145,11 @@ class TestFind:
             }
             assert all(key not in m.detail for m in found.matches)
             assert not find(key[:5], sessions, library).matches
+            for plainly_not_a_key in ("127.0.0.1:9", "https://relay.example/v1", "relay.example:8080", "gpt-4o mini"):
+                notes = find(plainly_not_a_key, sessions).notes
+                assert not any("does not list keys" in n for n in notes), (plainly_not_a_key, notes)
+            health = assess(sessions, HealthSettings(), {}, now=NOW)
+            assert "Keys are not compared on find-newapi: its server does not list keys." in health.notes
         finally:
             for loaded in sessions:
                 await loaded.disconnect()

@@ -16,6 +16,7 @@ What could not be checked is said in `notes`, never passed over. Nothing here im
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,11 +134,21 @@ def _channel_matches(
     return found
 
 
+_NOT_A_KEY = re.compile(r"\s|/|^[\w.-]+:\d+$|^\d{1,3}(\.\d{1,3}){3}$")
+"""Text no upstream key has: a space, a slash (a URL's path), a host:port or an IPv4 address."""
+
+
+def could_be_key(needle: str) -> bool:
+    """Whether `needle` could be (a part of) an upstream key: long enough (`KEY_FRAGMENT`), and not
+    plainly a URL, a host:port or an address, for which the note on unlisted keys would mislead."""
+    return len(needle) >= KEY_FRAGMENT and not base_urls.is_http_url(needle) and not _NOT_A_KEY.search(needle)
+
+
 def _notes(
     needle: str, sessions: Sequence[SiteSession], hidden_keys: list[str], library_hits: list[UpstreamKey]
 ) -> list[str]:
     notes = []
-    if hidden_keys and len(needle) >= KEY_FRAGMENT:
+    if hidden_keys and could_be_key(needle):
         where = ", ".join(hidden_keys)
         if library_hits:
             notes.append(

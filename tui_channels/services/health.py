@@ -112,9 +112,8 @@ def assess(
         findings.extend(_shared_upstreams(sessions))
         hidden = [s.name for s in sessions if s.channels and s.capabilities and not s.capabilities.returns_keys]
         if hidden:
-            notes.append(
-                "Keys are not compared on " + ", ".join(hidden) + ": their servers do not list keys."
-            )
+            why = "its server does not list keys." if len(hidden) == 1 else "their servers do not list keys."
+            notes.append(f"Keys are not compared on {', '.join(hidden)}: {why}")
     order = list(Concern)
     findings.sort(key=lambda f: (order.index(f.concern), f.site, f.channel_id or 0))
     return Health(tuple(findings), tuple(notes))
