@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 import stat
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from tui_channels.backends.base import Operation
 from tui_channels.backends.http import RetryPolicy
 from tui_channels.backends.octopus.client import OctopusBackend
 from tui_channels.config import data_dir
-from tui_channels.demo.gateway import DemoGateway
+from tui_channels.demo.gateway import EMULATED_FLAVORS, DemoGateway
 from tui_channels.models import Channel
 from tui_channels.services import trash
+from tui_channels.services.revealed_keys import with_keys
+
+from .backend_helpers import connected_site
 
 MOMENT = datetime(2026, 8, 30, 12, 34, 56, tzinfo=UTC)
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 @pytest.fixture
@@ -110,3 +116,29 @@ def test_each_site_reads_only_its_own_deleted_channels_and_groups(octopus_channe
     trash_groups([ModelGroup(1, "home-group", 1)], [], site="home", flavor="octopus", path=groups)
     trash_groups([ModelGroup(2, "work-group", 1)], [], site="work", flavor="octopus", path=groups)
     assert [t.group.name for t in read_group_trash(groups, site="work")] == ["work-group"]
+
+
+KEYLESS_TRASH = frozenset({"newapi", "newapi-legacy", "oneapi"})
+"""The flavors whose trash records hold no key: the server never returns a stored key."""
+
+
+@pytest.mark.parametrize("flavor", EMULATED_FLAVORS)
+async def test_what_the_trash_keeps_of_a_key_is_what_the_readme_says(gateway: DemoGateway, flavor: str) -> None:
+    """The channels a delete trashes (as the delete reads them: `with_keys`) hold their key on every
+    family but New API and One API, and the README's trash section names each such family."""
+    site, backend = await connected_site(gateway, flavor, channels=3, prefix="trash-keys")
+    try:
+        if not backend.capabilities.supports(Operation.DELETE):
+            pytest.skip(f"{backend.capabilities.flavor_label} cannot delete a channel")
+        channels = await with_keys(backend, await backend.list_channels())
+        untagged = [c for c in channels if not c.tag] or channels
+        record = trash.trash_record(
+            untagged[0], site=site.name, capabilities=backend.capabilities, reason="delete", deleted_at=datetime.now(UTC)
+        )
+        assert bool(record["channel"]["key"]) is (flavor not in KEYLESS_TRASH), record["channel"]
+        section = README.read_text(encoding="utf-8").split("### Deleted channels and the trash")[1].split("\n## ")[0]
+        said = section.split("**include the key**")[1].split("The trash is readable")[0]
+        label = backend.capabilities.flavor_label.removesuffix(" (legacy)")
+        assert (flavor in KEYLESS_TRASH) is (label not in said), (label, said)
+    finally:
+        await backend.close()
