@@ -10,10 +10,13 @@ from tui_channels.app import ChannelsApp
 from tui_channels.config import load_config
 from tui_channels.demo.session import NEWAPI_SITE, OCTOPUS_SITE
 from tui_channels.models import ChannelStatus
+from tui_channels.screens.channel_detail import ChannelDetailScreen
 from tui_channels.screens.channel_form import ChannelFormScreen
 from tui_channels.screens.column_picker import ColumnPicker
 from tui_channels.screens.help import HelpScreen
 from tui_channels.secret_store import env_var_name
+from tui_channels.services import test_log
+from tui_channels.services.results import ChannelResult, Outcome
 from tui_channels.services.sites import LoadState
 
 from .ui_helpers import main_screen, notices, running_app, screen_text, wait_for, wait_loaded, wait_screen
@@ -318,9 +321,33 @@ async def test_detail_view_masks_keys():
         channel = screen.table.cursor_channel
         raw_key = demo.gateway.sites[OCTOPUS_SITE].server.record(channel.id)["key"]
         await pilot.press("enter")
+        await wait_screen(pilot, ChannelDetailScreen)
         text = screen_text(app)
         assert f"Channel {channel.id}" in text
         assert raw_key not in text and raw_key[:4] in text
+
+
+async def test_details_show_this_tools_last_test_where_the_server_keeps_none():
+    """Right after this tool (the app or `fleet test`) tested a channel, the details say how its
+    last test went, and that it is this tool's record: Octopus keeps no test at all."""
+    async with running_app(site=OCTOPUS_SITE) as (app, pilot, _demo):
+        screen = main_screen(app)
+        channel = screen.table.cursor_channel
+        assert channel is not None and not channel.test_time
+        await pilot.press("enter")
+        await wait_screen(pilot, ChannelDetailScreen)
+        assert "Last test here" not in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        failure = ChannelResult(channel.id, channel.name, Outcome.FAILED, "status code 401: invalid key", value=0.812)
+        test_log.record(OCTOPUS_SITE, [failure])
+        await pilot.press("enter")
+        await wait_screen(pilot, ChannelDetailScreen)
+        await wait_for(pilot, lambda: "Last test here" in screen_text(app))
+        text = screen_text(app)
+        assert "Last tested (server)  never" in text and "Last test here" in text
+        assert "failed just now (812 ms): status code 401: invalid key (this tool's" in text
+        assert "test, from last-tests.json)" in text
 
 
 async def test_theme_choice_is_remembered():

@@ -891,7 +891,9 @@ class MainScreenBase(Screen[None]):
         if spec is not None and session.groups is not None:
             groups = describe_memberships(memberships(channel.id, session.groups, spec), spec)
         where = self.on_site(session.name)
-        self.app.push_screen(ChannelDetailScreen(channel, session.capabilities, groups=groups, where=where))
+        self.app.push_screen(
+            ChannelDetailScreen(channel, session.capabilities, groups=groups, where=where, site=session.name)
+        )
 
     def action_select_all(self) -> None:
         self.table.select_all_visible()
