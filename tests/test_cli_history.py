@@ -154,12 +154,31 @@ def test_undo_of_an_edit_with_a_new_key_puts_back_the_rest_and_exits_3(cli, site
         await backend.update_channel(channel, {"key": "sk-cli-rotated-0123456789", "name": name + "-rotated"})
 
     asyncio.run(_write(newapi, rotate))
-    undo = cli("history", "undo", "1", "--site", newapi.name, "--yes")
+    undo = cli("history", "undo", "1", "--site", newapi.name, "--yes", "--json")
     assert undo.code == 3, undo.err
     assert "The key cannot be restored: the journal never keeps secrets" in undo.err
     assert "Undo: put back 1 channel." in undo.err
     record = newapi.server.record(channel_id)
     assert record["name"] == name and record["key"] == "sk-cli-rotated-0123456789"
+    document = json.loads(undo.out)
+    assert {k: document[k] for k in ("site", "entry", "batch", "left_alone", "key_not_restored", "not_restored")} == {
+        "site": newapi.name,
+        "entry": 1,
+        "batch": None,
+        "left_alone": [],
+        "key_not_restored": True,
+        "not_restored": ["key"],
+    }
+    assert document["results"] == [
+        {
+            "site": newapi.name,
+            "entry": 1,
+            "channel_id": channel_id,
+            "name": name + "-rotated",
+            "outcome": "ok",
+            "message": document["results"][0]["message"],
+        }
+    ]
 
 
 def test_undo_of_a_create_the_tool_edited_since_is_refused(cli, sites) -> None:

@@ -125,6 +125,11 @@ def test_health_reports_what_needs_attention_with_exit_1(gateway: DemoGateway, c
     assert any(concern == "slow" for concern, _site, _id in found)
     assert document["thresholds"]["slow_ms"] == 1
     assert f"Keys are not compared on {newapi.name}: its server does not list keys." in document["notes"]
+    tested = json.loads(cli("fleet", "test", "--all", "--json").out)
+    assert [{k: s[k] for k in ("site", "kind", "loaded", "error")} for s in tested["sites"]] == [
+        {k: s[k] for k in ("site", "kind", "loaded", "error")} for s in document["sites"]
+    ], "fleet test and fleet health name their sites alike"
+    assert {s["site"]: s["loaded"] for s in document["sites"]} == {newapi.name: True, octopus.name: True, "down": False}
     table = cli("fleet", "health", "--sites", octopus.name)
     assert table.code in (0, 1) and ("Nothing needs attention" in table.out or "CONCERN" in table.out)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 
 import pytest
 from textual.widgets import Button
@@ -169,10 +170,18 @@ def test_history_undo_batch_exits_4_when_it_leaves_an_entry_or_a_site_of_the_bat
     first.server.store[TAGGED[0]]["tag"] = "another-admins-tag"
     save_config(AppConfig(sites=[demo_profile(first), demo_profile(second)]))
     entry = Journal(second.name).entries()[-1]
-    result = cli("history", "undo", str(entry.id), "--site", second.name, "--batch")
+    result = cli("history", "undo", str(entry.id), "--site", second.name, "--batch", "--json")
     assert result.code == 4, result.err
     assert f"{gone.name}: left alone" in result.err
     assert "Not everything was put back: 1 entry and 1 site of the batch left alone" in result.err
+    document = json.loads(result.out)
+    assert (document["site"], document["entry"], document["batch"]) == (second.name, entry.id, entry.batch)
+    assert [(left["site"], left["entry"] is None) for left in document["left_alone"]] == [
+        (first.name, False),
+        (gone.name, True),
+    ]
+    assert {(r["site"], r["outcome"]) for r in document["results"]} == {(first.name, "ok"), (second.name, "ok")}
+    assert document["key_not_restored"] is False
     assert _tags(second) == before[second.name]
     assert (first.server.store[TAGGED[1]].get("tag") or None) == before[first.name][TAGGED[1]]
     everything = cli("history", "undo", str(entry.id), "--site", second.name, "--batch")

@@ -15,7 +15,7 @@ from ..config import HealthSettings, SiteProfile
 from ..services import test_log
 from ..services.health import Health, assess
 from .common import format_table
-from .fleet_sites import close_fleet, load_fleet
+from .fleet_sites import close_fleet, load_fleet, site_load
 
 
 async def health(settings: HealthSettings, profiles: Sequence[SiteProfile], as_json: bool) -> int:
@@ -34,7 +34,7 @@ async def health(settings: HealthSettings, profiles: Sequence[SiteProfile], as_j
             "findings": [f.to_json() for f in report.findings],
             "notes": list(report.notes),
             "thresholds": settings.model_dump(),
-            "sites": [s.name for s in fleet.sessions],
+            "sites": [{**site_load(s), "channels": len(s.channels)} for s in fleet.sessions],
         }
         print(json.dumps(document, indent=2, ensure_ascii=False))
     else:

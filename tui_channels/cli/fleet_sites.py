@@ -44,19 +44,28 @@ async def close_fleet(fleet: Fleet) -> None:
         await session.disconnect()
 
 
+def site_load(session: SiteSession) -> dict[str, Any]:
+    """A site of the fleet as every fleet command's `--json` names it in `sites`: its name, kind,
+    whether its channels loaded, and why not."""
+    error = session.error if session.state is not LoadState.READY else None
+    return {
+        "site": session.name,
+        "kind": session.profile.kind.value,
+        "loaded": session.state is LoadState.READY,
+        "error": f"{error.title}: {error.message}" if error else None,
+    }
+
+
 def site_outcomes(fleet: Fleet, results: Sequence[ChannelResult]) -> list[dict[str, Any]]:
-    """Each site's load outcome and result counts, for `--json`."""
+    """Each site's load outcome (`site_load`), how many channels took part and their result
+    counts, for a batch's `--json`."""
     grouped = by_site(results)
     outcomes = []
     for session in fleet.sessions:
         counts = tally(grouped.get(session.name, []))
-        error = session.error if session.state is not LoadState.READY else None
         outcomes.append(
             {
-                "site": session.name,
-                "kind": session.profile.kind.value,
-                "loaded": session.state is LoadState.READY,
-                "error": f"{error.title}: {error.message}" if error else None,
+                **site_load(session),
                 "channels": len(grouped.get(session.name, [])),
                 **{outcome.value: counts[outcome] for outcome in Outcome},
             }

@@ -20,7 +20,7 @@ import argparse
 import asyncio
 import json
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..backends.base import Backend
@@ -168,20 +168,74 @@ async def _undo(args: argparse.Namespace) -> int:
             results = await apply_undo(backend, plan, site=profile.name)
     finally:
         await session.disconnect()
-    return _report([(plan, results)], args.json)
+    undone = Undone(profile.name, entry, [(plan, results)])
+    return _report(undone, args.json)
 
 
-def _report(done: list[tuple[UndoPlan, list[ChannelResult]]], as_json: bool, *, summary: str = "") -> int:
+@dataclass
+class Undone:
+    """What one `history undo` did: the entry asked for on its site, each plan with its results
+    (the site's name on each result of a batch over several sites), and what the batch left
+    alone: entries of it, with the reason (`left_entries`), and whole sites (`left_sites`)."""
+
+    site: str
+    entry: Entry
+    done: list[tuple[UndoPlan, list[ChannelResult]]]
+    left_entries: list[tuple[str, Entry, str]] = field(default_factory=list)
+    left_sites: dict[str, str] = field(default_factory=dict)
+    batch: str | None = None
+
+    @property
+    def not_restored(self) -> list[str]:
+        """The secrets (a key) changed by the entries it put back, which it could not restore."""
+        return sorted({name for plan, part in self.done if any(r.ok for r in part) for name in plan.not_restorable})
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` document (README: JSON shapes)."""
+        return {
+            "site": self.site,
+            "entry": self.entry.id,
+            "batch": self.batch,
+            "results": [
+                {
+                    "site": result.site or self.site,
+                    "entry": plan.entry.id,
+                    "channel_id": result.channel_id,
+                    "name": result.name,
+                    "outcome": result.outcome.value,
+                    "message": result.message,
+                }
+                for plan, part in self.done
+                for result in part
+            ],
+            "left_alone": [
+                *({"site": site, "entry": entry.id, "reason": reason} for site, entry, reason in self.left_entries),
+                *({"site": site, "entry": None, "reason": reason} for site, reason in self.left_sites.items()),
+            ],
+            "key_not_restored": bool(self.not_restored),
+            "not_restored": self.not_restored,
+        }
+
+
+def _report(undone: Undone, as_json: bool, *, summary: str = "") -> int:
     """Print the results and what was changed, counted (`summary`: per site, for a batch over
     several); the exit code (see the module docstring)."""
-    results = [r for _plan, part in done for r in part]
-    _print(results, as_json)
-    print(f"Undo:\n{summary}" if summary else f"Undo: {tally(done)}.", file=sys.stderr)
+    results = [r for _plan, part in undone.done for r in part]
+    if as_json:
+        print(json.dumps(undone.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print(results)
+    print(f"Undo:\n{summary}" if summary else f"Undo: {tally(undone.done)}.", file=sys.stderr)
     if not all(r.outcome in (Outcome.OK, Outcome.SKIPPED) for r in results):
         return 1
-    kept = sorted({name for plan, part in done if any(r.ok for r in part) for name in plan.not_restorable})
-    if kept:
-        print(secrets_note(kept), file=sys.stderr)
+    left = len(undone.left_entries)
+    if left or undone.left_sites:
+        counted = [plural(left, "entry", "entries")] if left else []
+        counted += [plural(len(undone.left_sites), "site")] if undone.left_sites else []
+        print(f"Not everything was put back: {' and '.join(counted)} of the batch left alone (named above).", file=sys.stderr)
+        return PARTLY_UNDONE
+    if undone.not_restored:
+        print(secrets_note(undone.not_restored), file=sys.stderr)
         return SECRET_NOT_RESTORED
     return 0
 
@@ -217,16 +271,16 @@ async def _undo_batch(config: AppConfig, entry: Entry, journal: list[Entry], arg
         for part in undone
         for plan, results in part.done
     ]
-    code = _report(done, args.json, summary=fleet_tally(undone) if several else "")
-    if code == 1 or any(part.error for part in undone):
-        return 1
-    entries = sum(len(part.refused) for part in undo.parts.values())
-    if entries or undo.left:
-        left = [plural(entries, "entry", "entries")] if entries else []
-        left += [plural(len(undo.left), "site")] if undo.left else []
-        print(f"Not everything was put back: {' and '.join(left)} of the batch left alone (named above).", file=sys.stderr)
-        return PARTLY_UNDONE
-    return code
+    report = Undone(
+        entry.site,
+        entry,
+        done,
+        left_entries=[(site, member, reason) for site, part in undo.parts.items() for member, reason in part.refused],
+        left_sites=dict(undo.left),
+        batch=undo.batch,
+    )
+    code = _report(report, args.json, summary=fleet_tally(undone) if several else "")
+    return 1 if any(part.error for part in undone) else code
 
 
 _DOES = {
@@ -271,10 +325,7 @@ def _ask(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _print(results: list[ChannelResult], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps([r.to_json() for r in results], indent=2, ensure_ascii=False))
-        return
+def _print(results: list[ChannelResult]) -> None:
     headers: tuple[str, ...] = ("ID", "NAME", "RESULT", "MESSAGE")
     rows: list[tuple[Any, ...]] = [(r.channel_id, r.name, r.outcome.value, r.message) for r in results]
     if any(r.site for r in results):
