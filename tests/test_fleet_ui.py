@@ -714,7 +714,7 @@ async def test_a_fleet_tag_counts_the_done_hub_channels_its_server_will_refuse_a
             f"Done Hub will refuse 1 channel on {DONEHUB_SITE}: channels of one tag must share a type, and its "
             "type differs from the tag's other channels there" in text
         )
-        assert f"{DONEHUB_SITE}: tag cli-one-type takes {kept[0].type.name}; refused: {odd.type.name} (1)" in text
+        assert f"{DONEHUB_SITE}: tag 'cli-one-type' takes {kept[0].type.name}; refused: {odd.type.name} (1)" in text
         assert f"#{odd.id} {odd.name} (" in text and f"{odd.type.name}: refused)" in text
         await pilot.press("o")
         await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
@@ -744,7 +744,7 @@ async def test_done_hubs_tag_type_refusal_is_explained_in_words():
         _title, results = screen.last_batch
         failed = [r for r in results if r.outcome is Outcome.FAILED]
         assert len(failed) == 1, [r.message for r in results]
-        assert "channels of one tag must share a type, and tag cli-explained already holds channels of another type" in failed[0].message
+        assert "channels of one tag must share a type, and tag 'cli-explained' already holds channels of another type" in failed[0].message
         assert "标签「cli-explained」下已有其它类型的渠道" in failed[0].message
         assert {server.record(c.id)["tag"] for c in (first, odd)} >= {"cli-explained"}
 

@@ -159,7 +159,7 @@ def test_history_undo_batch_exits_4_when_it_leaves_an_entry_or_a_site_of_the_bat
             for session in sessions:
                 channels = [c for c in await session.load() if c.id in TAGGED]
                 assert session.backend is not None
-                batches.append(SiteBatch(session.name, channels, tag_operation(session.backend, "undo-fleet-left-tag")))
+                batches.append(SiteBatch(session.name, channels, tag_operation(session.backend, "undo-fleet-left-tag", channels)))
             await FleetRun(batches).run()
         finally:
             for session in sessions:
@@ -170,7 +170,7 @@ def test_history_undo_batch_exits_4_when_it_leaves_an_entry_or_a_site_of_the_bat
     first.server.store[TAGGED[0]]["tag"] = "another-admins-tag"
     save_config(AppConfig(sites=[demo_profile(first), demo_profile(second)]))
     entry = Journal(second.name).entries()[-1]
-    result = cli("history", "undo", str(entry.id), "--site", second.name, "--batch", "--json")
+    result = cli("history", "undo", str(entry.id), "--site", second.name, "--batch", "--yes", "--json")
     assert result.code == 4, result.err
     assert f"{gone.name}: left alone" in result.err
     assert "Not everything was put back: 1 entry and 1 site of the batch left alone" in result.err
@@ -184,7 +184,7 @@ def test_history_undo_batch_exits_4_when_it_leaves_an_entry_or_a_site_of_the_bat
     assert document["key_not_restored"] is False
     assert _tags(second) == before[second.name]
     assert (first.server.store[TAGGED[1]].get("tag") or None) == before[first.name][TAGGED[1]]
-    everything = cli("history", "undo", str(entry.id), "--site", second.name, "--batch")
+    everything = cli("history", "undo", str(entry.id), "--site", second.name, "--batch", "--yes")
     assert everything.code == 1
 
 
@@ -207,14 +207,14 @@ def test_a_batch_undo_names_a_write_of_the_batch_that_failed_as_left_alone(
         try:
             channels = [c for c in await session.load() if c.id in (first, other)]
             assert session.backend is not None
-            await FleetRun([SiteBatch(session.name, channels, tag_operation(session.backend, "mixed-types"))]).run()
+            await FleetRun([SiteBatch(session.name, channels, tag_operation(session.backend, "mixed-types", channels))]).run()
         finally:
             await session.disconnect()
 
     asyncio.run(tag_both())
     entries = Journal(site.name).entries()
     failed = next(e for e in entries if not e.ok)
-    result = cli("history", "undo", str(entries[-1].id), "--site", site.name, "--batch")
+    result = cli("history", "undo", str(entries[-1].id), "--site", site.name, "--batch", "--yes")
     assert result.code == 4, result.err
     assert f"entry {failed.id}: its write failed" in result.err and "left alone" in result.err
     assert {first: rows[first]["tag"], other: rows[other]["tag"]} == tags

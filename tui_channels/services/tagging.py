@@ -155,7 +155,7 @@ class TagPlan:
             kept = " and ".join(tag_types(targets.get(site.name, site), self.tag or "").values())
             types = Counter(c.type.name for c in site.channels).most_common()
             shown = ", ".join(f"{name} ({n:,})" for name, n in types)
-            lines.append(f"  {site.name}: tag {self.tag} takes {kept}; refused: {shown}")
+            lines.append(f"  {site.name}: tag {self.tag!r} takes {kept}; refused: {shown}")
         return "\n".join(lines)
 
     @property

@@ -140,7 +140,7 @@ def tag_type_refusal(message: str) -> str | None:
     if found is None:
         return None
     return (
-        f"channels of one tag must share a type, and tag {found['tag']} already holds channels of another "
+        f"channels of one tag must share a type, and tag {found['tag']!r} already holds channels of another "
         f"type: give this channel their type, or another tag (the server said: {message})"
     )
 
