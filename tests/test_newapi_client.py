@@ -560,12 +560,14 @@ async def test_429_without_retry_after_backs_off_then_succeeds(current):
 
 async def test_429_that_persists_is_rate_limited_once_the_wait_passes_max_wait(gateway):
     site = new_site(gateway, channels=8)
-    backend = await connected(site, retry=RetryPolicy(base_delay=0.01, max_delay=0.05, max_wait=0.5))
-    site.faults.add("rate_limit", "/api/channel/6", times=None, retry_after=0.01)
+    # max_wait is wall time: 3 s against 0.25 s waits leaves each request a second of CPU
+    # on a loaded machine and still asks for more requests than max_retries allows.
+    backend = await connected(site, retry=RetryPolicy(base_delay=0.01, max_delay=0.05, max_wait=3.0))
+    site.faults.add("rate_limit", "/api/channel/6", times=None, retry_after=0.25)
     with pytest.raises(RateLimited, match=r"kept refusing requests \(HTTP 429\)") as caught:
         await backend.get_channel(6)
     await backend.close()
-    assert caught.value.retry_after == pytest.approx(0.01)
+    assert caught.value.retry_after == pytest.approx(0.25)
     assert len(site.stats.requests("GET", "/api/channel/6")) > FAST_RETRY.max_retries + 1  # 429s use no retry
 
 
