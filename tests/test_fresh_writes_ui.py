@@ -17,25 +17,20 @@ from tui_channels.services.results import Outcome
 from tui_channels.screens.status_confirm import StatusConfirmScreen
 
 from .backend_helpers import connect
-from .ui_helpers import batch_idle, main_screen, running_app, screen_text, wait_for, wait_screen
+from .ui_helpers import (
+    batch_idle,
+    forget_notices,
+    main_screen,
+    notices,
+    running_app,
+    screen_text,
+    wait_for,
+    wait_screen,
+)
 
 
 def confirm_text(screen) -> str:
     return str(screen.query_one("#confirm-message").render())
-
-
-def said(app) -> list[str]:
-    """Every notification the app gives from now on, kept (a toast expires: on a loaded machine it
-    may be gone before a test looks)."""
-    messages: list[str] = []
-    notify = app.notify
-
-    def keep(message, **options):
-        messages.append(message)
-        notify(message, **options)
-
-    app.notify = keep
-    return messages
 
 
 async def test_a_disable_of_a_channel_another_admin_disabled_writes_nothing():
@@ -49,10 +44,10 @@ async def test_a_disable_of_a_channel_another_admin_disabled_writes_nothing():
         finally:
             await other.close()
         written = len(Journal(NEWAPI_SITE).entries())
-        notes = said(app)
+        forget_notices(app)
         screen.table.move_cursor_to_channel(listed.id)
         await pilot.press("minus")
-        await wait_for(pilot, lambda: any("already disabled on the server" in n for n in notes))
+        await wait_for(pilot, lambda: any("already disabled on the server" in n.message for n in notices(app)))
         assert len(Journal(NEWAPI_SITE).entries()) == written
         assert next(c for c in screen.current.channels if c.id == listed.id).status.is_disabled
 
@@ -63,10 +58,10 @@ async def test_a_disable_leaves_a_channel_the_gateway_auto_disabled_since_it_was
         store = demo.gateway.sites[NEWAPI_SITE].server.store
         listed = next(c for c in screen.current.channels if c.status.is_enabled)
         store[listed.id]["status"] = 3
-        notes = said(app)
+        forget_notices(app)
         screen.table.move_cursor_to_channel(listed.id)
         await pilot.press("minus")
-        await wait_for(pilot, lambda: any("already disabled on the server" in n for n in notes))
+        await wait_for(pilot, lambda: any("already disabled on the server" in n.message for n in notices(app)))
         assert store[listed.id]["status"] == 3
         assert next(c for c in screen.current.channels if c.id == listed.id).status.value == "auto_disabled"
 
@@ -143,7 +138,8 @@ async def test_saving_a_form_keeps_what_another_admin_changed_in_a_field_left_al
         form.query_one("#field-priority Input", Input).value = str(listed.priority + 7)
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen is screen and site.server.store[listed.id]["priority"] == listed.priority + 7)
+        saved = listed.priority + 7
+        await wait_for(pilot, lambda: app.screen is screen and site.server.store[listed.id]["priority"] == saved)
         assert site.server.store[listed.id]["name"] == listed.name + "-theirs"
         entry = Journal(NEWAPI_SITE).entries()[-1]
         assert entry.changes[0].before == {"priority": listed.priority}
