@@ -570,7 +570,7 @@ async def test_delete_all_disabled_warns_about_manual_ones_and_trashes_them(gate
         confirm = await wait_screen(pilot, ConfirmScreen)
         message = str(confirm.query_one("#confirm-message").render())
         assert "also those disabled by hand" in message
-        assert f"Disabled among the loaded channels: {len(disabled)} (" in message
+        assert f"Disabled on the server now: {len(disabled)} (" in message
         await pilot.press(*str(len(disabled)), "enter")
         screen = await back_to_main(pilot)
         await wait_for(pilot, lambda: not any(c.status.is_disabled for c in screen.current.channels))

@@ -214,3 +214,25 @@ async def test_tagging_a_selection_says_what_it_replaces_on_the_server():
         await wait_for(pilot, lambda: batch_idle(app) and screen.last_batch is not None)
         entry = next(e for e in reversed(Journal(NEWAPI_SITE).entries()) if e.changes[0].id == first.id)
         assert entry.changes[0].before == {"tag": "fresh-theirs"}
+
+
+async def test_deleting_every_disabled_channel_counts_those_the_server_holds_disabled():
+    async with running_app() as (app, pilot, demo):
+        screen = main_screen(app)
+        store = demo.gateway.sites[NEWAPI_SITE].server.store
+        listed = next(c for c in screen.current.channels if c.status.is_enabled)
+        other = await connect(demo.gateway.sites[NEWAPI_SITE])
+        try:
+            await other.set_status(listed.id, False)
+        finally:
+            await other.close()
+        disabled = sorted(i for i, r in store.items() if r["status"] in (2, 3))
+        await pilot.press("X")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        text = confirm_text(confirm)
+        assert f"Disabled on the server now: {len(disabled)} (" in text
+        assert f"#{listed.id} {listed.name}" in text or len(disabled) > 10
+        await pilot.press(*str(len(disabled)), "enter")
+        await wait_for(pilot, lambda: app.screen is screen and listed.id not in store)
+        await wait_for(pilot, lambda: listed.id in {r["channel"]["id"] for r in trash.read()})
+        assert sorted(r["channel"]["id"] for r in trash.read()) == disabled

@@ -128,13 +128,15 @@ def delete_message(channels: Sequence[Channel], targets: Sequence[SiteChannels] 
 
 
 def delete_disabled_message(site: str, disabled: Sequence[Channel]) -> str:
+    """What "delete every disabled channel" deletes: `disabled`, the channels the server holds
+    disabled now (listed just before asking)."""
     automatic = sum(c.status is ChannelStatus.AUTO_DISABLED for c in disabled)
     return (
         f"The server deletes every disabled channel on {site}: the automatically disabled ones and "
-        "also those disabled by hand, including any this list has not loaded.\n\n"
-        f"Disabled among the loaded channels: {len(disabled)} ({automatic} automatically, "
+        "also those disabled by hand.\n\n"
+        f"Disabled on the server now: {len(disabled)} ({automatic} automatically, "
         f"{len(disabled) - automatic} manually). Their records are copied to the local trash first.\n\n"
-        f"{named_channels([(site, disabled)], heading='Will be deleted, of those loaded:')}"
+        f"{named_channels([(site, disabled)], heading='Will be deleted:')}"
     )
 
 
@@ -498,9 +500,25 @@ class ChannelActions(MainScreenBase):
         if ready is None:
             return
         session, backend, _capabilities = ready
-        disabled = [c for c in session.channels if c.status.is_disabled]
+        self._confirm_delete_disabled(session, backend)
+
+    @work(exclusive=True, group="channel-action")
+    async def _confirm_delete_disabled(self, session: SiteSession, backend: Backend) -> None:
+        """List the site's channels first: the server deletes what it holds disabled now, which
+        the rows may not show (another admin or the gateway may have disabled one since), so the
+        confirmation counts and names those."""
+        try:
+            listed = await backend.list_channels()
+        except ChannelsError as error:
+            self.report_error(error)
+            return
+        shown = {c.id: c for c in session.channels}
+        for channel in listed:
+            if shown.get(channel.id) != channel:
+                self.show_saved(session, channel)
+        disabled = [c for c in listed if c.status.is_disabled]
         if not disabled:
-            self.notify("No loaded channel is disabled. Press r to reload if the server may have more.")
+            self.notify(f"No channel is disabled on {session.name}: nothing to delete.")
             return
 
         def confirmed(yes: bool | None) -> None:
