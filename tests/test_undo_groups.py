@@ -142,7 +142,7 @@ async def test_a_deleted_group_whose_channel_is_gone_is_refused(subject: Subject
     await subject.backend.delete_model_group(saved.id)
     entry = subject.last()
     await subject.other.delete_channel(subject.channels[0].id)
-    with pytest.raises(UndoRefused, match=f"channels #{subject.channels[0].id} are not on the server"):
+    with pytest.raises(UndoRefused, match=f"its member.s channel #{subject.channels[0].id} is not on the server"):
         await plan_undo(subject.backend, entry)
 
 
