@@ -21,15 +21,26 @@ from textual.widgets import Static
 from tui_channels.backends.newapi.client import NewApiBackend
 from tui_channels.backends.octopus.client import OctopusBackend
 from tui_channels.backends.registry import FAMILIES, create_backend, family_of
-from tui_channels.backends.secret_fields import SecretFields, dropped, masked, redact
+from tui_channels.backends.secret_fields import SecretFields, dropped, hide_url_credentials, masked, redact
 from tui_channels.config import AppConfig, SiteProfile, save_config
 from tui_channels.demo.gateway import DemoGateway, DemoSite
 from tui_channels.models import BackendKind
 from tui_channels.redact import scrub
 from tui_channels.screens.channel_detail import ChannelDetailScreen
 from tui_channels.secret_store import env_var_name
+from tui_channels.services import trash
+from tui_channels.services.batch import BatchRun, BatchSettings
 from tui_channels.services.carried import Origin
-from tui_channels.services.transfer import exported_channels, export_channels, plan_transfer, read_export, write_export
+from tui_channels.services.change_values import requested
+from tui_channels.services.channel_plan import CreateRun, creation_settings
+from tui_channels.services.transfer import (
+    export_channels,
+    exported_channels,
+    plan_transfer,
+    read_export,
+    trashed_channels,
+    write_export,
+)
 
 from .ui_helpers import app_on_sites, demo_profile, screen_text, wait_screen
 
@@ -121,6 +132,7 @@ class TestExport:
         assert result.code == 0, result.err
         text = out.read_text()
         assert_no_secret(text, result.out, result.err)
+        assert "Secrets left out (--with-keys keeps them): custom_header, channel_proxy of " in result.out
         export = json.loads(text)
         assert export["secrets_left_out"] is True and "--with-keys" in export["note"]
         first = export["channels"][0]
@@ -191,6 +203,39 @@ class TestExport:
         assert not {"setting", "setting.proxy"} & set(row.spec.extra)
         assert {"header_override", "setting"} <= {loss.split(":")[0] for loss in row.losses}
         assert_no_secret(repr(row.spec), *row.losses)
+
+
+class TestTrash:
+    async def test_the_trash_keeps_headers_and_proxy_passwords_as_it_keeps_keys_and_restores_them(self, gateway):
+        """The trash is the one copy of a deleted channel: it keeps every secret (mode 0600), and a
+        restore from it recreates the header and the proxy as they were."""
+        source = gateway.add_octopus(f"sec-oc-{next(_names)}", channels=1)
+        target = gateway.add_octopus(f"sec-oc-{next(_names)}", channels=0)
+        await give_octopus_secrets(source)
+        reader = create_backend(demo_profile(source), source.secret)
+        writer = create_backend(demo_profile(target), target.secret)
+        try:
+            await reader.connect()
+            channels = await reader.list_channels()
+            written = trash.append(channels, site=source.name, capabilities=reader.capabilities)
+            assert stat.S_IMODE(os.stat(written.path).st_mode) == 0o600
+            text = written.path.read_text()
+            assert HEADER_SECRET in text and PROXY_SECRET in text
+            [item] = trashed_channels(trash.read(), site=source.name)
+            plan = plan_transfer(
+                [(item.channel, item.origin)], await writer.connect(), [], site=target.name, title="restore"
+            )
+            [row] = plan.rows
+            assert row.will_create, row.reason
+            run = CreateRun(writer, plan)
+            results = await BatchRun(plan.placeholders(), run, creation_settings(BatchSettings())).run()
+            assert all(r.ok for r in results), [r.message for r in results]
+        finally:
+            await reader.close()
+            await writer.close()
+        [restored] = target.server.channels.values()
+        assert restored["custom_header"] == [{"header_key": "X-Api-Key", "header_value": HEADER_SECRET}]
+        assert restored["channel_proxy"] == PROXY
 
 
 class TestShown:
@@ -290,3 +335,29 @@ def test_a_record_without_secrets_is_left_as_it_is():
               "setting": json.dumps({"force_format": True, "proxy": ""}), "header_override": None}
     shown = redact(family_of(BackendKind.NEWAPI).secrets, record)
     assert shown.record == record and shown.withheld == ()
+
+
+async def test_the_journal_withholds_what_the_family_calls_secret(gateway):
+    """A proxy whose credential is a token as user name looks like no key to the scrubber; the
+    Octopus definition still makes the journal withhold it, as it withholds a password."""
+    site = gateway.add_octopus(f"sec-oc-{next(_names)}", channels=0)
+    backend = create_backend(demo_profile(site), site.secret)
+    try:
+        capabilities = await backend.connect()
+    finally:
+        await backend.close()
+    kept = requested(capabilities, {"channel_proxy": "http://tokenuser42@127.0.0.1:3130", "name": "x"})
+    assert kept.withheld == ("channel_proxy",) and kept.values == {"name": "x"}
+
+
+@given(
+    st.sampled_from(["http", "https", "socks5", "socks5h"]),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789._-", min_size=1, max_size=12),
+    _secret,
+    st.sampled_from(["", "/", "/v1", "/path?x=1"]),
+)
+def test_a_urls_password_never_survives_the_scrubber_or_the_url_rule(scheme, user, secret, path):
+    password = f"P{secret}"
+    url = f"{scheme}://{user}:{password}@proxy.example:3128{path}"
+    for shown in (scrub(f"proxy {url} refused"), hide_url_credentials(url), hide_url_credentials(url, dropped)):
+        assert password not in shown and f"{user}" in shown and "proxy.example:3128" in shown

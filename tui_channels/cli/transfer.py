@@ -33,6 +33,7 @@ from ..services.shown_secrets import shown_url
 from ..services.sites import SiteSession
 from ..services.transfer import (
     export_channels,
+    left_out_summary,
     exported_channels,
     key_warning,
     plan_transfer,
@@ -265,4 +266,7 @@ async def _export(session: SiteSession, args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     with_groups = f" and {plural(len(groups), 'group')}" if groups else ""
     print(f"Exported {plural(len(chosen), 'channel')}{with_groups} of {session.name} to {args.out}")
+    left_out = left_out_summary(export)
+    if left_out:
+        print(left_out)
     return 0

@@ -42,6 +42,7 @@ from ..services.transfer import (
     exports_keys,
     exported_channels,
     key_warning,
+    left_out_summary,
     plan_transfer,
     read_export,
     trashed_channels,
@@ -233,7 +234,7 @@ class TransferActions(MainScreenBase):
         except ChannelsError as error:
             self.report_error(error)
             return
-        warning = key_warning(capabilities, choice.include_keys)
+        warning = key_warning(capabilities, choice.include_keys) or left_out_summary(export, keeps="Include secrets")
         with_groups = f" and {plural(len(groups), 'group')}" if groups else ""
         self.notify(
             f"Exported {plural(len(channels), 'channel')}{with_groups} to {choice.path}."

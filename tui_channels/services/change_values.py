@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..backends.base import Capabilities, FieldKind, FieldSpec
+from ..backends.registry import family_of
+from ..backends.secret_fields import SecretFields, redact
 from ..model_groups import GroupMember, ModelGroup
 from ..models import NEUTRAL_FIELDS, Channel, ChannelStatus, split_list
 from ..redact import holds_remembered, mask_remembered, remembers_secrets, scrub
@@ -70,17 +72,18 @@ def looks_secret(value: Any) -> bool:
 
 def holds_secret(capabilities: Capabilities, name: str, value: Any) -> bool:
     """Whether a readable field's value must be withheld: an identifier only when it holds a
-    remembered secret, any other value when it looks like one (`looks_secret`)."""
-    return _holds_secret(field_spec(capabilities, name), name, value)
+    remembered secret, any other value when it looks like one (`looks_secret`) or its family's
+    secret fields hide something in it (`BackendFamily.secrets`: a proxy's token user)."""
+    return _holds_secret(field_spec(capabilities, name), name, value, family_of(capabilities.kind).secrets)
 
 
-def _holds_secret(spec: FieldSpec | None, name: str, value: Any) -> bool:
+def _holds_secret(spec: FieldSpec | None, name: str, value: Any, secrets: SecretFields) -> bool:
     if name in _IDENTIFIER_NAMES or (spec is not None and spec.kind in _IDENTIFIER_KINDS):
         if not remembers_secrets():
             return False
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         return holds_remembered(text)
-    return looks_secret(value)
+    return looks_secret(value) or bool(redact(secrets, {name: value}).withheld)
 
 
 def plain(value: Any) -> Any:
@@ -104,6 +107,7 @@ def values_of(capabilities: Capabilities, channel: Channel, names: Iterable[str]
     A batch's writes build two of these each (the "before" and "after" of its journal entry): the
     fields are looked up through the index the capabilities' field list keeps (`field_index`)."""
     specs = field_index(capabilities.fields).by_wire_name
+    secrets = family_of(capabilities.kind).secrets
     wanted = [n for n in dict.fromkeys(names) if n not in INSTRUCTIONS]
     withheld = [n for n in wanted if _secret_field(specs.get(n), n)]
     readable = [n for n in wanted if n not in withheld]
@@ -114,7 +118,7 @@ def values_of(capabilities: Capabilities, channel: Channel, names: Iterable[str]
         spec = specs.get(name)
         if spec is not None and spec.kind is FieldKind.URL_LIST and isinstance(value, list):
             value = [{"url": e.get("url", "")} if isinstance(e, dict) else e for e in value]
-        if _holds_secret(spec, name, value):
+        if _holds_secret(spec, name, value, secrets):
             withheld.append(name)
         else:
             values[name] = value

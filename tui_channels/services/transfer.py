@@ -27,6 +27,7 @@ from ..backends.secret_fields import dropped, hide_url_credentials, redact
 from ..config import data_dir, write_atomic
 from ..errors import BadRecord, ChannelsError
 from ..models import BackendKind, Channel, ChannelStatus
+from ..wording import plural
 from .channel_mapping import Origin, map_channel
 from .channel_plan import ChannelPlan, PlannedChannel
 from .group_transfer import ExportedGroup
@@ -118,6 +119,21 @@ def key_warning(capabilities: Capabilities, include_keys: bool) -> str:
         "The file holds the channels' API keys and other secrets (header values, proxy passwords) in plain "
         "text; it is readable by you only. Keep it safe."
     )
+
+
+def left_out_summary(export: ChannelExport, *, keeps: str = "--with-keys") -> str:
+    """What an export without keys left out besides keys, for the user to read once it is written
+    (`keeps` names the option that keeps them): "" when it kept everything or its channels held no
+    other secret."""
+    if not export.secrets_left_out:
+        return ""
+    keys = family_of(export.kind).secrets.key_fields
+    holding = [[n for n in c.withheld if n not in keys] for c in export.channels]
+    fields = list(dict.fromkeys(name for names in holding for name in names))
+    if not fields:
+        return ""
+    count = plural(sum(1 for names in holding if names), "channel")
+    return f"Secrets left out ({keeps} keeps them): {', '.join(fields)} of {count}."
 
 
 def export_channels(
