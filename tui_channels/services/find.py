@@ -26,6 +26,7 @@ from . import base_urls
 from .health import upstream_keys
 from .key_import import channel_name
 from .key_library import UpstreamKey
+from .shown_secrets import shown_url
 from .sites import LoadState, SiteSession
 
 KEY_FRAGMENT = 8
@@ -118,7 +119,7 @@ def _channel_matches(
 
     url = channel.base_url or channel.type.default_base_url
     if url and (url_form in base_urls.comparable(url) or folded in url.casefold()):
-        match(Via.BASE_URL, url)
+        match(Via.BASE_URL, shown_url(url))
     models = [m for m in channel.models if folded in m.casefold()]
     if models:
         more = len(models) - SHOWN_MODELS
