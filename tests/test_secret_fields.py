@@ -361,3 +361,16 @@ def test_a_urls_password_never_survives_the_scrubber_or_the_url_rule(scheme, use
     url = f"{scheme}://{user}:{password}@proxy.example:3128{path}"
     for shown in (scrub(f"proxy {url} refused"), hide_url_credentials(url), hide_url_credentials(url, dropped)):
         assert password not in shown and f"{user}" in shown and "proxy.example:3128" in shown
+
+
+def test_a_new_api_route_auth_keeps_its_header_name_and_a_settings_proxy_its_host():
+    """As the real New API returns them (`settings.advanced_custom`, `setting.proxy`)."""
+    route = {"incoming_path": "/v1/x", "auth": {"type": "header", "name": "X-Route-Key", "value": "RouteSecretVal9876"}}
+    record = {
+        "settings": json.dumps({"advanced_custom": {"advanced_routes": [route]}}),
+        "setting": json.dumps({"proxy": "http://erin:ErinProxyPw777@127.0.0.1:3131", "force_format": True}),
+    }
+    shown = redact(family_of(BackendKind.NEWAPI).secrets, record).record
+    [auth] = [r["auth"] for r in json.loads(shown["settings"])["advanced_custom"]["advanced_routes"]]
+    assert auth == {"type": "header", "name": "X-Route-Key", "value": "••••••••"}
+    assert json.loads(shown["setting"]) == {"proxy": "http://erin:••••••••@127.0.0.1:3131", "force_format": True}

@@ -195,13 +195,16 @@ def _setting(value: Any, hide: Hide) -> Any:
     if isinstance(value, list):
         return [_setting(v, hide) for v in value]
     if isinstance(value, str) and value:
-        if holds_url_credentials(value):
-            value = hide_url_credentials(value, hide)
-        return hide(value) if scrub(value) != value else value
+        rest = hide_url_credentials(value, dropped)
+        if scrub(rest) != rest:
+            return hide(value)
+        return hide_url_credentials(value, hide)
     return value
 
 
 def _setting_entry(name: str, value: Any, hide: Hide) -> Any:
+    if is_credential_name(name) and isinstance(value, Mapping) and any("value" in str(k).lower() for k in value):
+        return _headers([value], hide)[0]
     if is_credential_name(name):
         return _whole(value, hide)
     if "header" in name.lower():
