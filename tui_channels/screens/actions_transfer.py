@@ -234,7 +234,10 @@ class TransferActions(MainScreenBase):
         except ChannelsError as error:
             self.report_error(error)
             return
-        warning = key_warning(capabilities, choice.include_keys) or left_out_summary(export, keeps="Include secrets")
+        keeps = "Include header values, proxy passwords"
+        if exports_keys(capabilities):
+            keeps = "Include API keys and other secrets"
+        warning = key_warning(capabilities, choice.include_keys) or left_out_summary(export, keeps=f'"{keeps}"')
         with_groups = f" and {plural(len(groups), 'group')}" if groups else ""
         self.notify(
             f"Exported {plural(len(channels), 'channel')}{with_groups} to {choice.path}."
