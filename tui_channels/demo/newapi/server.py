@@ -21,11 +21,12 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from .channels import PRIVILEGE_MESSAGE, ChannelApi, reply
 from .checks import CheckApi
 from .probe import Upstream
+from ..answer import answer
 from ..upstream import PROVIDERS
 from .ratelimit import RateLimiter
 from .store import FLAVORS, ChannelTable, Flavor, plain, seed_rows
@@ -188,20 +189,7 @@ class NewApiServer:
             allow = ", ".join(sorted(_METHODS))
             await PlainTextResponse("Method Not Allowed", 405, headers={"Allow": allow})(scope, receive, send)
             return
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
-        try:
-            response = await self._dispatch(Request(scope, receive))
-            await response(scope, receive, sending)
-        except Exception:
-            if not started:
-                await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)
-            raise
+        await answer(self._dispatch, scope, receive, send)
 
     async def _dispatch(self, request: Request) -> Response:
         method, path = request.method, request.url.path

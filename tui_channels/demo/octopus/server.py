@@ -28,10 +28,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from ...models import split_list
 from ..outbound import Outbound, OutboundFailure, OutboundTimeout
+from ..answer import answer
 from ..seed import SeedChannel, seed_channels
 from .groups import GroupError, GroupStore
 
@@ -346,20 +347,7 @@ class OctopusServer:
             await self._unrouted(method, path, scope)(scope, receive, send)
             return
         endpoint, scope["path_params"] = found
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
-        try:
-            response = await endpoint(Request(scope, receive))
-            await response(scope, receive, sending)
-        except Exception:
-            if not started:
-                await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)
-            raise
+        await answer(endpoint, scope, receive, send)
 
     def _unrouted(self, method: str, path: str, scope: Scope) -> Response:
         """Gin's answer to a path no route of `method` takes: its trailing-slash redirect when the
