@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import ChannelsError
 from ..models import Channel
+from ..wording import agrees, plural
 from .current import read_current
 from .sites import SiteChannels
 
@@ -31,8 +32,10 @@ class ReadTargets:
         for site, ids in self.gone.items():
             if ids:
                 count = len(ids)
-                noun = "1 channel is" if count == 1 else f"{count:,} channels are"
-                lines.append(f"{site}: {noun} no longer on the server (deleted since the list loaded), left out.")
+                lines.append(
+                    f"{site}: {plural(count, 'channel')} {agrees(count, 'is', 'are')} no longer on the server "
+                    "(deleted since the list loaded), left out."
+                )
         return lines
 
 
