@@ -17,8 +17,8 @@ from tui_channels.services.results import ChannelResult, Outcome
     [
         ("Incorrect API key provided: Bearer sk-proj-abcdefghijklmnop1234", "Bearer sk-proj…"),
         ("status code 401: Incorrect API key provided: sk-abcdef0123456789xyz", "sk-abcd…"),
-        ("invalid token C+38Wfw05Oo0Pqn2VEd5F11I7nchwOY= for user 1", "token C+38…"),
-        ("token 037627680bf642c68cacb08b17401d28 refused", "token 0376…"),
+        ("invalid token Zq+7Lm2Xr9Tb4Vw8Ne1Hk6Ys3Pd0Gu5A= for user 1", "token Zq+7…"),
+        ("token 5e1b09c7a4d2f8e63b0a917c4d5e2f80 refused", "token 5e1b…"),
         ('{"password": "hunter2hunter2", "username": "admin"}', '"password": "…"'),
         ("auth=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_x", "auth=eyJh…"),
         ("key AIzaSyA1234567890abcdefghijklmnopqrstu rejected", "AIza…"),
